@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * audit.h - the hash-chained audit log: encode, append, rotate.
+ *
+ * This module knows nothing of policy or interposition.  One struct fg_audit
+ * is a writer attached to one log; many processes and threads may append to
+ * the same log at once.  A record is one JSON line:
+ *
+ *   {"seq":N,"ts":"...","host":"...","pid":N,"uid":N,"agent":"...","exe":"...",
+ *    "op":"...", <operands in the order given>, "decision":"...","rule":...,
+ *    "result":...,"prev":"<64 hex>","hash":"<64 hex>"}
+ *
+ * hash = SHA-256 (HMAC-SHA256 when a key is set) over the line's bytes
+ * before ',"hash":'.  Path bytes that are not valid UTF-8 are written as
+ * "\udcXX" (a lone low surrogate per byte, as Python's surrogateescape), so
+ * the original bytes are recoverable exactly.
+ *
+ * Functions return 0 or a negative errno unless said otherwise.
+ */
+#ifndef FLEETGUARD_AUDIT_H
+#define FLEETGUARD_AUDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum fg_audit_fsync { FG_AUDIT_FSYNC_BATCH = 0, FG_AUDIT_FSYNC_ALWAYS, FG_AUDIT_FSYNC_NEVER };
+
+struct fg_audit_conf {
+	const char *path;        /* the log; its directory is created (0700) if missing */
+	enum fg_audit_fsync fsync;
+	const char *key_file;    /* NULL: plain SHA-256; else HMAC-SHA256 with this key */
+	uint64_t max_size;       /* rotate when the log would exceed this; 0 = never */
+	const char *agent;       /* "agent" field of every record */
+	const char *exe;         /* "exe" field of every record */
+};
+
+enum fg_audit_ftype {
+	FG_AF_STR = 0,   /* s, len: bytes written as a JSON string (non-UTF-8 escaped) */
+	FG_AF_INT,       /* i: JSON integer */
+	FG_AF_OCT,       /* i: written as a JSON string of octal digits, e.g. "0644" */
+	FG_AF_STRV,      /* v: NULL-terminated array of strings, a JSON array */
+	FG_AF_NULL,      /* JSON null */
+};
+
+struct fg_audit_field {
+	const char *key;
+	enum fg_audit_ftype type;
+	const char *s;
+	size_t len;
+	int64_t i;
+	const char *const *v;
+};
+
+struct fg_audit_rec {
+	const char *op;                    /* "open", "connect", "start", ... */
+	const struct fg_audit_field *f;    /* operands, written in this order */
+	size_t nf;
+	const char *decision;              /* "allow" | "deny" | "report", or NULL (null) */
+	const char *rule;                  /* "file:line" or NULL (null) */
+	int result;                        /* 0, or an errno value written by name ("EACCES") */
+};
+
+struct fg_audit;
+
+/* Attach to the log described by conf.  On error, a message naming the file
+ * is written to err (size errlen).  Nothing is written to the log yet. */
+int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
+		  char *err, size_t errlen);
+
+/* Append one record to the chain.  Thread-safe; after fork() the child keeps
+ * appending to the same chain.  On failure (disk full, I/O error) returns the
+ * negative errno and nothing partial stays unrepaired. */
+int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
+
+/* Flush a pending batch fsync.  Safe to call at exit. */
+int fg_audit_flush(struct fg_audit *a);
+
+void fg_audit_close(struct fg_audit *a);
+
+/* The files this writer owns (log, segments' directory prefix, head or lock
+ * files): true if path (absolute, normalised) is one of them.  The shim
+ * denies the agent's own calls on them. */
+bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len);
+
+/* "EACCES" for EACCES; "E<number>" for unknown values. */
+const char *fg_errno_name(int err);
+
+/* SHA-256 of a file's contents as 64 lower-case hex digits plus NUL. */
+int fg_sha256_file(const char *path, char hex[65]);
+
+#endif /* FLEETGUARD_AUDIT_H */

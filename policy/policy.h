@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * policy.h - the workspace policy: parsing fleetguard.ini and deciding.
+ *
+ * This module knows nothing of interposition.  The shim, the tools and the
+ * tests all use it.  A policy is loaded once, is immutable afterwards and may
+ * be read from any thread without locking.
+ *
+ * Every rule remembers the line of the policy file it came from, so that a
+ * decision can name "<file>:<line>".
+ */
+#ifndef FLEETGUARD_POLICY_H
+#define FLEETGUARD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum fg_mode { FG_MODE_ENFORCE = 0, FG_MODE_REPORT, FG_MODE_OFF };
+enum fg_kernel { FG_KERNEL_AUTO = 0, FG_KERNEL_ON, FG_KERNEL_OFF };
+enum fg_events { FG_EVENTS_ALL = 0, FG_EVENTS_WRITES, FG_EVENTS_DENIED };
+enum fg_fsync { FG_FSYNC_BATCH = 0, FG_FSYNC_ALWAYS, FG_FSYNC_NEVER };
+enum fg_on_failure { FG_ONFAIL_DENY = 0, FG_ONFAIL_ALLOW };
+
+/* Access wanted on a path.  Exec and metadata reads count as FG_ACC_READ;
+ * create, remove, rename, link, chmod, chown, utimes and truncate count as
+ * FG_ACC_WRITE. */
+enum fg_access { FG_ACC_READ = 1, FG_ACC_WRITE = 2 };
+
+enum fg_rule_origin { FG_ORIGIN_POLICY = 0, FG_ORIGIN_SYSTEM, FG_ORIGIN_DEFAULT };
+
+/* A tree: an absolute, lexically normalised path ("/" or no trailing '/'). */
+struct fg_path_rule {
+	char *path;
+	size_t len;
+	unsigned line;           /* line in the policy file, 0 for built-in defaults */
+	enum fg_rule_origin origin;
+};
+
+struct fg_path_list {
+	struct fg_path_rule *v;
+	size_t n;
+};
+
+enum fg_net_kind { FG_NET_HOST = 0, FG_NET_CIDR, FG_NET_UNIX };
+
+struct fg_net_rule {
+	enum fg_net_kind kind;
+	char *host;              /* FG_NET_HOST: lower-case DNS name */
+	int family;              /* FG_NET_CIDR: AF_INET or AF_INET6 */
+	uint8_t addr[16];        /* FG_NET_CIDR: network address, host bits zero */
+	unsigned prefix;         /* FG_NET_CIDR: 0..32 or 0..128 (literal IP: 32/128) */
+	char *unix_path;         /* FG_NET_UNIX: path, or "@name" for abstract */
+	int port;                /* 0..65535, or -1 for '*' (FG_NET_UNIX: -1) */
+	unsigned line;
+};
+
+/* [breaker] keys, and the same keys as overridden per [endpoint]. */
+struct fg_breaker_conf {
+	unsigned threshold;               /* default 5, 1..1000000 */
+	unsigned open_seconds;            /* default 60 */
+	unsigned max_open_seconds;        /* default 600, >= open_seconds */
+	unsigned probes;                  /* default 1, 1..1000 */
+	uint8_t failure_status[600 / 8];  /* bit s set: HTTP status s (100..599) is a failure; default 429, 500-599 */
+	char *state_dir;                  /* default /run/fleetguard, else $XDG_RUNTIME_DIR, else /tmp */
+	unsigned slow_first_byte_seconds; /* 0 = off */
+	unsigned min_processes;           /* default 1 */
+};
+
+static inline bool fg_status_is_failure(const struct fg_breaker_conf *c, unsigned status)
+{
+	return status >= 100 && status < 600 &&
+	       (c->failure_status[status / 8] >> (status % 8)) & 1u;
+}
+
+struct fg_endpoint {
+	char *name;              /* from [endpoint NAME] */
+	char *host;              /* lower-case name or literal address */
+	uint16_t port;
+	bool https;              /* protocol = https (default) | http */
+	bool has_fallback;
+	char *fallback_host;
+	uint16_t fallback_port;
+	struct fg_breaker_conf breaker;   /* [breaker] with this section's overrides applied */
+	unsigned line;           /* line of the section header */
+};
+
+struct fg_policy {
+	char *file;              /* absolute path of the policy file */
+	char *root;              /* [workspace] root, default: the file's directory */
+	char *agent_id;          /* [workspace] agent_id, $FLEETGUARD_AGENT_ID, else NULL (caller uses program name) */
+
+	struct {
+		enum fg_mode mode;
+		bool system;
+		struct fg_path_list read;    /* includes the system set when system = yes (origin FG_ORIGIN_SYSTEM) */
+		struct fg_path_list write;
+		struct fg_path_list deny;
+		enum fg_kernel kernel;
+		bool unconfined_exec;        /* unconfined_exec = allow */
+		unsigned line;               /* line of [filesystem], 0 if absent */
+	} fs;
+
+	struct {
+		enum fg_mode mode;
+		struct fg_net_rule *allow;
+		size_t nallow;
+		bool dns;                    /* default yes */
+		unsigned line;
+	} net;
+
+	struct fg_breaker_conf breaker;
+	struct fg_endpoint *ep;
+	size_t nep;
+
+	struct {
+		char *log;                   /* default ${root}/.fleetguard/audit.log */
+		enum fg_events events;
+		enum fg_fsync fsync;
+		enum fg_on_failure on_failure;
+		char *key_file;              /* NULL: plain SHA-256 chain */
+		uint64_t max_size;           /* bytes, default 64 MiB; 0 = never rotate */
+	} audit;
+};
+
+/* Called once per problem found, in file order.  line is 0 for problems of
+ * the file as a whole (cannot open it, I/O error). */
+typedef void (*fg_diag_fn)(void *ctx, const char *file, unsigned line, const char *msg);
+
+/*
+ * Load and validate the policy at path (relative paths are taken against the
+ * current directory and stored absolute).  Every problem is reported through
+ * diag (which may be NULL).  Returns 0 and sets *out on success, otherwise
+ * the number of problems found (> 0) and *out is NULL.  Never returns a
+ * partial or weakened policy.
+ */
+int fg_policy_load(const char *path, struct fg_policy **out, fg_diag_fn diag, void *ctx);
+
+/* The same from a buffer; name is used as the file name in diagnostics and,
+ * if root is not given in the text, its directory is the root. */
+int fg_policy_parse(const char *name, const char *buf, size_t len,
+		    struct fg_policy **out, fg_diag_fn diag, void *ctx);
+
+void fg_policy_free(struct fg_policy *p);
+
+/* The outcome of a decision.  rule is the path or network rule that decided,
+ * or NULL when nothing matched (default deny); line is its policy line (0 for
+ * the default deny or a system rule). why is a short static reason such as
+ * "not in an allowed tree" or "denied by rule". */
+struct fg_verdict {
+	bool allow;
+	unsigned line;
+	const char *why;
+};
+
+/*
+ * Decide access to an absolute, lexically normalised path (no "//", "/./",
+ * "/../" or trailing '/').  deny beats write beats read; trees match by
+ * whole components.  Pure and thread-safe.
+ */
+bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
+		    unsigned access, struct fg_verdict *v);
+
+/* Decide a connection to sa (AF_INET, AF_INET6, AF_UNIX).  host, when not
+ * NULL, is the name the address was resolved from (matched against
+ * FG_NET_HOST rules). */
+bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, socklen_t salen,
+		    const char *host, struct fg_verdict *v);
+
+/* May this host name be looked up at all?  True when some allow rule names
+ * it (any port), or it is a literal address covered by a rule. */
+bool fg_policy_host(const struct fg_policy *p, const char *host, struct fg_verdict *v);
+
+/* Which endpoint is host:port (name or literal)?  Returns the index or -1. */
+int fg_policy_endpoint(const struct fg_policy *p, const char *host, uint16_t port);
+
+/*
+ * Lexical normalisation of an absolute path into out (size outlen): folds
+ * "//", "/./", "/../" (never above "/") and a trailing '/'.  Returns the
+ * length, or -ENAMETOOLONG / -EINVAL (not absolute).
+ */
+long fg_path_normalize(const char *in, char *out, size_t outlen);
+
+/* Does tree (normalised, length tlen) contain path (normalised) by whole
+ * components?  "/srv/ws" contains "/srv/ws" and "/srv/ws/a", not "/srv/ws-evil". */
+bool fg_path_within(const char *tree, size_t tlen, const char *path, size_t plen);
+
+#endif /* FLEETGUARD_POLICY_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * shim.h - internals of the preloaded library, shared by its hook files.
+ *
+ * The libc-named functions in shim/hooks_*.c only gather arguments and call
+ * the fg_* functions here.  Those live in the convenience library libfgshim
+ * (linked by libfleetguard.so and by the unit tests) and use policy/ to
+ * decide and audit/ to record.
+ */
+#ifndef FLEETGUARD_SHIM_H
+#define FLEETGUARD_SHIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include "audit/audit.h"
+#include "policy/policy.h"
+
+#define FG_EXPORT __attribute__((visibility("default")))
+
+/* --- real symbols ------------------------------------------------------- */
+
+/* Resolve name with dlsym(RTLD_NEXT), once; dies with a message if it is
+ * missing or resolves to our own hook (never calls through NULL). */
+void *fg_real(const char *name, void *self);
+
+/* Declare and fetch the next definition of a libc function, cached. */
+#define FG_REAL(ret, name, ...)                                                 \
+	static ret (*real_##name)(__VA_ARGS__);                                 \
+	if (__builtin_expect(real_##name == NULL, 0))                           \
+		real_##name = (ret(*)(__VA_ARGS__))fg_real(#name, (void *)name)
+
+/* --- reentrancy guard --------------------------------------------------- */
+
+/* Non-zero while this thread is inside fleetguard's own code: hooks then
+ * pass straight through to libc (our policy reads, audit writes and OpenSSL
+ * calls are never policed or recorded). */
+extern __thread int fg_in_guard;
+
+static inline bool fg_passthrough(void)
+{
+	extern int fg_ready;
+	return fg_in_guard || !fg_ready;
+}
+
+/* --- state -------------------------------------------------------------- */
+
+struct fg_state {
+	struct fg_policy *pol;
+	struct fg_audit *audit;
+	const char *policy_file;   /* as given in FLEETGUARD_POLICY */
+	char agent[128];
+	char exe[4096];
+	bool quiet;
+	bool debug;
+};
+
+extern struct fg_state fg_g;
+
+/* --- decisions and records ---------------------------------------------- */
+
+/* One intercepted action on paths. */
+struct fg_act {
+	const char *op;          /* "open", "unlink", ... */
+	const char *path;        /* as the caller gave it (may be relative) */
+	const char *path2;       /* second path (rename, link) or NULL */
+	int flags;               /* -1 when not applicable */
+	int mode;                /* -1 when not applicable */
+};
+
+/*
+ * Record an action and its outcome (decision "allow"/"deny"/"report") as the
+ * [audit] events setting asks.  Returns 0, or -EIO when the record could not
+ * be written and on_failure = deny (the caller must then fail the call).
+ */
+int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
+	      int result);
+
+/* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
+void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
+
+/* Print "fleetguard: <fmt>" on stderr (unless quiet) with the real write. */
+void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- file opens --------------------------------------------------------- */
+
+/*
+ * The open family: decide on the object the kernel resolves (never on the
+ * path string alone), then open it.  Returns the descriptor, or -1 with
+ * errno set exactly as the real call would, or EACCES when denied.
+ */
+int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
+
+#endif /* FLEETGUARD_SHIM_H */
