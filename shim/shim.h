@@ -88,6 +88,10 @@ struct fg_act {
 int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
 	      int result);
 
+/* Record any event (breaker transitions, start, exit) with its own fields. */
+int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
+		     const char *decision, const char *rule, int result);
+
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
 
@@ -102,5 +106,21 @@ void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * errno set exactly as the real call would, or EACCES when denied.
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
+
+/* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
+
+struct addrinfo;
+
+/* Called by the constructor once policy and audit are ready. */
+void fg_bk_init(void);
+/* connect() of an allowed destination: admits or fails fast (ECONNREFUSED),
+ * may redirect to the endpoint's fallback, and tracks the outcome.  Returns
+ * what connect() returns, errno set. */
+int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
+		  int (*real_connect)(int, const struct sockaddr *, socklen_t));
+/* getaddrinfo(host) succeeded with res: learn which IPs belong to endpoints. */
+void fg_bk_learn(const char *host, const struct addrinfo *res);
+/* n bytes were sent on fd by sendto/sendmsg. */
+void fg_bk_sent(int fd, ssize_t n);
 
 #endif /* FLEETGUARD_SHIM_H */

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * tools.h - the fleetguard command's subcommands and shared helpers.
+ */
+#ifndef FLEETGUARD_TOOLS_H
+#define FLEETGUARD_TOOLS_H
+
+#include <stdnoreturn.h>
+
+/* Print "<prog>: <message>" on stderr and exit with status. */
+noreturn void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+extern const char *fg_prog;
+
+/* Each subcommand gets argv with argv[0] = its own name; returns the exit status. */
+int fg_cmd_check(int argc, char **argv);    /* tools/cmd_check.c */
+int fg_cmd_status(int argc, char **argv);   /* tools/cmd_status.c */
+int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
+int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
+
+#endif /* FLEETGUARD_TOOLS_H */
