@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+
+# breaker/: the fleet-wide circuit breaker (shared state file, lock-free state
+# machine, HTTP status sniffer).  No shim headers: the shim's glue lives in
+# shim/breaker_glue.c and shim/hooks_io.c, registered here by the same author.
+noinst_LTLIBRARIES += libfgbreaker.la
+libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
+	breaker/machine.c breaker/http.c
+
+check_PROGRAMS += tests/unit/check_breaker
+tests_unit_check_breaker_SOURCES = tests/unit/check_breaker.c tests/unit/check_main.h
+tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
+TESTS += tests/unit/check_breaker
