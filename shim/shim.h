@@ -78,6 +78,7 @@ struct fg_act {
 	const char *path2;       /* second path (rename, link) or NULL */
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
+	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
 };
 
 /*
@@ -106,6 +107,22 @@ void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * errno set exactly as the real call would, or EACCES when denied.
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
+
+/* The absolute path of what fd refers to (/proc/<pid> shown as /proc/self):
+ * its length, 0 when fd is no file system object (pipe, socket), or -errno. */
+long fg_fd_path(int fd, char *out, size_t len);
+
+/* The lexical absolute form of (dirfd, path): its length or -errno. */
+long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len);
+
+/* Judge an absolute normalised path: the policy, and fleetguard's own files
+ * (audit log, keys, state) which are never the agent's. */
+bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v);
+
+/* Apply a verdict under mode: record it, print the denial line; 0 to go on,
+ * -1 with errno (EACCES, or EIO when the audit record failed) to refuse. */
+int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 
