@@ -65,6 +65,7 @@ struct fg_state {
 	char exe[4096];
 	bool quiet;
 	bool debug;
+	bool landlock_active;      /* the process is confined by Landlock */
 };
 
 extern struct fg_state fg_g;
@@ -164,6 +165,19 @@ struct fg_pathop {
 /* Resolve, judge, record and run a path operation.  Returns what run
  * returns (errno set), or -1 with EACCES when denied. */
 int fg_path_op(const struct fg_pathop *op, void *ctx);
+
+/* --- exec (shim/exec.c) ------------------------------------------------ */
+
+/* Remember LD_PRELOAD and FLEETGUARD_* as this process started with them. */
+void fg_exec_init(char **envp);
+/* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
+ * errno (EACCES) to refuse. */
+int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* The file execvp() would run for name (PATH search): 0, or -1 if none. */
+int fg_exec_search(const char *name, char *out, size_t len);
+/* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
+char **fg_env_build(char *const *envp);
+void fg_env_free(char **env);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 
