@@ -123,11 +123,11 @@ static const char *fg_unfollowable(int fd, int depth)
 		       buf[i] != '\n')
 			interp[j++] = (char)buf[i++];
 		interp[j] = '\0';
-		ifd = (int)syscall(SYS_openat, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC);
+		ifd = (int)fg_syscall(SYS_openat, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC);
 		if (ifd < 0)
 			return NULL;
 		why = fg_unfollowable(ifd, depth + 1);
-		syscall(SYS_close, ifd);
+		fg_syscall(SYS_close, ifd);
 		return why;
 	}
 	if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(buf, ELFMAG, SELFMAG) == 0 &&
@@ -160,7 +160,7 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
 		return 0;
-	fd = (int)syscall(SYS_openat, dirfd, path,
+	fd = (int)fg_syscall(SYS_openat, dirfd, path,
 			  O_PATH | O_CLOEXEC | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
 	if (fd < 0) {
 		int err = errno;
@@ -175,7 +175,7 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 		return 0;   /* the real call reports its own error */
 	}
 	n = fg_fd_path(fd, resolved, sizeof(resolved));
-	syscall(SYS_close, fd);
+	fg_syscall(SYS_close, fd);
 	if (n <= 0) {
 		errno = n < 0 ? (int)-n : EACCES;
 		return -1;
@@ -183,10 +183,10 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 	act.path = resolved;
 	fg_judge(resolved, (size_t)n, FG_ACC_READ, &v);
 	if (v.allow && !fg_g.pol->fs.unconfined_exec && !fg_g.landlock_active) {
-		fd = (int)syscall(SYS_openat, AT_FDCWD, resolved, O_RDONLY | O_CLOEXEC);
+		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, resolved, O_RDONLY | O_CLOEXEC);
 		why = fd >= 0 ? fg_unfollowable(fd, 0) : NULL;
 		if (fd >= 0)
-			syscall(SYS_close, fd);
+			fg_syscall(SYS_close, fd);
 		if (why != NULL) {
 			v = (struct fg_verdict){ .allow = false, .line = fg_g.pol->fs.line, .why = why };
 			if (fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE) < 0) {
@@ -221,10 +221,10 @@ int fg_exec_search(const char *name, char *out, size_t len)
 				snprintf(out, len, "%s", name);
 			else
 				snprintf(out, len, "%.*s/%s", (int)dl, p, name);
-			if (syscall(SYS_faccessat, AT_FDCWD, out, X_OK) == 0) {
+			if (fg_syscall(SYS_faccessat, AT_FDCWD, out, X_OK) == 0) {
 				struct stat st;
 
-				if (syscall(SYS_newfstatat, AT_FDCWD, out, &st, 0) == 0 && S_ISREG(st.st_mode))
+				if (fg_syscall(SYS_newfstatat, AT_FDCWD, out, &st, 0) == 0 && S_ISREG(st.st_mode))
 					return 0;
 			}
 		}

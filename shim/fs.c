@@ -36,14 +36,14 @@
 
 static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return (int)fg_syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
 static void sys_close(int fd)
 {
 	int saved = errno;
 
-	syscall(SYS_close, fd);
+	fg_syscall(SYS_close, fd);
 	errno = saved;
 }
 
@@ -71,7 +71,7 @@ long fg_fd_path(int fd, char *out, size_t len)
 	long n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = syscall(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
+	n = fg_syscall(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= len - 1)
@@ -94,7 +94,7 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 		return n < 0 ? n : fg_proc_self(out, n);
 	}
 	if (dirfd == AT_FDCWD) {
-		if (syscall(SYS_getcwd, joined, PATH_MAX) < 0)
+		if (fg_syscall(SYS_getcwd, joined, PATH_MAX) < 0)
 			return -errno;
 		n = (long)strlen(joined);
 	} else {
@@ -306,7 +306,7 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			return fd;
 		}
 		/* base is a dangling symlink: follow it by hand, judging each hop. */
-		n = syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
+		n = fg_syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
 		sys_close(pfd);
 		if (n < 0)
 			return -1;

@@ -35,13 +35,13 @@ FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	int err;
 
 	if (fg_passthrough())
-		return (int)syscall(SYS_execve, path, argv, envp);
+		return (int)fg_syscall(SYS_execve, path, argv, envp);
 	if (fg_exec_check("exec", AT_FDCWD, path, 0) < 0)
 		return -1;
 	env = fg_env_build(envp);
 	if (env == NULL)
-		return (int)syscall(SYS_execve, path, argv, envp);
-	syscall(SYS_execve, path, argv, env);
+		return (int)fg_syscall(SYS_execve, path, argv, envp);
+	fg_syscall(SYS_execve, path, argv, env);
 	err = errno;
 	fg_env_free(env);
 	errno = err;
@@ -59,12 +59,12 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	int err;
 
 	if (fg_passthrough())
-		return (int)syscall(SYS_execveat, dirfd, path, argv, envp, flags);
+		return (int)fg_syscall(SYS_execveat, dirfd, path, argv, envp, flags);
 	if (!((flags & AT_EMPTY_PATH) && path[0] == '\0') &&
 	    fg_exec_check("exec", dirfd, path, flags) < 0)
 		return -1;
 	env = fg_env_build(envp);
-	syscall(SYS_execveat, dirfd, path, argv, env != NULL ? env : envp, flags);
+	fg_syscall(SYS_execveat, dirfd, path, argv, env != NULL ? env : envp, flags);
 	err = errno;
 	fg_env_free(env);
 	errno = err;

@@ -42,6 +42,10 @@ void *fg_real(const char *name, void *self);
 	if (__builtin_expect(real_##name == NULL, 0))                           \
 		real_##name = (ret(*)(__VA_ARGS__))fg_real(#name, (void *)name)
 
+/* The kernel, directly: never through the exported syscall() hook.
+ * Returns like syscall(2): -1 with errno set on failure. */
+long fg_syscall(long nr, ...);
+
 /* --- reentrancy guard --------------------------------------------------- */
 
 /* Non-zero while this thread is inside fleetguard's own code: hooks then
@@ -80,6 +84,7 @@ struct fg_act {
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
+	bool net;                /* network action: path is "addr", path2 is "host" */
 };
 
 /*
@@ -178,6 +183,22 @@ int fg_exec_search(const char *name, char *out, size_t len);
 /* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
 char **fg_env_build(char *const *envp);
 void fg_env_free(char **env);
+
+/* --- network (shim/net.c) ----------------------------------------------- */
+
+/* Read /etc/resolv.conf's name servers (for [network] dns = yes). */
+void fg_net_init(void);
+/* Remember that sa came from resolving host (from getaddrinfo results). */
+void fg_names_add(const char *host, const struct sockaddr *sa);
+/* The host name sa was resolved from, copied into out; false if unknown. */
+bool fg_names_find(const struct sockaddr *sa, char *out, size_t len);
+/* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
+void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
+/* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
+ * -1 with errno EACCES (or EIO) to refuse. */
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
+/* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
+int fg_resolve_check(const char *op, const char *host);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 
