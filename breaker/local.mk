@@ -17,6 +17,16 @@ noinst_LTLIBRARIES += libfgbreaker.la
 libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
 	breaker/machine.c breaker/http.c
 
+# The shim's side: the glue in the convenience library, the exported I/O and
+# OpenSSL hooks in the preloaded library itself (as the other hook files).
+libfgshim_la_SOURCES += shim/breaker_glue.c shim/breaker_glue.h
+libfleetguard_la_SOURCES += shim/hooks_io.c
+libfleetguard_la_LIBADD += libfgbreaker.la
+
+# fleetguard status / fleetguard breaker
+fleetguard_SOURCES += tools/cmd_status.c
+fleetguard_LDADD += libfgbreaker.la
+
 check_PROGRAMS += tests/unit/check_breaker
 tests_unit_check_breaker_SOURCES = tests/unit/check_breaker.c tests/unit/check_main.h
 tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

@@ -191,7 +191,7 @@ static void say_cb(void *ctx, const char *msg)
 	fg_say("%s", msg);
 }
 
-void fg_bk_init(void)
+static void bk_init_once(void)
 {
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_bk_env env = { .say = say_cb };
@@ -238,8 +238,32 @@ out:
 	fg_in_guard--;
 }
 
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+/* Idempotent: the constructor calls it, and so does the first connect or
+ * lookup of a process whose constructor did not. */
+void fg_bk_init(void)
+{
+	pthread_once(&init_once, bk_init_once);
+}
+
+bool fg_bk_owns(const char *path, size_t len)
+{
+	const char *own;
+	size_t n;
+
+	if (bkmap == NULL)
+		return false;
+	own = fg_bk_map_path(bkmap);
+	n = strlen(own);
+	/* the state file, its .lock and its rebuild temporaries */
+	return len >= n && memcmp(path, own, n) == 0 &&
+	       (len == n || path[n] == '.');
+}
+
 void fg_bk_learn(const char *host, const struct addrinfo *res)
 {
+	fg_bk_init();
 	if (neps == 0 || host == NULL)
 		return;
 	for (size_t i = 0; i < neps; i++) {
@@ -658,6 +682,7 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	uint16_t port;
 	int family, ep, rc, err;
 
+	fg_bk_init();
 	if (neps == 0 || sa == NULL || !addr_of(sa, len, &family, a, &port))
 		return real_connect(fd, sa, len);
 	ep = endpoint_of(family, a, port);
