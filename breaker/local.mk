@@ -32,3 +32,8 @@ tests_unit_check_breaker_SOURCES = tests/unit/check_breaker.c tests/unit/check_m
 tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
 TESTS += tests/unit/check_breaker
+
+BREAKER_ITESTS = tests/integration/breaker_http.sh
+TESTS += $(BREAKER_ITESTS)
+EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
+	tests/integration/llm_server.py tests/integration/llm_client.py
