@@ -446,6 +446,8 @@ static void ended(struct call *c, int err)
 	}
 	if ((!c->tls || c->mapped) && fg_http_sniff_eof(&c->sn) == FG_SNIFF_DONE)
 		judge_status(c);
+	else if (c->tls && !c->mapped && c->got)
+		report(c, FG_BK_OK, 0);
 	else
 		report(c, FG_BK_F_RESET, 0);
 }
@@ -489,6 +491,8 @@ static void data(struct call *c, const struct iovec *iov, int iovcnt, size_t n)
 		report(c, FG_BK_OK, 0);
 }
 
+static void tls_learn(struct call *c, int fd);
+
 void fg_bk_on_write(int fd, ssize_t n)
 {
 	struct call *c = atomic_load(&calls[fd]);
@@ -504,6 +508,8 @@ void fg_bk_on_write(int fd, ssize_t n)
 		 * (a client with its own BIO) are they the request itself. */
 		if (c->phase == P_CONNECTING)
 			c->phase = P_UP;
+		if (!c->mapped)
+			tls_learn(c, fd);
 		if (!c->mapped && c->phase == P_UP && !c->sent) {
 			c->sent = true;
 			c->sent_ms = fg_bk_clock_ms();
@@ -535,9 +541,12 @@ void fg_bk_on_read(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int e
 	} else if (n > 0) {
 		if (c->phase == P_CONNECTING)
 			c->phase = P_UP;
-		/* Opaque TLS: an answer at all is all we can judge. */
+		if (!c->mapped)
+			tls_learn(c, fd);
+		/* Opaque TLS: an answer at all is all we can judge, when
+		 * the connection ends. */
 		if (!c->mapped && c->phase == P_UP && c->sent)
-			report(c, FG_BK_OK, 0);
+			c->got = true;
 	} else if ((n == 0 && want > 0) || (n < 0 && conn_failure(err))) {
 		ended(c, n < 0 ? err : 0);
 	}
@@ -711,6 +720,10 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	lock(c);
 	c->ep = (uint16_t)ep;
 	c->phase = P_CONNECTING;
+	if (!c->tls && r->ep->https)
+		atomic_fetch_add(&fg_bk_ntls, 1);
+	else if (c->tls && !r->ep->https)
+		atomic_fetch_sub(&fg_bk_ntls, 1);
 	c->tls = r->ep->https;
 	c->mapped = c->sent = c->got = false;
 	c->t = t;
@@ -751,6 +764,8 @@ static struct {
 	_Atomic int fd;
 } sslmap[SSL_SLOTS];
 _Atomic unsigned fg_bk_nssl;
+_Atomic unsigned fg_bk_ntls;
+__thread const void *fg_bk_ssl_cur;
 
 static unsigned ssl_hash(const void *ssl)
 {
@@ -785,39 +800,65 @@ void fg_bk_ssl_free(const void *ssl)
 	atomic_fetch_sub(&fg_bk_nssl, 1);
 }
 
-void fg_bk_ssl_set_fd(const void *ssl, int fd)
+/* Map ssl to fd; false if the table is full. */
+static bool ssl_insert(const void *ssl, int fd)
 {
 	unsigned h = ssl_hash(ssl);
-	struct call *c;
 	int j = ssl_find(ssl);
 
 	if (j >= 0) {
-		if (!fg_bk_tracked(fd)) {
-			fg_bk_ssl_free(ssl);
-			return;
-		}
 		atomic_store(&sslmap[j].fd, fd);
-	} else {
-		if (!fg_bk_tracked(fd))
-			return;
-		for (unsigned i = 0; i < SSL_SLOTS && j < 0; i++) {
-			unsigned k = (h + i) % SSL_SLOTS;
-			uintptr_t old = atomic_load(&sslmap[k].key);
-
-			if ((old == 0 || old == SSL_TOMB) &&
-			    atomic_compare_exchange_strong(&sslmap[k].key, &old, (uintptr_t)ssl)) {
-				atomic_store(&sslmap[k].fd, fd);
-				atomic_fetch_add(&fg_bk_nssl, 1);
-				j = (int)k;
-			}
-		}
-		if (j < 0)
-			return;   /* table full: judged at the TLS level only */
+		return true;
 	}
+	for (unsigned i = 0; i < SSL_SLOTS; i++) {
+		unsigned k = (h + i) % SSL_SLOTS;
+		uintptr_t old = atomic_load(&sslmap[k].key);
+
+		if ((old == 0 || old == SSL_TOMB) &&
+		    atomic_compare_exchange_strong(&sslmap[k].key, &old, (uintptr_t)ssl)) {
+			atomic_store(&sslmap[k].fd, fd);
+			atomic_fetch_add(&fg_bk_nssl, 1);
+			return true;
+		}
+	}
+	return false;   /* table full: judged at the TLS level only */
+}
+
+/* From now on the plaintext of ssl tells how the call on c went: what the
+ * TLS records showed so far (the handshake) is forgotten. */
+static void mapped(struct call *c)
+{
+	c->mapped = true;
+	if (c->phase == P_UP) {
+		c->sent = c->got = false;
+		fg_http_sniff_init(&c->sn);
+	}
+}
+
+void fg_bk_ssl_set_fd(const void *ssl, int fd)
+{
+	struct call *c;
+
+	if (!fg_bk_tracked(fd)) {
+		fg_bk_ssl_free(ssl);
+		return;
+	}
+	if (!ssl_insert(ssl, fd))
+		return;
 	c = atomic_load(&calls[fd]);
 	lock(c);
-	c->mapped = true;
+	mapped(c);
 	unlock(c);
+}
+
+/* A client with its own BIO never tells which socket an SSL object uses
+ * (curl): the TLS records written or read on a tracked socket while this
+ * thread is inside SSL_read/SSL_write of an unmapped object are its. */
+static void tls_learn(struct call *c, int fd)
+{
+	if (fg_bk_ssl_cur == NULL || !ssl_insert(fg_bk_ssl_cur, fd))
+		return;
+	mapped(c);
 }
 
 /* The tracked call behind ssl, locked, or NULL. */
