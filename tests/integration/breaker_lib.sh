@@ -38,14 +38,17 @@ mode() { echo "$1" > "$SRV/mode"; }
 requests() { if [ -f "$SRV/requests" ]; then wc -l < "$SRV/requests"; else echo 0; fi; }
 
 # write_policy PROTOCOL [extra [breaker] lines...]: $TMP/policy.ini for the
-# endpoint llm = 127.0.0.1:$PORT.
+# endpoint llm = 127.0.0.1:$PORT.  BK_THRESHOLD (3), BK_OPEN (2), BK_MAX (8),
+# BK_PROBES (1) and BK_STATE ($TMP/state) change the [breaker] defaults.
 write_policy() {
 	local proto=$1; shift
-	mkdir -p "$TMP/state"
+	local state=${BK_STATE:-$TMP/state}
+	mkdir -p "$state"
 	{
 		printf '[filesystem]\nmode = off\n\n[network]\nallow = 127.0.0.1:*\n\n'
-		printf '[breaker]\nthreshold = 3\nopen_seconds = 2\nmax_open_seconds = 8\n'
-		printf 'state_dir = %s\n' "$TMP/state"
+		printf '[breaker]\nthreshold = %s\nopen_seconds = %s\nmax_open_seconds = %s\n' \
+			"${BK_THRESHOLD:-3}" "${BK_OPEN:-2}" "${BK_MAX:-8}"
+		printf 'probes = %s\nstate_dir = %s\n' "${BK_PROBES:-1}" "$state"
 		for l in "$@"; do printf '%s\n' "$l"; done
 		printf '\n[endpoint llm]\naddress = 127.0.0.1:%s\nprotocol = %s\n' "$PORT" "$proto"
 		printf '\n[audit]\nlog = %s\n' "$TMP/audit.log"
