@@ -132,7 +132,10 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
 		decision = "deny";
 	if (decision[0] == 'd') {
-		fg_say_denied(act->op, shown, v);
+		/* Programs probe paths all the time (Python's user site, git's
+		 * discovery): a refused stat is recorded, printed only in debug. */
+		if (!act->meta || fg_g.debug)
+			fg_say_denied(act->op, shown, v);
 		fg_record(act, decision, v, EACCES);
 		errno = EACCES;
 		return -1;
@@ -427,7 +430,8 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	struct fg_name a, b;
 	struct fg_act act = { .op = op->op, .path = op->path1, .path2 = op->path2,
 			      .flags = op->flags, .mode = op->mode,
-			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE) };
+			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE),
+			      .meta = (op->access & FG_ACC_META) != 0 };
 	struct fg_verdict va, vb;
 	int rc, rc2 = 0, err;
 	bool two = op->path2 != NULL;

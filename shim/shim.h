@@ -85,6 +85,7 @@ struct fg_act {
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
 	bool net;                /* network action: path is "addr", path2 is "host" */
+	bool meta;               /* a metadata probe (stat, access, readlink) */
 };
 
 /*
@@ -203,6 +204,12 @@ int fg_resolve_check(const char *op, const char *host);
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 
 struct addrinfo;
+
+/* Weak until the breaker module is linked: call sites check for NULL. */
+#pragma weak fg_bk_init
+#pragma weak fg_bk_connect
+#pragma weak fg_bk_learn
+#pragma weak fg_bk_sent
 
 /* Called by the constructor once policy and audit are ready. */
 void fg_bk_init(void);
