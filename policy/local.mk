@@ -23,3 +23,8 @@ tests_unit_check_policy_SOURCES = tests/unit/check_policy.c tests/unit/check_mai
 tests_unit_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_policy_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
 TESTS += tests/unit/check_policy
+
+# ns per path decision beside a raw open+close (see docs/PERFORMANCE.md)
+noinst_PROGRAMS += bench/policy_bench
+bench_policy_bench_SOURCES = bench/policy_bench.c
+bench_policy_bench_LDADD = libfgpolicy.la $(INIH_STATIC)
