@@ -13,3 +13,4 @@
 noinst_LTLIBRARIES += libfgpolicy.la
 libfgpolicy_la_SOURCES = policy/policy.h policy/parse.c policy/match.c
 libfgpolicy_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+libfgpolicy_la_SOURCES += policy/policy_int.h

@@ -36,7 +36,12 @@ enum fg_on_failure { FG_ONFAIL_DENY = 0, FG_ONFAIL_ALLOW };
 /* Access wanted on a path.  Exec and metadata reads count as FG_ACC_READ;
  * create, remove, rename, link, chmod, chown, utimes and truncate count as
  * FG_ACC_WRITE. */
-enum fg_access { FG_ACC_READ = 1, FG_ACC_WRITE = 2 };
+enum fg_access { FG_ACC_READ = 1, FG_ACC_WRITE = 2, FG_ACC_MOVE = 4 };
+
+/* FG_ACC_MOVE (implies FG_ACC_WRITE): the call removes or renames this name
+ * (unlink, rmdir, rename source and target).  Such a call on a strict ancestor
+ * of a deny tree is denied too, or "mv .git x; edit x/hooks; mv x .git" would
+ * walk around "deny = ${root}/.git/hooks". */
 
 enum fg_rule_origin { FG_ORIGIN_POLICY = 0, FG_ORIGIN_SYSTEM, FG_ORIGIN_DEFAULT };
 
@@ -62,8 +67,9 @@ struct fg_net_rule {
 	uint8_t addr[16];        /* FG_NET_CIDR: network address, host bits zero */
 	unsigned prefix;         /* FG_NET_CIDR: 0..32 or 0..128 (literal IP: 32/128) */
 	char *unix_path;         /* FG_NET_UNIX: path, or "@name" for abstract */
-	int port;                /* 0..65535, or -1 for '*' (FG_NET_UNIX: -1) */
+	int port;                /* 1..65535, or -1 for '*' (FG_NET_UNIX: -1) */
 	unsigned line;
+	enum fg_rule_origin origin;  /* FG_ORIGIN_SYSTEM: dns = yes (resolv.conf servers, nscd) */
 };
 
 /* [breaker] keys, and the same keys as overridden per [endpoint]. */
@@ -74,6 +80,7 @@ struct fg_breaker_conf {
 	unsigned probes;                  /* default 1, 1..1000 */
 	uint8_t failure_status[600 / 8];  /* bit s set: HTTP status s (100..599) is a failure; default 429, 500-599 */
 	char *state_dir;                  /* default /run/fleetguard, else $XDG_RUNTIME_DIR, else /tmp */
+	bool state_dir_set;               /* given in the policy: the breaker must not fall back */
 	unsigned slow_first_byte_seconds; /* 0 = off */
 	unsigned min_processes;           /* default 1 */
 };
@@ -132,7 +139,14 @@ struct fg_policy {
 		char *key_file;              /* NULL: plain SHA-256 chain */
 		uint64_t max_size;           /* bytes, default 64 MiB; 0 = never rotate */
 	} audit;
+
+	struct fg_path_index *index;         /* private to policy/match.c: the fast path lookup */
 };
+
+/* Longest line accepted in a policy file, in bytes without the line end. */
+#define FG_POLICY_MAX_LINE 8192
+/* Largest policy file accepted by fg_policy_load. */
+#define FG_POLICY_MAX_SIZE (1024 * 1024)
 
 /* Called once per problem found, in file order.  line is 0 for problems of
  * the file as a whole (cannot open it, I/O error). */
@@ -167,7 +181,10 @@ struct fg_verdict {
 /*
  * Decide access to an absolute, lexically normalised path (no "//", "/./",
  * "/../" or trailing '/').  deny beats write beats read; trees match by
- * whole components.  Pure and thread-safe.
+ * whole components.  Pure and thread-safe; no allocation, no system call.
+ * The decision ignores fs.mode (report/off are the caller's business).
+ * "/proc/self" rules are matched literally: a caller that resolved a path
+ * to "/proc/<its own pid>/..." maps it back to "/proc/self/..." first.
  */
 bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
 		    unsigned access, struct fg_verdict *v);

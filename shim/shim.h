@@ -42,6 +42,10 @@ void *fg_real(const char *name, void *self);
 	if (__builtin_expect(real_##name == NULL, 0))                           \
 		real_##name = (ret(*)(__VA_ARGS__))fg_real(#name, (void *)name)
 
+/* The kernel, directly: never through the exported syscall() hook.
+ * Returns like syscall(2): -1 with errno set on failure. */
+long fg_syscall(long nr, ...);
+
 /* --- reentrancy guard --------------------------------------------------- */
 
 /* Non-zero while this thread is inside fleetguard's own code: hooks then
@@ -65,6 +69,7 @@ struct fg_state {
 	char exe[4096];
 	bool quiet;
 	bool debug;
+	bool landlock_active;      /* the process is confined by Landlock */
 };
 
 extern struct fg_state fg_g;
@@ -78,6 +83,8 @@ struct fg_act {
 	const char *path2;       /* second path (rename, link) or NULL */
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
+	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
+	bool net;                /* network action: path is "addr", path2 is "host" */
 };
 
 /*
@@ -106,6 +113,92 @@ void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * errno set exactly as the real call would, or EACCES when denied.
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
+
+/* The absolute path of what fd refers to (/proc/<pid> shown as /proc/self):
+ * its length, 0 when fd is no file system object (pipe, socket), or -errno. */
+long fg_fd_path(int fd, char *out, size_t len);
+
+/* The lexical absolute form of (dirfd, path): its length or -errno. */
+long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len);
+
+/* Judge an absolute normalised path: the policy, and fleetguard's own files
+ * (audit log, keys, state) which are never the agent's. */
+bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v);
+
+/* Apply a verdict under mode: record it, print the denial line; 0 to go on,
+ * -1 with errno (EACCES, or EIO when the audit record failed) to refuse. */
+int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode);
+
+/* --- other path operations (shim/fs.c) ----------------------------------- */
+
+/* Metadata reads (stat, access, readlink): read rules, recorded only at
+ * events = all, and allowed on the directories leading to an allowed tree. */
+#define FG_ACC_META 4u
+
+enum fg_target {
+	FG_T_OBJECT_FOLLOW = 0,  /* the object, a final symlink followed */
+	FG_T_OBJECT_NOFOLLOW,    /* the object, a final symlink itself */
+	FG_T_NAME,               /* a name in its parent: to create or remove */
+};
+
+/* A resolved operand: fd is an O_PATH descriptor of the object, or of the
+ * parent directory when base is not NULL; path is what was judged. */
+struct fg_name {
+	int fd;
+	const char *base;
+	char path[4096];
+};
+
+struct fg_pathop {
+	const char *op;
+	unsigned access;          /* FG_ACC_* for path2 (and path1 unless access1) */
+	unsigned access1;         /* 0: same as access */
+	int dirfd1;
+	const char *path1;
+	enum fg_target t1;
+	int dirfd2;
+	const char *path2;        /* NULL for one-operand operations */
+	enum fg_target t2;
+	int flags, mode;          /* for the record; -1 when not applicable */
+	/* Perform the operation on the resolved operands (b NULL for one). */
+	int (*run)(const struct fg_name *a, const struct fg_name *b, void *ctx);
+	/* Perform it on the caller's arguments ([filesystem] mode = off). */
+	int (*direct)(const struct fg_pathop *op, void *ctx);
+};
+
+/* Resolve, judge, record and run a path operation.  Returns what run
+ * returns (errno set), or -1 with EACCES when denied. */
+int fg_path_op(const struct fg_pathop *op, void *ctx);
+
+/* --- exec (shim/exec.c) ------------------------------------------------ */
+
+/* Remember LD_PRELOAD and FLEETGUARD_* as this process started with them. */
+void fg_exec_init(char **envp);
+/* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
+ * errno (EACCES) to refuse. */
+int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* The file execvp() would run for name (PATH search): 0, or -1 if none. */
+int fg_exec_search(const char *name, char *out, size_t len);
+/* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
+char **fg_env_build(char *const *envp);
+void fg_env_free(char **env);
+
+/* --- network (shim/net.c) ----------------------------------------------- */
+
+/* Read /etc/resolv.conf's name servers (for [network] dns = yes). */
+void fg_net_init(void);
+/* Remember that sa came from resolving host (from getaddrinfo results). */
+void fg_names_add(const char *host, const struct sockaddr *sa);
+/* The host name sa was resolved from, copied into out; false if unknown. */
+bool fg_names_find(const struct sockaddr *sa, char *out, size_t len);
+/* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
+void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
+/* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
+ * -1 with errno EACCES (or EIO) to refuse. */
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
+/* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
+int fg_resolve_check(const char *op, const char *host);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * core.c - the shim's start-up, state, reentrancy guard and reporting.
+ *
+ * The constructor loads the policy named by FLEETGUARD_POLICY and attaches
+ * the audit log before main() runs.  Anything wrong stops the process with
+ * status 126 and one line on stderr: the shim never guesses a policy.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+__thread int fg_in_guard;
+int fg_ready;
+struct fg_state fg_g;
+
+/* Raw write of a whole buffer to stderr, never through any hook. */
+static void fg_write_stderr(const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = fg_syscall(SYS_write, 2, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void fg_vsay(bool force, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n, saved = errno;
+
+	if (fg_g.quiet && !force)
+		return;
+	memcpy(line, "fleetguard: ", 12);
+	n = vsnprintf(line + 12, sizeof(line) - 13, fmt, ap);
+	if (n < 0)
+		n = 0;
+	n += 12;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	fg_write_stderr(line, (size_t)n);
+	errno = saved;
+}
+
+void fg_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fg_vsay(false, fmt, ap);
+	va_end(ap);
+}
+
+/* Start-up failures are printed even when quiet: the process is stopping. */
+static __attribute__((noreturn, format(printf, 1, 2))) void fg_fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fg_vsay(true, fmt, ap);
+	va_end(ap);
+	_exit(126);
+}
+
+void *fg_real(const char *name, void *self)
+{
+	void *sym;
+
+	fg_in_guard++;
+	sym = dlsym(RTLD_NEXT, name);
+	fg_in_guard--;
+	if (sym == NULL || sym == self)
+		fg_fatal("cannot resolve the real '%s' in libc", name);
+	return sym;
+}
+
+static void fg_rule_text(const struct fg_verdict *v, char *buf, size_t len)
+{
+	if (v != NULL && v->line > 0)
+		snprintf(buf, len, "%s:%u", fg_g.pol->file, v->line);
+	else
+		snprintf(buf, len, "%s", fg_g.pol->file);
+}
+
+void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
+{
+	char rule[PATH_MAX + 16];
+
+	fg_rule_text(v, rule, sizeof(rule));
+	fg_say("denied %s %s: %s (policy %s)", op, what, v->why, rule);
+}
+
+int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
+		     const char *decision, const char *rule, int result)
+{
+	static int warned;
+	struct fg_audit_rec rec = {
+		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
+	};
+	int rc, saved = errno;
+
+	if (fg_g.audit == NULL) {
+		errno = saved;
+		return fg_g.pol->audit.on_failure == FG_ONFAIL_DENY ? -EIO : 0;
+	}
+	fg_in_guard++;
+	rc = fg_audit_append(fg_g.audit, &rec);
+	fg_in_guard--;
+	if (rc < 0) {
+		if (fg_g.pol->audit.on_failure == FG_ONFAIL_DENY) {
+			fg_say("cannot write audit record for %s to %s: %s; call refused (on_failure = deny)",
+			       op, fg_g.pol->audit.log, strerror(-rc));
+			rc = -EIO;
+		} else {
+			if (!__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+				fg_say("cannot write audit record to %s: %s; continuing without audit (on_failure = allow)",
+				       fg_g.pol->audit.log, strerror(-rc));
+			rc = 0;
+		}
+	}
+	errno = saved;
+	return rc;
+}
+
+int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
+	      int result)
+{
+	struct fg_audit_field f[4];
+	char rule[PATH_MAX + 16];
+	size_t n = 0;
+	bool allowed = decision[0] == 'a';
+
+	switch (fg_g.pol->audit.events) {
+	case FG_EVENTS_DENIED:
+		if (allowed)
+			return 0;
+		break;
+	case FG_EVENTS_WRITES:
+		if (allowed && !(act->access & FG_ACC_WRITE))
+			return 0;
+		break;
+	case FG_EVENTS_ALL:
+		break;
+	}
+	f[n++] = (struct fg_audit_field){ .key = !act->net ? "path" : strcmp(act->op, "resolve") == 0 ? "host" : "addr", .type = FG_AF_STR,
+					  .s = act->path, .len = strlen(act->path) };
+	if (act->path2 != NULL)
+		f[n++] = (struct fg_audit_field){ .key = act->net ? "host" : "path2", .type = FG_AF_STR,
+						  .s = act->path2, .len = strlen(act->path2) };
+	if (act->flags >= 0)
+		f[n++] = (struct fg_audit_field){ .key = "flags", .type = FG_AF_INT, .i = act->flags };
+	if (act->mode >= 0)
+		f[n++] = (struct fg_audit_field){ .key = "mode", .type = FG_AF_OCT, .i = act->mode };
+	fg_rule_text(v, rule, sizeof(rule));
+	return fg_record_fields(act->op, f, n, decision, v != NULL && v->line > 0 ? rule : NULL,
+				result);
+}
+
+/* --- start-up and exit ---------------------------------------------------- */
+
+static void fg_diag_first(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	int *seen = ctx;
+
+	if ((*seen)++ > 0)
+		return;
+	if (line > 0)
+		fg_fatal("%s:%u: %s", file, line, msg);
+	fg_fatal("%s: %s", file, msg);
+}
+
+/* argv of this process from /proc/self/cmdline, NUL-separated, as a
+ * NULL-terminated vector in static storage (truncated if very long). */
+static const char *const *fg_cmdline(void)
+{
+	static char buf[8192];
+	static const char *argv[256];
+	size_t n = 0, i, argc = 0;
+	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t r;
+
+		while (n < sizeof(buf) - 1 &&
+		       (r = fg_syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+			n += (size_t)r;
+		fg_syscall(SYS_close, fd);
+	}
+	buf[n] = '\0';
+	for (i = 0; i < n && argc < 255; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	argv[argc] = NULL;
+	return argv;
+}
+
+static void fg_on_exit(int status, void *arg)
+{
+	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
+
+	if (!fg_ready || fg_g.audit == NULL)
+		return;
+	fg_record_fields("exit", &f, 1, NULL, NULL, 0);
+	fg_in_guard++;
+	fg_audit_flush(fg_g.audit);
+	fg_in_guard--;
+}
+
+static void fg_open_audit(void)
+{
+	const struct fg_policy *p = fg_g.pol;
+	struct fg_audit_conf conf = {
+		.path = p->audit.log,
+		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
+			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
+			 FG_AUDIT_FSYNC_BATCH,
+		.key_file = p->audit.key_file,
+		.max_size = p->audit.max_size,
+		.agent = fg_g.agent,
+		.exe = fg_g.exe,
+	};
+	char err[512] = "";
+	int rc = fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
+
+	if (rc < 0) {
+		if (p->audit.on_failure == FG_ONFAIL_DENY)
+			fg_fatal("%s", err[0] ? err : strerror(-rc));
+		fg_say("%s; continuing without audit (on_failure = allow)", err[0] ? err : strerror(-rc));
+		fg_g.audit = NULL;
+	}
+}
+
+static void fg_write_start(void)
+{
+	char sha[65] = "";
+	const char *const *argv = fg_cmdline();
+	struct fg_audit_field f[4] = {
+		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
+		{ .key = "policy_sha256", .type = FG_AF_STR, .s = sha },
+		{ .key = "argv", .type = FG_AF_STRV, .v = argv },
+		{ .key = "ppid", .type = FG_AF_INT, .i = getppid() },
+	};
+
+	if (fg_sha256_file(fg_g.pol->file, sha) < 0)
+		strcpy(sha, "unreadable");
+	f[1].len = strlen(sha);
+	if (fg_record_fields("start", f, 4, NULL, NULL, 0) < 0)
+		fg_fatal("cannot write the start record to %s", fg_g.pol->audit.log);
+}
+
+static void fg_identity(void)
+{
+	const char *id = fg_g.pol->agent_id;
+	ssize_t n = readlink("/proc/self/exe", fg_g.exe, sizeof(fg_g.exe) - 1);
+
+	fg_g.exe[n > 0 ? n : 0] = '\0';
+	if (id == NULL)
+		id = program_invocation_short_name;
+	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
+}
+
+__attribute__((constructor)) static void fg_init(void)
+{
+	const char *v;
+	int seen = 0;
+
+	fg_in_guard++;
+	v = getenv("FLEETGUARD_QUIET");
+	fg_g.quiet = v != NULL && strcmp(v, "1") == 0;
+	v = getenv("FLEETGUARD_DEBUG");
+	fg_g.debug = v != NULL && strcmp(v, "1") == 0;
+	fg_g.policy_file = getenv("FLEETGUARD_POLICY");
+	if (fg_g.policy_file == NULL || fg_g.policy_file[0] == '\0')
+		fg_fatal("FLEETGUARD_POLICY is not set; refusing to run without a policy");
+	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
+		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
+	fg_identity();
+	fg_exec_init(environ);
+	fg_net_init();
+	fg_open_audit();
+	fg_write_start();
+	on_exit(fg_on_exit, NULL);
+	fg_in_guard--;
+	fg_ready = 1;
+}

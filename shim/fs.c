@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * fs.c - judging path operations on the object the kernel resolves.
+ *
+ * A path string is never trusted: it is first opened with O_PATH (no side
+ * effects, symlinks and ".." resolved by the kernel), the descriptor's real
+ * path is read back from /proc/self/fd and judged, and the very same object
+ * is then reopened through that descriptor.  A swap of the path between the
+ * check and the use cannot redirect the call.  Names that do not exist yet
+ * are created with the *at call on their judged parent directory.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim/shim.h"
+
+#define FG_MAX_HOPS 40
+
+static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return (int)fg_syscall(SYS_openat, dirfd, path, flags, mode);
+}
+
+static void sys_close(int fd)
+{
+	int saved = errno;
+
+	fg_syscall(SYS_close, fd);
+	errno = saved;
+}
+
+/* "/proc/<our pid>/..." is judged as "/proc/self/...". */
+static long fg_proc_self(char *p, long n)
+{
+	char pfx[32];
+	int k = snprintf(pfx, sizeof(pfx), "/proc/%d", (int)getpid());
+
+	if (n >= k && memcmp(p, pfx, (size_t)k) == 0 && (p[k] == '/' || p[k] == '\0')) {
+		memmove(p + 10, p + k, (size_t)(n - k + 1));
+		memcpy(p, "/proc/self", 10);
+		n = n - k + 10;
+	}
+	return n;
+}
+
+/*
+ * The absolute path of what fd refers to.  Returns its length, 0 when fd is
+ * not a file system object (pipe, socket, anonymous inode), or -errno.
+ */
+long fg_fd_path(int fd, char *out, size_t len)
+{
+	char link[32];
+	long n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = fg_syscall(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	if (out[0] != '/')
+		return 0;
+	return fg_proc_self(out, n);
+}
+
+/* The lexical absolute form of (dirfd, path), for judging names that do not
+ * resolve.  Returns its length or -errno. */
+long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
+{
+	char joined[PATH_MAX * 2];
+	long n;
+
+	if (path[0] == '/') {
+		n = fg_path_normalize(path, out, len);
+		return n < 0 ? n : fg_proc_self(out, n);
+	}
+	if (dirfd == AT_FDCWD) {
+		if (fg_syscall(SYS_getcwd, joined, PATH_MAX) < 0)
+			return -errno;
+		n = (long)strlen(joined);
+	} else {
+		n = fg_fd_path(dirfd, joined, PATH_MAX);
+		if (n <= 0)
+			return n < 0 ? n : -ENOTDIR;
+	}
+	if ((size_t)n + strlen(path) + 2 > sizeof(joined))
+		return -ENAMETOOLONG;
+	joined[n] = '/';
+	strcpy(joined + n + 1, path);
+	n = fg_path_normalize(joined, out, len);
+	return n < 0 ? n : fg_proc_self(out, n);
+}
+
+bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
+{
+	if (fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) {
+		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
+		return false;
+	}
+	return fg_policy_path(fg_g.pol, path, len, access, v);
+}
+
+/*
+ * Turn a verdict into the outcome of the call: records it, prints the denial
+ * line, and returns 0 to go on or -1 with errno set to refuse.
+ */
+int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode)
+{
+	const char *decision = v->allow ? "allow" : mode == FG_MODE_REPORT ? "report" : "deny";
+	int rc;
+
+	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
+		decision = "deny";
+	if (decision[0] == 'd') {
+		fg_say_denied(act->op, shown, v);
+		fg_record(act, decision, v, EACCES);
+		errno = EACCES;
+		return -1;
+	}
+	if (decision[0] == 'r')
+		fg_say("report: would deny %s %s: %s", act->op, shown, v->why);
+	rc = fg_record(act, decision, v, 0);
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned fg_open_access(int flags)
+{
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC)) ||
+	    (flags & O_TMPFILE) == O_TMPFILE)
+		return FG_ACC_WRITE;
+	return FG_ACC_READ;
+}
+
+/* Split "a/b/c" into parent "a/b" (or "." / "/") and base "c". */
+static int fg_split(const char *path, char *parent, size_t plen, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (slash == NULL) {
+		strcpy(parent, ".");
+		*base = path;
+		return 0;
+	}
+	n = slash == path ? 1 : (size_t)(slash - path);
+	if (n >= plen)
+		return -ENAMETOOLONG;
+	memcpy(parent, path, n);
+	parent[n] = '\0';
+	*base = slash + 1;
+	return (*base)[0] == '\0' ? -EISDIR : 0;
+}
+
+/* Judge a name that does not exist yet: its parent resolved by the kernel,
+ * the last component as given.  On success returns the parent's O_PATH
+ * descriptor and sets *base. */
+static int fg_open_parent(const struct fg_act *act, int dirfd, const char *path,
+			  const char **base, char *resolved, size_t rlen)
+{
+	char parent[PATH_MAX];
+	struct fg_verdict v;
+	int pfd, rc = fg_split(path, parent, sizeof(parent), base);
+	long n;
+
+	if (rc < 0) {
+		errno = -rc;
+		return -1;
+	}
+	pfd = sys_openat(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (pfd < 0)
+		return -1;
+	n = fg_fd_path(pfd, resolved, rlen);
+	if (n <= 0 || (size_t)n + strlen(*base) + 2 > rlen) {
+		sys_close(pfd);
+		errno = n < 0 ? (int)-n : ENOTDIR;
+		return -1;
+	}
+	snprintf(resolved + n, rlen - (size_t)n, "%s%s", n > 1 ? "/" : "", *base);
+	fg_judge(resolved, strlen(resolved), act->access, &v);
+	if (fg_enforce(act, resolved, &v, fg_g.pol->fs.mode) < 0) {
+		sys_close(pfd);
+		return -1;
+	}
+	return pfd;
+}
+
+/* A name judged by its lexical form only (it did not resolve).  Returns
+ * -1 with EACCES when denied, else 0 (the caller reports its own errno). */
+static int fg_judge_unresolved(const struct fg_act *act, int dirfd, const char *path, int err)
+{
+	char abs[PATH_MAX];
+	struct fg_verdict v;
+	long n = fg_abs_lexical(dirfd, path, abs, sizeof(abs));
+
+	if (n <= 0)
+		return 0;
+	if (!fg_judge(abs, (size_t)n, act->access, &v) && fg_g.pol->fs.mode == FG_MODE_ENFORCE)
+		return fg_enforce(act, abs, &v, fg_g.pol->fs.mode);
+	fg_record(act, v.allow ? "allow" : "report", &v, err);
+	return 0;
+}
+
+int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
+{
+	char resolved[PATH_MAX], hop[PATH_MAX], cur[PATH_MAX], proc[32];
+	struct fg_act act = { .op = op, .path = path, .flags = flags,
+			      .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (int)mode : -1,
+			      .access = fg_open_access(flags) };
+	struct fg_verdict v;
+	int hops, fd0, fd, err;
+	long n;
+
+	if (fg_g.pol->fs.mode == FG_MODE_OFF)
+		return sys_openat(dirfd, path, flags, mode);
+	if (path == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	for (hops = 0; hops < FG_MAX_HOPS; hops++) {
+		const char *base;
+		int pfd;
+
+		fd0 = sys_openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)), 0);
+		if (fd0 >= 0) {
+			n = fg_fd_path(fd0, resolved, sizeof(resolved));
+			if (n == 0) {
+				/* A pipe or socket reached through /proc/self/fd: judge the name used. */
+				n = fg_abs_lexical(dirfd, path, resolved, sizeof(resolved));
+			}
+			if (n < 0) {
+				sys_close(fd0);
+				errno = (int)-n;
+				return -1;
+			}
+			act.path = resolved;
+			fg_judge(resolved, (size_t)n, act.access, &v);
+			if (fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode) < 0) {
+				sys_close(fd0);
+				return -1;
+			}
+			if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+				sys_close(fd0);
+				errno = EEXIST;
+				return -1;
+			}
+			if ((flags & O_TMPFILE) == O_TMPFILE) {
+				fd = sys_openat(fd0, ".", flags, mode);
+			} else {
+				if (flags & O_NOFOLLOW) {
+					struct stat st;
+
+					if (fstat(fd0, &st) == 0 && S_ISLNK(st.st_mode) && !(flags & O_PATH)) {
+						sys_close(fd0);
+						errno = ELOOP;
+						return -1;
+					}
+				}
+				snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd0);
+				fd = sys_openat(AT_FDCWD, proc, flags & ~(O_NOFOLLOW | O_EXCL), mode);
+			}
+			err = errno;
+			sys_close(fd0);
+			errno = err;
+			return fd;
+		}
+		err = errno;
+		if (err != ENOENT || !(flags & O_CREAT)) {
+			if (fg_judge_unresolved(&act, dirfd, path, err) < 0)
+				return -1;
+			errno = err;
+			return -1;
+		}
+		/* A name to create: judge it through its parent, create it there. */
+		pfd = fg_open_parent(&act, dirfd, path, &base, resolved, sizeof(resolved));
+		if (pfd < 0)
+			return -1;
+		fd = sys_openat(pfd, base, flags | O_NOFOLLOW, mode);
+		if (fd >= 0 || errno != ELOOP || (flags & O_NOFOLLOW)) {
+			err = errno;
+			sys_close(pfd);
+			errno = err;
+			return fd;
+		}
+		/* base is a dangling symlink: follow it by hand, judging each hop. */
+		n = fg_syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
+		sys_close(pfd);
+		if (n < 0)
+			return -1;
+		hop[n] = '\0';
+		if (hop[0] != '/') {
+			char *slash = strrchr(resolved, '/');
+
+			if (slash == NULL || (size_t)(slash - resolved) + 1 + (size_t)n + 1 > sizeof(hop)) {
+				errno = ENAMETOOLONG;
+				return -1;
+			}
+			memmove(hop + (slash - resolved) + 1, hop, (size_t)n + 1);
+			memcpy(hop, resolved, (size_t)(slash - resolved) + 1);
+		}
+		strcpy(cur, hop);
+		path = cur;
+		dirfd = AT_FDCWD;
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+/* --- path operations other than open ------------------------------------ */
+
+/* Resolve one operand.  FG_T_NAME: the parent directory is resolved and
+ * n->base is the last component (the name to create or remove); otherwise
+ * the object itself (n->base = NULL).  Returns 0, or -errno from the kernel
+ * with n->path set to the lexical absolute form (empty if none). */
+static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
+{
+	char parent[PATH_MAX];
+	long len;
+	int rc;
+
+	n->fd = -1;
+	n->base = NULL;
+	n->path[0] = '\0';
+	if (path == NULL)
+		return -EFAULT;
+	if (t == FG_T_NAME) {
+		rc = fg_split(path, parent, sizeof(parent), &n->base);
+		if (rc == 0) {
+			n->fd = sys_openat(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+			rc = n->fd < 0 ? -errno : 0;
+		}
+	} else {
+		n->fd = sys_openat(dirfd, path,
+				   O_PATH | O_CLOEXEC | (t == FG_T_OBJECT_NOFOLLOW ? O_NOFOLLOW : 0), 0);
+		rc = n->fd < 0 ? -errno : 0;
+	}
+	if (rc < 0) {
+		len = fg_abs_lexical(dirfd, path, n->path, sizeof(n->path));
+		if (len < 0)
+			n->path[0] = '\0';
+		return rc;
+	}
+	len = fg_fd_path(n->fd, n->path, sizeof(n->path));
+	if (len == 0)
+		len = fg_abs_lexical(dirfd, path, n->path, sizeof(n->path));
+	if (len < 0) {
+		sys_close(n->fd);
+		n->fd = -1;
+		n->path[0] = '\0';
+		return (int)len;
+	}
+	if (n->base != NULL) {
+		if ((size_t)len + strlen(n->base) + 2 > sizeof(n->path)) {
+			sys_close(n->fd);
+			n->fd = -1;
+			return -ENAMETOOLONG;
+		}
+		snprintf(n->path + len, sizeof(n->path) - (size_t)len, "%s%s",
+			 len > 1 ? "/" : "", n->base);
+		char tmp[PATH_MAX];
+
+		len = fg_path_normalize(n->path, tmp, sizeof(tmp));
+		if (len >= 0)
+			memcpy(n->path, tmp, (size_t)len + 1);
+		if (len < 0) {
+			sys_close(n->fd);
+			n->fd = -1;
+			return (int)len;
+		}
+	}
+	return 0;
+}
+
+/* Is path a directory on the way to an allowed tree (for metadata reads)? */
+static bool fg_is_ancestor(const char *path, size_t len)
+{
+	const struct fg_path_list *lists[2] = { &fg_g.pol->fs.read, &fg_g.pol->fs.write };
+	size_t i, j;
+
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < lists[i]->n; j++)
+			if (lists[i]->v[j].len > len &&
+			    fg_path_within(path, len, lists[i]->v[j].path, lists[i]->v[j].len))
+				return true;
+	return false;
+}
+
+static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
+{
+	size_t len = strlen(path);
+
+	if (fg_judge(path, len, access & (FG_ACC_READ | FG_ACC_WRITE), v))
+		return true;
+	if ((access & FG_ACC_META) && v->line == 0 && v->why != NULL &&
+	    strcmp(v->why, "fleetguard's own file") != 0 && fg_is_ancestor(path, len)) {
+		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "ancestor of an allowed tree" };
+		return true;
+	}
+	return false;
+}
+
+int fg_path_op(const struct fg_pathop *op, void *ctx)
+{
+	struct fg_name a, b;
+	struct fg_act act = { .op = op->op, .path = op->path1, .path2 = op->path2,
+			      .flags = op->flags, .mode = op->mode,
+			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE) };
+	struct fg_verdict va, vb;
+	int rc, rc2 = 0, err;
+	bool two = op->path2 != NULL;
+	const struct fg_verdict *v;
+
+	if (fg_g.pol->fs.mode == FG_MODE_OFF)
+		return op->direct(op, ctx);
+	rc = fg_name_resolve(&a, op->dirfd1, op->path1, op->t1);
+	if (two)
+		rc2 = fg_name_resolve(&b, op->dirfd2, op->path2, op->t2);
+	fg_judge_op(a.path[0] ? a.path : op->path1, op->access1 ? op->access1 : op->access, &va);
+	vb = va;
+	if (two)
+		fg_judge_op(b.path[0] ? b.path : op->path2, op->access, &vb);
+	v = !va.allow ? &va : &vb;
+	act.path = a.path[0] ? a.path : op->path1;
+	if (two)
+		act.path2 = b.path[0] ? b.path : op->path2;
+	if (rc < 0 || rc2 < 0) {
+		/* Unresolved: refuse when the name is denied, else the kernel's error. */
+		err = rc < 0 ? -rc : -rc2;
+		if (!v->allow && fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
+			rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, FG_MODE_ENFORCE);
+		} else {
+			if (!(op->access & FG_ACC_META) || fg_g.pol->audit.events == FG_EVENTS_ALL)
+				fg_record(&act, v->allow ? "allow" : "report", v, err);
+			errno = err;
+			rc = -1;
+		}
+		goto out;
+	}
+	if ((op->access & FG_ACC_META) && v->allow && fg_g.pol->audit.events != FG_EVENTS_ALL) {
+		rc = 0;
+	} else {
+		rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, fg_g.pol->fs.mode);
+	}
+	if (rc == 0)
+		rc = op->run(&a, two ? &b : NULL, ctx);
+out:
+	err = errno;
+	if (a.fd >= 0)
+		sys_close(a.fd);
+	if (two && b.fd >= 0)
+		sys_close(b.fd);
+	errno = err;
+	return rc;
+}

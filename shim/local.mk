@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# shim/: the preloaded library.  The logic is the convenience library
+# libfgshim (also linked by the unit tests); libfleetguard.so adds only the
+# exported hook files.  inih is linked from its static archive with its
+# symbols made local (--exclude-libs), so a host program that defines
+# ini_parse cannot capture our calls.
+noinst_LTLIBRARIES += libfgshim.la
+libfgshim_la_SOURCES = shim/shim.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c
+libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+
+lib_LTLIBRARIES += libfleetguard.la
+libfleetguard_la_SOURCES = shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c
+libfleetguard_la_CFLAGS = $(AM_CFLAGS)
+libfleetguard_la_LIBADD = libfgshim.la libfgpolicy.la libfgaudit.la \
+	$(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+libfleetguard_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
+	-Wl,--exclude-libs,libinih.a -Wl,-z,now -Wl,-z,relro -Wl,-z,defs

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# open_coreutils.sh - real coreutils under the library.
+. "$FG_TOP_SRCDIR/tests/lib.sh"
+plan 5
+make_ws
+echo "inside" > "$WS/a.txt"
+cat > "$WS/fleetguard.ini" <<INI
+[filesystem]
+system = yes
+write = \${root}
+INI
+
+out=$(fg "$WS/fleetguard.ini" cat "$WS/a.txt")
+check "cat reads a workspace file" [ "$out" = inside ]
+
+fg "$WS/fleetguard.ini" cp "$WS/a.txt" "$WS/b.txt"
+check "cp copies inside the workspace" cmp -s "$WS/a.txt" "$WS/b.txt"
+
+fg "$WS/fleetguard.ini" cat /etc/shadow > /dev/null 2> "$TMP/err"
+rc=$?
+check "cat /etc/shadow exits 1 (not a crash)" [ "$rc" -eq 1 ]
+check "cat reports Permission denied" grep -q "cat: /etc/shadow: Permission denied" "$TMP/err"
+check "the shim's line comes first" sh -c "head -1 '$TMP/err' | grep -q '^fleetguard: denied open /etc/shadow'"
+finish

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# lib.sh - TAP helpers for the integration tests.  Source it, call plan N,
+# then ok/fail per check.  Tests run real programs under the real library.
+
+: "${FG_TOP_BUILDDIR:?run through make check}"
+: "${FG_TOP_SRCDIR:?run through make check}"
+PYTHON3=/usr/bin/python3
+FG_LIB="$FG_TOP_BUILDDIR/.libs/libfleetguard.so"
+FG_BIN="$FG_TOP_BUILDDIR"
+fg_n=0
+fg_failed=0
+
+# Under --enable-sanitizers the library is built with ASan, whose runtime
+# must come first in LD_PRELOAD: tested deliberately, never by accident.
+FG_PRELOAD="$FG_LIB"
+if [ "${FG_SANITIZERS:-no}" = yes ]; then
+	FG_PRELOAD="$(${CC:-cc} -print-file-name=libasan.so) $FG_LIB"
+	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
+fi
+
+plan() { echo "1..$1"; }
+
+ok() { fg_n=$((fg_n + 1)); echo "ok $fg_n - $*"; }
+
+fail() {
+	fg_n=$((fg_n + 1)); fg_failed=$((fg_failed + 1))
+	echo "not ok $fg_n - $*"
+}
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+# check NAME CMD...: ok when CMD succeeds.
+check() {
+	local name=$1; shift
+	if "$@"; then ok "$name"; else fail "$name"; fi
+}
+
+# diag TEXT...: TAP comment lines.
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# A fresh workspace under a temporary directory; sets WS and TMP.
+make_ws() {
+	TMP=$(mktemp -d "${TMPDIR:-/tmp}/fg-test.XXXXXX")
+	WS="$TMP/ws"
+	mkdir -p "$WS"
+	trap 'rm -rf "$TMP"' EXIT
+}
+
+# fg POLICY CMD...: run CMD under the library with POLICY.
+fg() {
+	local pol=$1; shift
+	LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$pol" "$@"
+}
+
+# status_of CMD...: prints the exit status (never fails).
+status_of() { "$@"; echo $?; }
+
+# must_fail CODE CMD...: CMD exits with exactly CODE (a crash is not a denial).
+must_fail() {
+	local want=$1 rc; shift
+	"$@"; rc=$?
+	[ "$rc" -eq "$want" ] || { diag "expected exit $want, got $rc: $*"; return 1; }
+}
+
+finish() { exit $((fg_failed > 0)); }

@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# tests/: shared test helpers and the tests of the shim as a whole.  Module
+# unit tests are registered by their module's local.mk.
+EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
+
+TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
+	tests/integration/open_coreutils.sh tests/integration/startup.sh
+EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
+	tests/integration/open_coreutils.sh tests/integration/startup.sh

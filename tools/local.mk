@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# tools/: the fleetguard command (subcommands add their files from their
+# module's local.mk) and fleetguard-verify.
+bin_PROGRAMS += fleetguard fleetguard-verify
+fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c
+fleetguard_LDADD = libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+fleetguard_verify_SOURCES = tools/tools.h tools/die.c tools/fleetguard-verify.c
+fleetguard_verify_LDADD = libfgaudit.la $(CRYPTO_LIBS)
