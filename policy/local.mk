@@ -44,3 +44,6 @@ fuzz:
 		-dict=$(top_srcdir)/tests/fuzz/policy.dict -print_final_stats=1 \
 		tests/fuzz/work $(top_srcdir)/tests/fuzz/corpus
 .PHONY: fuzz
+
+dist_man_MANS += man/fleetguard.ini.5
+EXTRA_DIST += examples/policies/coding-agent.ini examples/policies/readonly-analysis.ini
