@@ -93,6 +93,16 @@ void fg_audit_close(struct fg_audit *a);
  * denies the agent's own calls on them. */
 bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len);
 
+/* Added by the audit module (not in the first contract):
+ * true if path (absolute, normalised, trailing slashes ignored) is a
+ * directory on the way to the log ("/", ..., the log's own directory), so
+ * renaming or removing it would move the writer's files away.  The shim
+ * denies the agent's rename, rmdir and similar calls on these. */
+bool fg_audit_owns_below(const struct fg_audit *a, const char *path, size_t len);
+
+/* The log's canonical absolute path (its directory resolved at open). */
+const char *fg_audit_path(const struct fg_audit *a);
+
 /* "EACCES" for EACCES; "E<number>" for unknown values. */
 const char *fg_errno_name(int err);
 

@@ -39,7 +39,7 @@ struct fg_state fg_g;
 static void fg_write_stderr(const char *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t n = syscall(SYS_write, 2, buf, len);
+		ssize_t n = fg_syscall(SYS_write, 2, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -169,10 +169,10 @@ int fg_record(const struct fg_act *act, const char *decision, const struct fg_ve
 	case FG_EVENTS_ALL:
 		break;
 	}
-	f[n++] = (struct fg_audit_field){ .key = "path", .type = FG_AF_STR,
+	f[n++] = (struct fg_audit_field){ .key = !act->net ? "path" : strcmp(act->op, "resolve") == 0 ? "host" : "addr", .type = FG_AF_STR,
 					  .s = act->path, .len = strlen(act->path) };
 	if (act->path2 != NULL)
-		f[n++] = (struct fg_audit_field){ .key = "path2", .type = FG_AF_STR,
+		f[n++] = (struct fg_audit_field){ .key = act->net ? "host" : "path2", .type = FG_AF_STR,
 						  .s = act->path2, .len = strlen(act->path2) };
 	if (act->flags >= 0)
 		f[n++] = (struct fg_audit_field){ .key = "flags", .type = FG_AF_INT, .i = act->flags };
@@ -203,15 +203,15 @@ static const char *const *fg_cmdline(void)
 	static char buf[8192];
 	static const char *argv[256];
 	size_t n = 0, i, argc = 0;
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
 		ssize_t r;
 
 		while (n < sizeof(buf) - 1 &&
-		       (r = syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		       (r = fg_syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
 			n += (size_t)r;
-		syscall(SYS_close, fd);
+		fg_syscall(SYS_close, fd);
 	}
 	buf[n] = '\0';
 	for (i = 0; i < n && argc < 255; i += strlen(buf + i) + 1)
@@ -301,9 +301,14 @@ __attribute__((constructor)) static void fg_init(void)
 	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	fg_identity();
+	if (fg_kernel_init != NULL)
+		fg_kernel_init();
+	fg_exec_init(environ);
+	fg_net_init();
 	fg_open_audit();
 	fg_write_start();
 	on_exit(fg_on_exit, NULL);
+	fg_bk_init();
 	fg_in_guard--;
 	fg_ready = 1;
 }

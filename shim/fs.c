@@ -36,14 +36,14 @@
 
 static int sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-	return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+	return (int)fg_syscall(SYS_openat, dirfd, path, flags, mode);
 }
 
 static void sys_close(int fd)
 {
 	int saved = errno;
 
-	syscall(SYS_close, fd);
+	fg_syscall(SYS_close, fd);
 	errno = saved;
 }
 
@@ -71,7 +71,7 @@ long fg_fd_path(int fd, char *out, size_t len)
 	long n;
 
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = syscall(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
+	n = fg_syscall(SYS_readlinkat, AT_FDCWD, link, out, len - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= len - 1)
@@ -94,7 +94,7 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 		return n < 0 ? n : fg_proc_self(out, n);
 	}
 	if (dirfd == AT_FDCWD) {
-		if (syscall(SYS_getcwd, joined, PATH_MAX) < 0)
+		if (fg_syscall(SYS_getcwd, joined, PATH_MAX) < 0)
 			return -errno;
 		n = (long)strlen(joined);
 	} else {
@@ -132,7 +132,10 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
 		decision = "deny";
 	if (decision[0] == 'd') {
-		fg_say_denied(act->op, shown, v);
+		/* Programs probe paths all the time (Python's user site, git's
+		 * discovery): a refused stat is recorded, printed only in debug. */
+		if (!act->meta || fg_g.debug)
+			fg_say_denied(act->op, shown, v);
 		fg_record(act, decision, v, EACCES);
 		errno = EACCES;
 		return -1;
@@ -306,7 +309,7 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			return fd;
 		}
 		/* base is a dangling symlink: follow it by hand, judging each hop. */
-		n = syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
+		n = fg_syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
 		sys_close(pfd);
 		if (n < 0)
 			return -1;
@@ -427,7 +430,8 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	struct fg_name a, b;
 	struct fg_act act = { .op = op->op, .path = op->path1, .path2 = op->path2,
 			      .flags = op->flags, .mode = op->mode,
-			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE) };
+			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE),
+			      .meta = (op->access & FG_ACC_META) != 0 };
 	struct fg_verdict va, vb;
 	int rc, rc2 = 0, err;
 	bool two = op->path2 != NULL;

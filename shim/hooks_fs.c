@@ -84,12 +84,12 @@ static int fg_op(const struct fg_pathop *op, struct fg_args *a)
 
 static int run_unlink(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_unlinkat, a->fd, a->base, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_unlinkat, a->fd, a->base, ARGS(ctx)->flags));
 }
 
 static int direct_unlink(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_unlinkat, op->dirfd1, op->path1, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_unlinkat, op->dirfd1, op->path1, ARGS(ctx)->flags));
 }
 
 static int fg_unlinkat(const char *name, int dirfd, const char *path, int flags)
@@ -118,12 +118,12 @@ FG_EXPORT int remove(const char *path)
 
 static int run_mkdir(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_mkdirat, a->fd, a->base, ARGS(ctx)->mode));
+	return ret(fg_syscall(SYS_mkdirat, a->fd, a->base, ARGS(ctx)->mode));
 }
 
 static int direct_mkdir(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_mkdirat, op->dirfd1, op->path1, ARGS(ctx)->mode));
+	return ret(fg_syscall(SYS_mkdirat, op->dirfd1, op->path1, ARGS(ctx)->mode));
 }
 
 static int fg_mkdirat(int dirfd, const char *path, mode_t mode)
@@ -140,12 +140,12 @@ FG_EXPORT int mkdirat(int dirfd, const char *path, mode_t mode) { return fg_mkdi
 
 static int run_mknod(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_mknodat, a->fd, a->base, ARGS(ctx)->mode, ARGS(ctx)->dev));
+	return ret(fg_syscall(SYS_mknodat, a->fd, a->base, ARGS(ctx)->mode, ARGS(ctx)->dev));
 }
 
 static int direct_mknod(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_mknodat, op->dirfd1, op->path1, ARGS(ctx)->mode, ARGS(ctx)->dev));
+	return ret(fg_syscall(SYS_mknodat, op->dirfd1, op->path1, ARGS(ctx)->mode, ARGS(ctx)->dev));
 }
 
 static int fg_mknodat(const char *name, int dirfd, const char *path, mode_t mode, dev_t dev)
@@ -164,12 +164,12 @@ FG_EXPORT int mkfifoat(int dirfd, const char *path, mode_t mode) { return fg_mkn
 
 static int run_symlink(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_symlinkat, ARGS(ctx)->target, a->fd, a->base));
+	return ret(fg_syscall(SYS_symlinkat, ARGS(ctx)->target, a->fd, a->base));
 }
 
 static int direct_symlink(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_symlinkat, ARGS(ctx)->target, op->dirfd1, op->path1));
+	return ret(fg_syscall(SYS_symlinkat, ARGS(ctx)->target, op->dirfd1, op->path1));
 }
 
 /* The link's contents are data, resolved (and judged) when used. */
@@ -189,12 +189,12 @@ FG_EXPORT int symlinkat(const char *target, int dirfd, const char *path) { retur
 
 static int run_rename(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_renameat2, a->fd, a->base, b->fd, b->base, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_renameat2, a->fd, a->base, b->fd, b->base, ARGS(ctx)->flags));
 }
 
 static int direct_rename(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_renameat2, op->dirfd1, op->path1, op->dirfd2, op->path2, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_renameat2, op->dirfd1, op->path1, op->dirfd2, op->path2, ARGS(ctx)->flags));
 }
 
 static int fg_renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
@@ -218,13 +218,13 @@ static int run_link(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
 	char proc[32];
 
-	return ret(syscall(SYS_linkat, AT_FDCWD, fg_proc_fd(a->fd, proc), b->fd, b->base,
+	return ret(fg_syscall(SYS_linkat, AT_FDCWD, fg_proc_fd(a->fd, proc), b->fd, b->base,
 			   AT_SYMLINK_FOLLOW));
 }
 
 static int direct_link(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_linkat, op->dirfd1, op->path1, op->dirfd2, op->path2, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_linkat, op->dirfd1, op->path1, op->dirfd2, op->path2, ARGS(ctx)->flags));
 }
 
 static int fg_linkat(int od, const char *o, int nd, const char *n, int flags)
@@ -251,7 +251,7 @@ static int run_chmod(const struct fg_name *a, const struct fg_name *b, void *ctx
 {
 	char proc[32];
 
-	return ret(syscall(SYS_fchmodat, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->mode));
+	return ret(fg_syscall(SYS_fchmodat, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->mode));
 }
 
 static int direct_chmod(const struct fg_pathop *op, void *ctx)
@@ -274,12 +274,12 @@ FG_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags) { re
 
 static int run_chown(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_fchownat, a->fd, "", ARGS(ctx)->uid, ARGS(ctx)->gid, AT_EMPTY_PATH));
+	return ret(fg_syscall(SYS_fchownat, a->fd, "", ARGS(ctx)->uid, ARGS(ctx)->gid, AT_EMPTY_PATH));
 }
 
 static int direct_chown(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_fchownat, op->dirfd1, op->path1, ARGS(ctx)->uid, ARGS(ctx)->gid,
+	return ret(fg_syscall(SYS_fchownat, op->dirfd1, op->path1, ARGS(ctx)->uid, ARGS(ctx)->gid,
 			   ARGS(ctx)->flags));
 }
 
@@ -303,12 +303,12 @@ static int run_utimens(const struct fg_name *a, const struct fg_name *b, void *c
 {
 	char proc[32];
 
-	return ret(syscall(SYS_utimensat, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->times, 0));
+	return ret(fg_syscall(SYS_utimensat, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->times, 0));
 }
 
 static int direct_utimens(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_utimensat, op->dirfd1, op->path1, ARGS(ctx)->times, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_utimensat, op->dirfd1, op->path1, ARGS(ctx)->times, ARGS(ctx)->flags));
 }
 
 FG_EXPORT int utimensat(int dirfd, const char *path, const struct timespec times[2], int flags)
@@ -327,12 +327,12 @@ static int run_truncate(const struct fg_name *a, const struct fg_name *b, void *
 {
 	char proc[32];
 
-	return ret(syscall(SYS_truncate, fg_proc_fd(a->fd, proc), ARGS(ctx)->length));
+	return ret(fg_syscall(SYS_truncate, fg_proc_fd(a->fd, proc), ARGS(ctx)->length));
 }
 
 static int direct_truncate(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_truncate, op->path1, ARGS(ctx)->length));
+	return ret(fg_syscall(SYS_truncate, op->path1, ARGS(ctx)->length));
 }
 
 FG_EXPORT int truncate(const char *path, off_t length)
@@ -350,12 +350,12 @@ FG_EXPORT int truncate64(const char *path, off_t length) { return truncate(path,
 
 static int run_stat(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_newfstatat, a->fd, "", ARGS(ctx)->st, AT_EMPTY_PATH));
+	return ret(fg_syscall(SYS_newfstatat, a->fd, "", ARGS(ctx)->st, AT_EMPTY_PATH));
 }
 
 static int direct_stat(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_newfstatat, op->dirfd1, op->path1, ARGS(ctx)->st, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_newfstatat, op->dirfd1, op->path1, ARGS(ctx)->st, ARGS(ctx)->flags));
 }
 
 static int fg_fstatat(int dirfd, const char *path, struct stat *st, int flags)
@@ -379,13 +379,13 @@ FG_EXPORT int fstatat64(int d, const char *p, struct stat64 *st, int f) { return
 
 static int run_statx(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_statx, a->fd, "", AT_EMPTY_PATH | (ARGS(ctx)->flags & AT_STATX_SYNC_TYPE),
+	return ret(fg_syscall(SYS_statx, a->fd, "", AT_EMPTY_PATH | (ARGS(ctx)->flags & AT_STATX_SYNC_TYPE),
 			   ARGS(ctx)->mask, ARGS(ctx)->stx));
 }
 
 static int direct_statx(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_statx, op->dirfd1, op->path1, ARGS(ctx)->flags, ARGS(ctx)->mask,
+	return ret(fg_syscall(SYS_statx, op->dirfd1, op->path1, ARGS(ctx)->flags, ARGS(ctx)->mask,
 			   ARGS(ctx)->stx));
 }
 
@@ -405,13 +405,13 @@ static int run_access(const struct fg_name *a, const struct fg_name *b, void *ct
 {
 	char proc[32];
 
-	return ret(syscall(SYS_faccessat2, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->mode,
+	return ret(fg_syscall(SYS_faccessat2, AT_FDCWD, fg_proc_fd(a->fd, proc), ARGS(ctx)->mode,
 			   ARGS(ctx)->flags & AT_EACCESS));
 }
 
 static int direct_access(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_faccessat2, op->dirfd1, op->path1, ARGS(ctx)->mode, ARGS(ctx)->flags));
+	return ret(fg_syscall(SYS_faccessat2, op->dirfd1, op->path1, ARGS(ctx)->mode, ARGS(ctx)->flags));
 }
 
 static int fg_faccessat(int dirfd, const char *path, int mode, int flags)
@@ -430,12 +430,12 @@ FG_EXPORT int eaccess(const char *p, int mode) { return fg_faccessat(AT_FDCWD, p
 
 static int run_readlink(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(syscall(SYS_readlinkat, a->fd, "", ARGS(ctx)->buf, ARGS(ctx)->bufsiz));
+	return ret(fg_syscall(SYS_readlinkat, a->fd, "", ARGS(ctx)->buf, ARGS(ctx)->bufsiz));
 }
 
 static int direct_readlink(const struct fg_pathop *op, void *ctx)
 {
-	return ret(syscall(SYS_readlinkat, op->dirfd1, op->path1, ARGS(ctx)->buf, ARGS(ctx)->bufsiz));
+	return ret(fg_syscall(SYS_readlinkat, op->dirfd1, op->path1, ARGS(ctx)->buf, ARGS(ctx)->bufsiz));
 }
 
 static ssize_t fg_readlinkat(int dirfd, const char *path, char *buf, size_t bufsiz)
@@ -467,7 +467,7 @@ FG_EXPORT DIR *opendir(const char *path)
 	d = fdopendir(fd);
 	if (d == NULL) {
 		saved = errno;
-		syscall(SYS_close, fd);
+		fg_syscall(SYS_close, fd);
 		errno = saved;
 	}
 	return d;

@@ -51,7 +51,7 @@ static bool fg_needs_mode(int flags)
 static int fg_open_hook(const char *op, int dirfd, const char *path, int flags, mode_t mode)
 {
 	if (fg_passthrough())
-		return (int)syscall(SYS_openat, dirfd, path, flags, mode);
+		return (int)fg_syscall(SYS_openat, dirfd, path, flags, mode);
 	return fg_openat_checked(op, dirfd, path, flags, mode);
 }
 
@@ -167,7 +167,7 @@ static FILE *fg_fopen_hook(const char *path, const char *mode, FILE *(*real)(con
 	f = fdopen(fd, mode);
 	if (f == NULL) {
 		saved = errno;
-		syscall(SYS_close, fd);
+		fg_syscall(SYS_close, fd);
 		errno = saved;
 	}
 	return f;

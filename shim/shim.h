@@ -42,6 +42,10 @@ void *fg_real(const char *name, void *self);
 	if (__builtin_expect(real_##name == NULL, 0))                           \
 		real_##name = (ret(*)(__VA_ARGS__))fg_real(#name, (void *)name)
 
+/* The kernel, directly: never through the exported syscall() hook.
+ * Returns like syscall(2): -1 with errno set on failure. */
+long fg_syscall(long nr, ...);
+
 /* --- reentrancy guard --------------------------------------------------- */
 
 /* Non-zero while this thread is inside fleetguard's own code: hooks then
@@ -65,6 +69,7 @@ struct fg_state {
 	char exe[4096];
 	bool quiet;
 	bool debug;
+	bool landlock_active;      /* the process is confined by Landlock */
 };
 
 extern struct fg_state fg_g;
@@ -79,6 +84,8 @@ struct fg_act {
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
+	bool net;                /* network action: path is "addr", path2 is "host" */
+	bool meta;               /* a metadata probe (stat, access, readlink) */
 };
 
 /*
@@ -164,6 +171,45 @@ struct fg_pathop {
 /* Resolve, judge, record and run a path operation.  Returns what run
  * returns (errno set), or -1 with EACCES when denied. */
 int fg_path_op(const struct fg_pathop *op, void *ctx);
+
+/* --- exec (shim/exec.c) ------------------------------------------------ */
+
+/* Remember LD_PRELOAD and FLEETGUARD_* as this process started with them. */
+void fg_exec_init(char **envp);
+/* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
+ * errno (EACCES) to refuse. */
+int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* The file execvp() would run for name (PATH search): 0, or -1 if none. */
+int fg_exec_search(const char *name, char *out, size_t len);
+/* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
+char **fg_env_build(char *const *envp);
+void fg_env_free(char **env);
+
+/* --- network (shim/net.c) ----------------------------------------------- */
+
+/* Read /etc/resolv.conf's name servers (for [network] dns = yes). */
+void fg_net_init(void);
+/* Remember that sa came from resolving host (from getaddrinfo results). */
+void fg_names_add(const char *host, const struct sockaddr *sa);
+/* The host name sa was resolved from, copied into out; false if unknown. */
+bool fg_names_find(const struct sockaddr *sa, char *out, size_t len);
+/* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
+void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
+/* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
+ * -1 with errno EACCES (or EIO) to refuse. */
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
+/* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
+int fg_resolve_check(const char *op, const char *host);
+
+/* --- kernel enforcement glue (shim/kernel_glue.c) ----------------------- */
+
+#pragma weak fg_kernel_init
+/* Called by the constructor after the policy is loaded and before the
+ * audit log is attached: applies the Landlock ruleset when [filesystem]
+ * kernel = on|auto and the process is not already confined by
+ * `fleetguard run`, and sets fg_g.landlock_active.  May stop the process
+ * (status 126) when kernel = on and Landlock is unavailable. */
+void fg_kernel_init(void);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 

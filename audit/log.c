@@ -1,0 +1,880 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * log.c - the writer: many processes and threads append to one chain.
+ *
+ * Files, for a log at DIR/audit.log:
+ *   DIR/audit.log        the active segment, opened O_APPEND
+ *   DIR/audit.log.N      rotated segments, N = 1, 2, ... oldest first; the
+ *                        chain runs audit.log.1, audit.log.2, ..., audit.log
+ *   DIR/audit.log.head   the lock and the head of the chain (struct head),
+ *                        mapped shared by every writer
+ *
+ * One append: take the process-wide mutex (threads), then a POSIX record lock
+ * on the head file (processes; owned per process, so a forked child excludes
+ * its parent without reopening anything), read seq and hash from the mapped
+ * head, encode and hash the line, write it with one write(), update the head,
+ * unlock.  The head's dirty flag is set around the write: a writer killed in
+ * between leaves it set, and the next writer compares the head with the log
+ * and either adopts the whole record that did reach the file or ends the
+ * torn bytes with a newline and appends a "repair" record naming them.  No
+ * byte of the log is ever rewritten or removed.
+ *
+ * Space is reserved ahead with fallocate(KEEP_SIZE) so that a full disk makes
+ * an append fail before any byte is written, instead of tearing a line.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/record.h"
+
+#define HEAD_MAGIC "FGAHEAD1"
+#define HEAD_VERSION 1
+#define HEAD_MAP_SIZE 4096
+#define RESERVE_CHUNK (64 * 1024)
+#define BATCH_NS 100000000LL
+
+/* The shared head, in DIR/<log>.head.  Read and written only under the lock. */
+struct head {
+	char magic[8];
+	uint32_t version;
+	uint32_t dirty;       /* a writer may have stopped between write and update */
+	uint64_t seq;         /* the last record's seq, 0 before the first */
+	uint64_t size;        /* bytes of the active segment the chain covers */
+	uint64_t segment;     /* segments rotated so far */
+	uint64_t reserved;    /* active segment bytes preallocated */
+	int64_t synced_ns;    /* CLOCK_MONOTONIC of the last batch fdatasync */
+	char hash[FG_HASH_HEX];
+};
+
+struct fg_audit {
+	char path[PATH_MAX];        /* canonical: realpath(dir) + "/" + base */
+	size_t pathlen;
+	size_t baseoff;             /* path + baseoff is the base name */
+	char headpath[PATH_MAX + 8];
+	char keypath[PATH_MAX];     /* "" without a key */
+	enum fg_audit_fsync fsync;
+	uint64_t max_size;
+	int dirfd;
+	int headfd;
+	int logfd;                  /* O_RDWR | O_APPEND on the active segment */
+	uint64_t segment;           /* head->segment when logfd was opened */
+	struct head *head;          /* mapped on first append */
+	struct fg_hasher *hasher;
+	char *line;                 /* FG_AUDIT_LINE_MAX bytes */
+	pid_t checked_pid;          /* process that last compared head and log */
+	bool unsynced;              /* batch: our records may not be on disk yet */
+	bool no_fallocate;
+	struct fg_rec_ident id;
+};
+
+/* Threads of one process share the record lock, so they also take this. */
+static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* The process whose fd table our descriptors belong to.  A vfork child
+ * (no atfork handler runs) shares our memory but not our fd table: it may
+ * use the descriptors it inherited but must not store new ones. */
+static pid_t audit_pid;
+
+static void atfork_prepare(void)
+{
+	pthread_mutex_lock(&audit_mu);
+}
+
+static void atfork_parent(void)
+{
+	pthread_mutex_unlock(&audit_mu);
+}
+
+static void atfork_child(void)
+{
+	audit_pid = getpid();
+	pthread_mutex_unlock(&audit_mu);
+}
+
+static void atfork_register(void)
+{
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* The descriptor one append writes through, and whether it may be kept. */
+struct wstate {
+	int fd;
+	uint64_t segment;
+	bool guest;   /* vfork child: new descriptors are closed, not stored */
+};
+
+/* --- small file helpers ------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (w == 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static ssize_t pread_full(int fd, char *p, size_t n, uint64_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = pread(fd, p + got, n - got, (off_t)(off + got));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+static int64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static const char *base(const struct fg_audit *a)
+{
+	return a->path + a->baseoff;
+}
+
+static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s.%llu", base(a), (unsigned long long)n);
+}
+
+static int open_active(const struct fg_audit *a)
+{
+	int fd = openat(a->dirfd, base(a),
+			O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Point w at the active segment for head->segment. */
+static int reopen_active(struct fg_audit *a, struct wstate *w)
+{
+	int fd = open_active(a);
+
+	if (fd < 0)
+		return fd;
+	if (w->fd != a->logfd)
+		close(w->fd);           /* a guest's earlier temporary */
+	w->fd = fd;
+	w->segment = a->head->segment;
+	if (!w->guest) {
+		close(a->logfd);
+		a->logfd = fd;
+		a->segment = w->segment;
+	}
+	return 0;
+}
+
+/* --- the head ----------------------------------------------------------- */
+
+static int lock_head(struct fg_audit *a, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+	while (fcntl(a->headfd, F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* Find the last line of fd (before end) that has a record frame; set seq,
+ * hash and *after (the offset just past its newline).  Lines longer than the
+ * buffer are skipped.  Returns 1 if found, 0 if none, or -errno. */
+static int tail_record(int fd, uint64_t end, char *buf, size_t cap,
+		       uint64_t *seq, char hash[FG_HASH_HEX], uint64_t *after)
+{
+	while (end > 0) {
+		uint64_t start = end > cap ? end - cap : 0;
+		ssize_t n = pread_full(fd, buf, (size_t)(end - start), start);
+		const char *nl, *prev, *h;
+		size_t i;
+
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != end - start)
+			return -EIO;
+		/* the last newline ends the candidate line */
+		nl = memrchr(buf, '\n', (size_t)n);
+		if (!nl) {
+			if (start == 0)
+				return 0;
+			end = start;
+			continue;
+		}
+		i = (size_t)(nl - buf);
+		const char *ls = memrchr(buf, '\n', i);
+		size_t lstart = ls ? (size_t)(ls - buf) + 1 : 0;
+		if (!ls && start > 0) {
+			/* the line does not fit: look before it */
+			end = start;
+			continue;
+		}
+		if (fg_rec_frame(buf + lstart, i - lstart, seq, &prev, &h) == 0) {
+			memcpy(hash, h, FG_HASH_HEX);
+			*after = start + i + 1;
+			return 1;
+		}
+		end = start + lstart;
+	}
+	return 0;
+}
+
+/* The head file is missing or not ours: rebuild it from the log files. */
+static int rebuild_head(struct fg_audit *a, struct wstate *w)
+{
+	struct head *h = a->head;
+	char name[PATH_MAX];
+	struct stat st;
+	uint64_t nseg = 0, seq = 0, after = 0;
+	char hash[FG_HASH_HEX];
+	int r;
+
+	memset(hash, '0', sizeof(hash));
+	for (;;) {
+		segment_name(a, nseg + 1, name, sizeof(name));
+		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			break;
+		nseg++;
+	}
+	memset(h, 0, sizeof(*h));
+	h->segment = nseg;
+	r = reopen_active(a, w);
+	if (r < 0)
+		return r;
+	if (fstat(w->fd, &st) < 0)
+		return -errno;
+	r = tail_record(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX,
+			&seq, hash, &after);
+	/* nothing whole in the active segment: the chain ends in a segment */
+	for (uint64_t s = nseg; r == 0 && s > 0; s--) {
+		int fd;
+		segment_name(a, s, name, sizeof(name));
+		fd = openat(a->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			return -errno;
+		if (fstat(fd, &st) < 0)
+			r = -errno;
+		else
+			r = tail_record(fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX,
+					&seq, hash, &after);
+		close(fd);
+		after = 0;      /* the active segment is covered from its start */
+	}
+	if (r < 0)
+		return r;
+	h->seq = seq;
+	h->size = after;
+	memcpy(h->hash, hash, FG_HASH_HEX);
+	h->dirty = 1;   /* let recover() look at whatever follows */
+	h->version = HEAD_VERSION;
+	memcpy(h->magic, HEAD_MAGIC, 8);
+	return 0;
+}
+
+static int map_head(struct fg_audit *a)
+{
+	struct stat st;
+	void *p;
+
+	if (fstat(a->headfd, &st) < 0)
+		return -errno;
+	if (st.st_size < HEAD_MAP_SIZE && ftruncate(a->headfd, HEAD_MAP_SIZE) < 0)
+		return -errno;
+	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, a->headfd, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	a->head = p;
+	return 0;
+}
+
+/* --- appending ---------------------------------------------------------- */
+
+/* Make sure len more bytes at head->size can be written without ENOSPC or
+ * EFBIG part way through a line. */
+static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
+{
+	struct head *h = a->head;
+	struct rlimit rl;
+	uint64_t want = h->size + len + RESERVE_CHUNK;
+
+	if (h->size + len <= h->reserved)
+		return 0;
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		if (h->size + len > rl.rlim_cur)
+			return -EFBIG;
+		if (want > rl.rlim_cur)
+			want = rl.rlim_cur;
+	}
+	if (a->no_fallocate) {
+		h->reserved = want;
+		return 0;
+	}
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)(want - h->size)) == 0) {
+		h->reserved = want;
+		return 0;
+	}
+	if (errno == EOPNOTSUPP || errno == ENOSYS) {
+		a->no_fallocate = true;
+		h->reserved = want;
+		return 0;
+	}
+	if (errno != ENOSPC && errno != EFBIG && errno != EDQUOT)
+		return -errno;
+	/* nearly full: is there room for this line alone? */
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)len) < 0)
+		return -errno;
+	h->reserved = h->size + len;
+	return 0;
+}
+
+/* The active segment would grow past max_size: it becomes the next
+ * numbered segment and a new one starts.  A failed rename keeps writing to
+ * the current segment (nothing is lost, the segment is just larger). */
+static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
+{
+	struct head *h = a->head;
+	char name[PATH_MAX];
+
+	if (!a->max_size || h->size == 0 || h->size + len <= a->max_size)
+		return;
+	if (a->fsync != FG_AUDIT_FSYNC_NEVER)
+		fdatasync(w->fd);
+	segment_name(a, h->segment + 1, name, sizeof(name));
+	h->dirty = 1;
+	if (renameat(a->dirfd, base(a), a->dirfd, name) < 0) {
+		h->dirty = 0;
+		return;
+	}
+	h->segment++;
+	h->size = 0;
+	h->reserved = 0;
+	if (reopen_active(a, w) == 0 && a->fsync != FG_AUDIT_FSYNC_NEVER)
+		fsync(a->dirfd);
+	h->dirty = 0;
+}
+
+/* Append one record with the lock held and the head consistent. */
+static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_audit_rec *rec,
+			 bool *sync_now)
+{
+	struct head *h = a->head;
+	struct fg_buf b = { a->line, 0, FG_AUDIT_LINE_MAX, false };
+	struct timespec ts;
+	char hex[FG_HASH_HEX];
+	size_t hashed;
+	int r;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r = fg_rec_encode(&b, h->seq + 1, &ts, &a->id, getpid(), rec, h->hash);
+	if (r < 0)
+		return r;
+	hashed = b.len;
+	r = fg_hasher_line(a->hasher, b.p, hashed, hex);
+	if (r < 0)
+		return r;
+	r = fg_rec_finish(&b, hex);
+	if (r < 0)
+		return r;
+	maybe_rotate(a, w, b.len);
+	r = reserve(a, w, b.len);
+	if (r < 0)
+		return r;
+	h->dirty = 1;
+	r = write_all(w->fd, b.p, b.len);
+	if (r < 0)
+		return r;       /* dirty stays set: the next writer repairs */
+	if (a->fsync == FG_AUDIT_FSYNC_ALWAYS && fdatasync(w->fd) < 0) {
+		r = -errno;
+		/* the line is in the file; the head must follow it */
+	}
+	h->seq++;
+	memcpy(h->hash, hex, FG_HASH_HEX);
+	h->size += b.len;
+	if (h->reserved < h->size)
+		h->reserved = h->size;
+	h->dirty = 0;
+	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
+		int64_t now = now_ns(CLOCK_MONOTONIC);
+		if (now - h->synced_ns >= BATCH_NS) {
+			h->synced_ns = now;
+			*sync_now = true;
+		} else
+			a->unsynced = true;
+	}
+	return r;
+}
+
+/* Is the line at p the record that follows the head? */
+static bool follows_head(struct fg_audit *a, const char *p, size_t len)
+{
+	uint64_t seq;
+	const char *prev, *hash;
+	char hex[FG_HASH_HEX];
+
+	if (fg_rec_frame(p, len, &seq, &prev, &hash) < 0)
+		return false;
+	if (seq != a->head->seq + 1 || memcmp(prev, a->head->hash, FG_HASH_HEX) != 0)
+		return false;
+	if (fg_hasher_line(a->hasher, p, len - FG_TRAILER_HASH_LEN, hex) < 0)
+		return false;
+	return memcmp(hex, hash, FG_HASH_HEX) == 0;
+}
+
+/* Bytes past head->size: adopt whole records that chain from the head
+ * (their writer died before updating it), then end whatever else is there
+ * with a newline and append a repair record naming it. */
+static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sync_now)
+{
+	struct head *h = a->head;
+	uint64_t off = h->size, blob_len, pos;
+	char hex[FG_HASH_HEX], last;
+	struct fg_hasher *sha;
+	ssize_t n;
+	int r;
+
+	while (off < fsize) {
+		const char *nl;
+		n = pread_full(w->fd, a->line, (size_t)(fsize - off < FG_AUDIT_LINE_MAX ?
+						       fsize - off : FG_AUDIT_LINE_MAX), off);
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		nl = memchr(a->line, '\n', (size_t)n);
+		if (!nl || !follows_head(a, a->line, (size_t)(nl - a->line)))
+			break;
+		h->seq++;
+		memcpy(h->hash, nl - FG_HASH_HEX - 2, FG_HASH_HEX);
+		off += (uint64_t)(nl - a->line) + 1;
+		h->size = off;
+	}
+	if (off == fsize)
+		return 0;
+
+	/* a torn or foreign span [off, fsize): hash it without its final newline */
+	n = pread_full(w->fd, &last, 1, fsize - 1);
+	if (n != 1)
+		return n < 0 ? (int)n : -EIO;
+	blob_len = fsize - off - (last == '\n');
+	r = fg_hasher_new(&sha, NULL, 0);
+	if (r < 0)
+		return r;
+	r = fg_hasher_begin(sha);
+	for (pos = off; r == 0 && pos < off + blob_len; ) {
+		size_t want = off + blob_len - pos < FG_AUDIT_LINE_MAX ?
+			      (size_t)(off + blob_len - pos) : FG_AUDIT_LINE_MAX;
+		n = pread_full(w->fd, a->line, want, pos);
+		if (n <= 0) {
+			r = n < 0 ? (int)n : -EIO;
+			break;
+		}
+		r = fg_hasher_update(sha, a->line, (size_t)n);
+		pos += (uint64_t)n;
+	}
+	if (r == 0)
+		r = fg_hasher_end(sha, hex);
+	fg_hasher_free(sha);
+	if (r < 0)
+		return r;
+	h->size = fsize;
+	if (last != '\n') {
+		r = reserve(a, w, 1);
+		if (r == 0)
+			r = write_all(w->fd, "\n", 1);
+		if (r < 0) {
+			h->size = off;
+			return r;
+		}
+		h->size++;
+	}
+
+	struct fg_audit_field f[3] = {
+		{ .key = "offset", .type = FG_AF_INT, .i = (int64_t)off },
+		{ .key = "length", .type = FG_AF_INT, .i = (int64_t)blob_len },
+		{ .key = "sha256", .type = FG_AF_STR, .s = hex, .len = FG_HASH_HEX },
+	};
+	struct fg_audit_rec rec = { .op = "repair", .f = f, .nf = 3 };
+	return append_locked(a, w, &rec, sync_now);
+}
+
+/* Compare the head with the files; run when a writer may have died mid-way
+ * and once per process. */
+static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
+{
+	struct head *h = a->head;
+	char name[PATH_MAX];
+	struct stat st;
+	int r;
+
+	/* a rotation that stopped after its rename */
+	for (;;) {
+		segment_name(a, h->segment + 1, name, sizeof(name));
+		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			break;
+		h->segment++;
+		h->size = 0;
+		h->reserved = 0;
+	}
+	r = reopen_active(a, w);
+	if (r < 0)
+		return r;
+	if (fstat(w->fd, &st) < 0)
+		return -errno;
+	if ((uint64_t)st.st_size < h->size) {
+		/* bytes the head covered are gone; keep chaining from the head so
+		 * the loss shows as a broken link instead of vanishing */
+		h->size = (uint64_t)st.st_size;
+		h->reserved = 0;
+	} else if ((uint64_t)st.st_size > h->size) {
+		r = absorb(a, w, (uint64_t)st.st_size, sync_now);
+		if (r < 0)
+			return r;
+	}
+	h->dirty = 0;
+	a->checked_pid = getpid();
+	return 0;
+}
+
+int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
+{
+	struct wstate w;
+	bool sync_now = false;
+	int ret, cancel;
+
+	if (!a || !r)
+		return -EINVAL;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+	pthread_mutex_lock(&audit_mu);
+	w.fd = a->logfd;
+	w.segment = a->segment;
+	w.guest = getpid() != audit_pid;
+	ret = lock_head(a, F_WRLCK);
+	if (ret < 0)
+		goto out_unlock_mu;
+	if (!a->head) {
+		ret = map_head(a);
+		if (ret < 0)
+			goto out_unlock;
+	}
+	if (memcmp(a->head->magic, HEAD_MAGIC, 8) != 0 || a->head->version != HEAD_VERSION) {
+		ret = rebuild_head(a, &w);
+		if (ret < 0)
+			goto out_unlock;
+	}
+	if (a->head->dirty || a->checked_pid != getpid()) {
+		ret = recover(a, &w, &sync_now);
+		if (ret < 0)
+			goto out_unlock;
+	} else if (w.segment != a->head->segment) {
+		ret = reopen_active(a, &w);
+		if (ret < 0)
+			goto out_unlock;
+	}
+	ret = append_locked(a, &w, r, &sync_now);
+out_unlock:
+	lock_head(a, F_UNLCK);
+out_unlock_mu:
+	if (ret == 0 && sync_now) {
+		/* batch: one fdatasync for the whole fleet at most every 100 ms */
+		if (fdatasync(w.fd) < 0)
+			ret = -errno;
+		else
+			a->unsynced = false;
+	}
+	if (w.fd != a->logfd)
+		close(w.fd);
+	pthread_mutex_unlock(&audit_mu);
+	pthread_setcancelstate(cancel, NULL);
+	return ret;
+}
+
+int fg_audit_flush(struct fg_audit *a)
+{
+	int ret = 0;
+
+	if (!a)
+		return 0;
+	pthread_mutex_lock(&audit_mu);
+	if (a->unsynced && a->logfd >= 0) {
+		if (fdatasync(a->logfd) < 0)
+			ret = -errno;
+		else
+			a->unsynced = false;
+	}
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
+/* --- open and close ----------------------------------------------------- */
+
+/* mkdir -p with 0700 for the components that do not exist yet. */
+static int make_dirs(char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == 0)
+		return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			int r = -errno;
+			*p = '/';
+			return r;
+		}
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int set_paths(struct fg_audit *a, const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX], real[PATH_MAX];
+	const char *slash, *b;
+	size_t dlen;
+	int r;
+
+	if (path[0] != '/') {
+		if (!getcwd(dir, sizeof(dir)))
+			return -errno;
+		dlen = strlen(dir);
+		if (dlen + 1 + strlen(path) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		dir[dlen] = '/';
+		strcpy(dir + dlen + 1, path);
+	} else {
+		if (strlen(path) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		strcpy(dir, path);
+	}
+	slash = strrchr(dir, '/');
+	b = slash + 1;
+	if (!*b || !strcmp(b, ".") || !strcmp(b, "..")) {
+		snprintf(err, errlen, "audit log '%s' does not name a file", path);
+		return -EINVAL;
+	}
+	dlen = (size_t)(slash - dir);
+	char basebuf[NAME_MAX + 1];
+	if (strlen(b) > NAME_MAX)
+		return -ENAMETOOLONG;
+	strcpy(basebuf, b);
+	dir[dlen ? dlen : 1] = '\0';
+	r = make_dirs(dir);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
+		return r;
+	}
+	if (!realpath(dir, real)) {
+		r = -errno;
+		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
+		return r;
+	}
+	dlen = strlen(real);
+	if (dlen == 1)
+		dlen = 0;       /* "/" */
+	if (dlen + 1 + strlen(basebuf) + 8 >= PATH_MAX)
+		return -ENAMETOOLONG;
+	memcpy(a->path, real, dlen);
+	a->path[dlen] = '/';
+	strcpy(a->path + dlen + 1, basebuf);
+	a->baseoff = dlen + 1;
+	a->pathlen = strlen(a->path);
+	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
+	a->dirfd = open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->dirfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
+		  char *err, size_t errlen)
+{
+	unsigned char key[FG_KEY_MAX];
+	size_t keylen = 0;
+	char host[256];
+	struct fg_audit *a;
+	int r;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!conf || !conf->path || !*conf->path || !out) {
+		snprintf(err, errlen, "no audit log path given");
+		return -EINVAL;
+	}
+	pthread_once(&atfork_once, atfork_register);
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->dirfd = a->headfd = a->logfd = -1;
+	a->fsync = conf->fsync;
+	a->max_size = conf->max_size;
+	r = set_paths(a, conf->path, err, errlen);
+	if (r < 0) {
+		if (errlen && !err[0])
+			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
+		goto out_free;
+	}
+	if (conf->key_file) {
+		r = fg_key_load(conf->key_file, key, &keylen, err, errlen);
+		if (r < 0)
+			goto out_close;
+		if (!realpath(conf->key_file, a->keypath))
+			snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	}
+	r = fg_hasher_new(&a->hasher, conf->key_file ? key : NULL, keylen);
+	explicit_bzero(key, sizeof(key));
+	if (r < 0) {
+		snprintf(err, errlen, "cannot set up %s from libcrypto: %s",
+			 conf->key_file ? "HMAC-SHA256" : "SHA-256", strerror(-r));
+		goto out_close;
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "unknown");
+	host[sizeof(host) - 1] = '\0';
+	r = fg_rec_ident(&a->id, host, getuid(), conf->agent, conf->exe);
+	if (r < 0) {
+		snprintf(err, errlen, "agent or exe name too long");
+		goto out_close;
+	}
+	a->line = malloc(FG_AUDIT_LINE_MAX);
+	if (!a->line) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out_close;
+	}
+	a->headfd = openat(a->dirfd, a->headpath + a->baseoff,
+			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	if (a->headfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "cannot open '%s': %s", a->headpath, strerror(-r));
+		goto out_close;
+	}
+	a->logfd = open_active(a);
+	if (a->logfd < 0) {
+		r = a->logfd;
+		snprintf(err, errlen, "cannot open audit log '%s': %s", a->path, strerror(-r));
+		goto out_close;
+	}
+	a->segment = UINT64_MAX;        /* unknown until the first append */
+	pthread_mutex_lock(&audit_mu);
+	audit_pid = getpid();
+	pthread_mutex_unlock(&audit_mu);
+	*out = a;
+	return 0;
+
+out_close:
+	if (a->logfd >= 0)
+		close(a->logfd);
+	if (a->headfd >= 0)
+		close(a->headfd);
+	close(a->dirfd);
+	fg_hasher_free(a->hasher);
+	free(a->line);
+out_free:
+	free(a);
+	return r;
+}
+
+void fg_audit_close(struct fg_audit *a)
+{
+	if (!a)
+		return;
+	fg_audit_flush(a);
+	if (a->head)
+		munmap(a->head, HEAD_MAP_SIZE);
+	close(a->logfd);
+	close(a->headfd);
+	close(a->dirfd);
+	fg_hasher_free(a->hasher);
+	free(a->line);
+	free(a);
+}
+
+/* --- ownership ---------------------------------------------------------- */
+
+bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len)
+{
+	size_t klen;
+
+	if (!a || !path)
+		return false;
+	klen = strlen(a->keypath);
+	if (klen && len == klen && memcmp(path, a->keypath, len) == 0)
+		return true;
+	if (len < a->pathlen || memcmp(path, a->path, a->pathlen) != 0)
+		return false;
+	if (len == a->pathlen)
+		return true;
+	if (path[a->pathlen] != '.' || len == a->pathlen + 1)
+		return false;
+	if (len == a->pathlen + 5 && memcmp(path + a->pathlen, ".head", 5) == 0)
+		return true;
+	for (size_t i = a->pathlen + 1; i < len; i++)
+		if (path[i] < '0' || path[i] > '9')
+			return false;
+	return true;
+}
+
+bool fg_audit_owns_below(const struct fg_audit *a, const char *path, size_t len)
+{
+	if (!a || !path)
+		return false;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (len == 1 && path[0] == '/')
+		return true;
+	/* path is a directory on the way to the log: the log's directory or above */
+	return len < a->baseoff && memcmp(path, a->path, len) == 0 && a->path[len] == '/';
+}
+
+const char *fg_audit_path(const struct fg_audit *a)
+{
+	return a ? a->path : NULL;
+}
