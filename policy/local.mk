@@ -47,3 +47,6 @@ fuzz:
 
 dist_man_MANS += man/fleetguard.ini.5
 EXTRA_DIST += examples/policies/coding-agent.ini examples/policies/readonly-analysis.ini
+
+TESTS += tests/integration/policy_system.sh
+EXTRA_DIST += tests/integration/policy_system.sh
