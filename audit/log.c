@@ -260,6 +260,29 @@ static int tail_record(int fd, uint64_t end, char *buf, size_t cap,
 	return 0;
 }
 
+/* The offset just past the last newline before end (0 if none). */
+static int last_line_end(int fd, uint64_t end, char *buf, size_t cap, uint64_t *out)
+{
+	while (end > 0) {
+		uint64_t start = end > cap ? end - cap : 0;
+		ssize_t n = pread_full(fd, buf, (size_t)(end - start), start);
+		const char *nl;
+
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != end - start)
+			return -EIO;
+		nl = memrchr(buf, '\n', (size_t)n);
+		if (nl) {
+			*out = start + (uint64_t)(nl - buf) + 1;
+			return 0;
+		}
+		end = start;
+	}
+	*out = 0;
+	return 0;
+}
+
 /* The head file is missing or not ours: rebuild it from the log files. */
 static int rebuild_head(struct fg_audit *a, struct wstate *w)
 {
@@ -319,8 +342,20 @@ static int map_head(struct fg_audit *a)
 
 	if (fstat(a->headfd, &st) < 0)
 		return -errno;
-	if (st.st_size < HEAD_MAP_SIZE && ftruncate(a->headfd, HEAD_MAP_SIZE) < 0)
-		return -errno;
+	if (st.st_size < HEAD_MAP_SIZE) {
+		/* written, not ftruncate()d: a hole filled later through the map
+		 * would raise SIGBUS on a full disk instead of returning ENOSPC */
+		static const char zeros[HEAD_MAP_SIZE];
+		size_t have = (size_t)st.st_size;
+		while (have < HEAD_MAP_SIZE) {
+			ssize_t n = pwrite(a->headfd, zeros, HEAD_MAP_SIZE - have, (off_t)have);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			have += (size_t)n;
+		}
+	}
 	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, a->headfd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
@@ -560,11 +595,15 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 	if (fstat(w->fd, &st) < 0)
 		return -errno;
 	if ((uint64_t)st.st_size < h->size) {
-		/* bytes the head covered are gone; keep chaining from the head so
-		 * the loss shows as a broken link instead of vanishing */
-		h->size = (uint64_t)st.st_size;
+		/* bytes the head covered are gone (truncated or replaced behind
+		 * our back): keep chaining from the head so the loss shows as a
+		 * seq gap, after the file's last whole line */
+		r = last_line_end(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX, &h->size);
+		if (r < 0)
+			return r;
 		h->reserved = 0;
-	} else if ((uint64_t)st.st_size > h->size) {
+	}
+	if ((uint64_t)st.st_size > h->size) {
 		r = absorb(a, w, (uint64_t)st.st_size, sync_now);
 		if (r < 0)
 			return r;

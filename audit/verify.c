@@ -234,6 +234,7 @@ struct verifier {
 	size_t fileidx;
 	uint64_t lineno;
 	uint64_t file_records;
+	bool monotonic;        /* the files' first seqs increase in file order */
 	const char *last_file; /* where the last accepted record is */
 	uint64_t last_line, last_off;
 	/* malformed lines waiting for a repair record */
@@ -344,7 +345,8 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 		if (v->pend)
 			return pending_fault(v);
 		return fault(v, FG_VERIFY_HASH_MISMATCH, v->lineno, off, seq,
-			     "hash is %.64s, the record's bytes give %.64s", hashp, hex);
+			     "hash is %.64s, the record's bytes give %.64s%s", hashp, hex,
+			     !v->started && !o->key ? " (hint: an HMAC log needs --key)" : "");
 	}
 	if (v->pend && !repairs_pending(v, line, len))
 		return pending_fault(v);
@@ -363,8 +365,8 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 		if (seq != v->expect) {
 			enum fg_verify_status st = FG_VERIFY_SEQ_GAP;
 			if (v->file_records == 0 && v->fileidx > 0)
-				st = seq > v->expect ? FG_VERIFY_MISSING_SEGMENT :
-				     FG_VERIFY_REORDERED_SEGMENT;
+				st = seq > v->expect && v->monotonic ?
+				     FG_VERIFY_MISSING_SEGMENT : FG_VERIFY_REORDERED_SEGMENT;
 			return fault(v, st, v->lineno, off, seq, "expected seq %llu, found %llu",
 				     (unsigned long long)v->expect, (unsigned long long)seq);
 		}
@@ -408,6 +410,24 @@ static void wait_for_writers(const char *path)
 	while (fcntl(fd, F_SETLKW, &fl) < 0 && errno == EINTR)
 		;
 	close(fd);      /* releases the lock */
+}
+
+/* The seq of the first record in path, or 0. */
+static uint64_t first_seq(const char *path, char *buf)
+{
+	const char *p, *nl, *prev, *hash;
+	uint64_t seq = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, READ_BUF);
+	close(fd);
+	for (p = buf; n > 0 && (nl = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p = nl + 1)
+		if (fg_rec_frame(p, (size_t)(nl - p), &seq, &prev, &hash) == 0)
+			return seq;
+	return 0;
 }
 
 /* Returns 0 (read through, or stopped at a fault) or -errno. */
@@ -490,6 +510,16 @@ int fg_verify_files(const char *const *files, size_t n,
 	r = fg_hasher_new(&v.blob, NULL, 0);
 	if (r < 0)
 		goto out_free_chain;
+	/* a look at each file's first record tells reordered from missing */
+	v.monotonic = true;
+	uint64_t last = 0;
+	for (size_t i = 0; i < n && n > 1; i++) {
+		uint64_t s = first_seq(files[i], buf);
+		if (s && last && s <= last)
+			v.monotonic = false;
+		if (s)
+			last = s;
+	}
 	for (size_t i = 0; i < n; i++) {
 		v.fileidx = i;
 		r = verify_file(&v, files[i], i + 1 == n, buf);
