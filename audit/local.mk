@@ -32,3 +32,7 @@ AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurre
 TESTS += $(AUDIT_TESTS)
 EXTRA_DIST += $(AUDIT_TESTS)
 
+noinst_PROGRAMS += bench/audit_bench
+bench_audit_bench_SOURCES = bench/audit_bench.c
+bench_audit_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+bench_audit_bench_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)

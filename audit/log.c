@@ -19,9 +19,10 @@
  *   DIR/audit.log.head   the lock and the head of the chain (struct head),
  *                        mapped shared by every writer
  *
- * One append: take the process-wide mutex (threads), then a POSIX record lock
- * on the head file (processes; owned per process, so a forked child excludes
- * its parent without reopening anything), read seq and hash from the mapped
+ * One append: take the process-wide mutex (threads), then flock() the head
+ * file through a descriptor this process opened itself (flock belongs to the
+ * open file description, so a forked child opens its own before its first
+ * append; cheaper than a POSIX record lock), read seq and hash from the mapped
  * head, encode and hash the line, write it with one write(), update the head,
  * unlock.  The head's dirty flag is set around the write: a writer killed in
  * between leaves it set, and the next writer compares the head with the log
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,23 +52,50 @@
 #include "audit/record.h"
 
 #define HEAD_MAGIC "FGAHEAD1"
-#define HEAD_VERSION 1
+#define HEAD_VERSION 2
 #define HEAD_MAP_SIZE 4096
 #define RESERVE_CHUNK (64 * 1024)
 #define BATCH_NS 100000000LL
+
+/* Where the chain ends. */
+struct chain {
+	uint64_t seq;         /* the last record's seq, 0 before the first */
+	uint64_t size;        /* bytes of the active segment the chain covers */
+	char hash[FG_HASH_HEX];
+};
 
 /* The shared head, in DIR/<log>.head.  Read and written only under the lock. */
 struct head {
 	char magic[8];
 	uint32_t version;
 	uint32_t dirty;       /* a writer may have stopped between write and update */
-	uint64_t seq;         /* the last record's seq, 0 before the first */
-	uint64_t size;        /* bytes of the active segment the chain covers */
+	uint32_t cur;         /* which st[] is in force; see commit() */
+	uint32_t unused;
+	struct chain st[2];
 	uint64_t segment;     /* segments rotated so far */
 	uint64_t reserved;    /* active segment bytes preallocated */
 	int64_t synced_ns;    /* CLOCK_MONOTONIC of the last batch fdatasync */
-	char hash[FG_HASH_HEX];
 };
+
+static const struct chain *cur(const struct head *h)
+{
+	return &h->st[h->cur & 1];
+}
+
+/* Put a new end of chain in force with one aligned store, so that a writer
+ * killed at any instruction leaves the old state or the new, never a mix of
+ * one's seq and the other's hash. */
+static void commit(struct head *h, uint64_t seq, uint64_t size, const char *hash)
+{
+	uint32_t next = (h->cur & 1) ^ 1;
+	struct chain *n = &h->st[next];
+
+	n->seq = seq;
+	n->size = size;
+	if (hash != n->hash)
+		memcpy(n->hash, hash, FG_HASH_HEX);
+	__atomic_store_n(&h->cur, next, __ATOMIC_RELEASE);
+}
 
 struct fg_audit {
 	char path[PATH_MAX];        /* canonical: realpath(dir) + "/" + base */
@@ -77,7 +106,8 @@ struct fg_audit {
 	enum fg_audit_fsync fsync;
 	uint64_t max_size;
 	int dirfd;
-	int headfd;
+	int headfd;                 /* the lock: opened by lock_pid itself */
+	pid_t lock_pid;
 	int logfd;                  /* O_RDWR | O_APPEND on the active segment */
 	uint64_t segment;           /* head->segment when logfd was opened */
 	struct head *head;          /* mapped on first append */
@@ -120,6 +150,8 @@ static void atfork_register(void)
 
 /* The descriptor one append writes through, and whether it may be kept. */
 struct wstate {
+	pid_t pid;
+	int lockfd;
 	int fd;
 	uint64_t segment;
 	bool guest;   /* vfork child: new descriptors are closed, not stored */
@@ -208,13 +240,39 @@ static int reopen_active(struct fg_audit *a, struct wstate *w)
 
 /* --- the head ----------------------------------------------------------- */
 
-static int lock_head(struct fg_audit *a, short type)
+static int lock_head(int fd, int op)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
-
-	while (fcntl(a->headfd, F_SETLKW, &fl) < 0)
+	while (flock(fd, op) < 0)
 		if (errno != EINTR)
 			return -errno;
+	return 0;
+}
+
+static int open_head(const struct fg_audit *a)
+{
+	int fd = openat(a->dirfd, a->headpath + a->baseoff,
+			O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A lock descriptor of this process's own: after fork the inherited one
+ * shares its lock with the parent. */
+static int own_lock_fd(struct fg_audit *a, struct wstate *w)
+{
+	int fd;
+
+	w->lockfd = a->headfd;
+	if (a->lock_pid == w->pid)
+		return 0;
+	fd = open_head(a);
+	if (fd < 0)
+		return fd;
+	w->lockfd = fd;
+	if (!w->guest) {
+		close(a->headfd);
+		a->headfd = fd;
+		a->lock_pid = w->pid;
+	}
 	return 0;
 }
 
@@ -326,21 +384,22 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	}
 	if (r < 0)
 		return r;
-	h->seq = seq;
-	h->size = after;
-	memcpy(h->hash, hash, FG_HASH_HEX);
+	h->st[0].seq = seq;
+	h->st[0].size = after;
+	memcpy(h->st[0].hash, hash, FG_HASH_HEX);
+	h->cur = 0;
 	h->dirty = 1;   /* let recover() look at whatever follows */
 	h->version = HEAD_VERSION;
 	memcpy(h->magic, HEAD_MAGIC, 8);
 	return 0;
 }
 
-static int map_head(struct fg_audit *a)
+static int map_head(struct fg_audit *a, int fd)
 {
 	struct stat st;
 	void *p;
 
-	if (fstat(a->headfd, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (st.st_size < HEAD_MAP_SIZE) {
 		/* written, not ftruncate()d: a hole filled later through the map
@@ -348,7 +407,7 @@ static int map_head(struct fg_audit *a)
 		static const char zeros[HEAD_MAP_SIZE];
 		size_t have = (size_t)st.st_size;
 		while (have < HEAD_MAP_SIZE) {
-			ssize_t n = pwrite(a->headfd, zeros, HEAD_MAP_SIZE - have, (off_t)have);
+			ssize_t n = pwrite(fd, zeros, HEAD_MAP_SIZE - have, (off_t)have);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n <= 0)
@@ -356,7 +415,7 @@ static int map_head(struct fg_audit *a)
 			have += (size_t)n;
 		}
 	}
-	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, a->headfd, 0);
+	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	a->head = p;
@@ -370,13 +429,14 @@ static int map_head(struct fg_audit *a)
 static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 {
 	struct head *h = a->head;
+	uint64_t size = cur(h)->size;
 	struct rlimit rl;
-	uint64_t want = h->size + len + RESERVE_CHUNK;
+	uint64_t want = size + len + RESERVE_CHUNK;
 
-	if (h->size + len <= h->reserved)
+	if (size + len <= h->reserved)
 		return 0;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-		if (h->size + len > rl.rlim_cur)
+		if (size + len > rl.rlim_cur)
 			return -EFBIG;
 		if (want > rl.rlim_cur)
 			want = rl.rlim_cur;
@@ -385,7 +445,7 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 		h->reserved = want;
 		return 0;
 	}
-	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)(want - h->size)) == 0) {
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)size, (off_t)(want - size)) == 0) {
 		h->reserved = want;
 		return 0;
 	}
@@ -397,9 +457,9 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 	if (errno != ENOSPC && errno != EFBIG && errno != EDQUOT)
 		return -errno;
 	/* nearly full: is there room for this line alone? */
-	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)len) < 0)
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)size, (off_t)len) < 0)
 		return -errno;
-	h->reserved = h->size + len;
+	h->reserved = size + len;
 	return 0;
 }
 
@@ -409,9 +469,10 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 {
 	struct head *h = a->head;
+	const struct chain *c = cur(h);
 	char name[PATH_MAX];
 
-	if (!a->max_size || h->size == 0 || h->size + len <= a->max_size)
+	if (!a->max_size || c->size == 0 || c->size + len <= a->max_size)
 		return;
 	if (a->fsync != FG_AUDIT_FSYNC_NEVER)
 		fdatasync(w->fd);
@@ -422,7 +483,7 @@ static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 		return;
 	}
 	h->segment++;
-	h->size = 0;
+	commit(h, c->seq, 0, c->hash);
 	h->reserved = 0;
 	if (reopen_active(a, w) == 0 && a->fsync != FG_AUDIT_FSYNC_NEVER)
 		fsync(a->dirfd);
@@ -441,7 +502,7 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_a
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	r = fg_rec_encode(&b, h->seq + 1, &ts, &a->id, getpid(), rec, h->hash);
+	r = fg_rec_encode(&b, cur(h)->seq + 1, &ts, &a->id, w->pid, rec, cur(h)->hash);
 	if (r < 0)
 		return r;
 	hashed = b.len;
@@ -463,11 +524,9 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_a
 		r = -errno;
 		/* the line is in the file; the head must follow it */
 	}
-	h->seq++;
-	memcpy(h->hash, hex, FG_HASH_HEX);
-	h->size += b.len;
-	if (h->reserved < h->size)
-		h->reserved = h->size;
+	commit(h, cur(h)->seq + 1, cur(h)->size + b.len, hex);
+	if (h->reserved < cur(h)->size)
+		h->reserved = cur(h)->size;
 	h->dirty = 0;
 	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -489,7 +548,7 @@ static bool follows_head(struct fg_audit *a, const char *p, size_t len)
 
 	if (fg_rec_frame(p, len, &seq, &prev, &hash) < 0)
 		return false;
-	if (seq != a->head->seq + 1 || memcmp(prev, a->head->hash, FG_HASH_HEX) != 0)
+	if (seq != cur(a->head)->seq + 1 || memcmp(prev, cur(a->head)->hash, FG_HASH_HEX) != 0)
 		return false;
 	if (fg_hasher_line(a->hasher, p, len - FG_TRAILER_HASH_LEN, hex) < 0)
 		return false;
@@ -502,7 +561,7 @@ static bool follows_head(struct fg_audit *a, const char *p, size_t len)
 static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sync_now)
 {
 	struct head *h = a->head;
-	uint64_t off = h->size, blob_len, pos;
+	uint64_t off = cur(h)->size, blob_len, pos;
 	char hex[FG_HASH_HEX], last;
 	struct fg_hasher *sha;
 	ssize_t n;
@@ -517,10 +576,8 @@ static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sy
 		nl = memchr(a->line, '\n', (size_t)n);
 		if (!nl || !follows_head(a, a->line, (size_t)(nl - a->line)))
 			break;
-		h->seq++;
-		memcpy(h->hash, nl - FG_HASH_HEX - 2, FG_HASH_HEX);
 		off += (uint64_t)(nl - a->line) + 1;
-		h->size = off;
+		commit(h, cur(h)->seq + 1, off, nl - FG_HASH_HEX - 2);
 	}
 	if (off == fsize)
 		return 0;
@@ -550,17 +607,18 @@ static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sy
 	fg_hasher_free(sha);
 	if (r < 0)
 		return r;
-	h->size = fsize;
 	if (last != '\n') {
+		commit(h, cur(h)->seq, fsize, cur(h)->hash);
 		r = reserve(a, w, 1);
 		if (r == 0)
 			r = write_all(w->fd, "\n", 1);
 		if (r < 0) {
-			h->size = off;
+			commit(h, cur(h)->seq, off, cur(h)->hash);
 			return r;
 		}
-		h->size++;
+		fsize++;
 	}
+	commit(h, cur(h)->seq, fsize, cur(h)->hash);
 
 	struct fg_audit_field f[3] = {
 		{ .key = "offset", .type = FG_AF_INT, .i = (int64_t)off },
@@ -586,7 +644,7 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
 		h->segment++;
-		h->size = 0;
+		commit(h, cur(h)->seq, 0, cur(h)->hash);
 		h->reserved = 0;
 	}
 	r = reopen_active(a, w);
@@ -594,22 +652,24 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 		return r;
 	if (fstat(w->fd, &st) < 0)
 		return -errno;
-	if ((uint64_t)st.st_size < h->size) {
+	if ((uint64_t)st.st_size < cur(h)->size) {
 		/* bytes the head covered are gone (truncated or replaced behind
 		 * our back): keep chaining from the head so the loss shows as a
 		 * seq gap, after the file's last whole line */
-		r = last_line_end(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX, &h->size);
+		uint64_t end;
+		r = last_line_end(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX, &end);
 		if (r < 0)
 			return r;
+		commit(h, cur(h)->seq, end, cur(h)->hash);
 		h->reserved = 0;
 	}
-	if ((uint64_t)st.st_size > h->size) {
+	if ((uint64_t)st.st_size > cur(h)->size) {
 		r = absorb(a, w, (uint64_t)st.st_size, sync_now);
 		if (r < 0)
 			return r;
 	}
 	h->dirty = 0;
-	a->checked_pid = getpid();
+	a->checked_pid = w->pid;
 	return 0;
 }
 
@@ -625,12 +685,16 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	pthread_mutex_lock(&audit_mu);
 	w.fd = a->logfd;
 	w.segment = a->segment;
-	w.guest = getpid() != audit_pid;
-	ret = lock_head(a, F_WRLCK);
+	w.pid = getpid();
+	w.guest = w.pid != audit_pid;
+	ret = own_lock_fd(a, &w);
 	if (ret < 0)
 		goto out_unlock_mu;
+	ret = lock_head(w.lockfd, LOCK_EX);
+	if (ret < 0)
+		goto out_close_lock;
 	if (!a->head) {
-		ret = map_head(a);
+		ret = map_head(a, w.lockfd);
 		if (ret < 0)
 			goto out_unlock;
 	}
@@ -639,7 +703,7 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		if (ret < 0)
 			goto out_unlock;
 	}
-	if (a->head->dirty || a->checked_pid != getpid()) {
+	if (a->head->dirty || a->checked_pid != w.pid) {
 		ret = recover(a, &w, &sync_now);
 		if (ret < 0)
 			goto out_unlock;
@@ -650,7 +714,10 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	}
 	ret = append_locked(a, &w, r, &sync_now);
 out_unlock:
-	lock_head(a, F_UNLCK);
+	lock_head(w.lockfd, LOCK_UN);
+out_close_lock:
+	if (w.lockfd != a->headfd)
+		close(w.lockfd);
 out_unlock_mu:
 	if (ret == 0 && sync_now) {
 		/* batch: one fdatasync for the whole fleet at most every 100 ms */
@@ -828,10 +895,10 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 		snprintf(err, errlen, "out of memory");
 		goto out_close;
 	}
-	a->headfd = openat(a->dirfd, a->headpath + a->baseoff,
-			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	a->headfd = open_head(a);
+	a->lock_pid = getpid();
 	if (a->headfd < 0) {
-		r = -errno;
+		r = a->headfd;
 		snprintf(err, errlen, "cannot open '%s': %s", a->headpath, strerror(-r));
 		goto out_close;
 	}

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -400,14 +401,13 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 static void wait_for_writers(const char *path)
 {
 	char head[PATH_MAX + 8];
-	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
 	int fd;
 
 	snprintf(head, sizeof(head), "%s.head", path);
 	fd = open(head, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
-	while (fcntl(fd, F_SETLKW, &fl) < 0 && errno == EINTR)
+	while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
 		;
 	close(fd);      /* releases the lock */
 }
