@@ -16,6 +16,9 @@ libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
 libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
 
+# fleetguard-verify itself is declared in tools/local.mk; its manual is here.
+dist_man_MANS += man/fleetguard-verify.1
+
 check_PROGRAMS += tests/unit/check_audit
 tests_unit_check_audit_SOURCES = tests/unit/check_audit.c tests/unit/check_main.h
 tests_unit_check_audit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
