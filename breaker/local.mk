@@ -9,4 +9,26 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker/: rules added by the module's authors.
+
+# breaker/: the fleet-wide circuit breaker (shared state file, lock-free state
+# machine, HTTP status sniffer).  No shim headers: the shim's glue lives in
+# shim/breaker_glue.c and shim/hooks_io.c, registered here by the same author.
+noinst_LTLIBRARIES += libfgbreaker.la
+libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
+	breaker/machine.c breaker/http.c
+
+# The shim's side: the glue in the convenience library, the exported I/O and
+# OpenSSL hooks in the preloaded library itself (as the other hook files).
+libfgshim_la_SOURCES += shim/breaker_glue.c shim/breaker_glue.h
+libfleetguard_la_SOURCES += shim/hooks_io.c
+libfleetguard_la_LIBADD += libfgbreaker.la
+
+# fleetguard status / fleetguard breaker
+fleetguard_SOURCES += tools/cmd_status.c
+fleetguard_LDADD += libfgbreaker.la
+
+check_PROGRAMS += tests/unit/check_breaker
+tests_unit_check_breaker_SOURCES = tests/unit/check_breaker.c tests/unit/check_main.h
+tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
+TESTS += tests/unit/check_breaker
