@@ -105,10 +105,14 @@ struct fg_audit {
 	char keypath[PATH_MAX];     /* "" without a key */
 	enum fg_audit_fsync fsync;
 	uint64_t max_size;
+	/* Descriptors, all opened by lock_pid itself: a child may close or
+	 * reuse the numbers it inherited (Python's subprocess closes every fd
+	 * before exec), so a new process opens its own by path first. */
 	int dirfd;
-	int headfd;                 /* the lock: opened by lock_pid itself */
-	pid_t lock_pid;
+	int headfd;                 /* the lock */
 	int logfd;                  /* O_RDWR | O_APPEND on the active segment */
+	pid_t lock_pid;
+	struct fdid { dev_t dev; ino_t ino; } dir_id, head_id, log_id;
 	uint64_t segment;           /* head->segment when logfd was opened */
 	struct head *head;          /* mapped on first append */
 	struct fg_hasher *hasher;
@@ -151,6 +155,7 @@ static void atfork_register(void)
 /* The descriptor one append writes through, and whether it may be kept. */
 struct wstate {
 	pid_t pid;
+	int dirfd;
 	int lockfd;
 	int fd;
 	uint64_t segment;
@@ -212,17 +217,35 @@ static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t
 	snprintf(out, cap, "%s.%llu", base(a), (unsigned long long)n);
 }
 
-static int open_active(const struct fg_audit *a)
+static int open_active(const struct fg_audit *a, int dirfd)
 {
-	int fd = openat(a->dirfd, base(a),
+	int fd = openat(dirfd, base(a),
 			O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	return fd < 0 ? -errno : fd;
+}
+
+static void get_id(int fd, struct fdid *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+	}
+}
+
+/* Does fd still refer to the file it was opened on? */
+static bool still_ours(int fd, const struct fdid *id)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
 }
 
 /* Point w at the active segment for head->segment. */
 static int reopen_active(struct fg_audit *a, struct wstate *w)
 {
-	int fd = open_active(a);
+	int fd = open_active(a, w->dirfd);
 
 	if (fd < 0)
 		return fd;
@@ -234,6 +257,7 @@ static int reopen_active(struct fg_audit *a, struct wstate *w)
 		close(a->logfd);
 		a->logfd = fd;
 		a->segment = w->segment;
+		get_id(fd, &a->log_id);
 	}
 	return 0;
 }
@@ -250,29 +274,66 @@ static int lock_head(int fd, int op)
 
 static int open_head(const struct fg_audit *a)
 {
-	int fd = openat(a->dirfd, a->headpath + a->baseoff,
-			O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	int fd = open(a->headpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 	return fd < 0 ? -errno : fd;
 }
 
-/* A lock descriptor of this process's own: after fork the inherited one
- * shares its lock with the parent. */
-static int own_lock_fd(struct fg_audit *a, struct wstate *w)
+static int open_dir(const struct fg_audit *a)
 {
+	char dir[PATH_MAX];
 	int fd;
 
-	w->lockfd = a->headfd;
-	if (a->lock_pid == w->pid)
-		return 0;
-	fd = open_head(a);
-	if (fd < 0)
-		return fd;
-	w->lockfd = fd;
-	if (!w->guest) {
-		close(a->headfd);
-		a->headfd = fd;
-		a->lock_pid = w->pid;
+	snprintf(dir, sizeof(dir), "%.*s", a->baseoff > 1 ? (int)a->baseoff - 1 : 1, a->path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void close_if_ours(int fd, const struct fdid *id)
+{
+	if (still_ours(fd, id))
+		close(fd);
+}
+
+/* The first append of a process other than the one that opened the
+ * descriptors: open its own by path (an inherited flock would also be
+ * shared with the parent).  A vfork child, which shares our memory but not
+ * our descriptor table, uses them for this append only. */
+static int take_fds(struct fg_audit *a, struct wstate *w)
+{
+	int dfd, hfd, lfd;
+
+	dfd = open_dir(a);
+	if (dfd < 0)
+		return dfd;
+	hfd = open_head(a);
+	if (hfd < 0) {
+		close(dfd);
+		return hfd;
 	}
+	lfd = open_active(a, dfd);
+	if (lfd < 0) {
+		close(hfd);
+		close(dfd);
+		return lfd;
+	}
+	w->dirfd = dfd;
+	w->lockfd = hfd;
+	w->fd = lfd;
+	w->segment = UINT64_MAX;
+	if (w->guest)
+		return 0;
+	/* the old numbers may now be someone else's files: close only ours */
+	close_if_ours(a->dirfd, &a->dir_id);
+	close_if_ours(a->headfd, &a->head_id);
+	close_if_ours(a->logfd, &a->log_id);
+	a->dirfd = dfd;
+	a->headfd = hfd;
+	a->logfd = lfd;
+	a->segment = UINT64_MAX;
+	get_id(dfd, &a->dir_id);
+	get_id(hfd, &a->head_id);
+	get_id(lfd, &a->log_id);
+	a->lock_pid = w->pid;
 	return 0;
 }
 
@@ -354,7 +415,7 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	memset(hash, '0', sizeof(hash));
 	for (;;) {
 		segment_name(a, nseg + 1, name, sizeof(name));
-		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
 		nseg++;
 	}
@@ -371,7 +432,7 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	for (uint64_t s = nseg; r == 0 && s > 0; s--) {
 		int fd;
 		segment_name(a, s, name, sizeof(name));
-		fd = openat(a->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return -errno;
 		if (fstat(fd, &st) < 0)
@@ -478,7 +539,7 @@ static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 		fdatasync(w->fd);
 	segment_name(a, h->segment + 1, name, sizeof(name));
 	h->dirty = 1;
-	if (renameat(a->dirfd, base(a), a->dirfd, name) < 0) {
+	if (renameat(w->dirfd, base(a), w->dirfd, name) < 0) {
 		h->dirty = 0;
 		return;
 	}
@@ -486,7 +547,7 @@ static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 	commit(h, c->seq, 0, c->hash);
 	h->reserved = 0;
 	if (reopen_active(a, w) == 0 && a->fsync != FG_AUDIT_FSYNC_NEVER)
-		fsync(a->dirfd);
+		fsync(w->dirfd);
 	h->dirty = 0;
 }
 
@@ -641,7 +702,7 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 	/* a rotation that stopped after its rename */
 	for (;;) {
 		segment_name(a, h->segment + 1, name, sizeof(name));
-		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
 		h->segment++;
 		commit(h, cur(h)->seq, 0, cur(h)->hash);
@@ -684,12 +745,16 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&audit_mu);
 	w.fd = a->logfd;
+	w.lockfd = a->headfd;
+	w.dirfd = a->dirfd;
 	w.segment = a->segment;
 	w.pid = getpid();
 	w.guest = w.pid != audit_pid;
-	ret = own_lock_fd(a, &w);
-	if (ret < 0)
-		goto out_unlock_mu;
+	if (a->lock_pid != w.pid) {
+		ret = take_fds(a, &w);
+		if (ret < 0)
+			goto out_unlock_mu;
+	}
 	ret = lock_head(w.lockfd, LOCK_EX);
 	if (ret < 0)
 		goto out_close_lock;
@@ -718,6 +783,8 @@ out_unlock:
 out_close_lock:
 	if (w.lockfd != a->headfd)
 		close(w.lockfd);
+	if (w.dirfd != a->dirfd)
+		close(w.dirfd);
 out_unlock_mu:
 	if (ret == 0 && sync_now) {
 		/* batch: one fdatasync for the whole fleet at most every 100 ms */
@@ -740,7 +807,7 @@ int fg_audit_flush(struct fg_audit *a)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&audit_mu);
-	if (a->unsynced && a->logfd >= 0) {
+	if (a->unsynced && a->lock_pid == getpid()) {
 		if (fdatasync(a->logfd) < 0)
 			ret = -errno;
 		else
@@ -902,13 +969,16 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 		snprintf(err, errlen, "cannot open '%s': %s", a->headpath, strerror(-r));
 		goto out_close;
 	}
-	a->logfd = open_active(a);
+	a->logfd = open_active(a, a->dirfd);
 	if (a->logfd < 0) {
 		r = a->logfd;
 		snprintf(err, errlen, "cannot open audit log '%s': %s", a->path, strerror(-r));
 		goto out_close;
 	}
 	a->segment = UINT64_MAX;        /* unknown until the first append */
+	get_id(a->dirfd, &a->dir_id);
+	get_id(a->headfd, &a->head_id);
+	get_id(a->logfd, &a->log_id);
 	pthread_mutex_lock(&audit_mu);
 	audit_pid = getpid();
 	pthread_mutex_unlock(&audit_mu);
@@ -935,9 +1005,10 @@ void fg_audit_close(struct fg_audit *a)
 	fg_audit_flush(a);
 	if (a->head)
 		munmap(a->head, HEAD_MAP_SIZE);
-	close(a->logfd);
-	close(a->headfd);
-	close(a->dirfd);
+	/* in a child the numbers may belong to someone else by now */
+	close_if_ours(a->logfd, &a->log_id);
+	close_if_ours(a->headfd, &a->head_id);
+	close_if_ours(a->dirfd, &a->dir_id);
 	fg_hasher_free(a->hasher);
 	free(a->line);
 	free(a);

@@ -527,6 +527,63 @@ START_TEST(test_fork_child_appends)
 }
 END_TEST
 
+/* A child that closes every inherited descriptor and reuses the numbers
+ * before appending (Python's subprocess does so before exec). */
+static void closing_child(struct fg_audit *a)
+{
+	int fds[8];
+
+	close_range(3, ~0U, 0);
+	for (int i = 0; i < 8; i++)
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (append_n(a, 2) != 0)
+		_exit(1);
+	for (int i = 0; i < 8; i++) {
+		struct stat st;
+		/* the library opened its own and left ours alone */
+		if (fstat(fds[i], &st) != 0 || !S_ISCHR(st.st_mode))
+			_exit(2);
+	}
+	fg_audit_close(a);
+	for (int i = 0; i < 8; i++)
+		if (fcntl(fds[i], F_GETFD) < 0)
+			_exit(3);
+	_exit(0);
+}
+
+START_TEST(test_child_closes_descriptors)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	volatile int vst = -1;
+	int st;
+	pid_t pid;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		closing_child(a);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	/* a vfork child shares our memory but not our descriptors */
+	pid = vfork();
+	if (pid == 0) {
+		close_range(3, ~0U, 0);
+		vst = append_n(a, 1);
+		_exit(0);
+	}
+	ck_assert_int_ge(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(vst, 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+}
+END_TEST
+
 START_TEST(test_repair_torn_line)
 {
 	struct fg_audit *a;
@@ -889,6 +946,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_chain_links);
 	tcase_add_test(tc, test_chain_continues_across_writers);
 	tcase_add_test(tc, test_fork_child_appends);
+	tcase_add_test(tc, test_child_closes_descriptors);
 	tcase_add_test(tc, test_repair_torn_line);
 	tcase_add_test(tc, test_adopt_unrecorded_line);
 	tcase_add_test(tc, test_rotation);
