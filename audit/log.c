@@ -760,7 +760,7 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		goto out_close_lock;
 	if (!a->head) {
 		ret = map_head(a, w.lockfd);
-		if (ret < 0)
+		if (ret < 0 || !a->head)
 			goto out_unlock;
 	}
 	if (memcmp(a->head->magic, HEAD_MAGIC, 8) != 0 || a->head->version != HEAD_VERSION) {

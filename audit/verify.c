@@ -256,7 +256,8 @@ static int fault(struct verifier *v, enum fg_verify_status st, uint64_t line, ui
 	res->offset = off;
 	res->seq = seq;
 	va_start(ap, fmt);
-	vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
+	/* the analyzer loses track of va_start through the format attribute */
+	vsnprintf(res->detail, sizeof(res->detail), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
 	return 1;
 }
@@ -274,18 +275,18 @@ static bool repairs_pending(struct verifier *v, const char *line, size_t len)
 	const char *val;
 	size_t vl;
 
-	if (fg_json_get(line, len, "op", &val, &vl) < 0 || vl != 8 || memcmp(val, "\"repair\"", 8))
+	if (fg_json_get(line, len, "op", &val, &vl) < 0 || vl != 8 || memcmp(val, "\"repair\"", 8) != 0)
 		return false;
 	if (fg_hasher_end(v->blob, hex) < 0)
 		return false;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->pend_off);
-	if (fg_json_get(line, len, "offset", &val, &vl) < 0 || vl != strlen(num) || memcmp(val, num, vl))
+	if (fg_json_get(line, len, "offset", &val, &vl) < 0 || vl != strlen(num) || memcmp(val, num, vl) != 0)
 		return false;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)v->pend_len);
-	if (fg_json_get(line, len, "length", &val, &vl) < 0 || vl != strlen(num) || memcmp(val, num, vl))
+	if (fg_json_get(line, len, "length", &val, &vl) < 0 || vl != strlen(num) || memcmp(val, num, vl) != 0)
 		return false;
 	if (fg_json_get(line, len, "sha256", &val, &vl) < 0 || vl != FG_HASH_HEX + 2 ||
-	    memcmp(val + 1, hex, FG_HASH_HEX))
+	    memcmp(val + 1, hex, FG_HASH_HEX) != 0)
 		return false;
 	return true;
 }

@@ -19,7 +19,7 @@
 W="$FG_TOP_BUILDDIR/tests/audit_writer"
 V="$FG_TOP_BUILDDIR/fleetguard-verify"
 make_ws
-plan 27
+plan 30
 
 # edit FILE ACTION ARGS...: change a log the way an attacker would.
 edit() {
@@ -169,6 +169,19 @@ verdict 1 "torn tail" 41 - "a torn last line is a torn tail" -- "$L"
 "$W" -n 1 "$L"
 verdict 0 intact - - "the next append repairs the torn line" -- "$L"
 if "$V" "$L" | grep -q "1 repaired crash"; then ok "the repair is reported"; else fail "the repair is reported"; fi
+
+# --- printing -----------------------------------------------------------
+fresh
+n=$("$V" --print --decision deny --op open "$L" 2>/dev/null | wc -l)
+if [ "$n" -eq 16 ]; then ok "--print --decision deny shows the 16 denials"; else fail "--print filters ($n lines)"; fi
+# paths that are not UTF-8 come back byte for byte
+if "$V" --print "$L" 2>/dev/null | head -n 1 | od -An -c | grep -q '377'; then
+	ok "--print restores the original bytes of a path"
+else
+	fail "--print restores the original bytes of a path"
+fi
+n=$("$V" --print --json --until 2000-01-01 "$L" | wc -l)
+if [ "$n" -eq 1 ]; then ok "--until before the first record prints only the verdict"; else fail "--until ($n lines)"; fi
 
 # --- usage --------------------------------------------------------------
 "$V" >/dev/null 2>&1; rc1=$?
