@@ -217,11 +217,34 @@ static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t
 	snprintf(out, cap, "%s.%llu", base(a), (unsigned long long)n);
 }
 
+/* Move a long-lived descriptor above the low numbers that programs expect
+ * to be free or to have inherited (make's jobserver pipe, LISTEN_FDS), so
+ * that no program mistakes the log for one of its own.  Keeps fd if that is
+ * not possible. */
+static int high_fd(int fd)
+{
+	struct rlimit rl;
+	int min = 512, nfd;
+
+	if (fd < 0)
+		return fd;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 1024)
+		min = (int)rl.rlim_cur / 2;
+	if (fd >= min)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	if (nfd < 0)
+		return fd;
+	close(fd);
+	return nfd;
+}
+
 static int open_active(const struct fg_audit *a, int dirfd)
 {
 	int fd = openat(dirfd, base(a),
 			O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? -errno : high_fd(fd);
 }
 
 static void get_id(int fd, struct fdid *id)
@@ -275,7 +298,7 @@ static int lock_head(int fd, int op)
 static int open_head(const struct fg_audit *a)
 {
 	int fd = open(a->headpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? -errno : high_fd(fd);
 }
 
 static int open_dir(const struct fg_audit *a)
@@ -285,7 +308,7 @@ static int open_dir(const struct fg_audit *a)
 
 	snprintf(dir, sizeof(dir), "%.*s", a->baseoff > 1 ? (int)a->baseoff - 1 : 1, a->path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? -errno : high_fd(fd);
 }
 
 static void close_if_ours(int fd, const struct fdid *id)
@@ -322,10 +345,13 @@ static int take_fds(struct fg_audit *a, struct wstate *w)
 	w->segment = UINT64_MAX;
 	if (w->guest)
 		return 0;
-	/* the old numbers may now be someone else's files: close only ours */
-	close_if_ours(a->dirfd, &a->dir_id);
-	close_if_ours(a->headfd, &a->head_id);
-	close_if_ours(a->logfd, &a->log_id);
+	/* the old numbers may now be someone else's files, or the very numbers
+	 * just opened: close only ours, and not those */
+	int old[3] = { a->dirfd, a->headfd, a->logfd };
+	const struct fdid *ids[3] = { &a->dir_id, &a->head_id, &a->log_id };
+	for (int i = 0; i < 3; i++)
+		if (old[i] != dfd && old[i] != hfd && old[i] != lfd)
+			close_if_ours(old[i], ids[i]);
 	a->dirfd = dfd;
 	a->headfd = hfd;
 	a->logfd = lfd;
@@ -895,7 +921,7 @@ static int set_paths(struct fg_audit *a, const char *path, char *err, size_t err
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(a->path);
 	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
-	a->dirfd = open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a->dirfd = high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (a->dirfd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));

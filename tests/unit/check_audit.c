@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -744,6 +745,33 @@ START_TEST(test_owns)
 }
 END_TEST
 
+START_TEST(test_descriptors_high_and_cloexec)
+{
+	struct fg_audit *a;
+	bool before[4096];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 4096; fd++)
+		before[fd] = fcntl(fd, F_GETFD) >= 0;
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	/* ours are close-on-exec and off the low numbers that a jobserver
+	 * (make's --jobserver-auth=3,4) or LISTEN_FDS refer to */
+	for (fd = 0; fd < 4096; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl < 0 || before[fd])
+			continue;
+		ck_assert_int_ge(fd, 64);
+		ck_assert(fl & FD_CLOEXEC);
+		n++;
+	}
+	ck_assert_int_eq(n, 3);
+	fg_audit_close(a);
+	for (fd = 0; fd < 4096; fd++)
+		ck_assert(before[fd] == (fcntl(fd, F_GETFD) >= 0));
+}
+END_TEST
+
 START_TEST(test_open_errors)
 {
 	struct fg_audit *a;
@@ -952,6 +980,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_hmac_chain);
 	tcase_add_test(tc, test_owns);
+	tcase_add_test(tc, test_descriptors_high_and_cloexec);
 	tcase_add_test(tc, test_open_errors);
 	suite_add_tcase(s, tc);
 
