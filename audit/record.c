@@ -74,7 +74,7 @@ static const char hexdig[] = "0123456789abcdef";
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if s[0] does not
  * start one.  Overlong forms, surrogates and code points past U+10FFFF are
  * invalid, so every escaped byte comes back as exactly that byte. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t fg_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned char c = s[0];
 	unsigned char lo = 0x80, hi = 0xbf;
@@ -131,7 +131,7 @@ void fg_buf_json_str(struct fg_buf *b, const char *str, size_t n)
 		}
 		unsigned char c = s[i];
 		if (c >= 0x80) {
-			size_t k = utf8_seq(s + i, n - i);
+			size_t k = fg_utf8_len(s + i, n - i);
 			if (k) {
 				fg_buf_put(b, s + i, k);
 				i += k;
@@ -704,7 +704,7 @@ int fg_json_unescape(const char *s, const char *lim, char *out, size_t outcap,
 		if (c < 0x20)
 			return -EBADMSG;
 		if (c != '\\') {
-			k = utf8_seq((const unsigned char *)s, (size_t)(lim - s));
+			k = fg_utf8_len((const unsigned char *)s, (size_t)(lim - s));
 			if (!k)
 				return -EBADMSG;
 			if (o + k > outcap)

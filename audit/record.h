@@ -124,6 +124,10 @@ bool fg_is_hex64(const char *s);
 int fg_key_load(const char *path, unsigned char key[FG_KEY_MAX], size_t *keylen,
 		char *err, size_t errlen);
 
+/* Length (1..4) of the valid UTF-8 sequence at s, or 0 if there is none:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+size_t fg_utf8_len(const unsigned char *s, size_t n);
+
 /* --- decoding (the verifier's --print and the tests) -------------------- */
 
 /* Decode the JSON string starting at the opening quote s[0] == '"' into raw

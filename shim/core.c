@@ -301,11 +301,14 @@ __attribute__((constructor)) static void fg_init(void)
 	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	fg_identity();
+	if (fg_kernel_init != NULL)
+		fg_kernel_init();
 	fg_exec_init(environ);
 	fg_net_init();
 	fg_open_audit();
 	fg_write_start();
 	on_exit(fg_on_exit, NULL);
+	fg_bk_init();
 	fg_in_guard--;
 	fg_ready = 1;
 }

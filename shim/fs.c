@@ -132,7 +132,10 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
 		decision = "deny";
 	if (decision[0] == 'd') {
-		fg_say_denied(act->op, shown, v);
+		/* Programs probe paths all the time (Python's user site, git's
+		 * discovery): a refused stat is recorded, printed only in debug. */
+		if (!act->meta || fg_g.debug)
+			fg_say_denied(act->op, shown, v);
 		fg_record(act, decision, v, EACCES);
 		errno = EACCES;
 		return -1;
@@ -155,16 +158,21 @@ static unsigned fg_open_access(int flags)
 	return FG_ACC_READ;
 }
 
-/* Split "a/b/c" into parent "a/b" (or "." / "/") and base "c". */
+/* Split "a/b/c" into parent "a/b" (or "." / "/") and base "c".  Trailing
+ * slashes stay on the base ("mkdir a/" is valid, "unlink file/" must still
+ * fail with ENOTDIR), but do not count as a separator. */
 static int fg_split(const char *path, char *parent, size_t plen, const char **base)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n;
+	size_t end = strlen(path), n;
+	const char *slash;
 
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	slash = memrchr(path, '/', end);
 	if (slash == NULL) {
 		strcpy(parent, ".");
 		*base = path;
-		return 0;
+		return path[0] == '\0' ? -ENOENT : 0;
 	}
 	n = slash == path ? 1 : (size_t)(slash - path);
 	if (n >= plen)
@@ -172,7 +180,7 @@ static int fg_split(const char *path, char *parent, size_t plen, const char **ba
 	memcpy(parent, path, n);
 	parent[n] = '\0';
 	*base = slash + 1;
-	return (*base)[0] == '\0' ? -EISDIR : 0;
+	return (*base)[0] == '\0' || (*base)[0] == '/' ? -EISDIR : 0;
 }
 
 /* Judge a name that does not exist yet: its parent resolved by the kernel,
@@ -412,7 +420,7 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 {
 	size_t len = strlen(path);
 
-	if (fg_judge(path, len, access & (FG_ACC_READ | FG_ACC_WRITE), v))
+	if (fg_judge(path, len, access & ~FG_ACC_META, v))
 		return true;
 	if ((access & FG_ACC_META) && v->line == 0 && v->why != NULL &&
 	    strcmp(v->why, "fleetguard's own file") != 0 && fg_is_ancestor(path, len)) {
@@ -427,7 +435,8 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	struct fg_name a, b;
 	struct fg_act act = { .op = op->op, .path = op->path1, .path2 = op->path2,
 			      .flags = op->flags, .mode = op->mode,
-			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE) };
+			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE),
+			      .meta = (op->access & FG_ACC_META) != 0 };
 	struct fg_verdict va, vb;
 	int rc, rc2 = 0, err;
 	bool two = op->path2 != NULL;

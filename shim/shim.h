@@ -85,6 +85,7 @@ struct fg_act {
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
 	bool net;                /* network action: path is "addr", path2 is "host" */
+	bool meta;               /* a metadata probe (stat, access, readlink) */
 };
 
 /*
@@ -199,6 +200,16 @@ void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t ou
 int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
 /* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
 int fg_resolve_check(const char *op, const char *host);
+
+/* --- kernel enforcement glue (shim/kernel_glue.c) ----------------------- */
+
+#pragma weak fg_kernel_init
+/* Called by the constructor after the policy is loaded and before the
+ * audit log is attached: applies the Landlock ruleset when [filesystem]
+ * kernel = on|auto and the process is not already confined by
+ * `fleetguard run`, and sets fg_g.landlock_active.  May stop the process
+ * (status 126) when kernel = on and Landlock is unavailable. */
+void fg_kernel_init(void);
 
 /* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
 

@@ -18,7 +18,7 @@ plan 3
 make_ws
 nm -D --defined-only "$FG_LIB" | awk '$2 ~ /^[TWVDBiu]$/ { print $3 }' | sed 's/@.*//' | sort -u > "$TMP/exported"
 sed -n '/<!-- exports -->/,/<!-- \/exports -->/p' "$FG_TOP_SRCDIR/docs/ARCHITECTURE.md" |
-	grep -o '^- `[^`]*`' | tr -d '`- ' | sort -u > "$TMP/documented"
+	grep -o '^- `[^`]*`' | tr -d '` -' | sort -u > "$TMP/documented"
 diag "exported but not documented:" $(comm -23 "$TMP/exported" "$TMP/documented")
 diag "documented but not exported:" $(comm -13 "$TMP/exported" "$TMP/documented")
 check "exported symbols are exactly the documented hooks" cmp -s "$TMP/exported" "$TMP/documented"

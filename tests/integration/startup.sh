@@ -20,7 +20,7 @@ rc=$?
 check "no FLEETGUARD_POLICY: exit 126" [ "$rc" -eq 126 ]
 check "no FLEETGUARD_POLICY: says so" grep -q "^fleetguard: FLEETGUARD_POLICY is not set" "$TMP/err"
 
-fg "$TMP/nope.ini" true 2> "$TMP/err"
+fg "$TMP/nope.ini" /bin/true 2> "$TMP/err"
 rc=$?
 check "missing policy file: exit 126" [ "$rc" -eq 126 ]
 check "missing policy file: names it" grep -q "^fleetguard: $TMP/nope.ini" "$TMP/err"

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * fleetguard-verify - prove an audit chain intact, or name its first bad
+ * record; optionally print the records, filtered like ausearch.
+ *
+ * Exit status: 0 intact, 1 not intact, 2 usage or I/O error.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/record.h"
+#include "audit/verify.h"
+#include "tools/tools.h"
+
+struct filter {
+	const char *agent, *op, *decision;
+	char since[31], until[31];   /* fixed-width RFC 3339 like the records' */
+	bool json;
+	bool print;
+	uint64_t printed;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: fleetguard-verify [--key FILE] [--json] [--from SEQ] [--expect-head HASH]\n"
+		"                         [--print [--agent A] [--op OP] [--decision D]\n"
+		"                                  [--since TS] [--until TS]] LOG...\n");
+}
+
+/* n decimal digits at *p as a number, advancing *p; dies on anything else. */
+static int digits(const char **p, int n, const char *whole)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			die(2, "bad time '%s'\nhint: use 2026-01-02, 2026-01-02T03:04:05Z or @EPOCH", whole);
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+static void expect_char(const char **p, char c, const char *whole)
+{
+	if (**p != c)
+		die(2, "bad time '%s'\nhint: use 2026-01-02, 2026-01-02T03:04:05Z or @EPOCH", whole);
+	(*p)++;
+}
+
+/* "2026-01-02", "2026-01-02T03:04[:05[.123]][Z|+01:00]" or "@EPOCH" to the
+ * records' fixed-width form, so that string order is time order. */
+static void parse_ts(const char *s, char out[31])
+{
+	struct tm tm = { .tm_mday = 1 };
+	struct timespec ts = { 0, 0 };
+	const char *p = s;
+	char *end;
+	long off = 0;
+	char buf[40];
+	struct fg_buf b = { buf, 0, sizeof(buf), false };
+
+	if (*p == '@') {
+		errno = 0;
+		ts.tv_sec = (time_t)strtoll(p + 1, &end, 10);
+		if (errno || end == p + 1 || *end)
+			die(2, "bad time '%s'", s);
+		goto format;
+	}
+	tm.tm_year = digits(&p, 4, s) - 1900;
+	expect_char(&p, '-', s);
+	tm.tm_mon = digits(&p, 2, s) - 1;
+	expect_char(&p, '-', s);
+	tm.tm_mday = digits(&p, 2, s);
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		tm.tm_hour = digits(&p, 2, s);
+		expect_char(&p, ':', s);
+		tm.tm_min = digits(&p, 2, s);
+		if (*p == ':') {
+			p++;
+			tm.tm_sec = digits(&p, 2, s);
+			if (*p == '.') {
+				long mul = 100000000;
+				for (p++; *p >= '0' && *p <= '9'; p++, mul /= 10)
+					ts.tv_nsec += (*p - '0') * mul;
+			}
+		}
+		if (*p == '+' || *p == '-') {
+			int sign = *p++ == '-' ? -1 : 1;
+			int hh = digits(&p, 2, s);
+			expect_char(&p, ':', s);
+			off = sign * (hh * 3600L + digits(&p, 2, s) * 60L);
+		} else if (*p == 'Z')
+			p++;
+	}
+	if (*p || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+		die(2, "bad time '%s'", s);
+	ts.tv_sec = timegm(&tm) - off;
+format:
+	fg_buf_ts(&b, &ts);
+	memcpy(out, buf + 1, 30);       /* without the quotes */
+	out[30] = '\0';
+}
+
+/* Is the value (a JSON string as written) equal to the raw bytes want? */
+static bool str_is(const char *val, size_t vl, const char *want)
+{
+	char tmp[4096];
+	size_t n;
+	const char *end;
+
+	if (vl < 2 || val[0] != '"' ||
+	    fg_json_unescape(val, val + vl, tmp, sizeof(tmp), &n, &end) < 0)
+		return false;
+	return n == strlen(want) && memcmp(tmp, want, n) == 0;
+}
+
+static bool matches(const struct filter *f, const char *line, size_t len)
+{
+	const char *v;
+	size_t vl;
+
+	if (f->agent && (fg_json_get(line, len, "agent", &v, &vl) < 0 || !str_is(v, vl, f->agent)))
+		return false;
+	if (f->op && (fg_json_get(line, len, "op", &v, &vl) < 0 || !str_is(v, vl, f->op)))
+		return false;
+	if (f->decision && (fg_json_get(line, len, "decision", &v, &vl) < 0 ||
+			    !str_is(v, vl, f->decision)))
+		return false;
+	if (f->since[0] || f->until[0]) {
+		if (fg_json_get(line, len, "ts", &v, &vl) < 0 || vl != 32)
+			return false;
+		if (f->since[0] && memcmp(v + 1, f->since, 30) < 0)
+			return false;
+		if (f->until[0] && memcmp(v + 1, f->until, 30) > 0)
+			return false;
+	}
+	return true;
+}
+
+/* A value for people: strings as their original bytes, the rest as is. */
+static void put_value(const char *val, size_t vl)
+{
+	static char tmp[FG_AUDIT_LINE_MAX];
+	const char *p = val, *end = val + vl, *next;
+	size_t n;
+
+	if (*p != '"' && *p != '[') {
+		fwrite(val, 1, vl, stdout);
+		return;
+	}
+	if (*p == '[')
+		p++, fputc('[', stdout);
+	while (p < end) {
+		if (*p == '"' && fg_json_unescape(p, end, tmp, sizeof(tmp), &n, &next) == 0) {
+			fwrite(tmp, 1, n, stdout);
+			p = next;
+		} else
+			fputc(*p++, stdout);
+	}
+}
+
+static int print_field(void *arg, const struct fg_json_field *fl)
+{
+	bool *first = arg;
+	static const char *const skip[] = { "prev", "hash", "host", "uid", "exe", NULL };
+
+	for (int i = 0; skip[i]; i++)
+		if (fl->keylen == strlen(skip[i]) && !memcmp(fl->key, skip[i], fl->keylen))
+			return 0;
+	if (!*first)
+		fputc(' ', stdout);
+	*first = false;
+	if (fl->keylen == 3 && !memcmp(fl->key, "seq", 3)) {
+		fwrite(fl->val, 1, fl->vallen, stdout);
+		return 0;
+	}
+	if (fl->keylen == 2 && !memcmp(fl->key, "ts", 2)) {
+		put_value(fl->val, fl->vallen);
+		return 0;
+	}
+	fwrite(fl->key, 1, fl->keylen, stdout);
+	fputc('=', stdout);
+	put_value(fl->val, fl->vallen);
+	return 0;
+}
+
+static void on_record(void *arg, const char *file, uint64_t lineno, const char *line, size_t len)
+{
+	struct filter *f = arg;
+	bool first = true;
+
+	if (!matches(f, line, len))
+		return;
+	f->printed++;
+	if (f->json) {
+		fwrite(line, 1, len, stdout);
+		fputc('\n', stdout);
+		return;
+	}
+	fg_json_fields(line, len, print_field, &first);
+	fputc('\n', stdout);
+}
+
+static void json_str(const char *s)
+{
+	char buf[PATH_MAX * 6 + 8];
+	struct fg_buf b = { buf, 0, sizeof(buf), false };
+
+	fg_buf_json_str(&b, s, strlen(s));
+	fwrite(b.p, 1, b.len, stdout);
+}
+
+static void report_json(const struct fg_verify_result *r, char **files, size_t n)
+{
+	printf("{\"intact\":%s,\"status\":\"%s\"", r->status ? "false" : "true",
+	       fg_verify_reason(r->status));
+	if (r->status) {
+		printf(",\"file\":");
+		json_str(r->file);
+		printf(",\"line\":%llu,\"offset\":%llu,\"seq\":%llu,\"detail\":",
+		       (unsigned long long)r->line, (unsigned long long)r->offset,
+		       (unsigned long long)r->seq);
+		json_str(r->detail);
+	}
+	printf(",\"records\":%llu,\"first_seq\":%llu,\"last_seq\":%llu,\"repairs\":%llu,\"head\":",
+	       (unsigned long long)r->records, (unsigned long long)r->first_seq,
+	       (unsigned long long)r->last_seq, (unsigned long long)r->repairs);
+	if (r->head[0])
+		printf("\"%s\"", r->head);
+	else
+		printf("null");
+	printf(",\"files\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar(',');
+		json_str(files[i]);
+	}
+	printf("]}\n");
+}
+
+static void report_text(FILE *out, const struct fg_verify_result *r, char **files, size_t n)
+{
+	if (r->status == FG_VERIFY_INTACT) {
+		fprintf(out, "%s: intact, %llu records", n ? files[n - 1] : "",
+			(unsigned long long)r->records);
+		if (r->records)
+			fprintf(out, " (seq %llu..%llu), head %s", (unsigned long long)r->first_seq,
+				(unsigned long long)r->last_seq, r->head);
+		if (r->repairs)
+			fprintf(out, ", %llu repaired crash%s", (unsigned long long)r->repairs,
+				r->repairs == 1 ? "" : "es");
+		fprintf(out, "\n");
+		return;
+	}
+	if (r->line && r->seq)
+		fprintf(out, "%s:%llu: seq %llu: %s: %s\n", r->file, (unsigned long long)r->line,
+			(unsigned long long)r->seq, fg_verify_reason(r->status), r->detail);
+	else if (r->line)
+		fprintf(out, "%s:%llu: %s: %s\n", r->file, (unsigned long long)r->line,
+			fg_verify_reason(r->status), r->detail);
+	else
+		fprintf(out, "%s: %s: %s\n", r->file, fg_verify_reason(r->status), r->detail);
+	if (r->records)
+		fprintf(out, "%llu records before it are intact (seq %llu..%llu)\n",
+			(unsigned long long)r->records, (unsigned long long)r->first_seq,
+			(unsigned long long)r->last_seq);
+	if (r->status == FG_VERIFY_TORN_TAIL)
+		fprintf(out, "hint: a crash, not tampering; the next append ends the line "
+			"and records a repair\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "expect-head", required_argument, NULL, 'e' },
+		{ "print", no_argument, NULL, 'p' },
+		{ "agent", required_argument, NULL, 'a' },
+		{ "op", required_argument, NULL, 'o' },
+		{ "decision", required_argument, NULL, 'd' },
+		{ "since", required_argument, NULL, 's' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct fg_verify_opts o = { 0 };
+	struct fg_verify_result res;
+	struct filter f = { 0 };
+	unsigned char key[FG_KEY_MAX];
+	char head[FG_HASH_HEX + 1], err[512], **files = NULL;
+	bool filtering = false;
+	size_t n;
+	int opt, r;
+
+	fg_prog = "fleetguard-verify";
+	while ((opt = getopt_long(argc, argv, "k:jf:e:pa:o:d:s:u:h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			if (fg_key_load(optarg, key, &o.keylen, err, sizeof(err)) < 0)
+				die(2, "%s", err);
+			o.key = key;
+			break;
+		case 'j':
+			f.json = true;
+			break;
+		case 'f': {
+			char *end;
+			errno = 0;
+			o.from_seq = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || o.from_seq == 0 || optarg[0] == '-')
+				die(2, "bad --from '%s': expected a seq of 1 or more", optarg);
+			break;
+		}
+		case 'e':
+			if (strlen(optarg) != FG_HASH_HEX)
+				die(2, "bad --expect-head '%s': expected 64 hex digits", optarg);
+			for (int i = 0; i < FG_HASH_HEX; i++)
+				head[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'F' ?
+						 optarg[i] - 'A' + 'a' : optarg[i]);
+			head[FG_HASH_HEX] = '\0';
+			if (!fg_is_hex64(head))
+				die(2, "bad --expect-head '%s': expected 64 hex digits", optarg);
+			o.expect_head = head;
+			break;
+		case 'p':
+			f.print = true;
+			break;
+		case 'a': f.agent = optarg; filtering = true; break;
+		case 'o': f.op = optarg; filtering = true; break;
+		case 'd': f.decision = optarg; filtering = true; break;
+		case 's': parse_ts(optarg, f.since); filtering = true; break;
+		case 'u': parse_ts(optarg, f.until); filtering = true; break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (filtering && !f.print)
+		die(2, "--agent, --op, --decision, --since and --until need --print");
+	if (f.print) {
+		o.on_record = on_record;
+		o.arg = &f;
+	}
+
+	if (argc - optind == 1) {
+		r = fg_verify_discover(argv[optind], o.from_seq, &files, &n, &res);
+		if (r < 0)
+			die(2, "cannot read '%s': %s", argv[optind], strerror(-r));
+	} else {
+		n = (size_t)(argc - optind);
+		files = malloc(n * sizeof(*files));
+		if (!files)
+			die(2, "out of memory");
+		for (size_t i = 0; i < n; i++)
+			files[i] = argv[optind + (int)i];
+		res.status = FG_VERIFY_INTACT;
+	}
+	if (res.status == FG_VERIFY_INTACT) {
+		r = fg_verify_files((const char *const *)files, n, &o, &res);
+		if (r < 0)
+			die(2, "cannot read '%s': %s", res.file, strerror(-r));
+	}
+	explicit_bzero(key, sizeof(key));
+	if (f.json)
+		report_json(&res, files, n);
+	else
+		report_text(f.print ? stderr : stdout, &res, files, n);
+	free(files);
+	if (fflush(stdout) != 0)
+		die(2, "cannot write the output: %s", strerror(errno));
+	return res.status == FG_VERIFY_INTACT ? 0 : 1;
+}
