@@ -38,3 +38,9 @@ BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_htt
 TESTS += $(BREAKER_ITESTS)
 EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
 	tests/integration/llm_server.py tests/integration/llm_client.py
+
+noinst_PROGRAMS += bench/breaker_bench
+bench_breaker_bench_SOURCES = bench/breaker_bench.c
+# bench/local.mk (included after this file) lists FG_BENCHES; it should add
+# $(BREAKER_BENCHES) so that `make bench` runs this one too.
+BREAKER_BENCHES = bench/breaker_bench
