@@ -15,7 +15,7 @@
 # agents obey at once, and is audited; a corrupt state file is rebuilt.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 22
+plan 21
 make_ws
 start_server
 BK_OPEN=30 BK_MAX=60 write_policy http
