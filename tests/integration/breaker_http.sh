@@ -16,7 +16,7 @@
 # server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 36
+plan 42
 make_ws
 start_server
 write_policy http
@@ -143,6 +143,29 @@ client --count 2 "$URL"
 check "success in between: four failures did not open" expect_outcomes "503 503"
 client --count 1 "$URL"
 check "success in between: the third in a row opens" sh -c "grep -q 'circuit opened' '$TMP/err'"
+
+# --- slow first byte -------------------------------------------------------------
+BK_THRESHOLD=1 BK_STATE="$TMP/state-slow" write_policy http slow_first_byte_seconds=1
+mode slow:1.3
+client --count 2 "$URL"
+check "slow first byte: a 200 after 1.3 s counts as a failure" expect_outcomes "200 refused"
+mode slow:0.1
+sleep 2.4
+client --count 1 "$URL"
+check "slow first byte: a quick 200 closes it" expect_outcomes "200"
+
+# --- fallback while open (plain http) ----------------------------------------------
+spawn_server "$TMP/fb"
+FBPORT=$(cat "$TMP/fb/port")
+BK_THRESHOLD=1 BK_STATE="$TMP/state-fb" BK_FALLBACK="127.0.0.1:$FBPORT" write_policy http
+mode 503
+before=$(requests)
+client --count 3 "$URL"
+check "fallback: after the failure, calls go to the fallback" expect_outcomes "503 200 200"
+check "fallback: the endpoint saw one request" expect_requests $((before + 1))
+check "fallback: the fallback saw two" [ "$(wc -l < "$TMP/fb/requests")" -eq 2 ]
+check "fallback: says so" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:$PORT \(1 consecutive failures\), using fallback 127\.0\.0\.1:$FBPORT$"
+BK_STATE= write_policy http
 
 # --- processes that never touch the endpoint are unaffected --------------------
 fg "$POLICY" "$PYTHON3" -c 'open("/dev/null").read(); print("fine")' > "$TMP/out" 2> "$TMP/err"

@@ -16,20 +16,28 @@
 SRV_PY="$FG_TOP_SRCDIR/tests/integration/llm_server.py"
 CLIENT_PY="$FG_TOP_SRCDIR/tests/integration/llm_client.py"
 
+SRV_PIDS=
+
+# spawn_server DIR [--tls CERT KEY]: a server in DIR; prints its port.
+spawn_server() {
+	local dir=$1; shift
+	mkdir -p "$dir"
+	echo 200 > "$dir/mode"
+	"$PYTHON3" "$SRV_PY" "$dir" "$@" 2> "$dir/log" &
+	SRV_PIDS="$SRV_PIDS $!"
+	trap 'for p in $SRV_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
+	for _ in $(seq 100); do
+		[ -s "$dir/port" ] && break
+		sleep 0.05
+	done
+	[ -s "$dir/port" ] || { echo "Bail out! test server did not start"; cat "$dir/log"; exit 1; }
+}
+
 # start_server [--tls CERT KEY]: sets SRV (its directory) and PORT.
 start_server() {
 	SRV="$TMP/srv"
-	mkdir -p "$SRV"
-	echo 200 > "$SRV/mode"
-	"$PYTHON3" "$SRV_PY" "$SRV" "$@" 2> "$SRV/log" &
-	SRV_PID=$!
-	trap 'touch "$SRV/stop"; kill $SRV_PID 2>/dev/null; wait $SRV_PID 2>/dev/null; rm -rf "$TMP"' EXIT
-	for _ in $(seq 100); do
-		[ -s "$SRV/port" ] && break
-		sleep 0.05
-	done
+	spawn_server "$SRV" "$@"
 	PORT=$(cat "$SRV/port")
-	[ -n "$PORT" ] || { echo "Bail out! test server did not start"; cat "$SRV/log"; exit 1; }
 }
 
 mode() { echo "$1" > "$SRV/mode"; }
@@ -39,7 +47,8 @@ requests() { if [ -f "$SRV/requests" ]; then wc -l < "$SRV/requests"; else echo 
 
 # write_policy PROTOCOL [extra [breaker] lines...]: $TMP/policy.ini for the
 # endpoint llm = 127.0.0.1:$PORT.  BK_THRESHOLD (3), BK_OPEN (2), BK_MAX (8),
-# BK_PROBES (1) and BK_STATE ($TMP/state) change the [breaker] defaults.
+# BK_PROBES (1) and BK_STATE ($TMP/state) change the [breaker] defaults;
+# BK_FALLBACK sets the endpoint's fallback.
 write_policy() {
 	local proto=$1; shift
 	local state=${BK_STATE:-$TMP/state}
@@ -51,6 +60,7 @@ write_policy() {
 		printf 'probes = %s\nstate_dir = %s\n' "${BK_PROBES:-1}" "$state"
 		for l in "$@"; do printf '%s\n' "$l"; done
 		printf '\n[endpoint llm]\naddress = 127.0.0.1:%s\nprotocol = %s\n' "$PORT" "$proto"
+		[ -z "$BK_FALLBACK" ] || printf 'fallback = %s\n' "$BK_FALLBACK"
 		printf '\n[audit]\nlog = %s\n' "$TMP/audit.log"
 	} > "$TMP/policy.ini"
 	POLICY="$TMP/policy.ini"
