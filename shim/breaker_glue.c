@@ -700,7 +700,14 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		c = atomic_load(&calls[fd]);
 		if (c->phase == P_CONNECTING && c->ep == ep)
 			return reconnect(c, fd, sa, len, real_connect);
-		fg_bk_on_close(fd);   /* a socket reused without close: forget it */
+		/* The number was closed behind our back (a close we do not
+		 * see) and reused: the old call is unknown, not failed. */
+		lock(c);
+		if (c->phase == P_CONNECTING || c->phase == P_UP)
+			release(c);
+		c->phase = P_IGNORE;
+		atomic_store(&fg_bk_active[fd], 0);
+		unlock(c);
 	}
 	if (ep < 0 || !eps[ep].attached)
 		return real_connect(fd, sa, len);
