@@ -88,15 +88,6 @@ static uint64_t left_ms(const struct fg_bk_snap *s)
 	return s->until_ms > s->now_ms ? s->until_ms - s->now_ms : 0;
 }
 
-static uint64_t failures_total(const struct fg_bk_snap *s)
-{
-	uint64_t n = 0;
-
-	for (int o = FG_BK_F_CONNECT; o < FG_BK_OUTCOMES; o++)
-		n += s->total[o];
-	return n;
-}
-
 /* --- text ----------------------------------------------------------------- */
 
 static void print_text(const char *path, const struct fg_bk_snap *v, size_t n)
@@ -339,7 +330,6 @@ int fg_cmd_status(int argc, char **argv)
 		print_prometheus(snaps, n);
 	else
 		print_text(fg_bk_map_path(m), snaps, n);
-	(void)failures_total;
 	fg_bk_map_close(m);
 	fg_policy_free(p);
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -389,6 +379,17 @@ static int audit_forced(const struct fg_policy *p, const struct fg_endpoint *ep,
 	return rc;
 }
 
+static enum fg_bk_state current_state(struct fg_bk_map *m, const char *name, const char *addr)
+{
+	struct fg_bk_snap s;
+
+	for (unsigned i = 0; i < FG_BK_SLOTS; i++)
+		if (fg_bk_map_snap(m, i, &s) == 1 && strcmp(s.name, name) == 0 &&
+		    strcmp(s.addr, addr) == 0)
+			return s.state;
+	return FG_BK_CLOSED;
+}
+
 int fg_cmd_breaker(int argc, char **argv)
 {
 	const char *policy = NULL, *action = NULL, *name = NULL;
@@ -431,15 +432,7 @@ int fg_cmd_breaker(int argc, char **argv)
 		die(1, "no breaker slot for endpoint '%s' in '%s': %s", ep->name, fg_bk_map_path(m),
 		    strerror(-rc));
 	/* Audit first: a forced state that cannot be recorded is not made. */
-	ev.from = (enum fg_bk_state)0;
-	{
-		struct fg_bk_snap s;
-
-		for (unsigned i = 0; i < FG_BK_SLOTS; i++)
-			if (fg_bk_map_snap(m, i, &s) == 1 && strcmp(s.name, ep->name) == 0 &&
-			    strcmp(s.addr, addr) == 0)
-				ev.from = s.state;
-	}
+	ev.from = current_state(m, ep->name, addr);
 	ev.to = to;
 	if (audit_forced(p, ep, addr, &ev) < 0)
 		die(1, "circuit of '%s' left as it was", ep->name);
