@@ -30,3 +30,9 @@ TESTS += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh
 EXTRA_DIST += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
 	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
 	tests/integration/transparency.sh
+
+check_PROGRAMS += tests/bin/tmpops
+tests_bin_tmpops_SOURCES = tests/bin/tmpops.c
+tests_bin_tmpops_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+TESTS += tests/integration/sandbox_tmp.sh
+EXTRA_DIST += tests/integration/sandbox_tmp.sh
