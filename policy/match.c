@@ -306,7 +306,7 @@ static bool prefix_match(const uint8_t *net, const uint8_t *a, unsigned prefix)
 {
 	unsigned bytes = prefix / 8, bits = prefix % 8;
 
-	if (memcmp(net, a, bytes))
+	if (memcmp(net, a, bytes) != 0)
 		return false;
 	if (!bits)
 		return true;

@@ -1065,20 +1065,22 @@ static bool size_value(struct pstate *st, const struct entry *e, const char *v, 
 {
 	char num[32];
 	size_t n = strlen(v);
-	uint64_t mul = 1, x;
+	unsigned shift = 0;
+	uint64_t x;
 
 	if (n && strchr("kKmMgG", v[n - 1])) {
-		mul = (v[n - 1] == 'k' || v[n - 1] == 'K') ? 1024 :
-		      (v[n - 1] == 'm' || v[n - 1] == 'M') ? 1024 * 1024 : 1024ull * 1024 * 1024;
+		shift = (v[n - 1] == 'k' || v[n - 1] == 'K') ? 10 :
+			(v[n - 1] == 'm' || v[n - 1] == 'M') ? 20 : 30;
 		n--;
 	}
 	if (n >= sizeof(num) || !n)
 		goto bad;
 	memcpy(num, v, n);
 	num[n] = '\0';
-	if (!parse_uint(num, 0, (1ull << 40) / mul, &x))
+	/* at most 1 TiB, whatever the unit */
+	if (!parse_uint(num, 0, 1ull << (40 - shift), &x))
 		goto bad;
-	x *= mul;
+	x <<= shift;
 	if (x && x < 4096)
 		goto bad;
 	*out = x;
@@ -1313,6 +1315,9 @@ static void endpoint_pass(struct pstate *st, struct eplines *el)
 {
 	struct fg_policy *p = st->p;
 
+	if (!p->nep || !el)
+		return;
+
 	for (size_t i = 0; i < p->nep; i++) {
 		struct fg_endpoint *ep = &p->ep[i];
 
@@ -1388,7 +1393,7 @@ static void add_system(struct pstate *st)
 	while ((de = readdir(d))) {
 		char path[300];
 
-		if (strncmp(de->d_name, "python3.", 8) || !isdigit((unsigned char)de->d_name[8]))
+		if (strncmp(de->d_name, "python3.", 8) != 0 || !isdigit((unsigned char)de->d_name[8]))
 			continue;
 		snprintf(path, sizeof(path), "/etc/%s", de->d_name);
 		add_path_rule(st, &p->fs.read, path, 0, FG_ORIGIN_SYSTEM);
@@ -1423,7 +1428,7 @@ static void add_dns(struct pstate *st, unsigned line)
 
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (strncmp(s, "nameserver", 10) || (s[10] != ' ' && s[10] != '\t'))
+		if (strncmp(s, "nameserver", 10) != 0 || (s[10] != ' ' && s[10] != '\t'))
 			continue;
 		s += 10;
 		while (*s == ' ' || *s == '\t')
@@ -1483,6 +1488,9 @@ static bool same_rule(const struct fg_net_rule *a, const struct fg_net_rule *b)
 static void add_endpoint_rules(struct pstate *st, const struct eplines *el)
 {
 	struct fg_policy *p = st->p;
+
+	if (!p->nep || !el)
+		return;
 
 	for (size_t i = 0; i < p->nep; i++) {
 		for (int fb = 0; fb < 2; fb++) {
