@@ -300,8 +300,12 @@ static void section_header(struct pstate *st, const char *s, size_t n)
 			return;
 		}
 	}
-	if (rest > 64) {
-		diag(st, st->lineno, "endpoint name too long (at most 64 bytes)");
+	if (rest > FG_POLICY_MAX_EP_NAME) {
+		diag(st, st->lineno, "endpoint name too long (at most %d bytes)", FG_POLICY_MAX_EP_NAME);
+		return;
+	}
+	if (st->neps >= FG_POLICY_MAX_ENDPOINTS) {
+		diag(st, st->lineno, "too many endpoints (at most %d)", FG_POLICY_MAX_ENDPOINTS);
 		return;
 	}
 	for (size_t i = 0; i < st->neps; i++) {
@@ -1032,6 +1036,13 @@ static bool endpoint_addr(struct pstate *st, const struct entry *e, const char *
 		st->oom = true;
 		return false;
 	}
+	if (strlen(*host) + (fam == AF_INET6 ? 2 : 0) + 6 > FG_POLICY_MAX_EP_ADDR) {
+		diag(st, e->line, "%s: '%s' is too long (host:port at most %d bytes)", e->key, v,
+		     FG_POLICY_MAX_EP_ADDR);
+		free(*host);
+		*host = NULL;
+		return false;
+	}
 	*port = (uint16_t)hp.port;
 	return true;
 }
@@ -1606,7 +1617,7 @@ int fg_policy_parse(const char *name, const char *buf, size_t len,
 	ini_allow_multiline = false;
 	ini_allow_bom = false;          /* the reader strips it */
 	ini_allow_inline_comments = true;
-	ini_inline_comment_prefixes = (char *)";";
+	ini_inline_comment_prefixes = (char *)";#";
 	ini_start_comment_prefixes = (char *)";#";
 	ini_stop_on_first_error = false;
 	ini_use_stack = false;
