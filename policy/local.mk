@@ -50,3 +50,5 @@ EXTRA_DIST += examples/policies/coding-agent.ini examples/policies/readonly-anal
 
 TESTS += tests/integration/policy_system.sh
 EXTRA_DIST += tests/integration/policy_system.sh
+
+dist_doc_DATA += docs/POLICY.md
