@@ -406,7 +406,12 @@ static char *reader(char *str, int num, void *stream)
 		else
 			ok = key_line(st, line, n);
 	}
-	if (!ok || (size_t)num < n + 2)
+	if (ok && (size_t)num < n + 2) {
+		/* an inih built with a smaller line buffer: never drop a line silently */
+		diag(st, st->lineno, "line too long for the ini parser (%zu bytes, at most %d)", n, num - 2);
+		ok = false;
+	}
+	if (!ok)
 		n = 0;
 	memcpy(str, line, n);
 	str[n] = '\n';
