@@ -301,6 +301,7 @@ __attribute__((constructor)) static void fg_init(void)
 	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	fg_identity();
+	fg_fs_init();
 	if (fg_kernel_init != NULL)
 		fg_kernel_init();
 	fg_exec_init(environ);

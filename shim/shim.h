@@ -115,6 +115,9 @@ void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
 
+/* Cache our pid for the /proc/self mapping (renewed in fork children). */
+void fg_fs_init(void);
+
 /* The absolute path of what fd refers to (/proc/<pid> shown as /proc/self):
  * its length, 0 when fd is no file system object (pipe, socket), or -errno. */
 long fg_fd_path(int fd, char *out, size_t len);
