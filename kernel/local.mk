@@ -10,3 +10,15 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # kernel/: rules added by the module's authors.
+
+# Landlock: the policy as a kernel ruleset, used by the shim's constructor
+# and by `fleetguard run`.
+noinst_LTLIBRARIES += libfgkernel.la
+libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c
+libfgkernel_la_CFLAGS = $(AM_CFLAGS)
+
+libfgshim_la_SOURCES += shim/kernel_glue.c
+libfleetguard_la_LIBADD += libfgkernel.la
+
+fleetguard_SOURCES += tools/cmd_run.c
+fleetguard_LDADD += libfgkernel.la libfgpolicy.la $(INIH_STATIC)
