@@ -28,3 +28,25 @@ TESTS += tests/unit/check_policy
 noinst_PROGRAMS += bench/policy_bench
 bench_policy_bench_SOURCES = bench/policy_bench.c
 bench_policy_bench_LDADD = libfgpolicy.la $(INIH_STATIC)
+
+# make fuzz [FUZZ_SECONDS=60]: libFuzzer on the parser, built with clang.
+FUZZ_SECONDS = 60
+EXTRA_DIST += tests/fuzz/fuzz_policy.c tests/fuzz/policy.dict tests/fuzz/corpus
+CLEANFILES += tests/fuzz/fuzz_policy
+fuzz:
+	@if test "x$(CLANG)" = xno; then echo "make fuzz: clang not found (install the Debian package clang)" >&2; exit 1; fi
+	$(MKDIR_P) tests/fuzz/work
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I$(top_srcdir) -I$(top_builddir) -DHAVE_CONFIG_H $(INIH_CFLAGS) \
+		$(top_srcdir)/tests/fuzz/fuzz_policy.c $(top_srcdir)/policy/parse.c \
+		$(top_srcdir)/policy/match.c $(INIH_STATIC) -o tests/fuzz/fuzz_policy
+	tests/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
+		-dict=$(top_srcdir)/tests/fuzz/policy.dict -print_final_stats=1 \
+		tests/fuzz/work $(top_srcdir)/tests/fuzz/corpus
+.PHONY: fuzz
+
+dist_man_MANS += man/fleetguard.ini.5
+EXTRA_DIST += examples/policies/coding-agent.ini examples/policies/readonly-analysis.ini
+
+TESTS += tests/integration/policy_system.sh
+EXTRA_DIST += tests/integration/policy_system.sh

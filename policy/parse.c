@@ -1128,7 +1128,7 @@ static bool breaker_key(struct pstate *st, const struct entry *e, char *v,
 	else if (!strcmp(k, "slow_first_byte_seconds"))
 		num_key(st, e, v, 0, 3600, &c->slow_first_byte_seconds);
 	else if (!strcmp(k, "min_processes"))
-		num_key(st, e, v, 1, 1000000, &c->min_processes);
+		num_key(st, e, v, 1, 16, &c->min_processes);
 	else if (!strcmp(k, "failure_status")) {
 		memset(c->failure_status, 0, sizeof(c->failure_status));
 		each_item(st, e, e->val, status_item, c);

@@ -36,7 +36,7 @@ enum fg_on_failure { FG_ONFAIL_DENY = 0, FG_ONFAIL_ALLOW };
 /* Access wanted on a path.  Exec and metadata reads count as FG_ACC_READ;
  * create, remove, rename, link, chmod, chown, utimes and truncate count as
  * FG_ACC_WRITE. */
-enum fg_access { FG_ACC_READ = 1, FG_ACC_WRITE = 2, FG_ACC_MOVE = 4 };
+enum fg_access { FG_ACC_READ = 1, FG_ACC_WRITE = 2, FG_ACC_MOVE = 8 };
 
 /* FG_ACC_MOVE (implies FG_ACC_WRITE): the call removes or renames this name
  * (unlink, rmdir, rename source and target).  Such a call on a strict ancestor
@@ -82,7 +82,7 @@ struct fg_breaker_conf {
 	char *state_dir;                  /* default /run/fleetguard, else $XDG_RUNTIME_DIR, else /tmp */
 	bool state_dir_set;               /* given in the policy: the breaker must not fall back */
 	unsigned slow_first_byte_seconds; /* 0 = off */
-	unsigned min_processes;           /* default 1 */
+	unsigned min_processes;           /* default 1, 1..16 (the breaker tracks at most 16 pids) */
 };
 
 static inline bool fg_status_is_failure(const struct fg_breaker_conf *c, unsigned status)

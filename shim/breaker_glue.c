@@ -282,9 +282,10 @@ void fg_bk_learn(const char *host, const struct addrinfo *res)
 
 /* --- transitions: one stderr line and one audit record each --------------- */
 
+/* Whole seconds for a message: rounded, but never 0 for time still left. */
 static unsigned secs(uint64_t ms)
 {
-	return (unsigned)((ms + 999) / 1000);
+	return ms > 0 && ms < 1000 ? 1 : (unsigned)((ms + 500) / 1000);
 }
 
 static void announce(struct ep_rt *r, const struct fg_bk_event *ev)

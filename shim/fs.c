@@ -158,16 +158,21 @@ static unsigned fg_open_access(int flags)
 	return FG_ACC_READ;
 }
 
-/* Split "a/b/c" into parent "a/b" (or "." / "/") and base "c". */
+/* Split "a/b/c" into parent "a/b" (or "." / "/") and base "c".  Trailing
+ * slashes stay on the base ("mkdir a/" is valid, "unlink file/" must still
+ * fail with ENOTDIR), but do not count as a separator. */
 static int fg_split(const char *path, char *parent, size_t plen, const char **base)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n;
+	size_t end = strlen(path), n;
+	const char *slash;
 
+	while (end > 1 && path[end - 1] == '/')
+		end--;
+	slash = memrchr(path, '/', end);
 	if (slash == NULL) {
 		strcpy(parent, ".");
 		*base = path;
-		return 0;
+		return path[0] == '\0' ? -ENOENT : 0;
 	}
 	n = slash == path ? 1 : (size_t)(slash - path);
 	if (n >= plen)
@@ -175,7 +180,7 @@ static int fg_split(const char *path, char *parent, size_t plen, const char **ba
 	memcpy(parent, path, n);
 	parent[n] = '\0';
 	*base = slash + 1;
-	return (*base)[0] == '\0' ? -EISDIR : 0;
+	return (*base)[0] == '\0' || (*base)[0] == '/' ? -EISDIR : 0;
 }
 
 /* Judge a name that does not exist yet: its parent resolved by the kernel,

@@ -32,8 +32,6 @@ FG_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return real_connect(fd, sa, len);
 	if (fg_net_check("connect", sa, len) < 0)
 		return -1;
-	if (fg_bk_connect == NULL)
-		return real_connect(fd, sa, len);
 	return fg_bk_connect(fd, sa, len, real_connect);
 }
 
@@ -48,7 +46,7 @@ FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 	if (sa != NULL && fg_net_check("sendto", sa, len) < 0)
 		return -1;
 	rc = real_sendto(fd, buf, n, flags, sa, len);
-	if (rc > 0 && fg_bk_sent != NULL)
+	if (rc > 0)
 		fg_bk_sent(fd, rc);
 	return rc;
 }
@@ -64,7 +62,7 @@ FG_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 	    fg_net_check("sendto", msg->msg_name, msg->msg_namelen) < 0)
 		return -1;
 	rc = real_sendmsg(fd, msg, flags);
-	if (rc > 0 && fg_bk_sent != NULL)
+	if (rc > 0)
 		fg_bk_sent(fd, rc);
 	return rc;
 }
@@ -95,8 +93,7 @@ FG_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 		for (ai = *res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_addr != NULL)
 				fg_names_add(node, ai->ai_addr);
-		if (fg_bk_learn != NULL)
-			fg_bk_learn(node, *res);
+		fg_bk_learn(node, *res);
 	}
 	return rc;
 }

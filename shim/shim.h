@@ -215,12 +215,6 @@ void fg_kernel_init(void);
 
 struct addrinfo;
 
-/* Weak until the breaker module is linked: call sites check for NULL. */
-#pragma weak fg_bk_init
-#pragma weak fg_bk_connect
-#pragma weak fg_bk_learn
-#pragma weak fg_bk_sent
-
 /* Called by the constructor once policy and audit are ready. */
 void fg_bk_init(void);
 /* connect() of an allowed destination: admits or fails fast (ECONNREFUSED),

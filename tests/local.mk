@@ -17,3 +17,16 @@ TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
 EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
+
+# A static program for the exec tests.
+check_PROGRAMS += tests/bin/static_hello
+tests_bin_static_hello_SOURCES = tests/bin/static_hello.c
+tests_bin_static_hello_CFLAGS = $(AM_CFLAGS)
+tests_bin_static_hello_LDFLAGS = -all-static
+
+TESTS += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
+	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
+	tests/integration/transparency.sh
+EXTRA_DIST += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
+	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
+	tests/integration/transparency.sh

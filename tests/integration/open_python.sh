@@ -105,5 +105,5 @@ PY
 rc=$?
 diag "$(cat "$TMP/vout")"
 check "a flipped byte makes verify exit 1 naming record 3" \
-	sh -c "[ $rc -eq 1 ] && grep -q 'line 3' '$TMP/vout'"
+	sh -c "[ $rc -eq 1 ] && grep -q 'audit.log:3: seq 3: hash mismatch' '$TMP/vout'"
 finish

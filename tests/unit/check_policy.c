@@ -580,6 +580,7 @@ START_TEST(t_number_ranges)
 	one_bad("[breaker]\nopen_seconds = 5s\n", 2, "open_seconds must be");
 	one_bad("[breaker]\nthreshold = 99999999999999999999999\n", 2, "threshold must be");
 	one_bad("[breaker]\nthreshold =\n", 2, "threshold must be");
+	one_bad("[breaker]\nmin_processes = 17\n", 2, "min_processes must be a whole number from 1 to 16");
 }
 END_TEST
 

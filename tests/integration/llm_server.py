@@ -1,0 +1,166 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+"""A stand-in LLM endpoint on loopback for the breaker tests (stdlib only).
+
+    llm_server.py DIR [--tls CERT KEY]
+
+Listens on 127.0.0.1 on a free port and writes it to DIR/port.  Each
+request's behaviour is read from DIR/mode when the request arrives:
+
+    200          answer 200 with a small JSON body
+    503          answer 503
+    429:N        answer 429 with "Retry-After: N"
+    429date:N    answer 429 with Retry-After as an HTTP-date N seconds ahead
+    hang         read the request, then answer nothing until the client goes
+    reset        send half a status line, then reset the connection (RST)
+    refuse       close the listening socket: connects are refused
+
+Every request that arrives is appended to DIR/requests as one line
+"<monotonic seconds> <method> <path>" (flushed before answering).  The
+server stops when DIR/stop exists.
+"""
+import email.utils
+import os
+import socket
+import ssl
+import struct
+import sys
+import threading
+import time
+
+DIR = sys.argv[1]
+TLS = None
+if len(sys.argv) == 5 and sys.argv[2] == "--tls":
+    TLS = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    TLS.load_cert_chain(sys.argv[3], sys.argv[4])
+
+log_lock = threading.Lock()
+
+
+def mode():
+    try:
+        with open(os.path.join(DIR, "mode")) as f:
+            return f.read().strip() or "200"
+    except FileNotFoundError:
+        return "200"
+
+
+def log_request(line):
+    with log_lock:
+        with open(os.path.join(DIR, "requests"), "a") as f:
+            f.write("%.3f %s\n" % (time.monotonic(), line))
+            f.flush()
+
+
+def read_request(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = 0
+    for h in lines[1:]:
+        k, _, v = h.partition(":")
+        if k.strip().lower() == "content-length":
+            length = int(v.strip())
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return lines[0]
+
+
+def answer(conn, status, reason, extra=""):
+    body = b'{"ok": %s}\n' % (b"true" if status == 200 else b"false")
+    head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s"
+            "Content-Length: %d\r\nConnection: close\r\n\r\n"
+            % (status, reason, extra, len(body)))
+    conn.sendall(head.encode() + body)
+
+
+def serve(conn):
+    try:
+        if TLS is not None:
+            conn = TLS.wrap_socket(conn, server_side=True)
+        req = read_request(conn)
+        if req is None:
+            return
+        m = mode()
+        log_request(req)
+        if m == "200":
+            answer(conn, 200, "OK")
+        elif m == "503":
+            answer(conn, 503, "Service Unavailable")
+        elif m.startswith("429date:"):
+            when = time.time() + int(m.split(":")[1])
+            answer(conn, 429, "Too Many Requests",
+                   "Retry-After: %s\r\n" % email.utils.formatdate(when, usegmt=True))
+        elif m.startswith("429:"):
+            answer(conn, 429, "Too Many Requests", "Retry-After: %s\r\n" % m.split(":")[1])
+        elif m == "hang":
+            conn.settimeout(60)
+            while conn.recv(4096):
+                pass
+        elif m == "reset":
+            conn.sendall(b"HTTP/1.")
+            time.sleep(0.05)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            answer(conn, 500, "Bad Test Mode")
+    except (OSError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def listener(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(64)
+    s.settimeout(0.05)
+    return s
+
+
+def main():
+    s = listener(0)
+    port = s.getsockname()[1]
+    tmp = os.path.join(DIR, "port.tmp")
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.rename(tmp, os.path.join(DIR, "port"))
+    stop = os.path.join(DIR, "stop")
+    while not os.path.exists(stop):
+        if mode() == "refuse":
+            if s is not None:
+                s.close()
+                s = None
+            time.sleep(0.05)
+            continue
+        if s is None:
+            s = listener(port)
+        try:
+            conn, _ = s.accept()
+        except socket.timeout:
+            continue
+        conn.settimeout(None)
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+
+main()

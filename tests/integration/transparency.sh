@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# transparency.sh - under a policy that allows everything, real programs
+# behave exactly as without the library: same output, same exit status,
+# same error messages (errno preserved).
+. "$FG_TOP_SRCDIR/tests/lib.sh"
+make_ws
+mkdir -p "$TMP/work/src"
+cat > "$WS/fleetguard.ini" <<INI
+[filesystem]
+read = /
+write = /
+
+[network]
+allow = 0.0.0.0/0:*, [::]/0:*
+
+[audit]
+events = denied
+INI
+cd "$TMP/work" || exit 1
+printf 'b\na\nc\n' > src/list.txt
+printf 'all: out.txt\nout.txt: src/list.txt\n\tsort src/list.txt > out.txt\n' > Makefile
+cat > py.py <<'PY'
+import hashlib, json, os, sqlite3, tempfile
+db = sqlite3.connect(":memory:"); db.execute("create table t(x)"); db.execute("insert into t values (42)")
+d = tempfile.mkdtemp(dir=".")
+open(os.path.join(d, "f"), "w").write("x")
+print(json.dumps({"sum": hashlib.sha256(b"x").hexdigest(), "db": db.execute("select x from t").fetchone()[0],
+                  "listed": sorted(os.listdir(d))}))
+for p in (d + "/f", d):
+    (os.remove if p.endswith("f") else os.rmdir)(p)
+try:
+    open("/nonexistent/file")
+except OSError as e:
+    print(type(e).__name__, e.errno)
+PY
+export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
+CMDS=(
+	"ls -la src | sed 1d | awk '{print \$1, \$5, \$9}'"
+	"sort src/list.txt | wc -l"
+	"sha256sum src/list.txt"
+	"stat -c '%s %a %F' src/list.txt"
+	"cat /nonexistent"
+	"ls /nonexistent/dir"
+	"mkdir src"
+	"rm -f nothing-here; echo rc=\$?"
+	"tar cf t.tar src && tar tf t.tar && rm t.tar"
+	"make -s && cat out.txt && rm out.txt"
+	"/usr/bin/python3 py.py"
+	"rm -rf g && git init -q g && cd g && echo x > f && git add f && git -c user.name=t -c user.email=t@t commit -qm m && git log --format=%H%n%s && cd .. && rm -rf g"
+	"cp src/list.txt copy && mv copy moved && ln -s moved sym && readlink sym && ln moved hard && stat -c %h moved && rm moved hard sym"
+	"touch -d 2020-01-01 src/list.txt && stat -c %Y src/list.txt"
+	"find src -type f | sort"
+)
+plan ${#CMDS[@]}
+for c in "${CMDS[@]}"; do
+	plain=$(bash -c "$c" 2>&1; echo "exit=$?")
+	under=$(LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$WS/fleetguard.ini" bash -c "$c" 2>&1; echo "exit=$?")
+	if [ "$plain" = "$under" ]; then
+		ok "same output and status: $c"
+	else
+		fail "same output and status: $c"
+		diag "without:" "$plain" "with:" "$under"
+	fi
+done
+finish
