@@ -36,3 +36,10 @@ LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock
 	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh
 TESTS += $(LANDLOCK_TESTS)
 EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
+
+# What Landlock costs: `make bench-landlock` (one run, prints ratios).
+noinst_PROGRAMS += bench/run_bench
+bench_run_bench_SOURCES = bench/run_bench.c
+bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
+	./bench/run_bench$(EXEEXT)
+.PHONY: bench-landlock
