@@ -25,15 +25,19 @@ fleetguard_LDADD += libfgkernel.la libfgpolicy.la $(INIH_STATIC)
 
 # Test helpers: a static binary doing a raw openat (LD_PRELOAD cannot reach
 # it), and a wrapper that makes the landlock system calls answer ENOSYS.
-check_PROGRAMS += tests/static_openat tests/no_landlock
+check_PROGRAMS += tests/static_openat tests/uring_openat tests/no_landlock
 tests_static_openat_SOURCES = tests/static_openat.c
 tests_static_openat_CFLAGS = $(WARN_CFLAGS)
 tests_static_openat_LDFLAGS = -all-static
+tests_uring_openat_SOURCES = tests/uring_openat.c
+tests_uring_openat_CFLAGS = $(WARN_CFLAGS)
+tests_uring_openat_LDFLAGS = -all-static
 tests_no_landlock_SOURCES = tests/no_landlock.c
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
-	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh
+	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
+	tests/integration/landlock_bypass.sh
 TESTS += $(LANDLOCK_TESTS)
 EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
 
