@@ -16,9 +16,10 @@
  * constructor (shim/kernel_glue.c).  A plan is built once from a policy:
  *
  *   read trees (and the system set)  read file, read dir, execute
- *   write trees                      the above plus write file, make and
- *                                    remove entries, refer (ABI >= 2) and
- *                                    truncate (ABI >= 3)
+ *   write trees                      the above plus write file, make
+ *                                    (except block devices) and remove
+ *                                    entries, refer (ABI >= 2) and truncate
+ *                                    (ABI >= 3)
  *   deny inside a read-only tree     the tree is "carved": each directory on
  *                                    the way down to the denied path gets
  *                                    only read-dir, its other entries get
@@ -123,8 +124,8 @@ size_t fg_ll_plan_rules(const struct fg_ll_plan *pl);
  * exist are skipped.  Call it before creating threads. */
 int fg_ll_apply(const struct fg_ll_plan *pl);
 
-/* 1 when some Landlock domain refuses to list "/" to this process (a
- * plan confines like that unless the policy allows reading "/"), else 0. */
+/* 1 when some Landlock domain refuses to make a block device (every plan
+ * handles that right and grants it nowhere, whatever the policy), else 0. */
 int fg_ll_confined(void);
 
 #endif /* FLEETGUARD_KERNEL_LANDLOCK_H */
