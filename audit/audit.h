@@ -25,6 +25,21 @@
  * "\udcXX" (a lone low surrogate per byte, as Python's surrogateescape), so
  * the original bytes are recoverable exactly.
  *
+ * Files (added by the audit module): for a log DIR/audit.log, rotated
+ * segments are DIR/audit.log.1, .2, ... oldest first, the chain running
+ * .1, .2, ..., audit.log; DIR/audit.log.head is the writers' lock (flock) and
+ * the end of the chain, mapped shared.  A writer killed part way leaves at
+ * most one torn last line; the next append ends it with a newline and adds a
+ * "repair" record (offset, length, sha256 of the torn bytes).  fsync batch:
+ * at most one fdatasync per 100 ms for all writers of the log, and one at
+ * fg_audit_flush.  A full disk fails the append before any byte is written
+ * (space is reserved ahead with fallocate).
+ *
+ * The descriptors are O_CLOEXEC and opened by path again in a new process
+ * (fork or vfork child), so a child that closed or reused the inherited
+ * numbers is still fine; a process that closes them itself (close_range in
+ * a daemon) is not: the shim should keep the agent's calls off them.
+ *
  * Functions return 0 or a negative errno unless said otherwise.
  */
 #ifndef FLEETGUARD_AUDIT_H

@@ -15,3 +15,27 @@ libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
 	audit/record.c audit/log.c audit/verify.h audit/verify.c
 libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
+
+# fleetguard-verify itself is declared in tools/local.mk; its manual is here.
+dist_man_MANS += man/fleetguard-verify.1
+
+check_PROGRAMS += tests/unit/check_audit
+tests_unit_check_audit_SOURCES = tests/unit/check_audit.c tests/unit/check_main.h
+tests_unit_check_audit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_audit_LDADD = libfgaudit.la $(CHECK_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/unit/check_audit
+
+# The writer driver for the concurrency, crash and disk-full tests.
+check_PROGRAMS += tests/audit_writer
+tests_audit_writer_SOURCES = tests/audit_writer.c
+tests_audit_writer_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
+
+AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurrency.sh \
+	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh
+TESTS += $(AUDIT_TESTS)
+EXTRA_DIST += $(AUDIT_TESTS)
+
+noinst_PROGRAMS += bench/audit_bench
+bench_audit_bench_SOURCES = bench/audit_bench.c
+bench_audit_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+bench_audit_bench_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)

@@ -19,9 +19,10 @@
  *   DIR/audit.log.head   the lock and the head of the chain (struct head),
  *                        mapped shared by every writer
  *
- * One append: take the process-wide mutex (threads), then a POSIX record lock
- * on the head file (processes; owned per process, so a forked child excludes
- * its parent without reopening anything), read seq and hash from the mapped
+ * One append: take the process-wide mutex (threads), then flock() the head
+ * file through a descriptor this process opened itself (flock belongs to the
+ * open file description, so a forked child opens its own before its first
+ * append; cheaper than a POSIX record lock), read seq and hash from the mapped
  * head, encode and hash the line, write it with one write(), update the head,
  * unlock.  The head's dirty flag is set around the write: a writer killed in
  * between leaves it set, and the next writer compares the head with the log
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -50,23 +52,50 @@
 #include "audit/record.h"
 
 #define HEAD_MAGIC "FGAHEAD1"
-#define HEAD_VERSION 1
+#define HEAD_VERSION 2
 #define HEAD_MAP_SIZE 4096
 #define RESERVE_CHUNK (64 * 1024)
 #define BATCH_NS 100000000LL
+
+/* Where the chain ends. */
+struct chain {
+	uint64_t seq;         /* the last record's seq, 0 before the first */
+	uint64_t size;        /* bytes of the active segment the chain covers */
+	char hash[FG_HASH_HEX];
+};
 
 /* The shared head, in DIR/<log>.head.  Read and written only under the lock. */
 struct head {
 	char magic[8];
 	uint32_t version;
 	uint32_t dirty;       /* a writer may have stopped between write and update */
-	uint64_t seq;         /* the last record's seq, 0 before the first */
-	uint64_t size;        /* bytes of the active segment the chain covers */
+	uint32_t cur;         /* which st[] is in force; see commit() */
+	uint32_t unused;
+	struct chain st[2];
 	uint64_t segment;     /* segments rotated so far */
 	uint64_t reserved;    /* active segment bytes preallocated */
 	int64_t synced_ns;    /* CLOCK_MONOTONIC of the last batch fdatasync */
-	char hash[FG_HASH_HEX];
 };
+
+static const struct chain *cur(const struct head *h)
+{
+	return &h->st[h->cur & 1];
+}
+
+/* Put a new end of chain in force with one aligned store, so that a writer
+ * killed at any instruction leaves the old state or the new, never a mix of
+ * one's seq and the other's hash. */
+static void commit(struct head *h, uint64_t seq, uint64_t size, const char *hash)
+{
+	uint32_t next = (h->cur & 1) ^ 1;
+	struct chain *n = &h->st[next];
+
+	n->seq = seq;
+	n->size = size;
+	if (hash != n->hash)
+		memcpy(n->hash, hash, FG_HASH_HEX);
+	__atomic_store_n(&h->cur, next, __ATOMIC_RELEASE);
+}
 
 struct fg_audit {
 	char path[PATH_MAX];        /* canonical: realpath(dir) + "/" + base */
@@ -76,9 +105,14 @@ struct fg_audit {
 	char keypath[PATH_MAX];     /* "" without a key */
 	enum fg_audit_fsync fsync;
 	uint64_t max_size;
+	/* Descriptors, all opened by lock_pid itself: a child may close or
+	 * reuse the numbers it inherited (Python's subprocess closes every fd
+	 * before exec), so a new process opens its own by path first. */
 	int dirfd;
-	int headfd;
+	int headfd;                 /* the lock */
 	int logfd;                  /* O_RDWR | O_APPEND on the active segment */
+	pid_t lock_pid;
+	struct fdid { dev_t dev; ino_t ino; } dir_id, head_id, log_id;
 	uint64_t segment;           /* head->segment when logfd was opened */
 	struct head *head;          /* mapped on first append */
 	struct fg_hasher *hasher;
@@ -120,6 +154,9 @@ static void atfork_register(void)
 
 /* The descriptor one append writes through, and whether it may be kept. */
 struct wstate {
+	pid_t pid;
+	int dirfd;
+	int lockfd;
 	int fd;
 	uint64_t segment;
 	bool guest;   /* vfork child: new descriptors are closed, not stored */
@@ -180,17 +217,58 @@ static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t
 	snprintf(out, cap, "%s.%llu", base(a), (unsigned long long)n);
 }
 
-static int open_active(const struct fg_audit *a)
+/* Move a long-lived descriptor above the low numbers that programs expect
+ * to be free or to have inherited (make's jobserver pipe, LISTEN_FDS), so
+ * that no program mistakes the log for one of its own.  Keeps fd if that is
+ * not possible. */
+static int high_fd(int fd)
 {
-	int fd = openat(a->dirfd, base(a),
+	struct rlimit rl;
+	int min = 512, nfd;
+
+	if (fd < 0)
+		return fd;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 1024)
+		min = (int)rl.rlim_cur / 2;
+	if (fd >= min)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, min);
+	if (nfd < 0)
+		return fd;
+	close(fd);
+	return nfd;
+}
+
+static int open_active(const struct fg_audit *a, int dirfd)
+{
+	int fd = openat(dirfd, base(a),
 			O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	return fd < 0 ? -errno : fd;
+	return fd < 0 ? -errno : high_fd(fd);
+}
+
+static void get_id(int fd, struct fdid *id)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0) {
+		id->dev = st.st_dev;
+		id->ino = st.st_ino;
+	}
+}
+
+/* Does fd still refer to the file it was opened on? */
+static bool still_ours(int fd, const struct fdid *id)
+{
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == id->dev && st.st_ino == id->ino;
 }
 
 /* Point w at the active segment for head->segment. */
 static int reopen_active(struct fg_audit *a, struct wstate *w)
 {
-	int fd = open_active(a);
+	int fd = open_active(a, w->dirfd);
 
 	if (fd < 0)
 		return fd;
@@ -202,19 +280,86 @@ static int reopen_active(struct fg_audit *a, struct wstate *w)
 		close(a->logfd);
 		a->logfd = fd;
 		a->segment = w->segment;
+		get_id(fd, &a->log_id);
 	}
 	return 0;
 }
 
 /* --- the head ----------------------------------------------------------- */
 
-static int lock_head(struct fg_audit *a, short type)
+static int lock_head(int fd, int op)
 {
-	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
-
-	while (fcntl(a->headfd, F_SETLKW, &fl) < 0)
+	while (flock(fd, op) < 0)
 		if (errno != EINTR)
 			return -errno;
+	return 0;
+}
+
+static int open_head(const struct fg_audit *a)
+{
+	int fd = open(a->headpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : high_fd(fd);
+}
+
+static int open_dir(const struct fg_audit *a)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%.*s", a->baseoff > 1 ? (int)a->baseoff - 1 : 1, a->path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : high_fd(fd);
+}
+
+static void close_if_ours(int fd, const struct fdid *id)
+{
+	if (still_ours(fd, id))
+		close(fd);
+}
+
+/* The first append of a process other than the one that opened the
+ * descriptors: open its own by path (an inherited flock would also be
+ * shared with the parent).  A vfork child, which shares our memory but not
+ * our descriptor table, uses them for this append only. */
+static int take_fds(struct fg_audit *a, struct wstate *w)
+{
+	int dfd, hfd, lfd;
+
+	dfd = open_dir(a);
+	if (dfd < 0)
+		return dfd;
+	hfd = open_head(a);
+	if (hfd < 0) {
+		close(dfd);
+		return hfd;
+	}
+	lfd = open_active(a, dfd);
+	if (lfd < 0) {
+		close(hfd);
+		close(dfd);
+		return lfd;
+	}
+	w->dirfd = dfd;
+	w->lockfd = hfd;
+	w->fd = lfd;
+	w->segment = UINT64_MAX;
+	if (w->guest)
+		return 0;
+	/* the old numbers may now be someone else's files, or the very numbers
+	 * just opened: close only ours, and not those */
+	int old[3] = { a->dirfd, a->headfd, a->logfd };
+	const struct fdid *ids[3] = { &a->dir_id, &a->head_id, &a->log_id };
+	for (int i = 0; i < 3; i++)
+		if (old[i] != dfd && old[i] != hfd && old[i] != lfd)
+			close_if_ours(old[i], ids[i]);
+	a->dirfd = dfd;
+	a->headfd = hfd;
+	a->logfd = lfd;
+	a->segment = UINT64_MAX;
+	get_id(dfd, &a->dir_id);
+	get_id(hfd, &a->head_id);
+	get_id(lfd, &a->log_id);
+	a->lock_pid = w->pid;
 	return 0;
 }
 
@@ -260,6 +405,29 @@ static int tail_record(int fd, uint64_t end, char *buf, size_t cap,
 	return 0;
 }
 
+/* The offset just past the last newline before end (0 if none). */
+static int last_line_end(int fd, uint64_t end, char *buf, size_t cap, uint64_t *out)
+{
+	while (end > 0) {
+		uint64_t start = end > cap ? end - cap : 0;
+		ssize_t n = pread_full(fd, buf, (size_t)(end - start), start);
+		const char *nl;
+
+		if (n < 0)
+			return (int)n;
+		if ((uint64_t)n != end - start)
+			return -EIO;
+		nl = memrchr(buf, '\n', (size_t)n);
+		if (nl) {
+			*out = start + (uint64_t)(nl - buf) + 1;
+			return 0;
+		}
+		end = start;
+	}
+	*out = 0;
+	return 0;
+}
+
 /* The head file is missing or not ours: rebuild it from the log files. */
 static int rebuild_head(struct fg_audit *a, struct wstate *w)
 {
@@ -273,7 +441,7 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	memset(hash, '0', sizeof(hash));
 	for (;;) {
 		segment_name(a, nseg + 1, name, sizeof(name));
-		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
 		nseg++;
 	}
@@ -290,7 +458,7 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	for (uint64_t s = nseg; r == 0 && s > 0; s--) {
 		int fd;
 		segment_name(a, s, name, sizeof(name));
-		fd = openat(a->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = openat(w->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0)
 			return -errno;
 		if (fstat(fd, &st) < 0)
@@ -303,25 +471,38 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	}
 	if (r < 0)
 		return r;
-	h->seq = seq;
-	h->size = after;
-	memcpy(h->hash, hash, FG_HASH_HEX);
+	h->st[0].seq = seq;
+	h->st[0].size = after;
+	memcpy(h->st[0].hash, hash, FG_HASH_HEX);
+	h->cur = 0;
 	h->dirty = 1;   /* let recover() look at whatever follows */
 	h->version = HEAD_VERSION;
 	memcpy(h->magic, HEAD_MAGIC, 8);
 	return 0;
 }
 
-static int map_head(struct fg_audit *a)
+static int map_head(struct fg_audit *a, int fd)
 {
 	struct stat st;
 	void *p;
 
-	if (fstat(a->headfd, &st) < 0)
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (st.st_size < HEAD_MAP_SIZE && ftruncate(a->headfd, HEAD_MAP_SIZE) < 0)
-		return -errno;
-	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, a->headfd, 0);
+	if (st.st_size < HEAD_MAP_SIZE) {
+		/* written, not ftruncate()d: a hole filled later through the map
+		 * would raise SIGBUS on a full disk instead of returning ENOSPC */
+		static const char zeros[HEAD_MAP_SIZE];
+		size_t have = (size_t)st.st_size;
+		while (have < HEAD_MAP_SIZE) {
+			ssize_t n = pwrite(fd, zeros, HEAD_MAP_SIZE - have, (off_t)have);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+			have += (size_t)n;
+		}
+	}
+	p = mmap(NULL, HEAD_MAP_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	a->head = p;
@@ -335,13 +516,14 @@ static int map_head(struct fg_audit *a)
 static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 {
 	struct head *h = a->head;
+	uint64_t size = cur(h)->size;
 	struct rlimit rl;
-	uint64_t want = h->size + len + RESERVE_CHUNK;
+	uint64_t want = size + len + RESERVE_CHUNK;
 
-	if (h->size + len <= h->reserved)
+	if (size + len <= h->reserved)
 		return 0;
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
-		if (h->size + len > rl.rlim_cur)
+		if (size + len > rl.rlim_cur)
 			return -EFBIG;
 		if (want > rl.rlim_cur)
 			want = rl.rlim_cur;
@@ -350,7 +532,7 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 		h->reserved = want;
 		return 0;
 	}
-	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)(want - h->size)) == 0) {
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)size, (off_t)(want - size)) == 0) {
 		h->reserved = want;
 		return 0;
 	}
@@ -362,9 +544,9 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 	if (errno != ENOSPC && errno != EFBIG && errno != EDQUOT)
 		return -errno;
 	/* nearly full: is there room for this line alone? */
-	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)h->size, (off_t)len) < 0)
+	if (fallocate(w->fd, FALLOC_FL_KEEP_SIZE, (off_t)size, (off_t)len) < 0)
 		return -errno;
-	h->reserved = h->size + len;
+	h->reserved = size + len;
 	return 0;
 }
 
@@ -374,23 +556,24 @@ static int reserve(struct fg_audit *a, struct wstate *w, size_t len)
 static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 {
 	struct head *h = a->head;
+	const struct chain *c = cur(h);
 	char name[PATH_MAX];
 
-	if (!a->max_size || h->size == 0 || h->size + len <= a->max_size)
+	if (!a->max_size || c->size == 0 || c->size + len <= a->max_size)
 		return;
 	if (a->fsync != FG_AUDIT_FSYNC_NEVER)
 		fdatasync(w->fd);
 	segment_name(a, h->segment + 1, name, sizeof(name));
 	h->dirty = 1;
-	if (renameat(a->dirfd, base(a), a->dirfd, name) < 0) {
+	if (renameat(w->dirfd, base(a), w->dirfd, name) < 0) {
 		h->dirty = 0;
 		return;
 	}
 	h->segment++;
-	h->size = 0;
+	commit(h, c->seq, 0, c->hash);
 	h->reserved = 0;
 	if (reopen_active(a, w) == 0 && a->fsync != FG_AUDIT_FSYNC_NEVER)
-		fsync(a->dirfd);
+		fsync(w->dirfd);
 	h->dirty = 0;
 }
 
@@ -406,7 +589,7 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_a
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	r = fg_rec_encode(&b, h->seq + 1, &ts, &a->id, getpid(), rec, h->hash);
+	r = fg_rec_encode(&b, cur(h)->seq + 1, &ts, &a->id, w->pid, rec, cur(h)->hash);
 	if (r < 0)
 		return r;
 	hashed = b.len;
@@ -428,11 +611,9 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_a
 		r = -errno;
 		/* the line is in the file; the head must follow it */
 	}
-	h->seq++;
-	memcpy(h->hash, hex, FG_HASH_HEX);
-	h->size += b.len;
-	if (h->reserved < h->size)
-		h->reserved = h->size;
+	commit(h, cur(h)->seq + 1, cur(h)->size + b.len, hex);
+	if (h->reserved < cur(h)->size)
+		h->reserved = cur(h)->size;
 	h->dirty = 0;
 	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
 		int64_t now = now_ns(CLOCK_MONOTONIC);
@@ -454,7 +635,7 @@ static bool follows_head(struct fg_audit *a, const char *p, size_t len)
 
 	if (fg_rec_frame(p, len, &seq, &prev, &hash) < 0)
 		return false;
-	if (seq != a->head->seq + 1 || memcmp(prev, a->head->hash, FG_HASH_HEX) != 0)
+	if (seq != cur(a->head)->seq + 1 || memcmp(prev, cur(a->head)->hash, FG_HASH_HEX) != 0)
 		return false;
 	if (fg_hasher_line(a->hasher, p, len - FG_TRAILER_HASH_LEN, hex) < 0)
 		return false;
@@ -467,7 +648,7 @@ static bool follows_head(struct fg_audit *a, const char *p, size_t len)
 static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sync_now)
 {
 	struct head *h = a->head;
-	uint64_t off = h->size, blob_len, pos;
+	uint64_t off = cur(h)->size, blob_len, pos;
 	char hex[FG_HASH_HEX], last;
 	struct fg_hasher *sha;
 	ssize_t n;
@@ -482,10 +663,8 @@ static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sy
 		nl = memchr(a->line, '\n', (size_t)n);
 		if (!nl || !follows_head(a, a->line, (size_t)(nl - a->line)))
 			break;
-		h->seq++;
-		memcpy(h->hash, nl - FG_HASH_HEX - 2, FG_HASH_HEX);
 		off += (uint64_t)(nl - a->line) + 1;
-		h->size = off;
+		commit(h, cur(h)->seq + 1, off, nl - FG_HASH_HEX - 2);
 	}
 	if (off == fsize)
 		return 0;
@@ -515,17 +694,18 @@ static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sy
 	fg_hasher_free(sha);
 	if (r < 0)
 		return r;
-	h->size = fsize;
 	if (last != '\n') {
+		commit(h, cur(h)->seq, fsize, cur(h)->hash);
 		r = reserve(a, w, 1);
 		if (r == 0)
 			r = write_all(w->fd, "\n", 1);
 		if (r < 0) {
-			h->size = off;
+			commit(h, cur(h)->seq, off, cur(h)->hash);
 			return r;
 		}
-		h->size++;
+		fsize++;
 	}
+	commit(h, cur(h)->seq, fsize, cur(h)->hash);
 
 	struct fg_audit_field f[3] = {
 		{ .key = "offset", .type = FG_AF_INT, .i = (int64_t)off },
@@ -548,10 +728,10 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 	/* a rotation that stopped after its rename */
 	for (;;) {
 		segment_name(a, h->segment + 1, name, sizeof(name));
-		if (fstatat(a->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			break;
 		h->segment++;
-		h->size = 0;
+		commit(h, cur(h)->seq, 0, cur(h)->hash);
 		h->reserved = 0;
 	}
 	r = reopen_active(a, w);
@@ -559,18 +739,24 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 		return r;
 	if (fstat(w->fd, &st) < 0)
 		return -errno;
-	if ((uint64_t)st.st_size < h->size) {
-		/* bytes the head covered are gone; keep chaining from the head so
-		 * the loss shows as a broken link instead of vanishing */
-		h->size = (uint64_t)st.st_size;
+	if ((uint64_t)st.st_size < cur(h)->size) {
+		/* bytes the head covered are gone (truncated or replaced behind
+		 * our back): keep chaining from the head so the loss shows as a
+		 * seq gap, after the file's last whole line */
+		uint64_t end;
+		r = last_line_end(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX, &end);
+		if (r < 0)
+			return r;
+		commit(h, cur(h)->seq, end, cur(h)->hash);
 		h->reserved = 0;
-	} else if ((uint64_t)st.st_size > h->size) {
+	}
+	if ((uint64_t)st.st_size > cur(h)->size) {
 		r = absorb(a, w, (uint64_t)st.st_size, sync_now);
 		if (r < 0)
 			return r;
 	}
 	h->dirty = 0;
-	a->checked_pid = getpid();
+	a->checked_pid = w->pid;
 	return 0;
 }
 
@@ -585,14 +771,22 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&audit_mu);
 	w.fd = a->logfd;
+	w.lockfd = a->headfd;
+	w.dirfd = a->dirfd;
 	w.segment = a->segment;
-	w.guest = getpid() != audit_pid;
-	ret = lock_head(a, F_WRLCK);
-	if (ret < 0)
-		goto out_unlock_mu;
-	if (!a->head) {
-		ret = map_head(a);
+	w.pid = getpid();
+	w.guest = w.pid != audit_pid;
+	if (a->lock_pid != w.pid) {
+		ret = take_fds(a, &w);
 		if (ret < 0)
+			goto out_unlock_mu;
+	}
+	ret = lock_head(w.lockfd, LOCK_EX);
+	if (ret < 0)
+		goto out_close_lock;
+	if (!a->head) {
+		ret = map_head(a, w.lockfd);
+		if (ret < 0 || !a->head)
 			goto out_unlock;
 	}
 	if (memcmp(a->head->magic, HEAD_MAGIC, 8) != 0 || a->head->version != HEAD_VERSION) {
@@ -600,7 +794,7 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		if (ret < 0)
 			goto out_unlock;
 	}
-	if (a->head->dirty || a->checked_pid != getpid()) {
+	if (a->head->dirty || a->checked_pid != w.pid) {
 		ret = recover(a, &w, &sync_now);
 		if (ret < 0)
 			goto out_unlock;
@@ -611,7 +805,12 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	}
 	ret = append_locked(a, &w, r, &sync_now);
 out_unlock:
-	lock_head(a, F_UNLCK);
+	lock_head(w.lockfd, LOCK_UN);
+out_close_lock:
+	if (w.lockfd != a->headfd)
+		close(w.lockfd);
+	if (w.dirfd != a->dirfd)
+		close(w.dirfd);
 out_unlock_mu:
 	if (ret == 0 && sync_now) {
 		/* batch: one fdatasync for the whole fleet at most every 100 ms */
@@ -634,7 +833,7 @@ int fg_audit_flush(struct fg_audit *a)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&audit_mu);
-	if (a->unsynced && a->logfd >= 0) {
+	if (a->unsynced && a->lock_pid == getpid()) {
 		if (fdatasync(a->logfd) < 0)
 			ret = -errno;
 		else
@@ -722,7 +921,7 @@ static int set_paths(struct fg_audit *a, const char *path, char *err, size_t err
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(a->path);
 	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
-	a->dirfd = open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	a->dirfd = high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (a->dirfd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
@@ -789,20 +988,23 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 		snprintf(err, errlen, "out of memory");
 		goto out_close;
 	}
-	a->headfd = openat(a->dirfd, a->headpath + a->baseoff,
-			   O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+	a->headfd = open_head(a);
+	a->lock_pid = getpid();
 	if (a->headfd < 0) {
-		r = -errno;
+		r = a->headfd;
 		snprintf(err, errlen, "cannot open '%s': %s", a->headpath, strerror(-r));
 		goto out_close;
 	}
-	a->logfd = open_active(a);
+	a->logfd = open_active(a, a->dirfd);
 	if (a->logfd < 0) {
 		r = a->logfd;
 		snprintf(err, errlen, "cannot open audit log '%s': %s", a->path, strerror(-r));
 		goto out_close;
 	}
 	a->segment = UINT64_MAX;        /* unknown until the first append */
+	get_id(a->dirfd, &a->dir_id);
+	get_id(a->headfd, &a->head_id);
+	get_id(a->logfd, &a->log_id);
 	pthread_mutex_lock(&audit_mu);
 	audit_pid = getpid();
 	pthread_mutex_unlock(&audit_mu);
@@ -829,9 +1031,10 @@ void fg_audit_close(struct fg_audit *a)
 	fg_audit_flush(a);
 	if (a->head)
 		munmap(a->head, HEAD_MAP_SIZE);
-	close(a->logfd);
-	close(a->headfd);
-	close(a->dirfd);
+	/* in a child the numbers may belong to someone else by now */
+	close_if_ours(a->logfd, &a->log_id);
+	close_if_ours(a->headfd, &a->head_id);
+	close_if_ours(a->dirfd, &a->dir_id);
 	fg_hasher_free(a->hasher);
 	free(a->line);
 	free(a);

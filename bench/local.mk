@@ -11,3 +11,13 @@
 
 # bench/: one program per hot path, each printing ratios against the same
 # work without the shim, measured in one run.  Module authors add theirs.
+
+noinst_PROGRAMS += bench/shim_bench
+bench_shim_bench_SOURCES = bench/shim_bench.c
+bench_shim_bench_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+
+# make bench: run every benchmark once (figures in docs/PERFORMANCE.md).
+FG_BENCHES = bench/shim_bench
+bench: all $(noinst_PROGRAMS)
+	@for b in $(FG_BENCHES); do echo "== $$b"; ./$$b || exit 1; done
+.PHONY: bench

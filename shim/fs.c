@@ -420,7 +420,7 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 {
 	size_t len = strlen(path);
 
-	if (fg_judge(path, len, access & (FG_ACC_READ | FG_ACC_WRITE), v))
+	if (fg_judge(path, len, access & ~FG_ACC_META, v))
 		return true;
 	if ((access & FG_ACC_META) && v->line == 0 && v->why != NULL &&
 	    strcmp(v->why, "fleetguard's own file") != 0 && fg_is_ancestor(path, len)) {

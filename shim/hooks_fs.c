@@ -95,8 +95,8 @@ static int direct_unlink(const struct fg_pathop *op, void *ctx)
 static int fg_unlinkat(const char *name, int dirfd, const char *path, int flags)
 {
 	struct fg_args a = { .flags = flags };
-	struct fg_pathop op = { .op = name, .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
-				.t1 = FG_T_NAME, .flags = flags ? flags : -1, .mode = -1,
+	struct fg_pathop op = { .op = name, .access = FG_ACC_WRITE | FG_ACC_MOVE, .dirfd1 = dirfd,
+				.path1 = path, .t1 = FG_T_NAME, .flags = flags ? flags : -1, .mode = -1,
 				.run = run_unlink, .direct = direct_unlink };
 	return fg_op(&op, &a);
 }
@@ -201,7 +201,7 @@ static int fg_renameat2(int olddirfd, const char *oldpath, int newdirfd, const c
 			unsigned flags)
 {
 	struct fg_args a = { .flags = (int)flags };
-	struct fg_pathop op = { .op = "rename", .access = FG_ACC_WRITE, .dirfd1 = olddirfd,
+	struct fg_pathop op = { .op = "rename", .access = FG_ACC_WRITE | FG_ACC_MOVE, .dirfd1 = olddirfd,
 				.path1 = oldpath, .t1 = FG_T_NAME, .dirfd2 = newdirfd, .path2 = newpath,
 				.t2 = FG_T_NAME, .flags = flags ? (int)flags : -1, .mode = -1,
 				.run = run_rename, .direct = direct_rename };

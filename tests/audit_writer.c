@@ -14,12 +14,14 @@
  * the concurrency, crash and disk-full tests.
  *
  *   audit_writer [-p PROCS] [-t THREADS] [-n RECORDS] [-s always|batch|never]
- *                [-m MAX_SIZE] [-k KEYFILE] [-a AGENT] [-u] [-T BYTES] LOG
+ *                [-m MAX_SIZE] [-k KEYFILE] [-a AGENT] [-u] [-T BYTES]
+ *                [-F FSIZE_LIMIT] LOG
  *
  * Each of PROCS processes runs THREADS threads that each append RECORDS
  * records (0: until killed).  -u appends until the first error and prints
  * "appended N error ENAME".  -T writes BYTES bytes of a record straight
- * into LOG first, as a writer killed part way through its write would.
+ * into LOG, as a writer killed part way through its write would, and exits.
+ * -F sets RLIMIT_FSIZE (SIGXFSZ is ignored, so writes fail with EFBIG).
  * Exit status: 0, 1 when an append failed, 2 on usage errors.
  */
 #include "config.h"
@@ -31,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,7 +117,7 @@ int main(int argc, char **argv)
 	long torn_bytes = -1;
 	char err[512];
 
-	while ((opt = getopt(argc, argv, "p:t:n:s:m:k:a:uT:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:t:n:s:m:k:a:uT:F:")) != -1) {
 		switch (opt) {
 		case 'p': procs = atoi(optarg); break;
 		case 't': threads = atoi(optarg); break;
@@ -128,13 +132,20 @@ int main(int argc, char **argv)
 		case 'a': conf.agent = optarg; break;
 		case 'u': until_error = true; break;
 		case 'T': torn_bytes = atol(optarg); break;
+		case 'F': {
+			struct rlimit rl;
+			rl.rlim_cur = rl.rlim_max = strtoull(optarg, NULL, 10);
+			if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+				return 2;
+			break;
+		}
 		default:
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || procs < 1 || threads < 1 || threads > 64) {
 		fprintf(stderr, "usage: audit_writer [-p N] [-t N] [-n N] [-s MODE] [-m SIZE] "
-			"[-k KEY] [-a AGENT] [-u] [-T BYTES] LOG\n");
+			"[-k KEY] [-a AGENT] [-u] [-T BYTES] [-F LIMIT] LOG\n");
 		return 2;
 	}
 	conf.path = argv[optind];
@@ -151,8 +162,13 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid < 0)
 			return 1;
-		if (pid == 0)
+		if (pid == 0) {
+			/* killed with the parent, as the crash test expects */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
 			_exit(run_process(threads));
+		}
 	}
 	bad = run_process(threads);
 	for (int p = 1; p < procs; p++) {

@@ -44,6 +44,26 @@ static void usage(FILE *f)
 		"                                  [--since TS] [--until TS]] LOG...\n");
 }
 
+/* n decimal digits at *p as a number, advancing *p; dies on anything else. */
+static int digits(const char **p, int n, const char *whole)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			die(2, "bad time '%s'\nhint: use 2026-01-02, 2026-01-02T03:04:05Z or @EPOCH", whole);
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+static void expect_char(const char **p, char c, const char *whole)
+{
+	if (**p != c)
+		die(2, "bad time '%s'\nhint: use 2026-01-02, 2026-01-02T03:04:05Z or @EPOCH", whole);
+	(*p)++;
+}
+
 /* "2026-01-02", "2026-01-02T03:04[:05[.123]][Z|+01:00]" or "@EPOCH" to the
  * records' fixed-width form, so that string order is time order. */
 static void parse_ts(const char *s, char out[31])
@@ -53,7 +73,6 @@ static void parse_ts(const char *s, char out[31])
 	const char *p = s;
 	char *end;
 	long off = 0;
-	int n = 0;
 	char buf[40];
 	struct fg_buf b = { buf, 0, sizeof(buf), false };
 
@@ -64,17 +83,19 @@ static void parse_ts(const char *s, char out[31])
 			die(2, "bad time '%s'", s);
 		goto format;
 	}
-	if (sscanf(p, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 || n != 10)
-		die(2, "bad time '%s'\nhint: use 2026-01-02, 2026-01-02T03:04:05Z or @EPOCH", s);
-	p += n;
+	tm.tm_year = digits(&p, 4, s) - 1900;
+	expect_char(&p, '-', s);
+	tm.tm_mon = digits(&p, 2, s) - 1;
+	expect_char(&p, '-', s);
+	tm.tm_mday = digits(&p, 2, s);
 	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &n) != 2 || n != 5)
-			die(2, "bad time '%s'", s);
-		p += 1 + n;
+		p++;
+		tm.tm_hour = digits(&p, 2, s);
+		expect_char(&p, ':', s);
+		tm.tm_min = digits(&p, 2, s);
 		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &tm.tm_sec, &n) != 1 || n != 2)
-				die(2, "bad time '%s'", s);
-			p += 1 + n;
+			p++;
+			tm.tm_sec = digits(&p, 2, s);
 			if (*p == '.') {
 				long mul = 100000000;
 				for (p++; *p >= '0' && *p <= '9'; p++, mul /= 10)
@@ -82,18 +103,16 @@ static void parse_ts(const char *s, char out[31])
 			}
 		}
 		if (*p == '+' || *p == '-') {
-			int hh, mm;
-			if (sscanf(p + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
-				die(2, "bad time '%s'", s);
-			off = (hh * 3600L + mm * 60L) * (*p == '-' ? -1 : 1);
-			p += 1 + n;
+			int sign = *p++ == '-' ? -1 : 1;
+			int hh = digits(&p, 2, s);
+			expect_char(&p, ':', s);
+			off = sign * (hh * 3600L + digits(&p, 2, s) * 60L);
 		} else if (*p == 'Z')
 			p++;
 	}
-	if (*p)
+	if (*p || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
 		die(2, "bad time '%s'", s);
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
 	ts.tv_sec = timegm(&tm) - off;
 format:
 	fg_buf_ts(&b, &ts);

@@ -1,0 +1,998 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * check_audit.c - the audit module: encoder, chain, writer, verifier.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "audit/audit.h"
+#include "audit/record.h"
+#include "audit/verify.h"
+#include "tests/unit/check_main.h"
+
+static const char zero64[] =
+	"0000000000000000000000000000000000000000000000000000000000000000";
+
+/* --- helpers ------------------------------------------------------------ */
+
+static char tmpdir[64];
+static char logpath[128];
+
+static void setup_dir(void)
+{
+	strcpy(tmpdir, "/tmp/fg-check-audit.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	snprintf(logpath, sizeof(logpath), "%s/log/audit.log", tmpdir);
+}
+
+static void teardown_dir(void)
+{
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Encode s as a JSON string into out (NUL-terminated). */
+static void enc(const char *s, size_t n, char *out, size_t cap)
+{
+	struct fg_buf b = { out, 0, cap - 1, false };
+
+	fg_buf_json_str(&b, s, n);
+	ck_assert(!b.overflow);
+	out[b.len] = '\0';
+}
+
+/* Decode it back and compare with the original bytes. */
+static void round_trip(const char *s, size_t n)
+{
+	char j[4096], back[1024];
+	size_t outlen;
+	const char *end;
+
+	enc(s, n, j, sizeof(j));
+	ck_assert_int_eq(fg_json_unescape(j, j + strlen(j), back, sizeof(back), &outlen, &end), 0);
+	ck_assert_uint_eq(outlen, n);
+	ck_assert(memcmp(back, s, n) == 0);
+	ck_assert(end == j + strlen(j));
+	/* and the encoding is valid JSON on its own */
+	char obj[4200];
+	snprintf(obj, sizeof(obj), "{\"k\":%s}", j);
+	ck_assert_int_eq(fg_json_fields(obj, strlen(obj), NULL, NULL), 0);
+}
+
+static int open_log(struct fg_audit **a, const char *key, uint64_t max_size)
+{
+	struct fg_audit_conf c = {
+		.path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER, .key_file = key,
+		.max_size = max_size, .agent = "tester", .exe = "/bin/check",
+	};
+	char err[512];
+	int r = fg_audit_open(&c, a, err, sizeof(err));
+
+	if (r < 0)
+		fprintf(stderr, "open: %s\n", err);
+	return r;
+}
+
+static int append_n(struct fg_audit *a, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char p[32];
+		int len = snprintf(p, sizeof(p), "/ws/f%d", i);
+		struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = p, .len = (size_t)len } };
+		struct fg_audit_rec r = { .op = "open", .f = f, .nf = 1, .decision = "allow",
+					  .rule = "p.ini:3", .result = 0 };
+		int e = fg_audit_append(a, &r);
+		if (e < 0)
+			return e;
+	}
+	return 0;
+}
+
+static enum fg_verify_status verify_path(const char *path, const unsigned char *key,
+					 size_t keylen, struct fg_verify_result *res)
+{
+	struct fg_verify_opts o = { .key = key, .keylen = keylen };
+	char **files;
+	size_t n;
+
+	ck_assert_int_eq(fg_verify_discover(path, 0, &files, &n, res), 0);
+	if (res->status == FG_VERIFY_INTACT)
+		ck_assert_int_eq(fg_verify_files((const char *const *)files, n, &o, res), 0);
+	free(files);
+	return res->status;
+}
+
+static void write_file(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static size_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, buf, cap - 1);
+	ck_assert_int_ge(n, 0);
+	buf[n] = '\0';
+	close(fd);
+	return (size_t)n;
+}
+
+/* --- encoder ------------------------------------------------------------ */
+
+START_TEST(test_escape_ascii)
+{
+	char out[256];
+
+	enc("plain /path", 11, out, sizeof(out));
+	ck_assert_str_eq(out, "\"plain /path\"");
+	enc("q\"b\\n\nt\tr\rb\bf\f", 14, out, sizeof(out));
+	ck_assert_str_eq(out, "\"q\\\"b\\\\n\\nt\\tr\\rb\\bf\\f\"");
+	enc("\x01\x1f\x7f", 3, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\u0001\\u001f\\u007f\"");
+	enc("a\0b", 3, out, sizeof(out));
+	ck_assert_str_eq(out, "\"a\\u0000b\"");
+	enc(NULL, 0, out, sizeof(out));
+	ck_assert_str_eq(out, "null");
+}
+END_TEST
+
+START_TEST(test_escape_utf8)
+{
+	char out[256];
+
+	/* valid UTF-8 of every length is kept as is */
+	enc("caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e", 14, out, sizeof(out));
+	ck_assert_str_eq(out, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e\"");
+	/* a lone byte, a truncated sequence, an overlong form, a surrogate and
+	 * a code point past U+10FFFF: every byte escaped on its own */
+	enc("\xff", 1, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\udcff\"");
+	enc("a\xc3", 2, out, sizeof(out));
+	ck_assert_str_eq(out, "\"a\\udcc3\"");
+	enc("\xc0\xaf", 2, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\udcc0\\udcaf\"");
+	enc("\xed\xa0\x80", 3, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\udced\\udca0\\udc80\"");
+	enc("\xf4\x90\x80\x80", 4, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\udcf4\\udc90\\udc80\\udc80\"");
+	/* the escape of a byte is not confused with real text "\udcff" */
+	enc("\\udcff", 6, out, sizeof(out));
+	ck_assert_str_eq(out, "\"\\\\udcff\"");
+}
+END_TEST
+
+START_TEST(test_round_trip_bytes)
+{
+	char s[300];
+	unsigned seed = 12345;
+
+	for (int c = 0; c < 256; c++) {
+		s[0] = (char)c;
+		round_trip(s, 1);
+	}
+	round_trip("\\udcff", 6);
+	round_trip("\xed\xb3\xbf", 3);  /* the UTF-8 form of U+DCFF, invalid */
+	for (int i = 0; i < 2000; i++) {
+		size_t n = (size_t)(rand_r(&seed) % 40);
+		for (size_t k = 0; k < n; k++)
+			s[k] = (char)(rand_r(&seed) % 256);
+		round_trip(s, n);
+	}
+}
+END_TEST
+
+START_TEST(test_unescape_rejects)
+{
+	static const char *const bad[] = {
+		"\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"a\x01\"", "\"\xff\"", "x",
+	};
+	char out[64];
+	size_t n;
+	const char *end;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_int_eq(fg_json_unescape(bad[i], bad[i] + strlen(bad[i]), out, sizeof(out),
+						  &n, &end), -EBADMSG);
+	/* a surrogate pair is one code point */
+	const char *pair = "\"\\ud834\\udd1e\"";
+	ck_assert_int_eq(fg_json_unescape(pair, pair + strlen(pair), out, sizeof(out), &n, &end), 0);
+	ck_assert_uint_eq(n, 4);
+	ck_assert(memcmp(out, "\xf0\x9d\x84\x9e", 4) == 0);
+}
+END_TEST
+
+START_TEST(test_timestamp)
+{
+	static const struct { time_t s; long ns; const char *want; } cases[] = {
+		{ 0, 0, "\"1970-01-01T00:00:00.000000000Z\"" },
+		{ 951782400, 5, "\"2000-02-29T00:00:00.000000005Z\"" },
+		{ 4102444799, 999999999, "\"2099-12-31T23:59:59.999999999Z\"" },
+		{ 1772323200, 123456789, "\"2026-03-01T00:00:00.123456789Z\"" },
+	};
+	char out[40];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fg_buf b = { out, 0, sizeof(out) - 1, false };
+		struct timespec ts = { cases[i].s, cases[i].ns };
+		fg_buf_ts(&b, &ts);
+		out[b.len] = '\0';
+		ck_assert_str_eq(out, cases[i].want);
+	}
+}
+END_TEST
+
+START_TEST(test_record_fields)
+{
+	static const char *const argv[] = { "python3", "agent.py", "--x=\"y\"", NULL };
+	struct fg_audit_field f[] = {
+		{ .key = "path", .type = FG_AF_STR, .s = "/ws/a\xff", .len = 6 },
+		{ .key = "path2", .type = FG_AF_STR, .s = NULL },
+		{ .key = "flags", .type = FG_AF_INT, .i = -524289 },
+		{ .key = "mode", .type = FG_AF_OCT, .i = 0644 },
+		{ .key = "zero", .type = FG_AF_OCT, .i = 0 },
+		{ .key = "argv", .type = FG_AF_STRV, .v = argv },
+		{ .key = "none", .type = FG_AF_STRV, .v = NULL },
+		{ .key = "addr", .type = FG_AF_NULL },
+		{ .key = "big", .type = FG_AF_INT, .i = INT64_MIN },
+	};
+	struct fg_audit_rec r = { .op = "open", .f = f, .nf = 9, .decision = "deny",
+				  .rule = "ws/p.ini:12", .result = EACCES };
+	struct fg_rec_ident id;
+	struct timespec ts = { 0, 1 };
+	char line[2048], hex[FG_HASH_HEX];
+	struct fg_buf b = { line, 0, sizeof(line), false };
+	uint64_t seq;
+	const char *prev, *hash;
+
+	ck_assert_int_eq(fg_rec_ident(&id, "h\"ost", 1000, "coder-7", NULL), 0);
+	ck_assert_int_eq(fg_rec_encode(&b, 42, &ts, &id, 77, &r, zero64), 0);
+	size_t hashed = b.len;
+	ck_assert_int_eq(fg_sha256_hex(line, hashed, hex), 0);
+	ck_assert_int_eq(fg_rec_finish(&b, hex), 0);
+	line[b.len] = '\0';
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "{\"seq\":42,\"ts\":\"1970-01-01T00:00:00.000000001Z\",\"host\":\"h\\\"ost\","
+		 "\"pid\":77,\"uid\":1000,\"agent\":\"coder-7\",\"exe\":null,\"op\":\"open\","
+		 "\"path\":\"/ws/a\\udcff\",\"path2\":null,\"flags\":-524289,\"mode\":\"0644\","
+		 "\"zero\":\"0\",\"argv\":[\"python3\",\"agent.py\",\"--x=\\\"y\\\"\"],\"none\":null,"
+		 "\"addr\":null,\"big\":-9223372036854775808,\"decision\":\"deny\","
+		 "\"rule\":\"ws/p.ini:12\",\"result\":\"EACCES\",\"prev\":\"%s\",\"hash\":\"%.64s\"}\n",
+		 zero64, hex);
+	ck_assert_str_eq(line, want);
+	/* the frame finds seq, prev and hash; the hash covers up to ,"hash": */
+	ck_assert_int_eq(fg_rec_frame(line, b.len - 1, &seq, &prev, &hash), 0);
+	ck_assert_uint_eq(seq, 42);
+	ck_assert(prev == strstr(line, zero64));
+	ck_assert(memcmp(hash, hex, FG_HASH_HEX) == 0);
+	ck_assert(line + hashed == strstr(line, ",\"hash\":"));
+	ck_assert_int_eq(fg_json_fields(line, b.len - 1, NULL, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_record_nulls_and_limits)
+{
+	struct fg_audit_rec r = { .op = "exit", .result = 0 };
+	struct fg_rec_ident id;
+	struct timespec ts = { 1, 0 };
+	static char line[FG_AUDIT_LINE_MAX], big[FG_AUDIT_LINE_MAX];
+	struct fg_buf b = { line, 0, sizeof(line), false };
+	static const char *argv[2000];
+
+	ck_assert_int_eq(fg_rec_ident(&id, "h", 0, NULL, NULL), 0);
+	ck_assert_int_eq(fg_rec_encode(&b, 1, &ts, &id, 1, &r, zero64), 0);
+	line[b.len] = '\0';
+	ck_assert_ptr_nonnull(strstr(line, "\"op\":\"exit\",\"decision\":null,\"rule\":null,\"result\":0,"));
+	/* a huge argv is cut and says so */
+	for (int i = 0; i < 1999; i++)
+		argv[i] = "0123456789abcdef0123456789abcdef";
+	struct fg_audit_field fv = { .key = "argv", .type = FG_AF_STRV, .v = argv };
+	r.f = &fv;
+	r.nf = 1;
+	ck_assert_int_eq(fg_rec_encode(&b, 1, &ts, &id, 1, &r, zero64), 0);
+	line[b.len] = '\0';
+	ck_assert_ptr_nonnull(strstr(line, ",\"...\"],\"decision\""));
+	ck_assert_uint_lt(b.len, FG_AUDIT_STRV_MAX + 600);
+	/* a single operand too long for a line is refused, not cut */
+	memset(big, 'a', sizeof(big));
+	struct fg_audit_field fs = { .key = "path", .type = FG_AF_STR, .s = big, .len = sizeof(big) };
+	r.f = &fs;
+	ck_assert_int_eq(fg_rec_encode(&b, 1, &ts, &id, 1, &r, zero64), -E2BIG);
+	/* bad input */
+	struct fg_audit_field fbad = { .key = "x", .type = (enum fg_audit_ftype)99 };
+	r.f = &fbad;
+	ck_assert_int_eq(fg_rec_encode(&b, 1, &ts, &id, 1, &r, zero64), -EINVAL);
+	r.op = NULL;
+	ck_assert_int_eq(fg_rec_encode(&b, 1, &ts, &id, 1, &r, zero64), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_errno_names)
+{
+	ck_assert_str_eq(fg_errno_name(EACCES), "EACCES");
+	ck_assert_str_eq(fg_errno_name(-ENOENT), "ENOENT");
+	ck_assert_str_eq(fg_errno_name(EWOULDBLOCK), "EAGAIN");
+	ck_assert_str_eq(fg_errno_name(ECONNREFUSED), "ECONNREFUSED");
+	ck_assert_str_eq(fg_errno_name(9999), "E9999");
+}
+END_TEST
+
+START_TEST(test_frame_rejects)
+{
+	uint64_t seq;
+	const char *p, *h;
+	char line[400];
+
+	snprintf(line, sizeof(line), "{\"seq\":1,\"op\":\"x\",\"prev\":\"%s\",\"hash\":\"%s\"}", zero64, zero64);
+	ck_assert_int_eq(fg_rec_frame(line, strlen(line), &seq, &p, &h), 0);
+	snprintf(line, sizeof(line), "{\"seq\":01,\"op\":\"x\",\"prev\":\"%s\",\"hash\":\"%s\"}", zero64, zero64);
+	ck_assert_int_eq(fg_rec_frame(line, strlen(line), &seq, &p, &h), -EBADMSG);
+	snprintf(line, sizeof(line), "{\"seq\":1,\"op\":\"x\",\"prev\":\"%s\",\"hash\":\"%.63sA\"}", zero64, zero64);
+	ck_assert_int_eq(fg_rec_frame(line, strlen(line), &seq, &p, &h), -EBADMSG);
+	snprintf(line, sizeof(line), "{\"seq\":1,\"op\":\"x\",\"prev\":\"%s\",\"hash\":\"%s\"", zero64, zero64);
+	ck_assert_int_eq(fg_rec_frame(line, strlen(line), &seq, &p, &h), -EBADMSG);
+	snprintf(line, sizeof(line), "{\"seq\":99999999999999999999,\"prev\":\"%s\",\"hash\":\"%s\"}", zero64, zero64);
+	ck_assert_int_eq(fg_rec_frame(line, strlen(line), &seq, &p, &h), -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_json_fields)
+{
+	static const char *const good[] = {
+		"{}", "{\"a\":1}", "{\"a\":-0,\"b\":[],\"c\":[\"x\",null,2],\"d\":true,\"e\":false}",
+	};
+	static const char *const bad[] = {
+		"{", "{\"a\":}", "{\"a\":1,}", "{\"a\":01}", "{\"a\":1} ", "{ \"a\":1}",
+		"{\"a\":{\"b\":1}}", "{\"a\":[[1]]}", "{\"a\":\"\xc3\"}", "{\"a\":1.5}", "{a:1}",
+	};
+	const char *v;
+	size_t vl;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(fg_json_fields(good[i], strlen(good[i]), NULL, NULL) == 0, "%s", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(fg_json_fields(bad[i], strlen(bad[i]), NULL, NULL) == -EBADMSG, "%s", bad[i]);
+	ck_assert_int_eq(fg_json_get(good[2], strlen(good[2]), "c", &v, &vl), 0);
+	ck_assert_uint_eq(vl, 12);
+	ck_assert(memcmp(v, "[\"x\",null,2]", 12) == 0);
+	ck_assert_int_eq(fg_json_get(good[2], strlen(good[2]), "zz", &v, &vl), -ENOENT);
+}
+END_TEST
+
+/* --- hashing and keys ---------------------------------------------------- */
+
+START_TEST(test_sha256_file)
+{
+	char path[160], hex[65];
+
+	snprintf(path, sizeof(path), "%s/abc", tmpdir);
+	write_file(path, "abc", 0600);
+	ck_assert_int_eq(fg_sha256_file(path, hex), 0);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	snprintf(path, sizeof(path), "%s/missing", tmpdir);
+	ck_assert_int_eq(fg_sha256_file(path, hex), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_hmac_known_answer)
+{
+	/* RFC 4231 test case 2 */
+	struct fg_hasher *h;
+	char hex[FG_HASH_HEX + 1] = "";
+
+	ck_assert_int_eq(fg_hasher_new(&h, (const unsigned char *)"Jefe", 4), 0);
+	for (int i = 0; i < 3; i++) {   /* the key survives restarts */
+		ck_assert_int_eq(fg_hasher_line(h, "what do ya want for nothing?", 28, hex), 0);
+		ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	}
+	fg_hasher_free(h);
+}
+END_TEST
+
+START_TEST(test_key_file_checks)
+{
+	char path[160], err[512];
+	unsigned char key[FG_KEY_MAX];
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/key", tmpdir);
+	write_file(path, "0123456789abcdef0123456789abcdef\n", 0600);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), 0);
+	ck_assert_uint_eq(len, 32);     /* the newline is not key */
+	ck_assert_int_eq(chmod(path, 0640), 0);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "accessible by group or others (mode 0640)"));
+	ck_assert_ptr_nonnull(strstr(err, "hint: chmod 600"));
+	write_file(path, "short\n", 0600);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "at least 16"));
+	snprintf(path, sizeof(path), "%s/nokey", tmpdir);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open key file"));
+}
+END_TEST
+
+/* --- the writer ---------------------------------------------------------- */
+
+START_TEST(test_chain_links)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	static char buf[1 << 16];
+	char *line, *save;
+	char prev[FG_HASH_HEX + 1];
+	uint64_t want = 1;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 20), 0);
+	fg_audit_close(a);
+	read_file(logpath, buf, sizeof(buf));
+	strcpy(prev, zero64);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save), want++) {
+		uint64_t seq;
+		const char *p, *h;
+		char hex[FG_HASH_HEX];
+		size_t len = strlen(line);
+
+		ck_assert_int_eq(fg_rec_frame(line, len, &seq, &p, &h), 0);
+		ck_assert_uint_eq(seq, want);
+		ck_assert(memcmp(p, prev, FG_HASH_HEX) == 0);
+		ck_assert_int_eq(fg_sha256_hex(line, len - FG_TRAILER_HASH_LEN, hex), 0);
+		ck_assert(memcmp(h, hex, FG_HASH_HEX) == 0);
+		ck_assert_ptr_nonnull(strstr(line, "\"agent\":\"tester\",\"exe\":\"/bin/check\",\"op\":\"open\""));
+		memcpy(prev, h, FG_HASH_HEX);
+	}
+	ck_assert_uint_eq(want, 21);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 20);
+	ck_assert_str_eq(res.head, prev);
+}
+END_TEST
+
+START_TEST(test_chain_continues_across_writers)
+{
+	struct fg_audit *a, *b;
+	struct fg_verify_result res;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(open_log(&b, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	ck_assert_int_eq(append_n(b, 3), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	fg_audit_close(a);
+	fg_audit_close(b);
+	/* a lost head file is rebuilt from the log's tail */
+	char head[200];
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	ck_assert_int_eq(unlink(head), 0);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 2), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 11);
+	ck_assert_uint_eq(res.repairs, 0);
+}
+END_TEST
+
+START_TEST(test_fork_child_appends)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	int st;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 5), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(append_n(a, 50) == 0 ? 0 : 1);
+	ck_assert_int_eq(append_n(a, 50), 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 106);
+}
+END_TEST
+
+/* A child that closes every inherited descriptor and reuses the numbers
+ * before appending (Python's subprocess does so before exec). */
+static void closing_child(struct fg_audit *a)
+{
+	int fds[8];
+
+	close_range(3, ~0U, 0);
+	for (int i = 0; i < 8; i++)
+		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (append_n(a, 2) != 0)
+		_exit(1);
+	for (int i = 0; i < 8; i++) {
+		struct stat st;
+		/* the library opened its own and left ours alone */
+		if (fstat(fds[i], &st) != 0 || !S_ISCHR(st.st_mode))
+			_exit(2);
+	}
+	fg_audit_close(a);
+	for (int i = 0; i < 8; i++)
+		if (fcntl(fds[i], F_GETFD) < 0)
+			_exit(3);
+	_exit(0);
+}
+
+START_TEST(test_child_closes_descriptors)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	volatile int vst = -1;
+	int st;
+	pid_t pid;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		closing_child(a);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	/* a vfork child shares our memory but not our descriptors */
+	pid = vfork();
+	if (pid == 0) {
+		close_range(3, ~0U, 0);
+		vst = append_n(a, 1);
+		_exit(0);
+	}
+	ck_assert_int_ge(pid, 0);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_int_eq(vst, 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+}
+END_TEST
+
+START_TEST(test_repair_torn_line)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	static char buf[1 << 16];
+	struct stat st;
+	char hex[FG_HASH_HEX + 1] = "";
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 4), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	/* a writer killed part way through its line */
+	int fd = open(logpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "{\"seq\":5,\"ts\":\"20", 17), 17);
+	close(fd);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_TORN_TAIL);
+	ck_assert_uint_eq(res.line, 5);
+	ck_assert_uint_eq(res.offset, (uint64_t)st.st_size);
+	ck_assert_uint_eq(res.records, 4);
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	size_t n = read_file(logpath, buf, sizeof(buf));
+	/* nothing was removed: the torn bytes are still there, now ended */
+	ck_assert(memcmp(buf + st.st_size, "{\"seq\":5,\"ts\":\"20\n", 18) == 0);
+	ck_assert_int_eq(fg_sha256_hex("{\"seq\":5,\"ts\":\"20", 17, hex), 0);
+	char want[256];
+	snprintf(want, sizeof(want), "\"op\":\"repair\",\"offset\":%lld,\"length\":17,\"sha256\":\"%s\"",
+		 (long long)st.st_size, hex);
+	ck_assert_ptr_nonnull(strstr(buf + st.st_size + 18, want));
+	ck_assert_ptr_nonnull(strstr(buf + st.st_size + 18, "{\"seq\":5,"));
+	ck_assert(buf[n - 1] == '\n');
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 6);
+	ck_assert_uint_eq(res.repairs, 1);
+}
+END_TEST
+
+START_TEST(test_adopt_unrecorded_line)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char head[200], saved[8192];
+	size_t hn;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	fg_audit_close(a);
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	hn = read_file(head, saved, sizeof(saved));
+	ck_assert_uint_eq(hn, 4096);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	/* as if that writer died after its write() but before the head update */
+	int fd = open(head, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_eq(write(fd, saved, hn), (ssize_t)hn);
+	close(fd);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 2), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 6);
+	ck_assert_uint_eq(res.repairs, 0);
+}
+END_TEST
+
+START_TEST(test_rotation)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char seg[200];
+	struct stat st;
+
+	ck_assert_int_eq(open_log(&a, NULL, 2000), 0);
+	ck_assert_int_eq(append_n(a, 40), 0);
+	fg_audit_close(a);
+	for (int i = 1; i <= 3; i++) {
+		snprintf(seg, sizeof(seg), "%s.%d", logpath, i);
+		ck_assert_int_eq(stat(seg, &st), 0);
+		ck_assert_int_le(st.st_size, 2000);
+	}
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 40);
+	/* a hole in the numbering is a missing segment */
+	snprintf(seg, sizeof(seg), "%s.2", logpath);
+	ck_assert_int_eq(unlink(seg), 0);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_MISSING_SEGMENT);
+	ck_assert_str_eq(res.file, seg);
+}
+END_TEST
+
+START_TEST(test_hmac_chain)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char key[200];
+	unsigned char k[FG_KEY_MAX];
+	size_t klen;
+	char err[512];
+
+	snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+	write_file(key, "a very secret key for the chain", 0600);
+	ck_assert_int_eq(open_log(&a, key, 0), 0);
+	ck_assert_int_eq(append_n(a, 5), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(fg_key_load(key, k, &klen, err, sizeof(err)), 0);
+	ck_assert_int_eq(verify_path(logpath, k, klen, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+	/* without the key, or with another, the first record fails */
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_HASH_MISMATCH);
+	ck_assert_uint_eq(res.line, 1);
+	ck_assert_int_eq(verify_path(logpath, (const unsigned char *)"another key, 32 bytes long......", 32,
+				     &res), FG_VERIFY_HASH_MISMATCH);
+	/* an unsafe key file is refused at open with a clear message */
+	ck_assert_int_eq(chmod(key, 0644), 0);
+	struct fg_audit_conf c = { .path = logpath, .key_file = key };
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "accessible by group or others"));
+}
+END_TEST
+
+START_TEST(test_owns)
+{
+	struct fg_audit *a;
+	char key[200], p[300];
+	const char *log;
+
+	snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+	write_file(key, "0123456789abcdef0123", 0600);
+	ck_assert_int_eq(open_log(&a, key, 0), 0);
+	log = fg_audit_path(a);
+	ck_assert_str_eq(log, logpath);
+#define OWNS(fmt, ...) (snprintf(p, sizeof(p), fmt, __VA_ARGS__), fg_audit_owns(a, p, strlen(p)))
+#define BELOW(fmt, ...) (snprintf(p, sizeof(p), fmt, __VA_ARGS__), fg_audit_owns_below(a, p, strlen(p)))
+	ck_assert(OWNS("%s", log));
+	ck_assert(OWNS("%s.head", log));
+	ck_assert(OWNS("%s.1", log));
+	ck_assert(OWNS("%s.123", log));
+	ck_assert(OWNS("%s", key));
+	ck_assert(!OWNS("%s.", log));
+	ck_assert(!OWNS("%s.1x", log));
+	ck_assert(!OWNS("%s.tmp", log));
+	ck_assert(!OWNS("%sx", log));
+	ck_assert(!OWNS("%s/other", tmpdir));
+	ck_assert(!OWNS("%.*s", (int)strlen(log) - 1, log));
+	ck_assert(BELOW("%s/log", tmpdir));
+	ck_assert(BELOW("%s/log/", tmpdir));
+	ck_assert(BELOW("%s", tmpdir));
+	ck_assert(BELOW("%s", "/"));
+	ck_assert(!BELOW("%s/lo", tmpdir));
+	ck_assert(!BELOW("%s", log));
+	ck_assert(!BELOW("%s/log/x", tmpdir));
+	fg_audit_close(a);
+}
+END_TEST
+
+START_TEST(test_descriptors_high_and_cloexec)
+{
+	struct fg_audit *a;
+	bool before[4096];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 4096; fd++)
+		before[fd] = fcntl(fd, F_GETFD) >= 0;
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	/* ours are close-on-exec and off the low numbers that a jobserver
+	 * (make's --jobserver-auth=3,4) or LISTEN_FDS refer to */
+	for (fd = 0; fd < 4096; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+		if (fl < 0 || before[fd])
+			continue;
+		ck_assert_int_ge(fd, 64);
+		ck_assert(fl & FD_CLOEXEC);
+		n++;
+	}
+	ck_assert_int_eq(n, 3);
+	fg_audit_close(a);
+	for (fd = 0; fd < 4096; fd++)
+		ck_assert(before[fd] == (fcntl(fd, F_GETFD) >= 0));
+}
+END_TEST
+
+START_TEST(test_open_errors)
+{
+	struct fg_audit *a;
+	struct fg_audit_conf c = { .path = NULL };
+	char err[512], path[200];
+
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -EINVAL);
+	c.path = "/";
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "does not name a file"));
+	snprintf(path, sizeof(path), "%s/file", tmpdir);
+	write_file(path, "x", 0600);
+	snprintf(path, sizeof(path), "%s/file/audit.log", tmpdir);
+	c.path = path;
+	ck_assert_int_lt(fg_audit_open(&c, &a, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(strstr(err, "/file"));
+}
+END_TEST
+
+/* --- the verifier -------------------------------------------------------- */
+
+/* Build a 10-record log and return its lines' offsets. */
+static size_t make_log10(char *buf, size_t cap)
+{
+	struct fg_audit *a;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 10), 0);
+	fg_audit_close(a);
+	return read_file(logpath, buf, cap);
+}
+
+static void put_log(const char *data, size_t n)
+{
+	int fd = open(logpath, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+static char *line_at(char *buf, int k)
+{
+	char *p = buf;
+
+	while (--k > 0)
+		p = strchr(p, '\n') + 1;
+	return p;
+}
+
+START_TEST(test_verify_faults)
+{
+	static char buf[1 << 15], t[1 << 15];
+	struct fg_verify_result res;
+	size_t n = make_log10(buf, sizeof(buf));
+	char *l4 = line_at(buf, 4), *l5 = line_at(buf, 5), *l6 = line_at(buf, 6);
+
+	/* one byte of a field */
+	memcpy(t, buf, n);
+	t[l4 - buf + strlen("{\"seq\":4,\"ts\":\"2")] ^= 1;
+	put_log(t, n);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_HASH_MISMATCH);
+	ck_assert_uint_eq(res.line, 4);
+	ck_assert_uint_eq(res.seq, 4);
+	ck_assert_uint_eq(res.records, 3);
+
+	/* a deleted record */
+	memcpy(t, buf, (size_t)(l4 - buf));
+	memcpy(t + (l4 - buf), l5, n - (size_t)(l5 - buf));
+	put_log(t, n - (size_t)(l5 - l4));
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_SEQ_GAP);
+	ck_assert_uint_eq(res.line, 4);
+	ck_assert_uint_eq(res.seq, 5);
+
+	/* two records swapped */
+	memcpy(t, buf, n);
+	memcpy(t + (l4 - buf), l5, (size_t)(l6 - l5));
+	memcpy(t + (l4 - buf) + (l6 - l5), l4, (size_t)(l5 - l4));
+	put_log(t, n);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_SEQ_GAP);
+	ck_assert_uint_eq(res.line, 4);
+
+	/* a garbage line in the middle, no repair after it */
+	memcpy(t, buf, (size_t)(l4 - buf));
+	memcpy(t + (l4 - buf), "garbage\n", 8);
+	memcpy(t + (l4 - buf) + 8, l4, n - (size_t)(l4 - buf));
+	put_log(t, n + 8);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 4);
+	ck_assert_uint_eq(res.offset, (uint64_t)(l4 - buf));
+
+	/* the last record deleted: only the expected head tells */
+	struct fg_verify_opts o = { 0 };
+	const char *files[] = { logpath };
+	char head[FG_HASH_HEX + 1];
+	char *l10 = line_at(buf, 10);
+	memcpy(head, buf + n - 67, FG_HASH_HEX);
+	head[FG_HASH_HEX] = '\0';
+	put_log(buf, (size_t)(l10 - buf));
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+	o.expect_head = head;
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_HEAD_MISMATCH);
+	ck_assert_uint_eq(res.seq, 9);
+	put_log(buf, n);
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+
+	/* archived beginning: --from */
+	put_log(l4, n - (size_t)(l4 - buf));
+	o.expect_head = NULL;
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_SEQ_GAP);
+	ck_assert_uint_eq(res.seq, 4);
+	o.from_seq = 4;
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.first_seq, 4);
+	ck_assert_uint_eq(res.records, 7);
+	o.from_seq = 6;         /* records before 6 are skipped unchecked */
+	put_log(buf, n);
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+}
+END_TEST
+
+static int count_cb_n;
+static void count_cb(void *arg, const char *file, uint64_t lineno, const char *line, size_t len)
+{
+	(void)arg;
+	ck_assert_uint_ge(lineno, 1);
+	ck_assert_uint_le(lineno, (uint64_t)count_cb_n + 1);
+	ck_assert(line[len - 1] == '}');
+	count_cb_n++;
+}
+
+START_TEST(test_verify_segments_order)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char s2[200], s3[200], tmp[200];
+
+	ck_assert_int_eq(open_log(&a, NULL, 1500), 0);
+	ck_assert_int_eq(append_n(a, 30), 0);
+	fg_audit_close(a);
+	snprintf(s2, sizeof(s2), "%s.2", logpath);
+	snprintf(s3, sizeof(s3), "%s.3", logpath);
+	snprintf(tmp, sizeof(tmp), "%s.x", logpath);
+	ck_assert_int_eq(rename(s2, tmp), 0);
+	ck_assert_int_eq(rename(s3, s2), 0);
+	ck_assert_int_eq(rename(tmp, s3), 0);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_REORDERED_SEGMENT);
+	ck_assert_str_eq(res.file, s2);
+	ck_assert_uint_eq(res.line, 1);
+	/* files given explicitly are taken in the order given */
+	const char *files[] = { s3, s2 };
+	char s1[200];
+	snprintf(s1, sizeof(s1), "%s.1", logpath);
+	const char *ordered[] = { s1, s3, s2 };
+	struct fg_verify_opts o = { .on_record = count_cb };
+	ck_assert_int_eq(fg_verify_files(files, 2, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_SEQ_GAP);
+	count_cb_n = 0;
+	ck_assert_int_eq(fg_verify_files(ordered, 3, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+	ck_assert_uint_eq((uint64_t)count_cb_n, res.records);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit");
+	TCase *tc;
+
+	tc = tcase_create("encoder");
+	tcase_add_test(tc, test_escape_ascii);
+	tcase_add_test(tc, test_escape_utf8);
+	tcase_add_test(tc, test_round_trip_bytes);
+	tcase_add_test(tc, test_unescape_rejects);
+	tcase_add_test(tc, test_timestamp);
+	tcase_add_test(tc, test_record_fields);
+	tcase_add_test(tc, test_record_nulls_and_limits);
+	tcase_add_test(tc, test_errno_names);
+	tcase_add_test(tc, test_frame_rejects);
+	tcase_add_test(tc, test_json_fields);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("hashing");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_add_test(tc, test_sha256_file);
+	tcase_add_test(tc, test_hmac_known_answer);
+	tcase_add_test(tc, test_key_file_checks);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("writer");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_chain_links);
+	tcase_add_test(tc, test_chain_continues_across_writers);
+	tcase_add_test(tc, test_fork_child_appends);
+	tcase_add_test(tc, test_child_closes_descriptors);
+	tcase_add_test(tc, test_repair_torn_line);
+	tcase_add_test(tc, test_adopt_unrecorded_line);
+	tcase_add_test(tc, test_rotation);
+	tcase_add_test(tc, test_hmac_chain);
+	tcase_add_test(tc, test_owns);
+	tcase_add_test(tc, test_descriptors_high_and_cloexec);
+	tcase_add_test(tc, test_open_errors);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("verifier");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_add_test(tc, test_verify_faults);
+	tcase_add_test(tc, test_verify_segments_order);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return fg_check_main(suite());
+}
