@@ -302,8 +302,7 @@ __attribute__((constructor)) static void fg_init(void)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	fg_identity();
 	fg_fs_init();
-	if (fg_kernel_init != NULL)
-		fg_kernel_init();
+	fg_kernel_init();
 	fg_exec_init(environ);
 	fg_net_init();
 	fg_open_audit();

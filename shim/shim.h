@@ -206,7 +206,6 @@ int fg_resolve_check(const char *op, const char *host);
 
 /* --- kernel enforcement glue (shim/kernel_glue.c) ----------------------- */
 
-#pragma weak fg_kernel_init
 /* Called by the constructor after the policy is loaded and before the
  * audit log is attached: applies the Landlock ruleset when [filesystem]
  * kernel = on|auto and the process is not already confined by
