@@ -57,11 +57,10 @@ static void fg_vsay(bool force, const char *fmt, va_list ap)
 
 	if (fg_g.quiet && !force)
 		return;
-	memcpy(line, "fleetguard: ", 12);
-	n = vsnprintf(line + 12, sizeof(line) - 13, fmt, ap);
-	if (n < 0)
-		n = 0;
-	n += 12;
+	n = snprintf(line, sizeof(line), "fleetguard: ");
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (n < 12)
+		n = 12;
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
@@ -79,7 +78,7 @@ void fg_say(const char *fmt, ...)
 }
 
 /* Start-up failures are printed even when quiet: the process is stopping. */
-static __attribute__((noreturn, format(printf, 1, 2))) void fg_fatal(const char *fmt, ...)
+void fg_fatal(const char *fmt, ...)
 {
 	va_list ap;
 

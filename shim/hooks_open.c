@@ -44,7 +44,7 @@ static bool fg_needs_mode(int flags)
 		if (fg_needs_mode(flags)) {             \
 			va_list ap;                     \
 			va_start(ap, flags);            \
-			mode = (mode_t)va_arg(ap, int); \
+			(mode) = (mode_t)va_arg(ap, int); \
 			va_end(ap);                     \
 		}                                       \
 	} while (0)

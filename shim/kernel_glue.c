@@ -67,25 +67,6 @@ static void kg_flush_notes(void)
 	kg_notes[0] = '\0';
 }
 
-/* Printed even when quiet: the process is stopping. */
-static __attribute__((noreturn, format(printf, 1, 2))) void kg_fatal(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	memcpy(line, "fleetguard: ", 12);
-	va_start(ap, fmt);
-	n = vsnprintf(line + 12, sizeof(line) - 13, fmt, ap);
-	va_end(ap);
-	n = n < 0 ? 12 : n + 12;
-	if ((size_t)n > sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	fg_syscall(SYS_write, 2, line, (size_t)n);
-	_exit(126);
-}
-
 static const char *kg_why(int err)
 {
 	return err == -ENOSYS ? "not built into this kernel" :
@@ -158,7 +139,7 @@ void fg_kernel_init(void)
 	abi = fg_ll_abi();
 	if (abi < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
-			kg_fatal("landlock is %s: refusing to start with [filesystem] kernel = on (policy %s:%u)",
+			fg_fatal("landlock is %s: refusing to start with [filesystem] kernel = on (policy %s:%u)",
 				 kg_why(abi), p->file, p->fs.line);
 		if (mark == NULL || strcmp(mark, FG_LL_UNAVAILABLE) != 0) {
 			fg_say("landlock is %s: kernel = auto goes on with the preloaded library alone",
@@ -184,7 +165,7 @@ void fg_kernel_init(void)
 	rc = fg_ll_plan_new(p, abi, own, nown, kg_note, NULL, &pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
-			kg_fatal("cannot build the landlock ruleset: %s", strerror(-rc));
+			fg_fatal("cannot build the landlock ruleset: %s", strerror(-rc));
 		fg_say("cannot build the landlock ruleset: %s; going on with the preloaded library alone",
 		       strerror(-rc));
 		goto out_close;
@@ -203,7 +184,7 @@ void fg_kernel_init(void)
 	rc = fg_ll_apply(pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
-			kg_fatal("cannot apply the landlock ruleset: %s; refusing to start with [filesystem] kernel = on",
+			fg_fatal("cannot apply the landlock ruleset: %s; refusing to start with [filesystem] kernel = on",
 				 strerror(-rc));
 		fg_say("cannot apply the landlock ruleset: %s; going on with the preloaded library alone",
 		       strerror(-rc));

@@ -103,6 +103,10 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
 
+/* Print "fleetguard: <fmt>" on stderr, even when quiet, and exit with
+ * status 126: for start-up failures (the shim never guesses). */
+void fg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
 /* Print "fleetguard: <fmt>" on stderr (unless quiet) with the real write. */
 void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
