@@ -532,8 +532,12 @@ static int add_path(int rfd, const struct ll_grant *g)
 	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access &= LL_FILE_RIGHTS;
 	pb.parent_fd = fd;
+	/* EBADFD: the path leads to an object of an internal file system (a
+	 * pipe behind /dev/stdin): nothing the kernel can grant on, and
+	 * nothing a path could reach but an already-open descriptor. */
 	if (pb.allowed_access != 0 &&
-	    ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_PATH_BENEATH, &pb, 0L) < 0)
+	    ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_PATH_BENEATH, &pb, 0L) < 0 &&
+	    errno != EBADFD)
 		rc = -errno;
 out_close:
 	ll_sys(SYS_close, (long)fd);

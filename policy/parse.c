@@ -1390,7 +1390,10 @@ static const char *const system_read[] = {
 	NULL,
 };
 /* Writing to these is harmless and shells and compilers do it all the time. */
-static const char *const system_write[] = { "/dev/null", "/dev/zero", "/dev/full", NULL };
+static const char *const system_write[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/tty",
+	"/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd", NULL
+};
 
 static void add_system(struct pstate *st)
 {
