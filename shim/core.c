@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "shim/auditconf.h"
 #include "shim/shim.h"
 
 __thread int fg_in_guard;
@@ -234,16 +235,7 @@ static void fg_on_exit(int status, void *arg)
 static void fg_open_audit(void)
 {
 	const struct fg_policy *p = fg_g.pol;
-	struct fg_audit_conf conf = {
-		.path = p->audit.log,
-		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
-			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
-			 FG_AUDIT_FSYNC_BATCH,
-		.key_file = p->audit.key_file,
-		.max_size = p->audit.max_size,
-		.agent = fg_g.agent,
-		.exe = fg_g.exe,
-	};
+	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
 	int rc = fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
 

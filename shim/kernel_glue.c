@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "kernel/landlock.h"
+#include "shim/auditconf.h"
 #include "shim/shim.h"
 
 /* Notes (what the kernel leaves to the library) are printed only with
@@ -90,16 +91,7 @@ static const char *kg_library(void)
 static struct fg_audit *kg_audit_open(void)
 {
 	const struct fg_policy *p = fg_g.pol;
-	struct fg_audit_conf conf = {
-		.path = p->audit.log,
-		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
-			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
-			 FG_AUDIT_FSYNC_BATCH,
-		.key_file = p->audit.key_file,
-		.max_size = p->audit.max_size,
-		.agent = fg_g.agent,
-		.exe = fg_g.exe,
-	};
+	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	struct fg_audit *a = NULL;
 	char err[512];
 

@@ -42,6 +42,7 @@
 #include "audit/audit.h"
 #include "kernel/landlock.h"
 #include "policy/policy.h"
+#include "shim/auditconf.h"
 #include "tools/tools.h"
 
 struct run_opts {
@@ -239,16 +240,7 @@ static const char *ll_why(int err)
 
 static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent, const char *exe)
 {
-	struct fg_audit_conf conf = {
-		.path = p->audit.log,
-		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
-			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
-			 FG_AUDIT_FSYNC_BATCH,
-		.key_file = p->audit.key_file,
-		.max_size = p->audit.max_size,
-		.agent = agent,
-		.exe = exe,
-	};
+	struct fg_audit_conf conf = fg_audit_conf_of(p, agent, exe);
 	struct fg_audit *a = NULL;
 	char err[512];
 
