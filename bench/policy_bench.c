@@ -68,7 +68,7 @@ static double time_decisions(const struct fg_policy *p, const char *path, unsign
 
 int main(int argc, char **argv)
 {
-	long n = argc > 1 ? atol(argv[1]) : 2000000;
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 2000000;
 	char dir[] = "/tmp/fg-bench-XXXXXX", file[PATH_MAX + 16], ini[PATH_MAX], deep[PATH_MAX];
 	char *text = NULL;
 	size_t tlen = 0;

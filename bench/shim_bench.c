@@ -67,9 +67,12 @@ static int child(const char *dir, int port, long n)
 		close(open(allowed, O_RDONLY | O_CLOEXEC));
 	printf("%.1f\n", (now() - t) / (double)n);
 	t = now();
-	for (i = 0; i < n; i++)
-		if (open(denied, O_RDONLY | O_CLOEXEC) >= 0)
-			return 1;
+	for (i = 0; i < n; i++) {
+		int fd = open(denied, O_RDONLY | O_CLOEXEC);   /* plain: opens; shim: EACCES */
+
+		if (fd >= 0)
+			close(fd);
+	}
 	printf("%.1f\n", (now() - t) / (double)n);
 	t = now();
 	for (i = 0; i < n; i++)
@@ -79,8 +82,10 @@ static int child(const char *dir, int port, long n)
 	for (i = 0; i < n / 10; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			perror("shim_bench: connect");
 			return 1;
+		}
 		close(fd);
 	}
 	printf("%.1f\n", (now() - t) / (double)(n / 10));
@@ -172,7 +177,19 @@ int main(int argc, char **argv)
 		self[k > 0 ? k : 0] = '\0';
 		snprintf(envpol, sizeof(envpol), "FLEETGUARD_POLICY=%s", pol);
 		snprintf(envlib, sizeof(envlib), "LD_PRELOAD=%s", lib);
+		/* Alternate three rounds and keep each case's best: the other
+		 * core's load then shows as little as it can. */
+		double p2[NCASES], s2[NCASES];
+		int r, j;
+
 		i = run(cargv, plain_env, plain) < 0 || run(cargv, shim_env, shim) < 0;
+		for (r = 0; r < 2 && !i; r++) {
+			i = run(cargv, plain_env, p2) < 0 || run(cargv, shim_env, s2) < 0;
+			for (j = 0; j < NCASES; j++) {
+				plain[j] = p2[j] < plain[j] ? p2[j] : plain[j];
+				shim[j] = s2[j] < shim[j] ? s2[j] : shim[j];
+			}
+		}
 		kill(acceptor, SIGKILL);
 		waitpid(acceptor, NULL, 0);
 		if (i) {

@@ -10,3 +10,40 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # kernel/: rules added by the module's authors.
+
+# Landlock: the policy as a kernel ruleset, used by the shim's constructor
+# and by `fleetguard run`.
+noinst_LTLIBRARIES += libfgkernel.la
+libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c
+libfgkernel_la_CFLAGS = $(AM_CFLAGS)
+
+libfgshim_la_SOURCES += shim/kernel_glue.c
+libfleetguard_la_LIBADD += libfgkernel.la
+
+fleetguard_SOURCES += tools/cmd_run.c
+fleetguard_LDADD += libfgkernel.la libfgpolicy.la $(INIH_STATIC)
+
+# Test helpers: a static binary doing a raw openat (LD_PRELOAD cannot reach
+# it), and a wrapper that makes the landlock system calls answer ENOSYS.
+check_PROGRAMS += tests/static_openat tests/uring_openat tests/no_landlock
+tests_static_openat_SOURCES = tests/static_openat.c
+tests_static_openat_CFLAGS = $(WARN_CFLAGS)
+tests_static_openat_LDFLAGS = -all-static
+tests_uring_openat_SOURCES = tests/uring_openat.c
+tests_uring_openat_CFLAGS = $(WARN_CFLAGS)
+tests_uring_openat_LDFLAGS = -all-static
+tests_no_landlock_SOURCES = tests/no_landlock.c
+
+LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
+	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
+	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
+	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh
+TESTS += $(LANDLOCK_TESTS)
+EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
+
+# What Landlock costs: `make bench-landlock` (one run, prints ratios).
+noinst_PROGRAMS += bench/run_bench
+bench_run_bench_SOURCES = bench/run_bench.c
+bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
+	./bench/run_bench$(EXEEXT)
+.PHONY: bench-landlock

@@ -48,5 +48,7 @@ fuzz:
 dist_man_MANS += man/fleetguard.ini.5
 EXTRA_DIST += examples/policies/coding-agent.ini examples/policies/readonly-analysis.ini
 
-TESTS += tests/integration/policy_system.sh
-EXTRA_DIST += tests/integration/policy_system.sh
+TESTS += tests/integration/policy_system.sh tests/integration/policy_check.sh
+EXTRA_DIST += tests/integration/policy_system.sh tests/integration/policy_check.sh
+
+dist_doc_DATA += docs/POLICY.md

@@ -17,10 +17,10 @@
  * open-addressing hash table, and each node is given, once, the nearest
  * deny, write and read rule among itself and its ancestors.  Since deny
  * beats write beats read whatever the depth, the deepest node that is a
- * component prefix of the asked path decides alone.  A lookup walks the
- * path's '/' boundaries from the end, skips lengths no rule has (a bitmap),
- * and hashes only the candidate prefixes: a few tens of nanoseconds for
- * hundreds of rules, no allocation, no lock, no system call.
+ * component prefix of the asked path decides alone.  A lookup visits, longest
+ * first, only the lengths some rule has (a bitmap), and hashes a prefix only
+ * when the path has a '/' there: tens of nanoseconds for hundreds of rules,
+ * no allocation, no lock, no system call.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -202,29 +202,53 @@ static bool verdict(struct fg_verdict *v, bool allow, const struct fg_path_rule 
 	return allow;
 }
 
+/* The deepest rule node that is a component prefix of path (len >= 1). */
+static const struct pnode *deepest(const struct fg_path_index *x, const char *path, size_t len)
+{
+	const struct pnode *nd;
+	size_t top;
+
+	if (len_bit(x, len) && (nd = lookup(x, path, len)))
+		return nd;
+	if (len >= LENBITS) {
+		/* beyond the bitmap's range: every boundary is a candidate */
+		for (size_t i = len - 1; i > 1; i--)
+			if (path[i] == '/' && len_bit(x, i) && (nd = lookup(x, path, i)))
+				return nd;
+		return len_bit(x, 1) ? lookup(x, path, 1) : NULL;
+	}
+	/* Visit the rule lengths below len, longest first: few, and each costs a
+	 * byte compare unless it falls on a '/' of path. */
+	top = len - 1;
+	for (size_t w = top / 64 + 1; w-- > 0;) {
+		uint64_t m = x->lenbits[w];
+
+		if (w == top / 64 && top % 64 != 63)
+			m &= (2ull << (top % 64)) - 1;
+		while (m) {
+			unsigned b = 63u - (unsigned)__builtin_clzll(m);
+			size_t l = w * 64 + b;
+
+			m &= ~(1ull << b);
+			if (l == 1 || (l > 1 && path[l] == '/')) {
+				nd = lookup(x, path, l);
+				if (nd)
+					return nd;
+			}
+		}
+	}
+	return NULL;
+}
+
 bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
 		    unsigned access, struct fg_verdict *v)
 {
 	const struct fg_path_index *x = p->index;
-	const struct pnode *nd = NULL;
-	size_t i = len;
+	const struct pnode *nd;
 
 	if (!x || !len || path[0] != '/')
 		return verdict(v, false, NULL, "not an absolute path");
-	/* the deepest rule node that is a component prefix of path */
-	if (len_bit(x, len))
-		nd = lookup(x, path, len);
-	while (!nd && i > 1) {
-		const char *s = memrchr(path, '/', i);
-
-		if (!s)
-			break;
-		i = (size_t)(s - path);
-		if (i == 0)
-			i = 1;  /* the root "/" */
-		if (len_bit(x, i))
-			nd = lookup(x, path, i);
-	}
+	nd = deepest(x, path, len);
 	if (!nd)
 		return verdict(v, false, NULL, "not in an allowed tree");
 	if (nd->deny)
@@ -306,7 +330,7 @@ static bool prefix_match(const uint8_t *net, const uint8_t *a, unsigned prefix)
 {
 	unsigned bytes = prefix / 8, bits = prefix % 8;
 
-	if (memcmp(net, a, bytes))
+	if (memcmp(net, a, bytes) != 0)
 		return false;
 	if (!bits)
 		return true;

@@ -300,8 +300,12 @@ static void section_header(struct pstate *st, const char *s, size_t n)
 			return;
 		}
 	}
-	if (rest > 64) {
-		diag(st, st->lineno, "endpoint name too long (at most 64 bytes)");
+	if (rest > FG_POLICY_MAX_EP_NAME) {
+		diag(st, st->lineno, "endpoint name too long (at most %d bytes)", FG_POLICY_MAX_EP_NAME);
+		return;
+	}
+	if (st->neps >= FG_POLICY_MAX_ENDPOINTS) {
+		diag(st, st->lineno, "too many endpoints (at most %d)", FG_POLICY_MAX_ENDPOINTS);
 		return;
 	}
 	for (size_t i = 0; i < st->neps; i++) {
@@ -402,7 +406,12 @@ static char *reader(char *str, int num, void *stream)
 		else
 			ok = key_line(st, line, n);
 	}
-	if (!ok || (size_t)num < n + 2)
+	if (ok && (size_t)num < n + 2) {
+		/* an inih built with a smaller line buffer: never drop a line silently */
+		diag(st, st->lineno, "line too long for the ini parser (%zu bytes, at most %d)", n, num - 2);
+		ok = false;
+	}
+	if (!ok)
 		n = 0;
 	memcpy(str, line, n);
 	str[n] = '\n';
@@ -1032,6 +1041,13 @@ static bool endpoint_addr(struct pstate *st, const struct entry *e, const char *
 		st->oom = true;
 		return false;
 	}
+	if (strlen(*host) + (fam == AF_INET6 ? 2 : 0) + 6 > FG_POLICY_MAX_EP_ADDR) {
+		diag(st, e->line, "%s: '%s' is too long (host:port at most %d bytes)", e->key, v,
+		     FG_POLICY_MAX_EP_ADDR);
+		free(*host);
+		*host = NULL;
+		return false;
+	}
 	*port = (uint16_t)hp.port;
 	return true;
 }
@@ -1065,20 +1081,22 @@ static bool size_value(struct pstate *st, const struct entry *e, const char *v, 
 {
 	char num[32];
 	size_t n = strlen(v);
-	uint64_t mul = 1, x;
+	unsigned shift = 0;
+	uint64_t x;
 
 	if (n && strchr("kKmMgG", v[n - 1])) {
-		mul = (v[n - 1] == 'k' || v[n - 1] == 'K') ? 1024 :
-		      (v[n - 1] == 'm' || v[n - 1] == 'M') ? 1024 * 1024 : 1024ull * 1024 * 1024;
+		shift = (v[n - 1] == 'k' || v[n - 1] == 'K') ? 10 :
+			(v[n - 1] == 'm' || v[n - 1] == 'M') ? 20 : 30;
 		n--;
 	}
 	if (n >= sizeof(num) || !n)
 		goto bad;
 	memcpy(num, v, n);
 	num[n] = '\0';
-	if (!parse_uint(num, 0, (1ull << 40) / mul, &x))
+	/* at most 1 TiB, whatever the unit */
+	if (!parse_uint(num, 0, 1ull << (40 - shift), &x))
 		goto bad;
-	x *= mul;
+	x <<= shift;
 	if (x && x < 4096)
 		goto bad;
 	*out = x;
@@ -1313,6 +1331,9 @@ static void endpoint_pass(struct pstate *st, struct eplines *el)
 {
 	struct fg_policy *p = st->p;
 
+	if (!p->nep || !el)
+		return;
+
 	for (size_t i = 0; i < p->nep; i++) {
 		struct fg_endpoint *ep = &p->ep[i];
 
@@ -1369,7 +1390,10 @@ static const char *const system_read[] = {
 	NULL,
 };
 /* Writing to these is harmless and shells and compilers do it all the time. */
-static const char *const system_write[] = { "/dev/null", "/dev/zero", "/dev/full", NULL };
+static const char *const system_write[] = {
+	"/dev/null", "/dev/zero", "/dev/full", "/dev/tty",
+	"/dev/stdin", "/dev/stdout", "/dev/stderr", "/dev/fd", NULL
+};
 
 static void add_system(struct pstate *st)
 {
@@ -1388,7 +1412,7 @@ static void add_system(struct pstate *st)
 	while ((de = readdir(d))) {
 		char path[300];
 
-		if (strncmp(de->d_name, "python3.", 8) || !isdigit((unsigned char)de->d_name[8]))
+		if (strncmp(de->d_name, "python3.", 8) != 0 || !isdigit((unsigned char)de->d_name[8]))
 			continue;
 		snprintf(path, sizeof(path), "/etc/%s", de->d_name);
 		add_path_rule(st, &p->fs.read, path, 0, FG_ORIGIN_SYSTEM);
@@ -1423,7 +1447,7 @@ static void add_dns(struct pstate *st, unsigned line)
 
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (strncmp(s, "nameserver", 10) || (s[10] != ' ' && s[10] != '\t'))
+		if (strncmp(s, "nameserver", 10) != 0 || (s[10] != ' ' && s[10] != '\t'))
 			continue;
 		s += 10;
 		while (*s == ' ' || *s == '\t')
@@ -1483,6 +1507,9 @@ static bool same_rule(const struct fg_net_rule *a, const struct fg_net_rule *b)
 static void add_endpoint_rules(struct pstate *st, const struct eplines *el)
 {
 	struct fg_policy *p = st->p;
+
+	if (!p->nep || !el)
+		return;
 
 	for (size_t i = 0; i < p->nep; i++) {
 		for (int fb = 0; fb < 2; fb++) {
@@ -1598,7 +1625,7 @@ int fg_policy_parse(const char *name, const char *buf, size_t len,
 	ini_allow_multiline = false;
 	ini_allow_bom = false;          /* the reader strips it */
 	ini_allow_inline_comments = true;
-	ini_inline_comment_prefixes = (char *)";";
+	ini_inline_comment_prefixes = (char *)";#";
 	ini_start_comment_prefixes = (char *)";#";
 	ini_stop_on_first_error = false;
 	ini_use_stack = false;

@@ -145,6 +145,11 @@ struct fg_policy {
 
 /* Longest line accepted in a policy file, in bytes without the line end. */
 #define FG_POLICY_MAX_LINE 8192
+/* Most [endpoint] sections, longest name and "host:port" (the breaker's
+ * shared state has room for that many, that long). */
+#define FG_POLICY_MAX_ENDPOINTS 64
+#define FG_POLICY_MAX_EP_NAME 63
+#define FG_POLICY_MAX_EP_ADDR 127
 /* Largest policy file accepted by fg_policy_load. */
 #define FG_POLICY_MAX_SIZE (1024 * 1024)
 

@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "shim/auditconf.h"
 #include "shim/shim.h"
 
 __thread int fg_in_guard;
@@ -57,11 +58,10 @@ static void fg_vsay(bool force, const char *fmt, va_list ap)
 
 	if (fg_g.quiet && !force)
 		return;
-	memcpy(line, "fleetguard: ", 12);
-	n = vsnprintf(line + 12, sizeof(line) - 13, fmt, ap);
-	if (n < 0)
-		n = 0;
-	n += 12;
+	n = snprintf(line, sizeof(line), "fleetguard: ");
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (n < 12)
+		n = 12;
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
@@ -79,7 +79,7 @@ void fg_say(const char *fmt, ...)
 }
 
 /* Start-up failures are printed even when quiet: the process is stopping. */
-static __attribute__((noreturn, format(printf, 1, 2))) void fg_fatal(const char *fmt, ...)
+void fg_fatal(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -235,16 +235,7 @@ static void fg_on_exit(int status, void *arg)
 static void fg_open_audit(void)
 {
 	const struct fg_policy *p = fg_g.pol;
-	struct fg_audit_conf conf = {
-		.path = p->audit.log,
-		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
-			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
-			 FG_AUDIT_FSYNC_BATCH,
-		.key_file = p->audit.key_file,
-		.max_size = p->audit.max_size,
-		.agent = fg_g.agent,
-		.exe = fg_g.exe,
-	};
+	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
 	int rc = fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
 
@@ -301,8 +292,8 @@ __attribute__((constructor)) static void fg_init(void)
 	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	fg_identity();
-	if (fg_kernel_init != NULL)
-		fg_kernel_init();
+	fg_fs_init();
+	fg_kernel_init();
 	fg_exec_init(environ);
 	fg_net_init();
 	fg_open_audit();

@@ -24,11 +24,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#ifdef HAVE_OPENAT2
+#include <linux/openat2.h>
+#endif
 
 #include "shim/shim.h"
 
@@ -47,11 +51,29 @@ static void sys_close(int fd)
 	errno = saved;
 }
 
+/* Our pid, cached (glibc no longer does) and renewed in fork children. */
+static pid_t fg_pid;
+
+static void fg_pid_renew(void)
+{
+	fg_pid = (pid_t)fg_syscall(SYS_getpid);
+}
+
+void fg_fs_init(void)
+{
+	fg_pid_renew();
+	pthread_atfork(NULL, NULL, fg_pid_renew);
+}
+
 /* "/proc/<our pid>/..." is judged as "/proc/self/...". */
 static long fg_proc_self(char *p, long n)
 {
 	char pfx[32];
-	int k = snprintf(pfx, sizeof(pfx), "/proc/%d", (int)getpid());
+	int k;
+
+	if (n < 7 || memcmp(p, "/proc/", 6) != 0)
+		return n;
+	k = snprintf(pfx, sizeof(pfx), "/proc/%d", (int)fg_pid);
 
 	if (n >= k && memcmp(p, pfx, (size_t)k) == 0 && (p[k] == '/' || p[k] == '\0')) {
 		memmove(p + 10, p + k, (size_t)(n - k + 1));
@@ -232,6 +254,59 @@ static int fg_judge_unresolved(const struct fg_act *act, int dirfd, const char *
 	return 0;
 }
 
+/* --- the fast path ---------------------------------------------------------
+ *
+ * When the name has no ".." component, and no symlink is crossed while it
+ * is resolved, the kernel's object is exactly the lexical absolute path.
+ * openat2(RESOLVE_NO_SYMLINKS) makes the kernel guarantee the second part:
+ * it fails with ELOOP on any symlink (magic links included), and the call
+ * then takes the slow path, which resolves and judges the real object.  So
+ * an allowed name costs one judgement and one system call. */
+
+static bool fg_has_dotdot(const char *p)
+{
+	for (; (p = strstr(p, "..")) != NULL; p += 2) {
+		/* a whole component: preceded by start or '/', followed by end or '/' */
+		if ((p[2] == '\0' || p[2] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* The absolute lexical form when the fast path applies, else 0. */
+static long fg_fast_abs(int dirfd, const char *path, char *out, size_t len)
+{
+	long n;
+
+	if ((path[0] != '/' && dirfd != AT_FDCWD) || path[0] == '\0' || fg_has_dotdot(path))
+		return 0;
+	n = fg_abs_lexical(dirfd, path, out, len);
+	return n > 0 ? n : 0;
+}
+
+/* openat2 with RESOLVE_NO_SYMLINKS; -1 with errno ELOOP (or ENOSYS, EINVAL)
+ * means "take the slow path". */
+static int fg_open_nosym(const char *abs, int flags, mode_t mode)
+{
+#if defined(HAVE_OPENAT2) && defined(SYS_openat2)
+	struct open_how how = {
+		.flags = (uint64_t)(unsigned)flags,
+		.mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? mode : 0,
+		.resolve = RESOLVE_NO_SYMLINKS,
+	};
+
+	return (int)fg_syscall(SYS_openat2, AT_FDCWD, abs, &how, sizeof(how));
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static bool fg_take_slow_path(int err)
+{
+	return err == ELOOP || err == ENOSYS || err == EINVAL || err == EXDEV || err == EAGAIN;
+}
+
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
 {
 	char resolved[PATH_MAX], hop[PATH_MAX], cur[PATH_MAX], proc[32];
@@ -247,6 +322,34 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 	if (path == NULL) {
 		errno = EFAULT;
 		return -1;
+	}
+	n = fg_fast_abs(dirfd, path, resolved, sizeof(resolved));
+	if (n > 0 && !fg_judge(resolved, (size_t)n, act.access, &v) &&
+	    fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
+		/* Lexically denied: final unless a symlink might lead elsewhere. */
+		fd = fg_open_nosym(resolved, O_PATH | O_CLOEXEC, 0);
+		if (fd >= 0 || !fg_take_slow_path(errno)) {
+			if (fd >= 0)
+				sys_close(fd);
+			act.path = resolved;
+			return fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE);
+		}
+	} else if (n > 0 && v.allow) {
+		fd = fg_open_nosym(resolved, flags, mode);
+		err = errno;
+		if (fd >= 0 || !fg_take_slow_path(err)) {
+			act.path = resolved;
+			if (fd >= 0 && fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode) < 0) {
+				err = errno;
+				sys_close(fd);
+				errno = err;
+				return -1;
+			}
+			if (fd < 0)
+				fg_record(&act, "allow", &v, err);
+			errno = err;
+			return fd;
+		}
 	}
 	for (hops = 0; hops < FG_MAX_HOPS; hops++) {
 		const char *base;
@@ -339,6 +442,34 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 
 /* --- path operations other than open ------------------------------------ */
 
+/* The fast path for an operand whose absolute lexical form (length len) is
+ * in n->path: 0 with n->fd set, or -1 to take the slow path. */
+static int fg_fast_name(struct fg_name *n, const char *path, size_t len, enum fg_target t)
+{
+	char parent[PATH_MAX];
+	const char *last, *base;
+	size_t blen;
+
+	if (t != FG_T_NAME) {
+		n->fd = fg_open_nosym(n->path, O_PATH | O_CLOEXEC, 0);
+		return n->fd >= 0 ? 0 : -1;
+	}
+	if (len <= 1 || fg_split(path, parent, sizeof(parent), &base) < 0)
+		return -1;
+	/* The caller's last component must be the lexical one ("dir/." is not). */
+	last = strrchr(n->path, '/') + 1;
+	blen = strcspn(base, "/");
+	if (blen != strlen(last) || memcmp(base, last, blen) != 0)
+		return -1;
+	memcpy(parent, n->path, (size_t)(last - n->path));
+	parent[last - n->path > 1 ? last - n->path - 1 : 1] = '\0';
+	n->fd = fg_open_nosym(parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (n->fd < 0)
+		return -1;
+	n->base = base;
+	return 0;
+}
+
 /* Resolve one operand.  FG_T_NAME: the parent directory is resolved and
  * n->base is the last component (the name to create or remove); otherwise
  * the object itself (n->base = NULL).  Returns 0, or -errno from the kernel
@@ -354,6 +485,10 @@ static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum 
 	n->path[0] = '\0';
 	if (path == NULL)
 		return -EFAULT;
+	len = fg_fast_abs(dirfd, path, n->path, sizeof(n->path));
+	if (len > 0 && fg_fast_name(n, path, (size_t)len, t) == 0)
+		return 0;
+	n->path[0] = '\0';
 	if (t == FG_T_NAME) {
 		rc = fg_split(path, parent, sizeof(parent), &n->base);
 		if (rc == 0) {

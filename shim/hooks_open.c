@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,7 +44,7 @@ static bool fg_needs_mode(int flags)
 		if (fg_needs_mode(flags)) {             \
 			va_list ap;                     \
 			va_start(ap, flags);            \
-			mode = (mode_t)va_arg(ap, int); \
+			(mode) = (mode_t)va_arg(ap, int); \
 			va_end(ap);                     \
 		}                                       \
 	} while (0)
@@ -183,4 +184,185 @@ FG_EXPORT FILE *fopen64(const char *path, const char *mode)
 {
 	FG_REAL(FILE *, fopen64, const char *, const char *);
 	return fg_fopen_hook(path, mode, real_fopen64);
+}
+
+FG_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	FG_REAL(FILE *, freopen, const char *, const char *, FILE *);
+	int flags, fd, old, saved;
+
+	if (path == NULL || fg_passthrough() || fg_g.pol->fs.mode == FG_MODE_OFF)
+		return real_freopen(path, mode, stream);
+	flags = fg_fopen_flags(mode);
+	if (flags < 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fd = fg_openat_checked("open", AT_FDCWD, path, flags, 0666);
+	if (fd < 0) {
+		saved = errno;
+		fclose(stream);     /* freopen closes the stream when it fails */
+		errno = saved;
+		return NULL;
+	}
+	/* Put the judged descriptor under the stream's own number, then let
+	 * glibc reset the stream's state on it (freopen with no name). */
+	fflush(stream);
+	old = fileno(stream);
+	if (old < 0 || fg_syscall(SYS_dup3, fd, old, flags & O_CLOEXEC) < 0) {
+		saved = errno;
+		fg_syscall(SYS_close, fd);
+		errno = saved;
+		return NULL;
+	}
+	fg_syscall(SYS_close, fd);
+	fg_in_guard++;
+	stream = real_freopen(NULL, mode, stream);
+	fg_in_guard--;
+	return stream;
+}
+
+FG_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	return freopen(path, mode, stream);
+}
+
+/* --- temporary files: judged like any create -------------------------------- */
+
+static const char fg_tmpchars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/* Create a unique name from tmpl ("...XXXXXX" + suffixlen bytes), as
+ * mkostemps or mkdtemp, through the judged open or mkdir. */
+static int fg_mktemp(char *tmpl, int suffixlen, int flags, bool dir)
+{
+	size_t len = strlen(tmpl);
+	char *x;
+	int tries, fd;
+
+	if (suffixlen < 0 || len < 6 + (size_t)suffixlen ||
+	    memcmp(tmpl + len - suffixlen - 6, "XXXXXX", 6) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	x = tmpl + len - suffixlen - 6;
+	for (tries = 0; tries < 1000; tries++) {
+		unsigned char rnd[6];
+		int i;
+
+		if (fg_syscall(SYS_getrandom, rnd, sizeof(rnd), 0) != (long)sizeof(rnd))
+			return -1;
+		for (i = 0; i < 6; i++)
+			x[i] = fg_tmpchars[rnd[i] % (sizeof(fg_tmpchars) - 1)];
+		if (dir)
+			fd = mkdir(tmpl, 0700);
+		else
+			fd = fg_openat_checked("open", AT_FDCWD, tmpl,
+					       O_RDWR | O_CREAT | O_EXCL | (flags & ~O_ACCMODE), 0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+static bool fg_tmp_passthrough(void)
+{
+	return fg_passthrough() || fg_g.pol->fs.mode == FG_MODE_OFF;
+}
+
+int mkstemp64(char *tmpl);
+int mkostemp64(char *tmpl, int flags);
+int mkstemps64(char *tmpl, int suffixlen);
+int mkostemps64(char *tmpl, int suffixlen, int flags);
+
+FG_EXPORT int mkstemp(char *tmpl)
+{
+	FG_REAL(int, mkstemp, char *);
+	return fg_tmp_passthrough() ? real_mkstemp(tmpl) : fg_mktemp(tmpl, 0, 0, false);
+}
+
+FG_EXPORT int mkstemp64(char *tmpl)
+{
+	FG_REAL(int, mkstemp64, char *);
+	return fg_tmp_passthrough() ? real_mkstemp64(tmpl) : fg_mktemp(tmpl, 0, 0, false);
+}
+
+FG_EXPORT int mkostemp(char *tmpl, int flags)
+{
+	FG_REAL(int, mkostemp, char *, int);
+	return fg_tmp_passthrough() ? real_mkostemp(tmpl, flags) : fg_mktemp(tmpl, 0, flags, false);
+}
+
+FG_EXPORT int mkostemp64(char *tmpl, int flags)
+{
+	FG_REAL(int, mkostemp64, char *, int);
+	return fg_tmp_passthrough() ? real_mkostemp64(tmpl, flags) : fg_mktemp(tmpl, 0, flags, false);
+}
+
+FG_EXPORT int mkstemps(char *tmpl, int suffixlen)
+{
+	FG_REAL(int, mkstemps, char *, int);
+	return fg_tmp_passthrough() ? real_mkstemps(tmpl, suffixlen) :
+				      fg_mktemp(tmpl, suffixlen, 0, false);
+}
+
+FG_EXPORT int mkstemps64(char *tmpl, int suffixlen)
+{
+	FG_REAL(int, mkstemps64, char *, int);
+	return fg_tmp_passthrough() ? real_mkstemps64(tmpl, suffixlen) :
+				      fg_mktemp(tmpl, suffixlen, 0, false);
+}
+
+FG_EXPORT int mkostemps(char *tmpl, int suffixlen, int flags)
+{
+	FG_REAL(int, mkostemps, char *, int, int);
+	return fg_tmp_passthrough() ? real_mkostemps(tmpl, suffixlen, flags) :
+				      fg_mktemp(tmpl, suffixlen, flags, false);
+}
+
+FG_EXPORT int mkostemps64(char *tmpl, int suffixlen, int flags)
+{
+	FG_REAL(int, mkostemps64, char *, int, int);
+	return fg_tmp_passthrough() ? real_mkostemps64(tmpl, suffixlen, flags) :
+				      fg_mktemp(tmpl, suffixlen, flags, false);
+}
+
+FG_EXPORT char *mkdtemp(char *tmpl)
+{
+	FG_REAL(char *, mkdtemp, char *);
+
+	if (fg_tmp_passthrough())
+		return real_mkdtemp(tmpl);
+	return fg_mktemp(tmpl, 0, 0, true) < 0 ? NULL : tmpl;
+}
+
+FG_EXPORT FILE *tmpfile(void)
+{
+	FG_REAL(FILE *, tmpfile, void);
+	char name[] = "/tmp/tmpfXXXXXX";
+	FILE *f;
+	int fd, saved;
+
+	if (fg_tmp_passthrough())
+		return real_tmpfile();
+	fd = fg_openat_checked("open", AT_FDCWD, "/tmp", O_TMPFILE | O_RDWR, 0600);
+	if (fd < 0 && (errno == EISDIR || errno == EOPNOTSUPP)) {
+		fd = fg_mktemp(name, 0, 0, false);
+		if (fd >= 0)
+			unlink(name);
+	}
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w+");
+	if (f == NULL) {
+		saved = errno;
+		fg_syscall(SYS_close, fd);
+		errno = saved;
+	}
+	return f;
+}
+
+FG_EXPORT FILE *tmpfile64(void)
+{
+	return tmpfile();
 }

@@ -117,6 +117,18 @@ bool fg_names_find(const struct sockaddr *sa, char *out, size_t len)
 	return found;
 }
 
+/* A fork while another thread holds the table's lock must not leave the
+ * child's copy locked forever. */
+static void fg_names_prepare(void)
+{
+	pthread_mutex_lock(&fg_names_lock);
+}
+
+static void fg_names_release(void)
+{
+	pthread_mutex_unlock(&fg_names_lock);
+}
+
 void fg_net_init(void)
 {
 	char buf[4096], *line, *save = NULL;
@@ -124,6 +136,7 @@ void fg_net_init(void)
 	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
 
 	fg_nresolvers = 0;
+	pthread_atfork(fg_names_prepare, fg_names_release, fg_names_release);
 	if (fd < 0)
 		return;
 	n = fg_syscall(SYS_read, fd, buf, sizeof(buf) - 1);

@@ -103,6 +103,10 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
 
+/* Print "fleetguard: <fmt>" on stderr, even when quiet, and exit with
+ * status 126: for start-up failures (the shim never guesses). */
+void fg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
 /* Print "fleetguard: <fmt>" on stderr (unless quiet) with the real write. */
 void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -114,6 +118,9 @@ void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * errno set exactly as the real call would, or EACCES when denied.
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
+
+/* Cache our pid for the /proc/self mapping (renewed in fork children). */
+void fg_fs_init(void);
 
 /* The absolute path of what fd refers to (/proc/<pid> shown as /proc/self):
  * its length, 0 when fd is no file system object (pipe, socket), or -errno. */
@@ -203,7 +210,6 @@ int fg_resolve_check(const char *op, const char *host);
 
 /* --- kernel enforcement glue (shim/kernel_glue.c) ----------------------- */
 
-#pragma weak fg_kernel_init
 /* Called by the constructor after the policy is loaded and before the
  * audit log is attached: applies the Landlock ruleset when [filesystem]
  * kernel = on|auto and the process is not already confined by

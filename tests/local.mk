@@ -21,12 +21,19 @@ EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
 # A static program for the exec tests.
 check_PROGRAMS += tests/bin/static_hello
 tests_bin_static_hello_SOURCES = tests/bin/static_hello.c
-tests_bin_static_hello_CFLAGS = $(AM_CFLAGS)
+# No sanitizers: they cannot link statically.
+tests_bin_static_hello_CFLAGS = $(WARN_CFLAGS)
 tests_bin_static_hello_LDFLAGS = -all-static
 
 TESTS += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
 	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
-	tests/integration/transparency.sh
+	tests/integration/transparency.sh tests/integration/shim_threads.sh
 EXTRA_DIST += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
 	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
-	tests/integration/transparency.sh
+	tests/integration/transparency.sh tests/integration/shim_threads.sh
+
+check_PROGRAMS += tests/bin/tmpops
+tests_bin_tmpops_SOURCES = tests/bin/tmpops.c
+tests_bin_tmpops_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
+TESTS += tests/integration/sandbox_tmp.sh
+EXTRA_DIST += tests/integration/sandbox_tmp.sh

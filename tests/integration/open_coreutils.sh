@@ -12,7 +12,7 @@
 
 # open_coreutils.sh - real coreutils under the library.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 5
+plan 7
 make_ws
 echo "inside" > "$WS/a.txt"
 cat > "$WS/fleetguard.ini" <<INI
@@ -32,4 +32,8 @@ rc=$?
 check "cat /etc/shadow exits 1 (not a crash)" [ "$rc" -eq 1 ]
 check "cat reports Permission denied" grep -q "cat: /etc/shadow: Permission denied" "$TMP/err"
 check "the shim's line comes first" sh -c "head -1 '$TMP/err' | grep -q '^fleetguard: denied open /etc/shadow'"
+out=$(fg "$WS/fleetguard.ini" sh -c 'echo to-stderr > /dev/stderr; echo to-stdout > /dev/stdout' 2>&1 | sort | tr '\n' ' ')
+check "writing to /dev/stdout and /dev/stderr by name works (pipes)" [ "$out" = "to-stderr to-stdout " ]
+fg "$WS/fleetguard.ini" sh -c 'echo via-fd > /dev/fd/1' > "$WS/fd-out.txt" 2> "$TMP/err"
+check "a file behind /dev/fd/1 is judged by its own path" grep -qx via-fd "$WS/fd-out.txt"
 finish

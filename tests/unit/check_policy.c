@@ -241,6 +241,12 @@ START_TEST(t_comments)
 
 	ck_assert(has_path(&p->fs.read, "/opt", 4));
 	fg_policy_free(p);
+	/* a '#' after a blank ends the value too: the deny must not become
+	 * "/secret # keep out" and so deny nothing */
+	p = ok("[filesystem]\ndeny = /secret # keep out\nread = /a#b\n");
+	ck_assert(has_path(&p->fs.deny, "/secret", 2));
+	ck_assert(has_path(&p->fs.read, "/a#b", 3));
+	fg_policy_free(p);
 }
 END_TEST
 
@@ -392,6 +398,21 @@ START_TEST(t_endpoint_names)
 {
 	one_bad("[endpoint]\n", 1, "needs a name");
 	one_bad("[endpoint a/b]\n", 1, "invalid endpoint name");
+	one_bad("[endpoint aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n", 1,
+		"endpoint name too long (at most 63 bytes)");
+}
+END_TEST
+
+START_TEST(t_too_many_endpoints)
+{
+	char text[8192];
+	size_t o = 0;
+
+	for (int i = 0; i <= FG_POLICY_MAX_ENDPOINTS; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "[endpoint e%d]\naddress = h%d.example:443\n", i, i);
+	one_bad(text, 2 * FG_POLICY_MAX_ENDPOINTS + 1, "too many endpoints (at most 64)");
+	one_bad("[endpoint a]\naddress = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa."
+		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.example:443\n", 2, "too long");
 }
 END_TEST
 
@@ -1349,6 +1370,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_key_outside_section);
 	tcase_add_test(tc, t_invalid_key);
 	tcase_add_test(tc, t_endpoint_names);
+	tcase_add_test(tc, t_too_many_endpoints);
 	tcase_add_test(tc, t_all_errors_in_file_order);
 	suite_add_tcase(s, tc);
 

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * cmd_run.c - "fleetguard run [--policy FILE] [--agent-id ID] [--report]
+ * -- CMD [ARG...]": check the policy, preload the library, confine the
+ * process with Landlock and exec CMD.
+ *
+ * Exit status: CMD's; 1 when the policy has problems (printed as `fleetguard
+ * check` prints them); 2 on usage errors; 126 when CMD cannot be run or the
+ * confinement [filesystem] kernel = on asks for is not available; 127 when
+ * CMD is not found.
+ *
+ * --report stays inside SPEC §7 (no new setting in the environment): it
+ * writes a derived copy of the policy with [filesystem] and [network]
+ * mode = report (and [workspace] root made explicit, since the copy lives
+ * elsewhere) into a private temporary directory, points FLEETGUARD_POLICY
+ * at it, runs CMD as a child and removes the copy when CMD exits.  Report
+ * mode allows everything, so nothing is applied in the kernel.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "kernel/landlock.h"
+#include "policy/policy.h"
+#include "shim/auditconf.h"
+#include "tools/tools.h"
+
+struct run_opts {
+	const char *policy;
+	const char *agent_id;
+	bool report;
+	bool quiet;
+	bool debug;
+};
+
+static unsigned run_problems;
+
+static void on_diag(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	(void)ctx;
+	if (line)
+		fprintf(stderr, "%s:%u: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+	run_problems++;
+}
+
+static void on_note(void *ctx, bool debug, const char *msg)
+{
+	const struct run_opts *o = ctx;
+
+	if (o->quiet || (debug && !o->debug))
+		return;
+	fprintf(stderr, "%s: %s\n", fg_prog, msg);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] -- CMD [ARG...]\n"
+		   "\n"
+		   "Run CMD under the preloaded library and, where the kernel has it, Landlock.\n"
+		   "\n"
+		   "  --policy FILE    the policy (default: $FLEETGUARD_POLICY)\n"
+		   "  --agent-id ID    the agent id recorded in the audit log\n"
+		   "  --report         allow everything, record what would be denied\n",
+		fg_prog);
+}
+
+/* --- --report: a derived policy ---------------------------------------- */
+
+enum { SEC_OTHER, SEC_WORKSPACE, SEC_FS, SEC_NET };
+
+static int section_of(const char *line)
+{
+	const char *s = line + strspn(line, " \t");
+	size_t n;
+
+	if (*s != '[')
+		return -1;
+	s++;
+	s += strspn(s, " \t");
+	n = strcspn(s, " \t]");
+	if (n == 9 && strncmp(s, "workspace", 9) == 0)
+		return SEC_WORKSPACE;
+	if (n == 10 && strncmp(s, "filesystem", 10) == 0)
+		return SEC_FS;
+	if (n == 7 && strncmp(s, "network", 7) == 0)
+		return SEC_NET;
+	return SEC_OTHER;
+}
+
+static bool is_key(const char *line, const char *key)
+{
+	const char *s = line + strspn(line, " \t");
+	size_t n = strlen(key);
+
+	return strncmp(s, key, n) == 0 && strchr(" \t=:", s[n]) != NULL && s[n] != '\0';
+}
+
+/* Copy the policy with both modes set to report; returns the copy's path
+ * (in a fresh 0700 directory, stored in dir). */
+static char *derive_report(const struct fg_policy *p, char *dir, size_t dirlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	bool has[4] = { false }, mode[4] = { false }, root = false;
+	char *line = NULL, *out;
+	size_t cap = 0;
+	FILE *in, *f;
+	int sec = SEC_OTHER;
+
+	in = fopen(p->file, "re");
+	if (in == NULL)
+		die(1, "cannot read '%s': %s", p->file, strerror(errno));
+	while (getline(&line, &cap, in) > 0) {
+		int s = section_of(line);
+
+		if (s >= 0) {
+			sec = s;
+			has[sec] = true;
+		} else if ((sec == SEC_FS || sec == SEC_NET) && is_key(line, "mode")) {
+			mode[sec] = true;
+		} else if (sec == SEC_WORKSPACE && is_key(line, "root")) {
+			root = true;
+		}
+	}
+	snprintf(dir, dirlen, "%s/fleetguard-report.XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL)
+		die(126, "cannot make a directory for the report policy: %s", strerror(errno));
+	if (asprintf(&out, "%s/%s", dir, strrchr(p->file, '/') + 1) < 0)
+		die(126, "out of memory");
+	f = fopen(out, "wex");
+	if (f == NULL)
+		die(126, "cannot write '%s': %s", out, strerror(errno));
+	rewind(in);
+	sec = SEC_OTHER;
+	while (getline(&line, &cap, in) > 0) {
+		int s = section_of(line);
+
+		if (s >= 0) {
+			sec = s;
+			fputs(line, f);
+			if (line[strlen(line) - 1] != '\n')
+				fputc('\n', f);
+			if ((sec == SEC_FS || sec == SEC_NET) && !mode[sec])
+				fputs("mode = report\n", f);
+			if (sec == SEC_WORKSPACE && !root)
+				fprintf(f, "root = %s\n", p->root);
+			continue;
+		}
+		if ((sec == SEC_FS || sec == SEC_NET) && is_key(line, "mode"))
+			fputs("mode = report\n", f);
+		else
+			fputs(line, f);
+	}
+	fputc('\n', f);
+	if (!has[SEC_WORKSPACE])
+		fprintf(f, "[workspace]\nroot = %s\n", p->root);
+	if (!has[SEC_FS])
+		fputs("[filesystem]\nmode = report\n", f);
+	if (!has[SEC_NET])
+		fputs("[network]\nmode = report\n", f);
+	free(line);
+	fclose(in);
+	if (fclose(f) != 0)
+		die(126, "cannot write '%s': %s", out, strerror(errno));
+	return out;
+}
+
+/* --- the library and the environment ------------------------------------ */
+
+/* The build tree's library when this binary runs from the build tree,
+ * else the installed one. */
+static void pick_library(char *out, size_t len)
+{
+	char exe[PATH_MAX], build[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	exe[n > 0 ? n : 0] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	n = (ssize_t)strlen(exe);
+	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
+		exe[n - 6] = '\0';
+	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)
+		snprintf(out, len, "%s/.libs/libfleetguard.so", FG_BUILDDIR);
+	else
+		snprintf(out, len, "%s/libfleetguard.so", FG_PKGLIBDIR);
+	if (access(out, R_OK) != 0)
+		die(126, "cannot use the preloaded library '%s': %s", out, strerror(errno));
+}
+
+/* LD_PRELOAD: what the caller had (an ASan runtime must stay first), then
+ * the library, once. */
+static void set_preload(const char *lib)
+{
+	const char *cur = getenv("LD_PRELOAD");
+	char *v;
+
+	if (cur != NULL && strstr(cur, lib) != NULL)
+		return;
+	if (cur != NULL && cur[0] != '\0') {
+		if (asprintf(&v, "%s %s", cur, lib) < 0)
+			die(126, "out of memory");
+		setenv("LD_PRELOAD", v, 1);
+		free(v);
+	} else {
+		setenv("LD_PRELOAD", lib, 1);
+	}
+}
+
+/* --- the kernel ---------------------------------------------------------- */
+
+static const char *ll_why(int err)
+{
+	return err == -ENOSYS ? "not built into this kernel" :
+	       err == -EOPNOTSUPP ? "disabled at boot" : strerror(-err);
+}
+
+static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent, const char *exe)
+{
+	struct fg_audit_conf conf = fg_audit_conf_of(p, agent, exe);
+	struct fg_audit *a = NULL;
+	char err[512];
+
+	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0) {
+		if (p->audit.on_failure == FG_ONFAIL_DENY)
+			die(126, "%s", err);
+		return NULL;
+	}
+	return a;
+}
+
+static void confine(const struct fg_policy *p, const struct run_opts *o, const char *lib,
+		    char **cmd)
+{
+	struct fg_ll_own own[FG_LL_OWN_MAX];
+	char audit_dir[PATH_MAX] = "", state[PATH_MAX], exe[PATH_MAX];
+	const char *agent = p->agent_id;
+	struct fg_ll_plan *pl;
+	struct fg_audit *a;
+	size_t nown;
+	ssize_t n;
+	int abi, rc;
+
+	unsetenv(FG_LL_MARKER);
+	if (p->fs.kernel == FG_KERNEL_OFF)
+		return;
+	abi = fg_ll_abi();
+	if (abi < 0) {
+		if (p->fs.kernel == FG_KERNEL_ON)
+			die(126, "landlock is %s: refusing to run with [filesystem] kernel = on (policy %s:%u)",
+			    ll_why(abi), p->file, p->fs.line);
+		if (!o->quiet)
+			fprintf(stderr, "%s: landlock is %s: kernel = auto goes on with the preloaded library alone\n",
+				fg_prog, ll_why(abi));
+		setenv(FG_LL_MARKER, FG_LL_UNAVAILABLE, 1);
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (agent == NULL)
+		agent = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+	a = audit_open(p, agent, exe);
+	if (a != NULL) {
+		const char *path = fg_audit_path(a);
+		size_t dlen = (size_t)(strrchr(path, '/') - path);
+
+		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
+	}
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
+	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
+	if (rc < 0)
+		die(126, "cannot build the landlock ruleset: %s", strerror(-rc));
+	if (fg_ll_plan_empty(pl)) {
+		fg_ll_plan_free(pl);
+		fg_audit_close(a);
+		return;
+	}
+	if (a != NULL) {
+		const char *dig = fg_ll_plan_digest(pl);
+		struct fg_audit_field f[4] = {
+			{ .key = "abi", .type = FG_AF_INT, .i = fg_ll_plan_abi(pl) },
+			{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
+			{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
+			{ .key = "argv", .type = FG_AF_STRV, .v = (const char *const *)cmd },
+		};
+		struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 4 };
+
+		rc = fg_audit_append(a, &rec);
+		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
+			die(126, "cannot write to the audit log '%s': %s", fg_audit_path(a),
+			    strerror(-rc));
+		fg_audit_close(a);
+	}
+	rc = fg_ll_apply(pl);
+	if (rc < 0) {
+		if (p->fs.kernel == FG_KERNEL_ON)
+			die(126, "cannot apply the landlock ruleset: %s", strerror(-rc));
+		if (!o->quiet)
+			fprintf(stderr, "%s: cannot apply the landlock ruleset: %s; going on with the preloaded library alone\n",
+				fg_prog, strerror(-rc));
+	} else {
+		setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
+	}
+	fg_ll_plan_free(pl);
+}
+
+/* --- running CMD ------------------------------------------------------- */
+
+static noreturn void exec_cmd(char **cmd)
+{
+	int err;
+
+	execvp(cmd[0], cmd);
+	err = errno;
+	fprintf(stderr, "%s: cannot run '%s': %s\n", fg_prog, cmd[0], strerror(err));
+	_exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+}
+
+static volatile sig_atomic_t child_pid;
+
+static void forward(int sig)
+{
+	if (child_pid > 0)
+		kill((pid_t)child_pid, sig);
+}
+
+/* --report: CMD runs as a child so that the derived policy can be removed. */
+static int run_child(char **cmd, const char *copy, const char *dir)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = forward };
+	int status = 0;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		die(126, "cannot fork: %s", strerror(errno));
+	if (pid == 0)
+		exec_cmd(cmd);
+	child_pid = pid;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	unlink(copy);
+	rmdir(dir);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+int fg_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "agent-id", required_argument, NULL, 'a' },
+		{ "report", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts o = { 0 };
+	char lib[PATH_MAX], dir[PATH_MAX];
+	struct fg_policy *p;
+	char *copy = NULL, **cmd;
+	const char *v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.policy = optarg;
+			break;
+		case 'a':
+			o.agent_id = optarg;
+			break;
+		case 'r':
+			o.report = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s run: no command given\n", fg_prog);
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv + optind;
+	v = getenv("FLEETGUARD_QUIET");
+	o.quiet = v != NULL && strcmp(v, "1") == 0;
+	v = getenv("FLEETGUARD_DEBUG");
+	o.debug = v != NULL && strcmp(v, "1") == 0;
+	if (o.policy == NULL)
+		o.policy = getenv("FLEETGUARD_POLICY");
+	if (o.policy == NULL || o.policy[0] == '\0')
+		die(2, "no policy: give --policy FILE or set FLEETGUARD_POLICY");
+	if (o.agent_id != NULL)
+		setenv("FLEETGUARD_AGENT_ID", o.agent_id, 1);
+	if (fg_policy_load(o.policy, &p, on_diag, NULL) != 0) {
+		fprintf(stderr, "%s: %u problem%s in '%s'\n", fg_prog, run_problems,
+			run_problems == 1 ? "" : "s", o.policy);
+		return 1;
+	}
+	if (o.report) {
+		struct fg_policy *rp;
+
+		copy = derive_report(p, dir, sizeof(dir));
+		if (fg_policy_load(copy, &rp, on_diag, NULL) != 0)
+			die(1, "the report copy '%s' of '%s' does not load", copy, p->file);
+		fg_policy_free(p);
+		p = rp;
+	}
+	pick_library(lib, sizeof(lib));
+	set_preload(lib);
+	setenv("FLEETGUARD_POLICY", p->file, 1);
+	confine(p, &o, lib, cmd);
+	fg_policy_free(p);
+	fflush(NULL);
+	if (copy != NULL)
+		return run_child(cmd, copy, dir);
+	exec_cmd(cmd);
+}
