@@ -16,7 +16,7 @@
 # server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 42
+plan 45
 make_ws
 start_server
 write_policy http
@@ -99,6 +99,39 @@ mode 200
 sleep 2.6
 client --count 1 "$URL"
 check "refuse: server back, probe succeeds" expect_outcomes "200"
+
+# non-blocking connects: the refusal is seen through getsockopt(SO_ERROR)
+# (python with a timeout polls, then asks SO_ERROR), or a second connect
+mode refuse
+sleep 0.2
+client --lib http.client --timeout 2 --count 4 "$URL"
+check "refuse, non-blocking (SO_ERROR): three, then fleetguard's" \
+	sh -c "[ \"\$(awk '{print \$1}' '$TMP/out' | sort -u)\" = refused ] && [ \$(grep -c '^fleetguard: circuit open for' '$TMP/err') -eq 1 ]"
+mode 200
+sleep 2.6
+client --count 1 "$URL"
+mode refuse
+sleep 0.2
+fg "$POLICY" "$PYTHON3" -c "
+import errno, select, socket
+out = []
+for i in range(4):
+    s = socket.socket()
+    s.setblocking(False)
+    first = s.connect_ex(('127.0.0.1', $PORT))
+    if first == errno.EINPROGRESS:
+        select.select([], [s], [], 2)
+        out.append(errno.errorcode.get(s.connect_ex(('127.0.0.1', $PORT)), 'ok'))
+    else:
+        out.append('now:' + errno.errorcode.get(first, 'ok'))
+    s.close()
+print(' '.join(out))" > "$TMP/out" 2> "$TMP/err"
+check "refuse, poll-then-connect: three seen by the second connect, then at once" \
+	grep -qx "ECONNREFUSED ECONNREFUSED ECONNREFUSED now:ECONNREFUSED" "$TMP/out"
+mode 200
+sleep 2.6
+client --count 1 "$URL"
+check "refuse, poll-then-connect: recovered" expect_outcomes "200"
 
 # --- hang: a client-side timeout is a failure -----------------------------------------
 mode hang
