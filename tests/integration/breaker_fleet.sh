@@ -16,7 +16,7 @@
 # total.  A prober killed with SIGKILL holds its lease only until it expires.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 11
+plan 13
 make_ws
 start_server
 URL="http://127.0.0.1:$PORT/v1/chat"
@@ -87,4 +87,12 @@ sleep 1.2
 client --count 1 "$URL"
 check "kill: after the lease, another process probes and closes" expect_outcomes "200"
 check "kill: says the lease expired" stderr_has "probe lease expired, probing$"
+
+# --- min_processes: one misconfigured agent cannot cut off the fleet ----------
+BK_THRESHOLD=2 BK_STATE="$TMP/state3" write_policy http "min_processes = 2"
+mode 503
+client --count 4 "$URL"
+check "min_processes: one process failing alone does not open it" expect_outcomes "503 503 503 503"
+client --count 2 "$URL"
+check "min_processes: a second process failing too opens it" expect_outcomes "503 refused"
 finish
