@@ -414,8 +414,10 @@ int fg_cmd_breaker(int argc, char **argv)
 			action = NULL, i = argc;
 	}
 	if (action == NULL || name == NULL ||
-	    (strcmp(action, "reset") != 0 && strcmp(action, "open") != 0))
+	    (strcmp(action, "reset") != 0 && strcmp(action, "open") != 0)) {
 		die(2, "usage: fleetguard breaker reset|open ENDPOINT [--policy FILE]");
+		return 2;   /* not reached; for readers that do not know die() */
+	}
 	to = action[0] == 'r' ? FG_BK_CLOSED : FG_BK_OPEN;
 	p = load_policy(policy);
 	for (size_t i = 0; i < p->nep && ep == NULL; i++) {
@@ -423,8 +425,10 @@ int fg_cmd_breaker(int argc, char **argv)
 		if (strcmp(p->ep[i].name, name) == 0 || strcmp(addr, name) == 0)
 			ep = &p->ep[i];
 	}
-	if (ep == NULL)
+	if (ep == NULL) {
 		die(1, "no endpoint '%s' in policy '%s'", name, p->file);
+		return 1;
+	}
 	m = open_map(p);
 	fg_bk_conf_from(&conf, &ep->breaker);
 	rc = fg_bk_attach(m, ep->name, addr, &conf, &b);
@@ -432,6 +436,7 @@ int fg_cmd_breaker(int argc, char **argv)
 		die(1, "no breaker slot for endpoint '%s' in '%s': %s", ep->name, fg_bk_map_path(m),
 		    strerror(-rc));
 	/* Audit first: a forced state that cannot be recorded is not made. */
+	memset(&ev, 0, sizeof(ev));
 	ev.from = current_state(m, ep->name, addr);
 	ev.to = to;
 	if (audit_forced(p, ep, addr, &ev) < 0)
