@@ -221,7 +221,7 @@ static int child(int http, int plain, int down, long n)
 
 	if (samples == NULL)
 		return 1;
-	if (getenv("LD_PRELOAD") != NULL) {
+	if (getenv("LD_PRELOAD") != NULL && getenv("LD_PRELOAD")[0] != '\0') {
 		/* threshold 1: one refused connect opens the circuit */
 		struct sockaddr_in sa = loopback(down);
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 	}
 	if (n < 100)
 		n = 100;
-	if (lib == NULL)
+	if (lib == NULL || lib[0] == '\0')
 		lib = FG_BUILDDIR "/.libs/libfleetguard.so";
 	sl = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (sl <= 0 || mkdtemp(dir) == NULL)
