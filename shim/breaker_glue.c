@@ -54,7 +54,6 @@ struct ep_rt {
 
 static struct ep_rt *eps;
 static size_t neps;
-static struct fg_bk_map *bkmap;
 
 static void child_after_fork(void);
 
@@ -191,48 +190,79 @@ static void say_cb(void *ctx, const char *msg)
 	fg_say("%s", msg);
 }
 
-static void bk_init_once(void)
+/* State files by state_dir: endpoints may each name their own. */
+struct map_rt {
+	const char *dir;
+	struct fg_bk_map *m;     /* NULL: could not be opened (said once) */
+};
+static struct map_rt *maps;
+static size_t nmaps;
+
+static bool same_dir(const char *a, const char *b)
 {
-	const struct fg_policy *p = fg_g.pol;
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static struct fg_bk_map *map_for(const struct fg_endpoint *ep)
+{
 	struct fg_bk_env env = { .say = say_cb };
+	const char *dir = ep->breaker.state_dir;
 	char err[4400];
 	int rc;
 
-	if (p == NULL || p->nep == 0 || bkmap != NULL)
+	for (size_t i = 0; i < nmaps; i++)
+		if (same_dir(maps[i].dir, dir))
+			return maps[i].m;
+	maps[nmaps].dir = dir;
+	rc = fg_bk_map_open(dir, &env, &maps[nmaps].m, err, sizeof(err));
+	if (rc < 0)
+		fg_say("%s; circuit breaker off for the endpoints that use it",
+		       err[0] ? err : strerror(-rc));
+	return maps[nmaps++].m;
+}
+
+static void bk_init_once(void)
+{
+	const struct fg_policy *p = fg_g.pol;
+	size_t attached = 0;
+
+	if (p == NULL || p->nep == 0)
 		return;
 	fg_in_guard++;
 	eps = calloc(p->nep, sizeof(*eps));
-	if (eps == NULL)
-		goto out;
-	rc = fg_bk_map_open(p->breaker.state_dir, &env, &bkmap, err, sizeof(err));
-	if (rc < 0) {
-		fg_say("%s; circuit breaker off", err[0] ? err : strerror(-rc));
+	maps = calloc(p->nep, sizeof(*maps));
+	if (eps == NULL || maps == NULL) {
 		free(eps);
+		free(maps);
 		eps = NULL;
+		maps = NULL;
 		goto out;
 	}
 	for (size_t i = 0; i < p->nep; i++) {
 		struct ep_rt *r = &eps[i];
+		struct fg_bk_map *m = map_for(r->ep = &p->ep[i]);
 		struct fg_bk_conf conf;
 		unsigned char a[16];
-		int family;
+		int family, rc;
 
-		r->ep = &p->ep[i];
 		snprintf(r->shown, sizeof(r->shown), "%s:%u", r->ep->host, (unsigned)r->ep->port);
 		snprintf(r->rule, sizeof(r->rule), "%s:%u", p->file, r->ep->line);
+		if (m == NULL)
+			continue;
 		fg_bk_conf_from(&conf, &r->ep->breaker);
-		rc = fg_bk_attach(bkmap, r->ep->name, r->shown, &conf, &r->bk);
+		rc = fg_bk_attach(m, r->ep->name, r->shown, &conf, &r->bk);
 		if (rc < 0) {
-			fg_say("no breaker slot for endpoint %s in '%s': %s", r->ep->name,
-			       fg_bk_map_path(bkmap), strerror(-rc));
+			fg_say("no breaker slot for endpoint %s in '%s': %s; its circuit is off",
+			       r->ep->name, fg_bk_map_path(m), strerror(-rc));
 			continue;
 		}
 		r->attached = true;
+		attached++;
 		if (literal(r->ep->host, &family, a))
 			learn(family, a, i);
 		setup_fallback(r);
 	}
-	neps = p->nep;
+	neps = attached > 0 ? p->nep : 0;
 	pthread_atfork(NULL, NULL, child_after_fork);
 out:
 	fg_in_guard--;
@@ -249,16 +279,19 @@ void fg_bk_init(void)
 
 bool fg_bk_owns(const char *path, size_t len)
 {
-	const char *own;
-	size_t n;
+	for (size_t i = 0; i < nmaps; i++) {
+		const char *own;
+		size_t n;
 
-	if (bkmap == NULL)
-		return false;
-	own = fg_bk_map_path(bkmap);
-	n = strlen(own);
-	/* the state file, its .lock and its rebuild temporaries */
-	return len >= n && memcmp(path, own, n) == 0 &&
-	       (len == n || path[n] == '.');
+		if (maps[i].m == NULL)
+			continue;
+		own = fg_bk_map_path(maps[i].m);
+		n = strlen(own);
+		/* the state file, its .lock and its rebuild temporaries */
+		if (len >= n && memcmp(path, own, n) == 0 && (len == n || path[n] == '.'))
+			return true;
+	}
+	return false;
 }
 
 void fg_bk_learn(const char *host, const struct addrinfo *res)

@@ -15,7 +15,7 @@
 # agents obey at once, and is audited; a corrupt state file is rebuilt.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 21
+plan 23
 make_ws
 start_server
 BK_OPEN=30 BK_MAX=60 write_policy http
@@ -143,4 +143,20 @@ printf 'garbage' | dd of="$TMP/state/fleetguard-breaker.state" bs=1 seek=0 conv=
 client --count 1 "$URL"
 check "corrupt state: rebuilt with one stderr line" stderr_has "^fleetguard: breaker state '$TMP/state/fleetguard-breaker.state' has no breaker state magic: rebuilt$"
 check "corrupt state: the rebuilt circuit is closed" expect_outcomes "200"
+
+# --- an endpoint with a state_dir of its own --------------------------------------
+cat >> "$POLICY" <<EOF2
+
+[endpoint side]
+address = 127.0.0.1:1
+protocol = http
+threshold = 1
+state_dir = $TMP/state-side
+EOF2
+fg "$POLICY" curl -s http://127.0.0.1:1/ > /dev/null 2> "$TMP/err"
+fg "$POLICY" curl -s http://127.0.0.1:1/ > /dev/null 2> "$TMP/err"
+check "own state_dir: the endpoint's circuit lives there" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:1 \(1 consecutive failures\)"
+"$FG" status --policy "$POLICY" > "$TMP/status" 2> "$TMP/err"
+check "own state_dir: status shows both files" \
+	sh -c "grep -qx 'state file: $TMP/state/fleetguard-breaker.state' '$TMP/status' && grep -qx 'state file: $TMP/state-side/fleetguard-breaker.state' '$TMP/status' && grep -Eq '^side +127\.0\.0\.1:1 +open ' '$TMP/status'"
 finish
