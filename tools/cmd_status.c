@@ -344,11 +344,13 @@ int fg_cmd_status(int argc, char **argv)
 	}
 	p = load_policy(policy);
 	dirs = calloc(p->nep + 1, sizeof(*dirs));
-	maps = calloc(p->nep + 1, sizeof(*maps));
+	maps = calloc(p->nep + 1, sizeof(struct fg_bk_map *));
 	snaps = calloc((p->nep + 1) * FG_BK_SLOTS, sizeof(*snaps));
 	files = calloc((p->nep + 1) * FG_BK_SLOTS + 1, sizeof(*files));
-	if (dirs == NULL || maps == NULL || snaps == NULL || files == NULL)
+	if (dirs == NULL || maps == NULL || snaps == NULL || files == NULL) {
 		die(1, "out of memory");
+		return 1;   /* not reached; for readers that do not know die() */
+	}
 	nd = state_dirs(p, dirs);
 	for (size_t d = 0; d < nd; d++) {
 		size_t first = n;
