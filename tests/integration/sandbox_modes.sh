@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# sandbox_modes.sh - [filesystem] and [network] mode = report allows and
+# records "would deny"; mode = off judges and records nothing.
+. "$FG_TOP_SRCDIR/tests/lib.sh"
+plan 6
+make_ws
+mkdir -p "$TMP/outside"
+echo "outside" > "$TMP/outside/f.txt"
+for m in report off; do
+	cat > "$WS/$m.ini" <<INI
+[filesystem]
+mode = $m
+system = yes
+write = \${root}
+kernel = off
+
+[network]
+mode = $m
+allow = 127.0.0.1:1
+
+[audit]
+log = \${root}/$m.log
+INI
+done
+read_outside="print(open('$TMP/outside/f.txt').read().strip())"
+
+out=$(fg "$WS/report.ini" "$PYTHON3" -c "$read_outside" 2>"$TMP/err")
+check "report: the outside read is allowed" [ "$out" = outside ]
+check "report: stderr says it would have been denied" \
+	grep -q "^fleetguard: report: would deny open $TMP/outside/f.txt" "$TMP/err"
+check "report: the audit record says report" \
+	grep -q "\"path\":\"$TMP/outside/f.txt\".*\"decision\":\"report\"" "$WS/report.log"
+out=$(fg "$WS/report.ini" "$PYTHON3" -c "
+import socket
+try:
+    socket.getaddrinfo('not-allowed.example', 80)
+except socket.gaierror:
+    pass
+print('ran')" 2>"$TMP/err")
+check "report: a refused name lookup is only reported" \
+	sh -c "[ '$out' = ran ] && grep -q 'report: would deny resolve not-allowed.example' '$TMP/err'"
+
+out=$(fg "$WS/off.ini" "$PYTHON3" -c "$read_outside" 2>"$TMP/err")
+check "off: the outside read is allowed and nothing is printed" sh -c "[ '$out' = outside ] && [ ! -s '$TMP/err' ]"
+check "off: no file decision is recorded" sh -c "! grep -q '\"op\":\"open\"' '$WS/off.log'"
+finish
