@@ -958,8 +958,14 @@ void fg_bk_ssl_read(const void *ssl, const void *buf, ssize_t n, int ssl_err)
  * parent judges them (a child closing its copies is no failure). */
 static void child_after_fork(void)
 {
-	for (unsigned i = 0; i < FG_BK_FDS; i++)
+	for (unsigned i = 0; i < FG_BK_FDS; i++) {
+		struct call *c = atomic_load_explicit(&calls[i], memory_order_relaxed);
+
 		atomic_store_explicit(&fg_bk_active[i], 0, memory_order_relaxed);
+		/* a parent thread may have held it at the fork: not ours */
+		if (c != NULL)
+			atomic_flag_clear(&c->lock);
+	}
 	for (unsigned i = 0; i < SSL_SLOTS; i++)
 		atomic_store_explicit(&sslmap[i].key, 0, memory_order_relaxed);
 	atomic_store(&fg_bk_nssl, 0);
