@@ -16,7 +16,7 @@
 # server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 45
+plan 49
 make_ws
 start_server
 write_policy http
@@ -199,6 +199,21 @@ check "fallback: the endpoint saw one request" expect_requests $((before + 1))
 check "fallback: the fallback saw two" [ "$(wc -l < "$TMP/fb/requests")" -eq 2 ]
 check "fallback: says so" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:$PORT \(1 consecutive failures\), using fallback 127\.0\.0\.1:$FBPORT$"
 BK_STATE= write_policy http
+
+# --- keep-alive: each request on one connection is a call of its own -----------
+touch "$SRV/keepalive"
+mode 200
+before=$(requests)
+client --lib http.client --keepalive --count 3 "$URL"
+check "keep-alive: three 200s on one connection" expect_outcomes "200 200 200"
+mode 503
+client --lib http.client --keepalive --count 4 "$URL"
+check "keep-alive: three 503s on one connection open the circuit" stderr_has "circuit opened for 127\.0\.0\.1:$PORT: threshold reached after 3 consecutive failures"
+check "keep-alive: the seven requests came over two connections" \
+	sh -c "[ \$(tail -n +$((before + 1)) '$SRV/requests' | awk '{print \$NF}' | sort -u | wc -l) -eq 2 ]"
+client --lib http.client --count 1 "$URL"
+check "keep-alive: a new connection is refused" expect_outcomes "refused"
+rm -f "$SRV/keepalive"
 
 # --- processes that never touch the endpoint are unaffected --------------------
 fg "$POLICY" "$PYTHON3" -c 'open("/dev/null").read(); print("fine")' > "$TMP/out" 2> "$TMP/err"

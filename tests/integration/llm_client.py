@@ -30,6 +30,8 @@ import urllib.request
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--lib", default="urllib")
+ap.add_argument("--keepalive", action="store_true",
+                help="http.client: every call on one kept-alive connection")
 ap.add_argument("--timeout", type=float, default=None)
 ap.add_argument("--cafile")
 ap.add_argument("--count", type=int, default=1)
@@ -55,14 +57,20 @@ def classify(e):
     return "error:" + type(e).__name__
 
 
+conn = None
+
+
 def call():
+    global conn
     if a.lib == "urllib":
         kw = {"timeout": a.timeout} if a.timeout else {}
         with urllib.request.urlopen(a.url, data=b'{"prompt": "hi"}', context=ctx, **kw) as r:
             r.read()
             return str(r.status)
     u = urllib.parse.urlsplit(a.url)
-    if u.scheme == "https":
+    if conn is not None:
+        c = conn
+    elif u.scheme == "https":
         c = http.client.HTTPSConnection(u.hostname, u.port, timeout=a.timeout, context=ctx)
     else:
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout)
@@ -72,7 +80,10 @@ def call():
         r.read()
         return str(r.status)
     finally:
-        c.close()
+        if a.keepalive:
+            conn = c
+        else:
+            c.close()
 
 
 start = time.monotonic()

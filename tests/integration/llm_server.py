@@ -25,8 +25,12 @@ request's behaviour is read from DIR/mode when the request arrives:
     reset        send half a status line, then reset the connection (RST)
     refuse       close the listening socket: connects are refused
 
+With a file DIR/keepalive, answers keep the connection open for the next
+request (HTTP/1.1 keep-alive) instead of closing it.
+
 Every request that arrives is appended to DIR/requests as one line
-"<monotonic seconds> <method> <path>" (flushed before answering).  The
+"<monotonic seconds> <method> <path> <protocol> <client port>" (flushed
+before answering).  The
 server stops when DIR/stop exists.
 """
 import email.utils
@@ -84,11 +88,15 @@ def read_request(conn):
     return lines[0]
 
 
+def keepalive():
+    return os.path.exists(os.path.join(DIR, "keepalive"))
+
+
 def answer(conn, status, reason, extra=""):
     body = b'{"ok": %s}\n' % (b"true" if status == 200 else b"false")
     head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n%s"
-            "Content-Length: %d\r\nConnection: close\r\n\r\n"
-            % (status, reason, extra, len(body)))
+            "Content-Length: %d\r\nConnection: %s\r\n\r\n"
+            % (status, reason, extra, len(body), "keep-alive" if keepalive() else "close"))
     conn.sendall(head.encode() + body)
 
 
@@ -96,34 +104,8 @@ def serve(conn):
     try:
         if TLS is not None:
             conn = TLS.wrap_socket(conn, server_side=True)
-        req = read_request(conn)
-        if req is None:
-            return
-        m = mode()
-        log_request(req)
-        if m == "200":
-            answer(conn, 200, "OK")
-        elif m == "503":
-            answer(conn, 503, "Service Unavailable")
-        elif m.startswith("429date:"):
-            when = time.time() + int(m.split(":")[1])
-            answer(conn, 429, "Too Many Requests",
-                   "Retry-After: %s\r\n" % email.utils.formatdate(when, usegmt=True))
-        elif m.startswith("429:"):
-            answer(conn, 429, "Too Many Requests", "Retry-After: %s\r\n" % m.split(":")[1])
-        elif m.startswith("slow:"):
-            time.sleep(float(m.split(":")[1]))
-            answer(conn, 200, "OK")
-        elif m == "hang":
-            conn.settimeout(60)
-            while conn.recv(4096):
-                pass
-        elif m == "reset":
-            conn.sendall(b"HTTP/1.")
-            time.sleep(0.05)
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        else:
-            answer(conn, 500, "Bad Test Mode")
+        while respond(conn) and keepalive():
+            pass
     except (OSError, ssl.SSLError):
         pass
     finally:
@@ -131,6 +113,40 @@ def serve(conn):
             conn.close()
         except OSError:
             pass
+
+
+def respond(conn):
+    """Answer one request; False when the connection is done."""
+    req = read_request(conn)
+    if req is None:
+        return False
+    m = mode()
+    log_request("%s %d" % (req, conn.getpeername()[1]))
+    if m == "200":
+        answer(conn, 200, "OK")
+    elif m == "503":
+        answer(conn, 503, "Service Unavailable")
+    elif m.startswith("429date:"):
+        when = time.time() + int(m.split(":")[1])
+        answer(conn, 429, "Too Many Requests",
+               "Retry-After: %s\r\n" % email.utils.formatdate(when, usegmt=True))
+    elif m.startswith("429:"):
+        answer(conn, 429, "Too Many Requests", "Retry-After: %s\r\n" % m.split(":")[1])
+    elif m.startswith("slow:"):
+        time.sleep(float(m.split(":")[1]))
+        answer(conn, 200, "OK")
+    elif m == "hang":
+        conn.settimeout(60)
+        while conn.recv(4096):
+            pass
+    elif m == "reset":
+        conn.sendall(b"HTTP/1.")
+        time.sleep(0.05)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return False
+    else:
+        answer(conn, 500, "Bad Test Mode")
+    return m not in ("hang",)
 
 
 def listener(port):
