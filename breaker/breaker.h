@@ -64,6 +64,20 @@
  * ticket); a result whose generation is not the current one is ignored, so a
  * late failure cannot re-open a circuit that a probe has just closed.
  *
+ * LIMITS, by design
+ *
+ * - Up to FG_BK_SLOTS endpoints per state file; min_processes counts at most
+ *   FG_BK_MAX_PIDS distinct processes.
+ * - A rebuilt file is a new inode: a process that mapped the old one (only
+ *   possible when the file was damaged while in use) keeps using it until it
+ *   exits.  Rebuilds for another boot or version meet no such process.
+ * - Retry-After never holds a circuit open beyond max_open_seconds: the
+ *   operator's bound wins over a misbehaving server's.
+ * - The shim (shim/breaker_glue.c) judges HTTP/1.x answers; an HTTP/2
+ *   connection is judged only by how it connects and ends, and a new
+ *   request on a kept-alive connection is not refused while open (only
+ *   connects are).
+ *
  * Functions return 0 or a negative errno unless said otherwise.
  */
 #ifndef FLEETGUARD_BREAKER_H

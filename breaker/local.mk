@@ -32,3 +32,16 @@ tests_unit_check_breaker_SOURCES = tests/unit/check_breaker.c tests/unit/check_m
 tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
 TESTS += tests/unit/check_breaker
+
+BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_https.sh \
+	tests/integration/breaker_fleet.sh tests/integration/breaker_status.sh
+TESTS += $(BREAKER_ITESTS)
+EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
+	tests/integration/llm_server.py tests/integration/llm_client.py \
+	man/fleetguard-breaker.inc
+
+noinst_PROGRAMS += bench/breaker_bench
+bench_breaker_bench_SOURCES = bench/breaker_bench.c
+# bench/local.mk (included after this file) lists FG_BENCHES; it should add
+# $(BREAKER_BENCHES) so that `make bench` runs this one too.
+BREAKER_BENCHES = bench/breaker_bench

@@ -54,7 +54,6 @@ struct ep_rt {
 
 static struct ep_rt *eps;
 static size_t neps;
-static struct fg_bk_map *bkmap;
 
 static void child_after_fork(void);
 
@@ -191,48 +190,79 @@ static void say_cb(void *ctx, const char *msg)
 	fg_say("%s", msg);
 }
 
-static void bk_init_once(void)
+/* State files by state_dir: endpoints may each name their own. */
+struct map_rt {
+	const char *dir;
+	struct fg_bk_map *m;     /* NULL: could not be opened (said once) */
+};
+static struct map_rt *maps;
+static size_t nmaps;
+
+static bool same_dir(const char *a, const char *b)
 {
-	const struct fg_policy *p = fg_g.pol;
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static struct fg_bk_map *map_for(const struct fg_endpoint *ep)
+{
 	struct fg_bk_env env = { .say = say_cb };
+	const char *dir = ep->breaker.state_dir;
 	char err[4400];
 	int rc;
 
-	if (p == NULL || p->nep == 0 || bkmap != NULL)
+	for (size_t i = 0; i < nmaps; i++)
+		if (same_dir(maps[i].dir, dir))
+			return maps[i].m;
+	maps[nmaps].dir = dir;
+	rc = fg_bk_map_open(dir, &env, &maps[nmaps].m, err, sizeof(err));
+	if (rc < 0)
+		fg_say("%s; circuit breaker off for the endpoints that use it",
+		       err[0] ? err : strerror(-rc));
+	return maps[nmaps++].m;
+}
+
+static void bk_init_once(void)
+{
+	const struct fg_policy *p = fg_g.pol;
+	size_t attached = 0;
+
+	if (p == NULL || p->nep == 0)
 		return;
 	fg_in_guard++;
 	eps = calloc(p->nep, sizeof(*eps));
-	if (eps == NULL)
-		goto out;
-	rc = fg_bk_map_open(p->breaker.state_dir, &env, &bkmap, err, sizeof(err));
-	if (rc < 0) {
-		fg_say("%s; circuit breaker off", err[0] ? err : strerror(-rc));
+	maps = calloc(p->nep, sizeof(*maps));
+	if (eps == NULL || maps == NULL) {
 		free(eps);
+		free(maps);
 		eps = NULL;
+		maps = NULL;
 		goto out;
 	}
 	for (size_t i = 0; i < p->nep; i++) {
 		struct ep_rt *r = &eps[i];
+		struct fg_bk_map *m = map_for(r->ep = &p->ep[i]);
 		struct fg_bk_conf conf;
 		unsigned char a[16];
-		int family;
+		int family, rc;
 
-		r->ep = &p->ep[i];
 		snprintf(r->shown, sizeof(r->shown), "%s:%u", r->ep->host, (unsigned)r->ep->port);
 		snprintf(r->rule, sizeof(r->rule), "%s:%u", p->file, r->ep->line);
+		if (m == NULL)
+			continue;
 		fg_bk_conf_from(&conf, &r->ep->breaker);
-		rc = fg_bk_attach(bkmap, r->ep->name, r->shown, &conf, &r->bk);
+		rc = fg_bk_attach(m, r->ep->name, r->shown, &conf, &r->bk);
 		if (rc < 0) {
-			fg_say("no breaker slot for endpoint %s in '%s': %s", r->ep->name,
-			       fg_bk_map_path(bkmap), strerror(-rc));
+			fg_say("no breaker slot for endpoint %s in '%s': %s; its circuit is off",
+			       r->ep->name, fg_bk_map_path(m), strerror(-rc));
 			continue;
 		}
 		r->attached = true;
+		attached++;
 		if (literal(r->ep->host, &family, a))
 			learn(family, a, i);
 		setup_fallback(r);
 	}
-	neps = p->nep;
+	neps = attached > 0 ? p->nep : 0;
 	pthread_atfork(NULL, NULL, child_after_fork);
 out:
 	fg_in_guard--;
@@ -249,16 +279,19 @@ void fg_bk_init(void)
 
 bool fg_bk_owns(const char *path, size_t len)
 {
-	const char *own;
-	size_t n;
+	for (size_t i = 0; i < nmaps; i++) {
+		const char *own;
+		size_t n;
 
-	if (bkmap == NULL)
-		return false;
-	own = fg_bk_map_path(bkmap);
-	n = strlen(own);
-	/* the state file, its .lock and its rebuild temporaries */
-	return len >= n && memcmp(path, own, n) == 0 &&
-	       (len == n || path[n] == '.');
+		if (maps[i].m == NULL)
+			continue;
+		own = fg_bk_map_path(maps[i].m);
+		n = strlen(own);
+		/* the state file, its .lock and its rebuild temporaries */
+		if (len >= n && memcmp(path, own, n) == 0 && (len == n || path[n] == '.'))
+			return true;
+	}
+	return false;
 }
 
 void fg_bk_learn(const char *host, const struct addrinfo *res)
@@ -446,6 +479,8 @@ static void ended(struct call *c, int err)
 	}
 	if ((!c->tls || c->mapped) && fg_http_sniff_eof(&c->sn) == FG_SNIFF_DONE)
 		judge_status(c);
+	else if (c->tls && !c->mapped && c->got)
+		report(c, FG_BK_OK, 0);
 	else
 		report(c, FG_BK_F_RESET, 0);
 }
@@ -489,6 +524,8 @@ static void data(struct call *c, const struct iovec *iov, int iovcnt, size_t n)
 		report(c, FG_BK_OK, 0);
 }
 
+static void tls_learn(struct call *c, int fd);
+
 void fg_bk_on_write(int fd, ssize_t n)
 {
 	struct call *c = atomic_load(&calls[fd]);
@@ -504,6 +541,8 @@ void fg_bk_on_write(int fd, ssize_t n)
 		 * (a client with its own BIO) are they the request itself. */
 		if (c->phase == P_CONNECTING)
 			c->phase = P_UP;
+		if (!c->mapped)
+			tls_learn(c, fd);
 		if (!c->mapped && c->phase == P_UP && !c->sent) {
 			c->sent = true;
 			c->sent_ms = fg_bk_clock_ms();
@@ -535,9 +574,12 @@ void fg_bk_on_read(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int e
 	} else if (n > 0) {
 		if (c->phase == P_CONNECTING)
 			c->phase = P_UP;
-		/* Opaque TLS: an answer at all is all we can judge. */
+		if (!c->mapped)
+			tls_learn(c, fd);
+		/* Opaque TLS: an answer at all is all we can judge, when
+		 * the connection ends. */
 		if (!c->mapped && c->phase == P_UP && c->sent)
-			report(c, FG_BK_OK, 0);
+			c->got = true;
 	} else if ((n == 0 && want > 0) || (n < 0 && conn_failure(err))) {
 		ended(c, n < 0 ? err : 0);
 	}
@@ -691,7 +733,14 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		c = atomic_load(&calls[fd]);
 		if (c->phase == P_CONNECTING && c->ep == ep)
 			return reconnect(c, fd, sa, len, real_connect);
-		fg_bk_on_close(fd);   /* a socket reused without close: forget it */
+		/* The number was closed behind our back (a close we do not
+		 * see) and reused: the old call is unknown, not failed. */
+		lock(c);
+		if (c->phase == P_CONNECTING || c->phase == P_UP)
+			release(c);
+		c->phase = P_IGNORE;
+		atomic_store(&fg_bk_active[fd], 0);
+		unlock(c);
 	}
 	if (ep < 0 || !eps[ep].attached)
 		return real_connect(fd, sa, len);
@@ -711,6 +760,10 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	lock(c);
 	c->ep = (uint16_t)ep;
 	c->phase = P_CONNECTING;
+	if (!c->tls && r->ep->https)
+		atomic_fetch_add(&fg_bk_ntls, 1);
+	else if (c->tls && !r->ep->https)
+		atomic_fetch_sub(&fg_bk_ntls, 1);
 	c->tls = r->ep->https;
 	c->mapped = c->sent = c->got = false;
 	c->t = t;
@@ -751,6 +804,8 @@ static struct {
 	_Atomic int fd;
 } sslmap[SSL_SLOTS];
 _Atomic unsigned fg_bk_nssl;
+_Atomic unsigned fg_bk_ntls;
+__thread const void *fg_bk_ssl_cur;
 
 static unsigned ssl_hash(const void *ssl)
 {
@@ -785,39 +840,65 @@ void fg_bk_ssl_free(const void *ssl)
 	atomic_fetch_sub(&fg_bk_nssl, 1);
 }
 
-void fg_bk_ssl_set_fd(const void *ssl, int fd)
+/* Map ssl to fd; false if the table is full. */
+static bool ssl_insert(const void *ssl, int fd)
 {
 	unsigned h = ssl_hash(ssl);
-	struct call *c;
 	int j = ssl_find(ssl);
 
 	if (j >= 0) {
-		if (!fg_bk_tracked(fd)) {
-			fg_bk_ssl_free(ssl);
-			return;
-		}
 		atomic_store(&sslmap[j].fd, fd);
-	} else {
-		if (!fg_bk_tracked(fd))
-			return;
-		for (unsigned i = 0; i < SSL_SLOTS && j < 0; i++) {
-			unsigned k = (h + i) % SSL_SLOTS;
-			uintptr_t old = atomic_load(&sslmap[k].key);
-
-			if ((old == 0 || old == SSL_TOMB) &&
-			    atomic_compare_exchange_strong(&sslmap[k].key, &old, (uintptr_t)ssl)) {
-				atomic_store(&sslmap[k].fd, fd);
-				atomic_fetch_add(&fg_bk_nssl, 1);
-				j = (int)k;
-			}
-		}
-		if (j < 0)
-			return;   /* table full: judged at the TLS level only */
+		return true;
 	}
+	for (unsigned i = 0; i < SSL_SLOTS; i++) {
+		unsigned k = (h + i) % SSL_SLOTS;
+		uintptr_t old = atomic_load(&sslmap[k].key);
+
+		if ((old == 0 || old == SSL_TOMB) &&
+		    atomic_compare_exchange_strong(&sslmap[k].key, &old, (uintptr_t)ssl)) {
+			atomic_store(&sslmap[k].fd, fd);
+			atomic_fetch_add(&fg_bk_nssl, 1);
+			return true;
+		}
+	}
+	return false;   /* table full: judged at the TLS level only */
+}
+
+/* From now on the plaintext of ssl tells how the call on c went: what the
+ * TLS records showed so far (the handshake) is forgotten. */
+static void mapped(struct call *c)
+{
+	c->mapped = true;
+	if (c->phase == P_UP) {
+		c->sent = c->got = false;
+		fg_http_sniff_init(&c->sn);
+	}
+}
+
+void fg_bk_ssl_set_fd(const void *ssl, int fd)
+{
+	struct call *c;
+
+	if (!fg_bk_tracked(fd)) {
+		fg_bk_ssl_free(ssl);
+		return;
+	}
+	if (!ssl_insert(ssl, fd))
+		return;
 	c = atomic_load(&calls[fd]);
 	lock(c);
-	c->mapped = true;
+	mapped(c);
 	unlock(c);
+}
+
+/* A client with its own BIO never tells which socket an SSL object uses
+ * (curl): the TLS records written or read on a tracked socket while this
+ * thread is inside SSL_read/SSL_write of an unmapped object are its. */
+static void tls_learn(struct call *c, int fd)
+{
+	if (fg_bk_ssl_cur == NULL || !ssl_insert(fg_bk_ssl_cur, fd))
+		return;
+	mapped(c);
 }
 
 /* The tracked call behind ssl, locked, or NULL. */
@@ -877,8 +958,14 @@ void fg_bk_ssl_read(const void *ssl, const void *buf, ssize_t n, int ssl_err)
  * parent judges them (a child closing its copies is no failure). */
 static void child_after_fork(void)
 {
-	for (unsigned i = 0; i < FG_BK_FDS; i++)
+	for (unsigned i = 0; i < FG_BK_FDS; i++) {
+		struct call *c = atomic_load_explicit(&calls[i], memory_order_relaxed);
+
 		atomic_store_explicit(&fg_bk_active[i], 0, memory_order_relaxed);
+		/* a parent thread may have held it at the fork: not ours */
+		if (c != NULL)
+			atomic_flag_clear(&c->lock);
+	}
 	for (unsigned i = 0; i < SSL_SLOTS; i++)
 		atomic_store_explicit(&sslmap[i].key, 0, memory_order_relaxed);
 	atomic_store(&fg_bk_nssl, 0);

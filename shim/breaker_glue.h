@@ -37,6 +37,11 @@
 extern _Atomic unsigned char fg_bk_active[FG_BK_FDS];
 /* Non-zero while some SSL object is mapped to a tracked socket. */
 extern _Atomic unsigned fg_bk_nssl;
+/* Number of descriptors that ever carried TLS to an https endpoint. */
+extern _Atomic unsigned fg_bk_ntls;
+/* Set by the OpenSSL hooks around the real SSL_read/SSL_write of an SSL
+ * object not yet mapped: its socket is the tracked one it touches. */
+extern __thread const void *fg_bk_ssl_cur;
 
 static inline bool fg_bk_tracked(int fd)
 {

@@ -241,8 +241,13 @@ static int ssl_error(struct ssl_st *ssl, int ret)
 
 static inline bool ssl_watched(void)
 {
-	return atomic_load_explicit(&fg_bk_nssl, memory_order_relaxed) != 0 && !fg_passthrough();
+	return (atomic_load_explicit(&fg_bk_nssl, memory_order_relaxed) != 0 ||
+		atomic_load_explicit(&fg_bk_ntls, memory_order_relaxed) != 0) && !fg_passthrough();
 }
+
+/* Call the real function with fg_bk_ssl_cur naming ssl, so that the socket
+ * I/O it does can be tied to it (see breaker_glue.h). */
+#define WITH_CUR(ssl, call)                                                     	__extension__({                                                         		const void *prev_ = fg_bk_ssl_cur;                              		__typeof__(call) r_;                                            		fg_bk_ssl_cur = (ssl);                                          		r_ = (call);                                                    		fg_bk_ssl_cur = prev_;                                          		r_;                                                             	})
 
 FG_EXPORT int SSL_set_fd(struct ssl_st *ssl, int fd)
 {
@@ -258,9 +263,12 @@ FG_EXPORT int SSL_set_fd(struct ssl_st *ssl, int fd)
 FG_EXPORT int SSL_read(struct ssl_st *ssl, void *buf, int num)
 {
 	SSL_REAL(int, SSL_read, struct ssl_st *, void *, int);
-	int n = real_SSL_read(ssl, buf, num);
+	int n;
 
-	if (__builtin_expect(ssl_watched(), 0)) {
+	if (__builtin_expect(!ssl_watched(), 1))
+		return real_SSL_read(ssl, buf, num);
+	n = WITH_CUR(ssl, real_SSL_read(ssl, buf, num));
+	{
 		int saved = errno;
 
 		fg_bk_ssl_read(ssl, buf, n, n > 0 ? 0 : ssl_error(ssl, n));
@@ -272,9 +280,12 @@ FG_EXPORT int SSL_read(struct ssl_st *ssl, void *buf, int num)
 FG_EXPORT int SSL_read_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *readbytes)
 {
 	SSL_REAL(int, SSL_read_ex, struct ssl_st *, void *, size_t, size_t *);
-	int rc = real_SSL_read_ex(ssl, buf, num, readbytes);
+	int rc;
 
-	if (__builtin_expect(ssl_watched(), 0)) {
+	if (__builtin_expect(!ssl_watched(), 1))
+		return real_SSL_read_ex(ssl, buf, num, readbytes);
+	rc = WITH_CUR(ssl, real_SSL_read_ex(ssl, buf, num, readbytes));
+	{
 		int saved = errno;
 
 		if (rc == 1)
@@ -289,19 +300,24 @@ FG_EXPORT int SSL_read_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *rea
 FG_EXPORT int SSL_write(struct ssl_st *ssl, const void *buf, int num)
 {
 	SSL_REAL(int, SSL_write, struct ssl_st *, const void *, int);
-	int n = real_SSL_write(ssl, buf, num);
+	int n;
 
-	if (__builtin_expect(ssl_watched(), 0))
-		fg_bk_ssl_wrote(ssl, n);
+	if (__builtin_expect(!ssl_watched(), 1))
+		return real_SSL_write(ssl, buf, num);
+	n = WITH_CUR(ssl, real_SSL_write(ssl, buf, num));
+	fg_bk_ssl_wrote(ssl, n);
 	return n;
 }
 
 FG_EXPORT int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size_t *written)
 {
 	SSL_REAL(int, SSL_write_ex, struct ssl_st *, const void *, size_t, size_t *);
-	int rc = real_SSL_write_ex(ssl, buf, num, written);
+	int rc;
 
-	if (__builtin_expect(ssl_watched(), 0) && rc == 1)
+	if (__builtin_expect(!ssl_watched(), 1))
+		return real_SSL_write_ex(ssl, buf, num, written);
+	rc = WITH_CUR(ssl, real_SSL_write_ex(ssl, buf, num, written));
+	if (rc == 1)
 		fg_bk_ssl_wrote(ssl, (ssize_t)*written);
 	return rc;
 }

@@ -12,14 +12,16 @@
 /*
  * cmd_status.c - `fleetguard status` and `fleetguard breaker reset|open`.
  *
- * Both read the breaker state file of the policy's state_dir (the one the
- * agents under that policy share).  status shows every endpoint in the file;
+ * Both read the breaker state files of the policy's state_dir values (the
+ * [breaker] one and any an [endpoint] sets: the files the agents under that
+ * policy share).  status shows every endpoint in the file;
  * breaker forces one endpoint of the policy and records it in the policy's
  * audit log.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +60,12 @@ static void say_stderr(void *ctx, const char *msg)
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
-static struct fg_bk_map *open_map(const struct fg_policy *p)
+static struct fg_bk_map *open_map(const char *state_dir)
 {
 	struct fg_bk_env env = { .say = say_stderr };
 	struct fg_bk_map *m;
 	char err[4400];
-	int rc = fg_bk_map_open(p->breaker.state_dir, &env, &m, err, sizeof(err));
+	int rc = fg_bk_map_open(state_dir, &env, &m, err, sizeof(err));
 
 	if (rc < 0)
 		die(1, "%s", err[0] ? err : strerror(-rc));
@@ -86,15 +88,6 @@ static void wall_time(uint64_t at_ms, uint64_t now_ms, char out[32])
 static uint64_t left_ms(const struct fg_bk_snap *s)
 {
 	return s->until_ms > s->now_ms ? s->until_ms - s->now_ms : 0;
-}
-
-static uint64_t failures_total(const struct fg_bk_snap *s)
-{
-	uint64_t n = 0;
-
-	for (int o = FG_BK_F_CONNECT; o < FG_BK_OUTCOMES; o++)
-		n += s->total[o];
-	return n;
 }
 
 /* --- text ----------------------------------------------------------------- */
@@ -156,10 +149,10 @@ static void json_outcomes(const uint64_t *v)
 		       (unsigned long long)v[o]);
 }
 
-static void print_json(const char *path, const struct fg_bk_snap *v, size_t n)
+static void print_json(const char *const *files, const struct fg_bk_snap *v, size_t n)
 {
 	printf("{\"state_file\":");
-	json_str(path);
+	json_str(files[n]);
 	printf(",\"endpoints\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct fg_bk_snap *s = &v[i];
@@ -167,6 +160,8 @@ static void print_json(const char *path, const struct fg_bk_snap *v, size_t n)
 
 		printf("%s{\"name\":", i ? "," : "");
 		json_str(s->name);
+		printf(",\"state_file\":");
+		json_str(files[i]);
 		printf(",\"address\":");
 		json_str(s->addr);
 		printf(",\"state\":\"%s\",\"generation\":%u,\"consecutive_failures\":%u,",
@@ -309,14 +304,33 @@ static void print_prometheus(const struct fg_bk_snap *v, size_t n)
 	}
 }
 
+/* The distinct state_dir values of a policy: [breaker]'s first. */
+static size_t state_dirs(const struct fg_policy *p, const char **dirs)
+{
+	size_t n = 0;
+
+	dirs[n++] = p->breaker.state_dir;
+	for (size_t i = 0; i < p->nep; i++) {
+		const char *d = p->ep[i].breaker.state_dir;
+		bool seen = false;
+
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = d == dirs[j] || (d != NULL && dirs[j] != NULL && strcmp(d, dirs[j]) == 0);
+		if (!seen)
+			dirs[n++] = d;
+	}
+	return n;
+}
+
 int fg_cmd_status(int argc, char **argv)
 {
 	enum { TEXT, JSON, PROM } fmt = TEXT;
 	const char *policy = NULL;
-	struct fg_bk_snap snaps[FG_BK_SLOTS];
+	struct fg_bk_snap *snaps;
+	const char **dirs, **files;
+	struct fg_bk_map **maps;
 	struct fg_policy *p;
-	struct fg_bk_map *m;
-	size_t n = 0;
+	size_t n = 0, nd;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -329,18 +343,36 @@ int fg_cmd_status(int argc, char **argv)
 			die(2, "usage: fleetguard status [--policy FILE] [--json|--prometheus]");
 	}
 	p = load_policy(policy);
-	m = open_map(p);
-	for (unsigned i = 0; i < FG_BK_SLOTS; i++)
-		if (fg_bk_map_snap(m, i, &snaps[n]) == 1)
-			n++;
+	dirs = calloc(p->nep + 1, sizeof(*dirs));
+	maps = calloc(p->nep + 1, sizeof(struct fg_bk_map *));
+	snaps = calloc((p->nep + 1) * FG_BK_SLOTS, sizeof(*snaps));
+	files = calloc((p->nep + 1) * FG_BK_SLOTS + 1, sizeof(*files));
+	if (dirs == NULL || maps == NULL || snaps == NULL || files == NULL) {
+		die(1, "out of memory");
+		return 1;   /* not reached; for readers that do not know die() */
+	}
+	nd = state_dirs(p, dirs);
+	for (size_t d = 0; d < nd; d++) {
+		size_t first = n;
+
+		maps[d] = open_map(dirs[d]);
+		for (unsigned i = 0; i < FG_BK_SLOTS; i++)
+			if (fg_bk_map_snap(maps[d], i, &snaps[n]) == 1)
+				files[n++] = fg_bk_map_path(maps[d]);
+		if (fmt == TEXT)
+			print_text(fg_bk_map_path(maps[d]), snaps + first, n - first);
+	}
+	files[n] = fg_bk_map_path(maps[0]);
 	if (fmt == JSON)
-		print_json(fg_bk_map_path(m), snaps, n);
+		print_json(files, snaps, n);
 	else if (fmt == PROM)
 		print_prometheus(snaps, n);
-	else
-		print_text(fg_bk_map_path(m), snaps, n);
-	(void)failures_total;
-	fg_bk_map_close(m);
+	for (size_t d = 0; d < nd; d++)
+		fg_bk_map_close(maps[d]);
+	free(dirs);
+	free(maps);
+	free(snaps);
+	free(files);
 	fg_policy_free(p);
 	return fflush(stdout) == 0 ? 0 : 1;
 }
@@ -389,6 +421,17 @@ static int audit_forced(const struct fg_policy *p, const struct fg_endpoint *ep,
 	return rc;
 }
 
+static enum fg_bk_state current_state(struct fg_bk_map *m, const char *name, const char *addr)
+{
+	struct fg_bk_snap s;
+
+	for (unsigned i = 0; i < FG_BK_SLOTS; i++)
+		if (fg_bk_map_snap(m, i, &s) == 1 && strcmp(s.name, name) == 0 &&
+		    strcmp(s.addr, addr) == 0)
+			return s.state;
+	return FG_BK_CLOSED;
+}
+
 int fg_cmd_breaker(int argc, char **argv)
 {
 	const char *policy = NULL, *action = NULL, *name = NULL;
@@ -413,8 +456,10 @@ int fg_cmd_breaker(int argc, char **argv)
 			action = NULL, i = argc;
 	}
 	if (action == NULL || name == NULL ||
-	    (strcmp(action, "reset") != 0 && strcmp(action, "open") != 0))
+	    (strcmp(action, "reset") != 0 && strcmp(action, "open") != 0)) {
 		die(2, "usage: fleetguard breaker reset|open ENDPOINT [--policy FILE]");
+		return 2;   /* not reached; for readers that do not know die() */
+	}
 	to = action[0] == 'r' ? FG_BK_CLOSED : FG_BK_OPEN;
 	p = load_policy(policy);
 	for (size_t i = 0; i < p->nep && ep == NULL; i++) {
@@ -422,24 +467,19 @@ int fg_cmd_breaker(int argc, char **argv)
 		if (strcmp(p->ep[i].name, name) == 0 || strcmp(addr, name) == 0)
 			ep = &p->ep[i];
 	}
-	if (ep == NULL)
+	if (ep == NULL) {
 		die(1, "no endpoint '%s' in policy '%s'", name, p->file);
-	m = open_map(p);
+		return 1;
+	}
+	m = open_map(ep->breaker.state_dir);
 	fg_bk_conf_from(&conf, &ep->breaker);
 	rc = fg_bk_attach(m, ep->name, addr, &conf, &b);
 	if (rc < 0)
 		die(1, "no breaker slot for endpoint '%s' in '%s': %s", ep->name, fg_bk_map_path(m),
 		    strerror(-rc));
 	/* Audit first: a forced state that cannot be recorded is not made. */
-	ev.from = (enum fg_bk_state)0;
-	{
-		struct fg_bk_snap s;
-
-		for (unsigned i = 0; i < FG_BK_SLOTS; i++)
-			if (fg_bk_map_snap(m, i, &s) == 1 && strcmp(s.name, ep->name) == 0 &&
-			    strcmp(s.addr, addr) == 0)
-				ev.from = s.state;
-	}
+	memset(&ev, 0, sizeof(ev));
+	ev.from = current_state(m, ep->name, addr);
 	ev.to = to;
 	if (audit_forced(p, ep, addr, &ev) < 0)
 		die(1, "circuit of '%s' left as it was", ep->name);

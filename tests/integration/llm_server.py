@@ -20,6 +20,7 @@ request's behaviour is read from DIR/mode when the request arrives:
     503          answer 503
     429:N        answer 429 with "Retry-After: N"
     429date:N    answer 429 with Retry-After as an HTTP-date N seconds ahead
+    slow:S       answer 200 after S seconds (a slow first byte)
     hang         read the request, then answer nothing until the client goes
     reset        send half a status line, then reset the connection (RST)
     refuse       close the listening socket: connects are refused
@@ -110,6 +111,9 @@ def serve(conn):
                    "Retry-After: %s\r\n" % email.utils.formatdate(when, usegmt=True))
         elif m.startswith("429:"):
             answer(conn, 429, "Too Many Requests", "Retry-After: %s\r\n" % m.split(":")[1])
+        elif m.startswith("slow:"):
+            time.sleep(float(m.split(":")[1]))
+            answer(conn, 200, "OK")
         elif m == "hang":
             conn.settimeout(60)
             while conn.recv(4096):
