@@ -34,7 +34,7 @@ check "no command: usage error 2" [ $rc -eq 2 ]
 
 out=$(fgrun --policy fleetguard.ini --agent-id coder-9 -- /bin/sh -c 'echo "$FLEETGUARD_POLICY|$FLEETGUARD_AGENT_ID|$LD_PRELOAD|${FLEETGUARD_LANDLOCK:+marked}"')
 check "environment: absolute policy, agent id, library, marker ($out)" \
-	[ "$out" = "$WS/fleetguard.ini|coder-9|$FG_TOP_BUILDDIR/.libs/libfleetguard.so|marked" ]
+	[ "$out" = "$WS/fleetguard.ini|coder-9|$FG_PRELOAD|marked" ]
 check "--agent-id is what the audit log records" grep -q '"agent":"coder-9"' "$LOG"
 
 out=$(fgrun --policy "$POL" --report -- "$PYTHON3" -c "

@@ -58,12 +58,18 @@ except PermissionError as e:
 check "python to another port raises PermissionError" [ "$out" = "denied 13" ]
 check "the refusal names the address and the policy" \
 	grep -q "^fleetguard: denied connect 127.0.0.1:$PB: .*(policy $WS/fleetguard.ini" "$TMP/err"
-out=$(fg "$WS/fleetguard.ini" curl -s "http://127.0.0.1:$PA/" 2>/dev/null)
-check "curl fetches from the allowed port" [ "$out" = ok ]
-fg "$WS/fleetguard.ini" curl -s "http://127.0.0.1:$PB/" > /dev/null 2>&1
-check "curl to another port fails to connect (exit 7)" [ $? -eq 7 ]
-fg "$WS/fleetguard.ini" curl -s "http://evil.example/" > /dev/null 2>"$TMP/err"
-check "curl to a host name outside the allow list cannot resolve it (exit 6)" [ $? -eq 6 ]
+if asan_breaks curl; then
+	for c in "curl fetches from the allowed port" "curl to another port" "curl to an outside name"; do
+		skip_check "$c" "curl hangs under a preloaded ASan runtime, without fleetguard too"
+	done
+else
+	out=$(fg "$WS/fleetguard.ini" curl -s "http://127.0.0.1:$PA/" 2>/dev/null)
+	check "curl fetches from the allowed port" [ "$out" = ok ]
+	fg "$WS/fleetguard.ini" curl -s "http://127.0.0.1:$PB/" > /dev/null 2>&1
+	check "curl to another port fails to connect (exit 7)" [ $? -eq 7 ]
+	fg "$WS/fleetguard.ini" curl -s "http://evil.example/" > /dev/null 2>"$TMP/err"
+	check "curl to a host name outside the allow list cannot resolve it (exit 6)" [ $? -eq 6 ]
+fi
 
 # DNS: a fake resolver on 127.0.0.1:53 inside a private network and mount
 # namespace, named by a test resolv.conf bound over /etc/resolv.conf.
