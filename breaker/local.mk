@@ -45,3 +45,18 @@ bench_breaker_bench_SOURCES = bench/breaker_bench.c
 # bench/local.mk (included after this file) lists FG_BENCHES; it should add
 # $(BREAKER_BENCHES) so that `make bench` runs this one too.
 BREAKER_BENCHES = bench/breaker_bench
+
+# make fuzz-breaker [FUZZ_SECONDS=60]: libFuzzer on the HTTP sniffer, built
+# with clang; differential (whole input, byte by byte, odd pieces).
+EXTRA_DIST += tests/fuzz/fuzz_http_sniff.c tests/fuzz/corpus-http
+CLEANFILES += tests/fuzz/fuzz_http_sniff
+fuzz-breaker:
+	@if test "x$(CLANG)" = xno; then echo "make fuzz-breaker: clang not found (install the Debian package clang)" >&2; exit 1; fi
+	$(MKDIR_P) tests/fuzz/work-http
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-I$(top_srcdir) -I$(top_builddir) -DHAVE_CONFIG_H \
+		$(top_srcdir)/tests/fuzz/fuzz_http_sniff.c $(top_srcdir)/breaker/http.c \
+		-o tests/fuzz/fuzz_http_sniff
+	tests/fuzz/fuzz_http_sniff -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		-print_final_stats=1 tests/fuzz/work-http $(top_srcdir)/tests/fuzz/corpus-http
+.PHONY: fuzz-breaker
