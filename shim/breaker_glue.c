@@ -367,6 +367,8 @@ enum phase { P_CONNECTING = 0, P_UP, P_JUDGED, P_IGNORE };
 
 struct call {
 	atomic_flag lock;
+	int fd;
+	ino_t ino;         /* the socket's inode: is fd still that socket? */
 	uint16_t ep;
 	uint8_t phase;
 	bool tls;          /* https endpoint: the fd carries TLS records */
@@ -416,11 +418,32 @@ static bool conn_failure(int err)
 	       err == ETIMEDOUT || err == ECONNRESET || err == ECONNABORTED;
 }
 
+static void release(struct call *c);
+
+/* Is c->fd still the socket the call was made on?  A descriptor closed in a
+ * way we do not see (dup2 onto it, a libc-internal close) and reused for a
+ * file must not be judged by that file's bytes. */
+static bool same_socket(const struct call *c)
+{
+	struct stat st;
+	bool same;
+
+	fg_in_guard++;
+	same = fstat(c->fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == c->ino;
+	fg_in_guard--;
+	return same;
+}
+
 static void report(struct call *c, enum fg_bk_outcome o, unsigned retry)
 {
 	struct ep_rt *r = &eps[c->ep];
 	struct fg_bk_event ev;
 
+	if (!same_socket(c)) {
+		release(c);
+		atomic_store(&fg_bk_active[c->fd], 0);
+		return;
+	}
 	c->phase = P_JUDGED;
 	if (fg_bk_report(&r->bk, &c->t, o, retry, getpid(), &ev) > 0)
 		announce(r, &ev);
@@ -632,6 +655,20 @@ void fg_bk_on_close(int fd)
 	errno = saved;
 }
 
+void fg_bk_forget(int fd)
+{
+	struct call *c = atomic_load(&calls[fd]);
+
+	if (c == NULL)
+		return;
+	lock(c);
+	if (c->phase == P_CONNECTING || c->phase == P_UP)
+		release(c);
+	c->phase = P_IGNORE;
+	atomic_store(&fg_bk_active[fd], 0);
+	unlock(c);
+}
+
 /* --- connect -------------------------------------------------------------- */
 
 static int refuse(struct ep_rt *r, int fd, const struct sockaddr *sa, unsigned failures,
@@ -693,6 +730,18 @@ static int connect_untracked(struct ep_rt *r, const struct fg_bk_ticket *t, int 
 	return rc;
 }
 
+static ino_t socket_ino(int fd)
+{
+	struct stat st;
+	ino_t ino = 0;
+
+	fg_in_guard++;
+	if (fstat(fd, &st) == 0)
+		ino = st.st_ino;
+	fg_in_guard--;
+	return ino;
+}
+
 /* connect() again on a socket still connecting (the poll-then-connect way
  * of learning the outcome). */
 static int reconnect(struct call *c, int fd, const struct sockaddr *sa, socklen_t len,
@@ -735,12 +784,7 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 			return reconnect(c, fd, sa, len, real_connect);
 		/* The number was closed behind our back (a close we do not
 		 * see) and reused: the old call is unknown, not failed. */
-		lock(c);
-		if (c->phase == P_CONNECTING || c->phase == P_UP)
-			release(c);
-		c->phase = P_IGNORE;
-		atomic_store(&fg_bk_active[fd], 0);
-		unlock(c);
+		fg_bk_forget(fd);
 	}
 	if (ep < 0 || !eps[ep].attached)
 		return real_connect(fd, sa, len);
@@ -758,6 +802,8 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	if (c == NULL)
 		return connect_untracked(r, &t, fd, sa, len, real_connect);
 	lock(c);
+	c->fd = fd;
+	c->ino = socket_ino(fd);
 	c->ep = (uint16_t)ep;
 	c->phase = P_CONNECTING;
 	if (!c->tls && r->ep->https)

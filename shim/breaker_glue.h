@@ -67,6 +67,10 @@ void fg_bk_on_sockerr(int fd, int soerr);
 /* fd is about to be closed. */
 void fg_bk_on_close(int fd);
 
+/* fd no longer carries its call (closed behind our back): the call ends
+ * with no result (a probe's place is freed). */
+void fg_bk_forget(int fd);
+
 /* OpenSSL: ssl now talks over fd. */
 void fg_bk_ssl_set_fd(const void *ssl, int fd);
 /* ssl wrote n plaintext bytes (n <= 0: nothing). */

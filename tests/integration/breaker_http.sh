@@ -16,7 +16,7 @@
 # server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 49
+plan 50
 make_ws
 start_server
 write_policy http
@@ -214,6 +214,21 @@ check "keep-alive: the seven requests came over two connections" \
 client --lib http.client --count 1 "$URL"
 check "keep-alive: a new connection is refused" expect_outcomes "refused"
 rm -f "$SRV/keepalive"
+
+# --- a socket closed behind the library's back (dup2 onto it) --------------------
+BK_THRESHOLD=1 BK_STATE="$TMP/state-dup" write_policy http
+mode 200
+fg "$POLICY" "$PYTHON3" -c "
+import os, socket
+s = socket.create_connection(('127.0.0.1', $PORT))
+s.sendall(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n')
+f = os.open('/dev/null', os.O_RDONLY)
+os.dup2(f, s.fileno())          # the socket is gone; /dev/null is read instead
+print(len(os.read(s.fileno(), 100)))
+" > "$TMP/out" 2> "$TMP/err"
+client --count 1 "$URL"
+check "dup2 over a socket: the file read after it is not judged as the call" expect_outcomes "200"
+BK_STATE= write_policy http
 
 # --- processes that never touch the endpoint are unaffected --------------------
 fg "$POLICY" "$PYTHON3" -c 'open("/dev/null").read(); print("fine")' > "$TMP/out" 2> "$TMP/err"
