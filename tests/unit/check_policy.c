@@ -24,6 +24,7 @@
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,70 @@ static bool can(const struct fg_policy *p, const char *path, unsigned acc, struc
 }
 
 /* ---------------------------------------------------------------- syntax */
+
+/* --- allocation failures ------------------------------------------------- */
+
+/* The test program replaces malloc (glibc supports that) so that one chosen
+ * allocation fails: every out-of-memory path is then run for real.  Not
+ * with a sanitizer, which brings its own allocator. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FG_FAILMALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FG_FAILMALLOC 0
+#endif
+#endif
+#ifndef FG_FAILMALLOC
+#define FG_FAILMALLOC 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static long fail_countdown = -1;        /* the allocation to fail; -1: none */
+static bool fail_hit;
+
+static bool fail_now(void)
+{
+	if (fail_countdown < 0 || fail_countdown-- > 0)
+		return false;
+	fail_hit = true;
+	errno = ENOMEM;
+	return true;
+}
+
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	__libc_free(p);
+}
+
+/* Fail allocation number k (0-based) from now on. */
+static void fail_alloc(long k)
+{
+	fail_hit = false;
+	fail_countdown = k;
+}
+
+static void fail_off(void)
+{
+	fail_countdown = -1;
+}
+#endif
 
 START_TEST(t_empty_defaults)
 {
@@ -1341,6 +1406,129 @@ START_TEST(t_endpoint_implicitly_allowed)
 }
 END_TEST
 
+#if FG_FAILMALLOC
+static bool said_oom(const struct diags *d)
+{
+	for (int i = 0; i < d->n && i < 64; i++)
+		if (d->line[i] == 0 && !strcmp(d->msg[i], "out of memory"))
+			return true;
+	return false;
+}
+
+/* Every allocation of a parse made to fail in turn: the result is the
+ * policy (when the failure did not matter) or no policy and "out of
+ * memory", never a partial one or a crash. */
+static void parse_under_oom(const char *text, int want_rc)
+{
+	struct fg_policy *ref, *p;
+	struct diags d;
+	long k;
+
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_parse(NAME, text, strlen(text), &ref, collect, &d), want_rc);
+	for (k = 0; k < 100000; k++) {
+		int rc;
+
+		memset(&d, 0, sizeof(d));
+		fail_alloc(k);
+		rc = fg_policy_parse(NAME, text, strlen(text), &p, collect, &d);
+		fail_off();
+		if (!fail_hit) {
+			ck_assert_int_eq(rc, want_rc);
+			break;
+		}
+		if (rc == 0) {
+			ck_assert_ptr_nonnull(p);
+			ck_assert_uint_eq(p->nep, ref->nep);
+			ck_assert_uint_eq(p->net.nallow, ref->net.nallow);
+			ck_assert_uint_eq(p->fs.read.n, ref->fs.read.n);
+			ck_assert_uint_eq(p->fs.write.n, ref->fs.write.n);
+			ck_assert_uint_eq(p->fs.deny.n, ref->fs.deny.n);
+			fg_policy_free(p);
+		} else {
+			ck_assert_int_ge(rc, 1);
+			ck_assert_ptr_null(p);
+			ck_assert_msg(said_oom(&d) || rc == want_rc,
+				      "allocation %ld failed: %d problems, first %u: %s",
+				      k, rc, d.line[0], d.msg[0]);
+		}
+	}
+	ck_assert_int_gt(k, 10);
+	ck_assert_int_lt(k, 100000);
+	fg_policy_free(ref);
+}
+
+START_TEST(t_oom_good_policy)
+{
+	setenv("FG_CHECK_MODEL", "/opt/model", 1);
+	parse_under_oom(
+		"[workspace]\nroot = /srv/agents/ws-42\nagent_id = coder-7\n"
+		"[filesystem]\nread = ${root}, ${ENV:FG_CHECK_MODEL}, /opt/a, /opt/b\n"
+		"write = ${root}, /tmp, ${HOME}/cache\n"
+		"deny = ${root}/.git/hooks, /etc/shadow\n"
+		"[network]\nallow = api.openai.com:443, 127.0.0.1:8000, 10.0.0.0/8:*, [::1]:*,"
+		" [fe80::/10]:443, unix:/run/agent.sock\n"
+		"dns = yes\n"
+		"[breaker]\nthreshold = 3\nfailure_status = 429, 500-599\n"
+		"[endpoint openai]\naddress = api.openai.com:443\nthreshold = 7\n"
+		"failure_status = 503\n"
+		"[endpoint local]\naddress = 127.0.0.1:11434\nprotocol = http\n"
+		"fallback = [::1]:8080\n"
+		"[audit]\nlog = ${root}/.fleetguard/audit.log\nkey_file = /etc/fg.key\n", 0);
+}
+END_TEST
+
+START_TEST(t_oom_bad_policy)
+{
+	parse_under_oom(
+		"[filesystem]\nread = relative, /ok\nwrite = ${NOPE}/x\nbogus = 1\n"
+		"[network]\nallow = [::1, unix:, 1.2.3.4/99:80\n"
+		"[endpoint x]\naddress = nohost\n", 7);
+}
+END_TEST
+
+/* fg_policy_load: reading the file and everything after, under failures */
+START_TEST(t_oom_load)
+{
+	char dir[] = "/tmp/fg-check-policy.XXXXXX", path[64];
+	struct fg_policy *p;
+	struct diags d;
+	FILE *f;
+	long k;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[filesystem]\nread = /opt\n[audit]\nlog = /var/log/x.log\n", f);
+	fclose(f);
+	for (k = 0; k < 10000; k++) {
+		int rc;
+
+		memset(&d, 0, sizeof(d));
+		fail_alloc(k);
+		rc = fg_policy_load(path, &p, collect, &d);
+		fail_off();
+		if (!fail_hit) {
+			ck_assert_int_eq(rc, 0);
+			fg_policy_free(p);
+			break;
+		}
+		if (rc == 0) {
+			ck_assert(has_path(&p->fs.read, "/opt", 2));
+			fg_policy_free(p);
+		} else {
+			ck_assert_ptr_null(p);
+			ck_assert_msg(said_oom(&d), "allocation %ld: %u: %s", k, d.line[0], d.msg[0]);
+		}
+	}
+	ck_assert_int_gt(k, 3);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1442,6 +1630,14 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
 	suite_add_tcase(s, tc);
+#if FG_FAILMALLOC
+	tc = tcase_create("out of memory");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t_oom_good_policy);
+	tcase_add_test(tc, t_oom_bad_policy);
+	tcase_add_test(tc, t_oom_load);
+	suite_add_tcase(s, tc);
+#endif
 	return s;
 }
 
