@@ -157,6 +157,70 @@ static size_t read_file(const char *path, char *buf, size_t cap)
 	return (size_t)n;
 }
 
+/* --- allocation failures ------------------------------------------------- */
+
+/* The test program replaces malloc (glibc supports that) so that one chosen
+ * allocation fails: every out-of-memory path is then run for real.  Not
+ * with a sanitizer, which brings its own allocator. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FG_FAILMALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FG_FAILMALLOC 0
+#endif
+#endif
+#ifndef FG_FAILMALLOC
+#define FG_FAILMALLOC 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static long fail_countdown = -1;        /* the allocation to fail; -1: none */
+static bool fail_hit;
+
+static bool fail_now(void)
+{
+	if (fail_countdown < 0 || fail_countdown-- > 0)
+		return false;
+	fail_hit = true;
+	errno = ENOMEM;
+	return true;
+}
+
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	__libc_free(p);
+}
+
+/* Fail allocation number k (0-based) from now on. */
+static void fail_alloc(long k)
+{
+	fail_hit = false;
+	fail_countdown = k;
+}
+
+static void fail_off(void)
+{
+	fail_countdown = -1;
+}
+#endif
+
 /* --- encoder ------------------------------------------------------------ */
 
 START_TEST(test_escape_ascii)
@@ -1531,6 +1595,97 @@ START_TEST(test_rotation_blocked)
 }
 END_TEST
 
+#if FG_FAILMALLOC
+/* Every allocation of open, append, close and verify made to fail in turn:
+ * each call either works or fails with a negative errno, and whatever was
+ * appended still verifies. */
+START_TEST(test_oom_open_append_verify)
+{
+	struct fg_verify_result res;
+	char key[200];
+	long k;
+
+	snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+	write_file(key, "a very secret key for the chain", 0600);
+	for (int keyed = 0; keyed < 2; keyed++) {
+		struct fg_audit_conf c = {
+			.path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER,
+			.key_file = keyed ? key : NULL, .agent = "t", .exe = "/bin/t",
+		};
+		uint64_t written = 1;
+		struct fg_audit *w;
+		char werr[512];
+
+		/* libcrypto's algorithms are fetched once per process: not here */
+		ck_assert_int_eq(fg_audit_open(&c, &w, werr, sizeof(werr)), 0);
+		ck_assert_int_eq(append_n(w, 1), 0);
+		fg_audit_close(w);
+		for (k = 0; k < 100000; k++) {
+			struct fg_audit *a = NULL;
+			char err[512] = "";
+			int r;
+
+			fail_alloc(k);
+			r = fg_audit_open(&c, &a, err, sizeof(err));
+			if (r == 0) {
+				if (append_n(a, 1) == 0)
+					written++;
+				fg_audit_close(a);
+			}
+			fail_off();
+			if (!fail_hit) {
+				ck_assert_int_eq(r, 0);
+				break;
+			}
+			if (r < 0) {
+				ck_assert_ptr_null(a);
+				ck_assert_msg(err[0] != '\0', "allocation %ld: open failed silently", k);
+			}
+		}
+		ck_assert_int_ge(k, 3);
+		ck_assert_int_lt(k, 100000);
+		ck_assert_uint_ge(written, 2);
+		/* what was written is one intact chain */
+		unsigned char kb[FG_KEY_MAX];
+		size_t klen = 0;
+		char err[512];
+		if (keyed)
+			ck_assert_int_eq(fg_key_load(key, kb, &klen, err, sizeof(err)), 0);
+		ck_assert_int_eq(verify_path(logpath, keyed ? kb : NULL, klen, &res), FG_VERIFY_INTACT);
+		ck_assert_uint_eq(res.records, written);
+		/* the verifier under the same failures: a verdict or -ENOMEM */
+		for (k = 0; k < 100000; k++) {
+			struct fg_verify_opts o = { .key = keyed ? kb : NULL, .keylen = klen };
+			char **files = NULL;
+			size_t n = 0;
+			int r;
+
+			fail_alloc(k);
+			r = fg_verify_discover(logpath, 0, &files, &n, &res);
+			if (r == 0)
+				r = fg_verify_files((const char *const *)files, n, &o, &res);
+			fail_off();
+			free(files);
+			if (!fail_hit) {
+				ck_assert_int_eq(r, 0);
+				break;
+			}
+			if (r == 0) {
+				ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+				ck_assert_uint_eq(res.records, written);
+			} else
+				ck_assert_int_eq(r, -ENOMEM);
+		}
+		ck_assert_int_gt(k, 2);
+		teardown_dir();
+		setup_dir();
+		snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+		write_file(key, "a very secret key for the chain", 0600);
+	}
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit");
@@ -1593,6 +1748,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_verify_io_and_long_lines);
 	tcase_add_test(tc, test_verify_discover_relative);
 	suite_add_tcase(s, tc);
+#if FG_FAILMALLOC
+	tc = tcase_create("out of memory");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_oom_open_append_verify);
+	suite_add_tcase(s, tc);
+#endif
 	return s;
 }
 

@@ -23,8 +23,10 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1406,6 +1408,111 @@ START_TEST(t_endpoint_implicitly_allowed)
 }
 END_TEST
 
+START_TEST(t_allow_more_errors)
+{
+	char text[400];
+
+	one_bad("[network]\nallow = :443\n", 2, "missing host in ':443'");
+	one_bad("[network]\nallow = foo/8:80\n", 2, "'foo/8' is not an IPv4 or [IPv6] network");
+	one_bad("[network]\nallow = 10.0.0.0/:80\n", 2, "bad prefix length in '10.0.0.0/:80'");
+	one_bad("[network]\nallow = 10.0.0.0/123456789:80\n", 2, "bad prefix length");
+	snprintf(text, sizeof(text), "[network]\nallow = unix:/%0108d\n", 0);
+	one_bad(text, 2, "is longer than 107 bytes");
+}
+END_TEST
+
+START_TEST(t_endpoint_addr_errors)
+{
+	one_bad("[endpoint a]\naddress = [10.0.0.1]:443\n", 2,
+		"address: '[10.0.0.1]:443': IPv6 addresses and only they go in brackets");
+	one_bad("[endpoint a]\naddress = ::1:443\n", 2, "brackets");
+	one_bad("[endpoint a]\naddress = bad_host!:443\n", 2, "address: invalid host 'bad_host!'");
+	one_bad("[endpoint a]\naddress = [api.example.com]:443\n", 2,
+		"address: invalid host 'api.example.com'");
+	one_bad("[breaker]\nfailure_status = 500-999\n", 2,
+		"failure_status: '500-999' is not an HTTP status (100..599) or range");
+}
+END_TEST
+
+START_TEST(t_env_name_errors)
+{
+	one_bad("[filesystem]\nread = ${ENV:9LIVES}/x\n", 2, "invalid variable name in '${ENV:9LIVES}'");
+	one_bad("[filesystem]\nread = ${ENV:A-B}/x\n", 2, "invalid variable name in '${ENV:A-B}'");
+}
+END_TEST
+
+START_TEST(t_addr_odd_inputs)
+{
+	struct fg_policy *p = ok("[network]\ndns = no\nallow = unix:/run/a.sock, 127.0.0.1:80\n");
+	struct fg_verdict v;
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr sa = { .sa_family = AF_PACKET };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+
+	ck_assert(!fg_policy_addr(p, NULL, 0, NULL, &v));
+	ck_assert_str_eq(v.why, "bad address");
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, 1, NULL, &v));
+	ck_assert_str_eq(v.why, "bad address");
+	/* an unnamed (autobind) socket address */
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path),
+				  NULL, &v));
+	ck_assert_str_eq(v.why, "unnamed socket");
+	/* socket paths are normalised before they are compared */
+	memset(un.sun_path, 0, sizeof(un.sun_path));
+	memcpy(un.sun_path, "/tmp/../run//a.sock", 19);
+	ck_assert(fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
+	ck_assert_str_eq(v.why, "allowed by rule");
+	ck_assert_uint_eq(v.line, 3);
+	memcpy(un.sun_path, "/run/../..", 11);
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
+	ck_assert_str_eq(v.why, "no allow rule for socket");
+	/* a family the policy has no rules for */
+	ck_assert(!fg_policy_addr(p, &sa, sizeof(sa), NULL, &v));
+	ck_assert_str_eq(v.why, "unsupported address family");
+	/* an AF_INET address too short to hold one */
+	in.sin_port = htons(80);
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in), NULL, &v));
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in) - 1, NULL, &v));
+	ck_assert_str_eq(v.why, "unsupported address family");
+	ck_assert(!fg_policy_host(p, NULL, &v));
+	ck_assert_str_eq(v.why, "no host");
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(t_load_odd_files)
+{
+	char dir[] = "/tmp/fg-check-policy.XXXXXX", path[64];
+	struct fg_policy *p;
+	struct diags d;
+	int fd;
+
+	/* too large: refused before reading */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.ini", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 2 * 1024 * 1024), 0);
+	close(fd);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load(path, &p, collect, &d), 1);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(d.line[0], 0);
+	ck_assert_str_eq(d.msg[0], "policy is too large (2097152 bytes, at most 1048576)");
+	unlink(path);
+	rmdir(dir);
+	/* a regular file that cannot be read */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load("/proc/self/mem", &p, collect, &d), 1);
+	ck_assert_str_eq(d.msg[0], "cannot read policy: Input/output error");
+	/* a file that grows while read (its size said 0) */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load("/proc/self/status", &p, collect, &d), 1);
+	ck_assert_str_eq(d.msg[0], "policy changed while being read");
+}
+END_TEST
+
 #if FG_FAILMALLOC
 static bool said_oom(const struct diags *d)
 {
@@ -1594,12 +1701,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_allow_forms);
 	tcase_add_test(tc, t_allow_errors);
 	tcase_add_test(tc, t_dns_rules);
+	tcase_add_test(tc, t_allow_more_errors);
+	tcase_add_test(tc, t_endpoint_addr_errors);
+	tcase_add_test(tc, t_env_name_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("system and files");
 	tcase_add_test(tc, t_system_set);
 	tcase_add_test(tc, t_load_missing);
 	tcase_add_test(tc, t_load_relative_file);
+	tcase_add_test(tc, t_load_odd_files);
 	tcase_add_exit_test(tc, t_fail_closed_exit, 126);
 	suite_add_tcase(s, tc);
 
@@ -1629,6 +1740,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_policy_host);
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
+	tcase_add_test(tc, t_addr_odd_inputs);
 	suite_add_tcase(s, tc);
 #if FG_FAILMALLOC
 	tc = tcase_create("out of memory");
