@@ -743,7 +743,7 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 		/* bytes the head covered are gone (truncated or replaced behind
 		 * our back): keep chaining from the head so the loss shows as a
 		 * seq gap, after the file's last whole line */
-		uint64_t end;
+		uint64_t end = 0;
 		r = last_line_end(w->fd, (uint64_t)st.st_size, a->line, FG_AUDIT_LINE_MAX, &end);
 		if (r < 0)
 			return r;

@@ -311,7 +311,8 @@ static const char zeros[FG_HASH_HEX + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
 
 /* One line, without its newline; complete is false for bytes at the end of
- * a file that no newline ends.  Returns 1 at a fault, else 0. */
+ * a file that no newline ends.  Returns 1 at a fault, 0 if the line is fine,
+ * or -errno when the hash cannot be computed (not the log's fault). */
 static int check_line(struct verifier *v, const char *line, size_t len, uint64_t off,
 		      bool complete, bool last_file)
 {
@@ -340,9 +341,9 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 	}
 	if (skipping && seq < o->from_seq)
 		return 0;
-	if (fg_hasher_line(v->chain, line, len - FG_TRAILER_HASH_LEN, hex) < 0)
-		return fault(v, FG_VERIFY_HASH_MISMATCH, v->lineno, off, seq,
-			     "cannot compute the hash");
+	int hr = fg_hasher_line(v->chain, line, len - FG_TRAILER_HASH_LEN, hex);
+	if (hr < 0)
+		return hr;
 	if (memcmp(hex, hashp, FG_HASH_HEX) != 0) {
 		if (v->pend)
 			return pending_fault(v);
@@ -461,7 +462,10 @@ static int verify_file(struct verifier *v, const char *path, bool last, char *bu
 		have += (size_t)n;
 		lim = buf + have;
 		while ((nl = memchr(p, '\n', (size_t)(lim - p))) != NULL) {
-			if (check_line(v, p, (size_t)(nl - p), base + (uint64_t)(p - buf), true, last))
+			int c = check_line(v, p, (size_t)(nl - p), base + (uint64_t)(p - buf), true, last);
+			if (c < 0)
+				r = c;
+			if (c)
 				goto out_close;
 			p = nl + 1;
 		}

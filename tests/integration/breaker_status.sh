@@ -133,10 +133,7 @@ try:
 except PermissionError:
     sys.exit(0)
 sys.exit(1)" 2> /dev/null
-# The lead's fg_judge (shim/fs.c) must also ask fg_bk_owns(); until it does
-# this is a known gap, reported as TODO (and as an unexpected pass after).
-if [ $? -eq 0 ]; then ok "agent: state file refused # TODO shim/fs.c: fg_judge to call fg_bk_owns"
-else echo "not ok $((fg_n += 1)) - agent: state file refused # TODO shim/fs.c: fg_judge to call fg_bk_owns"; fi
+check "agent: state file refused" [ $? -eq 0 ]
 
 # --- a corrupt state file is rebuilt, never trusted ------------------------------
 printf 'garbage' | dd of="$TMP/state/fleetguard-breaker.state" bs=1 seek=0 conv=notrunc 2> /dev/null

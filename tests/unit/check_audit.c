@@ -21,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "audit/audit.h"
@@ -81,6 +83,13 @@ static void round_trip(const char *s, size_t n)
 	char obj[4200];
 	snprintf(obj, sizeof(obj), "{\"k\":%s}", j);
 	ck_assert_int_eq(fg_json_fields(obj, strlen(obj), NULL, NULL), 0);
+}
+
+/* End a forked (not vforked) child with exit(), not _exit(): a --coverage
+ * build writes the child's counters from an exit handler. */
+static void child_exit(int status)
+{
+	exit(status);
 }
 
 static int open_log(struct fg_audit **a, const char *key, uint64_t max_size)
@@ -148,6 +157,89 @@ static size_t read_file(const char *path, char *buf, size_t cap)
 	close(fd);
 	return (size_t)n;
 }
+
+/* --- allocation failures ------------------------------------------------- */
+
+/* The test program replaces malloc (glibc supports that) so that one chosen
+ * allocation fails: every out-of-memory path is then run for real.  Not
+ * with a sanitizer, which brings its own allocator. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FG_FAILMALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FG_FAILMALLOC 0
+#endif
+#endif
+#ifndef FG_FAILMALLOC
+#define FG_FAILMALLOC 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static long fail_countdown = -1;        /* the allocation to fail; -1: none */
+static bool fail_hit;
+
+static bool fail_now(void)
+{
+	if (fail_countdown < 0 || fail_countdown-- > 0)
+		return false;
+	fail_hit = true;
+	errno = ENOMEM;
+	return true;
+}
+
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	__libc_free(p);
+}
+
+/* Fail allocation number k (0-based) from now on. */
+static void fail_alloc(long k)
+{
+	fail_hit = false;
+	fail_countdown = k;
+}
+
+static void fail_off(void)
+{
+	fail_countdown = -1;
+}
+
+/* libcrypto binds malloc inside libc, not ours: give it ours. */
+static void *crypto_malloc(size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return malloc(n);
+}
+
+static void *crypto_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file, (void)line;
+	return realloc(p, n);
+}
+
+static void crypto_free(void *p, const char *file, int line)
+{
+	(void)file, (void)line;
+	free(p);
+}
+#endif
 
 /* --- encoder ------------------------------------------------------------ */
 
@@ -517,7 +609,7 @@ START_TEST(test_fork_child_appends)
 	pid_t pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0)
-		_exit(append_n(a, 50) == 0 ? 0 : 1);
+		child_exit(append_n(a, 50) == 0 ? 0 : 1);
 	ck_assert_int_eq(append_n(a, 50), 0);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -538,18 +630,18 @@ static void closing_child(struct fg_audit *a)
 	for (int i = 0; i < 8; i++)
 		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (append_n(a, 2) != 0)
-		_exit(1);
+		child_exit(1);
 	for (int i = 0; i < 8; i++) {
 		struct stat st;
 		/* the library opened its own and left ours alone */
 		if (fstat(fds[i], &st) != 0 || !S_ISCHR(st.st_mode))
-			_exit(2);
+			child_exit(2);
 	}
 	fg_audit_close(a);
 	for (int i = 0; i < 8; i++)
 		if (fcntl(fds[i], F_GETFD) < 0)
-			_exit(3);
-	_exit(0);
+			child_exit(3);
+	child_exit(0);
 }
 
 START_TEST(test_child_closes_descriptors)
@@ -943,10 +1035,699 @@ START_TEST(test_verify_segments_order)
 }
 END_TEST
 
+/* --- more edges: decoding, keys, writer recovery, verifier faults -------- */
+
+START_TEST(test_unescape_forms)
+{
+	const char *s = "\"a\\/b\\u00e9\\u20AC\\u0041\"";
+	char out[64];
+	size_t n;
+	const char *end;
+
+	ck_assert_int_eq(fg_json_unescape(s, s + strlen(s), out, sizeof(out), &n, &end), 0);
+	ck_assert_uint_eq(n, 9);
+	ck_assert(memcmp(out, "a/b\xc3\xa9\xe2\x82\xac" "A", 9) == 0);
+	ck_assert(end == s + strlen(s));
+	/* too small an output buffer is not a parse error */
+	ck_assert_int_eq(fg_json_unescape(s, s + strlen(s), out, 4, &n, &end), -ENOBUFS);
+}
+END_TEST
+
+START_TEST(test_timestamp_out_of_range)
+{
+	static const struct { time_t s; const char *want; } cases[] = {
+		{ -1, "\"1969-12-31T23:59:59.000000000Z\"" },
+		{ -86400 * 365L, "\"1969-01-01T00:00:00.000000000Z\"" },
+		/* past year 9999 the year field cannot hold it: 0000 says so */
+		{ 253402300800LL, "\"0000-01-01T00:00:00.000000000Z\"" },
+	};
+	char out[40];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fg_buf b = { out, 0, sizeof(out) - 1, false };
+		struct timespec ts = { cases[i].s, 0 };
+		fg_buf_ts(&b, &ts);
+		out[b.len] = '\0';
+		ck_assert_str_eq(out, cases[i].want);
+	}
+}
+END_TEST
+
+START_TEST(test_key_file_more_checks)
+{
+	char path[160], err[512];
+	static char big[FG_KEY_MAX + 10];
+	unsigned char key[FG_KEY_MAX];
+	size_t len;
+
+	/* CRLF ending: neither byte is key */
+	snprintf(path, sizeof(path), "%s/key", tmpdir);
+	write_file(path, "0123456789abcdef0123\r\n", 0600);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), 0);
+	ck_assert_uint_eq(len, 20);
+	ck_assert(memcmp(key, "0123456789abcdef0123", 20) == 0);
+	/* too long */
+	memset(big, 'k', sizeof(big) - 1);
+	write_file(path, big, 0600);
+	ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "is longer than 1023 bytes"));
+	/* not a regular file */
+	ck_assert_int_eq(fg_key_load(tmpdir, key, &len, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "is not a regular file"));
+	/* a regular file that cannot be read */
+	ck_assert_int_eq(fg_key_load("/proc/self/mem", key, &len, err, sizeof(err)), -EIO);
+	ck_assert_ptr_nonnull(strstr(err, "cannot read key file '/proc/self/mem'"));
+	ck_assert_int_eq(fg_sha256_file("/proc/self/mem", (char[65]){ 0 }), -EIO);
+	/* someone else's file (only root can make one) */
+	write_file(path, "0123456789abcdef0123", 0600);
+	if (chown(path, 4242, 4242) == 0) {
+		ck_assert_int_eq(fg_key_load(path, key, &len, err, sizeof(err)), -EPERM);
+		ck_assert_ptr_nonnull(strstr(err, "is owned by uid 4242, expected"));
+	}
+}
+END_TEST
+
+/* The log's directory, for tests that build log files by hand. */
+static void put_file(const char *path, const char *data, size_t n)
+{
+	char dir[160];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
+	mkdir(dir, 0700);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+/* One well-formed record with the given seq and prev; returns its length
+ * (newline included). */
+static size_t mkrec(char *out, size_t cap, uint64_t seq, const char *prev)
+{
+	struct fg_rec_ident id;
+	struct fg_audit_rec r = { .op = "open", .decision = "allow", .result = 0 };
+	struct timespec ts = { 1, 0 };
+	struct fg_buf b = { out, 0, cap, false };
+	char hex[FG_HASH_HEX];
+
+	ck_assert_int_eq(fg_rec_ident(&id, "h", 0, "a", "/e"), 0);
+	ck_assert_int_eq(fg_rec_encode(&b, seq, &ts, &id, 1, &r, prev), 0);
+	ck_assert_int_eq(fg_sha256_hex(out, b.len, hex), 0);
+	ck_assert_int_eq(fg_rec_finish(&b, hex), 0);
+	return b.len;
+}
+
+static enum fg_verify_status verify1(const char *path, struct fg_verify_result *res)
+{
+	struct fg_verify_opts o = { 0 };
+	const char *files[] = { path };
+
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, res), 0);
+	return res->status;
+}
+
+START_TEST(test_verify_links_and_reasons)
+{
+	char log[2048], r1[700], r2[700];
+	struct fg_verify_result res;
+	size_t n1, n2;
+	char ones[FG_HASH_HEX + 1];
+
+	memset(ones, '1', FG_HASH_HEX);
+	ones[FG_HASH_HEX] = '\0';
+	/* the first record must start from 64 zeros */
+	n1 = mkrec(r1, sizeof(r1), 1, ones);
+	put_file(logpath, r1, n1);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_BROKEN_LINK);
+	ck_assert_uint_eq(res.line, 1);
+	ck_assert_uint_eq(res.seq, 1);
+	ck_assert_ptr_nonnull(strstr(res.detail, "expected 64 zeros"));
+	/* a later record must name its predecessor's hash */
+	n1 = mkrec(r1, sizeof(r1), 1, zero64);
+	n2 = mkrec(r2, sizeof(r2), 2, ones);
+	memcpy(log, r1, n1);
+	memcpy(log + n1, r2, n2);
+	put_file(logpath, log, n1 + n2);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_BROKEN_LINK);
+	ck_assert_uint_eq(res.line, 2);
+	ck_assert_uint_eq(res.seq, 2);
+	ck_assert_uint_eq(res.offset, n1);
+	ck_assert_uint_eq(res.records, 1);
+	/* linked properly, it verifies */
+	char h1[FG_HASH_HEX + 1];
+	memcpy(h1, r1 + n1 - 67, FG_HASH_HEX);
+	h1[FG_HASH_HEX] = '\0';
+	n2 = mkrec(r2, sizeof(r2), 2, h1);
+	memcpy(log + n1, r2, n2);
+	put_file(logpath, log, n1 + n2);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 2);
+
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_INTACT), "intact");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_HASH_MISMATCH), "hash mismatch");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_BROKEN_LINK), "broken link");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_SEQ_GAP), "seq gap");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_MALFORMED), "malformed line");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_TORN_TAIL), "torn tail");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_MISSING_SEGMENT), "missing segment");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_REORDERED_SEGMENT), "reordered segment");
+	ck_assert_str_eq(fg_verify_reason(FG_VERIFY_HEAD_MISMATCH), "head mismatch");
+	ck_assert_str_eq(fg_verify_reason((enum fg_verify_status)99), "unknown");
+}
+END_TEST
+
+START_TEST(test_verify_unrepaired_lines)
+{
+	static char buf[1 << 15], t[1 << 15];
+	struct fg_verify_result res;
+	size_t n = make_log10(buf, sizeof(buf));
+	char *l3 = line_at(buf, 3);
+	size_t k = (size_t)(l3 - buf);
+
+	/* two garbage lines, then a good record that is not a repair: the
+	 * fault names the first garbage line */
+	memcpy(t, buf, k);
+	memcpy(t + k, "junk\nmore junk\n", 15);
+	memcpy(t + k + 15, l3, n - k);
+	put_log(t, n + 15);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 3);
+	ck_assert_uint_eq(res.offset, k);
+	ck_assert_str_eq(res.detail, "not a record, and no repair record names it");
+	ck_assert_uint_eq(res.records, 2);
+
+	/* garbage, then a record whose hash is wrong: still the garbage */
+	memcpy(t, buf, n);
+	memcpy(t + k, "junk\n", 5);
+	memcpy(t + k + 5, l3, n - k);
+	t[k + 5 + strlen("{\"seq\":3,\"ts\":\"2")] ^= 1;  /* record 3's bytes */
+	put_log(t, n + 5);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 3);
+
+	/* garbage as the last line, or before a torn tail */
+	memcpy(t, buf, n);
+	memcpy(t + n, "junk\n", 5);
+	put_log(t, n + 5);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 11);
+	ck_assert_uint_eq(res.records, 10);
+	memcpy(t + n + 5, "{\"seq\":11", 9);
+	put_log(t, n + 14);
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 11);
+
+	/* a torn tail with no head file next to it: nobody to wait for */
+	char copy[200];
+	snprintf(copy, sizeof(copy), "%s/copy.log", tmpdir);
+	memcpy(t, buf, n);
+	memcpy(t + n, "{\"seq\":11", 9);
+	put_file(copy, t, n + 9);
+	ck_assert_int_eq(verify1(copy, &res), FG_VERIFY_TORN_TAIL);
+	ck_assert_uint_eq(res.line, 11);
+	ck_assert_uint_eq(res.offset, n);
+
+	/* an older segment that ends inside a line is malformed, not torn */
+	const char *files[] = { copy, logpath };
+	struct fg_verify_opts o = { 0 };
+	put_log(buf, n);
+	ck_assert_int_eq(fg_verify_files(files, 2, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_MALFORMED);
+	ck_assert_str_eq(res.file, copy);
+	ck_assert_str_eq(res.detail, "the segment ends inside a line");
+}
+END_TEST
+
+START_TEST(test_verify_io_and_long_lines)
+{
+	struct fg_verify_result res;
+	struct fg_verify_opts o = { 0 };
+	char missing[200], path[200];
+	const char *files[1];
+	char **list;
+	size_t n;
+
+	/* a file that cannot be opened or read: an error naming it */
+	snprintf(missing, sizeof(missing), "%s/nothere.log", tmpdir);
+	files[0] = missing;
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), -ENOENT);
+	ck_assert_str_eq(res.file, missing);
+	files[0] = tmpdir;
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), -EISDIR);
+	ck_assert_str_eq(res.file, tmpdir);
+	/* nothing to discover */
+	ck_assert_int_eq(fg_verify_discover(missing, 0, &list, &n, &res), -ENOENT);
+	/* a bad --expect-head */
+	o.expect_head = "xyz";
+	ck_assert_int_eq(fg_verify_files(files, 1, &o, &res), -EINVAL);
+	o.expect_head = NULL;
+
+	/* a line longer than the read buffer is malformed, not a crash */
+	size_t big = (1 << 20) + 100;
+	char *p = malloc(big + 1);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 'x', big);
+	p[big] = '\n';
+	snprintf(path, sizeof(path), "%s/long.log", tmpdir);
+	put_file(path, p, big + 1);
+	free(p);
+	ck_assert_int_eq(verify1(path, &res), FG_VERIFY_MALFORMED);
+	ck_assert_uint_eq(res.line, 1);
+	ck_assert_uint_eq(res.offset, 0);
+	ck_assert_ptr_nonnull(strstr(res.detail, "a line longer than 1048576 bytes"));
+}
+END_TEST
+
+START_TEST(test_verify_discover_relative)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	struct fg_verify_opts o = { 0 };
+	char **files;
+	size_t n;
+	char cwd[4096], dir[160];
+
+	ck_assert_int_eq(open_log(&a, NULL, 1500), 0);
+	ck_assert_int_eq(append_n(a, 20), 0);
+	fg_audit_close(a);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
+	ck_assert_int_eq(chdir(dir), 0);
+	/* a bare name is looked up in the current directory */
+	ck_assert_int_eq(fg_verify_discover("audit.log", 0, &files, &n, &res), 0);
+	ck_assert_uint_ge(n, 3);
+	ck_assert_str_eq(files[0], "audit.log.1");
+	ck_assert_str_eq(files[n - 1], "audit.log");
+	ck_assert_int_eq(fg_verify_files((const char *const *)files, n, &o, &res), 0);
+	ck_assert_int_eq(res.status, FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 20);
+	free(files);
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
+START_TEST(test_open_more_errors)
+{
+	struct fg_audit *a;
+	struct fg_audit_conf c = { .path = logpath, .agent = "x" };
+	char err[512], path[600], cwd[4096], target[200];
+	static char longname[300];
+
+	/* a file where a directory on the way should be */
+	snprintf(path, sizeof(path), "%s/file", tmpdir);
+	write_file(path, "x", 0600);
+	snprintf(path, sizeof(path), "%s/file/sub/deeper/audit.log", tmpdir);
+	c.path = path;
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENOTDIR);
+	ck_assert_ptr_nonnull(strstr(err, "cannot create directory"));
+	snprintf(path, sizeof(path), "%s/file/sub/audit.log", tmpdir);
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENOTDIR);
+	ck_assert_ptr_nonnull(strstr(err, "/file/sub': Not a directory"));
+	/* a name longer than a file name may be */
+	memset(longname, 'n', 299);
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, longname);
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENAMETOOLONG);
+	ck_assert_ptr_nonnull(strstr(err, "File name too long"));
+	c.path = logpath;
+	snprintf(path, sizeof(path), "%s/log", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	/* the head or the log replaced by a symlink is not followed */
+	char head[200];
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	snprintf(target, sizeof(target), "%s/elsewhere", tmpdir);
+	ck_assert_int_eq(symlink(target, head), 0);
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ELOOP);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open '"));
+	ck_assert_ptr_nonnull(strstr(err, ".head'"));
+	ck_assert_int_eq(unlink(head), 0);
+	ck_assert_int_eq(symlink(target, logpath), 0);
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ELOOP);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open audit log '"));
+	ck_assert_int_eq(access(target, F_OK), -1);     /* nothing created there */
+	ck_assert_int_eq(unlink(logpath), 0);
+	/* a relative path is made absolute once, at open */
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	c.path = "rel/audit.log";
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(chdir("/"), 0);
+	ck_assert_int_eq(append_n(a, 2), 0);
+	snprintf(path, sizeof(path), "%s/rel/audit.log", tmpdir);
+	ck_assert_str_eq(fg_audit_path(a), path);
+	fg_audit_close(a);
+	struct fg_verify_result res;
+	ck_assert_int_eq(verify1(path, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 2);
+	/* a relative path that cannot fit once made absolute */
+	static char rel[4100];
+	memset(rel, 'r', sizeof(rel) - 1);
+	c.path = rel;
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENAMETOOLONG);
+	/* a relative path from a directory that was removed */
+	snprintf(path, sizeof(path), "%s/gone", tmpdir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	ck_assert_int_eq(chdir(path), 0);
+	ck_assert_int_eq(rmdir(path), 0);
+	c.path = "audit.log";
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "audit log 'audit.log': No such file or directory");
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
+/* A writer in a forked child reopens its files by name: it must not follow
+ * a symlink put in place of the log or of the head. */
+START_TEST(test_child_refuses_swapped_files)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char head[200], target[200];
+	int st;
+	pid_t pid;
+
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	snprintf(target, sizeof(target), "%s/elsewhere", tmpdir);
+	for (int which = 0; which < 2; which++) {
+		const char *victim = which ? logpath : head;
+		char saved[220];
+
+		ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+		ck_assert_int_eq(append_n(a, 2), 0);
+		snprintf(saved, sizeof(saved), "%s.saved", victim);
+		ck_assert_int_eq(rename(victim, saved), 0);
+		ck_assert_int_eq(symlink(target, victim), 0);
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0)
+			child_exit(append_n(a, 1) == -ELOOP ? 0 : 1);
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFEXITED(st));
+		ck_assert_int_eq(WEXITSTATUS(st), 0);
+		ck_assert_int_eq(access(target, F_OK), -1);
+		ck_assert_int_eq(unlink(victim), 0);
+		ck_assert_int_eq(rename(saved, victim), 0);
+		ck_assert_int_eq(append_n(a, 1), 0);
+		fg_audit_close(a);
+		ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+		ck_assert_uint_eq(res.records, 3 * (uint64_t)(which + 1));
+	}
+}
+END_TEST
+
+/* A new writer finds the log replaced by a symlink and stops there. */
+START_TEST(test_writer_refuses_swapped_log)
+{
+	struct fg_audit *a, *b;
+	char target[200], saved[220];
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(open_log(&b, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 2), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", tmpdir);
+	snprintf(saved, sizeof(saved), "%s.saved", logpath);
+	ck_assert_int_eq(rename(logpath, saved), 0);
+	ck_assert_int_eq(symlink(target, logpath), 0);
+	ck_assert_int_eq(append_n(b, 1), -ELOOP);
+	ck_assert_int_eq(access(target, F_OK), -1);
+	fg_audit_close(a);
+	fg_audit_close(b);
+}
+END_TEST
+
+START_TEST(test_rotation_stopped_after_rename)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char seg[200];
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	fg_audit_close(a);
+	/* a writer renamed the active file and died before the head said so */
+	snprintf(seg, sizeof(seg), "%s.1", logpath);
+	ck_assert_int_eq(rename(logpath, seg), 0);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 2), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+	ck_assert_uint_eq(res.first_seq, 1);
+	ck_assert_uint_eq(res.last_seq, 5);
+}
+END_TEST
+
+START_TEST(test_head_rebuilt_from_segment)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char head[200];
+
+	ck_assert_int_eq(open_log(&a, NULL, 1500), 0);
+	ck_assert_int_eq(append_n(a, 12), 0);
+	fg_audit_close(a);
+	/* head lost and the active segment empty: the chain ends in the
+	 * newest numbered segment */
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	ck_assert_int_eq(unlink(head), 0);
+	ck_assert_int_eq(truncate(logpath, 0), 0);
+	ck_assert_int_eq(open_log(&a, NULL, 1500), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_lt(res.records, 12);     /* the emptied records are gone ... */
+	ck_assert_uint_eq(res.last_seq, res.records);   /* ... and nothing else */
+}
+END_TEST
+
+START_TEST(test_head_rebuilt_past_garbage)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	static char buf[1 << 16];
+	char head[200];
+	size_t n;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	fg_audit_close(a);
+	n = read_file(logpath, buf, sizeof(buf));
+	/* the tail: a line that is not a record, then a line longer than a
+	 * record may be, then a torn piece bigger than the read window */
+	static char tail[3 * FG_AUDIT_LINE_MAX];
+	size_t t = 0;
+	memcpy(tail, "junk\n", 5);
+	t = 5;
+	memset(tail + t, 'L', FG_AUDIT_LINE_MAX + 10);
+	t += FG_AUDIT_LINE_MAX + 10;
+	tail[t++] = '\n';
+	memset(tail + t, 'T', FG_AUDIT_LINE_MAX + 10);
+	t += FG_AUDIT_LINE_MAX + 10;
+	int fd = open(logpath, O_WRONLY | O_APPEND | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, tail, t), (ssize_t)t);
+	close(fd);
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	ck_assert_int_eq(unlink(head), 0);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	/* the chain went on from record 3; the garbage is named by a repair */
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 5);
+	ck_assert_uint_eq(res.repairs, 1);
+	static char all[4 * FG_AUDIT_LINE_MAX];
+	int rfd = open(logpath, O_RDONLY | O_CLOEXEC);
+	ssize_t got = read(rfd, all, sizeof(all));
+	close(rfd);
+	ck_assert_int_gt(got, (ssize_t)(n + t));
+	ck_assert(memcmp(all + n, tail, t) == 0);       /* nothing removed */
+	ck_assert_ptr_nonnull(memmem(all + n + t, (size_t)got - n - t, "\"op\":\"repair\"", 13));
+}
+END_TEST
+
+START_TEST(test_truncated_to_a_fragment)
+{
+	struct fg_audit *a, *b;
+	struct fg_verify_result res;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 4), 0);
+	/* cut to a piece of the first line behind the writer's back */
+	ck_assert_int_eq(truncate(logpath, 10), 0);
+	ck_assert_int_eq(open_log(&b, NULL, 0), 0);
+	ck_assert_int_eq(append_n(b, 1), 0);
+	fg_audit_close(a);
+	fg_audit_close(b);
+	/* the loss shows: the fragment is named by a repair record that
+	 * still says seq 5, so the chain visibly does not start at 1 */
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_SEQ_GAP);
+	ck_assert_uint_eq(res.line, 2);
+	ck_assert_uint_eq(res.seq, 5);
+	static char buf[1 << 14];
+	read_file(logpath, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"seq\":5,"));
+}
+END_TEST
+
+START_TEST(test_descriptors_below_a_low_limit)
+{
+	struct fg_audit *a;
+	struct rlimit rl = { 256, 256 };
+	bool before[256];
+	int fd, n = 0;
+
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	for (fd = 0; fd < 256; fd++)
+		before[fd] = fcntl(fd, F_GETFD) >= 0;
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	/* half the limit up, and still inside it */
+	for (fd = 0; fd < 256; fd++) {
+		if (before[fd] || fcntl(fd, F_GETFD) < 0)
+			continue;
+		ck_assert_int_ge(fd, 128);
+		n++;
+	}
+	ck_assert_int_eq(n, 3);
+	fg_audit_close(a);
+	for (fd = 0; fd < 256; fd++)
+		ck_assert(before[fd] == (fcntl(fd, F_GETFD) >= 0));
+}
+END_TEST
+
+START_TEST(test_rotation_blocked)
+{
+	struct fg_audit *a;
+	static char buf[1 << 16];
+	char seg[200], inside[220];
+	struct stat st;
+
+	ck_assert_int_eq(open_log(&a, NULL, 1000), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	/* the next segment's name is taken by a non-empty directory */
+	snprintf(seg, sizeof(seg), "%s.1", logpath);
+	ck_assert_int_eq(mkdir(seg, 0700), 0);
+	snprintf(inside, sizeof(inside), "%s/x", seg);
+	write_file(inside, "x", 0600);
+	ck_assert_int_eq(append_n(a, 9), 0);
+	fg_audit_close(a);
+	/* nothing lost: the active file just grew past the limit */
+	ck_assert_int_eq(stat(logpath, &st), 0);
+	ck_assert_int_gt(st.st_size, 1000);
+	size_t n = read_file(logpath, buf, sizeof(buf));
+	size_t lines = 0;
+	for (size_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	ck_assert_uint_eq(lines, 10);
+	struct fg_verify_result res;
+	ck_assert_int_eq(verify1(logpath, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 10);
+}
+END_TEST
+
+#if FG_FAILMALLOC
+/* Every allocation of open, append, close and verify made to fail in turn:
+ * each call either works or fails with a negative errno, and whatever was
+ * appended still verifies. */
+START_TEST(test_oom_open_append_verify)
+{
+	struct fg_verify_result res;
+	char key[200];
+	long k;
+
+	snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+	write_file(key, "a very secret key for the chain", 0600);
+	for (int keyed = 0; keyed < 2; keyed++) {
+		struct fg_audit_conf c = {
+			.path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER, .max_size = 700,
+			.key_file = keyed ? key : NULL, .agent = "t", .exe = "/bin/t",
+		};
+		uint64_t written = 1;
+		struct fg_audit *w;
+		char werr[512];
+
+		/* libcrypto's algorithms are fetched once per process: not here */
+		ck_assert_int_eq(fg_audit_open(&c, &w, werr, sizeof(werr)), 0);
+		ck_assert_int_eq(append_n(w, 1), 0);
+		fg_audit_close(w);
+		for (k = 0; k < 100000; k++) {
+			struct fg_audit *a = NULL;
+			char err[512] = "";
+			int r;
+
+			fail_alloc(k);
+			r = fg_audit_open(&c, &a, err, sizeof(err));
+			if (r == 0) {
+				if (append_n(a, 1) == 0)
+					written++;
+				fg_audit_close(a);
+			}
+			fail_off();
+			if (!fail_hit) {
+				ck_assert_int_eq(r, 0);
+				break;
+			}
+			if (r < 0) {
+				ck_assert_ptr_null(a);
+				ck_assert_msg(err[0] != '\0', "allocation %ld: open failed silently", k);
+			}
+		}
+		ck_assert_int_ge(k, 3);
+		ck_assert_int_lt(k, 100000);
+		ck_assert_uint_ge(written, 2);
+		/* what was written is one intact chain */
+		unsigned char kb[FG_KEY_MAX];
+		size_t klen = 0;
+		char err[512];
+		if (keyed)
+			ck_assert_int_eq(fg_key_load(key, kb, &klen, err, sizeof(err)), 0);
+		ck_assert_int_eq(verify_path(logpath, keyed ? kb : NULL, klen, &res), FG_VERIFY_INTACT);
+		ck_assert_uint_eq(res.records, written);
+		/* the verifier under the same failures: the true verdict or an
+		 * error, never a false alarm of tampering */
+		for (k = 0; k < 100000; k++) {
+			struct fg_verify_opts o = { .key = keyed ? kb : NULL, .keylen = klen };
+			char **files = NULL;
+			size_t n = 0;
+			int r;
+
+			fail_alloc(k);
+			r = fg_verify_discover(logpath, 0, &files, &n, &res);
+			if (r == 0)
+				r = fg_verify_files((const char *const *)files, n, &o, &res);
+			fail_off();
+			free(files);
+			if (!fail_hit) {
+				ck_assert_int_eq(r, 0);
+				break;
+			}
+			if (r == 0) {
+				ck_assert_msg(res.status == FG_VERIFY_INTACT, "allocation %ld: %s line %llu: %s",
+					      k, fg_verify_reason(res.status), (unsigned long long)res.line, res.detail);
+				ck_assert_uint_eq(res.records, written);
+			} else          /* libcrypto's failures come back as EIO */
+				ck_assert_msg(r == -ENOMEM || r == -EIO, "allocation %ld: %d", k, r);
+		}
+		ck_assert_int_gt(k, 2);
+		teardown_dir();
+		setup_dir();
+		snprintf(key, sizeof(key), "%s/audit.key", tmpdir);
+		write_file(key, "a very secret key for the chain", 0600);
+	}
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit");
 	TCase *tc;
+
+#if FG_FAILMALLOC
+	/* before libcrypto allocates anything */
+	CRYPTO_set_mem_functions(crypto_malloc, crypto_realloc, crypto_free);
+#endif
 
 	tc = tcase_create("encoder");
 	tcase_add_test(tc, test_escape_ascii);
@@ -958,6 +1739,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_record_nulls_and_limits);
 	tcase_add_test(tc, test_errno_names);
 	tcase_add_test(tc, test_frame_rejects);
+	tcase_add_test(tc, test_unescape_forms);
+	tcase_add_test(tc, test_timestamp_out_of_range);
 	tcase_add_test(tc, test_json_fields);
 	suite_add_tcase(s, tc);
 
@@ -966,6 +1749,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sha256_file);
 	tcase_add_test(tc, test_hmac_known_answer);
 	tcase_add_test(tc, test_key_file_checks);
+	tcase_add_test(tc, test_key_file_more_checks);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("writer");
@@ -982,13 +1766,33 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_owns);
 	tcase_add_test(tc, test_descriptors_high_and_cloexec);
 	tcase_add_test(tc, test_open_errors);
+	tcase_add_test(tc, test_open_more_errors);
+	tcase_add_test(tc, test_child_refuses_swapped_files);
+	tcase_add_test(tc, test_writer_refuses_swapped_log);
+	tcase_add_test(tc, test_rotation_stopped_after_rename);
+	tcase_add_test(tc, test_head_rebuilt_from_segment);
+	tcase_add_test(tc, test_head_rebuilt_past_garbage);
+	tcase_add_test(tc, test_truncated_to_a_fragment);
+	tcase_add_test(tc, test_descriptors_below_a_low_limit);
+	tcase_add_test(tc, test_rotation_blocked);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verifier");
 	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
 	tcase_add_test(tc, test_verify_faults);
 	tcase_add_test(tc, test_verify_segments_order);
+	tcase_add_test(tc, test_verify_links_and_reasons);
+	tcase_add_test(tc, test_verify_unrepaired_lines);
+	tcase_add_test(tc, test_verify_io_and_long_lines);
+	tcase_add_test(tc, test_verify_discover_relative);
 	suite_add_tcase(s, tc);
+#if FG_FAILMALLOC
+	tc = tcase_create("out of memory");
+	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_oom_open_append_verify);
+	suite_add_tcase(s, tc);
+#endif
 	return s;
 }
 

@@ -23,7 +23,10 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +116,70 @@ static bool can(const struct fg_policy *p, const char *path, unsigned acc, struc
 }
 
 /* ---------------------------------------------------------------- syntax */
+
+/* --- allocation failures ------------------------------------------------- */
+
+/* The test program replaces malloc (glibc supports that) so that one chosen
+ * allocation fails: every out-of-memory path is then run for real.  Not
+ * with a sanitizer, which brings its own allocator. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FG_FAILMALLOC 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FG_FAILMALLOC 0
+#endif
+#endif
+#ifndef FG_FAILMALLOC
+#define FG_FAILMALLOC 1
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+
+static long fail_countdown = -1;        /* the allocation to fail; -1: none */
+static bool fail_hit;
+
+static bool fail_now(void)
+{
+	if (fail_countdown < 0 || fail_countdown-- > 0)
+		return false;
+	fail_hit = true;
+	errno = ENOMEM;
+	return true;
+}
+
+void *malloc(size_t n)
+{
+	return fail_now() ? NULL : __libc_malloc(n);
+}
+
+void *calloc(size_t n, size_t size)
+{
+	return fail_now() ? NULL : __libc_calloc(n, size);
+}
+
+void *realloc(void *p, size_t n)
+{
+	return fail_now() ? NULL : __libc_realloc(p, n);
+}
+
+void free(void *p)
+{
+	__libc_free(p);
+}
+
+/* Fail allocation number k (0-based) from now on. */
+static void fail_alloc(long k)
+{
+	fail_hit = false;
+	fail_countdown = k;
+}
+
+static void fail_off(void)
+{
+	fail_countdown = -1;
+}
+#endif
 
 START_TEST(t_empty_defaults)
 {
@@ -1341,6 +1408,234 @@ START_TEST(t_endpoint_implicitly_allowed)
 }
 END_TEST
 
+START_TEST(t_allow_more_errors)
+{
+	char text[400];
+
+	one_bad("[network]\nallow = :443\n", 2, "missing host in ':443'");
+	one_bad("[network]\nallow = foo/8:80\n", 2, "'foo/8' is not an IPv4 or [IPv6] network");
+	one_bad("[network]\nallow = 10.0.0.0/:80\n", 2, "bad prefix length in '10.0.0.0/:80'");
+	one_bad("[network]\nallow = 10.0.0.0/123456789:80\n", 2, "bad prefix length");
+	snprintf(text, sizeof(text), "[network]\nallow = unix:/%0108d\n", 0);
+	one_bad(text, 2, "is longer than 107 bytes");
+}
+END_TEST
+
+START_TEST(t_endpoint_addr_errors)
+{
+	one_bad("[endpoint a]\naddress = [10.0.0.1]:443\n", 2,
+		"address: '[10.0.0.1]:443': IPv6 addresses and only they go in brackets");
+	one_bad("[endpoint a]\naddress = ::1:443\n", 2, "brackets");
+	one_bad("[endpoint a]\naddress = bad_host!:443\n", 2, "address: invalid host 'bad_host!'");
+	one_bad("[endpoint a]\naddress = [api.example.com]:443\n", 2,
+		"address: invalid host 'api.example.com'");
+	one_bad("[breaker]\nfailure_status = 500-999\n", 2,
+		"failure_status: '500-999' is not an HTTP status (100..599) or range");
+}
+END_TEST
+
+START_TEST(t_env_name_errors)
+{
+	one_bad("[filesystem]\nread = ${ENV:9LIVES}/x\n", 2, "invalid variable name in '${ENV:9LIVES}'");
+	one_bad("[filesystem]\nread = ${ENV:A-B}/x\n", 2, "invalid variable name in '${ENV:A-B}'");
+}
+END_TEST
+
+START_TEST(t_addr_odd_inputs)
+{
+	struct fg_policy *p = ok("[network]\ndns = no\nallow = unix:/run/a.sock, 127.0.0.1:80\n");
+	struct fg_verdict v;
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr sa = { .sa_family = AF_PACKET };
+	struct sockaddr_in in = { .sin_family = AF_INET };
+
+	ck_assert(!fg_policy_addr(p, NULL, 0, NULL, &v));
+	ck_assert_str_eq(v.why, "bad address");
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, 1, NULL, &v));
+	ck_assert_str_eq(v.why, "bad address");
+	/* an unnamed (autobind) socket address */
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path),
+				  NULL, &v));
+	ck_assert_str_eq(v.why, "unnamed socket");
+	/* socket paths are normalised before they are compared */
+	memset(un.sun_path, 0, sizeof(un.sun_path));
+	memcpy(un.sun_path, "/tmp/../run//a.sock", 19);
+	ck_assert(fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
+	ck_assert_str_eq(v.why, "allowed by rule");
+	ck_assert_uint_eq(v.line, 3);
+	memcpy(un.sun_path, "/run/../..", 11);
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
+	ck_assert_str_eq(v.why, "no allow rule for socket");
+	/* a family the policy has no rules for */
+	ck_assert(!fg_policy_addr(p, &sa, sizeof(sa), NULL, &v));
+	ck_assert_str_eq(v.why, "unsupported address family");
+	/* an AF_INET address too short to hold one */
+	in.sin_port = htons(80);
+	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert(fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in), NULL, &v));
+	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in) - 1, NULL, &v));
+	ck_assert_str_eq(v.why, "unsupported address family");
+	ck_assert(!fg_policy_host(p, NULL, &v));
+	ck_assert_str_eq(v.why, "no host");
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(t_load_odd_files)
+{
+	char dir[] = "/tmp/fg-check-policy.XXXXXX", path[64];
+	struct fg_policy *p;
+	struct diags d;
+	int fd;
+
+	/* too large: refused before reading */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/big.ini", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, 2 * 1024 * 1024), 0);
+	close(fd);
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load(path, &p, collect, &d), 1);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(d.line[0], 0);
+	ck_assert_str_eq(d.msg[0], "policy is too large (2097152 bytes, at most 1048576)");
+	unlink(path);
+	rmdir(dir);
+	/* a regular file that cannot be read */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load("/proc/self/mem", &p, collect, &d), 1);
+	ck_assert_str_eq(d.msg[0], "cannot read policy: Input/output error");
+	/* a file that grows while read (its size said 0) */
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_load("/proc/self/status", &p, collect, &d), 1);
+	ck_assert_str_eq(d.msg[0], "policy changed while being read");
+}
+END_TEST
+
+#if FG_FAILMALLOC
+static bool said_oom(const struct diags *d)
+{
+	for (int i = 0; i < d->n && i < 64; i++)
+		if (d->line[i] == 0 && !strcmp(d->msg[i], "out of memory"))
+			return true;
+	return false;
+}
+
+/* Every allocation of a parse made to fail in turn: the result is the
+ * policy (when the failure did not matter) or no policy and "out of
+ * memory", never a partial one or a crash. */
+static void parse_under_oom(const char *text, int want_rc)
+{
+	struct fg_policy *ref, *p;
+	struct diags d;
+	long k;
+
+	memset(&d, 0, sizeof(d));
+	ck_assert_int_eq(fg_policy_parse(NAME, text, strlen(text), &ref, collect, &d), want_rc);
+	for (k = 0; k < 100000; k++) {
+		int rc;
+
+		memset(&d, 0, sizeof(d));
+		fail_alloc(k);
+		rc = fg_policy_parse(NAME, text, strlen(text), &p, collect, &d);
+		fail_off();
+		if (!fail_hit) {
+			ck_assert_int_eq(rc, want_rc);
+			break;
+		}
+		if (rc == 0) {
+			ck_assert_ptr_nonnull(p);
+			ck_assert_uint_eq(p->nep, ref->nep);
+			ck_assert_uint_eq(p->net.nallow, ref->net.nallow);
+			ck_assert_uint_eq(p->fs.read.n, ref->fs.read.n);
+			ck_assert_uint_eq(p->fs.write.n, ref->fs.write.n);
+			ck_assert_uint_eq(p->fs.deny.n, ref->fs.deny.n);
+			fg_policy_free(p);
+		} else {
+			ck_assert_int_ge(rc, 1);
+			ck_assert_ptr_null(p);
+			ck_assert_msg(said_oom(&d) || rc == want_rc,
+				      "allocation %ld failed: %d problems, first %u: %s",
+				      k, rc, d.line[0], d.msg[0]);
+		}
+	}
+	ck_assert_int_gt(k, 10);
+	ck_assert_int_lt(k, 100000);
+	fg_policy_free(ref);
+}
+
+START_TEST(t_oom_good_policy)
+{
+	setenv("FG_CHECK_MODEL", "/opt/model", 1);
+	parse_under_oom(
+		"[workspace]\nroot = /srv/agents/ws-42\nagent_id = coder-7\n"
+		"[filesystem]\nread = ${root}, ${ENV:FG_CHECK_MODEL}, /opt/a, /opt/b\n"
+		"write = ${root}, /tmp, ${HOME}/cache\n"
+		"deny = ${root}/.git/hooks, /etc/shadow\n"
+		"[network]\nallow = api.openai.com:443, 127.0.0.1:8000, 10.0.0.0/8:*, [::1]:*,"
+		" [fe80::/10]:443, unix:/run/agent.sock\n"
+		"dns = yes\n"
+		"[breaker]\nthreshold = 3\nfailure_status = 429, 500-599\n"
+		"[endpoint openai]\naddress = api.openai.com:443\nthreshold = 7\n"
+		"failure_status = 503\n"
+		"[endpoint local]\naddress = 127.0.0.1:11434\nprotocol = http\n"
+		"fallback = [::1]:8080\n"
+		"[audit]\nlog = ${root}/.fleetguard/audit.log\nkey_file = /etc/fg.key\n", 0);
+}
+END_TEST
+
+START_TEST(t_oom_bad_policy)
+{
+	parse_under_oom(
+		"[filesystem]\nread = relative, /ok\nwrite = ${NOPE}/x\nbogus = 1\n"
+		"[network]\nallow = [::1, unix:, 1.2.3.4/99:80\n"
+		"[endpoint x]\naddress = nohost\n", 7);
+}
+END_TEST
+
+/* fg_policy_load: reading the file and everything after, under failures */
+START_TEST(t_oom_load)
+{
+	char dir[] = "/tmp/fg-check-policy.XXXXXX", path[64];
+	struct fg_policy *p;
+	struct diags d;
+	FILE *f;
+	long k;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.ini", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[filesystem]\nread = /opt\n[audit]\nlog = /var/log/x.log\n", f);
+	fclose(f);
+	for (k = 0; k < 10000; k++) {
+		int rc;
+
+		memset(&d, 0, sizeof(d));
+		fail_alloc(k);
+		rc = fg_policy_load(path, &p, collect, &d);
+		fail_off();
+		if (!fail_hit) {
+			ck_assert_int_eq(rc, 0);
+			fg_policy_free(p);
+			break;
+		}
+		if (rc == 0) {
+			ck_assert(has_path(&p->fs.read, "/opt", 2));
+			fg_policy_free(p);
+		} else {
+			ck_assert_ptr_null(p);
+			ck_assert_msg(said_oom(&d), "allocation %ld: %u: %s", k, d.line[0], d.msg[0]);
+		}
+	}
+	ck_assert_int_gt(k, 3);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("policy");
@@ -1406,12 +1701,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_allow_forms);
 	tcase_add_test(tc, t_allow_errors);
 	tcase_add_test(tc, t_dns_rules);
+	tcase_add_test(tc, t_allow_more_errors);
+	tcase_add_test(tc, t_endpoint_addr_errors);
+	tcase_add_test(tc, t_env_name_errors);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("system and files");
 	tcase_add_test(tc, t_system_set);
 	tcase_add_test(tc, t_load_missing);
 	tcase_add_test(tc, t_load_relative_file);
+	tcase_add_test(tc, t_load_odd_files);
 	tcase_add_exit_test(tc, t_fail_closed_exit, 126);
 	suite_add_tcase(s, tc);
 
@@ -1441,7 +1740,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_policy_host);
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
+	tcase_add_test(tc, t_addr_odd_inputs);
 	suite_add_tcase(s, tc);
+#if FG_FAILMALLOC
+	tc = tcase_create("out of memory");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, t_oom_good_policy);
+	tcase_add_test(tc, t_oom_bad_policy);
+	tcase_add_test(tc, t_oom_load);
+	suite_add_tcase(s, tc);
+#endif
 	return s;
 }
 
