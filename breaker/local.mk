@@ -42,9 +42,7 @@ EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
 
 noinst_PROGRAMS += bench/breaker_bench
 bench_breaker_bench_SOURCES = bench/breaker_bench.c
-# bench/local.mk (included after this file) lists FG_BENCHES; it should add
-# $(BREAKER_BENCHES) so that `make bench` runs this one too.
-BREAKER_BENCHES = bench/breaker_bench
+# (run by `make bench`: bench/local.mk lists it in FG_BENCHES)
 
 # make fuzz-breaker [FUZZ_SECONDS=60]: libFuzzer on the HTTP sniffer, built
 # with clang; differential (whole input, byte by byte, odd pieces).
