@@ -73,6 +73,9 @@
  *   exits.  Rebuilds for another boot or version meet no such process.
  * - Retry-After never holds a circuit open beyond max_open_seconds: the
  *   operator's bound wins over a misbehaving server's.
+ * - Whoever can write the state file can open or close circuits: it is made
+ *   0660 (opened O_NOFOLLOW), so state_dir should belong to the fleet's
+ *   group; the /tmp fallback is only as private as /tmp.
  * - The shim (shim/breaker_glue.c) judges HTTP/1.x answers; an HTTP/2
  *   connection is judged only by how it connects and ends, and a new
  *   request on a kept-alive connection is not refused while open (only
