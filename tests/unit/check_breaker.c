@@ -501,6 +501,48 @@ START_TEST(processes_race_for_probes)
 }
 END_TEST
 
+/* Processes killed with SIGKILL at random points while they hammer the
+ * slot: the file stays trusted and the machine goes on. */
+START_TEST(killed_anywhere_never_wedges)
+{
+	struct fg_bk_map *m2;
+	struct fg_bk_ticket t;
+	enum fg_bk_admit a;
+	char err[256];
+
+	srand(42);
+	for (int round = 0; round < 40; round++) {
+		pid_t pid = fork();
+
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			for (unsigned i = 0;; i++) {
+				if (fg_bk_admit(&bk, &t, NULL, NULL, NULL) != FG_BK_REFUSE)
+					fg_bk_report(&bk, &t, i % 3 ? FG_BK_F_5XX : FG_BK_OK, i % 5,
+						     getpid(), NULL);
+				if (i % 7 == 0)
+					advance(1000);   /* this child's clock only */
+				if (i % 101 == 0)
+					fg_bk_release(&bk, &t);
+			}
+		}
+		usleep(500 + (useconds_t)(rand() % 3000));
+		kill(pid, SIGKILL);
+		ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	}
+	ck_assert_int_eq(fg_bk_map_open(dir, &env, &m2, err, sizeof(err)), 0);
+	ck_assert_int_eq(nsaid, 0);   /* trusted: not rebuilt */
+	fg_bk_map_close(m2);
+	ck_assert_int_le(state(), FG_BK_HALF);
+	/* whatever state it was left in, time heals it */
+	advance(10000000000ULL);
+	a = fg_bk_admit(&bk, &t, NULL, NULL, NULL);
+	ck_assert(a == FG_BK_GO || a == FG_BK_PROBE);
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_int_eq(state(), FG_BK_CLOSED);
+}
+END_TEST
+
 /* --- the state file ------------------------------------------------------- */
 
 START_TEST(second_mapping_shares_state)
@@ -762,6 +804,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, threads_race_for_one_probe);
 	tcase_add_test(tc, threads_race_for_three_probes);
 	tcase_add_test(tc, processes_race_for_probes);
+	tcase_add_test(tc, killed_anywhere_never_wedges);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("state file");
