@@ -37,8 +37,7 @@ BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_htt
 	tests/integration/breaker_fleet.sh tests/integration/breaker_status.sh
 TESTS += $(BREAKER_ITESTS)
 EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
-	tests/integration/llm_server.py tests/integration/llm_client.py \
-	man/fleetguard-breaker.inc
+	tests/integration/llm_server.py tests/integration/llm_client.py
 
 noinst_PROGRAMS += bench/breaker_bench
 bench_breaker_bench_SOURCES = bench/breaker_bench.c
