@@ -157,6 +157,11 @@ int fg_record(const struct fg_act *act, const char *decision, const struct fg_ve
 	size_t n = 0;
 	bool allowed = decision[0] == 'a';
 
+	/* [filesystem] mode = off: nothing is judged, so nothing is recorded
+	 * but a refusal to touch fleetguard's own files. */
+	if (allowed && !act->net && fg_g.pol->fs.mode == FG_MODE_OFF)
+		return 0;
+
 	switch (fg_g.pol->audit.events) {
 	case FG_EVENTS_DENIED:
 		if (allowed)

@@ -139,6 +139,11 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
 		return false;
 	}
+	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
+		/* off: no policy, but fleetguard's own files stay out of reach */
+		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "[filesystem] mode = off" };
+		return true;
+	}
 	return fg_policy_path(fg_g.pol, path, len, access, v);
 }
 
@@ -318,8 +323,6 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 	int hops, fd0, fd, err;
 	long n;
 
-	if (fg_g.pol->fs.mode == FG_MODE_OFF)
-		return sys_openat(dirfd, path, flags, mode);
 	if (path == NULL) {
 		errno = EFAULT;
 		return -1;
@@ -578,8 +581,6 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
 
-	if (fg_g.pol->fs.mode == FG_MODE_OFF)
-		return op->direct(op, ctx);
 	rc = fg_name_resolve(&a, op->dirfd1, op->path1, op->t1);
 	if (two)
 		rc2 = fg_name_resolve(&b, op->dirfd2, op->path2, op->t2);

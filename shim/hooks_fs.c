@@ -458,7 +458,7 @@ FG_EXPORT DIR *opendir(const char *path)
 	int fd, saved;
 	DIR *d;
 
-	if (fg_passthrough() || fg_g.pol->fs.mode == FG_MODE_OFF)
+	if (fg_passthrough())
 		return real_opendir(path);
 	fd = fg_openat_checked("opendir", AT_FDCWD, path,
 			       O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC, 0);

@@ -155,7 +155,7 @@ static FILE *fg_fopen_hook(const char *path, const char *mode, FILE *(*real)(con
 	int flags, fd, saved;
 	FILE *f;
 
-	if (fg_passthrough() || fg_g.pol->fs.mode == FG_MODE_OFF)
+	if (fg_passthrough())
 		return real(path, mode);
 	flags = fg_fopen_flags(mode);
 	if (flags < 0) {
@@ -191,7 +191,7 @@ FG_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
 	FG_REAL(FILE *, freopen, const char *, const char *, FILE *);
 	int flags, fd, old, saved;
 
-	if (path == NULL || fg_passthrough() || fg_g.pol->fs.mode == FG_MODE_OFF)
+	if (path == NULL || fg_passthrough())
 		return real_freopen(path, mode, stream);
 	flags = fg_fopen_flags(mode);
 	if (flags < 0) {
