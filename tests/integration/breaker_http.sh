@@ -152,19 +152,25 @@ client --lib http.client --count 1 "$URL"
 check "reset: recovered" expect_outcomes "200"
 
 # --- curl -----------------------------------------------------------------------------
-mode 503
-: > "$TMP/curl"
-for i in 1 2 3 4; do
-	fg "$POLICY" curl -s -o /dev/null -w '%{http_code}\n' -X POST -d x "$URL" >> "$TMP/curl" 2> "$TMP/err"
-	echo "exit $?" >> "$TMP/curl"
-done
-check "curl: 503 three times" sh -c "[ \$(grep -c '^503' '$TMP/curl') -eq 3 ]"
-check "curl: then 'couldn't connect' (exit 7)" sh -c "tail -1 '$TMP/curl' | grep -qx 'exit 7'"
-check "curl: stderr line" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:$PORT \(3 consecutive failures\)"
-mode 200
-wait_open
-fg "$POLICY" curl -s -o /dev/null -w '%{http_code}' "$URL" > "$TMP/curl" 2> "$TMP/err"
-check "curl: probe succeeds" grep -qx 200 "$TMP/curl"
+if asan_breaks curl; then
+	for c in "curl: 503 three times" "curl: then refused" "curl: stderr line" "curl: probe succeeds"; do
+		skip_check "$c" "curl hangs under a preloaded ASan runtime, without fleetguard too"
+	done
+else
+	mode 503
+	: > "$TMP/curl"
+	for i in 1 2 3 4; do
+		fg "$POLICY" curl -s -o /dev/null -w '%{http_code}\n' -X POST -d x "$URL" >> "$TMP/curl" 2> "$TMP/err"
+		echo "exit $?" >> "$TMP/curl"
+	done
+	check "curl: 503 three times" sh -c "[ \$(grep -c '^503' '$TMP/curl') -eq 3 ]"
+	check "curl: then 'couldn't connect' (exit 7)" sh -c "tail -1 '$TMP/curl' | grep -qx 'exit 7'"
+	check "curl: stderr line" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:$PORT \(3 consecutive failures\)"
+	mode 200
+	wait_open
+	fg "$POLICY" curl -s -o /dev/null -w '%{http_code}' "$URL" > "$TMP/curl" 2> "$TMP/err"
+	check "curl: probe succeeds" grep -qx 200 "$TMP/curl"
+fi
 
 # --- a success resets the count -------------------------------------------------
 mode 503

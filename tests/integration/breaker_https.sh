@@ -52,20 +52,26 @@ wait_open
 client --cafile "$TMP/cert.pem" --count 1 "$URL"
 check "python https reset: recovered" expect_outcomes "200"
 
-mode 503
-before=$(requests)
-: > "$TMP/curl"
-for i in 1 2 3 4; do
-	fg "$POLICY" curl -s --cacert "$TMP/cert.pem" -o /dev/null -w '%{http_code}\n' "$URL" >> "$TMP/curl" 2> "$TMP/err"
-	echo "exit $?" >> "$TMP/curl"
-done
-check "curl https 503: counted through its own BIO" sh -c "[ \$(grep -c '^503' '$TMP/curl') -eq 3 ]"
-check "curl https: then refused (exit 7)" sh -c "tail -1 '$TMP/curl' | grep -qx 'exit 7'"
-check "curl https: server saw only three" expect_requests $((before + 3))
-mode 200
-wait_open
-fg "$POLICY" curl -s --cacert "$TMP/cert.pem" -o /dev/null -w '%{http_code}' "$URL" > "$TMP/curl" 2> "$TMP/err"
-check "curl https: probe succeeds" grep -qx 200 "$TMP/curl"
+if asan_breaks curl; then
+	for c in "curl https 503" "curl https: then refused" "curl https: server saw only three" "curl https: probe succeeds"; do
+		skip_check "$c" "curl hangs under a preloaded ASan runtime, without fleetguard too"
+	done
+else
+	mode 503
+	before=$(requests)
+	: > "$TMP/curl"
+	for i in 1 2 3 4; do
+		fg "$POLICY" curl -s --cacert "$TMP/cert.pem" -o /dev/null -w '%{http_code}\n' "$URL" >> "$TMP/curl" 2> "$TMP/err"
+		echo "exit $?" >> "$TMP/curl"
+	done
+	check "curl https 503: counted through its own BIO" sh -c "[ \$(grep -c '^503' '$TMP/curl') -eq 3 ]"
+	check "curl https: then refused (exit 7)" sh -c "tail -1 '$TMP/curl' | grep -qx 'exit 7'"
+	check "curl https: server saw only three" expect_requests $((before + 3))
+	mode 200
+	wait_open
+	fg "$POLICY" curl -s --cacert "$TMP/cert.pem" -o /dev/null -w '%{http_code}' "$URL" > "$TMP/curl" 2> "$TMP/err"
+	check "curl https: probe succeeds" grep -qx 200 "$TMP/curl"
+fi
 
 # a TLS program that never talks to an endpoint does not load fleetguard's
 # idea of libssl, and a program without libssl never loads it
