@@ -10,4 +10,4 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # docs/: design and security notes.
-dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md
+dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md docs/BREAKER.md
