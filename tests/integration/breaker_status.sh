@@ -158,8 +158,14 @@ protocol = http
 threshold = 1
 state_dir = $TMP/state-side
 EOF2
-fg "$POLICY" curl -s http://127.0.0.1:1/ > /dev/null 2> "$TMP/err"
-fg "$POLICY" curl -s http://127.0.0.1:1/ > /dev/null 2> "$TMP/err"
+connect_side='
+import socket
+try:
+    socket.create_connection(("127.0.0.1", 1), timeout=5)
+except OSError:
+    pass'
+fg "$POLICY" "$PYTHON3" -c "$connect_side" 2> "$TMP/err"
+fg "$POLICY" "$PYTHON3" -c "$connect_side" 2> "$TMP/err"
 check "own state_dir: the endpoint's circuit lives there" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:1 \(1 consecutive failures\)"
 "$FG" status --policy "$POLICY" > "$TMP/status" 2> "$TMP/err"
 check "own state_dir: status shows both files" \
