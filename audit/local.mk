@@ -20,7 +20,7 @@ libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
 dist_man_MANS += man/fleetguard-verify.1
 
 check_PROGRAMS += tests/unit/check_audit
-tests_unit_check_audit_SOURCES = tests/unit/check_audit.c tests/unit/check_main.h
+tests_unit_check_audit_SOURCES = tests/unit/check_audit.c tests/unit/check_main.h tests/unit/failmalloc.h
 tests_unit_check_audit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_audit_LDADD = libfgaudit.la $(CHECK_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/check_audit

@@ -19,7 +19,7 @@ libfgpolicy_la_SOURCES += policy/policy_int.h
 fleetguard_SOURCES += tools/cmd_check.c
 
 check_PROGRAMS += tests/unit/check_policy
-tests_unit_check_policy_SOURCES = tests/unit/check_policy.c tests/unit/check_main.h
+tests_unit_check_policy_SOURCES = tests/unit/check_policy.c tests/unit/check_main.h tests/unit/failmalloc.h
 tests_unit_check_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_policy_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
 TESTS += tests/unit/check_policy

@@ -160,66 +160,9 @@ static size_t read_file(const char *path, char *buf, size_t cap)
 
 /* --- allocation failures ------------------------------------------------- */
 
-/* The test program replaces malloc (glibc supports that) so that one chosen
- * allocation fails: every out-of-memory path is then run for real.  Not
- * with a sanitizer, which brings its own allocator. */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FG_FAILMALLOC 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FG_FAILMALLOC 0
-#endif
-#endif
-#ifndef FG_FAILMALLOC
-#define FG_FAILMALLOC 1
-extern void *__libc_malloc(size_t n);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *p, size_t n);
-extern void __libc_free(void *p);
+#include "tests/unit/failmalloc.h"
 
-static long fail_countdown = -1;        /* the allocation to fail; -1: none */
-static bool fail_hit;
-
-static bool fail_now(void)
-{
-	if (fail_countdown < 0 || fail_countdown-- > 0)
-		return false;
-	fail_hit = true;
-	errno = ENOMEM;
-	return true;
-}
-
-void *malloc(size_t n)
-{
-	return fail_now() ? NULL : __libc_malloc(n);
-}
-
-void *calloc(size_t n, size_t size)
-{
-	return fail_now() ? NULL : __libc_calloc(n, size);
-}
-
-void *realloc(void *p, size_t n)
-{
-	return fail_now() ? NULL : __libc_realloc(p, n);
-}
-
-void free(void *p)
-{
-	__libc_free(p);
-}
-
-/* Fail allocation number k (0-based) from now on. */
-static void fail_alloc(long k)
-{
-	fail_hit = false;
-	fail_countdown = k;
-}
-
-static void fail_off(void)
-{
-	fail_countdown = -1;
-}
+#if FG_FAILMALLOC
 
 /* libcrypto binds malloc inside libc, not ours: give it ours. */
 static void *crypto_malloc(size_t n, const char *file, int line)
