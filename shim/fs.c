@@ -144,7 +144,12 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "[filesystem] mode = off" };
 		return true;
 	}
-	return fg_policy_path(fg_g.pol, path, len, access, v);
+	if (fg_policy_path(fg_g.pol, path, len, access, v))
+		return true;
+	/* Nothing allowed it: the [filesystem] section decided by default. */
+	if (v->line == 0)
+		v->line = fg_g.pol->fs.line;
+	return false;
 }
 
 /*
@@ -561,8 +566,8 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 
 	if (fg_judge(path, len, access & ~FG_ACC_META, v))
 		return true;
-	if ((access & FG_ACC_META) && v->line == 0 && v->why != NULL &&
-	    strcmp(v->why, "fleetguard's own file") != 0 && fg_is_ancestor(path, len)) {
+	if ((access & FG_ACC_META) && v->why != NULL &&
+	    strcmp(v->why, "not in an allowed tree") == 0 && fg_is_ancestor(path, len)) {
 		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "ancestor of an allowed tree" };
 		return true;
 	}

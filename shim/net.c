@@ -236,6 +236,8 @@ int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
 		v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = "name server" };
 	else
 		fg_policy_addr(fg_g.pol, sa, len, known ? host : NULL, &v);
+	if (!v.allow && v.line == 0)
+		v.line = fg_g.pol->net.line;    /* [network] decided by default */
 	return fg_enforce(&act, text, &v, fg_g.pol->net.mode);
 }
 
@@ -262,6 +264,8 @@ int fg_resolve_check(const char *op, const char *host)
 	    fg_is_local_name(host))
 		return 0;   /* no query leaves the host; connect judges the address */
 	fg_policy_host(fg_g.pol, host, &v);
+	if (!v.allow && v.line == 0)
+		v.line = fg_g.pol->net.line;
 	if (!v.allow && strcmp(v.why, "not in [network] allow") != 0)
 		v.why = "host name not in [network] allow";
 	act.access = FG_ACC_WRITE;  /* a lookup is a message that leaves the host */
