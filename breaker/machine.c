@@ -123,7 +123,9 @@ static void install(struct fg_bk_slot *s, uint32_t gen, uint64_t d)
 }
 
 /* The deadline of state w: installed by whoever made the transition, or
- * computed and installed here if that process has not (yet, or ever). */
+ * computed and installed here if that process has not (yet, or ever).  0
+ * when the slot has moved on to another generation: w is stale, and the
+ * caller's compare-and-swap on it will fail and re-read the state. */
 static uint64_t until_of(struct fg_bk *b, uint64_t w, uint64_t now)
 {
 	uint64_t t = atomic_load(&b->slot->until);
@@ -132,7 +134,7 @@ static uint64_t until_of(struct fg_bk *b, uint64_t w, uint64_t now)
 		return T_MS(t);
 	install(b->slot, W_GEN(w), deadline(b, w, now));
 	t = atomic_load(&b->slot->until);
-	return T_TAG(t) == (W_GEN(w) & 0xffffu) ? T_MS(t) : deadline(b, w, now);
+	return T_TAG(t) == (W_GEN(w) & 0xffffu) ? T_MS(t) : 0;
 }
 
 static void event(struct fg_bk_event *ev, uint64_t from, uint64_t to, uint64_t until,
@@ -159,6 +161,8 @@ static uint64_t entered(struct fg_bk *b, uint64_t from, uint64_t to, uint64_t no
 	if (W_STATE(to) != FG_BK_CLOSED) {
 		install(s, W_GEN(to), deadline(b, to, now));
 		until = until_of(b, to, now);
+		if (until == 0)   /* already moved on: what it would have been */
+			until = deadline(b, to, now);
 	}
 	if (W_STATE(to) != W_STATE(from) || W_STATE(to) == FG_BK_HALF) {
 		atomic_store(&s->changed, now);
@@ -364,7 +368,7 @@ void fg_bk_release(struct fg_bk *b, const struct fg_bk_ticket *t)
 int fg_bk_force(struct fg_bk *b, enum fg_bk_state to, struct fg_bk_event *ev)
 {
 	struct fg_bk_slot *s = b->slot;
-	uint64_t w = atomic_load(&s->word), nw;
+	uint64_t w = atomic_load(&s->word), nw, until;
 	uint64_t now = fg_bk_now(b->map);
 
 	ev_clear(ev);
@@ -374,9 +378,9 @@ int fg_bk_force(struct fg_bk *b, enum fg_bk_state to, struct fg_bk_event *ev)
 		nw = to == FG_BK_CLOSED ? w_make(FG_BK_CLOSED, 0, 0, 0, gen_next(w)) :
 			w_make(FG_BK_OPEN, 0, 0, W_FAILS(w), gen_next(w));
 	} while (!atomic_compare_exchange_weak(&s->word, &w, nw));
-	entered(b, w, nw, now, "forced", ev);
+	until = entered(b, w, nw, now, "forced", ev);
 	if (ev != NULL && !ev->changed)
-		event(ev, w, nw, 0, "forced");
+		event(ev, w, nw, until, "forced");
 	return 0;
 }
 

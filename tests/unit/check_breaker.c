@@ -29,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,8 +44,18 @@ static uint32_t fake_rand;
 static char said[4][4400];
 static int nsaid;
 
+/* Run once by the next clock reading: what another process does between a
+ * caller's load of the state word and its compare-and-swap. */
+static void (*meanwhile)(void);
+
 static uint64_t clock_fn(void *ctx)
 {
+	void (*f)(void) = meanwhile;
+
+	if (f != NULL) {
+		meanwhile = NULL;
+		f();
+	}
 	return atomic_load(&fake_now);
 }
 
@@ -776,6 +788,500 @@ START_TEST(http_dates)
 }
 END_TEST
 
+/* --- interleavings: another process acts between load and CAS ------------- */
+
+static struct fg_bk_ticket other;
+static int other_rc;
+
+static void other_admits(void)
+{
+	other_rc = fg_bk_admit(&bk, &other, NULL, NULL, NULL);
+}
+
+static void other_releases(void)
+{
+	fg_bk_release(&bk, &other);
+}
+
+static void other_fails(void)
+{
+	other_rc = fg_bk_report(&bk, &other, FG_BK_F_5XX, 0, 101, NULL);
+}
+
+static struct fg_bk_snap snap(void)
+{
+	struct fg_bk_snap s;
+
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots), &s), 1);
+	return s;
+}
+
+/* Another process ends the open period first: we join its probe round
+ * rather than refusing with a deadline made up for the stale state. */
+START_TEST(open_period_ended_by_another)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_event ev;
+	uint64_t retry = 1;
+
+	bk.conf.probes = 2;
+	open_it();
+	advance(10000);
+	meanwhile = other_admits;
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, &retry, NULL, &ev), FG_BK_PROBE);
+	ck_assert_int_eq(other_rc, FG_BK_PROBE);
+	ck_assert(t.probe);
+	ck_assert_uint_eq(t.gen, other.gen);
+	ck_assert(!ev.changed);   /* the other process made the change */
+	ck_assert_uint_eq(retry, 0);
+	ck_assert_uint_eq(snap().probes_out, 2);
+	ck_assert_int_eq(snap().state, FG_BK_HALF);
+}
+END_TEST
+
+/* Another process starts the new probe round first: we are refused for the
+ * length of its lease. */
+START_TEST(lease_renewed_by_another)
+{
+	struct fg_bk_ticket dead, t;
+	struct fg_bk_event ev;
+	uint64_t retry = 0;
+
+	open_it();
+	advance(10000);
+	ck_assert_int_eq(fg_bk_admit(&bk, &dead, NULL, NULL, NULL), FG_BK_PROBE);
+	advance(10000);
+	meanwhile = other_admits;
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, &retry, NULL, &ev), FG_BK_REFUSE);
+	ck_assert_int_eq(other_rc, FG_BK_PROBE);
+	ck_assert_uint_ne(other.gen, dead.gen);
+	ck_assert(!ev.changed);
+	ck_assert_uint_eq(retry, 10000);
+}
+END_TEST
+
+/* The expired prober releases its place while we take over: we take that
+ * place in the same round. */
+START_TEST(expired_prober_releases_meanwhile)
+{
+	struct fg_bk_ticket t;
+
+	open_it();
+	advance(10000);
+	ck_assert_int_eq(fg_bk_admit(&bk, &other, NULL, NULL, NULL), FG_BK_PROBE);
+	advance(10000);
+	meanwhile = other_releases;
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_PROBE);
+	ck_assert_uint_eq(t.gen, other.gen);
+	ck_assert_uint_eq(snap().probes_out, 1);
+}
+END_TEST
+
+/* A failure lands while our success is being counted: the success still
+ * ends the streak. */
+START_TEST(success_races_a_failure)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_snap s;
+
+	fail_n(1, FG_BK_F_5XX);
+	t = go();
+	other = go();
+	meanwhile = other_fails;
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_int_eq(other_rc, 1);
+	s = snap();
+	ck_assert_int_eq(s.state, FG_BK_CLOSED);
+	ck_assert_uint_eq(s.failures, 0);
+	ck_assert_uint_eq(s.total[FG_BK_OK], 1);
+	ck_assert_uint_eq(s.total[FG_BK_F_5XX], 2);
+}
+END_TEST
+
+/* Another probe is admitted while our failed probe is counted: the circuit
+ * re-opens with the doubled period all the same. */
+START_TEST(failed_probe_races_an_admit)
+{
+	struct fg_bk_ticket t, t2;
+	struct fg_bk_event ev;
+	uint64_t retry;
+
+	bk.conf.probes = 3;
+	open_it();
+	advance(10000);
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_PROBE);
+	ck_assert_int_eq(fg_bk_admit(&bk, &t2, NULL, NULL, NULL), FG_BK_PROBE);
+	meanwhile = other_admits;
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_F_5XX, 0, 100, &ev), 1);
+	ck_assert_int_eq(other_rc, FG_BK_PROBE);
+	ck_assert(ev.changed);
+	ck_assert_int_eq(ev.to, FG_BK_OPEN);
+	ck_assert_str_eq(ev.why, "probe failed");
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, &retry, NULL, NULL), FG_BK_REFUSE);
+	ck_assert_uint_eq(retry, 20000);
+}
+END_TEST
+
+/* Two failures race to reach the threshold: one opens the circuit, the
+ * other is ignored (it began in the closed generation). */
+START_TEST(threshold_race_opens_once)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_event ev;
+	struct fg_bk_snap s;
+
+	fail_n(2, FG_BK_F_5XX);
+	t = go();
+	other = go();
+	meanwhile = other_fails;
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_F_5XX, 0, 100, &ev), 0);
+	ck_assert_int_eq(other_rc, 1);
+	ck_assert(!ev.changed);
+	s = snap();
+	ck_assert_int_eq(s.state, FG_BK_OPEN);
+	ck_assert_uint_eq(s.failures, 3);
+	ck_assert_uint_eq(s.opens, 1);
+	ck_assert_uint_eq(s.ignored, 1);
+}
+END_TEST
+
+/* --- odd inputs to the machine -------------------------------------------- */
+
+START_TEST(unknown_state_is_repaired)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_snap s;
+
+	atomic_store(&bk.slot->word, w_make(3, 4, 9, 7, 41));
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_GO);
+	ck_assert(!t.probe);
+	ck_assert_uint_eq(t.gen, 42);
+	s = snap();
+	ck_assert_int_eq(s.state, FG_BK_CLOSED);
+	ck_assert_uint_eq(s.failures, 0);
+	ck_assert_uint_eq(s.level, 0);
+}
+END_TEST
+
+START_TEST(force_twice)
+{
+	struct fg_bk_event ev;
+	uint64_t retry;
+	struct fg_bk_ticket t;
+
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_OPEN, &ev), 0);
+	ck_assert_uint_eq(ev.until_ms, 1000000 + 10000);
+	advance(4000);
+	/* forced open again: a new period from now, and still an event */
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_OPEN, &ev), 0);
+	ck_assert(ev.changed);
+	ck_assert_int_eq(ev.from, FG_BK_OPEN);
+	ck_assert_int_eq(ev.to, FG_BK_OPEN);
+	ck_assert_str_eq(ev.why, "forced");
+	ck_assert_uint_eq(ev.until_ms, 1004000 + 10000);
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, &retry, NULL, NULL), FG_BK_REFUSE);
+	ck_assert_uint_eq(retry, 10000);
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_CLOSED, &ev), 0);
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_CLOSED, &ev), 0);
+	ck_assert(ev.changed);
+	ck_assert_int_eq(ev.from, FG_BK_CLOSED);
+	ck_assert_int_eq(ev.to, FG_BK_CLOSED);
+	ck_assert_uint_eq(ev.until_ms, 0);
+	ck_assert_uint_eq(snap().opens, 1);
+}
+END_TEST
+
+START_TEST(fallbacks_and_names)
+{
+	struct fg_bk_snap s;
+	struct fg_bk_ticket t = go();
+
+	fg_bk_count_fallback(&bk);
+	fg_bk_count_fallback(&bk);
+	ck_assert_uint_eq(snap().fallbacks, 2);
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OUTCOMES, 0, 100, NULL), -EINVAL);
+	ck_assert_int_eq(fg_bk_report(&bk, &t, (enum fg_bk_outcome)-1, 0, 100, NULL), -EINVAL);
+	ck_assert_str_eq(fg_bk_state_name(FG_BK_HALF), "half-open");
+	ck_assert_str_eq(fg_bk_state_name((enum fg_bk_state)3), "invalid");
+	ck_assert_str_eq(fg_bk_outcome_name(FG_BK_F_SLOW), "slow");
+	ck_assert_str_eq(fg_bk_outcome_name(FG_BK_OUTCOMES), "invalid");
+	ck_assert_int_eq(fg_bk_map_snap(map, FG_BK_SLOTS, &s), -EINVAL);
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots) + 1, &s), 0);
+	ck_assert_str_eq(s.name, "");
+}
+END_TEST
+
+START_TEST(conf_from_policy_defaults)
+{
+	struct fg_breaker_conf in;
+	struct fg_bk_conf c;
+
+	memset(&in, 0, sizeof(in));
+	fg_bk_conf_from(&c, &in);
+	ck_assert_uint_eq(c.threshold, 1);
+	ck_assert_uint_eq(c.open_seconds, 1);
+	ck_assert_uint_eq(c.max_open_seconds, 1);
+	ck_assert_uint_eq(c.probes, 1);
+	ck_assert_uint_eq(c.min_processes, 1);
+	ck_assert_uint_eq(c.slow_first_byte_seconds, 0);
+	in.threshold = 5;
+	in.open_seconds = 30;
+	in.max_open_seconds = 20;   /* below open_seconds: raised to it */
+	in.probes = 5000;           /* more than the word can count */
+	in.slow_first_byte_seconds = 7;
+	in.min_processes = 3;
+	fg_bk_conf_from(&c, &in);
+	ck_assert_uint_eq(c.threshold, 5);
+	ck_assert_uint_eq(c.open_seconds, 30);
+	ck_assert_uint_eq(c.max_open_seconds, 30);
+	ck_assert_uint_eq(c.probes, W_OUT_MAX);
+	ck_assert_uint_eq(c.slow_first_byte_seconds, 7);
+	ck_assert_uint_eq(c.min_processes, 3);
+}
+END_TEST
+
+/* --- unusable state files and directories --------------------------------- */
+
+static char dir2[64];
+static char state_path[256];
+
+/* A second, good directory as $XDG_RUNTIME_DIR, holding a valid state file
+ * made before the test breaks anything. */
+static void second_dir(void)
+{
+	struct fg_bk_map *m;
+	char err[256];
+
+	snprintf(dir2, sizeof(dir2), "/tmp/fg-check-breaker2-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir2));
+	setenv("XDG_RUNTIME_DIR", dir2, 1);
+	ck_assert_int_eq(fg_bk_map_open(dir2, &env, &m, err, sizeof(err)), 0);
+	fg_bk_map_close(m);
+	snprintf(state_path, sizeof(state_path), "%s/%s", dir, FG_BK_STATE_FILE);
+}
+
+static void second_dir_done(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir2);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* dir is unusable: the map lands in dir2 and err tells why dir was not. */
+static void falls_back_with(const char *want_err)
+{
+	struct fg_bk_map *m;
+	char err[4400], want[128];
+
+	ck_assert_int_eq(fg_bk_map_open(dir, &env, &m, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s/%s", dir2, FG_BK_STATE_FILE);
+	ck_assert_str_eq(fg_bk_map_path(m), want);
+	ck_assert_str_eq(err, want_err);
+	ck_assert_int_eq(nsaid, 0);
+	fg_bk_map_close(m);
+}
+
+START_TEST(rebuild_without_say_is_silent)
+{
+	struct fg_bk_env quiet = env;
+	struct fg_bk_map *m;
+	struct fg_bk_snap s;
+	char err[256];
+
+	quiet.say = NULL;
+	open_it();
+	map->hdr->version = 9;
+	ck_assert_int_eq(fg_bk_map_open(dir, &quiet, &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(nsaid, 0);
+	ck_assert_uint_eq(m->hdr->magic, FG_BK_MAGIC);
+	ck_assert_uint_eq(m->hdr->version, FG_BK_VERSION);
+	ck_assert_int_eq(fg_bk_map_snap(m, 0, &s), 0);   /* the old endpoint is gone */
+	fg_bk_map_close(m);
+	/* the default environment: the real clock, no messages */
+	map->hdr->version = 9;   /* the old inode: harmless */
+	ck_assert_int_eq(fg_bk_map_open(dir, NULL, &m, err, sizeof(err)), 0);
+	ck_assert_uint_eq(m->hdr->version, FG_BK_VERSION);
+	fg_bk_map_close(m);
+}
+END_TEST
+
+START_TEST(fifo_is_rebuilt)
+{
+	struct stat st;
+
+	snprintf(state_path, sizeof(state_path), "%s/%s", dir, FG_BK_STATE_FILE);
+	ck_assert_int_eq(unlink(state_path), 0);
+	ck_assert_int_eq(mkfifo(state_path, 0660), 0);
+	reopen_expect("is not a regular file");
+	ck_assert_int_eq(stat(state_path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0660);
+}
+END_TEST
+
+START_TEST(rebuild_cannot_create)
+{
+	char tmp[300], want[512];
+
+	second_dir();
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", state_path, (long)getpid());
+	ck_assert_int_eq(mkdir(tmp, 0700), 0);
+	map->hdr->version = 9;
+	snprintf(want, sizeof(want), "cannot create breaker state '%s': File exists", tmp);
+	falls_back_with(want);
+	ck_assert_uint_eq(map->hdr->version, 9);   /* left as it was */
+	second_dir_done();
+}
+END_TEST
+
+START_TEST(rebuild_cannot_size)
+{
+	struct rlimit rl = {4096, 4096};
+	char tmp[300], want[512];
+
+	second_dir();
+	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", state_path, (long)getpid());
+	map->hdr->version = 9;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+	snprintf(want, sizeof(want), "cannot size breaker state '%s': File too large", tmp);
+	falls_back_with(want);
+	ck_assert_int_eq(access(tmp, F_OK), -1);   /* the half-made file is removed */
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_uint_eq(map->hdr->version, 9);
+	second_dir_done();
+}
+END_TEST
+
+START_TEST(lock_file_unusable)
+{
+	char lk[300], want[512];
+	struct fg_bk b2;
+
+	second_dir();
+	snprintf(lk, sizeof(lk), "%s.lock", state_path);
+	ck_assert_int_eq(unlink(lk), 0);
+	ck_assert_int_eq(mkdir(lk, 0700), 0);
+	snprintf(want, sizeof(want), "cannot lock breaker state '%s': Is a directory", lk);
+	falls_back_with(want);
+	/* a known endpoint needs no lock, a new one does */
+	ck_assert_int_eq(fg_bk_attach(map, "llm", "127.0.0.1:8000", &bk.conf, &b2), 0);
+	ck_assert_int_eq(fg_bk_attach(map, "new", "127.0.0.1:8001", &bk.conf, &b2), -EISDIR);
+	second_dir_done();
+}
+END_TEST
+
+START_TEST(symlinked_state_is_refused)
+{
+	char target[300], want[512], buf[8];
+	int fd;
+
+	second_dir();
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	fd = open(target, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "keep", 4), 4);
+	close(fd);
+	ck_assert_int_eq(unlink(state_path), 0);
+	ck_assert_int_eq(symlink(target, state_path), 0);
+	snprintf(want, sizeof(want), "cannot open breaker state '%s': Too many levels of symbolic links",
+		 state_path);
+	falls_back_with(want);
+	fd = open(target, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 4);
+	ck_assert_int_eq(memcmp(buf, "keep", 4), 0);
+	close(fd);
+	second_dir_done();
+}
+END_TEST
+
+START_TEST(relative_dir_is_skipped)
+{
+	struct fg_bk_map *m;
+	char err[256], want[128];
+
+	second_dir();
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(fg_bk_map_open("rel", &env, &m, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s/%s", dir2, FG_BK_STATE_FILE);
+	ck_assert_str_eq(fg_bk_map_path(m), want);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(access("rel", F_OK), -1);   /* not created */
+	fg_bk_map_close(m);
+	ck_assert_int_eq(chdir("/"), 0);
+	second_dir_done();
+}
+END_TEST
+
+/* --- odd HTTP bytes ------------------------------------------------------- */
+
+START_TEST(sniff_odd_bytes)
+{
+	struct fg_http_sniff s;
+
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.x 200 OK\r\n"), FG_SNIFF_NOT_HTTP);
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.10 200 OK\r\n"), FG_SNIFF_NOT_HTTP);
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 099 Low\r\n"), FG_SNIFF_NOT_HTTP);
+	/* bare LF line ends */
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 429 x\nRetry-After: 3\n\n"), FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.status, 429);
+	ck_assert_uint_eq(s.retry_after, 3);
+	/* a stray CR at the start of a line: that line is not a header */
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 503 x\r\n\rRetry-After: 4\r\n"
+					    "Retry-After: 6\r\n\r\n"), FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.retry_after, 6);
+	/* a line ending inside a header name */
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 429 x\r\nRetry\nRetry-After: 8\r\n\r\n"),
+			 FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.retry_after, 8);
+	/* huge values are capped; a 1xx's Retry-After is not the answer's */
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 429 x\r\nRetry-After: 99999999999\r\n\r\n"),
+			 FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.retry_after, 1000000000u);
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 429 x\r\n"
+					    "Retry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n"),
+			 FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.retry_after, 1000000000u);
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 103 Early\r\nRetry-After: 5\r\n\r\n"
+					    "HTTP/1.1 429 x\r\n\r\n"), FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.status, 429);
+	ck_assert_uint_eq(s.retry_after, 0);
+	/* once done, more bytes change nothing */
+	ck_assert_int_eq(fg_http_sniff_feed(&s, "HTTP/1.1 200 OK\r\n", 17, 0), FG_SNIFF_DONE);
+	ck_assert_uint_eq(s.status, 429);
+	ck_assert_int_eq(fg_http_sniff_eof(&s), FG_SNIFF_DONE);
+	/* the connection ends inside the headers of a 1xx: no answer */
+	ck_assert_int_eq(sniff_bytewise(&s, "HTTP/1.1 100 Continue\r\nX: y"), FG_SNIFF_MORE);
+	ck_assert_int_eq(fg_http_sniff_eof(&s), FG_SNIFF_NOT_HTTP);
+}
+END_TEST
+
+START_TEST(http_date_edges)
+{
+	/* RFC 850 two-digit years: 70..99 are 19xx, 00..69 are 20xx */
+	ck_assert_int_eq(fg_http_date("Thursday, 01-Jan-70 00:00:00 GMT", 32), 0);
+	ck_assert_int_eq(fg_http_date("Friday, 01-Jan-38 00:00:00 GMT", 30), 2145916800);
+	ck_assert_int_eq(fg_http_date("Sun, 06 Nov 1994 08:49:37 GMT  ", 31), 784111777);
+	ck_assert_int_eq(fg_http_date("Sun Nov  6 08:49:37 1994", 24), 784111777);
+	ck_assert_int_eq(fg_http_date("Sun Foo  6 08:49:37 1994", 24), -1);
+	ck_assert_int_eq(fg_http_date("Sun Nov6 08:49:37 1994", 22), -1);
+	ck_assert_int_eq(fg_http_date("Sun Nov  x 08:49:37 1994", 24), -1);
+	ck_assert_int_eq(fg_http_date("Sun Nov  6 08:49:37 94", 22), -1);
+	ck_assert_int_eq(fg_http_date("Sun Nov  6 08:49:37", 19), -1);
+	ck_assert_int_eq(fg_http_date("Sun Nov  6 08:49 1994", 21), -1);
+	ck_assert_int_eq(fg_http_date("SunNov  6 08:49:37 1994", 23), -1);
+	ck_assert_int_eq(fg_http_date("Sun, 32 Nov 1994 08:49:37 GMT", 29), -1);
+	ck_assert_int_eq(fg_http_date("Sun, 06 Nov 1994 08:60:37 GMT", 29), -1);
+	ck_assert_int_eq(fg_http_date("Sun, 06 Nov 1994 08:49:37 GMT x", 31), -1);
+	ck_assert_int_eq(fg_http_date("Sun, 06-Nov 1994 08:49:37 GMT", 29), -1);
+	ck_assert_int_eq(fg_http_date("Sun, 06 No", 10), -1);
+	ck_assert_int_eq(fg_http_date("1994", 4), -1);
+	/* the length bounds the parse, not a NUL */
+	ck_assert_int_eq(fg_http_date("Sun, 06 Nov 1994 08:49:37 GMTxyz", 29), 784111777);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("breaker");
@@ -797,6 +1303,20 @@ static Suite *suite(void)
 	tcase_add_test(tc, force_open_and_reset);
 	tcase_add_test(tc, counters_split_429_and_5xx);
 	tcase_add_test(tc, dead_writer_deadline_is_repaired);
+	tcase_add_test(tc, unknown_state_is_repaired);
+	tcase_add_test(tc, force_twice);
+	tcase_add_test(tc, fallbacks_and_names);
+	tcase_add_test(tc, conf_from_policy_defaults);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("interleavings");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, open_period_ended_by_another);
+	tcase_add_test(tc, lease_renewed_by_another);
+	tcase_add_test(tc, expired_prober_releases_meanwhile);
+	tcase_add_test(tc, success_races_a_failure);
+	tcase_add_test(tc, failed_probe_races_an_admit);
+	tcase_add_test(tc, threshold_race_opens_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("races");
@@ -818,6 +1338,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, truncated_file_is_rebuilt);
 	tcase_add_test(tc, unusable_dir_falls_back);
 	tcase_add_test(tc, slots_run_out);
+	tcase_add_test(tc, rebuild_without_say_is_silent);
+	tcase_add_test(tc, fifo_is_rebuilt);
+	tcase_add_test(tc, rebuild_cannot_create);
+	tcase_add_test(tc, rebuild_cannot_size);
+	tcase_add_test(tc, lock_file_unusable);
+	tcase_add_test(tc, symlinked_state_is_refused);
+	tcase_add_test(tc, relative_dir_is_skipped);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("http");
@@ -826,6 +1353,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, sniff_retry_after_forms);
 	tcase_add_test(tc, sniff_header_limit);
 	tcase_add_test(tc, http_dates);
+	tcase_add_test(tc, sniff_odd_bytes);
+	tcase_add_test(tc, http_date_edges);
 	suite_add_tcase(s, tc);
 	return s;
 }
