@@ -37,8 +37,8 @@ d = tempfile.mkdtemp(dir=".")
 open(os.path.join(d, "f"), "w").write("x")
 print(json.dumps({"sum": hashlib.sha256(b"x").hexdigest(), "db": db.execute("select x from t").fetchone()[0],
                   "listed": sorted(os.listdir(d))}))
-for p in (d + "/f", d):
-    (os.remove if p.endswith("f") else os.rmdir)(p)
+os.remove(os.path.join(d, "f"))
+os.rmdir(d)
 try:
     open("/nonexistent/file")
 except OSError as e:
