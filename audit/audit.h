@@ -27,11 +27,13 @@
  *
  * Files (added by the audit module): for a log DIR/audit.log, rotated
  * segments are DIR/audit.log.1, .2, ... oldest first, the chain running
- * .1, .2, ..., audit.log; DIR/audit.log.head is the writers' lock (flock) and
- * the end of the chain, mapped shared.  A writer killed part way leaves at
- * most one torn last line; the next append ends it with a newline and adds a
- * "repair" record (offset, length, sha256 of the torn bytes).  fsync batch:
- * at most one fdatasync per 100 ms for all writers of the log, and one at
+ * .1, .2, ..., audit.log; DIR/audit.log.head is the end of the chain and the
+ * writers' lock (a robust process-shared mutex inside it; flock on it only
+ * to create or rebuild it and for vfork children), mapped shared.  A writer
+ * killed part way (even holding the lock) leaves at most one torn last
+ * line; the next append ends it with a newline and adds a "repair" record
+ * (offset, length, sha256 of the torn bytes).  fsync batch: at most one
+ * fdatasync per 100 ms for all writers of the log, and one at
  * fg_audit_flush.  A full disk fails the append before any byte is written
  * (space is reserved ahead with fallocate).
  *

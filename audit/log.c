@@ -19,16 +19,45 @@
  *   DIR/audit.log.head   the lock and the head of the chain (struct head),
  *                        mapped shared by every writer
  *
- * One append: take the process-wide mutex (threads), then flock() the head
- * file through a descriptor this process opened itself (flock belongs to the
- * open file description, so a forked child opens its own before its first
- * append; cheaper than a POSIX record lock), read seq and hash from the mapped
- * head, encode and hash the line, write it with one write(), update the head,
- * unlock.  The head's dirty flag is set around the write: a writer killed in
- * between leaves it set, and the next writer compares the head with the log
- * and either adopts the whole record that did reach the file or ends the
- * torn bytes with a newline and appends a "repair" record naming them.  No
- * byte of the log is ever rewritten or removed.
+ * One append: take the process-wide mutex (threads), then the robust,
+ * process-shared mutex inside the mapped head (no system call when nobody
+ * else holds it), read seq and hash from the head, encode and hash the line,
+ * write it with one write(), update the head, unlock.  The head's dirty flag
+ * is set around the write: a writer killed in between leaves it set, and the
+ * next writer compares the head with the log and either adopts the whole
+ * record that did reach the file or ends the torn bytes with a newline and
+ * appends a "repair" record naming them.  No byte of the log is ever
+ * rewritten or removed.  A writer killed holding the mutex: the kernel marks
+ * it owner-dead, the next locker gets EOWNERDEAD, makes it consistent and
+ * runs the same recovery.
+ *
+ * flock() on the head (through a descriptor each process opens itself: the
+ * lock belongs to the open file description) is kept for the rare paths:
+ *  - creating, mapping and initialising the head, and rebuilding it when its
+ *    magic or version is wrong.  The initialiser, holding the flock, zeroes
+ *    the head, initialises the mutex, rebuilds the chain from the log, and
+ *    stores the version and then the magic (release) last: a process that
+ *    reads a good magic (acquire) knows the mutex is initialised, and one
+ *    that does not takes the flock and checks again.  A rebuild therefore
+ *    never meets a writer holding the mutex, except if the head is
+ *    overwritten while in use, which only fleetguard's own files' denial
+ *    prevents.  A mutex that reports ENOTRECOVERABLE (or any error) is
+ *    treated the same way: the head is rebuilt under the flock, once per
+ *    generation (gen counts the initialisations).
+ *  - vfork children ("guests").  They share the parent's memory and so its
+ *    thread's glibc identity, but not its kernel robust list: a guest killed
+ *    holding the mutex would leave it owned by the parent's thread id with
+ *    nobody to mark it owner-dead.  So a guest never takes the mutex; it
+ *    takes the flock, sets head->guest, and waits until head->busy is clear
+ *    (or the mutex says its holder died).  A mutex holder sets busy and then
+ *    reads guest (both sequentially consistent, so at least one of them
+ *    sees the other); seeing a guest it clears busy and waits for the flock,
+ *    which a live guest holds for its whole append.  A guest killed anywhere
+ *    drops its flock with its life; the next mutex holder that then gets the
+ *    flock and still finds guest set clears it and recovers.
+ * fork children are not guests: pthread_atfork holds audit_mu across fork,
+ * so no thread of the parent holds the head mutex at that moment, and glibc
+ * registers the child's robust list again.
  *
  * Space is reserved ahead with fallocate(KEEP_SIZE) so that a full disk makes
  * an append fail before any byte is written, instead of tearing a line.
@@ -46,13 +75,14 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "audit/record.h"
 
 #define HEAD_MAGIC "FGAHEAD1"
-#define HEAD_VERSION 2
+#define HEAD_VERSION 3
 #define HEAD_MAP_SIZE 4096
 #define RESERVE_CHUNK (64 * 1024)
 #define BATCH_NS 100000000LL
@@ -64,18 +94,39 @@ struct chain {
 	char hash[FG_HASH_HEX];
 };
 
-/* The shared head, in DIR/<log>.head.  Read and written only under the lock. */
+/* The shared head, in DIR/<log>.head.  The chain fields are read and written
+ * only by the holder of mu (or of the flock, for guests and rebuilds). */
 struct head {
-	char magic[8];
+	char magic[8];        /* stored last at initialisation; see head_valid() */
 	uint32_t version;
 	uint32_t dirty;       /* a writer may have stopped between write and update */
 	uint32_t cur;         /* which st[] is in force; see commit() */
-	uint32_t unused;
+	uint32_t gen;         /* initialisations of mu so far */
 	struct chain st[2];
 	uint64_t segment;     /* segments rotated so far */
 	uint64_t reserved;    /* active segment bytes preallocated */
 	int64_t synced_ns;    /* CLOCK_MONOTONIC of the last batch fdatasync */
+	uint32_t busy;        /* a holder of mu is appending (guests wait) */
+	uint32_t guest;       /* a vfork child is appending under the flock */
+	pthread_mutex_t mu;   /* robust, process-shared: the writers' lock */
 };
+
+_Static_assert(sizeof(struct head) <= HEAD_MAP_SIZE, "head larger than its map");
+
+static uint64_t magic_word(void)
+{
+	uint64_t m;
+
+	memcpy(&m, HEAD_MAGIC, sizeof(m));
+	return m;
+}
+
+/* Is the head initialised (its mutex usable)? */
+static bool head_valid(struct head *h)
+{
+	return __atomic_load_n((uint64_t *)(void *)h->magic, __ATOMIC_ACQUIRE) == magic_word() &&
+	       h->version == HEAD_VERSION;
+}
 
 static const struct chain *cur(const struct head *h)
 {
@@ -445,7 +496,22 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 			break;
 		nseg++;
 	}
+	uint32_t gen = h->gen + 1;
+	pthread_mutexattr_t ma;
+	__atomic_store_n((uint64_t *)(void *)h->magic, 0, __ATOMIC_RELEASE);
 	memset(h, 0, sizeof(*h));
+	h->gen = gen;
+	r = pthread_mutexattr_init(&ma);
+	if (r)
+		return -r;
+	r = pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	if (!r)
+		r = pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
+	if (!r)
+		r = pthread_mutex_init(&h->mu, &ma);
+	pthread_mutexattr_destroy(&ma);
+	if (r)
+		return -r;
 	h->segment = nseg;
 	r = reopen_active(a, w);
 	if (r < 0)
@@ -477,7 +543,8 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	h->cur = 0;
 	h->dirty = 1;   /* let recover() look at whatever follows */
 	h->version = HEAD_VERSION;
-	memcpy(h->magic, HEAD_MAGIC, 8);
+	/* last: whoever reads this magic finds the mutex initialised */
+	__atomic_store_n((uint64_t *)(void *)h->magic, magic_word(), __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -760,10 +827,159 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 	return 0;
 }
 
+/* With the flock held: map the head if this process has not, and
+ * (re)initialise it if it is not valid. */
+static int setup_head_locked(struct fg_audit *a, struct wstate *w)
+{
+	int r;
+
+	if (!a->head) {
+		r = map_head(a, w->lockfd);
+		if (r < 0)
+			return r;
+	}
+	if (!head_valid(a->head))
+		return rebuild_head(a, w);
+	return 0;
+}
+
+static int setup_head(struct fg_audit *a, struct wstate *w, uint32_t stale_gen, bool stale)
+{
+	int r = lock_head(w->lockfd, LOCK_EX);
+
+	if (r < 0)
+		return r;
+	/* a mutex gone bad: rebuild, unless another writer already did */
+	if (stale && a->head && head_valid(a->head) && a->head->gen == stale_gen)
+		__atomic_store_n((uint64_t *)(void *)a->head->magic, 0, __ATOMIC_RELEASE);
+	r = setup_head_locked(a, w);
+	lock_head(w->lockfd, LOCK_UN);
+	return r;
+}
+
+/* Has the holder of the head's mutex died without anyone taking it since? */
+static bool holder_died(struct head *h)
+{
+#ifdef __GLIBC__
+	/* the robust futex word, which the kernel marks when the owner dies */
+	return (__atomic_load_n(&h->mu.__data.__lock, __ATOMIC_ACQUIRE) & FUTEX_OWNER_DIED) != 0;
+#else
+	int r = pthread_mutex_trylock(&h->mu);
+
+	if (r == EOWNERDEAD) {
+		pthread_mutex_consistent(&h->mu);
+		pthread_mutex_unlock(&h->mu);
+		return true;
+	}
+	if (r == 0)
+		pthread_mutex_unlock(&h->mu);
+	return false;
+#endif
+}
+
+/* How this append holds the chain. */
+enum hold { HOLD_NONE = 0, HOLD_MU = 1, HOLD_FLOCK = 2 };
+
+/* A vfork child: take the flock, announce itself, wait for the mutex
+ * holder to finish or back off. */
+static int enter_guest(struct fg_audit *a, struct wstate *w, unsigned *hold, bool *dead)
+{
+	static const struct timespec nap = { 0, 100000 };
+	int r = lock_head(w->lockfd, LOCK_EX);
+
+	if (r < 0)
+		return r;
+	*hold = HOLD_FLOCK;
+	do {
+		r = setup_head_locked(a, w);
+		if (r < 0)
+			return r;
+		__atomic_store_n(&a->head->guest, 1, __ATOMIC_SEQ_CST);
+		while (__atomic_load_n(&a->head->busy, __ATOMIC_SEQ_CST)) {
+			if (holder_died(a->head)) {
+				*dead = true;
+				break;
+			}
+			nanosleep(&nap, NULL);
+		}
+	} while (!head_valid(a->head));
+	return 0;
+}
+
+/* Take the head's mutex; fall back to the flock when a guest is in. */
+static int enter_writer(struct fg_audit *a, struct wstate *w, unsigned *hold, bool *dead)
+{
+	for (int rebuilt = 0;;) {
+		struct head *h = a->head;
+		uint32_t gen;
+		int r;
+
+		if (!h || !head_valid(h)) {
+			r = setup_head(a, w, 0, false);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		gen = h->gen;
+		r = pthread_mutex_lock(&h->mu);
+		if (r == EOWNERDEAD) {
+			/* its holder died: the head may be half updated */
+			pthread_mutex_consistent(&h->mu);
+			*dead = true;
+			r = 0;
+		}
+		if (r != 0) {
+			if (++rebuilt > 3)
+				return -r;
+			r = setup_head(a, w, gen, true);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!head_valid(h)) {
+			pthread_mutex_unlock(&h->mu);
+			continue;
+		}
+		*hold = HOLD_MU;
+		__atomic_store_n(&h->busy, 1, __ATOMIC_SEQ_CST);
+		if (__atomic_load_n(&h->guest, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&h->busy, 0, __ATOMIC_SEQ_CST);
+			r = lock_head(w->lockfd, LOCK_EX);
+			if (r < 0)
+				return r;
+			*hold |= HOLD_FLOCK;
+			if (h->guest) {
+				/* a live guest clears it before its flock goes:
+				 * this one died part way */
+				h->guest = 0;
+				*dead = true;
+			}
+		}
+		return 0;
+	}
+}
+
+static void leave(struct fg_audit *a, struct wstate *w, unsigned hold)
+{
+	struct head *h = a->head;
+
+	if (!h)
+		hold &= ~(unsigned)HOLD_MU;     /* nothing mapped: nothing to clear */
+	if (hold & HOLD_MU)
+		__atomic_store_n(&h->busy, 0, __ATOMIC_SEQ_CST);
+	else if (h && (hold & HOLD_FLOCK))
+		__atomic_store_n(&h->guest, 0, __ATOMIC_SEQ_CST);
+	if (hold & HOLD_FLOCK)
+		lock_head(w->lockfd, LOCK_UN);
+	if (hold & HOLD_MU)
+		pthread_mutex_unlock(&h->mu);
+}
+
 int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 {
 	struct wstate w;
-	bool sync_now = false;
+	bool sync_now = false, dead = false;
+	unsigned hold = HOLD_NONE;
 	int ret, cancel;
 
 	if (!a || !r)
@@ -781,19 +997,14 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		if (ret < 0)
 			goto out_unlock_mu;
 	}
-	ret = lock_head(w.lockfd, LOCK_EX);
+	if (w.guest)
+		ret = enter_guest(a, &w, &hold, &dead);
+	else
+		ret = enter_writer(a, &w, &hold, &dead);
 	if (ret < 0)
-		goto out_close_lock;
-	if (!a->head) {
-		ret = map_head(a, w.lockfd);
-		if (ret < 0 || !a->head)
-			goto out_unlock;
-	}
-	if (memcmp(a->head->magic, HEAD_MAGIC, 8) != 0 || a->head->version != HEAD_VERSION) {
-		ret = rebuild_head(a, &w);
-		if (ret < 0)
-			goto out_unlock;
-	}
+		goto out_unlock;
+	if (dead)
+		a->head->dirty = 1;
 	if (a->head->dirty || a->checked_pid != w.pid) {
 		ret = recover(a, &w, &sync_now);
 		if (ret < 0)
@@ -805,8 +1016,7 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 	}
 	ret = append_locked(a, &w, r, &sync_now);
 out_unlock:
-	lock_head(w.lockfd, LOCK_UN);
-out_close_lock:
+	leave(a, &w, hold);
 	if (w.lockfd != a->headfd)
 		close(w.lockfd);
 	if (w.dirfd != a->dirfd)

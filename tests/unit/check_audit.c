@@ -18,12 +18,14 @@
 #include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -686,6 +688,149 @@ START_TEST(test_adopt_unrecorded_line)
 	fg_audit_close(a);
 	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
 	ck_assert_uint_eq(res.records, 6);
+	ck_assert_uint_eq(res.repairs, 0);
+}
+END_TEST
+
+/* Writers SIGKILLed over and over, most often while they hold the head's
+ * lock: the next append never waits for them (EOWNERDEAD recovery) and the
+ * chain stays whole once it has repaired any torn tail. */
+START_TEST(test_killed_holders_never_wedge)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	int st;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	alarm(60);      /* a wedged lock fails the test instead of hanging it */
+	for (int i = 0; i < 40; i++) {
+		pid_t pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			for (;;)
+				append_n(a, 1);
+		}
+		struct timespec t = { 0, 200000 + (i % 8) * 150000 };
+		nanosleep(&t, NULL);
+		ck_assert_int_eq(kill(pid, SIGKILL), 0);
+		ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+		ck_assert(WIFSIGNALED(st));
+		ck_assert_int_eq(append_n(a, 1), 0);
+	}
+	alarm(0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_ge(res.records, 41);
+}
+END_TEST
+
+/* A vfork child appends beside a writer in another process, and is then
+ * SIGKILLed part way through appending: the other writers never wait for
+ * it, and the chain is whole once the torn tail is repaired.  (The vfork
+ * parent itself is run in a child: the guest may die holding the parent's
+ * own thread mutex, which only that process shares.) */
+static int vfork_parent(void)
+{
+	struct fg_audit *a;
+	static volatile int gst;
+	int st, pfd[2];
+	pid_t w, k, g;
+
+	if (open_log(&a, NULL, 0) < 0 || append_n(a, 1) < 0)
+		return 1;
+	w = fork();
+	if (w < 0)
+		return 2;
+	if (w == 0)
+		child_exit(append_n(a, 3000) == 0 ? 0 : 1);
+	/* a guest that finishes */
+	gst = -1;
+	g = vfork();
+	if (g == 0) {
+		gst = append_n(a, 300);
+		_exit(0);
+	}
+	if (g < 0 || waitpid(g, &st, 0) != g || gst != 0)
+		return 3;
+	/* a guest killed while it appends, by a third process */
+	if (pipe(pfd) < 0)
+		return 4;
+	k = fork();
+	if (k < 0)
+		return 5;
+	if (k == 0) {
+		pid_t victim;
+		close(pfd[1]);
+		if (read(pfd[0], &victim, sizeof(victim)) != sizeof(victim))
+			child_exit(1);
+		struct timespec t = { 0, 3000000 };
+		nanosleep(&t, NULL);
+		child_exit(kill(victim, SIGKILL) == 0 ? 0 : 2);
+	}
+	g = vfork();
+	if (g == 0) {
+		pid_t self = getpid();
+		if (write(pfd[1], &self, sizeof(self)) != sizeof(self))
+			_exit(1);
+		for (;;)
+			append_n(a, 1);
+	}
+	if (g < 0 || waitpid(g, &st, 0) != g || !WIFSIGNALED(st))
+		return 6;
+	if (waitpid(k, &st, 0) != k || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return 7;
+	/* the writer in another process was not held up */
+	if (waitpid(w, &st, 0) != w || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return 8;
+	return 0;
+}
+
+START_TEST(test_vfork_guest_beside_writer)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	int st;
+	pid_t p;
+
+	alarm(60);      /* a wedged lock fails the test instead of hanging it */
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0)
+		child_exit(vfork_parent());
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	alarm(0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_ge(res.records, 3302);
+}
+END_TEST
+
+/* A head overwritten with garbage (its lock included) is rebuilt. */
+START_TEST(test_garbage_head_rebuilt)
+{
+	struct fg_audit *a;
+	struct fg_verify_result res;
+	char head[200], junk[4096];
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 5), 0);
+	fg_audit_close(a);
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	memset(junk, 0xa5, sizeof(junk));
+	int fd = open(head, O_WRONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	close(fd);
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 3), 0);
+	fg_audit_close(a);
+	ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+	ck_assert_uint_eq(res.records, 8);
 	ck_assert_uint_eq(res.repairs, 0);
 }
 END_TEST
@@ -1704,6 +1849,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_child_closes_descriptors);
 	tcase_add_test(tc, test_repair_torn_line);
 	tcase_add_test(tc, test_adopt_unrecorded_line);
+	tcase_add_test(tc, test_killed_holders_never_wedge);
+	tcase_add_test(tc, test_vfork_guest_beside_writer);
+	tcase_add_test(tc, test_garbage_head_rebuilt);
 	tcase_add_test(tc, test_rotation);
 	tcase_add_test(tc, test_hmac_chain);
 	tcase_add_test(tc, test_owns);
