@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit/record.h"
@@ -398,20 +399,26 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 	return 0;
 }
 
-/* Wait until no writer holds the log's lock (a live writer may be in the
- * middle of its write()).  Best effort: no head file, no wait. */
+/* A live writer may be in the middle of its write() when we read the end:
+ * wait until no head rebuild or vfork writer holds the head's flock, then
+ * a little longer for an append (appends take the head's in-memory mutex,
+ * not the flock; one append is one write(), microseconds).  Only a line
+ * still incomplete after that is a torn tail. */
 static void wait_for_writers(const char *path)
 {
+	const struct timespec settle = { .tv_sec = 0, .tv_nsec = 20 * 1000 * 1000 };
 	char head[PATH_MAX + 8];
 	int fd;
 
 	snprintf(head, sizeof(head), "%s.head", path);
 	fd = open(head, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+	if (fd >= 0) {
+		while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+			;
+		close(fd);      /* releases the lock */
+	}
+	while (nanosleep(&settle, NULL) < 0 && errno == EINTR)
 		;
-	close(fd);      /* releases the lock */
 }
 
 /* The seq of the first record in path, or 0. */
