@@ -124,6 +124,8 @@ static uint64_t magic_word(void)
 /* Is the head initialised (its mutex usable)? */
 static bool head_valid(struct head *h)
 {
+	if (h == NULL)
+		return false;
 	return __atomic_load_n((uint64_t *)(void *)h->magic, __ATOMIC_ACQUIRE) == magic_word() &&
 	       h->version == HEAD_VERSION;
 }
@@ -489,6 +491,8 @@ static int rebuild_head(struct fg_audit *a, struct wstate *w)
 	char hash[FG_HASH_HEX];
 	int r;
 
+	if (h == NULL)
+		return -EINVAL;
 	memset(hash, '0', sizeof(hash));
 	for (;;) {
 		segment_name(a, nseg + 1, name, sizeof(name));
