@@ -113,6 +113,8 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 {
 	char rule[PATH_MAX + 16];
 
+	if (fg_g.quiet)
+		return;
 	fg_rule_text(v, rule, sizeof(rule));
 	fg_say("denied %s %s: %s (policy %s)", op, what, v->why, rule);
 }
