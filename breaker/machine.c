@@ -199,6 +199,15 @@ enum fg_bk_admit fg_bk_admit(struct fg_bk *b, struct fg_bk_ticket *t, uint64_t *
 			t->probe = false;
 			atomic_fetch_add_explicit(&s->admitted, 1, memory_order_relaxed);
 			return FG_BK_GO;
+		case FG_BK_HALF:
+			if (W_OUT(w) < b->conf.probes) {
+				nw = w + (1u << 7);
+				if (!atomic_compare_exchange_weak(&s->word, &w, nw))
+					continue;
+				goto probe;
+			}
+			/* Every probe place is taken: wait out their lease. */
+			__attribute__((fallthrough));
 		case FG_BK_OPEN:
 			now = fg_bk_now(b->map);
 			until = until_of(b, w, now);
@@ -207,30 +216,13 @@ enum fg_bk_admit fg_bk_admit(struct fg_bk *b, struct fg_bk_ticket *t, uint64_t *
 					*retry_ms = until - now;
 				goto refuse;
 			}
+			/* The open period is over, or no probe reported within its
+			 * lease: a new round of probes. */
 			nw = w_make(FG_BK_HALF, W_LEVEL(w), 1, W_FAILS(w), gen_next(w));
 			if (!atomic_compare_exchange_weak(&s->word, &w, nw))
 				continue;
-			entered(b, w, nw, now, "open period over", ev);
-			goto probe;
-		case FG_BK_HALF:
-			if (W_OUT(w) < b->conf.probes) {
-				nw = w + (1u << 7);
-				if (!atomic_compare_exchange_weak(&s->word, &w, nw))
-					continue;
-				goto probe;
-			}
-			now = fg_bk_now(b->map);
-			until = until_of(b, w, now);
-			if (now < until) {
-				if (retry_ms != NULL)
-					*retry_ms = until - now;
-				goto refuse;
-			}
-			/* No probe reported within its lease: a new round. */
-			nw = w_make(FG_BK_HALF, W_LEVEL(w), 1, W_FAILS(w), gen_next(w));
-			if (!atomic_compare_exchange_weak(&s->word, &w, nw))
-				continue;
-			entered(b, w, nw, now, "probe lease expired", ev);
+			entered(b, w, nw, now, W_STATE(w) == FG_BK_OPEN ? "open period over" :
+					 "probe lease expired", ev);
 			goto probe;
 		default:
 			/* A state value no version writes: treat as closed
