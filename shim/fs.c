@@ -216,39 +216,6 @@ static int fg_split(const char *path, char *parent, size_t plen, const char **ba
 	return (*base)[0] == '\0' || (*base)[0] == '/' ? -EISDIR : 0;
 }
 
-/* Judge a name that does not exist yet: its parent resolved by the kernel,
- * the last component as given.  On success returns the parent's O_PATH
- * descriptor and sets *base. */
-static int fg_open_parent(const struct fg_act *act, int dirfd, const char *path,
-			  const char **base, char *resolved, size_t rlen)
-{
-	char parent[PATH_MAX];
-	struct fg_verdict v;
-	int pfd, rc = fg_split(path, parent, sizeof(parent), base);
-	long n;
-
-	if (rc < 0) {
-		errno = -rc;
-		return -1;
-	}
-	pfd = sys_openat(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-	if (pfd < 0)
-		return -1;
-	n = fg_fd_path(pfd, resolved, rlen);
-	if (n <= 0 || (size_t)n + strlen(*base) + 2 > rlen) {
-		sys_close(pfd);
-		errno = n < 0 ? (int)-n : ENOTDIR;
-		return -1;
-	}
-	snprintf(resolved + n, rlen - (size_t)n, "%s%s", n > 1 ? "/" : "", *base);
-	fg_judge(resolved, strlen(resolved), act->access, &v);
-	if (fg_enforce(act, resolved, &v, fg_g.pol->fs.mode) < 0) {
-		sys_close(pfd);
-		return -1;
-	}
-	return pfd;
-}
-
 /* A name judged by its lexical form only (it did not resolve).  Returns
  * -1 with EACCES when denied, else 0 (the caller reports its own errno). */
 static int fg_judge_unresolved(const struct fg_act *act, int dirfd, const char *path, int err)
@@ -318,6 +285,8 @@ static bool fg_take_slow_path(int err)
 	return err == ELOOP || err == ENOSYS || err == EINVAL || err == EXDEV || err == EAGAIN;
 }
 
+static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t);
+
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
 {
 	char resolved[PATH_MAX], hop[PATH_MAX], cur[PATH_MAX], proc[32];
@@ -325,7 +294,8 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			      .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (int)mode : -1,
 			      .access = fg_open_access(flags) };
 	struct fg_verdict v;
-	int hops, fd0, fd, err;
+	struct fg_name nm;
+	int hops, fd0, fd, err, rc;
 	long n;
 
 	if (path == NULL) {
@@ -415,9 +385,19 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			return -1;
 		}
 		/* A name to create: judge it through its parent, create it there. */
-		pfd = fg_open_parent(&act, dirfd, path, &base, resolved, sizeof(resolved));
-		if (pfd < 0)
+		rc = fg_name_resolve(&nm, dirfd, path, FG_T_NAME);
+		if (rc < 0) {
+			errno = -rc;
 			return -1;
+		}
+		pfd = nm.fd;
+		base = nm.base;
+		act.path = nm.path;
+		fg_judge(nm.path, strlen(nm.path), act.access, &v);
+		if (fg_enforce(&act, nm.path, &v, fg_g.pol->fs.mode) < 0) {
+			sys_close(pfd);
+			return -1;
+		}
 		fd = sys_openat(pfd, base, flags | O_NOFOLLOW, mode);
 		if (fd >= 0 || errno != ELOOP || (flags & O_NOFOLLOW)) {
 			err = errno;
@@ -432,14 +412,14 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			return -1;
 		hop[n] = '\0';
 		if (hop[0] != '/') {
-			char *slash = strrchr(resolved, '/');
+			char *slash = strrchr(nm.path, '/');
 
-			if (slash == NULL || (size_t)(slash - resolved) + 1 + (size_t)n + 1 > sizeof(hop)) {
+			if (slash == NULL || (size_t)(slash - nm.path) + 1 + (size_t)n + 1 > sizeof(hop)) {
 				errno = ENAMETOOLONG;
 				return -1;
 			}
-			memmove(hop + (slash - resolved) + 1, hop, (size_t)n + 1);
-			memcpy(hop, resolved, (size_t)(slash - resolved) + 1);
+			memmove(hop + (slash - nm.path) + 1, hop, (size_t)n + 1);
+			memcpy(hop, nm.path, (size_t)(slash - nm.path) + 1);
 		}
 		strcpy(cur, hop);
 		path = cur;
