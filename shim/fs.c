@@ -285,6 +285,20 @@ static bool fg_take_slow_path(int err)
 	return err == ELOOP || err == ENOSYS || err == EINVAL || err == EXDEV || err == EAGAIN;
 }
 
+/*
+ * Does abs name itself, with no symlink on the way?  The probe of a
+ * lexically denied name: any answer but one that fg_take_slow_path() takes
+ * means yes (or that it does not resolve at all), and the denial is final.
+ * O_DIRECTORY makes the kernel answer a non-directory with ENOTDIR after
+ * the whole symlink-free walk, so the usual case, a file, costs no
+ * descriptor and no close; a directory comes back as a descriptor, which
+ * the caller closes.
+ */
+static int fg_probe_nosym(const char *abs)
+{
+	return fg_open_nosym(abs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+}
+
 static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t);
 
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
@@ -306,7 +320,7 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 	if (n > 0 && !fg_judge(resolved, (size_t)n, act.access, &v) &&
 	    fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
 		/* Lexically denied: final unless a symlink might lead elsewhere. */
-		fd = fg_open_nosym(resolved, O_PATH | O_CLOEXEC, 0);
+		fd = fg_probe_nosym(resolved);
 		if (fd >= 0 || !fg_take_slow_path(errno)) {
 			if (fd >= 0)
 				sys_close(fd);
