@@ -40,3 +40,6 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
+
+TESTS += tests/integration/sandbox_deny_probe.sh
+EXTRA_DIST += tests/integration/sandbox_deny_probe.sh
