@@ -18,6 +18,9 @@
  * and prints for each case the time per operation of both and their ratio:
  *   open+close of an allowed file, a denied open, stat of an allowed file,
  *   connect+close to an allowed loopback port.
+ * The open loops also keep their fastest batch of BATCH calls: on a shared
+ * machine that figure shows the code's cost with the least preemption in
+ * it (the whole loop's figure keeps the audit log's batched fdatasync).
  * Usage: shim_bench [ITERATIONS]   (FG_LIB overrides the library path)
  */
 #include "config.h"
@@ -36,10 +39,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NCASES 4
+#define NCASES 6
+#define BATCH 500
 static const char *const names[NCASES] = {
 	"open+close, allowed file", "open, denied file", "stat, allowed file",
 	"connect+close, allowed loopback port",
+	"open+close, allowed, fastest batch", "open, denied, fastest batch",
 };
 
 static double now(void)
@@ -56,25 +61,40 @@ static int child(const char *dir, int port, long n)
 	char allowed[4096], denied[4096];
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	struct stat st;
-	double t;
+	double t, tb, best_allowed = 1e18, best_denied = 1e18, whole_allowed, whole_denied;
 	long i;
 
 	snprintf(allowed, sizeof(allowed), "%s/ws/file.txt", dir);
 	snprintf(denied, sizeof(denied), "%s/outside.txt", dir);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
-	t = now();
-	for (i = 0; i < n; i++)
+	t = tb = now();
+	for (i = 0; i < n; i++) {
 		close(open(allowed, O_RDONLY | O_CLOEXEC));
-	printf("%.1f\n", (now() - t) / (double)n);
-	t = now();
+		if (i % BATCH == BATCH - 1) {
+			double end = now();
+
+			best_allowed = end - tb < best_allowed ? end - tb : best_allowed;
+			tb = end;
+		}
+	}
+	whole_allowed = (now() - t) / (double)n;
+	printf("%.1f\n", whole_allowed);
+	t = tb = now();
 	for (i = 0; i < n; i++) {
 		int fd = open(denied, O_RDONLY | O_CLOEXEC);   /* plain: opens; shim: EACCES */
 
 		if (fd >= 0)
 			close(fd);
+		if (i % BATCH == BATCH - 1) {
+			double end = now();
+
+			best_denied = end - tb < best_denied ? end - tb : best_denied;
+			tb = end;
+		}
 	}
-	printf("%.1f\n", (now() - t) / (double)n);
+	whole_denied = (now() - t) / (double)n;
+	printf("%.1f\n", whole_denied);
 	t = now();
 	for (i = 0; i < n; i++)
 		stat(allowed, &st);
@@ -90,6 +110,9 @@ static int child(const char *dir, int port, long n)
 		close(fd);
 	}
 	printf("%.1f\n", (now() - t) / (double)(n / 10));
+	/* fewer calls than one batch: the whole loop is the only batch */
+	printf("%.1f\n%.1f\n", n >= BATCH ? best_allowed / BATCH : whole_allowed,
+	       n >= BATCH ? best_denied / BATCH : whole_denied);
 	return 0;
 }
 
@@ -204,5 +227,7 @@ int main(int argc, char **argv)
 		printf("%-40s %12.0f %12.0f %7.2fx\n", names[i], plain[i], shim[i], shim[i] / plain[i]);
 	printf("%-40s %12s %12.0f %7.2fx\n", "denied open vs allowed open (shim)", "", shim[1],
 	       shim[1] / shim[0]);
+	printf("%-40s %12s %12.0f %7.2fx\n", "the same, fastest batches (shim)", "", shim[5],
+	       shim[5] / shim[4]);
 	return 0;
 }
