@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 			med[u] = median(t[f][u], ROUNDS);
 			mn[u] = t[f][u][0];
 		}
-		median(ratio, ROUNDS);
+		qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);   /* for the range */
 		printf("  %s (%s)\n", file_name[f], files[f]);
 		for (int u = 0; u < NSETUP; u++) {
 			printf("    %-22s %6.0f (min %6.0f)", setup_name[u], med[u], mn[u]);
