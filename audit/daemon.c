@@ -358,6 +358,8 @@ static int decode_rec(struct rbuf *b, struct decoded *d)
 
 struct fg_auditc {
 	int fd;
+	dev_t dev;             /* the socket's identity: the number may be */
+	ino_t ino;             /* closed under us and reused by the program */
 	pid_t pid;             /* the process the connection belongs to */
 	int pending;           /* a failure the daemon reported, not yet returned */
 	char sockpath[PATH_MAX + 8];
@@ -457,6 +459,29 @@ static int high(int fd)
 	return nfd;
 }
 
+/* Keep fd as the connection, remembering what it is. */
+static void set_conn(struct fg_auditc *c, int fd)
+{
+	struct stat st;
+
+	c->fd = high(fd);
+	c->pid = getpid();
+	if (fstat(c->fd, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
+}
+
+/* Close the connection if the number still names it. */
+static void close_conn(struct fg_auditc *c)
+{
+	struct stat st;
+
+	if (c->fd >= 0 && fstat(c->fd, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
+		close(c->fd);
+	c->fd = -1;
+}
+
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  struct fg_auditc **out, char *err, size_t errlen)
 {
@@ -486,8 +511,7 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		fg_auditc_free(c);
 		return fd;
 	}
-	c->fd = high(fd);
-	c->pid = getpid();
+	set_conn(c, fd);
 	*out = c;
 	return 0;
 }
@@ -503,10 +527,8 @@ static int own_connection(struct fg_auditc *c)
 	fd = connect_hello(c, false);
 	if (fd < 0)
 		return fd;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = high(fd);
-	c->pid = getpid();
+	close_conn(c);
+	set_conn(c, fd);
 	c->pending = 0;
 	return 0;
 }
@@ -534,8 +556,12 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	if (ret < 0)
 		return ret;
 	ret = read_answer(c->fd, &c->pending, false);
-	if (ret < 0 && ret != -EAGAIN)
+	if (ret < 0) {
+		/* the daemon closed the connection: what it had not appended
+		 * is lost, which this call reports; the next one connects again */
 		c->pending = c->pending ? c->pending : ret;
+		c->pid = 0;
+	}
 	if (c->pending) {
 		ret = c->pending;
 		c->pending = 0;
@@ -574,8 +600,8 @@ void fg_auditc_free(struct fg_auditc *c)
 {
 	if (!c)
 		return;
-	if (c->fd >= 0 && c->pid == getpid())
-		close(c->fd);
+	if (c->pid == getpid())
+		close_conn(c);
 	free(c->agent);
 	free(c->exe);
 	free(c->buf);
