@@ -143,11 +143,13 @@ static void put_cstr(struct wbuf *b, const char *s)
 
 static int encode_rec(struct wbuf *b, const struct fg_audit_rec *r, bool sync)
 {
+	int32_t result = r->result;
+
 	if (!r->op || r->nf > MAX_FIELDS || (r->nf && !r->f))
 		return -EINVAL;
 	put_u8(b, 'R');
 	put_u8(b, sync ? F_SYNC : 0);
-	put(b, &(int32_t){ r->result }, 4);
+	put(b, &result, 4);
 	put_cstr(b, r->op);
 	put_cstr(b, r->decision);
 	put_cstr(b, r->rule);
@@ -184,8 +186,10 @@ static int encode_rec(struct wbuf *b, const struct fg_audit_rec *r, bool sync)
 				put_cstr(b, "...");
 				n++;
 			}
-			if (!b->over)
-				memcpy(b->p + at, &(uint16_t){ (uint16_t)n }, 2);
+			if (!b->over) {
+				uint16_t count = (uint16_t)n;
+				memcpy(b->p + at, &count, 2);
+			}
 			break;
 		}
 		case FG_AF_NULL:
