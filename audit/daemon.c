@@ -63,6 +63,20 @@
 
 #include "audit/daemon.h"
 
+#ifdef FG_COVERAGE
+/* gcov writes its counters at exit(); the daemon's processes end with _exit */
+extern void __gcov_dump(void);
+#endif
+
+/* _exit for the daemon's processes */
+static noreturn void quit(int status)
+{
+#ifdef FG_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 #define MSG_MAX FG_AUDIT_LINE_MAX
 #define F_ROOT 1
 #define F_SYNC 1
@@ -533,8 +547,20 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	if (ret < 0)
 		return ret;
 	ret = read_answer(c->fd, &c->pending, false);
-	if (ret < 0 && ret != -EAGAIN)
-		c->pending = c->pending ? c->pending : ret;
+	if (ret < 0) {
+		/* the connection is gone: the daemon closed it (after saying
+		 * why, maybe), or our descriptor was closed under us.  A new
+		 * one, or every later record would fail the same way. */
+		int noted = c->pending;
+
+		if (ret == -EBADF || ret == -ENOTSOCK)
+			c->fd = -1;     /* the number is not ours any more */
+		c->pid = 0;
+		ret = own_connection(c);
+		if (ret < 0)
+			return noted ? noted : ret;
+		c->pending = noted;
+	}
 	if (c->pending) {
 		ret = c->pending;
 		c->pending = 0;
@@ -544,6 +570,8 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
 	    ret == -ENOTSOCK) {
 		/* our descriptor was closed under us, or the daemon restarted */
+		if (ret == -EBADF || ret == -ENOTSOCK)
+			c->fd = -1;
 		c->pid = 0;
 		ret = own_connection(c);
 		if (ret == 0)
@@ -880,7 +908,7 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));
 		(void)!write(ready, msg, strlen(msg));
-		_exit(1);
+		quit(1);
 	}
 	s.sdev = st.st_dev;
 	s.sino = st.st_ino;
@@ -888,7 +916,7 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 	close(ready);
 	serve_loop(&s, sockpath, lockfd);
 	fg_audit_close(a);
-	_exit(0);
+	quit(0);
 }
 
 /* Fork the daemon twice removed (so no process of the agent's has it as a
@@ -901,8 +929,11 @@ static int spawn(struct fg_audit *a, const char *sockpath, const char *dir, char
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot start the audit daemon: %s", strerror(-r));
+		return r;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int r = -errno;
@@ -918,7 +949,7 @@ static int spawn(struct fg_audit *a, const char *sockpath, const char *dir, char
 		setsid();
 		g = fork();
 		if (g != 0)
-			_exit(g < 0 ? 1 : 0);
+			quit(g < 0 ? 1 : 0);
 		serve(a, sockpath, dir, pfd[1]);
 	}
 	close(pfd[1]);
