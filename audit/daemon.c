@@ -524,6 +524,18 @@ static int own_connection(struct fg_auditc *c)
 	return 0;
 }
 
+/* The daemon ends a connection whose record it refused (EBADMSG): drop
+ * ours at once, or the next record could go down it and be lost. */
+static int refusal(struct fg_auditc *c, int ret)
+{
+	if (ret == -EBADMSG && c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+		c->pid = 0;
+	}
+	return ret;
+}
+
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
 {
 	struct wbuf b = { c->buf, 0, MSG_MAX, false };
@@ -564,7 +576,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	if (c->pending) {
 		ret = c->pending;
 		c->pending = 0;
-		return ret;
+		return refusal(c, ret);
 	}
 	ret = send_all(c->fd, b.p, b.len);
 	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
@@ -578,7 +590,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 			ret = send_all(c->fd, b.p, b.len);
 	}
 	if (ret == 0 && sync)
-		ret = read_answer(c->fd, &c->pending, true);
+		ret = refusal(c, read_answer(c->fd, &c->pending, true));
 	return ret;
 }
 
@@ -594,7 +606,7 @@ int fg_auditc_flush(struct fg_auditc *c)
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;
-	return ret;
+	return refusal(c, ret);
 }
 
 void fg_auditc_free(struct fg_auditc *c)

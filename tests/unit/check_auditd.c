@@ -582,6 +582,20 @@ START_TEST(test_ensure_errors)
 }
 END_TEST
 
+#ifdef FG_COVERAGE
+extern void __gcov_dump(void);
+#endif
+
+/* The end of a child under a seccomp filter: not exit(), where
+ * LeakSanitizer would need the clone() the filter may refuse. */
+static void filtered_exit(int status)
+{
+#ifdef FG_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 /* Install a filter: syscall nr fails with errno err, or kills the process
  * (err 0). */
 static void filter_syscall(long nr, int err)
@@ -597,7 +611,7 @@ static void filter_syscall(long nr, int err)
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp, 0, 0) < 0)
-		child_exit(90);
+		filtered_exit(90);
 }
 
 /* A daemon that cannot listen says why; one that dies before it is ready
@@ -614,7 +628,7 @@ START_TEST(test_daemon_cannot_start)
 		char err[512];
 		filter_syscall(SYS_bind, EACCES);
 		int r = fg_auditd_ensure(a, "a", "e", err, sizeof(err));
-		child_exit(r == -EIO && strstr(err, "cannot listen") &&
+		filtered_exit(r == -EIO && strstr(err, "cannot listen") &&
 			   strstr(err, strerror(EACCES)) ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
@@ -629,7 +643,7 @@ START_TEST(test_daemon_cannot_start)
 		setrlimit(RLIMIT_CORE, &no_core);
 		filter_syscall(SYS_close_range, 0);
 		int r = fg_auditd_ensure(a, "a", "e", err, sizeof(err));
-		child_exit(r == -ECHILD && strstr(err, "exited before it was ready") ? 0 : 1);
+		filtered_exit(r == -ECHILD && strstr(err, "exited before it was ready") ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
 	ck_assert(WIFEXITED(st));
@@ -641,7 +655,7 @@ START_TEST(test_daemon_cannot_start)
 		char err[512];
 		filter_syscall(SYS_clone, EAGAIN);
 		int r = fg_auditd_ensure(a, "a", "e", err, sizeof(err));
-		child_exit(r == -EAGAIN && strstr(err, "cannot start the audit daemon") ? 0 : 1);
+		filtered_exit(r == -EAGAIN && strstr(err, "cannot start the audit daemon") ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
 	ck_assert(WIFEXITED(st));
@@ -657,7 +671,7 @@ START_TEST(test_daemon_cannot_start)
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			child_exit(2);
 		int r = fg_auditd_ensure(a, "a", "e", err, sizeof(err));
-		child_exit(r == -EMFILE && strstr(err, "cannot start the audit daemon") ? 0 : 1);
+		filtered_exit(r == -EMFILE && strstr(err, "cannot start the audit daemon") ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
 	ck_assert(WIFEXITED(st));
@@ -669,7 +683,7 @@ START_TEST(test_daemon_cannot_start)
 		struct fg_auditc *c = NULL;
 		filter_syscall(SYS_socket, EACCES);
 		int r = fg_auditc_new(sockpath, "a", "e", &c, err, sizeof(err));
-		child_exit(r == -EACCES && strstr(err, "cannot reach") ? 0 : 1);
+		filtered_exit(r == -EACCES && strstr(err, "cannot reach") ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
 	ck_assert(WIFEXITED(st));
@@ -1403,11 +1417,11 @@ START_TEST(test_out_of_memory)
 			/* out of memory, or the daemon dropped the hello it
 			 * could not serve; said as such unless it is ensure's
 			 * own allocation */
-			ck_assert_msg(e == -ENOMEM || e == -EIO || e == -ECONNRESET,
-				      "ensure %ld: %d %s", k, e, err);
+			ck_assert_msg(e == -ENOMEM || e == -EIO || e == -ECONNRESET ||
+				      e == -EPIPE, "ensure %ld: %d %s", k, e, err);
 			if (e != -ENOMEM || err[0])
-				ck_assert_msg(strstr(err, strerror(ENOMEM)) ||
-					      strstr(err, strerror(ECONNRESET)), "%s", err);
+				ck_assert_msg(strstr(err, strerror(-e)) ||
+					      strstr(err, strerror(ENOMEM)), "%s", err);
 			failed_ensure++;
 		}
 		/* the daemon, if any, still serves: the one failure injected
@@ -1424,7 +1438,8 @@ START_TEST(test_out_of_memory)
 					e = add(r, "/ws/oom");
 					fg_audit_close(r);
 				}
-				ck_assert_msg(e == 0 || e == -ENOMEM || e == -ECONNRESET,
+				ck_assert_msg(e == 0 || e == -ENOMEM || e == -ECONNRESET ||
+					      e == -EPIPE,
 					      "append %ld: %d %s", k, e, err);
 				lost += e < 0;
 				done = e == 0;
