@@ -1233,14 +1233,14 @@ START_TEST(test_client_limits)
 {
 	struct fg_audit *a = open_local();
 	struct fg_auditc *c = NULL;
-	char err[512], *huge, *path;
+	static char path[PATH_MAX + 64], hello[3 * PATH_MAX];
+	char err[512], *huge;
 	const char **argv;
 	int i;
 
 	start_daemon(a);
 	/* paths: too long for the client, a directory too long, a name too
 	 * long for the /proc/self/fd form, a directory that is not there */
-	path = malloc(PATH_MAX + 64);
 	memset(path, 'x', PATH_MAX + 63);
 	path[0] = '/';
 	path[PATH_MAX + 63] = '\0';
@@ -1253,13 +1253,9 @@ START_TEST(test_client_limits)
 	snprintf(path, PATH_MAX, "%s/nothere/%0100d", dir, 0);
 	ck_assert_int_eq(fg_auditc_new(path, "a", "e", &c, err, sizeof(err)), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "cannot reach"));
-	free(path);
 	/* a hello too big to send */
-	huge = malloc(3 * PATH_MAX);
-	memset(huge, 'h', 3 * PATH_MAX - 1);
-	huge[3 * PATH_MAX - 1] = '\0';
-	ck_assert_int_eq(fg_auditc_new(sockpath, huge, "e", &c, err, sizeof(err)), -E2BIG);
-	free(huge);
+	memset(hello, 'h', sizeof(hello) - 1);
+	ck_assert_int_eq(fg_auditc_new(sockpath, hello, "e", &c, err, sizeof(err)), -E2BIG);
 	ck_assert_int_eq(fg_auditc_flush(NULL), 0);
 	fg_auditc_free(NULL);
 
@@ -1281,6 +1277,9 @@ START_TEST(test_client_limits)
 	f[0].type = (enum fg_audit_ftype)77;
 	ck_assert_int_eq(fg_auditc_append(c, &rec, true, false), -EINVAL);
 	huge = malloc(FG_AUDIT_LINE_MAX);
+	ck_assert_ptr_nonnull(huge);
+	if (!huge)
+		return;
 	memset(huge, 'z', FG_AUDIT_LINE_MAX);
 	f[0] = (struct fg_audit_field){ .key = "path", .type = FG_AF_STR, .s = huge,
 					.len = FG_AUDIT_LINE_MAX };
@@ -1290,6 +1289,9 @@ START_TEST(test_client_limits)
 	memset(huge, 'a', 1000);
 	huge[1000] = '\0';
 	argv = calloc(5000, sizeof(*argv));
+	ck_assert_ptr_nonnull(argv);
+	if (!argv)
+		return;
 	for (i = 0; i < 40; i++)
 		argv[i] = huge;
 	f[0] = (struct fg_audit_field){ .key = "argv", .type = FG_AF_STRV, .v = argv };
