@@ -64,6 +64,20 @@
 
 #include "audit/daemon.h"
 
+#ifdef FG_COVERAGE
+/* gcov writes its counters at exit(); the daemon's processes end with _exit */
+extern void __gcov_dump(void);
+#endif
+
+/* _exit for the daemon's processes */
+static noreturn void quit(int status)
+{
+#ifdef FG_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(status);
+}
+
 #define MSG_MAX FG_AUDIT_LINE_MAX
 #define F_ROOT 1
 #define F_SYNC 1
@@ -537,6 +551,18 @@ static int own_connection(struct fg_auditc *c)
 	return 0;
 }
 
+/* The daemon ends a connection whose record it refused (EBADMSG): drop
+ * ours at once, or the next record could go down it and be lost. */
+static int refusal(struct fg_auditc *c, int ret)
+{
+	if (ret == -EBADMSG && c->fd >= 0) {
+		close(c->fd);
+		c->fd = -1;
+		c->pid = 0;
+	}
+	return ret;
+}
+
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
 {
 	struct wbuf b = { c->buf, 0, MSG_MAX, false };
@@ -561,27 +587,37 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 		return ret;
 	ret = read_answer(c->fd, &c->pending, false);
 	if (ret < 0) {
-		/* the daemon closed the connection: what it had not appended
-		 * is lost, which this call reports; the next one connects again */
-		c->pending = c->pending ? c->pending : ret;
+		/* the connection is gone: the daemon closed it (after saying
+		 * why, maybe), or our descriptor was closed under us.  A new
+		 * one, or every later record would fail the same way. */
+		int noted = c->pending;
+
+		if (ret == -EBADF || ret == -ENOTSOCK)
+			c->fd = -1;     /* the number is not ours any more */
 		c->pid = 0;
+		ret = own_connection(c);
+		if (ret < 0)
+			return noted ? noted : ret;
+		c->pending = noted;
 	}
 	if (c->pending) {
 		ret = c->pending;
 		c->pending = 0;
-		return ret;
+		return refusal(c, ret);
 	}
 	ret = send_all(c->fd, b.p, b.len);
 	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
 	    ret == -ENOTSOCK) {
 		/* our descriptor was closed under us, or the daemon restarted */
+		if (ret == -EBADF || ret == -ENOTSOCK)
+			c->fd = -1;
 		c->pid = 0;
 		ret = own_connection(c);
 		if (ret == 0)
 			ret = send_all(c->fd, b.p, b.len);
 	}
 	if (ret == 0 && sync)
-		ret = read_answer(c->fd, &c->pending, true);
+		ret = refusal(c, read_answer(c->fd, &c->pending, true));
 	return ret;
 }
 
@@ -597,7 +633,7 @@ int fg_auditc_flush(struct fg_auditc *c)
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;
-	return ret;
+	return refusal(c, ret);
 }
 
 void fg_auditc_free(struct fg_auditc *c)
@@ -938,7 +974,7 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));
 		(void)!write(ready, msg, strlen(msg));
-		_exit(1);
+		quit(1);
 	}
 	s.sdev = st.st_dev;
 	s.sino = st.st_ino;
@@ -946,7 +982,7 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 	close(ready);
 	serve_loop(&s, sockpath, lockfd);
 	fg_audit_close(a);
-	_exit(0);
+	quit(0);
 }
 
 /* Fork the daemon twice removed (so no process of the agent's has it as a
@@ -959,8 +995,11 @@ static int spawn(struct fg_audit *a, const char *sockpath, const char *dir, char
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -errno;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		int r = -errno;
+		snprintf(err, errlen, "cannot start the audit daemon: %s", strerror(-r));
+		return r;
+	}
 	pid = fork();
 	if (pid < 0) {
 		int r = -errno;
@@ -976,7 +1015,7 @@ static int spawn(struct fg_audit *a, const char *sockpath, const char *dir, char
 		setsid();
 		g = fork();
 		if (g != 0)
-			_exit(g < 0 ? 1 : 0);
+			quit(g < 0 ? 1 : 0);
 		serve(a, sockpath, dir, pfd[1]);
 	}
 	close(pfd[1]);

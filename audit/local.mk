@@ -26,6 +26,13 @@ tests_unit_check_audit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_audit_LDADD = libfgaudit.la $(CHECK_LIBS) $(CRYPTO_LIBS)
 TESTS += tests/unit/check_audit
 
+# The audit daemon and its client, run for real on temporary logs.
+check_PROGRAMS += tests/unit/check_auditd
+tests_unit_check_auditd_SOURCES = tests/unit/check_auditd.c tests/unit/check_main.h tests/unit/failmalloc.h
+tests_unit_check_auditd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_auditd_LDADD = libfgaudit.la $(CHECK_LIBS) $(CRYPTO_LIBS)
+TESTS += tests/unit/check_auditd
+
 # The writer driver for the concurrency, crash and disk-full tests.
 check_PROGRAMS += tests/audit_writer
 tests_audit_writer_SOURCES = tests/audit_writer.c
