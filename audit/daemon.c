@@ -428,7 +428,7 @@ static int read_answer(int fd, int *pending, bool wait)
 static int connect_hello(struct fg_auditc *c, bool root)
 {
 	struct sockaddr_un sa;
-	socklen_t salen;
+	socklen_t salen = 0;
 	int fd, dfd, r, one = 1, pending = 0;
 	/* not c->buf: a vfork child's record waits there */
 	char hello[2 * PATH_MAX + 16];
@@ -929,8 +929,8 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 {
 	struct server s = { .a = a, .lfd = -1 };
 	struct sockaddr_un sa;
-	socklen_t salen;
-	struct stat st;
+	socklen_t salen = 0;
+	struct stat st = { 0 };
 	int fd, dfd = -1, lockfd, one = 1, r;
 	char msg[PATH_MAX + 128];
 

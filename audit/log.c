@@ -969,11 +969,15 @@ static void leave(struct fg_audit *a, struct wstate *w, unsigned hold)
 {
 	struct head *h = a->head;
 
-	if (!h)
-		hold &= ~(unsigned)HOLD_MU;     /* nothing mapped: nothing to clear */
+	if (!h) {
+		/* nothing mapped: no mutex held, nothing to clear */
+		if (hold & HOLD_FLOCK)
+			lock_head(w->lockfd, LOCK_UN);
+		return;
+	}
 	if (hold & HOLD_MU)
 		__atomic_store_n(&h->busy, 0, __ATOMIC_SEQ_CST);
-	else if (h && (hold & HOLD_FLOCK))
+	else if (hold & HOLD_FLOCK)
 		__atomic_store_n(&h->guest, 0, __ATOMIC_SEQ_CST);
 	if (hold & HOLD_FLOCK)
 		lock_head(w->lockfd, LOCK_UN);
