@@ -90,7 +90,6 @@ fg "$FG_BIN/fleetguard" breaker reset llm --policy "$POLICY" > /dev/null 2>&1 ||
 
 # --- refused connections (port closed) ------------------------------------------
 mode refuse
-sleep 0.2
 before=$(requests)
 client --count 5 "$URL"
 check "refuse: five refusals" expect_outcomes "refused refused refused refused refused"
@@ -103,7 +102,6 @@ check "refuse: server back, probe succeeds" expect_outcomes "200"
 # non-blocking connects: the refusal is seen through getsockopt(SO_ERROR)
 # (python with a timeout polls, then asks SO_ERROR), or a second connect
 mode refuse
-sleep 0.2
 client --lib http.client --timeout 2 --count 4 "$URL"
 check "refuse, non-blocking (SO_ERROR): three, then fleetguard's" \
 	sh -c "[ \"\$(awk '{print \$1}' '$TMP/out' | sort -u)\" = refused ] && [ \$(grep -c '^fleetguard: circuit open for' '$TMP/err') -eq 1 ]"
@@ -111,7 +109,6 @@ mode 200
 sleep 2.6
 client --count 1 "$URL"
 mode refuse
-sleep 0.2
 fg "$POLICY" "$PYTHON3" -c "
 import errno, select, socket
 out = []

@@ -40,7 +40,18 @@ start_server() {
 	PORT=$(cat "$SRV/port")
 }
 
-mode() { echo "$1" > "$SRV/mode"; }
+# mode MODE: how the server answers from now on (see llm_server.py).  The
+# file is replaced whole, so the server never reads it half written; and
+# since the server closes or reopens its listener on its own time, wait
+# (up to 30 s) until it has done so for "refuse" and back.
+mode() {
+	echo "$1" > "$SRV/mode.tmp" && mv -f "$SRV/mode.tmp" "$SRV/mode"
+	if [ "$1" = refuse ]; then
+		wait_until 30 test -e "$SRV/refusing"
+	else
+		wait_until 30 test ! -e "$SRV/refusing"
+	fi || { echo "Bail out! the test server did not switch to mode $1"; exit 1; }
+}
 
 # requests: how many requests the server has seen.
 requests() { if [ -f "$SRV/requests" ]; then wc -l < "$SRV/requests"; else echo 0; fi; }
