@@ -29,8 +29,11 @@ check "503: three answers, then two refused at once" expect_outcomes "503 503 50
 check "503: the refused calls never reached the server" expect_requests 3
 check "503: spec's stderr line" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1:$PORT \(3 consecutive failures\), next probe in [12] s$"
 check "503: one transition line" stderr_has "^fleetguard: circuit opened for 127\.0\.0\.1:$PORT: threshold reached after 3 consecutive failures"
-fast=$(awk '$1 == "refused" && $2 < 50 {n++} END {print n+0}' "$TMP/out")
-check "503: refusals are fast (< 50 ms in python)" [ "$fast" -eq 2 ]
+# fast: nothing is waited for (a refusal that sat out the 2 s open period,
+# or a connect timeout, would take seconds); 1 s leaves room for a loaded
+# machine, where python alone can be descheduled for tens of ms
+fast=$(awk '$1 == "refused" && $2 < 1000 {n++} END {print n+0}' "$TMP/out")
+check "503: refusals are fast (< 1 s in python, not waiting)" [ "$fast" -eq 2 ]
 # ConnectionRefusedError is what the agent's code sees
 fg "$POLICY" "$PYTHON3" -c "
 import urllib.request, sys
