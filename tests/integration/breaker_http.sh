@@ -16,7 +16,7 @@
 # server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 50
+plan 51
 make_ws
 start_server
 write_policy http
@@ -34,20 +34,10 @@ check "503: one transition line" stderr_has "^fleetguard: circuit opened for 127
 # machine, where python alone can be descheduled for tens of ms
 fast=$(awk '$1 == "refused" && $2 < 1000 {n++} END {print n+0}' "$TMP/out")
 check "503: refusals are fast (< 1 s in python, not waiting)" [ "$fast" -eq 2 ]
-# ConnectionRefusedError is what the agent's code sees
-fg "$POLICY" "$PYTHON3" -c "
-import urllib.request, sys
-try:
-    urllib.request.urlopen('$URL', data=b'x')
-except Exception as e:
-    sys.exit(0 if isinstance(getattr(e, 'reason', None), ConnectionRefusedError) else 1)
-sys.exit(1)" 2> /dev/null
-check "503: python sees ConnectionRefusedError" [ $? -eq 0 ]
-
-# --- still open: a probe only after the open period --------------------------
+# --- a probe only after the open period ----------------------------------------
+# (that other processes are refused while it lasts is checked below, with an
+# open period long enough for any machine to start them in time)
 mode 200
-client --count 1 "$URL"
-check "before the open period ends: still refused" expect_outcomes "refused"
 wait_open
 client --count 3 "$URL"
 check "after the open period: the probe and everyone after it succeed" expect_outcomes "200 200 200"
@@ -207,6 +197,8 @@ check "fallback: says so" stderr_has "^fleetguard: circuit open for 127\.0\.0\.1
 BK_STATE= write_policy http
 
 # --- keep-alive: each request on one connection is a call of its own -----------
+# (open for 60 s: the last check starts a new process while it is open)
+BK_OPEN=60 BK_MAX=120 BK_STATE="$TMP/state-ka" write_policy http
 touch "$SRV/keepalive"
 mode 200
 before=$(requests)
@@ -220,6 +212,26 @@ check "keep-alive: the seven requests came over two connections" \
 client --lib http.client --count 1 "$URL"
 check "keep-alive: a new connection is refused" expect_outcomes "refused"
 rm -f "$SRV/keepalive"
+
+# --- while open, every other process is refused, and sees ConnectionRefusedError ---
+# An open period of 60 s: however slowly processes start, they come before
+# it ends (with 2 s they might not, and would rightly be let through).
+BK_OPEN=60 BK_MAX=120 BK_STATE="$TMP/state-long" write_policy http
+mode 503
+client --count 3 "$URL"
+mode 200
+before=$(requests)
+fg "$POLICY" "$PYTHON3" -c "
+import urllib.request, sys
+try:
+    urllib.request.urlopen('$URL', data=b'x')
+except Exception as e:
+    sys.exit(0 if isinstance(getattr(e, 'reason', None), ConnectionRefusedError) else 1)
+sys.exit(1)" 2> /dev/null
+check "503: python sees ConnectionRefusedError" [ $? -eq 0 ]
+client --count 1 "$URL"
+check "before the open period ends: another process is still refused" expect_outcomes "refused"
+check "before the open period ends: neither reached the server" expect_requests "$before"
 
 # --- a socket closed behind the library's back (dup2 onto it) --------------------
 BK_THRESHOLD=1 BK_STATE="$TMP/state-dup" write_policy http
