@@ -54,26 +54,28 @@ wait_open
 client --count 2 "$URL"
 check "failed probe: probe answered 503, next refused" expect_outcomes "503 refused"
 check "failed probe: period doubled to 4 s" stderr_has "^fleetguard: circuit re-opened for 127\.0\.0\.1:$PORT: probe failed after 4 consecutive failures, next probe in 4 s$"
-wait_open
-client --count 1 "$URL"
-check "failed probe: still open after 2.4 s" expect_outcomes "refused"
+# a process polls from now on: refused until the doubled period is over,
+# then its probe closes the circuit; the server's own stamps show that no
+# call reached it for 4 s (a lower bound that load cannot break)
+failed=$(requests)
 mode 200
-wait_open 2
-client --count 1 "$URL"
-check "failed probe: probe after 4 s closes it" expect_outcomes "200"
+client --sleep 0.1 --seconds 30 --until 200 "$URL"
+check "failed probe: refused for the doubled period, then a probe closes it" \
+	expect_outcomes_match "(refused )+200"
+check "failed probe: no call reached the server for 4 s" expect_gap "$failed" $((failed + 1)) 3.95
 
 # --- 429 with Retry-After -----------------------------------------------------
 mode 429:5
+first429=$(($(requests) + 1))
 client --count 4 "$URL"
 check "429: three answers, then refused" expect_outcomes "429 429 429 refused"
 check "429: Retry-After 5 lengthens the open period" stderr_has "next probe in 5 s$"
 mode 200
-wait_open
-client --count 1 "$URL"
-check "429: still open after open_seconds" expect_outcomes "refused"
-sleep 2.8
-client --count 1 "$URL"
-check "429: probe after Retry-After" expect_outcomes "200"
+client --sleep 0.1 --seconds 30 --until 200 "$URL"
+check "429: no call reached the server for 5 s, not open_seconds (2)" \
+	expect_gap "$first429" $((first429 + 3)) 4.95
+check "429: refused until Retry-After, then the probe closes it" \
+	expect_outcomes_match "(refused )+200"
 
 mode 429date:4
 client --count 4 "$URL"

@@ -56,6 +56,21 @@ mode() {
 # requests: how many requests the server has seen.
 requests() { if [ -f "$SRV/requests" ]; then wc -l < "$SRV/requests"; else echo 0; fi; }
 
+# request_time N: when the server saw its Nth request (monotonic seconds).
+request_time() { sed -n "${1}p" "$SRV/requests" | awk '{print $1}'; }
+
+# expect_gap N M SECONDS: the server saw its Mth request at least SECONDS
+# after its Nth.  The server stamps requests as they arrive, so on a loaded
+# machine this only grows: a lower bound on the time the breaker kept every
+# call away holds however slowly the test runs.
+expect_gap() {
+	local t1 t2
+	t1=$(request_time "$1") t2=$(request_time "$2")
+	[ -n "$t1" ] && [ -n "$t2" ] &&
+		awk -v a="$t1" -v b="$t2" -v s="$3" 'BEGIN {exit !(b - a >= s)}' ||
+		{ diag "request $2 came at '$t2', request $1 at '$t1': want $3 s or more between"; return 1; }
+}
+
 # write_policy PROTOCOL [extra [breaker] lines...]: $TMP/policy.ini for the
 # endpoint llm = 127.0.0.1:$PORT.  BK_THRESHOLD (3), BK_OPEN (2), BK_MAX (8),
 # BK_PROBES (1) and BK_STATE ($TMP/state) change the [breaker] defaults;
@@ -91,6 +106,14 @@ expect_outcomes() {
 	local got
 	got=$(outcomes)
 	[ "$got" = "$1" ] || { diag "outcomes: want '$1', got '$got'" "stderr:" "$(cat "$TMP/err")"; return 1; }
+}
+
+# expect_outcomes_match ERE: the last run's outcomes match ERE, whole.
+expect_outcomes_match() {
+	local got
+	got=$(outcomes)
+	printf '%s\n' "$got" | grep -Eqx "$1" ||
+		{ diag "outcomes: want /$1/, got '$got'" "stderr:" "$(cat "$TMP/err")"; return 1; }
 }
 
 # expect_requests N: the server has seen exactly N requests.
