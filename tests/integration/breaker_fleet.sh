@@ -40,9 +40,11 @@ cat "$TMP"/err.* > "$TMP/err.all"
 import sys
 times = sorted(float(l.split()[0]) for l in open(sys.argv[1]))
 threshold, clients, probes = map(int, sys.argv[2:])
+# A burst ends at a quiet 0.7 s: probes come at least open_seconds (1 s)
+# apart, while a loaded machine may spread the first burst's calls.
 bursts, cur = [], [times[0]]
 for t in times[1:]:
-    if t - cur[-1] > 0.4:
+    if t - cur[-1] > 0.7:
         bursts.append(cur)
         cur = []
     cur.append(t)
