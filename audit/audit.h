@@ -120,6 +120,24 @@ bool fg_audit_owns_below(const struct fg_audit *a, const char *path, size_t len)
 /* The log's canonical absolute path (its directory resolved at open). */
 const char *fg_audit_path(const struct fg_audit *a);
 
+/* --- the audit daemon (kernel enforcement) --------------------------------
+ *
+ * A process about to confine itself with Landlock, whose domain will hold
+ * no right on the log's directory, first calls fg_auditd_ensure() with a
+ * writer attached to the log: unless a daemon already serves the log, it
+ * forks one (outside the domain to come) that appends for every confined
+ * process, and registers the caller as a process the daemon must outlive.
+ * Confined processes then attach with fg_audit_open_remote(): their
+ * fg_audit_append() sends the record over <log>.sock; the daemon stamps
+ * pid and uid from the kernel.  With fsync = always each append waits for
+ * its record to be in the log; otherwise it returns once the record is
+ * sent, and a failure the daemon reports comes back from the next append
+ * or fg_audit_flush() (which waits for everything sent). */
+int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, char *err,
+		     size_t errlen);
+int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
+			 char *err, size_t errlen);
+
 /* "EACCES" for EACCES; "E<number>" for unknown values. */
 const char *fg_errno_name(int err);
 

@@ -12,7 +12,8 @@
 # audit/: record encoding, hash chain, append, rotation and verification.
 noinst_LTLIBRARIES += libfgaudit.la
 libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
-	audit/record.c audit/log.c audit/verify.h audit/verify.c
+	audit/record.c audit/log.c audit/verify.h audit/verify.c \
+	audit/daemon.h audit/daemon.c
 libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
 

@@ -79,6 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/daemon.h"
 #include "audit/record.h"
 
 #define HEAD_MAGIC "FGAHEAD1"
@@ -174,6 +175,7 @@ struct fg_audit {
 	bool unsynced;              /* batch: our records may not be on disk yet */
 	bool no_fallocate;
 	struct fg_rec_ident id;
+	struct fg_auditc *remote;   /* records go to the audit daemon */
 };
 
 /* Threads of one process share the record lock, so they also take this. */
@@ -649,8 +651,8 @@ static void maybe_rotate(struct fg_audit *a, struct wstate *w, size_t len)
 }
 
 /* Append one record with the lock held and the head consistent. */
-static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_audit_rec *rec,
-			 bool *sync_now)
+static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_rec_ident *id,
+			 pid_t pid, const struct fg_audit_rec *rec, bool *sync_now)
 {
 	struct head *h = a->head;
 	struct fg_buf b = { a->line, 0, FG_AUDIT_LINE_MAX, false };
@@ -660,7 +662,7 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_a
 	int r;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	r = fg_rec_encode(&b, cur(h)->seq + 1, &ts, &a->id, w->pid, rec, cur(h)->hash);
+	r = fg_rec_encode(&b, cur(h)->seq + 1, &ts, id, pid, rec, cur(h)->hash);
 	if (r < 0)
 		return r;
 	hashed = b.len;
@@ -784,7 +786,7 @@ static int absorb(struct fg_audit *a, struct wstate *w, uint64_t fsize, bool *sy
 		{ .key = "sha256", .type = FG_AF_STR, .s = hex, .len = FG_HASH_HEX },
 	};
 	struct fg_audit_rec rec = { .op = "repair", .f = f, .nf = 3 };
-	return append_locked(a, w, &rec, sync_now);
+	return append_locked(a, w, &a->id, w->pid, &rec, sync_now);
 }
 
 /* Compare the head with the files; run when a writer may have died mid-way
@@ -979,7 +981,8 @@ static void leave(struct fg_audit *a, struct wstate *w, unsigned hold)
 		pthread_mutex_unlock(&h->mu);
 }
 
-int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
+static int append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
+		     const struct fg_audit_rec *r)
 {
 	struct wstate w;
 	bool sync_now = false, dead = false;
@@ -990,6 +993,13 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		return -EINVAL;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&audit_mu);
+	if (a->remote) {
+		ret = fg_auditc_append(a->remote, r, a->fsync == FG_AUDIT_FSYNC_ALWAYS,
+				       getpid() != audit_pid);
+		pthread_mutex_unlock(&audit_mu);
+		pthread_setcancelstate(cancel, NULL);
+		return ret;
+	}
 	w.fd = a->logfd;
 	w.lockfd = a->headfd;
 	w.dirfd = a->dirfd;
@@ -1018,7 +1028,7 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
 		if (ret < 0)
 			goto out_unlock;
 	}
-	ret = append_locked(a, &w, r, &sync_now);
+	ret = append_locked(a, &w, id ? id : &a->id, pid ? pid : w.pid, r, &sync_now);
 out_unlock:
 	leave(a, &w, hold);
 	if (w.lockfd != a->headfd)
@@ -1040,6 +1050,17 @@ out_unlock_mu:
 	return ret;
 }
 
+int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r)
+{
+	return append_as(a, NULL, 0, r);
+}
+
+int fg_audit_append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
+		       const struct fg_audit_rec *r)
+{
+	return append_as(a, id, pid, r);
+}
+
 int fg_audit_flush(struct fg_audit *a)
 {
 	int ret = 0;
@@ -1047,7 +1068,9 @@ int fg_audit_flush(struct fg_audit *a)
 	if (!a)
 		return 0;
 	pthread_mutex_lock(&audit_mu);
-	if (a->unsynced && a->lock_pid == getpid()) {
+	if (a->remote)
+		ret = fg_auditc_flush(a->remote);
+	else if (a->unsynced && a->lock_pid == getpid()) {
 		if (fdatasync(a->logfd) < 0)
 			ret = -errno;
 		else
@@ -1082,7 +1105,7 @@ static int make_dirs(char *dir)
 	return 0;
 }
 
-static int set_paths(struct fg_audit *a, const char *path, char *err, size_t errlen)
+static int set_paths(struct fg_audit *a, const char *path, bool create, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	const char *slash, *b;
@@ -1114,7 +1137,7 @@ static int set_paths(struct fg_audit *a, const char *path, char *err, size_t err
 		return -ENAMETOOLONG;
 	strcpy(basebuf, b);
 	dir[dlen ? dlen : 1] = '\0';
-	r = make_dirs(dir);
+	r = create ? make_dirs(dir) : 0;
 	if (r < 0) {
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
 		return r;
@@ -1135,6 +1158,8 @@ static int set_paths(struct fg_audit *a, const char *path, char *err, size_t err
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(a->path);
 	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
+	if (!create)
+		return 0;       /* a client of the daemon opens nothing there */
 	a->dirfd = high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (a->dirfd < 0) {
 		r = -errno;
@@ -1168,7 +1193,7 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 	a->dirfd = a->headfd = a->logfd = -1;
 	a->fsync = conf->fsync;
 	a->max_size = conf->max_size;
-	r = set_paths(a, conf->path, err, errlen);
+	r = set_paths(a, conf->path, true, err, errlen);
 	if (r < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
@@ -1238,10 +1263,64 @@ out_free:
 	return r;
 }
 
+int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
+			 char *err, size_t errlen)
+{
+	char sock[PATH_MAX + 8];
+	struct fg_audit *a;
+	int r;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!conf || !conf->path || !*conf->path || !out) {
+		snprintf(err, errlen, "no audit log path given");
+		return -EINVAL;
+	}
+	pthread_once(&atfork_once, atfork_register);
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->dirfd = a->headfd = a->logfd = -1;
+	a->fsync = conf->fsync;
+	r = set_paths(a, conf->path, false, err, errlen);
+	if (r < 0) {
+		if (errlen && !err[0])
+			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
+		free(a);
+		return r;
+	}
+	if (conf->key_file && !realpath(conf->key_file, a->keypath))
+		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	fg_audit_sock_path(a, sock, sizeof(sock));
+	r = fg_auditc_new(sock, conf->agent, conf->exe, &a->remote, err, errlen);
+	if (r < 0) {
+		free(a);
+		return r;
+	}
+	pthread_mutex_lock(&audit_mu);
+	audit_pid = getpid();
+	pthread_mutex_unlock(&audit_mu);
+	*out = a;
+	return 0;
+}
+
+void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s.sock", a->path);
+}
+
 void fg_audit_close(struct fg_audit *a)
 {
 	if (!a)
 		return;
+	if (a->remote) {
+		fg_audit_flush(a);
+		fg_auditc_free(a->remote);
+		free(a);
+		return;
+	}
 	fg_audit_flush(a);
 	if (a->head)
 		munmap(a->head, HEAD_MAP_SIZE);
@@ -1271,7 +1350,8 @@ bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len)
 		return true;
 	if (path[a->pathlen] != '.' || len == a->pathlen + 1)
 		return false;
-	if (len == a->pathlen + 5 && memcmp(path + a->pathlen, ".head", 5) == 0)
+	if (len == a->pathlen + 5 && (memcmp(path + a->pathlen, ".head", 5) == 0 ||
+				      memcmp(path + a->pathlen, ".sock", 5) == 0))
 		return true;
 	for (size_t i = a->pathlen + 1; i < len; i++)
 		if (path[i] < '0' || path[i] > '9')

@@ -83,7 +83,6 @@ struct ll_net_port_attr {
 		  LL_FS_REFER | LL_FS_TRUNCATE)
 /* The rights that mean something on a file that is not a directory. */
 #define LL_FILE_RIGHTS (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE)
-#define LL_AUDIT_DIR (LL_FS_READ_DIR | LL_FS_READ_FILE | LL_FS_WRITE_FILE)
 #define LL_STATE_DIR (LL_FS_READ_DIR | LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_MAKE_REG | \
 		      LL_FS_REMOVE_FILE | LL_FS_TRUNCATE)
 
@@ -360,13 +359,15 @@ static void plan_own(struct fg_ll_plan *pl, const struct fg_ll_own *own, size_t 
 			continue;
 		switch (own[i].kind) {
 		case FG_LL_OWN_AUDIT_DIR:
-			r = LL_AUDIT_DIR;
+			/* no right at all: the audit daemon, outside the
+			 * domain, appends for the confined processes */
 			w = write_tree_of(pl->pol, path);
 			if (w != NULL)
 				note(pl, false,
 				     "the audit log's directory '%s' lies in write tree '%s': the kernel cannot stop raw system calls from truncating or removing the log; move [audit] log outside the write trees",
 				     path, w);
-			break;
+			dig(pl, path, 0);
+			continue;
 		case FG_LL_OWN_STATE_DIR:
 			r = LL_STATE_DIR;
 			break;
@@ -622,8 +623,6 @@ size_t fg_ll_own_list(const struct fg_policy *p, const char *audit_dir, const ch
 	if (audit_dir != NULL)
 		own[n++] = (struct fg_ll_own){ audit_dir, FG_LL_OWN_AUDIT_DIR };
 	own[n++] = (struct fg_ll_own){ p->file, FG_LL_OWN_READ };
-	if (p->audit.key_file != NULL)
-		own[n++] = (struct fg_ll_own){ p->audit.key_file, FG_LL_OWN_READ };
 	if (library != NULL)
 		own[n++] = (struct fg_ll_own){ library, FG_LL_OWN_READ };
 	if (p->nep > 0) {

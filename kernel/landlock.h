@@ -28,11 +28,11 @@
  *                                    cannot take back part of a tree it
  *                                    grants, and carving a write tree would
  *                                    forbid new names in its top directory
- *   fleetguard's own files           the audit directory: read, read dir and
- *                                    write file only (no truncate, remove,
- *                                    make, rename); the breaker state
- *                                    directory: what the breaker needs; the
- *                                    policy, key and library: read
+ *   fleetguard's own files           the audit directory: nothing (the audit
+ *                                    daemon appends for the domain); the
+ *                                    breaker state directory: what the
+ *                                    breaker needs; the policy and the
+ *                                    library: read
  *   [network] allow, ABI >= 4        TCP connect and bind limited to the
  *                                    allowed ports (plus bind to port 0),
  *                                    only when every TCP rule names a port
@@ -63,9 +63,9 @@
 
 /* fleetguard's own paths that the confined process must keep using. */
 enum fg_ll_own_kind {
-	FG_LL_OWN_AUDIT_DIR = 0,  /* the audit log's directory: append, never truncate or remove */
+	FG_LL_OWN_AUDIT_DIR = 0,  /* the audit log's directory: no right (the daemon appends) */
 	FG_LL_OWN_STATE_DIR,      /* the breaker state directory: create, map, replace */
-	FG_LL_OWN_READ,           /* a file read at start-up: policy, key, library */
+	FG_LL_OWN_READ,           /* a file read at start-up: policy, library */
 };
 
 struct fg_ll_own {
@@ -81,12 +81,12 @@ struct fg_ll_plan;
 
 /* fleetguard's own paths for p, the same wherever they are computed (so
  * fleetguard run and the shim build the same plan): the audit log's
- * canonical directory (may be NULL), the policy file, the key file, the
+ * canonical directory (may be NULL), the policy file, the
  * preloaded library (may be NULL), and with endpoints the boot id and the
  * breaker state directory the breaker will pick (made if missing, as the
  * breaker does; its name is stored in state_buf).  own needs room for
  * FG_LL_OWN_MAX entries; returns how many were filled. */
-#define FG_LL_OWN_MAX 6
+#define FG_LL_OWN_MAX 5
 size_t fg_ll_own_list(const struct fg_policy *p, const char *audit_dir, const char *library,
 		      struct fg_ll_own *own, char *state_buf, size_t state_len);
 

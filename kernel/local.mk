@@ -41,9 +41,11 @@ LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock
 TESTS += $(LANDLOCK_TESTS)
 EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
 
-# What Landlock costs: `make bench-landlock` (one run, prints ratios).
+# What Landlock costs: `make bench-landlock` (start-up, and open+close in
+# alternating rounds; prints medians and ratios).
 noinst_PROGRAMS += bench/run_bench
 bench_run_bench_SOURCES = bench/run_bench.c
+bench_run_bench_LDADD = libfgkernel.la libfgpolicy.la $(INIH_STATIC)
 bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
 	./bench/run_bench$(EXEEXT)
 .PHONY: bench-landlock

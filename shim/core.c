@@ -244,7 +244,9 @@ static void fg_open_audit(void)
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
-	int rc = fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
+	/* under Landlock the log is out of reach: the audit daemon appends */
+	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+		 fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
 
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)

@@ -16,9 +16,10 @@
  * line: the constructor builds the same plan `fleetguard run` builds and
  * applies it, unless this process already runs inside that plan's domain
  * (the FLEETGUARD_LANDLOCK marker names the plan, and the kernel confirms a
- * domain).  Before restricting itself it makes sure the audit log and its
- * head exist and are sized, because the ruleset lets the confined process
- * append to them but not create, truncate or remove anything there.
+ * domain).  Before restricting itself it writes the "landlock" record and
+ * makes sure an audit daemon serves the log (audit/daemon.c): the domain
+ * holds no right on the log's directory, so this process and its children
+ * send their records to the daemon.
  */
 #include "config.h"
 
@@ -169,8 +170,18 @@ void fg_kernel_init(void)
 		goto out_free;
 	}
 	kg_flush_notes();
-	if (a != NULL)
+	if (a != NULL) {
+		char err[PATH_MAX + 256];
+
 		kg_record(a, pl);
+		/* the domain will hold no right on the log: a daemon outside
+		 * it appends for this process and its children */
+		rc = fg_auditd_ensure(a, fg_g.agent, fg_g.exe, err, sizeof(err));
+		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
+			fg_fatal("%s", err);
+		if (rc < 0)
+			fg_say("%s; continuing without audit (on_failure = allow)", err);
+	}
 	fg_audit_close(a);
 	a = NULL;
 	rc = fg_ll_apply(pl);

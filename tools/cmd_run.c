@@ -256,7 +256,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 		    char **cmd)
 {
 	struct fg_ll_own own[FG_LL_OWN_MAX];
-	char audit_dir[PATH_MAX] = "", state[PATH_MAX], exe[PATH_MAX];
+	char audit_dir[PATH_MAX] = "", state[PATH_MAX], exe[PATH_MAX], err[PATH_MAX + 256];
 	const char *agent = p->agent_id;
 	struct fg_ll_plan *pl;
 	struct fg_audit *a;
@@ -312,6 +312,14 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
 			die(126, "cannot write to the audit log '%s': %s", fg_audit_path(a),
 			    strerror(-rc));
+		/* the domain holds no right on the log: a daemon outside it
+		 * appends for CMD and its children */
+		rc = fg_auditd_ensure(a, agent, exe, err, sizeof(err));
+		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
+			die(126, "%s", err);
+		if (rc < 0 && !o->quiet)
+			fprintf(stderr, "%s: %s; going on without audit (on_failure = allow)\n",
+				fg_prog, err);
 		fg_audit_close(a);
 	}
 	rc = fg_ll_apply(pl);

@@ -11,14 +11,15 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # landlock_audit.sh - the agent attacks its audit log (kept outside the
-# workspace): truncating, rewriting, removing and renaming it through the
-# library and with raw system calls fail, ftruncate on the library's own
-# descriptor fails, the agent's actions are still recorded and the log
-# verifies.  An in-place overwrite through a fresh descriptor is the one
-# thing the kernel lets through: the test asserts that verify catches it.
+# workspace): truncating, rewriting, reading, removing and renaming it
+# through the library and with raw system calls fail, the agent holds no
+# descriptor on it (its records go to the audit daemon), its actions are
+# still recorded with the pid the kernel names, and the log verifies.  A
+# client that talks to the daemon's socket itself can add records in its
+# own name (stamped with its real pid), never a malformed one.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
-plan 13
+plan 18
 ll_setup
 
 ATTACK='
@@ -49,10 +50,12 @@ res["raw-open-trunc"] = raw("openat", -100, b, os.O_WRONLY | os.O_TRUNC)
 res["raw-truncate"] = raw("truncate", b, 0)
 res["raw-unlink"] = raw("unlinkat", -100, b, 0)
 res["raw-rename"] = raw("renameat", -100, b, -100, b + b".x")
-# the library keeps the log open: find that descriptor and cut it
-mine = [int(fd) for fd in os.listdir("/proc/self/fd")
-        if os.path.realpath("/proc/self/fd/" + fd) == os.path.realpath(log)]
-res["raw-ftruncate-shim-fd"] = raw("ftruncate", mine[0], 0) if mine else "no fd"
+res["raw-read"] = raw("openat", -100, b, os.O_RDONLY)
+res["raw-rewrite"] = raw("openat", -100, b, os.O_WRONLY)
+# the library keeps no descriptor on the log: its records go to the daemon
+mine = [fd for fd in os.listdir("/proc/self/fd")
+        if os.path.realpath("/proc/self/fd/" + fd).startswith(os.path.realpath(log))]
+res["descriptors"] = "none" if not mine else "held"
 open("work.txt", "w").write("done")
 for k, v in res.items():
     print(k, v)
@@ -61,27 +64,55 @@ for k, v in res.items():
 cd "$WS" || exit 1
 fgrun --policy "$POL" -- "$PYTHON3" -c "$ATTACK" "$LOG" > "$TMP/out" 2> "$TMP/err"; rc=$?
 diag "$(cat "$TMP/out")"
-for k in lib-open-trunc lib-truncate lib-unlink lib-rename lib-rewrite raw-open-trunc raw-truncate raw-unlink raw-rename raw-ftruncate-shim-fd; do
+for k in lib-open-trunc lib-truncate lib-unlink lib-rename lib-rewrite raw-open-trunc raw-truncate raw-unlink raw-rename raw-read raw-rewrite; do
 	check "$k on the audit log fails" grep -qx "$k Permission denied" "$TMP/out"
 done
+check "the agent holds no descriptor on the log" grep -qx "descriptors none" "$TMP/out"
 check "the agent ran to its end and its work is recorded" \
 	sh -c "[ $rc -eq 0 ] && grep -q '\"op\":\"open\",\"path\":\"[^\"]*/work.txt\"' '$LOG'"
 "$VERIFY" "$LOG" > "$TMP/v" 2>&1; rc=$?
 check "the log verifies after the attack ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
 
-# The kernel grants write-file on the log (the library in every child must
-# append to it), so an overwrite through a fresh raw descriptor gets
-# through; the hash chain is what shows it.
-REWRITE='
-import ctypes, os, platform, sys
+# A client of its own on the daemon's socket (raw calls, past the library):
+# a well-formed record is appended with the pid the kernel gives, a record
+# that names a field the writer owns is refused and ends the connection.
+FORGE='
+import ctypes, os, platform, struct, sys
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
-nr = {"x86_64": 257, "aarch64": 56}[platform.machine()]
-fd = libc.syscall(nr, -100, sys.argv[1].encode(), os.O_WRONLY)
-os.pwrite(fd, b"{\"seq\":9", 0) if fd >= 0 else None
-print("rewrote" if fd >= 0 else os.strerror(ctypes.get_errno()))
+NR = {"x86_64": dict(socket=41, connect=42, sendto=44, recvfrom=45),
+      "aarch64": dict(socket=198, connect=203, sendto=206, recvfrom=207)}[platform.machine()]
+s = libc.syscall(NR["socket"], 1, 5, 0)
+addr = struct.pack("H", 1) + (sys.argv[1] + ".sock").encode() + b"\0"
+if libc.syscall(NR["connect"], s, addr, len(addr)) < 0:
+    print("connect", os.strerror(ctypes.get_errno())); sys.exit(0)
+def cstr(b): return struct.pack("I", len(b) + 1) + b + b"\0"
+def ask(m):
+    libc.syscall(NR["sendto"], s, m, len(m), 0, None, 0)
+    buf = ctypes.create_string_buffer(8)
+    n = libc.syscall(NR["recvfrom"], s, buf, 8, 0, None, 0)
+    return struct.unpack("i", buf.raw[4:8])[0] if n == 8 else "closed"
+def rec(key, path):
+    return (b"R\1" + struct.pack("i", 0) + cstr(b"open") + cstr(b"allow") + struct.pack("I", 0) +
+            struct.pack("H", 1) + b"\0" + cstr(key) + struct.pack("I", len(path)) + path)
+print("pid", os.getpid())
+print("hello", ask(b"H\0" + cstr(b"forger") + cstr(b"/bin/forge")))
+print("record", ask(rec(b"path", b"/forged")))
+print("reserved", ask(rec(b"seq", b"/forged" + b"2")))
+print("after", ask(rec(b"path", b"/forged3")))
 '
-out=$(fgrun --policy "$POL" -- "$PYTHON3" -c "$REWRITE" "$LOG" 2>&1)
+out=$(fgrun --policy "$POL" -- "$PYTHON3" -c "$FORGE" "$LOG" 2>&1)
+diag "$out"
+pid=$(printf '%s\n' "$out" | sed -n 's/^pid //p')
+check "a client of its own adds a record in its own name" \
+	sh -c "printf '%s\n' '$out' | grep -qx 'record 0' &&
+	       grep '\"path\":\"/forged\"' '$LOG' | grep -q '\"pid\":$pid,'"
+check "a record naming a writer's field is refused, the connection closed" \
+	sh -c "printf '%s\n' '$out' | grep -qx 'reserved -74' &&
+	       printf '%s\n' '$out' | grep -qx 'after closed' && ! grep -q /forged2 '$LOG'"
 "$VERIFY" "$LOG" > "$TMP/v" 2>&1; rc=$?
-check "gap: a raw in-place overwrite ($out) is caught by fleetguard-verify ($(head -1 "$TMP/v"))" \
-	sh -c "[ '$out' != rewrote ] || [ $rc -eq 1 ]"
+check "the log verifies after the forging ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
+# the daemon goes once the last confined process has gone
+i=0
+while [ -S "$LOG.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "the audit daemon leaves when its last process has gone" [ ! -e "$LOG.sock" ]
 finish

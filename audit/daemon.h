@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * daemon.h - audit/ internals between the writer (log.c) and the audit
+ * daemon and its client (daemon.c).  Not part of the contract in audit.h.
+ */
+#ifndef FLEETGUARD_AUDIT_DAEMON_H
+#define FLEETGUARD_AUDIT_DAEMON_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "audit/audit.h"
+#include "audit/record.h"
+
+/* How long a daemon with no live root and no client waits before it goes. */
+#define FG_AUDITD_LINGER_MS 2000
+
+/* Append r as if written by process pid with identity id (the daemon
+ * stamps what the kernel told it about the sender). */
+int fg_audit_append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
+		       const struct fg_audit_rec *r);
+
+/* The daemon's socket for the log a is attached to: "<log>.sock". */
+void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap);
+
+/* The client: one connection per process, made again after fork. */
+struct fg_auditc;
+
+int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
+		  struct fg_auditc **out, char *err, size_t errlen);
+/* Send one record.  sync: wait until it is in the log and return the
+ * result; else return at once (a failure the daemon reports later comes
+ * back from the next call).  guest: a vfork child, which must not touch
+ * the parent's connection.  The caller serialises calls. */
+int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest);
+/* Wait until every record sent so far is in the log; the first failure. */
+int fg_auditc_flush(struct fg_auditc *c);
+void fg_auditc_free(struct fg_auditc *c);
+
+#endif /* FLEETGUARD_AUDIT_DAEMON_H */
