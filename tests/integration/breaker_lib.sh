@@ -26,11 +26,9 @@ spawn_server() {
 	"$PYTHON3" "$SRV_PY" "$dir" "$@" 2> "$dir/log" &
 	SRV_PIDS="$SRV_PIDS $!"
 	trap 'for p in $SRV_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-	for _ in $(seq 100); do
-		[ -s "$dir/port" ] && break
-		sleep 0.05
-	done
-	[ -s "$dir/port" ] || { echo "Bail out! test server did not start"; cat "$dir/log"; exit 1; }
+	# (60 s: python may start slowly on a loaded machine)
+	wait_until 60 test -s "$dir/port" ||
+		{ echo "Bail out! test server did not start"; cat "$dir/log"; exit 1; }
 }
 
 # start_server [--tls CERT KEY]: sets SRV (its directory) and PORT.
