@@ -73,6 +73,18 @@ fg() {
 	LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$pol" "$@"
 }
 
+# wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds or
+# SECONDS have passed; its last status.  For what a test must wait for (a
+# server up, a file written): a loaded machine only makes the wait longer,
+# while a fixed sleep there would turn into a false failure.
+wait_until() {
+	local end=$(($(date +%s) + $1 + 1)); shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
 # status_of CMD...: prints the exit status (never fails).
 status_of() { "$@"; echo $?; }
 

@@ -40,9 +40,11 @@ cat "$TMP"/err.* > "$TMP/err.all"
 import sys
 times = sorted(float(l.split()[0]) for l in open(sys.argv[1]))
 threshold, clients, probes = map(int, sys.argv[2:])
+# A burst ends at a quiet 0.7 s: probes come at least open_seconds (1 s)
+# apart, while a loaded machine may spread the first burst's calls.
 bursts, cur = [], [times[0]]
 for t in times[1:]:
-    if t - cur[-1] > 0.4:
+    if t - cur[-1] > 0.7:
         bursts.append(cur)
         cur = []
     cur.append(t)
@@ -68,7 +70,10 @@ diag "calls made by the fleet: $total, reaching the server: $(requests)"
 check "fleet: most calls never reached the server" [ "$(requests)" -lt $((total / 5)) ]
 
 # --- a prober killed while it holds the probe --------------------------------
-BK_THRESHOLD=1 BK_OPEN=1 BK_MAX=1 BK_STATE="$TMP/state2" write_policy http
+# The lease is max(open_seconds, slow_first_byte_seconds): 5 s, so that the
+# process started after the kill comes while it still holds on any machine.
+BK_THRESHOLD=1 BK_OPEN=1 BK_MAX=1 BK_STATE="$TMP/state2" write_policy http \
+	"slow_first_byte_seconds = 5"
 mode 503
 client --count 1 "$URL"
 mode hang
@@ -81,11 +86,10 @@ check "kill: the prober reached the hanging server" [ "$(requests)" -gt "$before
 kill -KILL $prober
 wait $prober 2> /dev/null
 mode 200
-client --count 1 "$URL"
-check "kill: right after, the dead prober's lease still holds" expect_outcomes "refused"
-sleep 1.2
-client --count 1 "$URL"
-check "kill: after the lease, another process probes and closes" expect_outcomes "200"
+# one process polls from right after the kill until its call goes through
+client --sleep 0.1 --seconds 30 --until 200 "$URL"
+check "kill: right after, the dead prober's lease still holds" expect_outcomes_match "refused( refused)*( 200)?"
+check "kill: after the lease, another process probes and closes" expect_outcomes_match "(refused )*200"
 check "kill: says the lease expired" stderr_has "probe lease expired, probing$"
 
 # --- min_processes: one misconfigured agent cannot cut off the fleet ----------

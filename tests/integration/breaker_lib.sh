@@ -26,11 +26,9 @@ spawn_server() {
 	"$PYTHON3" "$SRV_PY" "$dir" "$@" 2> "$dir/log" &
 	SRV_PIDS="$SRV_PIDS $!"
 	trap 'for p in $SRV_PIDS; do kill $p 2>/dev/null; wait $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
-	for _ in $(seq 100); do
-		[ -s "$dir/port" ] && break
-		sleep 0.05
-	done
-	[ -s "$dir/port" ] || { echo "Bail out! test server did not start"; cat "$dir/log"; exit 1; }
+	# (60 s: python may start slowly on a loaded machine)
+	wait_until 60 test -s "$dir/port" ||
+		{ echo "Bail out! test server did not start"; cat "$dir/log"; exit 1; }
 }
 
 # start_server [--tls CERT KEY]: sets SRV (its directory) and PORT.
@@ -40,10 +38,36 @@ start_server() {
 	PORT=$(cat "$SRV/port")
 }
 
-mode() { echo "$1" > "$SRV/mode"; }
+# mode MODE: how the server answers from now on (see llm_server.py).  The
+# file is replaced whole, so the server never reads it half written; and
+# since the server closes or reopens its listener on its own time, wait
+# (up to 30 s) until it has done so for "refuse" and back.
+mode() {
+	echo "$1" > "$SRV/mode.tmp" && mv -f "$SRV/mode.tmp" "$SRV/mode"
+	if [ "$1" = refuse ]; then
+		wait_until 30 test -e "$SRV/refusing"
+	else
+		wait_until 30 test ! -e "$SRV/refusing"
+	fi || { echo "Bail out! the test server did not switch to mode $1"; exit 1; }
+}
 
 # requests: how many requests the server has seen.
 requests() { if [ -f "$SRV/requests" ]; then wc -l < "$SRV/requests"; else echo 0; fi; }
+
+# request_time N: when the server saw its Nth request (monotonic seconds).
+request_time() { sed -n "${1}p" "$SRV/requests" | awk '{print $1}'; }
+
+# expect_gap N M SECONDS: the server saw its Mth request at least SECONDS
+# after its Nth.  The server stamps requests as they arrive, so on a loaded
+# machine this only grows: a lower bound on the time the breaker kept every
+# call away holds however slowly the test runs.
+expect_gap() {
+	local t1 t2
+	t1=$(request_time "$1") t2=$(request_time "$2")
+	[ -n "$t1" ] && [ -n "$t2" ] &&
+		awk -v a="$t1" -v b="$t2" -v s="$3" 'BEGIN {exit !(b - a >= s)}' ||
+		{ diag "request $2 came at '$t2', request $1 at '$t1': want $3 s or more between"; return 1; }
+}
 
 # write_policy PROTOCOL [extra [breaker] lines...]: $TMP/policy.ini for the
 # endpoint llm = 127.0.0.1:$PORT.  BK_THRESHOLD (3), BK_OPEN (2), BK_MAX (8),
@@ -80,6 +104,14 @@ expect_outcomes() {
 	local got
 	got=$(outcomes)
 	[ "$got" = "$1" ] || { diag "outcomes: want '$1', got '$got'" "stderr:" "$(cat "$TMP/err")"; return 1; }
+}
+
+# expect_outcomes_match ERE: the last run's outcomes match ERE, whole.
+expect_outcomes_match() {
+	local got
+	got=$(outcomes)
+	printf '%s\n' "$got" | grep -Eqx "$1" ||
+		{ diag "outcomes: want /$1/, got '$got'" "stderr:" "$(cat "$TMP/err")"; return 1; }
 }
 
 # expect_requests N: the server has seen exactly N requests.

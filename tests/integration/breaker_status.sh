@@ -31,7 +31,7 @@ client --count 2 "$URL"
 check "status: exit 0" [ $? -eq 0 ]
 check "status: names the state file" grep -qx "state file: $TMP/state/fleetguard-breaker.state" "$TMP/status"
 check "status: llm is open with 3 failures, 2 of them 429 and 1 5xx" \
-	grep -Eq "^llm +127\.0\.0\.1:$PORT +open +3 +2 +1 +0 +[0-9T:Z-]+ +(29|30|31|32|33) s " "$TMP/status"
+	grep -Eq "^llm +127\.0\.0\.1:$PORT +open +3 +2 +1 +0 +[0-9T:Z-]+ +(2[5-9]|3[0-3]) s " "$TMP/status"
 
 "$FG" status --policy "$POLICY" --json > "$TMP/json" 2> "$TMP/err"
 check "status --json: exit 0" [ $? -eq 0 ]

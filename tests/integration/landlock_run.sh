@@ -60,7 +60,9 @@ print(a.getsockname()[1], b.getsockname()[1], flush=True)
 time.sleep(20)
 EOF
 	lpid=$!
-	for _ in 1 2 3 4 5 6 7 8 9 10; do [ -s "$TMP/ports" ] && break; sleep 0.2; done
+	# python may start slowly on a loaded machine: wait for it, do not guess
+	wait_until 60 test -s "$TMP/ports" ||
+		{ echo "Bail out! the test listeners did not start"; kill $lpid; exit 1; }
 	read -r P1 P2 < "$TMP/ports"
 	ll_policy "$WS/net.ini" auto "[network]
 allow = 127.0.0.1:$P1"

@@ -12,11 +12,13 @@
 """An agent's LLM calls, for the breaker tests.
 
     llm_client.py [--lib urllib|http.client] [--timeout S] [--cafile F]
-                  [--count N] [--sleep S] [--seconds S] URL
+                  [--count N] [--sleep S] [--seconds S] [--until OUTCOME] URL
 
 Prints one line per call: "<outcome> <milliseconds>" where outcome is
 200/503/... (an HTTP answer), refused (ConnectionRefusedError), reset
 (the connection was reset or closed early), timeout, or error:<name>.
+With --until, it stops after the first call with that outcome (or after
+--seconds, whichever comes first).
 """
 import argparse
 import http.client
@@ -37,6 +39,7 @@ ap.add_argument("--cafile")
 ap.add_argument("--count", type=int, default=1)
 ap.add_argument("--sleep", type=float, default=0)
 ap.add_argument("--seconds", type=float, default=0)
+ap.add_argument("--until", help="stop at the first call with this outcome")
 ap.add_argument("url")
 a = ap.parse_args()
 ctx = ssl.create_default_context(cafile=a.cafile) if a.cafile else None
@@ -96,5 +99,7 @@ while n < a.count or (a.seconds and time.monotonic() - start < a.seconds):
         out = classify(e)
     print("%s %.3f" % (out, (time.monotonic() - t0) * 1000), flush=True)
     n += 1
+    if a.until is not None and out == a.until:
+        break
     if a.sleep:
         time.sleep(a.sleep)

@@ -23,7 +23,8 @@ request's behaviour is read from DIR/mode when the request arrives:
     slow:S       answer 200 after S seconds (a slow first byte)
     hang         read the request, then answer nothing until the client goes
     reset        send half a status line, then reset the connection (RST)
-    refuse       close the listening socket: connects are refused
+    refuse       close the listening socket: connects are refused (DIR/refusing
+                 exists while it is closed)
 
 With a file DIR/keepalive, answers keep the connection open for the next
 request (HTTP/1.1 keep-alive) instead of closing it.
@@ -166,15 +167,18 @@ def main():
         f.write("%d\n" % port)
     os.rename(tmp, os.path.join(DIR, "port"))
     stop = os.path.join(DIR, "stop")
+    refusing = os.path.join(DIR, "refusing")
     while not os.path.exists(stop):
         if mode() == "refuse":
             if s is not None:
                 s.close()
                 s = None
+                open(refusing, "w").close()
             time.sleep(0.05)
             continue
         if s is None:
             s = listener(port)
+            os.unlink(refusing)
         try:
             conn, _ = s.accept()
         except socket.timeout:

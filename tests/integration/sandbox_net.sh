@@ -78,7 +78,7 @@ if ! unshare -mn true 2>/dev/null; then
 	finish
 fi
 cat > "$TMP/dns.py" <<'PY'
-import socket, sys
+import os, socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 53))
 print("ready", flush=True)
 n = 0
@@ -90,7 +90,10 @@ while True:
         if sys.stdin.closed: break
         continue
     n += 1
-    open(sys.argv[1], "w").write(str(n))
+    # whole or not at all: the test may read it (or kill us) at any time
+    with open(sys.argv[1] + ".tmp", "w") as f:
+        f.write(str(n))
+    os.replace(sys.argv[1] + ".tmp", sys.argv[1])
 PY
 printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' > "$TMP/resolv.conf"
 echo 0 > "$TMP/queries"
@@ -98,7 +101,9 @@ cat > "$TMP/inns.sh" <<SH
 ip link set lo up
 mount --bind "$TMP/resolv.conf" /etc/resolv.conf
 "$PYTHON3" "$TMP/dns.py" "$TMP/queries" < /dev/null > "$TMP/dns.out" 2>&1 &
-for i in 1 2 3 4 5 6 7 8 9 10; do grep -q ready "$TMP/dns.out" 2>/dev/null && break; sleep 0.2; done
+# the resolver must be listening before the first lookup (60 s: python
+# may start slowly on a loaded machine; it is ready in well under 1 s)
+for i in \$(seq 1200); do grep -q ready "$TMP/dns.out" 2>/dev/null && break; sleep 0.05; done
 LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$WS/fleetguard.ini" "$PYTHON3" -c "
 import socket
 try:
@@ -114,7 +119,9 @@ try:
 except socket.gaierror:
     pass
 " 2>/dev/null
-sleep 0.3
+# the resolver counts the query it got before the client timed out; wait
+# until it has written that down (or 30 s), rather than a fixed time
+for i in \$(seq 600); do [ "\$(cat "$TMP/queries")" -ge 1 ] && break; sleep 0.05; done
 kill %1
 SH
 unshare -mn bash "$TMP/inns.sh"
