@@ -86,6 +86,9 @@ struct fg_audit_rec {
 	const char *decision;              /* "allow" | "deny" | "report", or NULL (null) */
 	const char *rule;                  /* "file:line" or NULL (null) */
 	int result;                        /* 0, or an errno value written by name ("EACCES") */
+	bool barrier;                      /* when append returns, this record and every one
+					    * before it from this process are in the log (always
+					    * so in process; a client of the daemon waits) */
 };
 
 struct fg_audit;

@@ -652,6 +652,7 @@ void fg_auditc_free(struct fg_auditc *c)
 
 struct conn {
 	int fd;
+	bool dead;             /* found closed or refused: drop it */
 	struct fg_rec_ident *id;
 	char *agent, *exe;
 };
@@ -729,6 +730,33 @@ static int on_hello(struct server *s, struct conn *c, struct rbuf *b, const stru
 static struct decoded dec;
 
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
+static int on_message(struct server *s, struct conn *c);
+
+/* A flush is a barrier for the whole log: what other processes sent
+ * before it (one that ended with _exit, say, and never flushed) is
+ * appended before the answer.  Bounded, so a busy stream cannot hold the
+ * flusher; not nested. */
+static void drain_others(struct server *s, const struct conn *c)
+{
+	static bool draining;
+
+	if (draining)
+		return;
+	draining = true;
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct conn *o = &s->conns[i];
+		int k = 0, r = 0;
+
+		if (o == c || o->dead)
+			continue;
+		while (k < 1024 && (r = on_message(s, o)) == 1)
+			k++;
+		if (r < 0)
+			o->dead = true;
+	}
+	draining = false;
+}
+
 static int on_message(struct server *s, struct conn *c)
 {
 	union {
@@ -744,6 +772,8 @@ static int on_message(struct server *s, struct conn *c)
 	ssize_t n;
 	int r;
 
+	if (c->dead)
+		return -1;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return errno == EINTR ? 1 : errno == EAGAIN ? 0 : -1;
@@ -776,6 +806,7 @@ static int on_message(struct server *s, struct conn *c)
 	case 'F':
 		if (!c->agent)
 			return -1;
+		drain_others(s, c);
 		answer(c->fd, 'A', fg_audit_flush(s->a));
 		return 1;
 	case 'R':
@@ -916,6 +947,10 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 					drop_conn(s, i);
 			}
 		}
+		/* those a flush found closed */
+		for (i = s->nconns; i-- > 0;)
+			if (s->conns[i].dead)
+				drop_conn(s, i);
 		if (!leaving && (p[0].revents & POLLIN))
 			on_accept(s);
 	}

@@ -998,7 +998,7 @@ static int append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pi
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&audit_mu);
 	if (a->remote) {
-		ret = fg_auditc_append(a->remote, r, a->fsync == FG_AUDIT_FSYNC_ALWAYS,
+		ret = fg_auditc_append(a->remote, r, a->fsync == FG_AUDIT_FSYNC_ALWAYS || r->barrier,
 				       getpid() != audit_pid);
 		pthread_mutex_unlock(&audit_mu);
 		pthread_setcancelstate(cancel, NULL);

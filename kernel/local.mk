@@ -36,6 +36,7 @@ tests_no_landlock_SOURCES = tests/no_landlock.c
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
+	tests/integration/landlock_audit_order.sh \
 	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
 	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh
 TESTS += $(LANDLOCK_TESTS)

@@ -167,6 +167,10 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
+		/* the process image ends at an exec: what it sent to the audit
+		 * daemon is in the log before the new image starts, so whoever
+		 * waits for the new one finds the old one's records */
+		.barrier = strcmp(op, "exec") == 0,
 	};
 	int rc, saved = errno;
 

@@ -493,6 +493,98 @@ START_TEST(test_sync_appends)
 }
 END_TEST
 
+/* Resume a stopped daemon after ms, from a child, while the test blocks. */
+static pid_t resume_later(pid_t daemon, int ms)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		kill(daemon, SIGCONT);
+		_exit(0);
+	}
+	return pid;
+}
+
+/* A barrier record returns only once every record sent before it is in
+ * the log (the shim marks exec records so: the next image's records come
+ * after the old one's).  The daemon is stopped while they queue up. */
+START_TEST(test_barrier_waits)
+{
+	struct fg_audit *a = open_local(), *r;
+	pid_t d, w;
+	int st;
+
+	d = start_daemon(a);
+	r = open_remote(FG_AUDIT_FSYNC_NEVER);
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(add(r, "/ws/queued"), 0);
+	/* pipelined: nothing is written while the daemon is stopped */
+	ck_assert_uint_eq(count_lines(), 0);
+	w = resume_later(d, 200);
+	struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = "/bin/cat", .len = 8 } };
+	struct fg_audit_rec ex = { .op = "exec", .f = f, .nf = 1, .decision = "allow",
+				   .barrier = true };
+	ck_assert_int_eq(fg_audit_append(r, &ex), 0);
+	ck_assert_uint_eq(count_lines(), 101);
+	ck_assert_int_eq(waitpid(w, &st, 0), w);
+	fg_audit_close(r);
+	fg_audit_close(a);
+}
+END_TEST
+
+/* A flush is a barrier for the whole log: records another process sent
+ * before it (and never flushed, as after _exit) are in the log when it
+ * returns, although the daemon serves the newer connection first. */
+START_TEST(test_flush_drains_other_connections)
+{
+	struct fg_audit *a = open_local(), *r;
+	int go[2], done[2], st;
+	pid_t d, c, w;
+	char x;
+
+	d = start_daemon(a);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	c = fork();
+	ck_assert_int_ge(c, 0);
+	if (c == 0) {
+		/* the process that sends and goes without a flush */
+		struct fg_audit *cr = open_remote(FG_AUDIT_FSYNC_NEVER);
+
+		/* attached (its hello answered) before the daemon stops */
+		if (write(done[1], "a", 1) != 1 || read(go[0], &x, 1) != 1)
+			_exit(2);
+		for (int i = 0; i < 150; i++)
+			if (add(cr, "/ws/unflushed") < 0)
+				_exit(3);
+		if (write(done[1], "x", 1) != 1)
+			_exit(4);
+		_exit(0);
+	}
+	r = open_remote(FG_AUDIT_FSYNC_NEVER);
+	ck_assert_int_eq(read(done[0], &x, 1), 1);
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	ck_assert_int_eq(write(go[1], "x", 1), 1);
+	ck_assert_int_eq(read(done[0], &x, 1), 1);
+	ck_assert_int_eq(waitpid(c, &st, 0), c);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_uint_eq(count_lines(), 0);
+	w = resume_later(d, 100);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	/* stop it again at once: what the flush did not drain stays out */
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	ck_assert_uint_eq(count_lines(), 150);
+	ck_assert_int_eq(kill(d, SIGCONT), 0);
+	ck_assert_int_eq(waitpid(w, &st, 0), w);
+	fg_audit_close(r);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A vfork child appends on a connection of its own; the parent's stays. */
 START_TEST(test_vfork_guest)
 {
@@ -1520,6 +1612,8 @@ static Suite *suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_records_carry_sender_pid);
 	tcase_add_test(tc, test_sync_appends);
+	tcase_add_test(tc, test_barrier_waits);
+	tcase_add_test(tc, test_flush_drains_other_connections);
 	tcase_add_test(tc, test_vfork_guest);
 	tcase_add_test(tc, test_stale_socket_replaced);
 	tcase_add_test(tc, test_ensure_errors);
