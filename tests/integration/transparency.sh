@@ -12,7 +12,10 @@
 
 # transparency.sh - under a policy that allows everything, real programs
 # behave exactly as without the library: same output, same exit status,
-# same error messages (errno preserved).
+# same error messages (errno preserved).  Twice: with LD_PRELOAD (events =
+# denied), and under fleetguard run with kernel = on and events = all, so
+# that every call of every process goes to the audit daemon; that log then
+# verifies and holds the records of the programs that ran.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 make_ws
 mkdir -p "$TMP/work/src"
@@ -62,7 +65,19 @@ CMDS=(
 	"touch -d 2020-01-01 src/list.txt && stat -c %Y src/list.txt"
 	"find src -type f | sort"
 )
-plan ${#CMDS[@]}
+LOG="$TMP/audit/audit.log"
+sed -e 's/^events = denied$/events = all/' -e "/^\[audit\]/a log = $LOG" \
+	-e '/^\[filesystem\]/a kernel = on' "$WS/fleetguard.ini" > "$WS/all.ini"
+# fleetguard run, with the ASan runtime first when the library has it
+fgrun() {
+	if [ "${FG_SANITIZERS:-no}" = yes ]; then
+		LD_PRELOAD="${FG_PRELOAD% *}" "$FG_TOP_BUILDDIR/fleetguard" run "$@"
+	else
+		"$FG_TOP_BUILDDIR/fleetguard" run "$@"
+	fi
+}
+landlock=$(env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
+plan $((2 * ${#CMDS[@]} + 2))
 for c in "${CMDS[@]}"; do
 	plain=$(bash -c "$c" 2>&1; echo "exit=$?")
 	under=$(LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$WS/fleetguard.ini" bash -c "$c" 2>&1; echo "exit=$?")
@@ -72,5 +87,29 @@ for c in "${CMDS[@]}"; do
 		fail "same output and status: $c"
 		diag "without:" "$plain" "with:" "$under"
 	fi
+	if [ "$landlock" -lt 1 ] 2>/dev/null; then
+		skip_check "under fleetguard run: $c" "this kernel has no Landlock"
+		continue
+	fi
+	# (quiet: fleetguard run notes what the kernel leaves to the library)
+	run=$(FLEETGUARD_QUIET=1 fgrun --policy "$WS/all.ini" -- bash -c "$c" 2>&1; echo "exit=$?")
+	if [ "$plain" = "$run" ]; then
+		ok "under fleetguard run, kernel = on, events = all: $c"
+	else
+		fail "under fleetguard run, kernel = on, events = all: $c"
+		diag "without:" "$plain" "under fleetguard run:" "$run"
+	fi
 done
+if [ "$landlock" -lt 1 ] 2>/dev/null; then
+	skip_check "the audit daemon's log" "this kernel has no Landlock"
+	skip_check "the programs' records" "this kernel has no Landlock"
+else
+	"$FG_TOP_BUILDDIR/fleetguard-verify" "$LOG" > "$TMP/v" 2>&1; rc=$?
+	check "the log written through the audit daemon verifies ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
+	missing=""
+	for exe in ls sort sha256sum tar make python3 git sed find; do
+		grep -q "\"exe\":\"[^\"]*/$exe[0-9.]*\"" "$LOG" || missing="$missing $exe"
+	done
+	check "every program's own records are in it${missing:+ (missing:$missing)}" [ -z "$missing" ]
+fi
 finish
