@@ -23,7 +23,11 @@
  *
  * Wire (one host, native byte order; every message is one packet):
  *
- *   hello   'H' u8 flags(ROOT)  cstr agent  cstr exe          -> answer
+ *   hello   'H' u8 flags(ROOT)  cstr agent  cstr exe
+ *           [u8 fsync  u64 max_size  cstr key file]         -> answer
+ *           (when given, key file and max_size must be the daemon's own:
+ *           one log, one chain; with fsync = always each of the client's
+ *           records is synced before its answer)
  *   record  'R' u8 flags(SYNC)  i32 result  cstr op  cstr decision
  *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
  *                                          -> answer if SYNC or failed
@@ -54,6 +58,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -82,6 +87,13 @@ static noreturn void quit(int status)
 #define F_ROOT 1
 #define F_SYNC 1
 #define MAX_FIELDS 32
+/* how long a client waits for the daemon before the append fails */
+#define CLIENT_TIMEOUT_S 30
+/* a connection that has not said hello within this goes */
+#define HELLO_MS 2000
+/* the most connections and registered processes a daemon keeps */
+#define MAX_CONNS 4096
+#define MAX_ROOTS 4096
 #define MAX_STRV 4096
 /* the client stops an argv past this many bytes and ends it with "..." */
 #define STRV_BUDGET (32 * 1024)
@@ -382,8 +394,19 @@ struct fg_auditc {
 	int pending;           /* a failure the daemon reported, not yet returned */
 	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
+	bool has_set;          /* settings to claim in the hello */
+	uint8_t fsync;
+	uint64_t max_size;
+	char *keypath;
 	char *buf;             /* MSG_MAX bytes */
 };
+
+static struct timeval client_timeout = { CLIENT_TIMEOUT_S, 0 };
+
+void fg_auditc_set_timeout(int seconds)
+{
+	client_timeout.tv_sec = seconds > 0 ? seconds : CLIENT_TIMEOUT_S;
+}
 
 static int send_all(int fd, const void *p, size_t n)
 {
@@ -393,7 +416,7 @@ static int send_all(int fd, const void *p, size_t n)
 		w = send(fd, p, n, MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
-		return -errno;
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
 	return (size_t)w == n ? 0 : -EIO;
 }
 
@@ -410,7 +433,7 @@ static int read_answer(int fd, int *pending, bool wait)
 		if (n < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 1;
 		if (n < 0)
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		if (n != 8)
 			return -EPIPE;  /* the daemon went away */
 		memcpy(&err, m + 4, 4);
@@ -442,9 +465,14 @@ static int connect_hello(struct fg_auditc *c, bool root)
 		r = -errno;
 		goto out;
 	}
+	/* a daemon that stops answering (stopped, wedged) fails the append
+	 * after CLIENT_TIMEOUT_S, where on_failure applies, instead of
+	 * hanging the agent */
 	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
 	    connect(fd, (struct sockaddr *)&sa, salen) < 0) {
-		r = -errno;
+		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
 		close(fd);
 		goto out;
 	}
@@ -452,6 +480,11 @@ static int connect_hello(struct fg_auditc *c, bool root)
 	put_u8(&b, root ? F_ROOT : 0);
 	put_cstr(&b, c->agent);
 	put_cstr(&b, c->exe);
+	if (c->has_set) {
+		put_u8(&b, c->fsync);
+		put(&b, &c->max_size, 8);
+		put_cstr(&b, c->keypath ? c->keypath : "");
+	}
 	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
 	if (r == 0)
 		r = read_answer(fd, &pending, true);
@@ -501,7 +534,8 @@ static void close_conn(struct fg_auditc *c)
 }
 
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
-		  struct fg_auditc **out, char *err, size_t errlen)
+		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		  size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
 	int fd;
@@ -516,15 +550,25 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
 	c->buf = malloc(MSG_MAX);
-	if (!c->agent || !c->exe || !c->buf) {
+	if (set) {
+		c->has_set = true;
+		c->fsync = (uint8_t)set->fsync;
+		c->max_size = set->max_size;
+		c->keypath = strdup(set->keypath ? set->keypath : "");
+	}
+	if (!c->agent || !c->exe || !c->buf || (set && !c->keypath)) {
 		fg_auditc_free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	fd = connect_hello(c, false);
-	if (fd < 0) {
+	if (fd == -EINVAL)
+		snprintf(err, errlen, "the audit daemon at '%s' chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
+			 sockpath);
+	else if (fd < 0)
 		snprintf(err, errlen, "cannot reach the audit daemon at '%s': %s", sockpath,
 			 strerror(-fd));
+	if (fd < 0) {
 		c->fd = -1;
 		fg_auditc_free(c);
 		return fd;
@@ -556,8 +600,7 @@ static int own_connection(struct fg_auditc *c)
 static int refusal(struct fg_auditc *c, int ret)
 {
 	if (ret == -EBADMSG && c->fd >= 0) {
-		close(c->fd);
-		c->fd = -1;
+		close_conn(c);
 		c->pid = 0;
 	}
 	return ret;
@@ -644,6 +687,7 @@ void fg_auditc_free(struct fg_auditc *c)
 		close_conn(c);
 	free(c->agent);
 	free(c->exe);
+	free(c->keypath);
 	free(c->buf);
 	free(c);
 }
@@ -653,6 +697,8 @@ void fg_auditc_free(struct fg_auditc *c)
 struct conn {
 	int fd;
 	bool dead;             /* found closed or refused: drop it */
+	int64_t since;         /* accepted at (monotonic ms), for the hello deadline */
+	bool sync_each;        /* its policy says fsync = always */
 	struct fg_rec_ident *id;
 	char *agent, *exe;
 };
@@ -666,7 +712,11 @@ struct server {
 	struct conn *conns;
 	size_t nconns;
 	int *roots;            /* pidfds of the processes it must outlive */
+	pid_t *root_pids;
 	size_t nroots;
+	int spare;             /* a descriptor kept to accept and close when out of them */
+	bool retire;           /* make way for a daemon with other settings */
+	struct fg_auditd_settings set;
 	char *buf;
 };
 
@@ -698,31 +748,89 @@ static int set_ident(struct server *s, struct conn *c, uid_t uid)
 	return fg_rec_ident(c->id, s->host, uid, c->agent, c->exe);
 }
 
+/* Nobody but c uses the daemon: no root alive, no other connection open
+ * (ones whose peer has gone but that the loop has not reaped yet count as
+ * gone). */
+static bool idle_but(struct server *s, const struct conn *c)
+{
+	for (size_t i = 0; i < s->nroots; i++) {
+		struct pollfd p = { s->roots[i], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 0)
+			return false;
+	}
+	for (size_t i = 0; i < s->nconns; i++) {
+		char x;
+		if (&s->conns[i] == c || s->conns[i].dead)
+			continue;
+		if (recv(s->conns[i].fd, &x, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+			return false;
+	}
+	return true;
+}
+
 static int on_hello(struct server *s, struct conn *c, struct rbuf *b, const struct ucred *cr)
 {
 	const uint8_t *flags = take(b, 1);
-	bool null;
+	bool null, root;
 	const char *agent = get_cstr(b, &null), *exe = get_cstr(b, &null);
 
-	if (b->bad || b->off != b->len || c->agent)
+	if (b->bad || c->agent)
 		return -EBADMSG;
+	root = *flags & F_ROOT;
+	if (b->off != b->len) {
+		/* the client's [audit] settings: they must be ours */
+		const uint8_t *fs = take(b, 1);
+		const void *ms = take(b, 8);
+		const char *key = get_cstr(b, &null);
+		uint64_t max_size = 0;
+
+		if (b->bad || b->off != b->len || !key || *fs > FG_AUDIT_FSYNC_NEVER)
+			return -EBADMSG;
+		memcpy(&max_size, ms, 8);
+		if (max_size != s->set.max_size ||
+		    strcmp(key, s->set.keypath ? s->set.keypath : "") != 0) {
+			/* a spawner with other settings: if nobody else uses
+			 * us (lingering), make way for a daemon with its own */
+			if (root && idle_but(s, c)) {
+				s->retire = true;
+				return -ESTALE;
+			}
+			return -EINVAL;
+		}
+		c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
+	}
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
 	if (!c->agent || !c->exe)
 		return -ENOMEM;
-	if (*flags & F_ROOT) {
-		int pfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
-		int *n;
+	if (root) {
+		int pfd;
+		size_t i;
 
-		if (pfd < 0)
-			return -errno;
-		n = realloc(s->roots, (s->nroots + 1) * sizeof(*n));
-		if (!n) {
-			close(pfd);
-			return -ENOMEM;
+		for (i = 0; i < s->nroots && s->root_pids[i] != cr->pid; i++)
+			;
+		if (i == s->nroots) {
+			int *n;
+			pid_t *np;
+
+			if (s->nroots >= MAX_ROOTS)
+				return -EMFILE;
+			pfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+			if (pfd < 0)
+				return -errno;
+			n = realloc(s->roots, (s->nroots + 1) * sizeof(*n));
+			if (n)
+				s->roots = n;
+			np = realloc(s->root_pids, (s->nroots + 1) * sizeof(*np));
+			if (np)
+				s->root_pids = np;
+			if (!n || !np) {
+				close(pfd);
+				return -ENOMEM;
+			}
+			s->roots[s->nroots] = pfd;
+			s->root_pids[s->nroots++] = cr->pid;
 		}
-		s->roots = n;
-		s->roots[s->nroots++] = pfd;
 	}
 	return set_ident(s, c, cr->uid);
 }
@@ -817,6 +925,8 @@ static int on_message(struct server *s, struct conn *c)
 			r = set_ident(s, c, cr.uid);
 		if (r == 0)
 			r = fg_audit_append_as(s->a, c->id, cr.pid, &dec.rec);
+		if (r == 0 && c->sync_each)
+			r = fg_audit_sync(s->a);
 		if (dec.sync || r < 0)
 			answer(c->fd, dec.sync ? 'A' : 'E', r);
 		return r == -EBADMSG ? -1 : 1;
@@ -825,14 +935,38 @@ static int on_message(struct server *s, struct conn *c)
 	}
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void on_accept(struct server *s)
 {
 	for (;;) {
 		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), one = 1;
 		struct conn *n;
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0) {
+			/* out of descriptors: take the waiting connection with the
+			 * spare one and end it, rather than spin on it */
+			close(s->spare);
+			fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return;     /* none waiting (accept says EMFILE first) */
+			continue;
+		}
 		if (fd < 0)
 			return;
+		if (s->nconns >= MAX_CONNS) {
+			close(fd);
+			continue;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
 		n = realloc(s->conns, (s->nconns + 1) * sizeof(*n));
 		if (!n) {
@@ -840,7 +974,7 @@ static void on_accept(struct server *s)
 			return;
 		}
 		s->conns = n;
-		s->conns[s->nconns++] = (struct conn){ .fd = fd };
+		s->conns[s->nconns++] = (struct conn){ .fd = fd, .since = mono_ms() };
 	}
 }
 
@@ -852,7 +986,9 @@ static bool try_leave(struct server *s, const char *sockpath, int lockfd)
 	struct stat st;
 	bool leave = false;
 
-	if (flock(lockfd, LOCK_EX) < 0)
+	/* never wait for it: a spawner holding it may be waiting for our
+	 * answer to its hello */
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
 		return false;
 	if (poll(&p, 1, 0) == 0) {
 		if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
@@ -871,6 +1007,17 @@ static int64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Connections that have said no hello within HELLO_MS, and those a
+ * flush found closed, go. */
+static void drop_silent(struct server *s)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = s->nconns; i-- > 0;)
+		if (s->conns[i].dead || (!s->conns[i].agent && now - s->conns[i].since >= HELLO_MS))
+			drop_conn(s, i);
 }
 
 static void serve_loop(struct server *s, const char *sockpath, int lockfd)
@@ -900,6 +1047,14 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 				break;
 			timeout = FG_AUDITD_LINGER_MS;
 		}
+		/* wake for the first hello deadline */
+		for (i = 0; i < s->nconns; i++)
+			if (!s->conns[i].agent) {
+				int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
+				int ms = left < 0 ? 0 : (int)left + 1;
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+			}
 		/* a dense stream (records queued up while we woke, or caught
 		 * by the last look): look again for a short while before
 		 * sleeping, as waking a sleeping daemon costs the sender more
@@ -919,11 +1074,14 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		if (n < 0)
 			continue;
 		if (n == 0) {
-			leaving = try_leave(s, sockpath, lockfd);
-			if (leaving) {
-				close(s->lfd);
-				s->lfd = -1;
+			if (s->nroots == 0 && s->nconns == 0) {
+				leaving = try_leave(s, sockpath, lockfd);
+				if (leaving) {
+					close(s->lfd);
+					s->lfd = -1;
+				}
 			}
+			drop_silent(s);
 			continue;
 		}
 		np = leaving ? 0 : 1;
@@ -931,7 +1089,9 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		for (i = s->nroots; i-- > 0;)
 			if (p[np + s->nconns + i].revents) {
 				close(s->roots[i]);
-				s->roots[i] = s->roots[--s->nroots];
+				s->nroots--;
+				s->roots[i] = s->roots[s->nroots];
+				s->root_pids[i] = s->root_pids[s->nroots];
 			}
 		for (i = s->nconns; i-- > 0;) {
 			short ev = p[np + i].revents;
@@ -947,12 +1107,20 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 					drop_conn(s, i);
 			}
 		}
-		/* those a flush found closed */
-		for (i = s->nconns; i-- > 0;)
-			if (s->conns[i].dead)
-				drop_conn(s, i);
+		drop_silent(s);
 		if (!leaving && (p[0].revents & POLLIN))
 			on_accept(s);
+		if (s->retire && !leaving) {
+			/* the spawner that asked holds the directory lock and
+			 * waits for us: the name is free to take */
+			struct stat st;
+
+			if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
+				unlink(sockpath);
+			close(s->lfd);
+			s->lfd = -1;
+			leaving = true;
+		}
 	}
 	free(p);
 }
@@ -962,7 +1130,8 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
  * terminal and the agent's signals to its group. */
 static noreturn void serve(struct fg_audit *a, const char *sockpath, const char *dir, int ready)
 {
-	struct server s = { .a = a, .lfd = -1 };
+	struct server s = { .a = a, .lfd = -1, .spare = -1 };
+	struct rlimit rl;
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
 	struct stat st = { 0 };
@@ -978,6 +1147,14 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 	if (chdir("/") < 0) {
 		/* nothing depends on the working directory */
 	}
+	/* the ready pipe may sit on 0-2 when the spawner had them closed */
+	if (ready <= 2) {
+		fd = fcntl(ready, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			quit(1);
+		close(ready);
+		ready = fd;
+	}
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, 0);
@@ -990,6 +1167,13 @@ static noreturn void serve(struct fg_audit *a, const char *sockpath, const char 
 		syscall(SYS_close_range, 3U, (unsigned)ready - 1, 0U);
 	syscall(SYS_close_range, (unsigned)ready + 1, ~0U, 0U);
 
+	/* every client costs a descriptor: as many as the hard limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fg_audit_settings(a, &s.set);
 	r = gethostname(s.host, sizeof(s.host)) < 0 ? -1 : 0;
 	if (r < 0)
 		strcpy(s.host, "unknown");
@@ -1076,6 +1260,7 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 		     size_t errlen)
 {
 	struct fg_auditc c = { .fd = -1 };
+	struct fg_auditd_settings set;
 	char dir[PATH_MAX];
 	const char *path = fg_audit_path(a), *slash = path ? strrchr(path, '/') : NULL;
 	int lockfd, fd, r;
@@ -1088,6 +1273,11 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 	fg_audit_sock_path(a, c.sockpath, sizeof(c.sockpath));
 	c.agent = (char *)(agent ? agent : "");
 	c.exe = (char *)(exe ? exe : "");
+	fg_audit_settings(a, &set);
+	c.has_set = true;
+	c.fsync = (uint8_t)set.fsync;
+	c.max_size = set.max_size;
+	c.keypath = (char *)(set.keypath ? set.keypath : "");
 	c.buf = malloc(MSG_MAX);
 	if (!c.buf)
 		return -ENOMEM;
@@ -1100,8 +1290,9 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 		goto out;
 	}
 	fd = connect_hello(&c, true);
-	if (fd == -ECONNREFUSED || fd == -ENOENT) {
-		/* no daemon (a socket left by one that died is removed) */
+	if (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE) {
+		/* no daemon (a socket left by one that died, or by one making way
+		 * for other settings, is removed) */
 		if (unlink(c.sockpath) < 0 && errno != ENOENT) {
 			r = -errno;
 			snprintf(err, errlen, "cannot remove '%s': %s", c.sockpath, strerror(-r));
@@ -1111,6 +1302,12 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 		if (r < 0)
 			goto out;
 		fd = connect_hello(&c, true);
+	}
+	if (fd == -EINVAL) {
+		r = fd;
+		snprintf(err, errlen, "the audit daemon at '%s' serves running agents and chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
+			 c.sockpath);
+		goto out;
 	}
 	if (fd < 0) {
 		r = fd;

@@ -17,6 +17,7 @@
 #define FLEETGUARD_AUDIT_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "audit/audit.h"
@@ -36,8 +37,25 @@ void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap);
 /* The client: one connection per process, made again after fork. */
 struct fg_auditc;
 
+/* What a daemon and its clients must agree on: one log, one set of
+ * [audit] settings, whichever policy started the daemon. */
+struct fg_auditd_settings {
+	int fsync;               /* enum fg_audit_fsync */
+	uint64_t max_size;
+	const char *keypath;     /* canonical key file, or "" / NULL for none */
+};
+
+void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out);
+
+/* fdatasync the active segment now (a client whose policy says fsync =
+ * always shares a daemon started with another mode). */
+int fg_audit_sync(struct fg_audit *a);
+
+/* set: the settings the client's policy gives; the daemon refuses a
+ * different key file or max_size (-EINVAL); NULL claims none. */
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
-		  struct fg_auditc **out, char *err, size_t errlen);
+		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		  size_t errlen);
 /* Send one record.  sync: wait until it is in the log and return the
  * result; else return at once (a failure the daemon reports later comes
  * back from the next call).  guest: a vfork child, which must not touch
@@ -46,5 +64,9 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 /* Wait until every record sent so far is in the log; the first failure. */
 int fg_auditc_flush(struct fg_auditc *c);
 void fg_auditc_free(struct fg_auditc *c);
+/* How long a client waits for the daemon (connect, answers, a full send
+ * buffer) before the append fails with -ETIMEDOUT; 30 s unless a test
+ * sets it (<= 0: back to 30 s).  Applies to connections made after. */
+void fg_auditc_set_timeout(int seconds);
 
 #endif /* FLEETGUARD_AUDIT_DAEMON_H */

@@ -1270,6 +1270,7 @@ out_free:
 int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen)
 {
+	struct fg_auditd_settings set;
 	char sock[PATH_MAX + 8];
 	struct fg_audit *a;
 	int r;
@@ -1298,7 +1299,9 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
 	if (conf->key_file && !realpath(conf->key_file, a->keypath))
 		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	r = fg_auditc_new(sock, conf->agent, conf->exe, &a->remote, err, errlen);
+	a->max_size = conf->max_size;
+	fg_audit_settings(a, &set);
+	r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	if (r < 0) {
 		free(a);
 		return r;
@@ -1308,6 +1311,26 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
 	pthread_mutex_unlock(&audit_mu);
 	*out = a;
 	return 0;
+}
+
+int fg_audit_sync(struct fg_audit *a)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&audit_mu);
+	if (!a->remote && a->lock_pid == getpid() && fdatasync(a->logfd) < 0)
+		ret = -errno;
+	else if (!a->remote && a->lock_pid == getpid())
+		a->unsynced = false;
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
+void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
+{
+	out->fsync = (int)a->fsync;
+	out->max_size = a->max_size;
+	out->keypath = a->keypath;
 }
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)

@@ -180,6 +180,11 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 	}
 	fg_in_guard++;
 	rc = fg_audit_append(fg_g.audit, &rec);
+	/* the failure of an earlier record the audit daemon reported came
+	 * back here; under allow this call goes on, so its own record must
+	 * still be written: one more try */
+	if (rc < 0 && fg_g.pol->audit.on_failure != FG_ONFAIL_DENY)
+		rc = fg_audit_append(fg_g.audit, &rec) < 0 ? rc : 0;
 	fg_in_guard--;
 	if (rc < 0) {
 		if (fg_g.pol->audit.on_failure == FG_ONFAIL_DENY) {
@@ -276,13 +281,19 @@ static const char *const *fg_cmdline(void)
 static void fg_on_exit(int status, void *arg)
 {
 	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
+	int rc;
 
 	if (!fg_ready || fg_g.audit == NULL)
 		return;
 	fg_record_fields("exit", &f, 1, NULL, NULL, 0);
 	fg_in_guard++;
-	fg_audit_flush(fg_g.audit);
+	rc = fg_audit_flush(fg_g.audit);
 	fg_in_guard--;
+	/* the last records sent to the audit daemon, or the last batch's
+	 * sync, failed: too late to refuse a call, never too late to say so */
+	if (rc < 0)
+		fg_say("cannot write the last audit records to %s: %s", fg_g.pol->audit.log,
+		       strerror(-rc));
 }
 
 static void fg_open_audit(void)

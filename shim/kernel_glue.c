@@ -173,7 +173,10 @@ void fg_kernel_init(void)
 	if (a != NULL) {
 		char err[PATH_MAX + 256];
 
-		kg_record(a, pl);
+		rc = kg_record(a, pl);
+		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
+			fg_fatal("cannot write to the audit log '%s': %s", fg_audit_path(a),
+				 strerror(-rc));
 		/* the domain will hold no right on the log: a daemon outside
 		 * it appends for this process and its children */
 		rc = fg_auditd_ensure(a, fg_g.agent, fg_g.exe, err, sizeof(err));

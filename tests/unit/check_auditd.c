@@ -53,6 +53,9 @@
 #include "tests/unit/check_main.h"
 #include "tests/unit/failmalloc.h"
 
+/* audit/daemon.c drops a connection without a hello after this */
+#define HELLO_MS_TEST 2000
+
 /* --- the directories ---------------------------------------------------- */
 
 static char topdir[64];         /* made once, in the runner process */
@@ -774,7 +777,7 @@ START_TEST(test_daemon_cannot_start)
 		char err[512];
 		struct fg_auditc *c = NULL;
 		filter_syscall(SYS_socket, EACCES);
-		int r = fg_auditc_new(sockpath, "a", "e", &c, err, sizeof(err));
+		int r = fg_auditc_new(sockpath, "a", "e", NULL, &c, err, sizeof(err));
 		filtered_exit(r == -EACCES && strstr(err, "cannot reach") ? 0 : 1);
 	}
 	ck_assert_int_eq(waitpid(p, &st, 0), p);
@@ -869,6 +872,203 @@ START_TEST(test_daemon_leaves)
 	ck_assert_int_ge(dt, FG_AUDITD_LINGER_MS - 500);
 	ck_assert_int_eq(access(sockpath, F_OK), -1);
 	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* Descriptors the process holds, from /proc. */
+static int count_fds(pid_t pid)
+{
+	char path[64], cmd[96];
+	FILE *f;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	snprintf(cmd, sizeof(cmd), "ls '%s' | wc -l", path);
+	f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+/* CPU time (clock ticks) the process has used. */
+static long cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long ut = 0, st = 0;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	ck_assert_ptr_nonnull(p);
+	/* after ") S": fields 4.. ; utime and stime are fields 14 and 15 */
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &ut, &st), 2);
+	return ut + st;
+}
+
+/* Policies that share a log must agree on its key file and max_size: a
+ * client claiming others is refused with a message saying so. */
+START_TEST(test_settings_must_match)
+{
+	struct fg_audit *a = open_local(), *r = NULL;
+	struct fg_audit_conf c = { .path = logpath, .fsync = FG_AUDIT_FSYNC_BATCH, .agent = "x",
+				   .exe = "/x", .max_size = 1 << 20 };
+	char err[1024];
+
+	start_daemon(a);
+	ck_assert_int_eq(fg_audit_open_remote(&c, &r, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "key_file or max_size"));
+	/* another fsync mode is fine: the daemon syncs that client's records */
+	c.max_size = 0;
+	c.fsync = FG_AUDIT_FSYNC_ALWAYS;
+	ck_assert_int_eq(fg_audit_open_remote(&c, &r, err, sizeof(err)), 0);
+	for (int i = 1; i <= 3; i++) {
+		ck_assert_int_eq(add(r, "/ws/synced"), 0);
+		ck_assert_uint_eq(count_lines(), (size_t)i);
+	}
+	fg_audit_close(r);
+	fg_audit_close(a);
+}
+END_TEST
+
+/* A spawner whose policy has other settings takes over a daemon that only
+ * lingers (no live root, no client), and is refused by one that serves
+ * running agents. */
+START_TEST(test_spawner_replaces_lingering_daemon)
+{
+	struct fg_audit_conf c = { .path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "x",
+				   .exe = "/x", .max_size = 1 << 20 };
+	struct fg_audit *a, *b, *r;
+	char err[1024];
+	pid_t d1, d2, root;
+	int st;
+
+	/* a root that has gone: the daemon lingers */
+	root = fork();
+	ck_assert_int_ge(root, 0);
+	if (root == 0) {
+		a = open_local();
+		note_daemon(start_daemon(a));
+		child_exit(0);
+	}
+	ck_assert_int_eq(waitpid(root, &st, 0), root);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	d1 = daemon_pid(sockpath);
+	ck_assert_msg(fg_audit_open(&c, &b, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(fg_auditd_ensure(b, "x", "/x", err, sizeof(err)) == 0, "%s", err);
+	d2 = daemon_pid(sockpath);
+	note_daemon(d2);
+	ck_assert_int_ne(d1, d2);
+	ck_assert(wait_gone(d1, 3000));
+	r = NULL;
+	ck_assert_msg(fg_audit_open_remote(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(add(r, "/ws/new-settings"), 0);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	fg_audit_close(r);
+	/* this process is now a live root of d2: other settings are refused */
+	a = open_local();
+	ck_assert_int_eq(fg_auditd_ensure(a, "y", "/y", err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "serves running agents"));
+	ck_assert_int_eq(daemon_pid(sockpath), d2);
+	fg_audit_close(a);
+	fg_audit_close(b);
+}
+END_TEST
+
+/* A local process cannot wedge the daemon: connections that say no hello
+ * go after HELLO_MS, one process registers as a root once however often
+ * it asks, and with its descriptors used up the daemon ends new
+ * connections instead of spinning on them. */
+START_TEST(test_daemon_not_wedged)
+{
+	struct fg_audit *a, *r;
+	int fds[80], pfd[2], back[2], st, before, after;
+	long t0;
+	pid_t d, sp;
+	char k;
+	int32_t e;
+
+	/* the daemon inherits a hard limit of 48 descriptors */
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(pipe(back), 0);
+	sp = fork();
+	ck_assert_int_ge(sp, 0);
+	if (sp == 0) {
+		struct rlimit rl = { 48, 48 };
+		pid_t dp;
+
+		a = open_local();
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			child_exit(2);
+		dp = start_daemon(a);
+		if (write(pfd[1], &dp, sizeof(dp)) != sizeof(dp))
+			child_exit(3);
+		/* stay a root while the parent works */
+		if (read(back[0], &k, 1) < 0)
+			child_exit(4);
+		child_exit(0);
+	}
+	ck_assert_int_eq(read(pfd[0], &d, sizeof(d)), sizeof(d));
+	/* many ROOT hellos from one process: one registration */
+	before = count_fds(d);
+	for (int i = 0; i < 60; i++)
+		close(raw_client(1));
+	usleep(100000);
+	after = count_fds(d);
+	ck_assert_msg(after <= before + 1, "daemon descriptors %d -> %d", before, after);
+	/* more idle connections than it has descriptors */
+	for (int i = 0; i < 80; i++) {
+		fds[i] = raw_connect(sockpath);
+		ck_assert_int_ge(fds[i], 0);
+	}
+	usleep(200000);
+	t0 = cpu_ticks(d);
+	usleep(1000000);
+	ck_assert_msg(cpu_ticks(d) - t0 < 30, "the daemon spun: %ld ticks in 1 s", cpu_ticks(d) - t0);
+	/* past the hello deadline every idle connection has been ended */
+	usleep((HELLO_MS_TEST + 500) * 1000);
+	for (int i = 0; i < 80; i++) {
+		ck_assert_int_eq(m_answer(fds[i], &k, &e, 100), 0);
+		close(fds[i]);
+	}
+	/* and an honest client gets through */
+	r = open_remote(FG_AUDIT_FSYNC_NEVER);
+	ck_assert_int_eq(add(r, "/ws/after-the-flood"), 0);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	fg_audit_close(r);
+	ck_assert_int_eq(write(back[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(sp, &st, 0), sp);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	note_daemon(d);
+}
+END_TEST
+
+/* A daemon that stops answering fails the append after the client's
+ * timeout (where on_failure applies) instead of hanging the agent. */
+START_TEST(test_client_timeout)
+{
+	struct fg_audit *a = open_local(), *r;
+	long t0, dt;
+	pid_t d;
+
+	d = start_daemon(a);
+	fg_auditc_set_timeout(1);
+	r = open_remote(FG_AUDIT_FSYNC_ALWAYS);
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	t0 = now_ms();
+	ck_assert_int_eq(add(r, "/ws/stuck"), -ETIMEDOUT);
+	dt = now_ms() - t0;
+	ck_assert_int_eq(kill(d, SIGCONT), 0);
+	ck_assert_msg(dt >= 900 && dt < 5000, "timed out after %ld ms", dt);
+	fg_auditc_set_timeout(0);
+	fg_audit_close(r);
+	fg_audit_close(a);
 }
 END_TEST
 
@@ -1336,22 +1536,22 @@ START_TEST(test_client_limits)
 	memset(path, 'x', PATH_MAX + 63);
 	path[0] = '/';
 	path[PATH_MAX + 63] = '\0';
-	ck_assert_int_eq(fg_auditc_new(path, "a", "e", &c, err, sizeof(err)), -ENAMETOOLONG);
+	ck_assert_int_eq(fg_auditc_new(path, "a", "e", NULL, &c, err, sizeof(err)), -ENAMETOOLONG);
 	path[PATH_MAX + 2] = '\0';
 	path[PATH_MAX + 1] = '/';
-	ck_assert_int_eq(fg_auditc_new(path, "a", "e", &c, err, sizeof(err)), -ENAMETOOLONG);
+	ck_assert_int_eq(fg_auditc_new(path, "a", "e", NULL, &c, err, sizeof(err)), -ENAMETOOLONG);
 	snprintf(path, PATH_MAX, "%s/%0200d", dir, 0);
-	ck_assert_int_eq(fg_auditc_new(path, "a", "e", &c, err, sizeof(err)), -ENAMETOOLONG);
+	ck_assert_int_eq(fg_auditc_new(path, "a", "e", NULL, &c, err, sizeof(err)), -ENAMETOOLONG);
 	snprintf(path, PATH_MAX, "%s/nothere/%0100d", dir, 0);
-	ck_assert_int_eq(fg_auditc_new(path, "a", "e", &c, err, sizeof(err)), -ENOENT);
+	ck_assert_int_eq(fg_auditc_new(path, "a", "e", NULL, &c, err, sizeof(err)), -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "cannot reach"));
 	/* a hello too big to send */
 	memset(hello, 'h', sizeof(hello) - 1);
-	ck_assert_int_eq(fg_auditc_new(sockpath, hello, "e", &c, err, sizeof(err)), -E2BIG);
+	ck_assert_int_eq(fg_auditc_new(sockpath, hello, "e", NULL, &c, err, sizeof(err)), -E2BIG);
 	ck_assert_int_eq(fg_auditc_flush(NULL), 0);
 	fg_auditc_free(NULL);
 
-	ck_assert_int_eq(fg_auditc_new(sockpath, NULL, NULL, &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(fg_auditc_new(sockpath, NULL, NULL, NULL, &c, err, sizeof(err)), 0);
 	/* records the client will not send */
 	struct fg_audit_field f[40] = { { .key = "path", .type = FG_AF_STR, .s = "x", .len = 1 } };
 	struct fg_audit_rec rec = { .op = NULL, .f = f, .nf = 1 };
@@ -1460,9 +1660,9 @@ START_TEST(test_client_odd_answers)
 		child_exit(0);
 	}
 	close(lfd);
-	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", &c, err, sizeof(err)), -EPROTO);
-	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", &c, err, sizeof(err)), -EPIPE);
-	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", &c, err, sizeof(err)), 0);
+	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", NULL, &c, err, sizeof(err)), -EPROTO);
+	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", NULL, &c, err, sizeof(err)), -EPIPE);
+	ck_assert_int_eq(fg_auditc_new(sockpath, "a", "e", NULL, &c, err, sizeof(err)), 0);
 	struct fg_audit_rec rec = { .op = "open" };
 	ck_assert_int_eq(fg_auditc_append(c, &rec, true, false), 0);
 	ck_assert_int_eq(fg_auditc_append(c, &rec, false, false), -EIO);
@@ -1614,6 +1814,10 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sync_appends);
 	tcase_add_test(tc, test_barrier_waits);
 	tcase_add_test(tc, test_flush_drains_other_connections);
+	tcase_add_test(tc, test_settings_must_match);
+	tcase_add_test(tc, test_spawner_replaces_lingering_daemon);
+	tcase_add_test(tc, test_daemon_not_wedged);
+	tcase_add_test(tc, test_client_timeout);
 	tcase_add_test(tc, test_vfork_guest);
 	tcase_add_test(tc, test_stale_socket_replaced);
 	tcase_add_test(tc, test_ensure_errors);
