@@ -955,6 +955,7 @@ START_TEST(test_spawner_replaces_lingering_daemon)
 	if (root == 0) {
 		a = open_local();
 		note_daemon(start_daemon(a));
+		fg_audit_close(a);
 		child_exit(0);
 	}
 	ck_assert_int_eq(waitpid(root, &st, 0), root);
@@ -1012,6 +1013,7 @@ START_TEST(test_daemon_not_wedged)
 		/* stay a root while the parent works */
 		if (read(back[0], &k, 1) < 0)
 			child_exit(4);
+		fg_audit_close(a);
 		child_exit(0);
 	}
 	ck_assert_int_eq(read(pfd[0], &d, sizeof(d)), sizeof(d));
