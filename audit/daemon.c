@@ -40,7 +40,10 @@
  *
  * A record without SYNC costs the sender one send(): the daemon works on
  * the other core.  Records of one connection are appended in the order
- * sent.  Lifetime: a process that applies a domain says ROOT in its hello
+ * sent; a flush also appends what every other connection had queued (a
+ * process that ended with _exit never flushes), and the library sends exec
+ * records with SYNC, so a new image's records follow the old one's.
+ * Lifetime: a process that applies a domain says ROOT in its hello
  * and the daemon holds a pidfd for it; with no live root and no client for
  * FG_AUDITD_LINGER_MS the daemon removes its socket and exits.
  */
@@ -887,19 +890,11 @@ static int on_message(struct server *s, struct conn *c)
 		return errno == EINTR ? 1 : errno == EAGAIN ? 0 : -1;
 	if (n == 0)
 		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+	/* room for the credentials only: descriptors someone passes do not
+	 * fit, so the kernel releases them and sets MSG_CTRUNC (refused below) */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
 			memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
-		else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			/* nobody sends descriptors here: close what came */
-			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < k; i++) {
-				int fd;
-				memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-				close(fd);
-			}
-		}
-	}
 	/* no credentials from the kernel, or a cut message: not a client of ours */
 	if (cr.pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 		answer(c->fd, 'A', -EPROTO);
