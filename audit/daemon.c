@@ -599,10 +599,11 @@ static int own_connection(struct fg_auditc *c)
 }
 
 /* The daemon ends a connection whose record it refused (EBADMSG): drop
- * ours at once, or the next record could go down it and be lost. */
+ * ours at once, or the next record could go down it and be lost.  After a
+ * timeout the answer may still come: the connection is out of step. */
 static int refusal(struct fg_auditc *c, int ret)
 {
-	if (ret == -EBADMSG && c->fd >= 0) {
+	if ((ret == -EBADMSG || ret == -ETIMEDOUT) && c->fd >= 0) {
 		close_conn(c);
 		c->pid = 0;
 	}

@@ -1069,6 +1069,12 @@ START_TEST(test_client_timeout)
 	ck_assert_int_eq(kill(d, SIGCONT), 0);
 	ck_assert_msg(dt >= 900 && dt < 5000, "timed out after %ld ms", dt);
 	fg_auditc_set_timeout(0);
+	/* the late answer must not be taken for the next record's: that one
+	 * goes on a new connection, after the stuck record reached the log */
+	ck_assert_int_eq(add(r, "/ws/next"), 0);
+	ck_assert_uint_eq(verify_log(), 2);
+	ck_assert_str_eq(seen[0].path, "/ws/stuck");
+	ck_assert_str_eq(seen[1].path, "/ws/next");
 	fg_audit_close(r);
 	fg_audit_close(a);
 }
