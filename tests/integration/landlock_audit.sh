@@ -19,7 +19,7 @@
 # own name (stamped with its real pid), never a malformed one.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
-plan 18
+plan 19
 ll_setup
 
 ATTACK='
@@ -79,8 +79,8 @@ check "the log verifies after the attack ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
 FORGE='
 import ctypes, os, platform, struct, sys
 libc = ctypes.CDLL("libc.so.6", use_errno=True)
-NR = {"x86_64": dict(socket=41, connect=42, sendto=44, recvfrom=45),
-      "aarch64": dict(socket=198, connect=203, sendto=206, recvfrom=207)}[platform.machine()]
+NR = {"x86_64": dict(socket=41, connect=42, sendto=44, recvfrom=45, getsockopt=55),
+      "aarch64": dict(socket=198, connect=203, sendto=206, recvfrom=207, getsockopt=209)}[platform.machine()]
 s = libc.syscall(NR["socket"], 1, 5, 0)
 addr = struct.pack("H", 1) + (sys.argv[1] + ".sock").encode() + b"\0"
 if libc.syscall(NR["connect"], s, addr, len(addr)) < 0:
@@ -95,6 +95,16 @@ def rec(key, path):
     return (b"R\1" + struct.pack("i", 0) + cstr(b"open") + cstr(b"allow") + struct.pack("I", 0) +
             struct.pack("H", 1) + b"\0" + cstr(key) + struct.pack("I", len(path)) + path)
 print("pid", os.getpid())
+# the daemon, named by the kernel (SO_PEERCRED), lives outside the domain:
+# signals to it are refused (Landlock scoping, ABI >= 6)
+cred = ctypes.create_string_buffer(12)
+size = ctypes.c_uint(12)
+libc.syscall(NR["getsockopt"], s, 1, 17, cred, ctypes.byref(size))
+try:
+    os.kill(struct.unpack("iII", cred.raw)[0], 9)
+    print("kill sent")
+except OSError as e:
+    print("kill", e.strerror)
 print("hello", ask(b"H\0" + cstr(b"forger") + cstr(b"/bin/forge")))
 print("record", ask(rec(b"path", b"/forged")))
 print("reserved", ask(rec(b"seq", b"/forged" + b"2")))
@@ -103,6 +113,12 @@ print("after", ask(rec(b"path", b"/forged3")))
 out=$(fgrun --policy "$POL" -- "$PYTHON3" -c "$FORGE" "$LOG" 2>&1)
 diag "$out"
 pid=$(printf '%s\n' "$out" | sed -n 's/^pid //p')
+if [ "$LL_ABI" -ge 6 ]; then
+	check "the agent cannot kill the audit daemon (signal scoping)" \
+		sh -c "printf '%s\n' '$out' | grep -qx 'kill Operation not permitted'"
+else
+	skip_check "the agent cannot kill the audit daemon" "Landlock ABI $LL_ABI < 6 has no signal scoping"
+fi
 check "a client of its own adds a record in its own name" \
 	sh -c "printf '%s\n' '$out' | grep -qx 'record 0' &&
 	       grep '\"path\":\"/forged\"' '$LOG' | grep -q '\"pid\":$pid,'"
