@@ -161,16 +161,15 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 	errno = saved;
 }
 
-int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
-		     const char *decision, const char *rule, int result)
+/* barrier: wait until the record is in the log (only a client of the
+ * audit daemon ever waits; the writer in this process always has). */
+static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t nf,
+			const char *decision, const char *rule, int result, bool barrier)
 {
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
-		/* the process image ends at an exec: what it sent to the audit
-		 * daemon is in the log before the new image starts, so whoever
-		 * waits for the new one finds the old one's records */
-		.barrier = strcmp(op, "exec") == 0,
+		.barrier = barrier,
 	};
 	int rc, saved = errno;
 
@@ -227,18 +226,34 @@ int fg_record(const struct fg_act *act, const char *decision, const struct fg_ve
 	case FG_EVENTS_ALL:
 		break;
 	}
-	f[n++] = (struct fg_audit_field){ .key = !act->net ? "path" : strcmp(act->op, "resolve") == 0 ? "host" : "addr", .type = FG_AF_STR,
+	/* a host name is "name": "host" is the writer's own field (the machine) */
+	f[n++] = (struct fg_audit_field){ .key = !act->net ? "path" : strcmp(act->op, "resolve") == 0 ? "name" : "addr", .type = FG_AF_STR,
 					  .s = act->path, .len = strlen(act->path) };
 	if (act->path2 != NULL)
-		f[n++] = (struct fg_audit_field){ .key = act->net ? "host" : "path2", .type = FG_AF_STR,
+		f[n++] = (struct fg_audit_field){ .key = act->net ? "name" : "path2", .type = FG_AF_STR,
 						  .s = act->path2, .len = strlen(act->path2) };
 	if (act->flags >= 0)
 		f[n++] = (struct fg_audit_field){ .key = "flags", .type = FG_AF_INT, .i = act->flags };
 	if (act->mode >= 0)
 		f[n++] = (struct fg_audit_field){ .key = "mode", .type = FG_AF_OCT, .i = act->mode };
 	fg_rule_text(v, rule, sizeof(rule));
-	return fg_record_fields(act->op, f, n, decision, v != NULL && v->line > 0 ? rule : NULL,
-				result);
+	/* under on_failure = deny an allowed change (write, create, remove,
+	 * rename, exec, connect) waits for its record: if the audit daemon
+	 * cannot write it, this very call fails.  Reads are pipelined: a
+	 * failure comes back with the next call. */
+	return fg_record_as(act->op, f, n, decision, v != NULL && v->line > 0 ? rule : NULL, result,
+			    strcmp(act->op, "exec") == 0 ||
+			    (allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
+			     (act->net || (act->access & FG_ACC_WRITE))));
+}
+
+int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
+		     const char *decision, const char *rule, int result)
+{
+	/* the process image ends at an exec: what it sent to the audit daemon
+	 * is in the log before the new image starts, so whoever waits for the
+	 * new one finds the old one's records */
+	return fg_record_as(op, f, nf, decision, rule, result, strcmp(op, "exec") == 0);
 }
 
 /* --- start-up and exit ---------------------------------------------------- */

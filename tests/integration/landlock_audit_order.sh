@@ -17,11 +17,13 @@
 #    are in the log when the parent's exit flush returns (a flush drains
 #    every connection);
 #  - an exec: the old image's records are all in the log before any
-#    record of the new image (the exec record waits for the daemon).
+#    record of the new image (the exec record waits for the daemon);
+#  - under on_failure = deny a change waits for its record (so that a
+#    record the daemon cannot write fails that very call), a read does not.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
 command -v ss > /dev/null 2>&1 || skip_all "no ss(8) to find the daemon"
-plan 4
+plan 6
 ll_setup
 cd "$WS" || exit 1
 
@@ -32,45 +34,53 @@ daemon_pid() {
 
 # AGENT SCENARIO: on "go" the process that will send (a fork child, or the
 # agent itself) attaches to the daemon and says "ready"; on "go2" (the
-# daemon stopped by then) it sends its records and says "sent"
+# daemon stopped by then) it sends its records and says "sent".  The
+# records are reads (pipelined; changes wait for the daemon under
+# on_failure = deny), the signals lines on stdout.
 AGENT='
 import os, sys, time
 def wait(name):
     while not os.path.exists(name):
         time.sleep(0.02)
+def say(what):
+    print(what, flush=True)
 wait("go")
 if sys.argv[1] == "fork":
     pid = os.fork()
     if pid == 0:
-        open("ready", "w").close()
+        open("data.txt").close()
+        say("ready")
         wait("go2")
         for i in range(100):
-            open("child%d.txt" % i, "w").close()
-        open("sent", "w").close()
+            open("child.txt").close()
+        say("sent")
         os._exit(0)
     os.waitpid(pid, 0)
-    print("child", pid)
+    say("child %d" % pid)
 else:
-    open("ready", "w").close()
+    say("ready")
     wait("go2")
     for i in range(150):
-        open("before%d.txt" % i, "w").close()
-    open("sent", "w").close()
-    os.execv("/bin/cat", ["cat", "before0.txt"])
+        open("before.txt").close()
+    say("sent")
+    os.execv("/bin/cat", ["cat", "before.txt"])
 '
 
 # run SCENARIO: the agent in the background, the daemon stopped while the
 # records are sent and until the agent has had time to reach its flush or exec
 run() {
-	rm -f go go2 ready sent
+	rm -f go go2
+	echo data > data.txt
+	echo child > child.txt
+	echo before > before.txt
 	fgrun --policy "$POL" -- "$PYTHON3" -c "$AGENT" "$1" > "$TMP/out.$1" 2>&1 &
 	apid=$!
 	touch go
-	wait_until 60 test -e ready
+	wait_until 60 grep -q ready "$TMP/out.$1"
 	dpid=$(daemon_pid)
 	[ -n "$dpid" ] && kill -STOP "$dpid"
 	touch go2
-	wait_until 60 test -e sent
+	wait_until 60 grep -q sent "$TMP/out.$1"
 	sleep 0.3
 	[ -n "$dpid" ] && kill -CONT "$dpid"
 	wait "$apid"
@@ -79,7 +89,7 @@ run() {
 run fork
 check "the daemon was found and stopped" [ -n "$dpid" ]
 cpid=$(sed -n 's/^child //p' "$TMP/out.fork")
-n=$(grep -c "\"pid\":$cpid,.*\"path\":\"[^\"]*/child[0-9]*\\.txt\"" "$LOG")
+n=$(grep -c "\"pid\":$cpid,.*\"path\":\"[^\"]*/child\\.txt\"" "$LOG")
 check "all 100 records of a child that ended with _exit are in the log when the run returns ($n)" \
 	[ "$n" -eq 100 ]
 
@@ -90,13 +100,40 @@ import json, sys
 last_before = first_cat = None
 for i, line in enumerate(open(sys.argv[1])):
     r = json.loads(line)
-    if r.get("op") == "open" and "/before" in r.get("path", "") and "python" in r.get("exe", ""):
+    if r.get("op") == "open" and r.get("path", "").endswith("/before.txt") and "python" in r.get("exe", ""):
         last_before = i
     if first_cat is None and r.get("exe", "").endswith("/cat"):
         first_cat = i
 print(last_before, first_cat)
 sys.exit(0 if last_before is not None and first_cat is not None and last_before < first_cat else 1)
 ' "$LOG"
+# the daemon stopped: a read goes through, a create waits until it resumes
+SYNC='
+import os, sys, time
+while not os.path.exists("go2"):
+    time.sleep(0.02)
+open("data.txt").read()
+print("read done", flush=True)
+open("created.txt", "w").close()
+print("write done", flush=True)
+'
+rm -f go2
+fgrun --policy "$POL" -- "$PYTHON3" -c "$SYNC" > "$TMP/out.sync" 2>&1 &
+apid=$!
+wait_until 60 sh -c "ss -xlpn 2>/dev/null | grep -qF ' $LOG.sock '"
+wait_until 60 sh -c "grep -q '\"path\":\"[^\"]*/fleetguard.ini\"' '$LOG'"
+sleep 0.5          # the agent is attached and idle, polling for go2
+dpid=$(daemon_pid)
+[ -n "$dpid" ] && kill -STOP "$dpid"
+touch go2
+wait_until 30 grep -q "read done" "$TMP/out.sync"
+sleep 0.5
+check "with the daemon stopped a read went through, a create waited" \
+	sh -c "grep -q 'read done' '$TMP/out.sync' && ! grep -q 'write done' '$TMP/out.sync'"
+[ -n "$dpid" ] && kill -CONT "$dpid"
+wait "$apid"
+check "once it resumed, the create finished" grep -q "write done" "$TMP/out.sync"
+
 "$VERIFY" "$LOG" > "$TMP/v" 2>&1; rc=$?
 check "the log verifies ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
 finish

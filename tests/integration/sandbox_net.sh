@@ -15,7 +15,7 @@
 # before any DNS query leaves (counted by a fake resolver in a private
 # network namespace).
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 9
+plan 10
 make_ws
 
 # Two listeners on free ports; prints "PORT_A PORT_B", serves until killed.
@@ -49,6 +49,9 @@ out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
 import socket
 socket.create_connection(('127.0.0.1', $PA)).close(); print('ok')" 2>/dev/null)
 check "python connects to the allowed port" [ "$out" = ok ]
+# its record reached the log (through the audit daemon under Landlock)
+check "the allowed connect is recorded" \
+	grep -q "\"op\":\"connect\",\"addr\":\"127.0.0.1:$PA\".*\"decision\":\"allow\"" "$WS/.fleetguard/audit.log"
 out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
 import socket
 try:
