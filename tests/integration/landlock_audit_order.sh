@@ -110,6 +110,7 @@ sys.exit(0 if last_before is not None and first_cat is not None and last_before 
 # the daemon stopped: a read goes through, a create waits until it resumes
 SYNC='
 import os, sys, time
+print("up", flush=True)
 while not os.path.exists("go2"):
     time.sleep(0.02)
 open("data.txt").read()
@@ -120,9 +121,8 @@ print("write done", flush=True)
 rm -f go2
 fgrun --policy "$POL" -- "$PYTHON3" -c "$SYNC" > "$TMP/out.sync" 2>&1 &
 apid=$!
-wait_until 60 sh -c "ss -xlpn 2>/dev/null | grep -qF ' $LOG.sock '"
-wait_until 60 sh -c "grep -q '\"path\":\"[^\"]*/fleetguard.ini\"' '$LOG'"
-sleep 0.5          # the agent is attached and idle, polling for go2
+wait_until 60 grep -q up "$TMP/out.sync"
+sleep 0.3          # the agent is attached and idle, polling for go2
 dpid=$(daemon_pid)
 [ -n "$dpid" ] && kill -STOP "$dpid"
 touch go2
