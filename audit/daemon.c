@@ -502,23 +502,12 @@ out:
 	return r;
 }
 
-/* Above the low numbers programs use for their own (as the writer does). */
-static int high(int fd)
-{
-	int nfd = fcntl(fd, F_DUPFD_CLOEXEC, 512);
-
-	if (nfd < 0)
-		return fd;
-	close(fd);
-	return nfd;
-}
-
 /* Keep fd as the connection, remembering what it is. */
 static void set_conn(struct fg_auditc *c, int fd)
 {
 	struct stat st;
 
-	c->fd = high(fd);
+	c->fd = fg_audit_high_fd(fd);
 	c->pid = getpid();
 	if (fstat(c->fd, &st) == 0) {
 		c->dev = st.st_dev;
@@ -933,10 +922,7 @@ static int on_message(struct server *s, struct conn *c)
 
 static int64_t mono_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return fg_audit_now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
 static void on_accept(struct server *s)
@@ -997,14 +983,6 @@ static bool try_leave(struct server *s, const char *sockpath, int lockfd)
 
 #define SPIN_NS 15000
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Connections that have said no hello within HELLO_MS, and those a
  * flush found closed, go. */
 static void drop_silent(struct server *s)
@@ -1058,10 +1036,10 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		 * exit).  A sparse stream never spins. */
 		n = 0;
 		if (handled > 1 || caught) {
-			int64_t until = mono_ns() + SPIN_NS;
+			int64_t until = fg_audit_now_ns(CLOCK_MONOTONIC) + SPIN_NS;
 			do
 				n = poll(p, (nfds_t)np, 0);
-			while (n == 0 && mono_ns() < until);
+			while (n == 0 && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
 		}
 		caught = n > 0;
 		if (n == 0)

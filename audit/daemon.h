@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "audit/audit.h"
 #include "audit/record.h"
@@ -30,6 +31,12 @@
  * stamps what the kernel told it about the sender). */
 int fg_audit_append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
 		       const struct fg_audit_rec *r);
+
+/* Shared with the writer: a monotonic or real clock in nanoseconds, and a
+ * long-lived descriptor moved above the numbers programs use (512, or half
+ * a lower descriptor limit); the descriptor is kept if that fails. */
+int64_t fg_audit_now_ns(clockid_t clk);
+int fg_audit_high_fd(int fd);
 
 /* The daemon's socket for the log a is attached to: "<log>.sock". */
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap);

@@ -254,7 +254,7 @@ static ssize_t pread_full(int fd, char *p, size_t n, uint64_t off)
 	return (ssize_t)got;
 }
 
-static int64_t now_ns(clockid_t clk)
+int64_t fg_audit_now_ns(clockid_t clk)
 {
 	struct timespec ts;
 
@@ -276,7 +276,7 @@ static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t
  * to be free or to have inherited (make's jobserver pipe, LISTEN_FDS), so
  * that no program mistakes the log for one of its own.  Keeps fd if that is
  * not possible. */
-static int high_fd(int fd)
+int fg_audit_high_fd(int fd)
 {
 	struct rlimit rl;
 	int min = 512, nfd;
@@ -299,7 +299,7 @@ static int open_active(const struct fg_audit *a, int dirfd)
 {
 	int fd = openat(dirfd, base(a),
 			O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	return fd < 0 ? -errno : high_fd(fd);
+	return fd < 0 ? -errno : fg_audit_high_fd(fd);
 }
 
 static void get_id(int fd, struct fdid *id)
@@ -353,7 +353,7 @@ static int lock_head(int fd, int op)
 static int open_head(const struct fg_audit *a)
 {
 	int fd = open(a->headpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
-	return fd < 0 ? -errno : high_fd(fd);
+	return fd < 0 ? -errno : fg_audit_high_fd(fd);
 }
 
 static int open_dir(const struct fg_audit *a)
@@ -363,7 +363,7 @@ static int open_dir(const struct fg_audit *a)
 
 	snprintf(dir, sizeof(dir), "%.*s", a->baseoff > 1 ? (int)a->baseoff - 1 : 1, a->path);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return fd < 0 ? -errno : high_fd(fd);
+	return fd < 0 ? -errno : fg_audit_high_fd(fd);
 }
 
 static void close_if_ours(int fd, const struct fdid *id)
@@ -689,7 +689,7 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_r
 		h->reserved = cur(h)->size;
 	h->dirty = 0;
 	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
-		int64_t now = now_ns(CLOCK_MONOTONIC);
+		int64_t now = fg_audit_now_ns(CLOCK_MONOTONIC);
 		if (now - h->synced_ns >= BATCH_NS) {
 			h->synced_ns = now;
 			*sync_now = true;
@@ -1164,7 +1164,7 @@ static int set_paths(struct fg_audit *a, const char *path, bool create, char *er
 	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
 	if (!create)
 		return 0;       /* a client of the daemon opens nothing there */
-	a->dirfd = high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	a->dirfd = fg_audit_high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (a->dirfd < 0) {
 		r = -errno;
 		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
