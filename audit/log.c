@@ -1173,12 +1173,11 @@ static int set_paths(struct fg_audit *a, const char *path, bool create, char *er
 	return 0;
 }
 
-int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
-		  char *err, size_t errlen)
+/* What a writer and a client of the daemon both start with: the settings
+ * and the log's canonical paths (create: its directory made and opened). */
+static int writer_new(const struct fg_audit_conf *conf, bool create, struct fg_audit **out,
+		      char *err, size_t errlen)
 {
-	unsigned char key[FG_KEY_MAX];
-	size_t keylen = 0;
-	char host[256];
 	struct fg_audit *a;
 	int r;
 
@@ -1197,18 +1196,43 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 	a->dirfd = a->headfd = a->logfd = -1;
 	a->fsync = conf->fsync;
 	a->max_size = conf->max_size;
-	r = set_paths(a, conf->path, true, err, errlen);
+	r = set_paths(a, conf->path, create, err, errlen);
 	if (r < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
-		goto out_free;
+		free(a);
+		return r;
 	}
+	if (conf->key_file && !realpath(conf->key_file, a->keypath))
+		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	*out = a;
+	return 0;
+}
+
+/* The descriptors and connections a writer opens belong to this process. */
+static void claim_process(void)
+{
+	pthread_mutex_lock(&audit_mu);
+	audit_pid = getpid();
+	pthread_mutex_unlock(&audit_mu);
+}
+
+int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
+		  char *err, size_t errlen)
+{
+	unsigned char key[FG_KEY_MAX];
+	size_t keylen = 0;
+	char host[256];
+	struct fg_audit *a;
+	int r;
+
+	r = writer_new(conf, true, &a, err, errlen);
+	if (r < 0)
+		return r;
 	if (conf->key_file) {
 		r = fg_key_load(conf->key_file, key, &keylen, err, errlen);
 		if (r < 0)
 			goto out_close;
-		if (!realpath(conf->key_file, a->keypath))
-			snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
 	}
 	r = fg_hasher_new(&a->hasher, conf->key_file ? key : NULL, keylen);
 	explicit_bzero(key, sizeof(key));
@@ -1248,9 +1272,7 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 	get_id(a->dirfd, &a->dir_id);
 	get_id(a->headfd, &a->head_id);
 	get_id(a->logfd, &a->log_id);
-	pthread_mutex_lock(&audit_mu);
-	audit_pid = getpid();
-	pthread_mutex_unlock(&audit_mu);
+	claim_process();
 	*out = a;
 	return 0;
 
@@ -1262,7 +1284,6 @@ out_close:
 	close(a->dirfd);
 	fg_hasher_free(a->hasher);
 	free(a->line);
-out_free:
 	free(a);
 	return r;
 }
@@ -1275,40 +1296,17 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
 	struct fg_audit *a;
 	int r;
 
-	if (errlen)
-		err[0] = '\0';
-	if (!conf || !conf->path || !*conf->path || !out) {
-		snprintf(err, errlen, "no audit log path given");
-		return -EINVAL;
-	}
-	pthread_once(&atfork_once, atfork_register);
-	a = calloc(1, sizeof(*a));
-	if (!a) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	a->dirfd = a->headfd = a->logfd = -1;
-	a->fsync = conf->fsync;
-	r = set_paths(a, conf->path, false, err, errlen);
-	if (r < 0) {
-		if (errlen && !err[0])
-			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
-		free(a);
+	r = writer_new(conf, false, &a, err, errlen);
+	if (r < 0)
 		return r;
-	}
-	if (conf->key_file && !realpath(conf->key_file, a->keypath))
-		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	a->max_size = conf->max_size;
 	fg_audit_settings(a, &set);
 	r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	if (r < 0) {
 		free(a);
 		return r;
 	}
-	pthread_mutex_lock(&audit_mu);
-	audit_pid = getpid();
-	pthread_mutex_unlock(&audit_mu);
+	claim_process();
 	*out = a;
 	return 0;
 }
