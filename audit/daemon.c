@@ -960,12 +960,21 @@ static void on_accept(struct server *s)
 	}
 }
 
+/* Remove the socket's name if it still names ours (a new daemon may have
+ * bound it since). */
+static void unlink_if_ours(const struct server *s, const char *sockpath)
+{
+	struct stat st;
+
+	if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
+		unlink(sockpath);
+}
+
 /* No root alive and no client: remove the socket if it is still ours, with
  * the directory lock that spawners hold, unless a connection is waiting. */
 static bool try_leave(struct server *s, const char *sockpath, int lockfd)
 {
 	struct pollfd p = { s->lfd, POLLIN, 0 };
-	struct stat st;
 	bool leave = false;
 
 	/* never wait for it: a spawner holding it may be waiting for our
@@ -973,8 +982,7 @@ static bool try_leave(struct server *s, const char *sockpath, int lockfd)
 	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
 		return false;
 	if (poll(&p, 1, 0) == 0) {
-		if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
-			unlink(sockpath);
+		unlink_if_ours(s, sockpath);
 		leave = true;
 	}
 	flock(lockfd, LOCK_UN);
@@ -1087,10 +1095,7 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		if (s->retire && !leaving) {
 			/* the spawner that asked holds the directory lock and
 			 * waits for us: the name is free to take */
-			struct stat st;
-
-			if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
-				unlink(sockpath);
+			unlink_if_ours(s, sockpath);
 			close(s->lfd);
 			s->lfd = -1;
 			leaving = true;
