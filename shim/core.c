@@ -162,14 +162,16 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 }
 
 /* barrier: wait until the record is in the log (only a client of the
- * audit daemon ever waits; the writer in this process always has). */
+ * audit daemon ever waits; the writer in this process always has).  Exec
+ * records always wait: the process image ends there, and what it sent to
+ * the daemon must be in the log before the new image's records. */
 static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t nf,
 			const char *decision, const char *rule, int result, bool barrier)
 {
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
-		.barrier = barrier,
+		.barrier = barrier || strcmp(op, "exec") == 0,
 	};
 	int rc, saved = errno;
 
@@ -238,22 +240,18 @@ int fg_record(const struct fg_act *act, const char *decision, const struct fg_ve
 		f[n++] = (struct fg_audit_field){ .key = "mode", .type = FG_AF_OCT, .i = act->mode };
 	fg_rule_text(v, rule, sizeof(rule));
 	/* under on_failure = deny an allowed change (write, create, remove,
-	 * rename, exec, connect) waits for its record: if the audit daemon
+	 * rename, connect, name lookup) waits for its record: if the audit daemon
 	 * cannot write it, this very call fails.  Reads are pipelined: a
 	 * failure comes back with the next call. */
 	return fg_record_as(act->op, f, n, decision, v != NULL && v->line > 0 ? rule : NULL, result,
-			    strcmp(act->op, "exec") == 0 ||
-			    (allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
-			     (act->net || (act->access & FG_ACC_WRITE))));
+			    allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
+			    (act->net || (act->access & FG_ACC_WRITE)));
 }
 
 int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 		     const char *decision, const char *rule, int result)
 {
-	/* the process image ends at an exec: what it sent to the audit daemon
-	 * is in the log before the new image starts, so whoever waits for the
-	 * new one finds the old one's records */
-	return fg_record_as(op, f, nf, decision, rule, result, strcmp(op, "exec") == 0);
+	return fg_record_as(op, f, nf, decision, rule, result, false);
 }
 
 /* --- start-up and exit ---------------------------------------------------- */
