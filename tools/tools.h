@@ -27,5 +27,6 @@ int fg_cmd_check(int argc, char **argv);    /* tools/cmd_check.c */
 int fg_cmd_status(int argc, char **argv);   /* tools/cmd_status.c */
 int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
 int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
+int fg_cmd_learn(int argc, char **argv);    /* tools/cmd_learn.c */
 
 #endif /* FLEETGUARD_TOOLS_H */
