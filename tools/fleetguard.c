@@ -30,6 +30,7 @@ static const struct fg_subcommand fg_subcommands[] = {
 	{ "run", fg_cmd_run, "run [--policy FILE] [--agent-id ID] [--report] -- CMD [ARG...]" },
 	{ "status", fg_cmd_status, "status [--policy FILE] [--json|--prometheus]   circuit breaker state" },
 	{ "breaker", fg_cmd_breaker, "breaker reset|open ENDPOINT  force a circuit's state" },
+	{ "log", fg_cmd_log, "log [--json] [--html FILE] [--top N] LOG   summarise an audit log" },
 	{ "learn", fg_cmd_learn, "learn [--policy BASE] [--merge FILE] --output FILE -- CMD [ARG...]" },
 };
 

@@ -13,6 +13,6 @@
 # module's local.mk) and fleetguard-verify.
 bin_PROGRAMS += fleetguard fleetguard-verify
 fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c
-fleetguard_LDADD = libfglearn.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+fleetguard_LDADD = libfglearn.la libfgsummary.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
 fleetguard_verify_SOURCES = tools/tools.h tools/die.c tools/fleetguard-verify.c
 fleetguard_verify_LDADD = libfgaudit.la $(CRYPTO_LIBS)

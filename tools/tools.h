@@ -28,5 +28,6 @@ int fg_cmd_status(int argc, char **argv);   /* tools/cmd_status.c */
 int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
 int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
 int fg_cmd_learn(int argc, char **argv);    /* tools/cmd_learn.c */
+int fg_cmd_log(int argc, char **argv);      /* tools/cmd_log.c */
 
 #endif /* FLEETGUARD_TOOLS_H */
