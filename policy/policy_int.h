@@ -10,7 +10,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * policy_int.h - what parse.c and match.c share, and nobody else needs.
+ * policy_int.h - what the parser (parse*.c) and match.c share, and nobody else needs.
  */
 #ifndef FLEETGUARD_POLICY_INT_H
 #define FLEETGUARD_POLICY_INT_H
