@@ -11,5 +11,5 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-EXTRA_DIST += examples/agent.py examples/workspace/fleetguard.ini \
+EXTRA_DIST += examples/agent.py examples/fleet_agent.py examples/llm_standin.py examples/workspace/fleetguard.ini \
 	examples/workspace/task.txt examples/workspace/secrets/api_key.txt
