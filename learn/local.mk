@@ -25,3 +25,5 @@ TESTS += tests/unit/check_learn
 
 TESTS += tests/integration/learn.sh
 EXTRA_DIST += tests/integration/learn.sh
+TESTS += tests/integration/newuser.sh
+EXTRA_DIST += tests/integration/newuser.sh

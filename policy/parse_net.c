@@ -22,6 +22,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/parse_int.h"
 #include "policy/policy_int.h"
@@ -119,6 +120,31 @@ static bool split_bracketed(struct pstate *st, unsigned line, const char *key, c
 	return true;
 }
 
+/* A pasted URL ("http://127.0.0.1:18080/v1"): say what to write instead,
+ * its host and port (the scheme's default port when it has none). */
+static void url_diag(struct pstate *st, unsigned line, const char *key, const char *s)
+{
+	const char *a = strstr(s, "://") + 3, *at;
+	size_t n = strcspn(a, "/?#"), sl = (size_t)(strstr(s, "://") - s);
+	const char *dflt = sl == 5 && strncasecmp(s, "https", 5) == 0 ? "443" :
+			   sl == 4 && strncasecmp(s, "http", 4) == 0 ? "80" : NULL;
+	bool has_port;
+
+	at = memchr(a, '@', n);
+	if (at != NULL) {       /* user:password@ never belongs in a rule */
+		n -= (size_t)(at + 1 - a);
+		a = at + 1;
+	}
+	has_port = n > 0 && (a[0] == '[' ? memchr(a, ']', n) != NULL &&
+				  ((const char *)memchr(a, ']', n))[1] == ':' :
+				  memchr(a, ':', n) != NULL);
+	if (n == 0 || (!has_port && dflt == NULL))
+		fg_parse_diag(st, line, "%s: '%s' is a URL; write host:port", key, s);
+	else
+		fg_parse_diag(st, line, "%s: '%s' is a URL; write host:port: %.*s%s%s", key, s, (int)n, a,
+			      has_port ? "" : ":", has_port ? "" : dflt);
+}
+
 /* "host:port", "[v6]:port", "[v6/len]:port", "a.b.c.d/len:port". */
 static bool split_hostport(struct pstate *st, unsigned line, const char *key, const char *s,
 			   bool star_ok, struct hostport *hp)
@@ -126,6 +152,10 @@ static bool split_hostport(struct pstate *st, unsigned line, const char *key, co
 	const char *colon, *ps;
 	uint64_t port;
 
+	if (strstr(s, "://") != NULL) {
+		url_diag(st, line, key, s);
+		return false;
+	}
 	hp->bracketed = s[0] == '[';
 	if (hp->bracketed) {
 		if (!split_bracketed(st, line, key, s, star_ok, hp, &colon))

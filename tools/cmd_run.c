@@ -437,6 +437,11 @@ int fg_cmd_run(int argc, char **argv)
 			run_problems == 1 ? "" : "s", o.policy);
 		return 1;
 	}
+	/* the command line and the file disagree: neither silently wins */
+	if (o.agent_id != NULL && p->agent_id != NULL && strcmp(o.agent_id, p->agent_id) != 0)
+		die(2, "--agent-id '%s' conflicts with [workspace] agent_id = %s in '%s'\n"
+		       "hint: remove agent_id from the policy to name each run on the command line",
+		    o.agent_id, p->agent_id, p->file);
 	if (o.report) {
 		struct fg_policy *rp;
 

@@ -322,6 +322,14 @@ static size_t state_dirs(const struct fg_policy *p, const char **dirs)
 	return n;
 }
 
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 int fg_cmd_status(int argc, char **argv)
 {
 	enum { TEXT, JSON, PROM } fmt = TEXT;
@@ -332,6 +340,15 @@ int fg_cmd_status(int argc, char **argv)
 	struct fg_policy *p;
 	size_t n = 0, nd;
 
+	if (wants_help(argc, argv)) {
+		printf("usage: %s status [--policy FILE] [--json|--prometheus]\n\n"
+		       "Print every circuit's state, failures, open-until and counters, from the\n"
+		       "shared state of the policy's state_dir (default: $FLEETGUARD_POLICY).\n\n"
+		       "  --policy FILE   the policy (its [breaker] state_dir and endpoints)\n"
+		       "  --json          as JSON\n"
+		       "  --prometheus    in the Prometheus text exposition format\n", fg_prog);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			fmt = JSON;
@@ -445,6 +462,13 @@ int fg_cmd_breaker(int argc, char **argv)
 	enum fg_bk_state to;
 	int rc;
 
+	if (wants_help(argc, argv)) {
+		printf("usage: %s breaker reset|open ENDPOINT [--policy FILE]\n\n"
+		       "Force a circuit's state for the whole fleet (audited): reset closes it,\n"
+		       "open opens it for its open period.  ENDPOINT is the name of an\n"
+		       "[endpoint NAME] section of the policy (default: $FLEETGUARD_POLICY).\n", fg_prog);
+		return 0;
+	}
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
 			policy = argv[++i];

@@ -18,11 +18,14 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit/record.h"
 #include "audit/verify.h"
@@ -288,6 +291,48 @@ static void report_text(FILE *out, const struct fg_verify_result *r, char **file
 			"and records a repair\n");
 }
 
+/*
+ * Is path an audit log at all?  A regular file with a line starting
+ * {"seq": in its first 64 KiB.  A policy, a head file, an empty file or
+ * /dev/null is not: saying "malformed line", "torn tail" or "intact, 0
+ * records" of those would mislead.  A log whose records were overwritten
+ * with something else entirely is not one either, and exit 2 still fails.
+ */
+static void require_log(const char *path)
+{
+	char buf[65536 + 1];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(2, "cannot read '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		die(2, "'%s' is not an audit log: not a regular file", path);
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		die(2, "cannot read '%s': %s", path, strerror(errno));
+	buf[n] = '\0';
+	if (n == 0)
+		die(2, "'%s' is not an audit log: it is empty", path);
+	for (const char *p = buf; p != NULL && p < buf + n; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, "{\"seq\":", 7) == 0)
+			return;
+	die(2, "'%s' is not an audit log: no record in it (a record is a line starting {\"seq\":)\n"
+	       "hint: the log is [audit] log of the policy, by default <root>/.fleetguard/audit.log", path);
+}
+
+/* --decision takes what records carry. */
+static const char *decision_arg(const char *v)
+{
+	if (strcmp(v, "allow") != 0 && strcmp(v, "deny") != 0 && strcmp(v, "report") != 0)
+		die(2, "bad --decision '%s': expected allow, deny or report", v);
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -348,7 +393,7 @@ int main(int argc, char **argv)
 			break;
 		case 'a': f.agent = optarg; filtering = true; break;
 		case 'o': f.op = optarg; filtering = true; break;
-		case 'd': f.decision = optarg; filtering = true; break;
+		case 'd': f.decision = decision_arg(optarg); filtering = true; break;
 		case 's': parse_ts(optarg, f.since); filtering = true; break;
 		case 'u': parse_ts(optarg, f.until); filtering = true; break;
 		case 'h':
@@ -384,6 +429,8 @@ int main(int argc, char **argv)
 		res.status = FG_VERIFY_INTACT;
 	}
 	if (res.status == FG_VERIFY_INTACT) {
+		for (size_t i = 0; i < n; i++)
+			require_log(files[i]);
 		r = fg_verify_files((const char *const *)files, n, &o, &res);
 		if (r < 0)
 			die(2, "cannot read '%s': %s", res.file, strerror(-r));
