@@ -11,5 +11,18 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-EXTRA_DIST += examples/agent.py examples/fleet_agent.py examples/llm_standin.py examples/workspace/fleetguard.ini \
-	examples/workspace/task.txt examples/workspace/secrets/api_key.txt
+EXTRA_DIST += examples/workspace/secrets/api_key.txt
+
+# The sample policies, installed where fleetguard.ini(5) says: under
+# $(docdir)/examples/policies (tests/integration/install.sh checks it with
+# DESTDIR).
+examplepoliciesdir = $(docdir)/examples/policies
+dist_examplepolicies_DATA = examples/policies/coding-agent.ini \
+	examples/policies/readonly-analysis.ini
+exampleworkspacedir = $(docdir)/examples/workspace
+dist_exampleworkspace_DATA = examples/workspace/fleetguard.ini examples/workspace/task.txt
+examplesdir = $(docdir)/examples
+dist_examples_DATA = examples/agent.py examples/fleet_agent.py examples/llm_standin.py
+
+TESTS += tests/integration/install.sh
+EXTRA_DIST += tests/integration/install.sh
