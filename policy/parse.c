@@ -119,6 +119,7 @@ static int workspace_defaults(struct pstate *st)
 	if (!p->root) {
 		char *slash;
 
+		p->root_defaulted = true;
 		p->root = strdup(p->file);
 		if (!p->root)
 			return -ENOMEM;
@@ -152,6 +153,7 @@ static void finish(struct pstate *st, struct eplines *el, unsigned dns_line)
 			st->oom = true;
 	}
 	fg_parse_endpoint_pass(st, el);
+	p->audit.log_defaulted = p->audit.log == NULL;
 	if (!p->audit.log && asprintf(&p->audit.log, "%s/.fleetguard/audit.log",
 				      strcmp(p->root, "/") ? p->root : "") < 0) {
 		p->audit.log = NULL;

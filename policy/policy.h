@@ -106,6 +106,7 @@ struct fg_endpoint {
 struct fg_policy {
 	char *file;              /* absolute path of the policy file */
 	char *root;              /* [workspace] root, default: the file's directory */
+	bool root_defaulted;     /* root not given: a copy of the file elsewhere has another root */
 	char *agent_id;          /* [workspace] agent_id, $FLEETGUARD_AGENT_ID, else NULL (caller uses program name) */
 
 	struct {
@@ -133,6 +134,7 @@ struct fg_policy {
 
 	struct {
 		char *log;                   /* default ${root}/.fleetguard/audit.log */
+		bool log_defaulted;          /* log not given */
 		enum fg_events events;
 		enum fg_fsync fsync;
 		enum fg_on_failure on_failure;

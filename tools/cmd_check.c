@@ -187,8 +187,9 @@ static void print_text(const struct fg_policy *p)
 	static const char *const lnames[3] = { "read", "write", "deny" };
 	char buf[600], org[32];
 
-	printf("; effective policy of %s\n\n[workspace]\nroot = %s\nagent_id = %s\n\n", p->file,
-	       p->root, p->agent_id ? p->agent_id : "(the program name)");
+	printf("; effective policy of %s\n\n[workspace]\nroot = %s%s\nagent_id = %s\n\n", p->file,
+	       p->root, p->root_defaulted ? "   ; default: the directory of this policy file" : "",
+	       p->agent_id ? p->agent_id : "(the program name)");
 	printf("[filesystem]   ; line %u\nmode = %s\nsystem = %s\nkernel = %s\nunconfined_exec = %s\n",
 	       p->fs.line, mode_names[p->fs.mode], p->fs.system ? "yes" : "no",
 	       kernel_names[p->fs.kernel], p->fs.unconfined_exec ? "allow" : "deny");
@@ -221,8 +222,9 @@ static void print_text(const struct fg_policy *p)
 		}
 		text_breaker(&e->breaker);
 	}
-	printf("\n[audit]\nlog = %s\nevents = %s\nfsync = %s\non_failure = %s\nkey_file = %s\nmax_size = %llu\n",
-	       p->audit.log, events_names[p->audit.events], fsync_names[p->audit.fsync],
+	printf("\n[audit]\nlog = %s%s\nevents = %s\nfsync = %s\non_failure = %s\nkey_file = %s\nmax_size = %llu\n",
+	       p->audit.log, p->audit.log_defaulted ? "   ; default: ${root}/.fleetguard/audit.log" : "",
+	       events_names[p->audit.events], fsync_names[p->audit.fsync],
 	       onfail_names[p->audit.on_failure], p->audit.key_file ? p->audit.key_file : "(none)",
 	       (unsigned long long)p->audit.max_size);
 }
@@ -240,7 +242,28 @@ static void json_breaker(const struct fg_breaker_conf *c)
 	       c->state_dir_set ? "true" : "false", c->slow_first_byte_seconds, c->min_processes);
 }
 
-static void print_json(const struct fg_policy *p)
+/* The warnings fleetguard run would print for this policy on this host. */
+struct warnings {
+	char *buf;
+	size_t len, n;
+	FILE *f;
+	bool json;
+};
+
+static void on_warn(void *ctx, const char *msg)
+{
+	struct warnings *w = ctx;
+
+	if (w->json) {
+		fprintf(w->f, "%s\n    ", w->n ? "," : "");
+		json_str(w->f, msg);
+	} else {
+		fprintf(stderr, "%s: %s\n", fg_prog, msg);
+	}
+	w->n++;
+}
+
+static void print_json(const struct fg_policy *p, const char *warnings)
 {
 	const struct fg_path_list *lists[3] = { &p->fs.read, &p->fs.write, &p->fs.deny };
 	static const char *const lnames[3] = { "read", "write", "deny" };
@@ -248,9 +271,10 @@ static void print_json(const struct fg_policy *p)
 
 	printf("{\n  \"file\": ");
 	json_str(stdout, p->file);
-	printf(",\n  \"valid\": true,\n  \"workspace\": {\"root\": ");
+	printf(",\n  \"valid\": true,\n  \"warnings\": [%s%s],\n  \"workspace\": {\"root\": ",
+	       warnings ? warnings : "", warnings && warnings[0] ? "\n  " : "");
 	json_str(stdout, p->root);
-	printf(", \"agent_id\": ");
+	printf(", \"root_defaulted\": %s, \"agent_id\": ", p->root_defaulted ? "true" : "false");
 	json_str(stdout, p->agent_id);
 	printf("},\n  \"filesystem\": {\"line\": %u, \"mode\": \"%s\", \"system\": %s, \"kernel\": \"%s\", "
 	       "\"unconfined_exec\": \"%s\"", p->fs.line, mode_names[p->fs.mode],
@@ -300,6 +324,7 @@ static void print_json(const struct fg_policy *p)
 	}
 	printf("],\n  \"audit\": {\"log\": ");
 	json_str(stdout, p->audit.log);
+	printf(", \"log_defaulted\": %s", p->audit.log_defaulted ? "true" : "false");
 	printf(", \"events\": \"%s\", \"fsync\": \"%s\", \"on_failure\": \"%s\", \"key_file\": ",
 	       events_names[p->audit.events], fsync_names[p->audit.fsync],
 	       onfail_names[p->audit.on_failure]);
@@ -309,13 +334,16 @@ static void print_json(const struct fg_policy *p)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s check [--json] FILE\n"
+	fprintf(f, "usage: %s check [--json | --paths] FILE\n"
 		   "\n"
 		   "Check a fleetguard.ini policy: print the effective policy (every rule\n"
 		   "expanded, with the line it came from) and exit 0, or print every\n"
 		   "problem as <file>:<line>: <reason> and exit 1.\n"
 		   "\n"
-		   "  --json   print the effective policy or the problems as JSON on stdout\n",
+		   "  --json   print the effective policy or the problems as JSON on stdout\n"
+		   "  --paths  print only the effective workspace root and audit log\n"
+		   "\n"
+		   "Warnings (what fleetguard run would warn about) go to stderr, then \"ok\".\n",
 		fg_prog);
 }
 
@@ -323,11 +351,13 @@ int fg_cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "paths", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct errs e = { 0 };
 	struct fg_policy *p;
+	bool paths = false;
 	int c;
 
 	optind = 1;
@@ -335,6 +365,9 @@ int fg_cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'j':
 			e.json = true;
+			break;
+		case 'P':
+			paths = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -372,10 +405,24 @@ int fg_cmd_check(int argc, char **argv)
 		fclose(e.out);
 		free(ebuf);
 	}
-	if (e.json)
-		print_json(p);
-	else
+	struct warnings w = { .json = e.json };
+
+	if (w.json && (w.f = open_memstream(&w.buf, &w.len)) == NULL)
+		die(2, "cannot buffer the warnings: out of memory");
+	fg_warn_trees(p, on_warn, &w);
+	fg_warn_kernel(p, on_warn, &w);
+	if (w.json) {
+		fclose(w.f);
+		print_json(p, w.buf);
+		free(w.buf);
+	} else if (paths) {
+		fg_print_paths(p, stdout, "");
+	} else {
 		print_text(p);
+		if (w.n)
+			fprintf(stderr, "%s: '%s' is ok, with the %zu warning%s above\n", fg_prog,
+				argv[optind], w.n, w.n == 1 ? "" : "s");
+	}
 	fg_policy_free(p);
 	return 0;
 }

@@ -49,6 +49,7 @@ struct run_opts {
 	const char *policy;
 	const char *agent_id;
 	bool report;
+	bool paths;
 	bool quiet;
 	bool debug;
 };
@@ -74,15 +75,23 @@ static void on_note(void *ctx, bool debug, const char *msg)
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
+static void on_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s: %s\n", fg_prog, msg);
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] -- CMD [ARG...]\n"
+	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] [--paths] -- CMD [ARG...]\n"
 		   "\n"
 		   "Run CMD under the preloaded library and, where the kernel has it, Landlock.\n"
 		   "\n"
 		   "  --policy FILE    the policy (default: $FLEETGUARD_POLICY)\n"
-		   "  --agent-id ID    the agent id recorded in the audit log\n"
-		   "  --report         allow everything, record what would be denied\n",
+		   "  --agent-id ID    the agent id recorded in the audit log (refused when the\n"
+		   "                   policy sets another agent_id)\n"
+		   "  --report         allow everything, record what would be denied\n"
+		   "  --paths          print the effective workspace root and audit log first\n",
 		fg_prog);
 }
 
@@ -386,6 +395,7 @@ int fg_cmd_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "agent-id", required_argument, NULL, 'a' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "paths", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -407,6 +417,9 @@ int fg_cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 			o.report = true;
+			break;
+		case 'P':
+			o.paths = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -451,6 +464,10 @@ int fg_cmd_run(int argc, char **argv)
 		fg_policy_free(p);
 		p = rp;
 	}
+	if (o.paths)
+		fg_print_paths(p, stderr, "fleetguard: ");
+	if (!o.quiet)
+		fg_warn_trees(p, on_warn, NULL);
 	pick_library(lib, sizeof(lib));
 	set_preload(lib);
 	setenv("FLEETGUARD_POLICY", p->file, 1);

@@ -13,7 +13,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 bin_PROGRAMS += fleetguard fleetguard-verify
-fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c
+fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c tools/warn.c
 fleetguard_LDADD = libfglearn.la libfgsummary.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
 fleetguard_verify_SOURCES = tools/tools.h tools/die.c tools/fleetguard-verify.c
 fleetguard_verify_LDADD = libfgaudit.la $(CRYPTO_LIBS)

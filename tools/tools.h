@@ -14,6 +14,7 @@
 #ifndef FLEETGUARD_TOOLS_H
 #define FLEETGUARD_TOOLS_H
 
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 /* Print "<prog>: <message>" on stderr and exit with status. */
@@ -28,5 +29,18 @@ int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
 int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
 int fg_cmd_learn(int argc, char **argv);    /* tools/cmd_learn.c */
 int fg_cmd_log(int argc, char **argv);      /* tools/cmd_log.c */
+
+/* Start-up warnings of a policy (tools/warn.c), one message per call:
+ * read and write trees that do not exist (run and check print these), and
+ * what the Landlock plan cannot enforce on this host (run prints those as
+ * it builds the plan; check gets them here). */
+struct fg_policy;
+typedef void (*fg_warn_fn)(void *ctx, const char *msg);
+void fg_warn_trees(const struct fg_policy *p, fg_warn_fn warn, void *ctx);
+void fg_warn_kernel(const struct fg_policy *p, fg_warn_fn warn, void *ctx);
+
+/* The effective workspace root and audit log, two lines, each saying
+ * whether it was defaulted (check --paths, run --paths). */
+void fg_print_paths(const struct fg_policy *p, FILE *f, const char *prefix);
 
 #endif /* FLEETGUARD_TOOLS_H */

@@ -16,7 +16,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 11
+plan 16
 make_ws
 FG="$FG_BIN/fleetguard"
 V="$FG_BIN/fleetguard-verify"
@@ -57,4 +57,34 @@ printf '[workspace]\nagent_id = coder\n' > "$TMP/agent.ini"
 check "--agent-id that differs from the policy's agent_id is refused (exit $rc)" \
 	sh -c "[ $rc -eq 2 ] && grep -q \"conflicts with \\[workspace\\] agent_id = coder\" '$TMP/err'"
 check "the same id is fine" "$FG" run --policy "$TMP/agent.ini" --agent-id coder -- /bin/true
+
+# --- check prints the warnings run prints, then ok; --json carries them ------------
+mkdir -p "$WS/w"
+printf '[filesystem]\nwrite = ${root}\nread = %s/nonexistent\ndeny = ${root}/secrets\n' "$TMP" > "$WS/w/fleetguard.ini"
+"$FG" check "$WS/w/fleetguard.ini" > /dev/null 2> "$TMP/cerr"; rc=$?
+(cd "$TMP" && "$FG" run --policy "$WS/w/fleetguard.ini" -- /bin/true) 2> "$TMP/rerr"
+diag "$(cat "$TMP/cerr")"
+check "check warns about a tree that does not exist, then says ok (exit $rc)" \
+	sh -c "[ $rc -eq 0 ] && grep -qx \"fleetguard: read tree '$TMP/nonexistent' (line 3) does not exist: nothing is allowed there until it does\" '$TMP/cerr' &&
+	       tail -1 '$TMP/cerr' | grep -q \"is ok, with the [0-9]* warnings above\""
+check "check's warnings are the ones run prints" \
+	sh -c "[ \"\$(sed '\$d' '$TMP/cerr')\" = \"\$(cat '$TMP/rerr')\" ]"
+"$FG" check --json "$WS/w/fleetguard.ini" > "$TMP/json"
+check "--json carries the same warnings" "$PYTHON3" -c "
+import json
+j = json.load(open('$TMP/json'))
+lines = [l.split(': ', 1)[1] for l in open('$TMP/cerr').read().splitlines()[:-1]]
+assert j['valid'] and j['warnings'] == lines, (j['warnings'], lines)"
+
+# --- a policy copied one folder up: root and log move; --paths says so --------------
+mkdir -p "$TMP/proj/ws"
+printf '[filesystem]\nwrite = ${root}\n' > "$TMP/proj/ws/fleetguard.ini"
+cp "$TMP/proj/ws/fleetguard.ini" "$TMP/proj/fleetguard.ini"
+"$FG" check --paths "$TMP/proj/fleetguard.ini" > "$TMP/out" 2> /dev/null
+check "check --paths names the effective root, and that it was defaulted" \
+	grep -qx "workspace root: $TMP/proj (defaulted: \[workspace\] root is not set, so the policy file's directory is the root; a copy of the policy in another directory has another root)" "$TMP/out"
+(cd "$TMP" && "$FG" run --paths --policy "$TMP/proj/fleetguard.ini" -- /bin/true) 2> "$TMP/err"
+check "run --paths prints the root and the log it will use" \
+	sh -c "grep -q '^fleetguard: workspace root: $TMP/proj (defaulted' '$TMP/err' &&
+	       grep -qx 'fleetguard: audit log: $TMP/proj/.fleetguard/audit.log (defaulted: \${root}/.fleetguard/audit.log)' '$TMP/err'"
 finish
