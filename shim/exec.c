@@ -149,6 +149,50 @@ static const char *fg_unfollowable(int fd, int depth)
 	return NULL;
 }
 
+/* A denied program that a PATH search tried: the next match on PATH,
+ * which execvp (and Python's subprocess, and glibc) runs instead, into
+ * out.  Returns false when path is not in a PATH directory or nothing
+ * else matches. */
+static bool fg_exec_next(const char *path, char *out, size_t len)
+{
+	const char *p = getenv("PATH"), *slash = strrchr(path, '/'), *end;
+	bool seen = false;
+
+	if (p == NULL || slash == NULL || slash == path)
+		return false;
+	for (; ; p = end + 1) {
+		size_t dl;
+
+		end = strchrnul(p, ':');
+		dl = (size_t)(end - p);
+		if (dl == (size_t)(slash - path) && strncmp(p, path, dl) == 0) {
+			seen = true;
+		} else if (seen && dl > 0 && dl + strlen(slash) < len) {
+			struct stat st;
+
+			snprintf(out, len, "%.*s%s", (int)dl, p, slash);
+			if (fg_syscall(SYS_faccessat, AT_FDCWD, out, X_OK) == 0 &&
+			    fg_syscall(SYS_newfstatat, AT_FDCWD, out, &st, 0) == 0 && S_ISREG(st.st_mode))
+				return true;
+		}
+		if (*end == '\0')
+			return false;
+	}
+}
+
+/* Judge and record an exec; a denied one that a PATH search will step over
+ * says so in its line (report mode runs it, enforce mode the next match). */
+static int fg_exec_enforce(const struct fg_act *act, const char *given, const struct fg_verdict *v)
+{
+	char next[PATH_MAX], shown[2 * PATH_MAX + 64];
+
+	if (v->allow || fg_g.pol->fs.mode == FG_MODE_OFF || !fg_exec_next(given, next, sizeof(next)))
+		return fg_enforce(act, act->path, v, fg_g.pol->fs.mode);
+	snprintf(shown, sizeof(shown), "%s (a PATH search goes on to the next match, %s%s)", act->path,
+		 next, fg_g.pol->fs.mode == FG_MODE_REPORT ? ", when this is denied" : "");
+	return fg_enforce(act, shown, v, fg_g.pol->fs.mode);
+}
+
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 {
 	char resolved[PATH_MAX];
@@ -196,7 +240,7 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 			}
 		}
 	}
-	return fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode);
+	return fg_exec_enforce(&act, path, &v);
 }
 
 /* The file execvp() would run for name, searching PATH as glibc does, into

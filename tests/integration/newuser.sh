@@ -16,7 +16,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 16
+plan 18
 make_ws
 FG="$FG_BIN/fleetguard"
 V="$FG_BIN/fleetguard-verify"
@@ -87,4 +87,22 @@ check "check --paths names the effective root, and that it was defaulted" \
 check "run --paths prints the root and the log it will use" \
 	sh -c "grep -q '^fleetguard: workspace root: $TMP/proj (defaulted' '$TMP/err' &&
 	       grep -qx 'fleetguard: audit log: $TMP/proj/.fleetguard/audit.log (defaulted: \${root}/.fleetguard/audit.log)' '$TMP/err'"
+
+# --- a denied program found first on PATH: the search goes on to the next --------
+mkdir -p "$TMP/pb/denied" "$TMP/pb/ok" "$TMP/pb/ws"
+printf '#!/bin/sh\necho first\n' > "$TMP/pb/denied/mytool"
+printf '#!/bin/sh\necho second\n' > "$TMP/pb/ok/mytool"
+chmod +x "$TMP/pb/denied/mytool" "$TMP/pb/ok/mytool"
+printf '[filesystem]\nmode = %s\nread = %s/pb/ok\n' enforce "$TMP" > "$TMP/pb/ws/enforce.ini"
+printf '[filesystem]\nmode = %s\nread = %s/pb/ok\n' report "$TMP" > "$TMP/pb/ws/report.ini"
+for m in enforce report; do
+	(cd "$TMP/pb/ws" && PATH="$TMP/pb/denied:$TMP/pb/ok:/usr/bin:/bin" fg "$TMP/pb/ws/$m.ini" \
+		"$PYTHON3" -c 'import subprocess; subprocess.run(["mytool"])') > "$TMP/$m.out" 2> "$TMP/$m.err"
+done
+check "enforce: the denial line says the PATH search runs the next match" \
+	sh -c "grep -qx second '$TMP/enforce.out' &&
+	       grep -q '^fleetguard: denied exec $TMP/pb/denied/mytool (a PATH search goes on to the next match, $TMP/pb/ok/mytool): ' '$TMP/enforce.err'"
+check "report: the line says enforce mode would run the next match" \
+	sh -c "grep -qx first '$TMP/report.out' &&
+	       grep -q '^fleetguard: report: would deny exec $TMP/pb/denied/mytool (a PATH search goes on to the next match, $TMP/pb/ok/mytool, when this is denied): ' '$TMP/report.err'"
 finish
