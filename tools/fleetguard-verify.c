@@ -293,7 +293,8 @@ static void report_text(FILE *out, const struct fg_verify_result *r, char **file
 
 /*
  * Is path an audit log at all?  A regular file with a line starting
- * {"seq": in its first 64 KiB.  A policy, a head file, an empty file or
+ * {"seq": in its first 64 KiB, or an empty one beside its writer's head
+ * file.  A policy, a head file, an empty file or
  * /dev/null is not: saying "malformed line", "torn tail" or "intact, 0
  * records" of those would mislead.  A log whose records were overwritten
  * with something else entirely is not one either, and exit 2 still fails.
@@ -316,8 +317,17 @@ static void require_log(const char *path)
 	if (n < 0)
 		die(2, "cannot read '%s': %s", path, strerror(errno));
 	buf[n] = '\0';
-	if (n == 0)
-		die(2, "'%s' is not an audit log: it is empty", path);
+	if (n == 0) {
+		/* a writer makes <log>.head, then the log: killed right after,
+		 * it leaves an empty log that is one, with 0 records */
+		char head[PATH_MAX + 8];
+		struct stat hs;
+
+		snprintf(head, sizeof(head), "%s.head", path);
+		if (stat(head, &hs) == 0 && S_ISREG(hs.st_mode))
+			return;
+		die(2, "'%s' is not an audit log: it is empty (and has no '%s' beside it)", path, head);
+	}
 	for (const char *p = buf; p != NULL && p < buf + n; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (strncmp(p, "{\"seq\":", 7) == 0)
 			return;
