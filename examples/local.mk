@@ -21,6 +21,8 @@ dist_examplepolicies_DATA = examples/policies/coding-agent.ini \
 	examples/policies/readonly-analysis.ini
 exampleworkspacedir = $(docdir)/examples/workspace
 dist_exampleworkspace_DATA = examples/workspace/fleetguard.ini examples/workspace/task.txt
+examplenotesdir = $(docdir)/examples/workspace/notes
+dist_examplenotes_DATA = examples/workspace/notes/README.txt
 examplesdir = $(docdir)/examples
 dist_examples_DATA = examples/agent.py examples/fleet_agent.py examples/llm_standin.py
 

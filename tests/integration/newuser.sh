@@ -16,7 +16,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 18
+plan 20
 make_ws
 FG="$FG_BIN/fleetguard"
 V="$FG_BIN/fleetguard-verify"
@@ -30,6 +30,9 @@ for f in "$WS/fleetguard.ini" "$WS/.fleetguard/audit.log.head" "$TMP/empty" /dev
 	check "verify on $(basename "$f"): 'not an audit log', exit 2 (exit $rc)" \
 		sh -c "[ $rc -eq 2 ] && grep -q \"'$f' is not an audit log\" '$TMP/err' && [ ! -s '$TMP/out' ]"
 done
+: > "$TMP/k.log"; : > "$TMP/k.log.head"
+check "an empty log beside its .head (a writer killed at once) is intact, 0 records" \
+	sh -c "\"\$0\" '$TMP/k.log' | grep -q ': intact, 0 records'" "$V"
 check "verify on the log itself still says intact" sh -c "\"$V\" \"$WS/.fleetguard/audit.log\" > /dev/null"
 "$V" --print --decision denied "$WS/.fleetguard/audit.log" > /dev/null 2> "$TMP/err"; rc=$?
 check "an unknown --decision is a usage error (exit $rc)" \
@@ -75,6 +78,13 @@ import json
 j = json.load(open('$TMP/json'))
 lines = [l.split(': ', 1)[1] for l in open('$TMP/cerr').read().splitlines()[:-1]]
 assert j['valid'] and j['warnings'] == lines, (j['warnings'], lines)"
+
+# --- the shipped demo workspace's policy starts without a warning -------------------
+cp -r "$FG_TOP_SRCDIR/examples/workspace" "$TMP/demo"
+"$FG" check "$TMP/demo/fleetguard.ini" > /dev/null 2> "$TMP/cerr"
+(cd "$TMP" && "$FG" run --policy "$TMP/demo/fleetguard.ini" -- /bin/true) 2> "$TMP/rerr"
+check "the example workspace policy: no warning from check or run" \
+	sh -c "[ ! -s '$TMP/cerr' ] && [ ! -s '$TMP/rerr' ]" || diag "$(cat "$TMP/cerr" "$TMP/rerr")"
 
 # --- a policy copied one folder up: root and log move; --paths says so --------------
 mkdir -p "$TMP/proj/ws"
