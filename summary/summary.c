@@ -23,6 +23,8 @@
 #include "audit/verify.h"
 #include "summary/summary.h"
 
+struct rec;
+
 /* An open-addressing index from a key string to a row number. */
 struct strmap {
 	char **keys;
@@ -34,6 +36,7 @@ struct fg_sum_priv {
 	struct strmap groups, procs, eps;
 	size_t cap_groups, cap_procs, cap_events, cap_eps;
 	uint64_t deny_seen;      /* for thinning the ticks */
+	struct rec *scratch;     /* one record's fields, reused */
 };
 
 static uint64_t fnv(const char *s)
@@ -167,6 +170,7 @@ void fg_sum_free(struct fg_sum *s)
 	map_free(&s->priv->groups);
 	map_free(&s->priv->procs);
 	map_free(&s->priv->eps);
+	free(s->priv->scratch);
 	free(s->priv);
 	free(s);
 }
@@ -385,15 +389,16 @@ static int count(struct fg_sum *s, const struct rec *r, int64_t ns)
 
 int fg_sum_add(struct fg_sum *s, const char *line, size_t len)
 {
-	struct rec *r = calloc(1, sizeof(*r));
+	struct rec *r = s->priv->scratch;
 	int64_t ns;
 	int rc;
 
-	if (r == NULL)
+	if (r == NULL && (r = s->priv->scratch = malloc(sizeof(*r))) == NULL)
 		return -ENOMEM;
+	memset(r->has, 0, sizeof(r->has));
 	rc = fg_json_fields(line, len, on_field, r);
 	if (rc < 0)
-		goto out;
+		return rc;
 	decode(r);
 	s->records++;
 	ns = fg_sum_parse_ts(r->s[K_TS]);
@@ -403,10 +408,7 @@ int fg_sum_add(struct fg_sum *s, const char *line, size_t len)
 		if (ns > s->last_ns)
 			s->last_ns = ns;
 	}
-	rc = strcmp(r->s[K_OP], "breaker") == 0 ? add_event(s, r, ns) : count(s, r, ns);
-out:
-	free(r);
-	return rc;
+	return strcmp(r->s[K_OP], "breaker") == 0 ? add_event(s, r, ns) : count(s, r, ns);
 }
 
 static int by_count(const void *a, const void *b)
