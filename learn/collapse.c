@@ -290,6 +290,11 @@ static int classify(struct fg_learn *l, const struct fg_lpath *p, int meta)
 
 	if (is_meta != (meta == 1))
 		return 0;
+	if ((p->acc & FG_LACC_EXEC) && fg_learn_unfollowable(p->path)) {
+		l->unconfined += p->count;
+		if (note_example(&l->unconfined_example, p->path) < 0)
+			return -ENOMEM;
+	}
 	if (path[0] != '/' || strpbrk(path, ",;#$\n") != NULL)
 		return skip(l, p);
 	if (fg_policy_path(l->conf.ref, path, strlen(path), p->acc & 3u, &v)) {

@@ -235,6 +235,12 @@ static void write_fresh(struct fg_learn *l, const struct fg_learn_out *o, struct
 		plural((unsigned)l->system), l->sys_example ? ", e.g. " : "", l->sys_example ? b : "");
 	write_key(f, &ed[0], "the run changed nothing outside the system set");
 	write_key(f, &ed[1], NULL);
+	if (l->unconfined) {
+		shown(l, l->unconfined_example, b, sizeof(b));
+		fprintf(f, "; unconfined_exec = allow: %zu exec%s of programs the preloaded library cannot\n"
+			   ";   follow (static, setuid), e.g. %s\nunconfined_exec = allow\n", l->unconfined,
+			l->unconfined == 1 ? "" : "s", b);
+	}
 	if (o->deny != NULL && o->deny->n > 0) {
 		fputs("; deny: carried over from the base policy\ndeny   = ", f);
 		for (size_t i = 0; i < o->deny->n; i++) {
@@ -371,6 +377,11 @@ int fg_learn_write(struct fg_learn *l, const struct fg_learn_out *o, FILE *f)
 		goto out_free;
 	if (o->merge_text != NULL) {
 		write_merged(o->merge_text, ed, 3, f);
+		if (l->unconfined && !l->conf.ref->fs.unconfined_exec)
+			fprintf(f, "\n; the run exec'd %zu program%s the preloaded library cannot follow\n"
+				   "; (static, setuid), e.g. %s: set [filesystem] unconfined_exec = allow\n"
+				   "; where Landlock does not confine them\n", l->unconfined,
+				l->unconfined == 1 ? "" : "s", l->unconfined_example);
 		endpoints(l, f);
 	} else {
 		fprintf(f, "; learned by \"fleetguard learn\" from one run of: %s\n"

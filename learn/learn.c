@@ -68,7 +68,7 @@ static bool is_op(const char *op, const char *const *set)
 /* Access an operation needs on its path (FG_LACC_META: a metadata probe). */
 static unsigned access_of(const char *op, long flags)
 {
-	static const char *const reads[] = { "opendir", "exec", NULL };
+	static const char *const reads[] = { "opendir", NULL };
 	static const char *const metas[] = { "stat", "access", "readlink", NULL };
 
 	if (strcmp(op, "open") == 0) {
@@ -78,6 +78,8 @@ static unsigned access_of(const char *op, long flags)
 			return FG_ACC_WRITE;
 		return FG_ACC_READ;
 	}
+	if (strcmp(op, "exec") == 0)
+		return FG_ACC_READ | FG_LACC_EXEC;
 	if (is_op(op, reads))
 		return FG_ACC_READ;
 	if (is_op(op, metas))
@@ -135,6 +137,18 @@ int fg_learn_add(struct fg_learn *l, const char *line, size_t len)
 	return rc;
 }
 
+int fg_learn_add_exec(struct fg_learn *l, const char *path)
+{
+	char *real = realpath(path, NULL);
+	int rc;
+
+	if (real == NULL)
+		return -ENOENT;
+	rc = fg_lpath_add(l, real, FG_ACC_READ | FG_LACC_EXEC, false);
+	free(real);
+	return rc;
+}
+
 /* --- the model ---------------------------------------------------------- */
 
 int fg_learn_new(const struct fg_learn_conf *conf, struct fg_learn **out)
@@ -177,6 +191,7 @@ void fg_learn_free(struct fg_learn *l)
 	free(l->root_example);
 	free(l->sys_example);
 	free(l->skip_example);
+	free(l->unconfined_example);
 	free(l);
 }
 

@@ -59,6 +59,11 @@ void fg_learn_free(struct fg_learn *l);
  * -EBADMSG for a line that is not a record, or -ENOMEM. */
 int fg_learn_add(struct fg_learn *l, const char *line, size_t len);
 
+/* The command itself: "fleetguard run" executes it before the library is
+ * loaded, so no record names it.  path as the caller found it on PATH
+ * (made absolute and resolved here).  Returns 0, -ENOENT or -ENOMEM. */
+int fg_learn_add_exec(struct fg_learn *l, const char *path);
+
 /* What fg_learn_write puts around the learned rules. */
 struct fg_learn_out {
 	const char *command;           /* the run's command line, for the header comment */

@@ -23,6 +23,8 @@
 /* A metadata probe (stat, access, readlink): a read, allowed anyway on the
  * directories that lead to an allowed tree. */
 #define FG_LACC_META 4u
+/* An exec (a read of the program). */
+#define FG_LACC_EXEC 16u
 
 struct fg_lpath {           /* one action on a path, as recorded */
 	char *path;
@@ -58,6 +60,8 @@ struct fg_learn {
 	size_t records, actions, system, known, denied, skipped, net_rules, endpoints;
 	char *sys_example;
 	char *skip_example;     /* one path not learned */
+	size_t unconfined;      /* execs the library cannot follow */
+	char *unconfined_example;
 	unsigned root_count;
 	bool root_write;
 	char *root_example;
@@ -75,5 +79,9 @@ int fg_learn_collapse(struct fg_learn *l);
 /* May dir (normalised) be learned as a tree?  Not "/", a top-level
  * directory other than /tmp, $HOME or above it, or above the root. */
 bool fg_learn_tree_ok(const struct fg_learn *l, const char *dir);
+
+/* learn/exec.c: is path a static, setuid/setgid or capability program (or
+ * a script run by one), which needs unconfined_exec = allow? */
+bool fg_learn_unfollowable(const char *path);
 
 #endif /* FLEETGUARD_LEARN_INT_H */

@@ -13,7 +13,7 @@
 
 # learn/: audit records of one run -> the policy that run needed.
 noinst_LTLIBRARIES += libfglearn.la
-libfglearn_la_SOURCES = learn/learn.h learn/learn_int.h learn/learn.c learn/collapse.c learn/emit.c
+libfglearn_la_SOURCES = learn/learn.h learn/learn_int.h learn/learn.c learn/collapse.c learn/emit.c learn/exec.c
 
 fleetguard_SOURCES += tools/cmd_learn.c
 

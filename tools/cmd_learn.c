@@ -224,6 +224,31 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* The command as execvp finds it (run executes it before the library is
+ * loaded, so the log does not name it). */
+static void add_command(struct fg_learn *l, const char *name)
+{
+	const char *p = getenv("PATH"), *end;
+	char cand[PATH_MAX];
+
+	if (strchr(name, '/') != NULL) {
+		if (fg_learn_add_exec(l, name) == -ENOMEM)
+			die(126, "out of memory");
+		return;
+	}
+	for (p = p ? p : "/bin:/usr/bin"; ; p = end + 1) {
+		end = strchrnul(p, ':');
+		snprintf(cand, sizeof(cand), "%.*s/%s", (int)(end - p), end > p ? p : ".", name);
+		if (access(cand, X_OK) == 0) {
+			if (fg_learn_add_exec(l, cand) == -ENOMEM)
+				die(126, "out of memory");
+			return;
+		}
+		if (*end == '\0')
+			return;
+	}
+}
+
 /* --- reading the log and writing the policy ------------------------------------ */
 
 struct reader {
@@ -419,6 +444,7 @@ int fg_cmd_learn(int argc, char **argv)
 	if (fg_learn_new(&conf, &l) < 0)
 		die(126, "out of memory");
 	read_log(log, l);
+	add_command(l, o.cmd[0]);
 	remove_dir(dir);
 	if (merge == NULL && strcmp(root, outdir) != 0 && asprintf(&rl, "root = %s", root) < 0)
 		die(126, "out of memory");

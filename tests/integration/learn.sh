@@ -16,7 +16,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 21
+plan 23
 make_ws
 FG="$FG_BIN/fleetguard"
 export PATH=/usr/bin:/bin
@@ -114,4 +114,14 @@ out=$(cd "$WS" && "$FG" learn --policy base.ini --output learned.ini -- \
 check "BASE's deny tree is denied during the learning run" sh -c "printf '%s\n' '$out' | grep -qx 'denied $WS/secrets/k'"
 check "and carried into the learned policy" sh -c "grep -qx 'deny   = \${root}/secrets' '$WS/learned.ini' &&
 	'$FG' check '$WS/learned.ini' > /dev/null"
+
+# a static program the library cannot follow, run as the command itself
+# ("run" executes it before any library is loaded, so no record names it)
+mkdir -p "$TMP/st"
+(cd "$TMP/st" && "$FG" learn --output s.ini -- "$FG_BIN/tests/bin/static_hello") > /dev/null 2>&1
+check "a static command: unconfined_exec = allow, with its reason" \
+	sh -c "grep -qx 'unconfined_exec = allow' '$TMP/st/s.ini' &&
+	       grep -q '^;   follow (static, setuid), e.g. .*/tests/bin/static_hello' '$TMP/st/s.ini'"
+out=$(cd "$TMP/st" && "$FG" run --policy s.ini -- "$FG_BIN/tests/bin/static_hello" 2> "$TMP/err")
+check "and the same run passes under it" sh -c "[ '$out' = 'static hello' ] && ! grep -q denied '$TMP/err'"
 finish
