@@ -395,6 +395,51 @@ START_TEST(counters_split_429_and_5xx)
 }
 END_TEST
 
+static uint64_t streak_sum(void)
+{
+	struct fg_bk_snap s;
+	uint64_t sum = 0;
+
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots), &s), 1);
+	for (unsigned k = 0; k < FG_BK_OUTCOMES; k++)
+		sum += s.streak[k];
+	return sum;
+}
+
+/* The per-kind streak that status and Prometheus show ends with the circuit's
+ * streak: when a probe closes it, when it is forced closed, and when a
+ * success ends a streak that had not opened it. */
+START_TEST(closing_resets_streak_by_kind)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_snap s;
+	uint64_t retry;
+
+	fail_n(2, FG_BK_F_429);
+	ck_assert_uint_eq(streak_sum(), 2);
+	t = go();
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_uint_eq(streak_sum(), 0);
+
+	retry = open_it();
+	ck_assert_uint_eq(streak_sum(), 3);
+	advance(retry);
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_PROBE);
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_int_eq(state(), FG_BK_CLOSED);
+	ck_assert_uint_eq(streak_sum(), 0);
+
+	open_it();
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_CLOSED, NULL), 0);
+	ck_assert_uint_eq(streak_sum(), 0);
+	/* the totals are history and stay */
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots), &s), 1);
+	ck_assert_uint_eq(s.total[FG_BK_F_429], 2);
+	ck_assert_uint_eq(s.total[FG_BK_F_5XX], 4);
+	ck_assert_uint_eq(s.total[FG_BK_F_CONNECT], 2);
+}
+END_TEST
+
 /* A transition whose writer died before it installed the deadline: the next
  * reader computes it, so the circuit does not stay open for ever. */
 START_TEST(dead_writer_deadline_is_repaired)
@@ -1302,6 +1347,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, min_processes_needs_distinct_pids);
 	tcase_add_test(tc, force_open_and_reset);
 	tcase_add_test(tc, counters_split_429_and_5xx);
+	tcase_add_test(tc, closing_resets_streak_by_kind);
 	tcase_add_test(tc, dead_writer_deadline_is_repaired);
 	tcase_add_test(tc, unknown_state_is_repaired);
 	tcase_add_test(tc, force_twice);
