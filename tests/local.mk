@@ -39,6 +39,9 @@ tests_bin_tmpops_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 TESTS += tests/integration/sandbox_tmp.sh
 EXTRA_DIST += tests/integration/sandbox_tmp.sh
 
+TESTS += tests/integration/shim_longnames.sh
+EXTRA_DIST += tests/integration/shim_longnames.sh
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
