@@ -14,6 +14,10 @@
 # Module unit tests are registered by their module's local.mk.
 EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
 
+# One-line mutations the suite must catch: run by hand before closing a
+# large change (tests/mutate.sh --help), not by make check or CI.
+EXTRA_DIST += tests/mutate.sh
+
 TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
 EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
