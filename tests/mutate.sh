@@ -100,6 +100,9 @@ m threshold-off-by-one breaker breaker/machine.c "$U/check_breaker $I/breaker_ht
 m open-period-uncapped breaker breaker/machine.c "$U/check_breaker" \
 	$'	if (s > c->max_open_seconds)\n		s = c->max_open_seconds;\n	return s * 1000u;' \
 	$'	return s * 1000u;'
+m explicit-state-dir-fallback breaker breaker/map.c "$U/check_breaker $I/breaker_status.sh" \
+	'	for (size_t i = 0; i < (c->state_dir_set ? 1 : FG_BK_DIRS_MAX); i++)' \
+	'	for (size_t i = 0; i < FG_BK_DIRS_MAX; i++)'
 m retry-after-unread breaker breaker/http.c "$U/check_breaker $I/breaker_http.sh" \
 	'	return st < 200 || st == 429 || st == 503;' \
 	'	return st < 200;'

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "policy/policy.h"
 #include "shim/auditconf.h"
@@ -289,7 +290,9 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 
 		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
 	}
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib,
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
 	if (rc < 0)
 		die(126, "cannot build the landlock ruleset: %s", strerror(-rc));
