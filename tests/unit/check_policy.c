@@ -850,6 +850,9 @@ START_TEST(t_system_set)
 	ck_assert(can(p, "/etc/localtime", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/dev/urandom", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/proc/self/maps", FG_ACC_READ, NULL));
+	ck_assert(can(p, "/sys/fs/cgroup/memory.max", FG_ACC_READ, NULL));
+	ck_assert(!can(p, "/sys/fs/cgroup/memory.max", FG_ACC_WRITE, NULL));
+	ck_assert(!can(p, "/sys/kernel/notes", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/dev/null", FG_ACC_WRITE, NULL));
 	ck_assert(!can(p, "/usr/bin/python3", FG_ACC_WRITE, NULL));
 	ck_assert(!can(p, "/etc/shadow", FG_ACC_READ, NULL));
