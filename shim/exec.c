@@ -18,7 +18,8 @@
  * Landlock confines the process or the policy says unconfined_exec = allow.
  * The child's environment is built as a new array (never setenv in this
  * process, which would corrupt a vfork parent): the caller's entries minus
- * LD_PRELOAD and FLEETGUARD_*, plus the values this process started with.
+ * LD_PRELOAD and FLEETGUARD_*, plus the values this process started with
+ * and FLEETGUARD_SEALED=1 (the child must find the sealed policy).
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "policy/seal.h"
 #include "shim/shim.h"
 
 #define FG_ENV_MAX 8
@@ -63,9 +65,12 @@ void fg_exec_init(char **envp)
 	for (e = envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "FLEETGUARD_POLICY=", 18) == 0)
 			fg_env_keep("FLEETGUARD_POLICY=", fg_g.pol->file);
-		else if (fg_is_ours(*e))
+		else if (fg_is_ours(*e) && strncmp(*e, FG_SEAL_ENV "=", sizeof(FG_SEAL_ENV)) != 0)
 			fg_env_keep(*e, "");
 	}
+	/* every child learns that its tree is sealed: without the descriptor
+	 * it must fail closed, never fall back to reading a policy file */
+	fg_env_keep(FG_SEAL_ENV "=1", "");
 }
 
 /* The array is mmap'ed with one hidden slot in front holding its size. */

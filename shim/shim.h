@@ -64,7 +64,8 @@ static inline bool fg_passthrough(void)
 struct fg_state {
 	struct fg_policy *pol;
 	struct fg_audit *audit;
-	const char *policy_file;   /* as given in FLEETGUARD_POLICY */
+	const char *policy_file;   /* as given in FLEETGUARD_POLICY (first process only) */
+	char policy_sha[65];       /* the policy file's SHA-256 at launch, "" if unknown */
 	char agent[128];
 	char exe[4096];
 	bool quiet;
@@ -191,6 +192,16 @@ int fg_exec_search(const char *name, char *out, size_t len);
 /* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
 char **fg_env_build(char *const *envp);
 void fg_env_free(char **env);
+
+/* --- the sealed policy descriptor (shim/seal_fd.c) ----------------------- */
+
+/* True (errno EBADF, denial line and record) when fd is the sealed policy's
+ * descriptor and the caller is the agent: close, dup2/dup3 onto it and
+ * FD_CLOEXEC on it are refused. */
+bool fg_seal_fd_refuse(const char *op, int fd);
+/* close_range(first, last, flags) through real, leaving FG_SEAL_FD open. */
+int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
+			   int (*real)(unsigned, unsigned, int));
 
 /* --- network (shim/net.c) ----------------------------------------------- */
 
