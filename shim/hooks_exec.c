@@ -62,7 +62,7 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 
 	if (fg_passthrough())
 		return (int)fg_syscall(SYS_execveat, dirfd, path, argv, envp, flags);
-	if (!((flags & AT_EMPTY_PATH) && path[0] == '\0') &&
+	if ((flags & AT_EMPTY_PATH) && path[0] == '\0' ? fg_exec_check_fd("exec", dirfd) < 0 :
 	    fg_exec_check("exec", dirfd, path, flags) < 0)
 		return -1;
 	env = fg_env_build(envp);
@@ -75,14 +75,6 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 
 FG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char path[PATH_MAX];
-	long n;
-
-	if (!fg_passthrough()) {
-		n = fg_fd_path(fd, path, sizeof(path));
-		if (n > 0 && fg_exec_check("exec", AT_FDCWD, path, 0) < 0)
-			return -1;
-	}
 	return execveat(fd, "", argv, envp, AT_EMPTY_PATH);
 }
 
@@ -212,6 +204,8 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 
 	if (fg_passthrough())
 		return real(pid, file, fa, attr, argv, envp);
+	if (fg_spawn_check(fa) < 0)
+		return errno;
 	if (!search || fg_exec_search(file, found, sizeof(found)) == 0) {
 		if (fg_exec_check("exec", AT_FDCWD, search ? found : file, 0) < 0)
 			return errno;

@@ -17,12 +17,12 @@
 # host program that defines ini_parse cannot capture our calls.
 noinst_LTLIBRARIES += libfgshim.la
 libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c \
-	shim/seal_fd.c
+	shim/seal_fd.c shim/spawn.c
 libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 
 lib_LTLIBRARIES += libfleetguard.la
 libfleetguard_la_SOURCES = shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c \
-	shim/hooks_fd.c
+	shim/hooks_fd.c shim/hooks_spawn.c
 libfleetguard_la_CFLAGS = $(AM_CFLAGS)
 libfleetguard_la_LIBADD = libfgshim.la libfgpolicy.la libfgaudit.la \
 	$(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)

@@ -187,11 +187,26 @@ void fg_exec_init(char **envp);
 /* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
  * errno (EACCES) to refuse. */
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* Judge the program open at fd (execveat with AT_EMPTY_PATH, fexecve): a
+ * file whose name still leads to it is judged by that name; a memfd or a
+ * deleted file is refused unless unconfined_exec = allow. */
+int fg_exec_check_fd(const char *op, int fd);
 /* The file execvp() would run for name (PATH search): 0, or -1 if none. */
 int fg_exec_search(const char *name, char *out, size_t len);
 /* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
 char **fg_env_build(char *const *envp);
 void fg_env_free(char **env);
+
+/* --- posix_spawn file actions (shim/spawn.c) ---------------------------- */
+
+/* Remember an open (path, oflag) or, with path NULL, a change of directory
+ * that the file actions fa will make in the child.  0 or -ENOMEM. */
+int fg_spawn_note(const void *fa, const char *path, int oflag);
+/* Forget what was noted for fa (destroyed or re-initialised). */
+void fg_spawn_forget(const void *fa);
+/* Judge every open noted for fa, in order: 0 to spawn, -1 with errno
+ * (EACCES, with the denial line and record) to refuse. */
+int fg_spawn_check(const void *fa);
 
 /* --- the sealed policy descriptor (shim/seal_fd.c) ----------------------- */
 
