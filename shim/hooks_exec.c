@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "shim/shim.h"
+#include "shim/versions.h"
 
 int execvpe(const char *file, char *const argv[], char *const envp[]);
 
@@ -227,3 +228,35 @@ FG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 {
 	return fg_spawn(true, pid, file, fa, attr, argv, envp);
 }
+
+/* the older versions libc still exports (shim/gen_versions.sh) */
+/* the older versions libc still exports (shim/gen_versions.sh); a body of
+ * their own, as ld drops a default version that shares its address */
+#ifdef FG_SYMVER_posix_spawn
+FG_EXPORT int fg_compat_posix_spawn(pid_t *pid, const char *path,
+				    const posix_spawn_file_actions_t *fa,
+				    const posix_spawnattr_t *attr, char *const argv[],
+				    char *const envp[]);
+FG_EXPORT int fg_compat_posix_spawn(pid_t *pid, const char *path,
+				    const posix_spawn_file_actions_t *fa,
+				    const posix_spawnattr_t *attr, char *const argv[],
+				    char *const envp[])
+{
+	return fg_spawn(false, pid, path, fa, attr, argv, envp);
+}
+__asm__(FG_SYMVER_posix_spawn);
+#endif
+#ifdef FG_SYMVER_posix_spawnp
+FG_EXPORT int fg_compat_posix_spawnp(pid_t *pid, const char *file,
+				     const posix_spawn_file_actions_t *fa,
+				     const posix_spawnattr_t *attr, char *const argv[],
+				     char *const envp[]);
+FG_EXPORT int fg_compat_posix_spawnp(pid_t *pid, const char *file,
+				     const posix_spawn_file_actions_t *fa,
+				     const posix_spawnattr_t *attr, char *const argv[],
+				     char *const envp[])
+{
+	return fg_spawn(true, pid, file, fa, attr, argv, envp);
+}
+__asm__(FG_SYMVER_posix_spawnp);
+#endif

@@ -28,3 +28,17 @@ libfleetguard_la_LIBADD = libfgshim.la libfgpolicy.la libfgaudit.la \
 	$(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
 libfleetguard_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--exclude-libs,libinih.a -Wl,-z,now -Wl,-z,relro -Wl,-z,defs
+
+# Versioned hooks (shim/gen_versions.sh): each hook carries the versions libc
+# exports it under, so that dlvsym() finds the hook too.
+# (one rule writes both; the header waits for it, so make -j runs it once)
+shim/versions.map: $(srcdir)/docs/ARCHITECTURE.md $(srcdir)/shim/gen_versions.sh
+	$(AM_V_GEN)$(MKDIR_P) shim && $(SHELL) $(srcdir)/shim/gen_versions.sh "$(CC)" \
+		$(srcdir)/docs/ARCHITECTURE.md shim/versions.map shim/versions.h
+shim/versions.h: shim/versions.map
+	@test -f $@ || { rm -f shim/versions.map; $(MAKE) $(AM_MAKEFLAGS) shim/versions.map; }
+BUILT_SOURCES += shim/versions.h shim/versions.map
+CLEANFILES += shim/versions.h shim/versions.map
+EXTRA_DIST += shim/gen_versions.sh
+libfleetguard_la_LDFLAGS += -Wl,--version-script=shim/versions.map
+EXTRA_libfleetguard_la_DEPENDENCIES = shim/versions.map
