@@ -60,6 +60,13 @@ struct fg_audit_conf {
 	uint64_t max_size;       /* rotate when the log would exceed this; 0 = never */
 	const char *agent;       /* "agent" field of every record */
 	const char *exe;         /* "exe" field of every record */
+	/* Added for the audit daemon (NULL / 0: defaults): where it keeps its
+	 * signing key and witness file, the witnesses of its checkpoints,
+	 * where it forwards records, and records per checkpoint. */
+	const char *state_dir;
+	const char *witness;
+	const char *forward;
+	unsigned checkpoint_every;
 };
 
 enum fg_audit_ftype {
@@ -139,6 +146,12 @@ const char *fg_audit_path(const struct fg_audit *a);
 int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, char *err,
 		     size_t errlen);
 int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
+			 char *err, size_t errlen);
+/* Without kernel enforcement (library only) the daemon is still the only
+ * writer: fg_audit_open_client() attaches like fg_audit_open_remote() but
+ * first starts a daemon (fg-auditd, exec'd) when none serves the log.  The
+ * process then holds no descriptor of the log, only its connection. */
+int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen);
 
 /* "EACCES" for EACCES; "E<number>" for unknown values. */
