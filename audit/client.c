@@ -298,6 +298,10 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 	fd = connect_hello(c, false);
 	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
 		fd = reach(c, a, false, err, errlen);
+	else if (spawn && fd == -EINVAL)
+		/* a daemon with other settings: as a root (a process it must
+		 * outlive) we make it go if it only lingers, and start ours */
+		fd = reach(c, a, true, err, errlen);
 	else if (fd == -EPERM)
 		snprintf(err, errlen, "the audit daemon at '%s' runs as another user: refused",
 			 c->sockpath);
@@ -528,30 +532,28 @@ static void spawn_argv(struct spawn_args *sa, const struct fg_audit *a)
 	sa->argv[n] = NULL;
 }
 
-/* In the grandchild: only async-signal-safe calls from here on.  The
- * ready pipe becomes descriptor 3, stdio /dev/null, every other
- * descriptor closed, the environment empty (no LD_PRELOAD). */
+/* In the grandchild: only async-signal-safe calls from here on, and raw
+ * system calls (in the preloaded library, the libc names are its own
+ * hooks).  The ready pipe becomes descriptor 3, stdio /dev/null, every
+ * other descriptor closed, the environment empty (no LD_PRELOAD). */
 static void exec_daemon(const struct spawn_args *sa, int ready)
 {
 	static char *const envp[] = { NULL };
-	int fd;
+	long fd;
 
 	if (ready != 3) {
-		if (dup2(ready, 3) < 0)
-			_exit(127);
-	} else if (fcntl(3, F_SETFD, 0) < 0) {
-		_exit(127);
+		if (syscall(SYS_dup3, ready, 3, 0) < 0)
+			syscall(SYS_exit_group, 127);
+	} else if (syscall(SYS_fcntl, 3, F_SETFD, 0) < 0) {
+		syscall(SYS_exit_group, 127);
 	}
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0 && fd != 0)
-		dup2(fd, 0);
-	if (fd >= 0 && fd != 1)
-		dup2(fd, 1);
-	if (fd >= 0 && fd != 2)
-		dup2(fd, 2);
+	fd = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR);
+	for (int i = 0; i < 3 && fd >= 0; i++)
+		if (fd != i)
+			syscall(SYS_dup3, (int)fd, i, 0);
 	syscall(SYS_close_range, 4U, ~0U, 0U);
-	execve(sa->prog, (char *const *)sa->argv, envp);
-	_exit(127);
+	syscall(SYS_execve, sa->prog, (char *const *)sa->argv, envp);
+	syscall(SYS_exit_group, 127);
 }
 
 /* Start the daemon twice removed (so no process of the agent's has it as
