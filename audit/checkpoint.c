@@ -302,6 +302,7 @@ static int write_pub(EVP_PKEY *k, const char *pub)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
+	(void)fchmod(fd, 0644);        /* the daemon's umask is 077 */
 	f = fdopen(fd, "w");
 	if (!f) {
 		close(fd);
@@ -484,7 +485,7 @@ int fg_ckpt_wait_ms(const struct fg_ckpt *k)
 {
 	int64_t left;
 
-	if (!k || k->seq == k->done_seq)
+	if (!k || k->since == 0)
 		return -1;
 	left = k->first_ms + FG_CKPT_PERIOD_MS - now_ms();
 	return left <= 0 ? 0 : (int)left;
@@ -492,7 +493,7 @@ int fg_ckpt_wait_ms(const struct fg_ckpt *k)
 
 bool fg_ckpt_due(const struct fg_ckpt *k)
 {
-	return k && k->seq != k->done_seq && (k->since >= k->every || fg_ckpt_wait_ms(k) == 0);
+	return k && k->since && (k->since >= k->every || fg_ckpt_wait_ms(k) == 0);
 }
 
 static int sign(EVP_PKEY *key, const char *msg, size_t n, char hex[129])
@@ -522,7 +523,7 @@ int fg_ckpt_emit(struct fg_ckpt *k)
 	time_t t = time(NULL);
 	int n, ret;
 
-	if (!k || k->seq == k->done_seq)
+	if (!k || k->since == 0)
 		return 0;
 	memcpy(r.log, k->log, sizeof(r.log));
 	r.seq = k->seq;
