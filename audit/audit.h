@@ -154,6 +154,11 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
 int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen);
 
+/* What the daemon serving conf's log says of its witnesses and forwarder,
+ * one line each, into out.  Returns the daemon's pid, or -ECONNREFUSED /
+ * -ENOENT when none serves the log. */
+int fg_audit_daemon_status(const struct fg_audit_conf *conf, char *out, size_t cap);
+
 /* "EACCES" for EACCES; "E<number>" for unknown values. */
 const char *fg_errno_name(int err);
 

@@ -673,3 +673,31 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 	close(fd);
 	return 0;
 }
+
+int fg_audit_daemon_status(const struct fg_audit_conf *conf, char *out, size_t cap)
+{
+	struct fg_auditc c = { .fd = -1, .agent = (char *)"fleetguard-status", .exe = (char *)"" };
+	struct fg_audit *a = NULL;
+	char err[256];
+	int fd, r, pending = 0;
+	ssize_t n;
+
+	r = fg_audit_open_paths(conf, &a, err, sizeof(err));
+	if (r < 0)
+		return r;
+	fg_audit_sock_path(a, c.sockpath, sizeof(c.sockpath));
+	fg_audit_close(a);
+	fd = connect_hello(&c, false);
+	if (fd < 0)
+		return fd;
+	r = send_all(fd, "S", 1);
+	if (r == 0)
+		r = read_answer(fd, &pending, true);
+	if (r == 0) {
+		n = recv(fd, out, cap - 1, 0);
+		r = n < 0 ? -errno : 0;
+		out[n > 0 ? n : 0] = '\0';
+	}
+	close(fd);
+	return r < 0 ? r : (int)c.dpid;
+}

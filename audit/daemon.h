@@ -101,6 +101,11 @@ void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg);
  * writer's first append. */
 int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65]);
 
+/* A handle with the log's canonical paths and settings only (no
+ * descriptor, no connection), to close with fg_audit_close(). */
+int fg_audit_open_paths(const struct fg_audit_conf *conf, struct fg_audit **out, char *err,
+			size_t errlen);
+
 /* The fg-auditd program to exec: the build tree's when this code runs
  * from there, else the installed one. */
 int fg_auditd_program(char *out, size_t cap);

@@ -1317,6 +1317,12 @@ static int open_client(const struct fg_audit_conf *conf, bool spawn, struct fg_a
 	return 0;
 }
 
+int fg_audit_open_paths(const struct fg_audit_conf *conf, struct fg_audit **out, char *err,
+			size_t errlen)
+{
+	return writer_new(conf, WN_PATHS, out, err, errlen);
+}
+
 int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen)
 {
