@@ -87,9 +87,9 @@ static const char *kg_library(void)
 	return NULL;
 }
 
-/* Attach a private writer: it creates the log's directory, log and head
- * while that is still allowed.  NULL if it cannot (the constructor reports
- * that itself right after). */
+/* Attach to the audit daemon, starting it (it creates the log's directory,
+ * log and head) while this process is still outside the domain.  NULL if
+ * it cannot (the constructor reports that itself right after). */
 static struct fg_audit *kg_audit_open(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -97,7 +97,7 @@ static struct fg_audit *kg_audit_open(void)
 	struct fg_audit *a = NULL;
 	char err[512];
 
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0)
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0)
 		return NULL;
 	return a;
 }

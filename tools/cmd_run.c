@@ -273,7 +273,9 @@ static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent,
 	struct fg_audit *a = NULL;
 	char err[512];
 
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0) {
+	/* the audit daemon is the only writer, started here, outside the
+	 * domain to come */
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
 			die(126, "%s", err);
 		return NULL;
