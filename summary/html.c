@@ -97,7 +97,7 @@ static void timeline(const struct fg_sum *s, FILE *f)
 
 	fprintf(f, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		   "viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"time line\">\n",
-		PLOT_X + PLOT_W + 20, h, PLOT_X + PLOT_W + 20, h);
+		PLOT_X + PLOT_W + 40, h, PLOT_X + PLOT_W + 40, h);
 	for (size_t i = 0; i < s->neps; i++)
 		lane(s, f, s->eps[i].name, (int)i * LANE_H);
 	fprintf(f, "<text x=\"4\" y=\"%d\">denials (%" PRIu64 ")</text>\n", (int)s->neps * LANE_H + 17,
