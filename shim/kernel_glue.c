@@ -171,6 +171,7 @@ void fg_kernel_init(void)
 		fg_g.landlock_active = true;
 		goto out_free;
 	}
+	fg_ll_make_write_trees(p, kg_note, NULL);
 	kg_flush_notes();
 	if (a != NULL) {
 		char err[PATH_MAX + 256];

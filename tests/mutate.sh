@@ -132,6 +132,12 @@ m carved-dir-readable kernel kernel/landlock.c "$I/landlock_deny.sh" \
 m audit-dir-writable kernel kernel/landlock.c "$I/landlock_audit.sh" \
 	$'			dig(pl, path, 0);\n			continue;' \
 	$'			grant(pl, path, LL_READ | LL_WRITE);\n			continue;'
+m write-tree-not-made kernel tools/cmd_run.c "$I/landlock_writetree.sh" \
+	'	fg_ll_make_write_trees(p, on_note, (void *)o);' \
+	'	(void)o;'
+m record-before-result shim shim/fs.c "$I/landlock_writetree.sh" \
+	'	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);' \
+	'	rec = fg_record(act, fg_decision(v, mode), v, 0);'
 m run-picks-other-library run tools/cmd_run.c "$I/landlock_run.sh" \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)' \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) != 0)'

@@ -325,6 +325,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 				fg_prog, err);
 		fg_audit_close(a);
 	}
+	fg_ll_make_write_trees(p, on_note, (void *)o);
 	rc = fg_ll_apply(pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
