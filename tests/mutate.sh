@@ -87,7 +87,7 @@ m verify-ignores-hash audit audit/verify.c "$U/check_audit $I/audit_tamper.sh" \
 m verify-exit-0 audit tools/fleetguard-verify.c "$I/audit_tamper.sh $I/shim_threads.sh" \
 	'	return res.status == FG_VERIFY_INTACT ? 0 : 1;' \
 	'	return 0;'
-m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh $I/transparency.sh" \
+m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh" \
 	$'	case FG_EVENTS_DENIED:\n		if (allowed)\n			return 0;' \
 	$'	case FG_EVENTS_DENIED:\n		if (0)\n			return 0;'
 
