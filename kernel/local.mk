@@ -51,3 +51,12 @@ bench_run_bench_LDADD = libfgkernel.la libfgbreaker.la libfgpolicy.la $(INIH_STA
 bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
 	./bench/run_bench$(EXEEXT)
 .PHONY: bench-landlock
+
+# The plan builder, white box: kernel/landlock.c is compiled into the test
+# (so libfgkernel is not linked), fg_ll_apply runs against a fake kernel.
+check_PROGRAMS += tests/unit/check_kernel
+tests_unit_check_kernel_SOURCES = tests/unit/check_kernel.c tests/unit/check_main.h
+tests_unit_check_kernel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_kernel_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
+EXTRA_tests_unit_check_kernel_DEPENDENCIES = kernel/landlock.c
+TESTS += tests/unit/check_kernel

@@ -123,15 +123,18 @@ m env-not-carried shim shim/exec.c "$I/sandbox_exec.sh" \
 	'	return strncmp(e, "LD_PRELOAD=", 11) == 0 || strncmp(e, "FLEETGUARD_", 11) == 0;' \
 	'	return strncmp(e, "FLEETGUARD_", 11) == 0;'
 
-m carve-grants-denied kernel kernel/landlock.c "$I/landlock_deny.sh" \
+m carve-grants-denied kernel kernel/landlock.c "$U/check_kernel $I/landlock_deny.sh" \
 	'		if (denied(p, child) || lstat(child, &st) < 0 || S_ISLNK(st.st_mode))' \
 	'		if (lstat(child, &st) < 0 || S_ISLNK(st.st_mode))'
-m carved-dir-readable kernel kernel/landlock.c "$I/landlock_deny.sh" \
+m carved-dir-readable kernel kernel/landlock.c "$U/check_kernel $I/landlock_deny.sh" \
 	'	grant(pl, dir, rights & LL_FS_READ_DIR);' \
 	'	grant(pl, dir, rights);'
-m audit-dir-writable kernel kernel/landlock.c "$I/landlock_audit.sh" \
+m audit-dir-writable kernel kernel/landlock.c "$U/check_kernel $I/landlock_audit.sh" \
 	$'			dig(pl, path, 0);\n			continue;' \
 	$'			grant(pl, path, LL_READ | LL_WRITE);\n			continue;'
+m ephemeral-bind-dropped kernel kernel/landlock.c "$U/check_kernel" \
+	'	add_port(pl, 0, LL_NET_BIND_TCP);      /* an ephemeral port */' \
+	'	(void)pl;'
 m write-tree-not-made kernel tools/cmd_run.c "$I/landlock_writetree.sh" \
 	'	fg_ll_make_write_trees(p, on_note, (void *)o);' \
 	'	(void)o;'
