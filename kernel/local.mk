@@ -14,7 +14,7 @@
 # Landlock: the policy as a kernel ruleset, used by the shim's constructor
 # and by `fleetguard run`.
 noinst_LTLIBRARIES += libfgkernel.la
-libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c
+libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c kernel/start.h kernel/start.c
 libfgkernel_la_CFLAGS = $(AM_CFLAGS)
 
 libfgshim_la_SOURCES += shim/kernel_glue.c
