@@ -55,7 +55,9 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 
 	dir[0] = '\0';
 	*a = NULL;
-	if (fg_audit_open(&conf, a, err, errlen) < 0) {
+	/* the audit daemon is the only writer, started here, outside the
+	 * domain to come */
+	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
 		*a = NULL;
 		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
 	}

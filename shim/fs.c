@@ -133,9 +133,24 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 	return n < 0 ? n : fg_proc_self(out, n);
 }
 
+/* The policy file is fleetguard's while a tree uses it: readable, but never
+ * written, removed, renamed or replaced (nor a directory above it moved). */
+static bool fg_policy_file_owned(const char *path, size_t len, unsigned access)
+{
+	const char *f = fg_g.pol->file;
+	size_t flen = strlen(f);
+
+	if (!(access & FG_ACC_WRITE))
+		return false;
+	if (len == flen)
+		return memcmp(path, f, len) == 0;
+	return (access & FG_ACC_MOVE) && len < flen && fg_path_within(path, len, f, flen);
+}
+
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
-	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len)) {
+	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len) ||
+	    fg_policy_file_owned(path, len, access)) {
 		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
 		return false;
 	}

@@ -51,3 +51,11 @@ EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
 TESTS += tests/integration/sandbox_deny_probe.sh
 EXTRA_DIST += tests/integration/sandbox_deny_probe.sh
+
+# the sealed launch (issue 11): attacks in C beside the Python ones
+check_PROGRAMS += tests/bin/seal_attack
+tests_bin_seal_attack_SOURCES = tests/bin/seal_attack.c
+tests_bin_seal_attack_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -Wno-write-strings
+tests_bin_seal_attack_LDADD = -ldl
+TESTS += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh
+EXTRA_DIST += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh

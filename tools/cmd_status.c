@@ -327,6 +327,24 @@ static size_t state_dirs(const struct fg_policy *p, const struct fg_breaker_conf
 	return n;
 }
 
+/* The audit daemon of the policy's log, if one runs: its witnesses. */
+static void print_audit(const struct fg_policy *p)
+{
+	struct fg_audit_conf conf = { .path = p->audit.log, .key_file = p->audit.key_file,
+				      .max_size = p->audit.max_size };
+	char text[4096];
+	int pid = fg_audit_daemon_status(&conf, text, sizeof(text));
+
+	printf("\naudit log %s: ", p->audit.log);
+	if (pid < 0) {
+		printf("no audit daemon running (%s)\n", strerror(-pid));
+		return;
+	}
+	printf("audit daemon pid %d\n", pid);
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+		printf("  %s\n", l);
+}
+
 int fg_cmd_status(int argc, char **argv)
 {
 	enum { TEXT, JSON, PROM } fmt = TEXT;
@@ -369,6 +387,8 @@ int fg_cmd_status(int argc, char **argv)
 			print_text(fg_bk_map_path(maps[d]), snaps + first, n - first);
 	}
 	files[n] = fg_bk_map_path(maps[0]);
+	if (fmt == TEXT)
+		print_audit(p);
 	if (fmt == JSON)
 		print_json(files, snaps, n);
 	else if (fmt == PROM)
