@@ -1429,6 +1429,8 @@ bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len)
 	if (len == a->pathlen + 5 && (memcmp(path + a->pathlen, ".head", 5) == 0 ||
 				      memcmp(path + a->pathlen, ".sock", 5) == 0))
 		return true;
+	if (len == a->pathlen + 8 && memcmp(path + a->pathlen, ".reserve", 8) == 0)
+		return true;
 	for (size_t i = a->pathlen + 1; i < len; i++)
 		if (path[i] < '0' || path[i] > '9')
 			return false;
