@@ -579,7 +579,7 @@ static int listen_on(struct server *s, const char *sockpath)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
-	struct stat st;
+	struct stat st = { 0 };
 	int dfd = -1, one = 1, r;
 
 	r = fg_auditw_sock_addr(sockpath, &sa, &salen, &dfd);
