@@ -35,6 +35,16 @@
 #include "policy/policy_int.h"
 #include "policy/seal.h"
 
+/* Every field of the policy travels in the blob: a field added to these
+ * structs without a place below would reach every descendant as zero (a
+ * silently weaker policy).  When an assertion fails, seal the new field in
+ * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
+#if defined(__x86_64__) && defined(__LP64__)
+_Static_assert(sizeof(struct fg_policy) == 344, "struct fg_policy changed: seal the new field");
+_Static_assert(sizeof(struct fg_endpoint) == 168, "struct fg_endpoint changed: seal the new field");
+_Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
+#endif
+
 #define SEAL_MAGIC "FGSEAL\n"   /* 8 bytes with its NUL */
 
 struct seal_breaker {
@@ -68,7 +78,8 @@ struct seal_head {
 	uint32_t list_off[3], list_n[3];
 	uint32_t net_mode, net_dns, net_line, allow_off, allow_n;
 	uint32_t ep_off, ep_n;
-	uint32_t log, events, fsync, on_failure, key_file, pad;
+	uint32_t log, events, fsync, on_failure, key_file;
+	uint32_t audit_state_dir, witness, forward, checkpoint_every, pad;
 	uint64_t max_size;
 	struct seal_breaker breaker;
 };
@@ -242,6 +253,10 @@ static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha2
 	h.on_failure = p->audit.on_failure;
 	h.key_file = w_str(w, p->audit.key_file);
 	h.max_size = p->audit.max_size;
+	h.audit_state_dir = w_str(w, p->audit.state_dir);
+	h.witness = w_str(w, p->audit.witness);
+	h.forward = w_str(w, p->audit.forward);
+	h.checkpoint_every = p->audit.checkpoint_every;
 	if (w->err)
 		return;
 	h.size = (uint32_t)w->len;
@@ -452,6 +467,10 @@ static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy
 	p->audit.on_failure = (enum fg_on_failure)h->on_failure;
 	p->audit.key_file = r_str(r, h->key_file);
 	p->audit.max_size = h->max_size;
+	p->audit.state_dir = r_str(r, h->audit_state_dir);
+	p->audit.witness = r_str(r, h->witness);
+	p->audit.forward = r_str(r, h->forward);
+	p->audit.checkpoint_every = h->checkpoint_every;
 	if (h->fs_mode > FG_MODE_OFF || h->net_mode > FG_MODE_OFF || h->fs_kernel > FG_KERNEL_OFF ||
 	    h->events > FG_EVENTS_DENIED || h->fsync > FG_FSYNC_NEVER ||
 	    h->on_failure > FG_ONFAIL_ALLOW || (p->file != NULL && p->file[0] != '/'))

@@ -318,9 +318,11 @@ static void fg_open_audit(void)
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
-	/* under Landlock the log is out of reach: the audit daemon appends */
+	/* the audit daemon is the only writer: this process holds no
+	 * descriptor of the log.  Under Landlock it was started before the
+	 * domain; without, the first process that needs it starts it */
 	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
-		 fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
+		 fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)

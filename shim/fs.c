@@ -583,6 +583,13 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 	return false;
 }
 
+/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
+ * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
+static bool fg_too_long(const char *p)
+{
+	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
+}
+
 int fg_path_op(const struct fg_pathop *op, void *ctx)
 {
 	struct fg_name a, b;
@@ -595,6 +602,10 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
 
+	if (fg_too_long(op->path1) || fg_too_long(op->path2)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	rc = fg_name_resolve(&a, op->dirfd1, op->path1, op->t1);
 	if (two)
 		rc2 = fg_name_resolve(&b, op->dirfd2, op->path2, op->t2);

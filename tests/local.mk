@@ -14,6 +14,10 @@
 # Module unit tests are registered by their module's local.mk.
 EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
 
+# One-line mutations the suite must catch: run by hand before closing a
+# large change (tests/mutate.sh --help), not by make check or CI.
+EXTRA_DIST += tests/mutate.sh
+
 TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
 EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
@@ -38,6 +42,9 @@ tests_bin_tmpops_SOURCES = tests/bin/tmpops.c
 tests_bin_tmpops_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 TESTS += tests/integration/sandbox_tmp.sh
 EXTRA_DIST += tests/integration/sandbox_tmp.sh
+
+TESTS += tests/integration/shim_longnames.sh
+EXTRA_DIST += tests/integration/shim_longnames.sh
 
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "policy/policy.h"
 #include "policy/seal.h"
@@ -272,7 +273,9 @@ static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent,
 	struct fg_audit *a = NULL;
 	char err[512];
 
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0) {
+	/* the audit daemon is the only writer, started here, outside the
+	 * domain to come */
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
 			die(126, "%s", err);
 		return NULL;
@@ -317,7 +320,9 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 
 		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
 	}
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib,
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
 	if (rc < 0)
 		die(126, "cannot build the landlock ruleset: %s", strerror(-rc));
