@@ -27,6 +27,8 @@
 #include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/pem.h>
+#include <stdarg.h>
 
 #include "shim/shim.h"
 
@@ -56,10 +58,10 @@ static void *fg_crypto(const char *name)
 #define FG_LAZY(ret, name, params, args)                                        \
 	ret name params                                                         \
 	{                                                                       \
-		static ret (*f) params;                                         \
-		if (__builtin_expect(f == NULL, 0))                             \
-			f = (ret (*) params)fg_crypto(#name);                   \
-		return f args;                                                  \
+		static ret (*fn) params;                                        \
+		if (__builtin_expect(fn == NULL, 0))                            \
+			fn = (ret (*) params)fg_crypto(#name);                  \
+		return fn args;                                                 \
 	}
 
 FG_LAZY(EVP_MD *, EVP_MD_fetch, (OSSL_LIB_CTX *c, const char *a, const char *p), (c, a, p))
@@ -83,3 +85,37 @@ FG_LAZY(int, EVP_MAC_final, (EVP_MAC_CTX *c, unsigned char *out, size_t *n, size
 FG_LAZY(OSSL_PARAM, OSSL_PARAM_construct_utf8_string, (const char *k, char *b, size_t n),
 	(k, b, n))
 FG_LAZY(OSSL_PARAM, OSSL_PARAM_construct_end, (void), ())
+
+/* audit/checkpoint.c: Ed25519 checkpoint keys and signatures */
+FG_LAZY(int, EVP_DigestSignInit, (EVP_MD_CTX *c, EVP_PKEY_CTX **pc, const EVP_MD *t, ENGINE *e,
+				  EVP_PKEY *k), (c, pc, t, e, k))
+FG_LAZY(int, EVP_DigestSign, (EVP_MD_CTX *c, unsigned char *sig, size_t *n,
+			      const unsigned char *tbs, size_t len), (c, sig, n, tbs, len))
+FG_LAZY(int, EVP_DigestVerifyInit, (EVP_MD_CTX *c, EVP_PKEY_CTX **pc, const EVP_MD *t,
+				    ENGINE *e, EVP_PKEY *k), (c, pc, t, e, k))
+FG_LAZY(int, EVP_DigestVerify, (EVP_MD_CTX *c, const unsigned char *sig, size_t n,
+				const unsigned char *tbs, size_t len), (c, sig, n, tbs, len))
+FG_LAZY(void, EVP_PKEY_free, (EVP_PKEY *k), (k))
+FG_LAZY(int, EVP_PKEY_get_base_id, (const EVP_PKEY *k), (k))
+FG_LAZY(int, EVP_PKEY_get_raw_public_key, (const EVP_PKEY *k, unsigned char *pub, size_t *n),
+	(k, pub, n))
+FG_LAZY(EVP_PKEY *, PEM_read_PUBKEY, (FILE *f, EVP_PKEY **x, pem_password_cb *cb, void *u),
+	(f, x, cb, u))
+FG_LAZY(EVP_PKEY *, PEM_read_PrivateKey, (FILE *f, EVP_PKEY **x, pem_password_cb *cb, void *u),
+	(f, x, cb, u))
+FG_LAZY(int, PEM_write_PUBKEY, (FILE *f, const EVP_PKEY *x), (f, x))
+FG_LAZY(int, PEM_write_PrivateKey, (FILE *f, const EVP_PKEY *x, const EVP_CIPHER *enc,
+				    const unsigned char *k, int kl, pem_password_cb *cb, void *u),
+	(f, x, enc, k, kl, cb, u))
+
+/* Variadic in OpenSSL; fleetguard asks only for "ED25519", which takes no
+ * further argument, so nothing past type is passed on. */
+EVP_PKEY *EVP_PKEY_Q_keygen(OSSL_LIB_CTX *c, const char *propq, const char *type, ...)
+{
+	static EVP_PKEY *(*f)(OSSL_LIB_CTX *, const char *, const char *, ...);
+
+	if (__builtin_expect(f == NULL, 0))
+		f = (EVP_PKEY * (*)(OSSL_LIB_CTX *, const char *, const char *, ...))
+			fg_crypto("EVP_PKEY_Q_keygen");
+	return f(c, propq, type);
+}
