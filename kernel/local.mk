@@ -20,8 +20,15 @@ libfgkernel_la_CFLAGS = $(AM_CFLAGS)
 libfgshim_la_SOURCES += shim/kernel_glue.c
 libfleetguard_la_LIBADD += libfgkernel.la
 
-fleetguard_SOURCES += tools/cmd_run.c
-fleetguard_LDADD += libfgkernel.la libfgpolicy.la $(INIH_STATIC)
+# The floor under Landlock (issue 12): masking in a mount namespace and the
+# seccomp filter; only `fleetguard run` sets them up, so they stay out of
+# the preloaded library.
+noinst_LTLIBRARIES += libfgfloor.la
+libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c
+libfgfloor_la_CFLAGS = $(AM_CFLAGS)
+
+fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c
+fleetguard_LDADD += libfgfloor.la libfgkernel.la libfgpolicy.la $(INIH_STATIC)
 
 # Test helpers: a static binary doing a raw openat (LD_PRELOAD cannot reach
 # it), and a wrapper that makes the landlock system calls answer ENOSYS.

@@ -43,6 +43,7 @@
 #include "kernel/landlock.h"
 #include "policy/policy.h"
 #include "shim/auditconf.h"
+#include "tools/run_floor.h"
 #include "tools/tools.h"
 
 struct run_opts {
@@ -54,6 +55,7 @@ struct run_opts {
 };
 
 static unsigned run_problems;
+static const struct run_floor *run_fl;     /* the floor picked, for on_note */
 
 static void on_diag(void *ctx, const char *file, unsigned line, const char *msg)
 {
@@ -71,6 +73,8 @@ static void on_note(void *ctx, bool debug, const char *msg)
 
 	if (o->quiet || (debug && !o->debug))
 		return;
+	if (run_fl != NULL && run_floor_covers_note(run_fl, msg))
+		return;         /* masking holds what the note says is library-only */
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
@@ -258,6 +262,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	struct fg_ll_own own[FG_LL_OWN_MAX];
 	char audit_dir[PATH_MAX] = "", state[PATH_MAX], exe[PATH_MAX], err[PATH_MAX + 256];
 	const char *agent = p->agent_id;
+	struct run_floor fl;
 	struct fg_ll_plan *pl;
 	struct fg_audit *a;
 	size_t nown;
@@ -289,6 +294,8 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 
 		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
 	}
+	run_floor_pick(p, a ? fg_audit_path(a) : NULL, o->quiet, &fl);
+	run_fl = &fl;
 	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
 	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
 	if (rc < 0)
@@ -300,13 +307,15 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	}
 	if (a != NULL) {
 		const char *dig = fg_ll_plan_digest(pl);
-		struct fg_audit_field f[4] = {
+		struct fg_audit_field f[6] = {
 			{ .key = "abi", .type = FG_AF_INT, .i = fg_ll_plan_abi(pl) },
 			{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
 			{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
+			{ .key = "floor", .type = FG_AF_STR, .s = fl.mech, .len = strlen(fl.mech) },
+			{ .key = "masked", .type = FG_AF_INT, .i = (int64_t)fl.masked },
 			{ .key = "argv", .type = FG_AF_STRV, .v = (const char *const *)cmd },
 		};
-		struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 4 };
+		struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 6 };
 
 		rc = fg_audit_append(a, &rec);
 		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
@@ -322,6 +331,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 				fg_prog, err);
 		fg_audit_close(a);
 	}
+	run_floor_enter(p, &fl);
 	rc = fg_ll_apply(pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
@@ -332,6 +342,8 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	} else {
 		setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
 	}
+	run_floor_seal(p, &fl);
+	run_fl = NULL;
 	fg_ll_plan_free(pl);
 }
 
