@@ -41,6 +41,15 @@ tests_uring_openat_CFLAGS = $(WARN_CFLAGS)
 tests_uring_openat_LDFLAGS = -all-static
 tests_no_landlock_SOURCES = tests/no_landlock.c
 
+# The floor: a static socket probe, a loopback listener, the tests.
+check_PROGRAMS += tests/bin/sock_probe
+tests_bin_sock_probe_SOURCES = tests/bin/sock_probe.c
+tests_bin_sock_probe_CFLAGS = $(WARN_CFLAGS)
+tests_bin_sock_probe_LDFLAGS = -all-static
+FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh
+TESTS += $(FLOOR_TESTS)
+EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py
+
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
 	tests/integration/landlock_audit_order.sh \

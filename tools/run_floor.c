@@ -33,8 +33,12 @@ static void audit_paths(const char *log, char *dir, size_t dlen, char *sock, siz
 	snprintf(sock, slen, "%s.sock", log);
 }
 
+/* One line when masking is set up; the filter alone (nothing to mask) is
+ * told only with FLEETGUARD_DEBUG=1, so that runs print what they did
+ * before unless the floor changes what the agent sees. */
 static void say(bool quiet, const struct run_floor *f, const struct fg_policy *p)
 {
+	const char *debug = getenv("FLEETGUARD_DEBUG");
 	const char *dgram = p->net.mode != FG_MODE_ENFORCE ? "" :
 			    fg_sc_refuses_datagrams(p) ? ", datagrams refused" :
 			    ", datagram destinations left to the library";
@@ -45,7 +49,7 @@ static void say(bool quiet, const struct run_floor *f, const struct fg_policy *p
 		fprintf(stderr, "%s: floor: masking in a mount namespace (%zu path%s hidden from raw calls)%s%s\n",
 			fg_prog, f->masked, f->masked == 1 ? "" : "s",
 			f->sc ? ", seccomp filter" : "", f->sc ? dgram : "");
-	else if (f->sc != NULL)
+	else if (f->sc != NULL && debug != NULL && strcmp(debug, "1") == 0)
 		fprintf(stderr, "%s: floor: seccomp filter%s\n", fg_prog, dgram);
 }
 
