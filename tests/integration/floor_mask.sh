@@ -1,4 +1,10 @@
 #!/bin/bash
+# floor_mask.sh - under fleetguard run, a deny inside the write tree is
+# hidden by a mount: a static binary and ctypes.CDLL("libc.so.6") read
+# nothing there, the library still answers with its line and record, the
+# workspace stays writable, the masks cannot be unmounted; as root (a
+# mount namespace) and as an unprivileged user (user + mount namespace).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,12 +15,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-#
-# floor_mask.sh - under fleetguard run, a deny inside the write tree is
-# hidden by a mount: a static binary and ctypes.CDLL("libc.so.6") read
-# nothing there, the library still answers with its line and record, the
-# workspace stays writable, the masks cannot be unmounted; as root (a
-# mount namespace) and as an unprivileged user (user + mount namespace).
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 19

@@ -1,4 +1,9 @@
 #!/bin/bash
+# floor_socket.sh - fleetguard run's seccomp filter refuses the socket kinds
+# the policy never allows (datagrams with no IP destination allowed, raw,
+# AF_PACKET, AF_VSOCK, MPTCP), to a static binary and to ctypes alike;
+# judged from outside: the loopback listener receives nothing.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,11 +14,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-#
-# floor_socket.sh - fleetguard run's seccomp filter refuses the socket kinds
-# the policy never allows (datagrams with no IP destination allowed, raw,
-# AF_PACKET, AF_VSOCK, MPTCP), to a static binary and to ctypes alike;
-# judged from outside: the loopback listener receives nothing.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 21

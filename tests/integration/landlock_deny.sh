@@ -1,4 +1,10 @@
 #!/bin/bash
+# landlock_deny.sh - deny under the kernel: carved out of a read-only tree
+# (raw reads refused, the rest of the tree readable), and inside a write
+# tree hidden by fleetguard run's mount masking (said in one line instead of
+# the old shim-only note; the raw read is refused), the audit log's
+# directory inside a write tree likewise.  floor_mask.sh has the rest.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,11 +16,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_deny.sh - deny under the kernel: carved out of a read-only tree
-# (raw reads refused, the rest of the tree readable), and inside a write
-# tree hidden by fleetguard run's mount masking (said in one line instead of
-# the old shim-only note; the raw read is refused), the audit log's
-# directory inside a write tree likewise.  floor_mask.sh has the rest.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 10
