@@ -24,7 +24,8 @@ libfleetguard_la_LIBADD += libfgkernel.la
 # seccomp filter; only `fleetguard run` sets them up, so they stay out of
 # the preloaded library.
 noinst_LTLIBRARIES += libfgfloor.la
-libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c
+libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c \
+	kernel/supervisor.h kernel/supervisor.c
 libfgfloor_la_CFLAGS = $(AM_CFLAGS)
 
 fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c
@@ -46,7 +47,10 @@ check_PROGRAMS += tests/bin/sock_probe
 tests_bin_sock_probe_SOURCES = tests/bin/sock_probe.c
 tests_bin_sock_probe_CFLAGS = $(WARN_CFLAGS)
 tests_bin_sock_probe_LDFLAGS = -all-static
-FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh
+check_PROGRAMS += tests/no_floor
+tests_no_floor_SOURCES = tests/no_floor.c
+FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
+	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh
 TESTS += $(FLOOR_TESTS)
 EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py
 

@@ -50,6 +50,7 @@ struct run_opts {
 	const char *policy;
 	const char *agent_id;
 	bool report;
+	enum run_floor_want floor;
 	bool quiet;
 	bool debug;
 };
@@ -80,13 +81,15 @@ static void on_note(void *ctx, bool debug, const char *msg)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] -- CMD [ARG...]\n"
+	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] [--floor MECH] -- CMD [ARG...]\n"
 		   "\n"
 		   "Run CMD under the preloaded library and, where the kernel has it, Landlock.\n"
 		   "\n"
 		   "  --policy FILE    the policy (default: $FLEETGUARD_POLICY)\n"
 		   "  --agent-id ID    the agent id recorded in the audit log\n"
-		   "  --report         allow everything, record what would be denied\n",
+		   "  --report         allow everything, record what would be denied\n"
+		   "  --floor MECH     how deny rules inside read/write trees are held against\n"
+		   "                   raw calls: auto (default), masking or supervisor\n",
 		fg_prog);
 }
 
@@ -294,7 +297,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 
 		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
 	}
-	run_floor_pick(p, a ? fg_audit_path(a) : NULL, o->quiet, &fl);
+	run_floor_pick(p, a ? fg_audit_path(a) : NULL, o->floor, o->quiet, &fl);
 	run_fl = &fl;
 	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
 	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
@@ -331,7 +334,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 				fg_prog, err);
 		fg_audit_close(a);
 	}
-	run_floor_enter(p, &fl);
+	run_floor_enter(p, &fl, own, nown, agent, exe);
 	rc = fg_ll_apply(pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)
@@ -398,6 +401,7 @@ int fg_cmd_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "agent-id", required_argument, NULL, 'a' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "floor", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -419,6 +423,10 @@ int fg_cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 			o.report = true;
+			break;
+		case 'f':
+			if (run_floor_want_of(optarg, &o.floor) < 0)
+				die(2, "--floor: expected auto, masking or supervisor, not '%s'", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -26,20 +26,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kernel/landlock.h"
 #include "kernel/mask.h"
 #include "kernel/seccomp.h"
 #include "policy/policy.h"
 
+/* --floor: how the deny paths inside read or write trees are held. */
+enum run_floor_want { RUN_FLOOR_AUTO = 0, RUN_FLOOR_MASKING, RUN_FLOOR_SUPERVISOR };
+
 struct run_floor {
-	const char *mech;            /* "masking", "seccomp" or "none": the log's "floor" */
-	size_t masked;               /* paths covered */
-	struct fg_mask_plan *mask;   /* NULL: no masking */
+	const char *mech;            /* "masking", "supervisor", "seccomp" or "none": the log's "floor" */
+	size_t masked;               /* paths masked or supervised */
+	struct fg_mask_plan *mask;   /* the deny paths inside trees (NULL: none) */
+	bool masking, supervise;     /* the mechanism picked for them */
 	struct fg_sc_prog *sc;       /* NULL: no filter */
+	int sock;                    /* supervisor mode: the agent's end of the socketpair */
 };
 
-void run_floor_pick(const struct fg_policy *p, const char *audit_log, bool quiet,
-		    struct run_floor *f);
-void run_floor_enter(const struct fg_policy *p, struct run_floor *f);
+/* Parses "auto", "masking" or "supervisor"; -EINVAL otherwise. */
+int run_floor_want_of(const char *arg, enum run_floor_want *out);
+
+void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_floor_want want,
+		    bool quiet, struct run_floor *f);
+/* Supervisor mode: the calling process forks; the child returns (it goes
+ * on to become the agent), the parent supervises and exits with the
+ * agent's status.  agent and exe name the supervisor's records. */
+void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
+		     size_t nown, const char *agent, const char *exe);
 void run_floor_seal(const struct fg_policy *p, struct run_floor *f);
 
 /* True when a Landlock note names something masking now holds. */
