@@ -70,3 +70,11 @@ bench_run_bench_LDADD = libfgkernel.la libfgpolicy.la $(INIH_STATIC)
 bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
 	./bench/run_bench$(EXEEXT)
 .PHONY: bench-landlock
+
+# What the floor costs: `make bench-floor` (open+close and start-up under
+# run, with masking and with the supervisor; prints medians and ratios).
+noinst_PROGRAMS += bench/floor_bench
+bench_floor_bench_SOURCES = bench/floor_bench.c
+bench-floor: bench/floor_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
+	./bench/floor_bench$(EXEEXT)
+.PHONY: bench-floor

@@ -41,6 +41,15 @@
 #define SUP_ARCH AUDIT_ARCH_AARCH64
 #endif
 
+/* Linux 6.6: wake the supervisor on the caller's CPU and switch to it
+ * (older headers lack it; older kernels answer EINVAL, and go on as before). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
 struct fg_sup {
 	const struct fg_policy *p;
 	const struct fg_ll_own *own;
@@ -887,6 +896,7 @@ int fg_sup_serve(struct fg_sup *s, int listener, int wake_fd, void (*wake)(void 
 		 void *ctx)
 {
 	s->listener = listener;
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	umask(0);               /* creations get the caller's umask, applied by hand */
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = listener, .events = POLLIN },
