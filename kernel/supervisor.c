@@ -485,7 +485,6 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 		pfd = open(at, O_PATH | O_CLOEXEC);
 		if (pfd < 0)
 			return -errno;
-		base = -1;
 	} else {
 		map_proc_self(c);
 		base = base_fd(c, &in_root);
