@@ -327,10 +327,22 @@ static int open_targets(const struct fg_mask_plan *pl, int *fds, int *sockfd)
 	return 0;
 }
 
+/* Where the scratch tmpfs goes for a moment: a directory every system has. */
+static const char *scratch_dir(void)
+{
+	static const char *const dirs[] = { "/tmp", "/mnt", "/run", "/dev" };
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (lstat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return dirs[i];
+	return "/tmp";
+}
+
 /* Directories first, then files through the scratch mount. */
 static int cover_all(const struct fg_mask_plan *pl, const int *fds, int sockfd)
 {
-	const char *scratch = "/tmp";
+	const char *scratch = scratch_dir();
 	char empty[PATH_MAX];
 	bool up = false;
 	int rc = 0;
