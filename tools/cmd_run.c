@@ -1,6 +1,6 @@
 /* cmd_run.c - "fleetguard run [--policy FILE] [--agent-id ID] [--report]
- * -- CMD [ARG...]": check the policy, preload the library, confine the
- * process with Landlock and exec CMD.
+ * [--floor MECH] -- CMD [ARG...]": check the policy, preload the library,
+ * confine the process with Landlock and the floor under it, and exec CMD.
  *
  * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
@@ -25,6 +25,10 @@
  * elsewhere) into a private temporary directory, points FLEETGUARD_POLICY
  * at it, runs CMD as a child and removes the copy when CMD exits.  Report
  * mode allows everything, so nothing is applied in the kernel.
+ *
+ * --floor auto|masking|supervisor: how deny paths inside read or write trees
+ * are held against raw calls (tools/run_floor.c).  With the supervisor,
+ * this process stays behind as the supervisor and CMD runs as its child.
  */
 #include "config.h"
 

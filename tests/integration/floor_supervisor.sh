@@ -17,7 +17,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 16
+plan 17
 ll_setup
 mkdir -p "$WS/secrets"
 echo "workspace secret" > "$WS/secrets/a.txt"
@@ -118,6 +118,17 @@ check "3000 opens raced by a flipping thread: some open, none reads the secret (
 out=$("$NO_FLOOR" --no-userns "$FG_TOOL" run --policy "$POL" -- "$STATIC" "$WS/secrets/a.txt" 2> "$TMP/err"); rc=$?
 check "without mount namespaces run picks the supervisor ($out)" \
 	sh -c "[ $rc -eq 3 ] && grep -q 'floor: supervisor' '$TMP/err'"
+
+# an unprivileged agent: the supervisor reads its memory as its ancestor
+if [ "$(id -u)" = 0 ]; then
+	chmod 755 "$TMP"; chown -R 65534 "$WS" "$TMP/audit"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$FG_TOOL" run --floor=supervisor \
+		--policy "$POL" -- sh -c "\"$STATIC\" '$WS/secrets/a.txt'; \"$STATIC\" '$WS/data.txt'" 2>/dev/null)
+	check "as an unprivileged user: the denied file refused, the workspace read ($out)" \
+		sh -c "echo '$out' | grep -q 'Permission denied' && echo '$out' | grep -q '^read'"
+else
+	skip_check "as an unprivileged user" "the tests do not run as root"
+fi
 
 # no trap where the policy has no deny inside a tree
 ll_policy "$WS/plain.ini" auto ""
