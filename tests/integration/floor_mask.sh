@@ -92,6 +92,9 @@ else
 	rm -rf "$WS/.fleetguard"
 	chmod 755 "$TMP"
 	chown -R $NOBODY "$WS"
-	mask_checks nobody setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups
+	# and audit daemon state of its own
+	mkdir -p "$TMP/state-nobody"; chown $NOBODY "$TMP/state-nobody"
+	mask_checks nobody setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups \
+		env XDG_STATE_HOME="$TMP/state-nobody"
 fi
 finish

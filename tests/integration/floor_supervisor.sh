@@ -121,8 +121,10 @@ check "without mount namespaces run picks the supervisor ($out)" \
 
 # an unprivileged agent: the supervisor reads its memory as its ancestor
 if [ "$(id -u)" = 0 ]; then
-	chmod 755 "$TMP"; chown -R 65534 "$WS" "$TMP/audit"
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$FG_TOOL" run --floor=supervisor \
+	chmod 755 "$TMP"; mkdir -p "$TMP/state-nobody"
+	chown -R 65534 "$WS" "$TMP/audit" "$TMP/state-nobody"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+		env XDG_STATE_HOME="$TMP/state-nobody" "$FG_TOOL" run --floor=supervisor \
 		--policy "$POL" -- sh -c "\"$STATIC\" '$WS/secrets/a.txt'; \"$STATIC\" '$WS/data.txt'" 2>/dev/null)
 	check "as an unprivileged user: the denied file refused, the workspace read ($out)" \
 		sh -c "echo '$out' | grep -q 'Permission denied' && echo '$out' | grep -q '^read'"
