@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 
 #include "kernel/landlock.h"
+#include "kernel/mask.h"
+#include "tools/run_floor.h"
 #include "tools/tools.h"
 
 void fg_warn_trees(const struct fg_policy *p, fg_warn_fn warn, void *ctx)
@@ -48,14 +50,22 @@ void fg_warn_trees(const struct fg_policy *p, fg_warn_fn warn, void *ctx)
 struct note_ctx {
 	fg_warn_fn warn;
 	void *ctx;
+	const struct run_floor *fl;
+	bool floor_can;    /* run will mask or supervise the log's directory */
 };
 
+/* As run's on_note: what the floor (masking) holds is not a warning. */
 static void on_note(void *ctx, bool debug, const char *msg)
 {
 	const struct note_ctx *n = ctx;
 
-	if (!debug)
-		n->warn(n->ctx, msg);
+	if (debug || run_floor_covers_note(n->fl, msg))
+		return;
+	/* run makes the log's directory before it picks the floor, so its
+	 * mask covers it; here it may not exist yet */
+	if (n->floor_can && strncmp(msg, "the audit log's directory", 25) == 0)
+		return;
+	n->warn(n->ctx, msg);
 }
 
 static const char *ll_why(int err)
@@ -68,12 +78,13 @@ static const char *ll_why(int err)
  * log's directory only; nothing is created). */
 void fg_warn_kernel(const struct fg_policy *p, fg_warn_fn warn, void *ctx)
 {
-	struct note_ctx n = { warn, ctx };
+	struct run_floor fl = { .sock = -1 };
+	struct note_ctx n = { warn, ctx, &fl, false };
 	char dir[PATH_MAX], msg[256];
 	struct fg_ll_own own = { dir, FG_LL_OWN_AUDIT_DIR };
 	struct fg_ll_plan *pl;
 	const char *slash;
-	int abi;
+	int abi, merr;
 
 	if (p->fs.kernel == FG_KERNEL_OFF)
 		return;
@@ -89,8 +100,13 @@ void fg_warn_kernel(const struct fg_policy *p, fg_warn_fn warn, void *ctx)
 	slash = strrchr(p->audit.log, '/');
 	snprintf(dir, sizeof(dir), "%.*s", slash && slash != p->audit.log ?
 		 (int)(slash - p->audit.log) : 1, p->audit.log);
+	/* the mechanism run would pick here, quietly (nothing is entered) */
+	run_floor_pick(p, p->audit.log, RUN_FLOOR_AUTO, true, &fl);
+	n.floor_can = fl.masking || fl.supervise || fg_mask_available(&merr) == 1;
 	if (fg_ll_plan_new(p, abi, &own, 1, on_note, &n, &pl) == 0)
 		fg_ll_plan_free(pl);
+	fg_sc_free(fl.sc);
+	fg_mask_plan_free(fl.mask);
 }
 
 void fg_print_paths(const struct fg_policy *p, FILE *f, const char *prefix)
