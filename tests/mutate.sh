@@ -135,9 +135,9 @@ m audit-dir-writable kernel kernel/landlock.c "$U/check_kernel $I/landlock_audit
 m ephemeral-bind-dropped kernel kernel/landlock.c "$U/check_kernel" \
 	'	add_port(pl, 0, LL_NET_BIND_TCP);      /* an ephemeral port */' \
 	'	(void)pl;'
-m write-tree-not-made kernel tools/cmd_run.c "$I/landlock_writetree.sh" \
-	'	fg_ll_make_write_trees(p, on_note, (void *)o);' \
-	'	(void)o;'
+m write-tree-not-made kernel kernel/start.c "$I/landlock_writetree.sh" \
+	'	fg_ll_make_write_trees(s->pol, s->note, s->ctx);' \
+	'	(void)s;'
 m record-before-result shim shim/fs.c "$I/landlock_writetree.sh" \
 	'	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);' \
 	'	rec = fg_record(act, fg_decision(v, mode), v, 0);'
