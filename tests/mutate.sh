@@ -115,7 +115,7 @@ m long-name-judged shim shim/fs.c "$I/shim_longnames.sh" \
 	'	return false;'
 m raw-openat-unjudged shim shim/hooks_syscall.c "$I/sandbox_exec.sh $I/sandbox_escapes.sh" \
 	$'	case SYS_openat:\n		return fg_openat_checked("open", (int)A(0), P(1), (int)A(2), (mode_t)A(3));' \
-	$'	case SYS_openat:\n		break;'
+	$'	case SYS_openat:\n		return fg_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);'
 m connect-loopback-free shim shim/net.c "$I/sandbox_net.sh" \
 	'	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any)))' \
 	'	if (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any))'
