@@ -31,6 +31,10 @@
 #
 # Not part of `make check` or CI: run it before closing a large change.
 # Exit status: 0 when every mutant was caught, 1 otherwise.
+
+# The whole script is one compound command, read before it runs: editing
+# this file (or the tree) while a run goes on cannot change that run.
+{
 set -u
 
 full=no keep=no list=no
@@ -241,3 +245,5 @@ done
 make -j2 >> "$log" 2>&1
 printf '\n%d of %d mutants caught\n' "$caught" "$total"
 [ "$caught" -eq "$total" ]
+exit
+}
