@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "shim/auditconf.h"
 #include "shim/shim.h"
@@ -153,8 +154,9 @@ void fg_kernel_init(void)
 			audit_dir[dlen] = '\0';
 		}
 	}
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, kg_library(), own, state,
-			      sizeof(state));
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, kg_library(),
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, kg_note, NULL, &pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)

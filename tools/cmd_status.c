@@ -60,12 +60,13 @@ static void say_stderr(void *ctx, const char *msg)
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
-static struct fg_bk_map *open_map(const char *state_dir)
+/* The state file the agents of this [breaker] configuration use. */
+static struct fg_bk_map *open_map(const struct fg_breaker_conf *c)
 {
 	struct fg_bk_env env = { .say = say_stderr };
 	struct fg_bk_map *m;
 	char err[4400];
-	int rc = fg_bk_map_open(state_dir, &env, &m, err, sizeof(err));
+	int rc = fg_bk_map_open_conf(c, &env, &m, err, sizeof(err));
 
 	if (rc < 0)
 		die(1, "%s", err[0] ? err : strerror(-rc));
@@ -304,20 +305,24 @@ static void print_prometheus(const struct fg_bk_snap *v, size_t n)
 	}
 }
 
-/* The distinct state_dir values of a policy: [breaker]'s first. */
-static size_t state_dirs(const struct fg_policy *p, const char **dirs)
+/* The [breaker] configurations of a policy with distinct state
+ * directories: [breaker]'s first. */
+static size_t state_dirs(const struct fg_policy *p, const struct fg_breaker_conf **dirs)
 {
 	size_t n = 0;
 
-	dirs[n++] = p->breaker.state_dir;
+	dirs[n++] = &p->breaker;
 	for (size_t i = 0; i < p->nep; i++) {
-		const char *d = p->ep[i].breaker.state_dir;
+		const struct fg_breaker_conf *c = &p->ep[i].breaker;
 		bool seen = false;
 
 		for (size_t j = 0; j < n && !seen; j++)
-			seen = d == dirs[j] || (d != NULL && dirs[j] != NULL && strcmp(d, dirs[j]) == 0);
+			seen = c->state_dir_set == dirs[j]->state_dir_set &&
+			       (c->state_dir == dirs[j]->state_dir ||
+				(c->state_dir != NULL && dirs[j]->state_dir != NULL &&
+				 strcmp(c->state_dir, dirs[j]->state_dir) == 0));
 		if (!seen)
-			dirs[n++] = d;
+			dirs[n++] = c;
 	}
 	return n;
 }
@@ -345,7 +350,8 @@ int fg_cmd_status(int argc, char **argv)
 	enum { TEXT, JSON, PROM } fmt = TEXT;
 	const char *policy = NULL;
 	struct fg_bk_snap *snaps;
-	const char **dirs, **files;
+	const struct fg_breaker_conf **dirs;
+	const char **files;
 	struct fg_bk_map **maps;
 	struct fg_policy *p;
 	size_t n = 0, nd;
@@ -491,7 +497,7 @@ int fg_cmd_breaker(int argc, char **argv)
 		die(1, "no endpoint '%s' in policy '%s'", name, p->file);
 		return 1;
 	}
-	m = open_map(ep->breaker.state_dir);
+	m = open_map(&ep->breaker);
 	fg_bk_conf_from(&conf, &ep->breaker);
 	rc = fg_bk_attach(m, ep->name, addr, &conf, &b);
 	if (rc < 0)
