@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,20 @@
 #include "audit/daemon.h"
 #include "audit/record.h"
 #include "audit/witness.h"
+
+static EVP_MD *sha256_alg;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *fg_ckpt_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_alg;
+}
 
 int fg_ckpt_log_id(const char *path, char id[33])
 {
@@ -494,7 +509,7 @@ void fg_ckpt_tap(void *arg, uint64_t seq, const char *hash, const char *line, si
 		k->first_ms = now_ms();
 		k->from = seq;
 		if (k->md)
-			EVP_DigestInit_ex(k->md, EVP_sha256(), NULL);
+			EVP_DigestInit_ex2(k->md, fg_ckpt_sha256(), NULL);
 	}
 	if (k->md)
 		EVP_DigestUpdate(k->md, line, len && line[len - 1] == '\n' ? len - 1 : len);

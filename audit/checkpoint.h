@@ -57,6 +57,10 @@ struct fg_ckpt_rec {
 	char sig[129];
 };
 
+/* SHA-256 from libcrypto, fetched once (what the digests use). */
+struct evp_md_st;
+const struct evp_md_st *fg_ckpt_sha256(void);
+
 /* The log id of a log by its canonical path. */
 int fg_ckpt_log_id(const char *path, char id[33]);
 

@@ -239,7 +239,7 @@ static void digest_line(struct fg_vckpt *v, const struct point *p, uint64_t seq,
 	if (strcmp(p->digest, "-") == 0 || seq < p->from || !v->md)
 		return;
 	if (seq == p->from)
-		v->digesting = EVP_DigestInit_ex(v->md, EVP_sha256(), NULL) == 1;
+		v->digesting = EVP_DigestInit_ex2(v->md, fg_ckpt_sha256(), NULL) == 1;
 	if (!v->digesting)
 		return;         /* verification began inside the range */
 	EVP_DigestUpdate(v->md, line, len);
