@@ -97,25 +97,25 @@ char **fg_env_build(char *const *envp)
 	return env;
 }
 
-/* Why the shim could not follow into this binary, or NULL if it can. */
-static const char *fg_unfollowable(int fd, int depth)
+/* Why the shim could not follow into this binary, or FG_R_NONE if it can. */
+static enum fg_reason fg_unfollowable(int fd, int depth)
 {
 	unsigned char buf[4096];
 	struct stat st;
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0)
-		return NULL;
+		return FG_R_NONE;
 	if (st.st_mode & (S_ISUID | S_ISGID))
-		return "setuid/setgid program, which the preloaded library cannot follow";
+		return FG_R_EXEC_SETID;
 	if (fgetxattr(fd, "security.capability", NULL, 0) >= 0)
-		return "program with file capabilities, which the preloaded library cannot follow";
+		return FG_R_EXEC_CAPS;
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (n >= 2 && buf[0] == '#' && buf[1] == '!' && depth < 2) {
 		char interp[PATH_MAX];
 		size_t i = 2, j = 0;
 		int ifd;
-		const char *why;
+		enum fg_reason why;
 
 		while (i < (size_t)n && (buf[i] == ' ' || buf[i] == '\t'))
 			i++;
@@ -125,7 +125,7 @@ static const char *fg_unfollowable(int fd, int depth)
 		interp[j] = '\0';
 		ifd = (int)fg_syscall(SYS_openat, AT_FDCWD, interp, O_RDONLY | O_CLOEXEC);
 		if (ifd < 0)
-			return NULL;
+			return FG_R_NONE;
 		why = fg_unfollowable(ifd, depth + 1);
 		fg_syscall(SYS_close, ifd);
 		return why;
@@ -140,21 +140,22 @@ static const char *fg_unfollowable(int fd, int depth)
 			off_t off = (off_t)(eh->e_phoff + (Elf64_Off)i * eh->e_phentsize);
 
 			if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
-				return NULL;
+				return FG_R_NONE;
 			if (ph.p_type == PT_INTERP)
-				return NULL;
+				return FG_R_NONE;
 		}
-		return "static binary, which the preloaded library cannot follow";
+		return FG_R_EXEC_STATIC;
 	}
-	return NULL;
+	return FG_R_NONE;
 }
 
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 {
 	char resolved[PATH_MAX];
-	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ };
+	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ,
+			      .barrier = true };
 	struct fg_verdict v;
-	const char *why;
+	enum fg_reason why;
 	int fd;
 	long n;
 
@@ -184,10 +185,10 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 	fg_judge(resolved, (size_t)n, FG_ACC_READ, &v);
 	if (v.allow && !fg_g.pol->fs.unconfined_exec && !fg_g.landlock_active) {
 		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, resolved, O_RDONLY | O_CLOEXEC);
-		why = fd >= 0 ? fg_unfollowable(fd, 0) : NULL;
+		why = fd >= 0 ? fg_unfollowable(fd, 0) : FG_R_NONE;
 		if (fd >= 0)
 			fg_syscall(SYS_close, fd);
-		if (why != NULL) {
+		if (why != FG_R_NONE) {
 			v = (struct fg_verdict){ .allow = false, .line = fg_g.pol->fs.line, .why = why };
 			if (fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE) < 0) {
 				fg_say("hint: run it under 'fleetguard run' (Landlock confines it), or set "

@@ -136,12 +136,12 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
 	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len)) {
-		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
+		*v = (struct fg_verdict){ .allow = false, .why = FG_R_OWN_FILE };
 		return false;
 	}
 	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
 		/* off: no policy, but fleetguard's own files stay out of reach */
-		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "[filesystem] mode = off" };
+		*v = (struct fg_verdict){ .allow = true, .why = FG_R_MODE_OFF };
 		return true;
 	}
 	if (fg_policy_path(fg_g.pol, path, len, access, v))
@@ -159,23 +159,24 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
 	       enum fg_mode mode)
 {
-	const char *decision = v->allow ? "allow" : mode == FG_MODE_REPORT ? "report" : "deny";
+	enum fg_decision d = v->allow ? FG_D_ALLOW : mode == FG_MODE_REPORT ? FG_D_REPORT : FG_D_DENY;
 	int rc;
 
-	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
-		decision = "deny";
-	if (decision[0] == 'd') {
+	/* report mode never opens fleetguard's own files to the agent */
+	if (d == FG_D_REPORT && v->why == FG_R_OWN_FILE)
+		d = FG_D_DENY;
+	if (d == FG_D_DENY) {
 		/* Programs probe paths all the time (Python's user site, git's
 		 * discovery): a refused stat is recorded, printed only in debug. */
 		if (!act->meta || fg_g.debug)
 			fg_say_denied(act->op, shown, v);
-		fg_record(act, decision, v, EACCES);
+		fg_record(act, d, v, EACCES);
 		errno = EACCES;
 		return -1;
 	}
-	if (decision[0] == 'r')
-		fg_say("report: would deny %s %s: %s", act->op, shown, v->why);
-	rc = fg_record(act, decision, v, 0);
+	if (d == FG_D_REPORT)
+		fg_say("report: would deny %s %s: %s", act->op, shown, fg_reason_text(v->why));
+	rc = fg_record(act, d, v, 0);
 	if (rc < 0) {
 		errno = -rc;
 		return -1;
@@ -228,7 +229,7 @@ static int fg_judge_unresolved(const struct fg_act *act, int dirfd, const char *
 		return 0;
 	if (!fg_judge(abs, (size_t)n, act->access, &v) && fg_g.pol->fs.mode == FG_MODE_ENFORCE)
 		return fg_enforce(act, abs, &v, fg_g.pol->fs.mode);
-	fg_record(act, v.allow ? "allow" : "report", &v, err);
+	fg_record(act, v.allow ? FG_D_ALLOW : FG_D_REPORT, &v, err);
 	return 0;
 }
 
@@ -339,7 +340,7 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 				return -1;
 			}
 			if (fd < 0)
-				fg_record(&act, "allow", &v, err);
+				fg_record(&act, FG_D_ALLOW, &v, err);
 			errno = err;
 			return fd;
 		}
@@ -560,9 +561,8 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 
 	if (fg_judge(path, len, access & ~FG_ACC_META, v))
 		return true;
-	if ((access & FG_ACC_META) && v->why != NULL &&
-	    strcmp(v->why, "not in an allowed tree") == 0 && fg_is_ancestor(path, len)) {
-		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "ancestor of an allowed tree" };
+	if ((access & FG_ACC_META) && v->why == FG_R_NOT_IN_TREE && fg_is_ancestor(path, len)) {
+		*v = (struct fg_verdict){ .allow = true, .why = FG_R_ANCESTOR };
 		return true;
 	}
 	return false;
@@ -598,7 +598,7 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 			rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, FG_MODE_ENFORCE);
 		} else {
 			if (!(op->access & FG_ACC_META) || fg_g.pol->audit.events == FG_EVENTS_ALL)
-				fg_record(&act, v->allow ? "allow" : "report", v, err);
+				fg_record(&act, v->allow ? FG_D_ALLOW : FG_D_REPORT, v, err);
 			errno = err;
 			rc = -1;
 		}

@@ -218,7 +218,7 @@ int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
 {
 	char text[160], host[256];
 	struct fg_act act = { .op = op, .path = text, .flags = -1, .mode = -1,
-			      .access = FG_ACC_WRITE, .net = true };
+			      .access = FG_ACC_WRITE, .obj = FG_OBJ_ADDR };
 	struct fg_verdict v;
 	bool known, any;
 
@@ -233,7 +233,7 @@ int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
 	if (known)
 		act.path2 = host;
 	if (fg_g.pol->net.dns && fg_is_resolver(sa))
-		v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = "name server" };
+		v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = FG_R_NAME_SERVER };
 	else
 		fg_policy_addr(fg_g.pol, sa, len, known ? host : NULL, &v);
 	if (!v.allow && v.line == 0)
@@ -251,23 +251,32 @@ static bool fg_is_local_name(const char *host)
 	       (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0);
 }
 
+/* An address literal glibc's resolvers answer without a query: what
+ * inet_pton takes, and the short IPv4 forms inet_aton takes ("127.1",
+ * "0x7f.1", "2130706433"), but whole (no trailing text). */
+static bool fg_is_addr_literal(const char *host)
+{
+	uint8_t tmp[16];
+	struct in_addr in;
+
+	if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1)
+		return true;
+	return host[strcspn(host, " \t\n\r\f\v")] == '\0' && inet_aton(host, &in) != 0;
+}
+
 int fg_resolve_check(const char *op, const char *host)
 {
 	struct fg_act act = { .op = op, .path = host, .flags = -1, .mode = -1,
-			      .access = FG_ACC_READ, .net = true };
+			      .access = FG_ACC_READ, .obj = FG_OBJ_NAME };
 	struct fg_verdict v;
-	uint8_t tmp[16];
 
 	if (host == NULL || fg_g.pol->net.mode == FG_MODE_OFF)
 		return 0;
-	if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1 ||
-	    fg_is_local_name(host))
+	if (fg_is_addr_literal(host) || fg_is_local_name(host))
 		return 0;   /* no query leaves the host; connect judges the address */
 	fg_policy_host(fg_g.pol, host, &v);
 	if (!v.allow && v.line == 0)
 		v.line = fg_g.pol->net.line;
-	if (!v.allow && strcmp(v.why, "not in [network] allow") != 0)
-		v.why = "host name not in [network] allow";
 	act.access = FG_ACC_WRITE;  /* a lookup is a message that leaves the host */
 	return fg_enforce(&act, host, &v, fg_g.pol->net.mode);
 }

@@ -76,24 +76,43 @@ extern struct fg_state fg_g;
 
 /* --- decisions and records ---------------------------------------------- */
 
-/* One intercepted action on paths. */
+/* What a record's first operand names. */
+enum fg_obj {
+	FG_OBJ_PATH = 0,         /* a file system path ("path", "path2") */
+	FG_OBJ_ADDR,             /* a socket address ("addr", and "name" when known) */
+	FG_OBJ_NAME,             /* a host name to look up ("name") */
+};
+
+/* One intercepted action. */
 struct fg_act {
 	const char *op;          /* "open", "unlink", ... */
 	const char *path;        /* as the caller gave it (may be relative) */
-	const char *path2;       /* second path (rename, link) or NULL */
+	const char *path2;       /* second path (rename, link), host name, or NULL */
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
-	bool net;                /* network action: path is "addr", path2 is "host" */
+	enum fg_obj obj;
 	bool meta;               /* a metadata probe (stat, access, readlink) */
+	bool barrier;            /* the process image ends here (exec): the
+				  * record is in the log before the call goes on */
 };
 
+/* The outcome recorded for an action. */
+enum fg_decision {
+	FG_D_ALLOW = 0,
+	FG_D_REPORT,             /* denied by the policy, allowed by mode = report */
+	FG_D_DENY,
+};
+
+/* "allow", "report", "deny": the audit record's decision field. */
+const char *fg_decision_text(enum fg_decision d);
+
 /*
- * Record an action and its outcome (decision "allow"/"deny"/"report") as the
- * [audit] events setting asks.  Returns 0, or -EIO when the record could not
- * be written and on_failure = deny (the caller must then fail the call).
+ * Record an action and its outcome as the [audit] events setting asks.
+ * Returns 0, or -EIO when the record could not be written and on_failure =
+ * deny (the caller must then fail the call).
  */
-int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
+int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verdict *v,
 	      int result);
 
 /* Record any event (breaker transitions, start, exit) with its own fields. */

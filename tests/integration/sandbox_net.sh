@@ -15,7 +15,7 @@
 # before any DNS query leaves (counted by a fake resolver in a private
 # network namespace).
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 10
+plan 12
 make_ws
 
 # Two listeners on free ports; prints "PORT_A PORT_B", serves until killed.
@@ -73,6 +73,23 @@ else
 	fg "$WS/fleetguard.ini" curl -s "http://evil.example/" > /dev/null 2>"$TMP/err"
 	check "curl to a host name outside the allow list cannot resolve it (exit 6)" [ $? -eq 6 ]
 fi
+
+# glibc answers the short IPv4 forms ("127.1") without a query: an address,
+# judged at connect like any other, never refused as a host name
+out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import socket
+ai = socket.getaddrinfo('127.1', $PA, type=socket.SOCK_STREAM)[0]
+socket.create_connection(ai[4]).close(); print('ok')" 2>"$TMP/err")
+check "getaddrinfo('127.1') is an address, not a host name" \
+	sh -c "[ '$out' = ok ] && ! grep -q denied '$TMP/err'"
+fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import socket
+try:
+    socket.getaddrinfo('evil.example', 443)
+except socket.gaierror:
+    pass" 2>"$TMP/err"
+check "a refused name says it is not in [network] allow" \
+	grep -q "^fleetguard: denied resolve evil.example: host name not in \[network\] allow (policy $WS/fleetguard.ini:[0-9]*)$" "$TMP/err"
 
 # DNS: a fake resolver on 127.0.0.1:53 inside a private network and mount
 # namespace, named by a test resolv.conf bound over /etc/resolv.conf.
