@@ -139,10 +139,13 @@ static size_t fg_rule_text(const struct fg_verdict *v, char *buf, size_t len)
 	return n;
 }
 
+/* The longest path a denial line shows whole. */
+#define FG_SHOWN_MAX 512
+
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 {
 	char line[1024], rule[PATH_MAX + 16];
-	size_t n = 0, cap = sizeof(line) - 1;
+	size_t n = 0, cap = sizeof(line) - 1, wlen;
 	int saved = errno;
 
 	if (fg_g.quiet)
@@ -150,7 +153,16 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 	fg_cat_str(line, &n, cap, "fleetguard: denied ");
 	fg_cat_str(line, &n, cap, op);
 	fg_cat(line, &n, cap, " ", 1);
-	fg_cat_str(line, &n, cap, what);
+	/* a very long path keeps its head and tail: the reason and the
+	 * rule after it must fit in the line (the record has it whole) */
+	wlen = strlen(what);
+	if (wlen > FG_SHOWN_MAX) {
+		fg_cat(line, &n, cap, what, FG_SHOWN_MAX / 2);
+		fg_cat(line, &n, cap, "[...]", 5);
+		fg_cat(line, &n, cap, what + wlen - FG_SHOWN_MAX / 2, FG_SHOWN_MAX / 2);
+	} else {
+		fg_cat(line, &n, cap, what, wlen);
+	}
 	fg_cat(line, &n, cap, ": ", 2);
 	fg_cat_str(line, &n, cap, fg_reason_text(v->why));
 	fg_cat(line, &n, cap, " (policy ", 9);

@@ -149,55 +149,59 @@ static enum fg_reason fg_unfollowable(int fd, int depth)
 	return FG_R_NONE;
 }
 
+/* Refuse a program the shim could not follow into (fd: the program, open
+ * for reading), unless Landlock confines it or the policy allows it. */
+static int fg_exec_followable(struct fg_act *act, const char *resolved, int fd)
+{
+	enum fg_reason why = fd >= 0 ? fg_unfollowable(fd, 0) : FG_R_NONE;
+	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line, .why = why };
+
+	if (why == FG_R_NONE || fg_enforce(act, resolved, &v, FG_MODE_ENFORCE) == 0)
+		return 0;
+	fg_say("hint: run it under 'fleetguard run' (Landlock confines it), or set "
+	       "[filesystem] unconfined_exec = allow (Go tools are static binaries)");
+	return -1;
+}
+
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 {
-	char resolved[PATH_MAX];
 	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ,
 			      .barrier = true };
 	struct fg_verdict v;
-	enum fg_reason why;
-	int fd;
-	long n;
+	struct fg_name nm;
+	char proc[32];
+	int fd, rc;
 
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
 		return 0;
-	fd = (int)fg_syscall(SYS_openat, dirfd, path,
-			  O_PATH | O_CLOEXEC | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		int err = errno;
-		long m = fg_abs_lexical(dirfd, path, resolved, sizeof(resolved));
-
-		if (m > 0 && !fg_judge(resolved, (size_t)m, FG_ACC_READ, &v) &&
-		    fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
-			act.path = resolved;
-			return fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE);
-		}
-		errno = err;
+	rc = fg_resolve(&nm, dirfd, path,
+			(atflags & AT_SYMLINK_NOFOLLOW) ? FG_T_OBJECT_NOFOLLOW : FG_T_OBJECT_FOLLOW);
+	act.path = nm.path;
+	if (rc < 0) {
+		if (nm.path[0] != '\0' && !fg_judge(nm.path, strlen(nm.path), FG_ACC_READ, &v) &&
+		    fg_g.pol->fs.mode == FG_MODE_ENFORCE)
+			return fg_enforce(&act, nm.path, &v, FG_MODE_ENFORCE);
+		errno = -rc;
 		return 0;   /* the real call reports its own error */
 	}
-	n = fg_fd_path(fd, resolved, sizeof(resolved));
-	fg_syscall(SYS_close, fd);
-	if (n <= 0) {
-		errno = n < 0 ? (int)-n : EACCES;
-		return -1;
-	}
-	act.path = resolved;
-	fg_judge(resolved, (size_t)n, FG_ACC_READ, &v);
+	fg_judge(nm.path, strlen(nm.path), FG_ACC_READ, &v);
 	if (v.allow && !fg_g.pol->fs.unconfined_exec && !fg_g.landlock_active) {
-		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, resolved, O_RDONLY | O_CLOEXEC);
-		why = fd >= 0 ? fg_unfollowable(fd, 0) : FG_R_NONE;
+		/* the very object judged, open for reading through its descriptor */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", nm.fd);
+		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, proc, O_RDONLY | O_CLOEXEC);
+		rc = fg_exec_followable(&act, nm.path, fd);
 		if (fd >= 0)
 			fg_syscall(SYS_close, fd);
-		if (why != FG_R_NONE) {
-			v = (struct fg_verdict){ .allow = false, .line = fg_g.pol->fs.line, .why = why };
-			if (fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE) < 0) {
-				fg_say("hint: run it under 'fleetguard run' (Landlock confines it), or set "
-				       "[filesystem] unconfined_exec = allow (Go tools are static binaries)");
-				return -1;
-			}
+		if (rc < 0) {
+			int err = errno;   /* EACCES, or EIO when the record failed */
+
+			fg_syscall(SYS_close, nm.fd);
+			errno = err;
+			return -1;
 		}
 	}
-	return fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode);
+	fg_syscall(SYS_close, nm.fd);
+	return fg_enforce(&act, nm.path, &v, fg_g.pol->fs.mode);
 }
 
 /* The file execvp() would run for name, searching PATH as glibc does, into

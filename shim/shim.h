@@ -170,11 +170,13 @@ enum fg_target {
 };
 
 /* A resolved operand: fd is an O_PATH descriptor of the object, or of the
- * parent directory when base is not NULL; path is what was judged. */
+ * parent directory when base is not NULL; path is what was judged (room for
+ * a name below the deepest path the kernel can name: see fg_resolve). */
+#define FG_NAME_PATH_MAX (4096 + 4 + 256)
 struct fg_name {
 	int fd;
 	const char *base;
-	char path[4096];
+	char path[FG_NAME_PATH_MAX];
 };
 
 struct fg_pathop {
@@ -193,6 +195,22 @@ struct fg_pathop {
 	/* Perform it on the caller's arguments ([filesystem] mode = off). */
 	int (*direct)(const struct fg_pathop *op, void *ctx);
 };
+
+/*
+ * The resolver every hook uses: what the kernel will see for (dirfd, path).
+ * FG_T_NAME: n->fd is the parent directory (O_PATH) and n->base the last
+ * component (the name to create or remove); otherwise n->fd is the object
+ * itself (O_PATH) and n->base NULL.  n->path is the absolute path to judge.
+ * The fast path (no "..", no symlink: openat2 RESOLVE_NO_SYMLINKS on the
+ * lexical form) costs one system call; anything else is resolved by the
+ * kernel and its real path read back.  A directory deeper than the kernel
+ * can name (over 4 KB, reached with chdir or a dirfd) is judged as the
+ * contents of its nearest ancestor that has a name: n->path is then
+ * "<ancestor>/.../<base>".  Returns 0, or -errno from the
+ * kernel with n->fd = -1 and n->path the lexical absolute form (empty if
+ * none).  The caller closes n->fd.
+ */
+int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t);
 
 /* Resolve, judge, record and run a path operation.  Returns what run
  * returns (errno set), or -1 with EACCES when denied. */
