@@ -210,6 +210,7 @@ static const char *const fg_reasons[FG_R_COUNT] = {
 	[FG_R_NO_HOST] = "no host",
 	[FG_R_NO_HOST_RULE] = "host name not in [network] allow",
 	[FG_R_OWN_FILE] = "fleetguard's own file",
+	[FG_R_ABOVE_OWN_FILES] = "would move or remove fleetguard's own files",
 	[FG_R_MODE_OFF] = "[filesystem] mode = off",
 	[FG_R_ANCESTOR] = "ancestor of an allowed tree",
 	[FG_R_NAME_SERVER] = "name server",

@@ -195,6 +195,7 @@ enum fg_reason {
 	FG_R_NO_HOST_RULE,          /* a host name no rule names */
 	/* decided by the shim, not by a rule */
 	FG_R_OWN_FILE,              /* fleetguard's own files: never the agent's */
+	FG_R_ABOVE_OWN_FILES,       /* moving or removing it takes them along */
 	FG_R_MODE_OFF,
 	FG_R_ANCESTOR,              /* a metadata read on the way to an allowed tree */
 	FG_R_NAME_SERVER,

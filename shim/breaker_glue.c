@@ -221,6 +221,36 @@ static struct fg_bk_map *map_for(const struct fg_endpoint *ep)
 	return maps[nmaps++].m;
 }
 
+/* The state file, its .lock and its rebuild temporaries: the agent's calls
+ * on them are refused like those on the audit log (shim/own.c). */
+static bool bk_owns(const void *ctx, const char *path, size_t len)
+{
+	(void)ctx;
+	for (size_t i = 0; i < nmaps; i++) {
+		const char *own;
+		size_t n;
+
+		if (maps[i].m == NULL)
+			continue;
+		own = fg_bk_map_path(maps[i].m);
+		n = strlen(own);
+		/* the state file, its .lock and its rebuild temporaries */
+		if (len >= n && memcmp(path, own, n) == 0 && (len == n || path[n] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* A directory on the way to a state file: moving it moves the file. */
+static bool bk_above(const void *ctx, const char *path, size_t len)
+{
+	(void)ctx;
+	for (size_t i = 0; i < nmaps; i++)
+		if (maps[i].m != NULL && fg_own_dir_above(fg_bk_map_path(maps[i].m), path, len))
+			return true;
+	return false;
+}
+
 static void bk_init_once(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -264,6 +294,7 @@ static void bk_init_once(void)
 	}
 	neps = attached > 0 ? p->nep : 0;
 	pthread_atfork(NULL, NULL, child_after_fork);
+	fg_own_register(&(struct fg_owner){ .owns = bk_owns, .above = bk_above });
 out:
 	fg_in_guard--;
 }
@@ -277,22 +308,6 @@ void fg_bk_init(void)
 	pthread_once(&init_once, bk_init_once);
 }
 
-bool fg_bk_owns(const char *path, size_t len)
-{
-	for (size_t i = 0; i < nmaps; i++) {
-		const char *own;
-		size_t n;
-
-		if (maps[i].m == NULL)
-			continue;
-		own = fg_bk_map_path(maps[i].m);
-		n = strlen(own);
-		/* the state file, its .lock and its rebuild temporaries */
-		if (len >= n && memcmp(path, own, n) == 0 && (len == n || path[n] == '.'))
-			return true;
-	}
-	return false;
-}
 
 void fg_bk_learn(const char *host, const struct addrinfo *res)
 {

@@ -49,11 +49,6 @@ static inline bool fg_bk_tracked(int fd)
 	       atomic_load_explicit(&fg_bk_active[fd], memory_order_relaxed) != 0;
 }
 
-/* Is path (absolute, normalised) the breaker state file or one of its
- * companions (.lock, rebuild temporaries)?  The agent's calls on them are
- * refused like those on the audit log. */
-bool fg_bk_owns(const char *path, size_t len);
-
 /* n bytes (n > 0) went out on fd in plain; n <= 0 is ignored. */
 void fg_bk_on_write(int fd, ssize_t n);
 

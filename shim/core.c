@@ -340,6 +340,16 @@ static void fg_on_exit(int status, void *arg)
 		       strerror(-rc));
 }
 
+static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns(ctx, path, len);
+}
+
+static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns_below(ctx, path, len);
+}
+
 static void fg_open_audit(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -354,7 +364,10 @@ static void fg_open_audit(void)
 			fg_fatal("%s", err[0] ? err : strerror(-rc));
 		fg_say("%s; continuing without audit (on_failure = allow)", err[0] ? err : strerror(-rc));
 		fg_g.audit = NULL;
+		return;
 	}
+	fg_own_register(&(struct fg_owner){ .owns = fg_audit_owner_owns,
+					    .above = fg_audit_owner_above, .ctx = fg_g.audit });
 }
 
 static void fg_write_start(void)

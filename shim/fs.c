@@ -135,8 +135,12 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
-	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len)) {
+	if (fg_own_file(path, len)) {
 		*v = (struct fg_verdict){ .allow = false, .why = FG_R_OWN_FILE };
+		return false;
+	}
+	if ((access & FG_ACC_MOVE) && fg_own_above(path, len)) {
+		*v = (struct fg_verdict){ .allow = false, .why = FG_R_ABOVE_OWN_FILES };
 		return false;
 	}
 	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
@@ -163,7 +167,7 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	int rc;
 
 	/* report mode never opens fleetguard's own files to the agent */
-	if (d == FG_D_REPORT && v->why == FG_R_OWN_FILE)
+	if (d == FG_D_REPORT && (v->why == FG_R_OWN_FILE || v->why == FG_R_ABOVE_OWN_FILES))
 		d = FG_D_DENY;
 	if (d == FG_D_DENY) {
 		/* Programs probe paths all the time (Python's user site, git's

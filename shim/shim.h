@@ -129,6 +129,30 @@ void fg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 /* Print "fleetguard: <fmt>" on stderr (unless quiet) with the real write. */
 void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --- fleetguard's own files (shim/own.c) --------------------------------- */
+
+/* One owner of files the agent must never reach: the audit writer, the
+ * breaker.  owns: is path (absolute, normalised) one of its files?  above:
+ * is path a directory on the way to them, which a rename or removal would
+ * take along (NULL: none)?  ctx is passed to both. */
+struct fg_owner {
+	bool (*owns)(const void *ctx, const char *path, size_t len);
+	bool (*above)(const void *ctx, const char *path, size_t len);
+	const void *ctx;
+};
+
+/* Add an owner (copied); 0, or -ENOSPC when the table is full. */
+int fg_own_register(const struct fg_owner *o);
+/* Is path one of the registered owners' files? */
+bool fg_own_file(const char *path, size_t len);
+/* Is path a directory above a registered owner's files? */
+bool fg_own_above(const char *path, size_t len);
+/* Is path (trailing '/' ignored) a directory on the way to file, "/"
+ * included?  For owners' above(). */
+bool fg_own_dir_above(const char *file, const char *path, size_t len);
+/* Forget every owner (for the unit tests). */
+void fg_own_reset(void);
+
 /* --- file opens --------------------------------------------------------- */
 
 /*
