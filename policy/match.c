@@ -388,11 +388,39 @@ static bool net_verdict(const struct fg_policy *p, struct fg_verdict *v,
 	return r != NULL;
 }
 
+bool fg_sockaddr_decode(const struct sockaddr *sa, socklen_t len, struct fg_sockaddr *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+
+		d->family = AF_INET;
+		memcpy(d->a, &in->sin_addr, 4);
+		d->port = ntohs(in->sin_port);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		d->port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			d->family = AF_INET;
+			memcpy(d->a, in6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			d->family = AF_INET6;
+			memcpy(d->a, &in6->sin6_addr, 16);
+		}
+		return true;
+	}
+	return false;
+}
+
 bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, socklen_t salen,
 		    const char *host, struct fg_verdict *v)
 {
-	uint8_t a[16];
-	int family, port;
+	struct fg_sockaddr d;
 
 	if (!sa || salen < (socklen_t)sizeof(sa_family_t))
 		return net_verdict(p, v, NULL, FG_R_BAD_ADDRESS);
@@ -428,33 +456,14 @@ bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, sockle
 		}
 		return net_verdict(p, v, NULL, FG_R_NO_SOCKET_RULE);
 	}
-	if (sa->sa_family == AF_INET && salen >= (socklen_t)sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		family = AF_INET;
-		memcpy(a, &in->sin_addr, 4);
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6 && salen >= (socklen_t)sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-		port = ntohs(in6->sin6_port);
-		if (!memcmp(&in6->sin6_addr, v4mapped, 12)) {
-			family = AF_INET;
-			memcpy(a, (const uint8_t *)&in6->sin6_addr + 12, 4);
-		} else {
-			family = AF_INET6;
-			memcpy(a, &in6->sin6_addr, 16);
-		}
-	} else {
+	if (!fg_sockaddr_decode(sa, salen, &d))
 		return net_verdict(p, v, NULL, FG_R_UNSUPPORTED_FAMILY);
-	}
 	for (size_t i = 0; i < p->net.nallow; i++) {
 		const struct fg_net_rule *r = &p->net.allow[i];
 
-		if (r->port != -1 && r->port != port)
+		if (r->port != -1 && r->port != d.port)
 			continue;
-		if (cidr_covers(r, family, a))
+		if (cidr_covers(r, d.family, d.a))
 			return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);
 		if (host && r->kind == FG_NET_HOST && fg_host_equal(r->host, host))
 			return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);

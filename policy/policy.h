@@ -230,6 +230,19 @@ struct fg_verdict {
 bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
 		    unsigned access, struct fg_verdict *v);
 
+/* A socket address as fleetguard judges it: an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is its IPv4 address everywhere (policy, learned names,
+ * name servers, the breaker's endpoints, records). */
+struct fg_sockaddr {
+	int family;              /* AF_INET or AF_INET6 */
+	uint8_t a[16];           /* IPv4 in the first 4 bytes, the rest zero */
+	uint16_t port;           /* host order */
+};
+
+/* The one socket address decoder: true for AF_INET and AF_INET6 of full
+ * length (out filled), false for anything else (out zeroed). */
+bool fg_sockaddr_decode(const struct sockaddr *sa, socklen_t len, struct fg_sockaddr *out);
+
 /* Decide a connection to sa (AF_INET, AF_INET6, AF_UNIX).  host, when not
  * NULL, is the name the address was resolved from (matched against
  * FG_NET_HOST rules). */

@@ -57,80 +57,30 @@ static size_t neps;
 
 static void child_after_fork(void);
 
-/* Addresses known to belong to an endpoint, append-only and lock-free: an
- * entry is reserved with a fetch-add and published by its ready flag. */
-#define LEARN_MAX 512
-struct learned {
-	_Atomic unsigned char ready;
-	unsigned char family;
-	uint16_t ep;
-	unsigned char addr[16];
+/* The endpoint an address belongs to: a name learned for it (shim/names.c)
+ * or its literal form is an endpoint's host, and the port is the endpoint's. */
+struct ep_find {
+	uint16_t port;
+	int ep;
 };
-static struct learned learned[LEARN_MAX];
-static _Atomic unsigned nlearned;
 
-static bool addr_of(const struct sockaddr *sa, socklen_t len, int *family, unsigned char a[16],
-		    uint16_t *port)
+static bool ep_by_name(void *ctx, const char *host)
 {
-	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)(const void *)sa;
+	struct ep_find *f = ctx;
 
-		*family = AF_INET;
-		memset(a, 0, 16);
-		memcpy(a, &s4->sin_addr, 4);
-		*port = ntohs(s4->sin_port);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-
-		*port = ntohs(s6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			*family = AF_INET;
-			memset(a, 0, 16);
-			memcpy(a, s6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			*family = AF_INET6;
-			memcpy(a, &s6->sin6_addr, 16);
-		}
-		return true;
-	}
-	return false;
+	f->ep = fg_policy_endpoint(fg_g.pol, host, f->port);
+	return f->ep >= 0;
 }
 
-static void learn(int family, const unsigned char a[16], size_t ep)
+static int endpoint_of(const struct fg_sockaddr *d)
 {
-	unsigned n = atomic_load_explicit(&nlearned, memory_order_acquire), i;
+	struct ep_find f = { .port = d->port, .ep = -1 };
+	char ip[INET6_ADDRSTRLEN];
 
-	for (i = 0; i < n && i < LEARN_MAX; i++)
-		if (atomic_load_explicit(&learned[i].ready, memory_order_acquire) &&
-		    learned[i].family == family && learned[i].ep == ep &&
-		    memcmp(learned[i].addr, a, 16) == 0)
-			return;
-	i = atomic_fetch_add(&nlearned, 1);
-	if (i >= LEARN_MAX) {
-		atomic_store(&nlearned, LEARN_MAX);
-		return;
-	}
-	learned[i].family = (unsigned char)family;
-	learned[i].ep = (uint16_t)ep;
-	memcpy(learned[i].addr, a, 16);
-	atomic_store_explicit(&learned[i].ready, 1, memory_order_release);
-}
-
-/* The endpoint that (family, a, port) belongs to, or -1. */
-static int endpoint_of(int family, const unsigned char a[16], uint16_t port)
-{
-	unsigned n = atomic_load_explicit(&nlearned, memory_order_acquire);
-
-	for (unsigned i = 0; i < n && i < LEARN_MAX; i++) {
-		const struct learned *l = &learned[i];
-
-		if (atomic_load_explicit(&l->ready, memory_order_acquire) && l->family == family &&
-		    eps[l->ep].ep->port == port && memcmp(l->addr, a, 16) == 0)
-			return l->ep;
-	}
-	return -1;
+	if (inet_ntop(d->family, d->a, ip, sizeof(ip)) != NULL && ep_by_name(&f, ip))
+		return f.ep;
+	fg_names_each(d, ep_by_name, &f);
+	return f.ep < (int)neps ? f.ep : -1;
 }
 
 static bool literal(const char *host, int *family, unsigned char a[16])
@@ -272,8 +222,7 @@ static void bk_init_once(void)
 		struct ep_rt *r = &eps[i];
 		struct fg_bk_map *m = map_for(r->ep = &p->ep[i]);
 		struct fg_bk_conf conf;
-		unsigned char a[16];
-		int family, rc;
+		int rc;
 
 		snprintf(r->shown, sizeof(r->shown), "%s:%u", r->ep->host, (unsigned)r->ep->port);
 		snprintf(r->rule, sizeof(r->rule), "%s:%u", p->file, r->ep->line);
@@ -288,8 +237,6 @@ static void bk_init_once(void)
 		}
 		r->attached = true;
 		attached++;
-		if (literal(r->ep->host, &family, a))
-			learn(family, a, i);
 		setup_fallback(r);
 	}
 	neps = attached > 0 ? p->nep : 0;
@@ -308,25 +255,6 @@ void fg_bk_init(void)
 	pthread_once(&init_once, bk_init_once);
 }
 
-
-void fg_bk_learn(const char *host, const struct addrinfo *res)
-{
-	fg_bk_init();
-	if (neps == 0 || host == NULL)
-		return;
-	for (size_t i = 0; i < neps; i++) {
-		if (strcasecmp(eps[i].ep->host, host) != 0)
-			continue;
-		for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-			unsigned char a[16];
-			uint16_t port;
-			int family;
-
-			if (ai->ai_addr != NULL && addr_of(ai->ai_addr, ai->ai_addrlen, &family, a, &port))
-				learn(family, a, i);
-		}
-	}
-}
 
 /* --- transitions: one stderr line and one audit record each --------------- */
 
@@ -783,16 +711,15 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 	struct fg_bk_event ev;
 	struct ep_rt *r;
 	struct call *c;
-	unsigned char a[16];
+	struct fg_sockaddr d;
 	unsigned failures = 0;
 	uint64_t retry = 0;
-	uint16_t port;
-	int family, ep, rc, err;
+	int ep, rc, err;
 
 	fg_bk_init();
-	if (neps == 0 || sa == NULL || !addr_of(sa, len, &family, a, &port))
+	if (neps == 0 || sa == NULL || !fg_sockaddr_decode(sa, len, &d))
 		return real_connect(fd, sa, len);
-	ep = endpoint_of(family, a, port);
+	ep = endpoint_of(&d);
 	if (fg_bk_tracked(fd)) {
 		c = atomic_load(&calls[fd]);
 		if (c->phase == P_CONNECTING && c->ep == ep)

@@ -89,16 +89,28 @@ void fg_fatal(const char *fmt, ...)
 	_exit(126);
 }
 
-void *fg_real(const char *name, void *self)
+void *fg_real_in(const char *name, void *self, const char *const *sonames)
 {
-	void *sym;
+	void *sym, *h;
 
 	fg_in_guard++;
 	sym = dlsym(RTLD_NEXT, name);
+	for (; (sym == NULL || sym == self) && sonames != NULL && *sonames != NULL; sonames++) {
+		h = dlopen(*sonames, RTLD_LAZY | RTLD_NOLOAD);
+		if (h == NULL)
+			continue;
+		sym = dlsym(h, name);
+		dlclose(h);
+	}
 	fg_in_guard--;
 	if (sym == NULL || sym == self)
-		fg_fatal("cannot resolve the real '%s' in libc", name);
+		fg_fatal("cannot resolve the real '%s' in %s", name, sonames != NULL ? "libssl" : "libc");
 	return sym;
+}
+
+void *fg_real(const char *name, void *self)
+{
+	return fg_real_in(name, self, NULL);
 }
 
 /* Appends n bytes of s to line (length *len, capacity cap), cutting what

@@ -196,32 +196,13 @@ FG_EXPORT int SSL_write(struct ssl_st *ssl, const void *buf, int num);
 FG_EXPORT int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size_t *written);
 FG_EXPORT void SSL_free(struct ssl_st *ssl);
 
-/*
- * The real OpenSSL function.  RTLD_NEXT finds it when libssl is in the
- * global scope (a program linked with it); a library dlopen()ed with
- * RTLD_LOCAL (Python's _ssl module) is reached through the already loaded
- * libssl itself.  Never loads anything.
- */
+/* The real OpenSSL function: through the global scope, or the libssl a
+ * module loaded with RTLD_LOCAL (Python's _ssl). */
 static void *ssl_real(const char *name, void *self)
 {
-	static const char *const sonames[] = {"libssl.so.3", "libssl.so.1.1", "libssl.so"};
-	void *p, *h;
+	static const char *const sonames[] = { "libssl.so.3", "libssl.so.1.1", "libssl.so", NULL };
 
-	fg_in_guard++;
-	p = dlsym(RTLD_NEXT, name);
-	for (size_t i = 0; (p == NULL || p == self) && i < sizeof(sonames) / sizeof(*sonames); i++) {
-		h = dlopen(sonames[i], RTLD_LAZY | RTLD_NOLOAD);
-		if (h == NULL)
-			continue;
-		p = dlsym(h, name);
-		dlclose(h);
-	}
-	fg_in_guard--;
-	if (p == NULL || p == self) {
-		fg_say("cannot resolve the real '%s' in libssl", name);
-		abort();
-	}
-	return p;
+	return fg_real_in(name, self, sonames);
 }
 
 #define SSL_REAL(ret, name, ...)                                                \

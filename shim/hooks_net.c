@@ -91,8 +91,7 @@ FG_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 	if (rc == 0) {
 		for (ai = *res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_addr != NULL)
-				fg_names_add(node, ai->ai_addr);
-		fg_bk_learn(node, *res);
+				fg_names_add(node, ai->ai_addr, ai->ai_addrlen);
 	}
 	return rc;
 }
@@ -119,7 +118,7 @@ static void fg_learn_hostent(const char *name, const struct hostent *h)
 		} else {
 			continue;
 		}
-		fg_names_add(name, (struct sockaddr *)&ss);
+		fg_names_add(name, (struct sockaddr *)&ss, sizeof(ss));
 	}
 }
 

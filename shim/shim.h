@@ -32,8 +32,14 @@
 
 /* --- real symbols ------------------------------------------------------- */
 
-/* Resolve name with dlsym(RTLD_NEXT), once; dies with a message if it is
- * missing or resolves to our own hook (never calls through NULL). */
+/* The one symbol resolver.  Resolve name with dlsym(RTLD_NEXT); when that
+ * finds nothing (or self, our own hook), in each of sonames (NULL-ended, or
+ * NULL for none) that is already loaded: a library dlopen()ed with
+ * RTLD_LOCAL, such as libssl under Python's _ssl, is reached that way.
+ * Never loads anything.  Missing: one line on stderr and exit status 126
+ * (never a call through NULL). */
+void *fg_real_in(const char *name, void *self, const char *const *sonames);
+/* fg_real_in(name, self, NULL): a libc function. */
 void *fg_real(const char *name, void *self);
 
 /* Declare and fetch the next definition of a libc function, cached. */
@@ -257,10 +263,17 @@ void fg_env_free(char **env);
 
 /* Read /etc/resolv.conf's name servers (for [network] dns = yes). */
 void fg_net_init(void);
-/* Remember that sa came from resolving host (from getaddrinfo results). */
-void fg_names_add(const char *host, const struct sockaddr *sa);
-/* The host name sa was resolved from, copied into out; false if unknown. */
-bool fg_names_find(const struct sockaddr *sa, char *out, size_t len);
+
+/* --- learned names (shim/names.c) ------------------------------------------ */
+
+/* Keeps the table usable in fork children (constructor). */
+void fg_names_init(void);
+/* Remember that sa (len bytes) came from resolving host. */
+void fg_names_add(const char *host, const struct sockaddr *sa, socklen_t len);
+/* Call fn(ctx, host) for each name learned for address d (any port),
+ * until fn returns true; returns whether one did.  fn runs under the
+ * table's lock: it must not add names. */
+bool fg_names_each(const struct fg_sockaddr *d, bool (*fn)(void *ctx, const char *host), void *ctx);
 /* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
 void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
 /* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
@@ -289,8 +302,6 @@ void fg_bk_init(void);
  * what connect() returns, errno set. */
 int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		  int (*real_connect)(int, const struct sockaddr *, socklen_t));
-/* getaddrinfo(host) succeeded with res: learn which IPs belong to endpoints. */
-void fg_bk_learn(const char *host, const struct addrinfo *res);
 /* n bytes were sent on fd by sendto/sendmsg. */
 void fg_bk_sent(int fd, ssize_t n);
 

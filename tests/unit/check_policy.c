@@ -1321,6 +1321,34 @@ START_TEST(t_policy_host)
 }
 END_TEST
 
+/* The one decoder: a mapped address is its IPv4 address, short or foreign
+ * addresses are refused. */
+START_TEST(t_sockaddr_decode)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct fg_sockaddr d;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), &d));
+	ck_assert_int_eq(d.family, AF_INET);
+	ck_assert_mem_eq(d.a, "\x0a\x01\x02\x03\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	ck_assert_uint_eq(d.port, 443);
+	ck_assert(!fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6) - 1, &d));
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &in6.sin6_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), &d));
+	ck_assert_int_eq(d.family, AF_INET6);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &in.sin_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in, sizeof(in), &d));
+	ck_assert_int_eq(d.family, AF_INET);
+	ck_assert_uint_eq(d.a[0], 127);
+	ck_assert_uint_eq(d.port, 80);
+	ck_assert(!fg_sockaddr_decode((struct sockaddr *)&un, sizeof(un), &d));
+	ck_assert(!fg_sockaddr_decode(NULL, 0, &d));
+}
+END_TEST
+
 /* Every reason has its text, and an unknown code never reads past the table. */
 START_TEST(t_reason_texts)
 {
@@ -1695,6 +1723,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_addr_unix);
 	tcase_add_test(tc, t_policy_host);
 	tcase_add_test(tc, t_reason_texts);
+	tcase_add_test(tc, t_sockaddr_decode);
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
 	tcase_add_test(tc, t_addr_odd_inputs);
