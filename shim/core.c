@@ -434,7 +434,7 @@ __attribute__((constructor)) static void fg_init(void)
 	fg_open_audit();
 	fg_write_start();
 	on_exit(fg_on_exit, NULL);
-	fg_bk_init();
+	fg_circuit_init();
 	fg_in_guard--;
 	fg_ready = 1;
 }

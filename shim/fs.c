@@ -34,7 +34,7 @@
 #include <linux/openat2.h>
 #endif
 
-#include "shim/breaker_glue.h"
+#include "shim/circuit.h"
 #include "shim/shim.h"
 
 #define FG_MAX_HOPS 40

@@ -31,7 +31,7 @@ FG_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return real_connect(fd, sa, len);
 	if (fg_net_check("connect", sa, len) < 0)
 		return -1;
-	return fg_bk_connect(fd, sa, len, real_connect);
+	return fg_circuit_connect(fd, sa, len, real_connect);
 }
 
 FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
@@ -46,7 +46,7 @@ FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 		return -1;
 	rc = real_sendto(fd, buf, n, flags, sa, len);
 	if (rc > 0)
-		fg_bk_sent(fd, rc);
+		fg_circuit_sent(fd, rc);
 	return rc;
 }
 
@@ -62,7 +62,7 @@ FG_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return -1;
 	rc = real_sendmsg(fd, msg, flags);
 	if (rc > 0)
-		fg_bk_sent(fd, rc);
+		fg_circuit_sent(fd, rc);
 	return rc;
 }
 

@@ -291,18 +291,18 @@ int fg_resolve_check(const char *op, const char *host);
  * (status 126) when kernel = on and Landlock is unavailable. */
 void fg_kernel_init(void);
 
-/* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
+/* --- circuit breaker glue (shim/circuit*.c) ----------------------------- */
 
 struct addrinfo;
 
 /* Called by the constructor once policy and audit are ready. */
-void fg_bk_init(void);
+void fg_circuit_init(void);
 /* connect() of an allowed destination: admits or fails fast (ECONNREFUSED),
  * may redirect to the endpoint's fallback, and tracks the outcome.  Returns
  * what connect() returns, errno set. */
-int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
+int fg_circuit_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		  int (*real_connect)(int, const struct sockaddr *, socklen_t));
 /* n bytes were sent on fd by sendto/sendmsg. */
-void fg_bk_sent(int fd, ssize_t n);
+void fg_circuit_sent(int fd, ssize_t n);
 
 #endif /* FLEETGUARD_SHIM_H */
