@@ -484,6 +484,7 @@ struct fg_open {
 	int flags;
 	mode_t mode;
 	char resolved[PATH_MAX];
+	struct fg_name created;    /* the name to create, resolved */
 };
 
 /* A name judged by its lexical form only (it did not resolve, the kernel's
@@ -584,8 +585,8 @@ static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char 
 			   size_t hoplen, int *fdp)
 {
 	struct fg_verdict v;
-	struct fg_name nm;
-	int rc = fg_resolve(&nm, dirfd, path, FG_T_NAME), fd, err;
+	struct fg_name *nm = &o->created;   /* o->act.path points into it */
+	int rc = fg_resolve(nm, dirfd, path, FG_T_NAME), fd, err;
 	long n;
 
 	*fdp = -1;
@@ -593,35 +594,35 @@ static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char 
 		errno = -rc;
 		return true;
 	}
-	o->act.path = nm.path;
-	fg_judge(nm.path, strlen(nm.path), o->act.access, &v);
-	if (fg_enforce(&o->act, nm.path, &v, fg_g.pol->fs.mode) < 0) {
-		sys_close(nm.fd);
+	o->act.path = nm->path;
+	fg_judge(nm->path, strlen(nm->path), o->act.access, &v);
+	if (fg_enforce(&o->act, nm->path, &v, fg_g.pol->fs.mode) < 0) {
+		sys_close(nm->fd);
 		return true;
 	}
-	fd = sys_openat(nm.fd, nm.base, o->flags | O_NOFOLLOW, o->mode);
+	fd = sys_openat(nm->fd, nm->base, o->flags | O_NOFOLLOW, o->mode);
 	err = errno;
 	if (fd >= 0 || err != ELOOP || (o->flags & O_NOFOLLOW)) {
-		sys_close(nm.fd);
+		sys_close(nm->fd);
 		errno = err;
 		*fdp = fd;
 		return true;
 	}
 	/* base is a dangling symlink: its target, made absolute, is the next hop */
-	n = fg_syscall(SYS_readlinkat, nm.fd, nm.base, hop, hoplen - 1);
-	sys_close(nm.fd);
+	n = fg_syscall(SYS_readlinkat, nm->fd, nm->base, hop, hoplen - 1);
+	sys_close(nm->fd);
 	if (n < 0)
 		return true;
 	hop[n] = '\0';
 	if (hop[0] != '/') {
-		size_t keep = (size_t)(strrchr(nm.path, '/') - nm.path) + 1;
+		size_t keep = (size_t)(strrchr(nm->path, '/') - nm->path) + 1;
 
 		if (keep + (size_t)n + 1 > hoplen) {
 			errno = ENAMETOOLONG;
 			return true;
 		}
 		memmove(hop + keep, hop, (size_t)n + 1);
-		memcpy(hop, nm.path, keep);
+		memcpy(hop, nm->path, keep);
 	}
 	return false;
 }
