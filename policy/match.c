@@ -217,6 +217,12 @@ static const char *const fg_reasons[FG_R_COUNT] = {
 	[FG_R_EXEC_SETID] = "setuid/setgid program, which the preloaded library cannot follow",
 	[FG_R_EXEC_CAPS] = "program with file capabilities, which the preloaded library cannot follow",
 	[FG_R_EXEC_STATIC] = "static binary, which the preloaded library cannot follow",
+	[FG_R_EXEC_STATIC_INTERP] = "program whose interpreter is a static binary, which the preloaded library cannot follow",
+	[FG_R_EXEC_BAD_INTERP] = "program with an unreadable ELF interpreter",
+	[FG_R_EXEC_DEEP_CHAIN] = "chain of interpreters deeper than the kernel follows",
+	[FG_R_EXEC_NO_NAME] = "program with no name in the file system (memfd or deleted file)",
+	[FG_R_UNCONFINED_EXEC] = "unconfined_exec = allow",
+	[FG_R_SPAWN_RELATIVE_OPEN] = "relative open after a change of directory in the spawn actions",
 };
 
 const char *fg_reason_text(enum fg_reason r)

@@ -51,7 +51,8 @@ const char *const fg_parse_keys_breaker[] = {
 	"state_dir", "slow_first_byte_seconds", "min_processes", NULL };
 static const char *const keys_endpoint[] = { "address", "protocol", "fallback", NULL };
 static const char *const keys_audit[] = {
-	"log", "events", "fsync", "on_failure", "key_file", "max_size", NULL };
+	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
+	"forward", "checkpoint_every", NULL };
 
 /* ------------------------------------------------------------------------ */
 /* diagnostics */

@@ -138,6 +138,11 @@ struct fg_policy {
 		enum fg_on_failure on_failure;
 		char *key_file;              /* NULL: plain SHA-256 chain */
 		uint64_t max_size;           /* bytes, default 64 MiB; 0 = never rotate */
+		/* the audit daemon's (issue 13): NULL / 0 for its defaults */
+		char *state_dir;             /* signing key, default witness file */
+		char *witness;               /* witness list, checked word by word */
+		char *forward;               /* syslog+tcp://HOST:PORT */
+		unsigned checkpoint_every;   /* records per checkpoint */
 	} audit;
 
 	struct fg_path_index *index;         /* private to policy/match.c: the fast path lookup */
@@ -202,6 +207,12 @@ enum fg_reason {
 	FG_R_EXEC_SETID,
 	FG_R_EXEC_CAPS,
 	FG_R_EXEC_STATIC,
+	FG_R_EXEC_STATIC_INTERP,
+	FG_R_EXEC_BAD_INTERP,
+	FG_R_EXEC_DEEP_CHAIN,
+	FG_R_EXEC_NO_NAME,          /* exec of a descriptor with no path (memfd) */
+	FG_R_UNCONFINED_EXEC,       /* allowed by unconfined_exec = allow */
+	FG_R_SPAWN_RELATIVE_OPEN,   /* posix_spawn file actions the shim cannot judge */
 	FG_R_COUNT
 };
 
