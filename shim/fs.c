@@ -323,6 +323,13 @@ static int fg_probe_nosym(const char *abs)
 	return fg_open_nosym(abs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
+/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
+ * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
+static bool fg_too_long(const char *p)
+{
+	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
+}
+
 /* --- the resolver ----------------------------------------------------------
  *
  * Every hook that takes a path resolves it here, then judges n->path. */
@@ -457,7 +464,8 @@ static int fg_resolve_kernel(struct fg_name *n, int dirfd, const char *path, enu
 	}
 	if (rc < 0) {
 		n->fd = -1;
-		if (fg_abs_lexical(dirfd, path, n->path, sizeof(n->path)) < 0)
+		/* what the kernel could have named: never longer than PATH_MAX */
+		if (fg_abs_lexical(dirfd, path, n->path, PATH_MAX) < 0)
 			n->path[0] = '\0';
 		return rc;
 	}
@@ -484,7 +492,9 @@ int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
 	n->path[0] = '\0';
 	if (path == NULL)
 		return -EFAULT;
-	len = fg_fast_abs(dirfd, path, n->path, sizeof(n->path));
+	if (fg_too_long(path))
+		return -ENAMETOOLONG;
+	len = fg_fast_abs(dirfd, path, n->path, PATH_MAX);
 	if (len > 0 && fg_resolve_fast(n, path, (size_t)len, t) == 0)
 		return 0;
 	n->base = NULL;
@@ -652,8 +662,8 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 	struct fg_name nm;
 	int hops, fd, rc;
 
-	if (path == NULL) {
-		errno = EFAULT;
+	if (path == NULL || fg_too_long(path)) {
+		errno = path == NULL ? EFAULT : ENAMETOOLONG;
 		return -1;
 	}
 	if (fg_open_fast(&o, dirfd, path, &fd))
@@ -703,13 +713,6 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 		return true;
 	}
 	return false;
-}
-
-/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
- * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
-static bool fg_too_long(const char *p)
-{
-	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
 }
 
 int fg_path_op(const struct fg_pathop *op, void *ctx)
