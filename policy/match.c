@@ -223,6 +223,7 @@ static const char *const fg_reasons[FG_R_COUNT] = {
 	[FG_R_EXEC_NO_NAME] = "program with no name in the file system (memfd or deleted file)",
 	[FG_R_UNCONFINED_EXEC] = "unconfined_exec = allow",
 	[FG_R_SPAWN_RELATIVE_OPEN] = "relative open after a change of directory in the spawn actions",
+	[FG_R_KERNEL_REFUSED] = "refused by the kernel (landlock)",
 };
 
 const char *fg_reason_text(enum fg_reason r)

@@ -213,6 +213,7 @@ enum fg_reason {
 	FG_R_EXEC_NO_NAME,          /* exec of a descriptor with no path (memfd) */
 	FG_R_UNCONFINED_EXEC,       /* allowed by unconfined_exec = allow */
 	FG_R_SPAWN_RELATIVE_OPEN,   /* posix_spawn file actions the shim cannot judge */
+	FG_R_KERNEL_REFUSED,        /* allowed here, refused by Landlock */
 	FG_R_COUNT
 };
 

@@ -170,19 +170,20 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 	return false;
 }
 
-/*
- * Turn a verdict into the outcome of the call: records it, prints the denial
- * line, and returns 0 to go on or -1 with errno set to refuse.
- */
-int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
-	       enum fg_mode mode)
+static enum fg_decision fg_decide(const struct fg_verdict *v, enum fg_mode mode)
 {
-	enum fg_decision d = v->allow ? FG_D_ALLOW : mode == FG_MODE_REPORT ? FG_D_REPORT : FG_D_DENY;
-	int rc;
-
 	/* report mode never opens fleetguard's own files to the agent */
-	if (d == FG_D_REPORT && (v->why == FG_R_OWN_FILE || v->why == FG_R_ABOVE_OWN_FILES))
-		d = FG_D_DENY;
+	if (!v->allow && mode == FG_MODE_REPORT &&
+	    (v->why == FG_R_OWN_FILE || v->why == FG_R_ABOVE_OWN_FILES))
+		return FG_D_DENY;
+	return v->allow ? FG_D_ALLOW : mode == FG_MODE_REPORT ? FG_D_REPORT : FG_D_DENY;
+}
+
+int fg_refuse(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	      enum fg_mode mode)
+{
+	enum fg_decision d = fg_decide(v, mode);
+
 	if (d == FG_D_DENY) {
 		/* Programs probe paths all the time (Python's user site, git's
 		 * discovery): a refused stat is recorded, printed only in debug. */
@@ -194,12 +195,39 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	}
 	if (d == FG_D_REPORT)
 		fg_say("report: would deny %s %s: %s", act->op, shown, fg_reason_text(v->why));
-	rc = fg_record(act, d, v, 0);
-	if (rc < 0) {
-		errno = -rc;
+	return 0;
+}
+
+int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode, int rc)
+{
+	int err = errno, rec;
+
+	/* The library allowed it, the kernel did not: Landlock (a tree made
+	 * or replaced after the ruleset, a rule the kernel cannot express)
+	 * gets the same line as the library's own refusals. */
+	if (rc < 0 && err == EACCES && v->allow && fg_g.landlock_active &&
+	    (!act->meta || fg_g.debug)) {
+		struct fg_verdict kv = *v;
+
+		kv.why = FG_R_KERNEL_REFUSED;
+		fg_say_denied(act->op, shown, &kv);
+	}
+	rec = fg_record(act, fg_decide(v, mode), v, rc < 0 ? err : 0);
+	if (rec < 0 && rc >= 0) {
+		errno = -rec;
 		return -1;
 	}
-	return 0;
+	errno = err;
+	return rc;
+}
+
+int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode)
+{
+	if (fg_refuse(act, shown, v, mode) < 0)
+		return -1;
+	return fg_outcome(act, shown, v, mode, 0);
 }
 
 static unsigned fg_open_access(int flags)
@@ -561,7 +589,10 @@ static bool fg_open_fast(struct fg_open *o, int dirfd, const char *path, int *fd
 		sys_close(fd);
 		fd = -1;
 	} else if (fd < 0) {
-		fg_record(&o->act, FG_D_ALLOW, &v, err);
+		/* the record carries the kernel's answer (Landlock's EACCES too) */
+		errno = err;
+		fd = fg_outcome(&o->act, o->resolved, &v, fg_g.pol->fs.mode, fd);
+		err = errno;
 	}
 	errno = err;
 	*fdp = fd;
@@ -620,7 +651,7 @@ static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char 
 	}
 	o->act.path = nm->path;
 	fg_judge(nm->path, strlen(nm->path), o->act.access, &v);
-	if (fg_enforce(&o->act, nm->path, &v, fg_g.pol->fs.mode) < 0) {
+	if (fg_refuse(&o->act, nm->path, &v, fg_g.pol->fs.mode) < 0) {
 		sys_close(nm->fd);
 		return true;
 	}
@@ -629,7 +660,12 @@ static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char 
 	if (fd >= 0 || err != ELOOP || (o->flags & O_NOFOLLOW)) {
 		sys_close(nm->fd);
 		errno = err;
-		*fdp = fd;
+		*fdp = fg_outcome(&o->act, nm->path, &v, fg_g.pol->fs.mode, fd);
+		if (*fdp < 0 && fd >= 0) {
+			err = errno;
+			sys_close(fd);
+			errno = err;
+		}
 		return true;
 	}
 	/* base is a dangling symlink: its target, made absolute, is the next hop */
@@ -726,6 +762,7 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	int rc, rc2 = 0, err;
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
+	const char *shown;
 
 	if (fg_too_long(op->path1) || fg_too_long(op->path2)) {
 		errno = ENAMETOOLONG;
@@ -742,11 +779,12 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	act.path = a.path[0] ? a.path : op->path1;
 	if (two)
 		act.path2 = b.path[0] ? b.path : op->path2;
+	shown = two && va.allow && !vb.allow ? act.path2 : act.path;
 	if (rc < 0 || rc2 < 0) {
 		/* Unresolved: refuse when the name is denied, else the kernel's error. */
 		err = rc < 0 ? -rc : -rc2;
 		if (!v->allow && fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
-			rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, FG_MODE_ENFORCE);
+			rc = fg_enforce(&act, shown, v, FG_MODE_ENFORCE);
 		} else {
 			if (!(op->access & FG_ACC_META) || fg_g.pol->audit.events == FG_EVENTS_ALL)
 				fg_record(&act, v->allow ? FG_D_ALLOW : FG_D_REPORT, v, err);
@@ -755,13 +793,14 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 		}
 		goto out;
 	}
-	if ((op->access & FG_ACC_META) && v->allow && fg_g.pol->audit.events != FG_EVENTS_ALL) {
-		rc = 0;
-	} else {
-		rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, fg_g.pol->fs.mode);
-	}
-	if (rc == 0)
+	/* allowed metadata reads are recorded only under events = all; the
+	 * others are recorded after the call, with what it really returned */
+	if ((op->access & FG_ACC_META) && v->allow && fg_g.pol->audit.events != FG_EVENTS_ALL)
 		rc = op->run(&a, two ? &b : NULL, ctx);
+	else if (fg_refuse(&act, shown, v, fg_g.pol->fs.mode) < 0)
+		rc = -1;
+	else
+		rc = fg_outcome(&act, shown, v, fg_g.pol->fs.mode, op->run(&a, two ? &b : NULL, ctx));
 out:
 	err = errno;
 	if (a.fd >= 0)
