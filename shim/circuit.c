@@ -152,7 +152,7 @@ static struct fg_bk_map *map_for(const struct fg_endpoint *ep)
 	int rc;
 
 	for (size_t i = 0; i < nmaps; i++)
-		if (same_dirs(maps[i].c, &ep->breaker))
+		if (maps[i].c != NULL && same_dirs(maps[i].c, &ep->breaker))
 			return maps[i].m;
 	maps[nmaps].c = &ep->breaker;
 	rc = fg_bk_map_open_conf(&ep->breaker, &env, &maps[nmaps].m, err, sizeof(err));

@@ -64,12 +64,15 @@ void fg_net_init(void)
 		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
 		struct sockaddr_in in = { .sin_family = AF_INET };
 
+		bool ok;
+
 		/* decoded like any address: ::ffff:a.b.c.d is a.b.c.d */
-		if (inet_pton(AF_INET, addr, &in.sin_addr) == 1 &&
-		    fg_sockaddr_decode((struct sockaddr *)&in, sizeof(in), r))
-			fg_nresolvers++;
-		else if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1 &&
-			 fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), r))
+		if (inet_pton(AF_INET, addr, &in.sin_addr) == 1)
+			ok = fg_sockaddr_decode((struct sockaddr *)&in, sizeof(in), r);
+		else
+			ok = inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1 &&
+			     fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), r);
+		if (ok)
 			fg_nresolvers++;
 	}
 }
