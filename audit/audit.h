@@ -107,7 +107,10 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 
 /* Append one record to the chain.  Thread-safe; after fork() the child keeps
  * appending to the same chain.  On failure (disk full, I/O error) returns the
- * negative errno and nothing partial stays unrepaired. */
+ * negative errno and nothing partial stays unrepaired.  A client of the audit
+ * daemon may return a positive errno: this record is in the log, but an
+ * earlier, pipelined record of this process could not be written (the caller
+ * must say so: its call has already gone ahead). */
 int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
 
 /* Flush a pending batch fsync.  Safe to call at exit. */

@@ -374,7 +374,7 @@ static int refusal(struct fg_auditc *c, int ret)
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
 {
 	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
-	int fd, ret, pending = 0;
+	int fd, ret, pending = 0, earlier;
 
 	sync = sync || c->degraded;
 	ret = fg_auditw_encode_rec(&b, r, sync || guest);
@@ -409,12 +409,19 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 			return noted ? noted : ret;
 		c->pending = noted;
 	}
-	if (c->pending) {
+	if (c->pending && !sync) {
 		ret = c->pending;
 		c->pending = 0;
 		c->degraded = true;
 		return refusal(c, ret);
 	}
+	/* a record that waits for its own answer goes out even when an
+	 * earlier, pipelined one failed: the call it records may already have
+	 * happened, and its record must not be lost with the earlier one */
+	earlier = c->pending;
+	c->pending = 0;
+	if (earlier)
+		c->degraded = true;
 	ret = send_all(c->fd, b.p, b.len);
 	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
 	    ret == -ENOTSOCK) {
@@ -428,9 +435,14 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	}
 	if (ret == 0 && sync) {
 		ret = refusal(c, read_answer(c->fd, &c->pending, true));
-		c->degraded = ret < 0;
+		c->degraded = ret < 0 || earlier != 0;
 	}
-	return ret;
+	if (ret == 0 && earlier == 0 && c->pending) {
+		earlier = c->pending;   /* came back while this record waited */
+		c->pending = 0;
+		c->degraded = true;
+	}
+	return ret == 0 && earlier ? -earlier : ret;
 }
 
 int fg_auditc_flush(struct fg_auditc *c)

@@ -216,6 +216,12 @@ static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t n
 	if (rc < 0 && fg_g.pol->audit.on_failure != FG_ONFAIL_DENY)
 		rc = fg_audit_append(fg_g.audit, &rec) < 0 ? rc : 0;
 	fg_in_guard--;
+	if (rc > 0) {
+		/* this record is in; one sent earlier (a read's, pipelined) is not */
+		fg_say("cannot write an earlier audit record to %s: %s; its call had already gone ahead",
+		       fg_g.pol->audit.log, strerror(rc));
+		rc = 0;
+	}
 	if (rc < 0) {
 		if (fg_g.pol->audit.on_failure == FG_ONFAIL_DENY) {
 			fg_say("cannot write audit record for %s to %s: %s; call refused (on_failure = deny)",
