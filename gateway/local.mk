@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+# gateway/: fleetguard-gateway, the LLM reverse proxy outside the agents'
+# reach.  libfggateway holds the proxy (the only code that may use libssl);
+# libfggwclient holds the rendezvous (finding and starting the gateway),
+# linked by the preloaded library and the fleetguard tool, never libssl.
+noinst_LTLIBRARIES += libfggateway.la libfggwclient.la
+libfggwclient_la_SOURCES = gateway/rendezvous.h gateway/rendezvous.c
+libfggateway_la_SOURCES = gateway/gateway.h gateway/http.c gateway/proxy.h gateway/proxy.c
+
+bin_PROGRAMS += fleetguard-gateway
+fleetguard_gateway_SOURCES = gateway/main.c
+fleetguard_gateway_LDADD = libfggateway.la libfggwclient.la libfgbreaker.la libfgpolicy.la \
+	libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+
+# The preloaded library finds and starts the gateway.
+libfleetguard_la_LIBADD += libfggwclient.la
