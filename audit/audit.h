@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* audit.h - the hash-chained audit log: encode, append, rotate.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * audit.h - the hash-chained audit log: encode, append, rotate.
- *
  * This module knows nothing of policy or interposition.  One struct fg_audit
  * is a writer attached to one log; many processes and threads may append to
  * the same log at once.  A record is one JSON line:

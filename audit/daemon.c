@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* daemon.c - the audit daemon, and the client that sends it records.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * daemon.c - the audit daemon, and the client that sends it records.
- *
  * Under kernel enforcement the agent's Landlock domain holds no right on
  * the log's directory.  One process per log, forked before the domain
  * existed and so outside it, owns the writer; every confined process sends

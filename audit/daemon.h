@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* daemon.h - audit/ internals between the writer (log.c) and the audit daemon
+ * and its client (daemon.c).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +13,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * daemon.h - audit/ internals between the writer (log.c) and the audit
- * daemon and its client (daemon.c).  Not part of the contract in audit.h.
+ * Not part of the contract in audit.h.
  */
 #ifndef FLEETGUARD_AUDIT_DAEMON_H
 #define FLEETGUARD_AUDIT_DAEMON_H

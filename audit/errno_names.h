@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* errno_names.h - errno values by name, generated once from the kernel's
+ * asm-generic/errno*.h.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,8 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * errno_names.h - errno values by name, generated once from the kernel's
- * asm-generic/errno*.h.  The includer defines FG_ERRNO_NAME(e); aliases
- * (EWOULDBLOCK, EDEADLOCK, ENOTSUP) find the first name of their value.
+ * The includer defines FG_ERRNO_NAME(e); aliases (EWOULDBLOCK, EDEADLOCK,
+ * ENOTSUP) find the first name of their value.
  */
 FG_ERRNO_NAME(EPERM)
 FG_ERRNO_NAME(ENOENT)

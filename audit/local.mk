@@ -1,3 +1,5 @@
+# audit/: record encoding, hash chain, append, rotation and verification.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,7 +11,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# audit/: record encoding, hash chain, append, rotation and verification.
 noinst_LTLIBRARIES += libfgaudit.la
 libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
 	audit/record.c audit/log.c audit/verify.h audit/verify.c \

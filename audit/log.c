@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* log.c - the writer: many processes and threads append to one chain.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * log.c - the writer: many processes and threads append to one chain.
- *
  * Files, for a log at DIR/audit.log:
  *   DIR/audit.log        the active segment, opened O_APPEND
  *   DIR/audit.log.N      rotated segments, N = 1, 2, ... oldest first; the

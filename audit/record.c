@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* record.c - the record encoder and decoder, the chain hasher, key files,
+ * errno names.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,8 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * record.c - the record encoder and decoder, the chain hasher, key files,
- * errno names.  Called inside the shim's reentrancy guard: plain libc file
- * calls, no stdio, no allocation on the per-record path.
+ * Called inside the shim's reentrancy guard: plain libc file calls, no stdio,
+ * no allocation on the per-record path.
  */
 #include "config.h"
 

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* record.h - audit/ internals shared by the writer, the verifier and the
+ * tests: the line encoder, the line frame, the chain hasher and key loading.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * record.h - audit/ internals shared by the writer, the verifier and the
- * tests: the line encoder, the line frame, the chain hasher and key loading.
  * Not part of the contract in audit.h; only audit/, tools/fleetguard-verify,
  * bench/ and tests/ include it.
  *

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* verify.h - check an audit chain, streaming, in constant memory.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * verify.h - check an audit chain, streaming, in constant memory.
- *
  * The files are read in chain order (oldest segment first).  Every line must
  * be one JSON object with the record frame (record.h), seq must count up by
  * one from 1 (or from opts.from_seq), prev must equal the previous record's

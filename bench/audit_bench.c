@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* audit_bench.c - how fast records are appended and verified, beside the
+ * floors measured in the same run.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +13,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * audit_bench.c - how fast records are appended and verified, beside the
- * floors measured in the same run:
+ * What it measures:
  *
  *   append: records/s by 1 and 4 processes with fsync never and batch,
  *           written by each process or sent to the audit daemon (as under

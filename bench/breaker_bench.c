@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* breaker_bench.c - what the circuit breaker costs, in one run.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * breaker_bench.c - what the circuit breaker costs, in one run.
- *
  * A server process (never preloaded) listens on two loopback ports: one an
  * LLM endpoint of the policy answering HTTP/1.1 200, one a port that is no
  * endpoint.  A third endpoint's port has nothing listening.  The measuring

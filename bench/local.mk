@@ -1,3 +1,6 @@
+# bench/: one program per hot path, each printing ratios against the same work
+# without the shim, measured in one run.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,8 +12,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# bench/: one program per hot path, each printing ratios against the same
-# work without the shim, measured in one run.  Module authors add theirs.
+# Module authors add theirs.
 
 noinst_PROGRAMS += bench/shim_bench
 bench_shim_bench_SOURCES = bench/shim_bench.c

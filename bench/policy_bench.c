@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* policy_bench.c - what a path decision costs beside the call it guards.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * policy_bench.c - what a path decision costs beside the call it guards.
- *
  * Builds a 100-rule policy (read, write and deny trees at several depths)
  * around a scratch workspace, then times, in the same run, fg_policy_path on
  * a file deep in the workspace and a raw open+close of that same file.

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* run_bench.c - what kernel enforcement costs, measured in one run.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,7 +12,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * run_bench.c - what kernel enforcement costs, measured in one run:
+ * What it measures:
  *
  *   start-up   /bin/true plain, under LD_PRELOAD alone (kernel = off), under
  *              LD_PRELOAD with the constructor applying Landlock, and under

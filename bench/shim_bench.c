@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* shim_bench.c - the sandbox's hot paths, with and without the library.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * shim_bench.c - the sandbox's hot paths, with and without the library.
- *
  * Runs itself twice, as a plain child and as a child with libfleetguard.so
  * preloaded (policy: system set, the workspace writable, events = denied,
  * kernel = off: Landlock's own cost is measured by bench/run_bench),

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* breaker.h - the fleet-wide circuit breaker: shared state and state machine.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * breaker.h - the fleet-wide circuit breaker: shared state and state machine.
- *
  * This module knows nothing of interposition.  The shim (shim/breaker_glue.c)
  * asks it whether a call may go out and tells it how each call ended; the
  * fleetguard tool reads and forces the same state; the unit tests drive it

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* http.c - incremental reader of an HTTP/1.x status line and Retry-After.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * http.c - incremental reader of an HTTP/1.x status line and Retry-After.
- *
  * Byte at a time, no buffering of the caller's data: a response may arrive
  * one byte per read() and the reader must neither miss it nor allocate.
  */

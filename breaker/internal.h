@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* internal.h - layout of the breaker state file, private to breaker/.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * internal.h - layout of the breaker state file, private to breaker/.
- *
  * The file is: a header page (struct fg_bk_hdr, then zeros up to
  * FG_BK_HDR_SIZE), then FG_BK_SLOTS slots.  Changing any of these structures
  * means bumping FG_BK_VERSION: a process of the old layout then rebuilds the

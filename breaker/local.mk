@@ -1,3 +1,6 @@
+# breaker/: the fleet-wide circuit breaker (shared state file, lock-free state
+# machine, HTTP status sniffer).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,10 +12,8 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-
-# breaker/: the fleet-wide circuit breaker (shared state file, lock-free state
-# machine, HTTP status sniffer).  No shim headers: the shim's glue lives in
-# shim/breaker_glue.c and shim/hooks_io.c, registered here by the same author.
+# No shim headers: the shim's glue lives in shim/breaker_glue.c and
+# shim/hooks_io.c, registered here by the same author.
 noinst_LTLIBRARIES += libfgbreaker.la
 libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
 	breaker/machine.c breaker/http.c

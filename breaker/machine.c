@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* machine.c - the breaker state machine on a shared slot, lock-free.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * machine.c - the breaker state machine on a shared slot, lock-free.
- *
  * Every transition is one CAS on the slot's state word.  What follows a
  * successful CAS (installing the deadline, counters) is either idempotent or
  * repaired by the next reader, so a process may die between any two steps.

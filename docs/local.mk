@@ -1,3 +1,5 @@
+# docs/: design and security notes.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,5 +11,4 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# docs/: design and security notes.
 dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md docs/BREAKER.md

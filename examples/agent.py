@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# agent.py - a small stdlib-only agent for the demo: honest work, then attempts on secrets.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #

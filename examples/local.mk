@@ -1,3 +1,5 @@
+# examples/: the demo agent and its workspace.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,6 +11,5 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# examples/: the demo agent and its workspace.
 EXTRA_DIST += examples/agent.py examples/workspace/fleetguard.ini \
 	examples/workspace/task.txt examples/workspace/secrets/api_key.txt

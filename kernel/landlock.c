@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* landlock.c - build a Landlock ruleset from a policy and apply it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * landlock.c - build a Landlock ruleset from a policy and apply it.
- *
  * The UAPI values are written out here (they are stable kernel ABI) so that
  * older userspace headers, which stop at ABI 2, still build every feature;
  * the kernel tells at run time which ABI it speaks.

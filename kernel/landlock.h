@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* landlock.h - a loaded policy as a Landlock ruleset, and applying it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * landlock.h - a loaded policy as a Landlock ruleset, and applying it.
- *
  * Used by `fleetguard run` (before it execs the agent) and by the shim's
  * constructor (shim/kernel_glue.c).  A plan is built once from a policy:
  *

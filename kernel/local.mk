@@ -1,3 +1,5 @@
+# kernel/: rules added by the module's authors.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -8,8 +10,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-
-# kernel/: rules added by the module's authors.
 
 # Landlock: the policy as a kernel ruleset, used by the shim's constructor
 # and by `fleetguard run`.

@@ -1,3 +1,5 @@
+# man/: pages of the tools and of the policy format.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,5 +11,4 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# man/: pages of the tools and of the policy format.
 dist_man_MANS += man/fleetguard.1

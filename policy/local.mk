@@ -1,3 +1,5 @@
+# policy/: the INI policy model, parser (inih) and matcher.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,7 +11,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# policy/: the INI policy model, parser (inih) and matcher.
 noinst_LTLIBRARIES += libfgpolicy.la
 libfgpolicy_la_SOURCES = policy/policy.h policy/parse.c policy/match.c
 libfgpolicy_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)

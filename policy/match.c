@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* match.c - decisions against a loaded policy.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * match.c - decisions against a loaded policy.
- *
  * Path decisions run on every intercepted file call, so they are built for
  * speed.  At load time every distinct rule path becomes a node in an
  * open-addressing hash table, and each node is given, once, the nearest

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* parse.c - fleetguard.ini into a struct fg_policy.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * parse.c - fleetguard.ini into a struct fg_policy.
- *
  * Two passes.  The first feeds inih one line at a time from our own reader,
  * which checks each raw line (length, NUL, control bytes, UTF-8, section
  * syntax, missing '=') before inih sees it, so every problem gets its own

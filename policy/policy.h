@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* policy.h - the workspace policy: parsing fleetguard.ini and deciding.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * policy.h - the workspace policy: parsing fleetguard.ini and deciding.
- *
  * This module knows nothing of interposition.  The shim, the tools and the
  * tests all use it.  A policy is loaded once, is immutable afterwards and may
  * be read from any thread without locking.

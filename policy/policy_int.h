@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* policy_int.h - what parse.c and match.c share, and nobody else needs.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -8,9 +10,6 @@
  * Unless required by applicable law or agreed to in writing, software
  * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- */
-/*
- * policy_int.h - what parse.c and match.c share, and nobody else needs.
  */
 #ifndef FLEETGUARD_POLICY_INT_H
 #define FLEETGUARD_POLICY_INT_H

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* auditconf.h - the audit writer's settings from a loaded policy.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * auditconf.h - the audit writer's settings from a loaded policy.
- *
  * The one place where the policy's [audit] section meets audit/'s
  * configuration (neither module knows the other): used by the shim's
  * constructor, the Landlock glue and `fleetguard run`.

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* breaker_glue.c - the circuit breaker seen from the shim.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * breaker_glue.c - the circuit breaker seen from the shim.
- *
  * Which addresses belong to which endpoint (learned from getaddrinfo and
  * literal addresses), admitting or refusing connects, and judging each
  * admitted call from what its socket shows: the connect outcome, then the

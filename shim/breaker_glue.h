@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* breaker_glue.h - what the I/O hooks (shim/hooks_io.c) tell the breaker
+ * glue (shim/breaker_glue.c) about sockets of LLM endpoints.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * breaker_glue.h - what the I/O hooks (shim/hooks_io.c) tell the breaker
- * glue (shim/breaker_glue.c) about sockets of LLM endpoints.
- *
  * A socket becomes tracked when connect() admits it to an endpoint; from
  * then on the glue watches what is written and the first bytes read back
  * (directly, or through OpenSSL) to judge the call.  Any other descriptor

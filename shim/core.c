@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* core.c - the shim's start-up, state, reentrancy guard and reporting.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * core.c - the shim's start-up, state, reentrancy guard and reporting.
- *
  * The constructor loads the policy named by FLEETGUARD_POLICY and attaches
  * the audit log before main() runs.  Anything wrong stops the process with
  * status 126 and one line on stderr: the shim never guesses a policy.

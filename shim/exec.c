@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* exec.c - judging what a process is about to execute, and the environment
+ * its child gets.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * exec.c - judging what a process is about to execute, and the environment
- * its child gets.
- *
  * The target must be readable under the policy.  A static, setuid/setgid or
  * file-capability binary would run without the shim, so it is refused unless
  * Landlock confines the process or the policy says unconfined_exec = allow.

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* fs.c - judging path operations on the object the kernel resolves.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * fs.c - judging path operations on the object the kernel resolves.
- *
  * A path string is never trusted: it is first opened with O_PATH (no side
  * effects, symlinks and ".." resolved by the kernel), the descriptor's real
  * path is read back from /proc/self/fd and judged, and the very same object

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_exec.c - the exec family and posix_spawn.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,8 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * hooks_exec.c - the exec family and posix_spawn.  Each judges its target
- * with fg_exec_check() and passes the child a rebuilt environment.
+ * Each judges its target with fg_exec_check() and passes the child a rebuilt
+ * environment.
  */
 #include "config.h"
 

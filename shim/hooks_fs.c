@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_fs.c - path operations other than open: create, remove, rename,
+ * link, change attributes, and the metadata reads (stat, access, readlink).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * hooks_fs.c - path operations other than open: create, remove, rename,
- * link, change attributes, and the metadata reads (stat, access, readlink).
- *
  * Each hook fills a struct fg_pathop and lets fg_path_op() resolve, judge
  * and record; the run callback then acts on the resolved descriptors (the
  * *at call on the judged parent, or the judged object through

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_io.c - socket I/O and OpenSSL hooks for the circuit breaker.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * hooks_io.c - socket I/O and OpenSSL hooks for the circuit breaker.
- *
  * These calls are not policed: each one calls the real function and, only
  * when the descriptor is a socket of an LLM endpoint, tells the breaker glue
  * what happened.  For every other descriptor the cost is one byte load, so a

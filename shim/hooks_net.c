@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_net.c - connect, sendto/sendmsg with a destination, bind, and the
+ * name lookups (getaddrinfo, gethostbyname*), judged by shim/net.c.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -8,10 +11,6 @@
  * Unless required by applicable law or agreed to in writing, software
  * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- */
-/*
- * hooks_net.c - connect, sendto/sendmsg with a destination, bind, and the
- * name lookups (getaddrinfo, gethostbyname*), judged by shim/net.c.
  */
 #include "config.h"
 

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_open.c - the open family: open, openat, creat, their 64-bit and
+ * _FORTIFY_SOURCE (__*_2) variants, and fopen/fopen64.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * hooks_open.c - the open family: open, openat, creat, their 64-bit and
- * _FORTIFY_SOURCE (__*_2) variants, and fopen/fopen64.  Each hook only
- * gathers its arguments and calls fg_openat_checked().
+ * Each hook only gathers its arguments and calls fg_openat_checked().
  */
 #include "config.h"
 

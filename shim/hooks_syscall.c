@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* hooks_syscall.c - libc's syscall() itself.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,10 +12,10 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * hooks_syscall.c - libc's syscall() itself.  Raw file, exec and network
- * system calls made through it are judged like the named calls (by calling
- * those hooks), and io_uring_setup answers ENOSYS so that libuv and others
- * fall back to ordinary calls the shim sees.  Anything else passes through.
+ * Raw file, exec and network system calls made through it are judged like the
+ * named calls (by calling those hooks), and io_uring_setup answers ENOSYS so
+ * that libuv and others fall back to ordinary calls the shim sees. Anything
+ * else passes through.
  */
 #include "config.h"
 

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* kernel_glue.c - the constructor's half of kernel enforcement.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * kernel_glue.c - the constructor's half of kernel enforcement.
- *
  * `LD_PRELOAD=... python agent.py` is confined by Landlock from its first
  * line: the constructor builds the same plan `fleetguard run` builds and
  * applies it, unless this process already runs inside that plan's domain

@@ -1,3 +1,5 @@
+# shim/: the preloaded library.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,11 +11,10 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# shim/: the preloaded library.  The logic is the convenience library
-# libfgshim (also linked by the unit tests); libfleetguard.so adds only the
-# exported hook files.  inih is linked from its static archive with its
-# symbols made local (--exclude-libs), so a host program that defines
-# ini_parse cannot capture our calls.
+# The logic is the convenience library libfgshim (also linked by the unit
+# tests); libfleetguard.so adds only the exported hook files. inih is linked
+# from its static archive with its symbols made local (--exclude-libs), so a
+# host program that defines ini_parse cannot capture our calls.
 noinst_LTLIBRARIES += libfgshim.la
 libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c
 libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* net.c - judging network destinations and host names.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * net.c - judging network destinations and host names.
- *
  * Addresses are judged against [network] allow; rules naming hosts match
  * through the addresses getaddrinfo returned for them, remembered here.
  * Names are judged before any lookup leaves the host: glibc's resolver

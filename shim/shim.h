@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* shim.h - internals of the preloaded library, shared by its hook files.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * shim.h - internals of the preloaded library, shared by its hook files.
- *
  * The libc-named functions in shim/hooks_*.c only gather arguments and call
  * the fg_* functions here.  Those live in the convenience library libfgshim
  * (linked by libfleetguard.so and by the unit tests) and use policy/ to

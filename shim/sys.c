@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* sys.c - fleetguard's own raw system call.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * sys.c - fleetguard's own raw system call.
- *
  * The shim exports a hook named syscall(), so its internal raw calls must
  * not go through that name: they use fg_syscall(), which enters the kernel
  * directly and returns like libc's syscall() (-1 and errno on failure).

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* audit_writer.c - drives libfgaudit from many processes and threads, for
+ * the concurrency, crash and disk-full tests.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * audit_writer.c - drives libfgaudit from many processes and threads, for
- * the concurrency, crash and disk-full tests.
- *
  *   audit_writer [-p PROCS] [-t THREADS] [-n RECORDS] [-s always|batch|never]
  *                [-m MAX_SIZE] [-k KEYFILE] [-a AGENT] [-u] [-T BYTES]
  *                [-F FSIZE_LIMIT] LOG

@@ -1,3 +1,5 @@
+# lib.sh - TAP helpers for the integration tests.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,8 +11,8 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# lib.sh - TAP helpers for the integration tests.  Source it, call plan N,
-# then ok/fail per check.  Tests run real programs under the real library.
+# Source it, call plan N, then ok/fail per check. Tests run real programs
+# under the real library.
 
 : "${FG_TOP_BUILDDIR:?run through make check}"
 : "${FG_TOP_SRCDIR:?run through make check}"

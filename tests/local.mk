@@ -1,3 +1,5 @@
+# tests/: shared test helpers and the tests of the shim as a whole.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,8 +11,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# tests/: shared test helpers and the tests of the shim as a whole.  Module
-# unit tests are registered by their module's local.mk.
+# Module unit tests are registered by their module's local.mk.
 EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
 
 TESTS += tests/integration/exports.sh tests/integration/open_python.sh \

@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* no_landlock.c - run CMD as on a kernel without Landlock: a seccomp filter
+ * makes the three landlock_* system calls fail with ENOSYS, exactly what a
+ * kernel built without CONFIG_SECURITY_LANDLOCK answers.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +14,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * no_landlock.c - run CMD as on a kernel without Landlock: a seccomp filter
- * makes the three landlock_* system calls fail with ENOSYS, exactly what a
- * kernel built without CONFIG_SECURITY_LANDLOCK answers.  Test use only.
+ * Test use only.
  */
 #include "config.h"
 

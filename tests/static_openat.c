@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* static_openat.c - a statically linked program (no dynamic loader, so no
+ * LD_PRELOAD) that opens FILE with a raw openat system call and reads it.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * static_openat.c - a statically linked program (no dynamic loader, so no
- * LD_PRELOAD) that opens FILE with a raw openat system call and reads it.
- *
  * Exit 0 and "read N bytes" when it could, 3 when the open failed with
  * EACCES, 4 on any other error (printed), 2 on usage errors.
  */

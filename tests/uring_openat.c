@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* uring_openat.c - open FILE through io_uring (IORING_OP_OPENAT), with no
+ * libc file call at all.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +13,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * uring_openat.c - open FILE through io_uring (IORING_OP_OPENAT), with no
- * libc file call at all.  Linked statically, like static_openat.
+ * Linked statically, like static_openat.
  *
  * Exit 0 when the open succeeded, 3 when it failed with EACCES, 4 on any
  * other open error, 5 when io_uring itself is unavailable, 2 on usage.

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* cmd_check.c - "fleetguard check [--json] FILE": validate a policy and show
+ * what it means once every default, variable and built-in set is applied.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * cmd_check.c - "fleetguard check [--json] FILE": validate a policy and show
- * what it means once every default, variable and built-in set is applied.
- *
  * Exit 0 with the effective policy on stdout, 1 with every problem (one
  * "<file>:<line>: <reason>" per line on stderr, or a JSON document on
  * stdout with --json), 2 on usage errors.

@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* cmd_run.c - "fleetguard run [--policy FILE] [--agent-id ID] [--report]
+ * -- CMD [ARG...]": check the policy, preload the library, confine the
+ * process with Landlock and exec CMD.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,10 +14,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * cmd_run.c - "fleetguard run [--policy FILE] [--agent-id ID] [--report]
- * -- CMD [ARG...]": check the policy, preload the library, confine the
- * process with Landlock and exec CMD.
- *
  * Exit status: CMD's; 1 when the policy has problems (printed as `fleetguard
  * check` prints them); 2 on usage errors; 126 when CMD cannot be run or the
  * confinement [filesystem] kernel = on asks for is not available; 127 when

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* cmd_status.c - `fleetguard status` and `fleetguard breaker reset|open`.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * cmd_status.c - `fleetguard status` and `fleetguard breaker reset|open`.
- *
  * Both read the breaker state files of the policy's state_dir values (the
  * [breaker] one and any an [endpoint] sets: the files the agents under that
  * policy share).  status shows every endpoint in the file;

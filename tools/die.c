@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* die.c - the tools' one way to give up.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -8,9 +10,6 @@
  * Unless required by applicable law or agreed to in writing, software
  * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- */
-/*
- * die.c - the tools' one way to give up.
  */
 #include "config.h"
 

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* fleetguard-verify - prove an audit chain intact, or name its first bad
+ * record; optionally print the records, filtered like ausearch.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,9 +13,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * fleetguard-verify - prove an audit chain intact, or name its first bad
- * record; optionally print the records, filtered like ausearch.
- *
  * Exit status: 0 intact, 1 not intact, 2 usage or I/O error.
  */
 #include "config.h"

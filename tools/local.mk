@@ -1,3 +1,6 @@
+# tools/: the fleetguard command (subcommands add their files from their
+# module's local.mk) and fleetguard-verify.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,8 +12,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# tools/: the fleetguard command (subcommands add their files from their
-# module's local.mk) and fleetguard-verify.
 bin_PROGRAMS += fleetguard fleetguard-verify
 fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c
 fleetguard_LDADD = libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)

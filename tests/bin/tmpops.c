@@ -1,4 +1,8 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* tmpops.c - the C library's temporary-file and reopen calls, for the
+ * sandbox tests: tmpops DIR runs mkstemp, mkostemps, mkdtemp, freopen and
+ * tmpfile against DIR and prints one "name errno" line per call (0 = ok).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -8,11 +12,6 @@
  * Unless required by applicable law or agreed to in writing, software
  * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- */
-/*
- * tmpops.c - the C library's temporary-file and reopen calls, for the
- * sandbox tests: tmpops DIR runs mkstemp, mkostemps, mkdtemp, freopen and
- * tmpfile against DIR and prints one "name errno" line per call (0 = ok).
  */
 #include "config.h"
 

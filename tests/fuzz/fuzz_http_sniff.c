@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* fuzz_http_sniff.c - libFuzzer harness for the breaker's HTTP sniffer.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * fuzz_http_sniff.c - libFuzzer harness for the breaker's HTTP sniffer.
- *
  * Differential: the answer must not depend on how the bytes were cut into
  * reads.  The input is fed whole, byte by byte, and in pieces whose sizes
  * come from the input itself; result, status and Retry-After must agree.

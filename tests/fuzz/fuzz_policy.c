@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* fuzz_policy.c - libFuzzer target for the policy parser ("make fuzz").
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * fuzz_policy.c - libFuzzer target for the policy parser ("make fuzz").
- *
  * Beyond "no crash, no leak, no undefined behaviour" it checks the parser's
  * promises: a failed parse returns no policy and as many problems as it
  * reported, each on a line that exists, in file order, lowercase without a

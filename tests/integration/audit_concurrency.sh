@@ -1,4 +1,8 @@
 #!/bin/sh
+# audit_concurrency.sh - 8 processes x 4 threads x 5,000 records into one
+# log: exactly 160,000 records, seq 1..160000, the chain intact; and the same
+# with batch fsync and rotation under way.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,11 +13,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-
-
-# audit_concurrency.sh - 8 processes x 4 threads x 5,000 records into one
-# log: exactly 160,000 records, seq 1..160000, the chain intact; and the same
-# with batch fsync and rotation under way.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 

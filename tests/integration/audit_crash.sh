@@ -1,4 +1,8 @@
 #!/bin/sh
+# audit_crash.sh - writers SIGKILLed at random moments, 50 times: the log
+# always verifies, at worst with a torn tail, and the next append leaves an
+# intact chain (repairing the torn line, never cutting it).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,11 +13,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-
-
-# audit_crash.sh - writers SIGKILLed at random moments, 50 times: the log
-# always verifies, at worst with a torn tail, and the next append leaves an
-# intact chain (repairing the torn line, never cutting it).
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 

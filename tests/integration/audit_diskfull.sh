@@ -1,4 +1,8 @@
 #!/bin/sh
+# audit_diskfull.sh - a log on a full 1 MiB tmpfs (and under RLIMIT_FSIZE):
+# the append fails with an error, nothing partial is left, verify passes on
+# what was written, and appends work again once there is room.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,11 +13,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-
-
-# audit_diskfull.sh - a log on a full 1 MiB tmpfs (and under RLIMIT_FSIZE):
-# the append fails with an error, nothing partial is left, verify passes on
-# what was written, and appends work again once there is room.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 

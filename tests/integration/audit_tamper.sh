@@ -1,4 +1,7 @@
 #!/bin/sh
+# audit_tamper.sh - every way of tampering with a real log is caught, and the
+# verdict names the reason, file, line and seq; a crash is told apart.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,10 +12,6 @@
 # Unless required by applicable law or agreed to in writing, software
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
-
-
-# audit_tamper.sh - every way of tampering with a real log is caught, and the
-# verdict names the reason, file, line and seq; a crash is told apart.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 

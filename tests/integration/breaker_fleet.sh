@@ -1,4 +1,8 @@
 #!/bin/bash
+# breaker_fleet.sh - the breaker is the fleet's, not the process's: six agent
+# processes hammering a failing endpoint together cost it threshold requests
+# (plus those already in flight) and then one probe per open period, in total.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +14,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker_fleet.sh - the breaker is the fleet's, not the process's: six agent
-# processes hammering a failing endpoint together cost it threshold requests
-# (plus those already in flight) and then one probe per open period, in
-# total.  A prober killed with SIGKILL holds its lease only until it expires.
+# A prober killed with SIGKILL holds its lease only until it expires.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 plan 13

@@ -1,4 +1,9 @@
 #!/bin/bash
+# breaker_http.sh - plain-HTTP endpoint, real clients (python urllib and
+# http.client, curl) under the library: each kind of failure opens the
+# circuit after threshold (3), calls then fail fast without reaching the
+# server, one probe goes after the open period, success closes it.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker_http.sh - plain-HTTP endpoint, real clients (python urllib and
-# http.client, curl) under the library: each kind of failure opens the
-# circuit after threshold (3), calls then fail fast without reaching the
-# server, one probe goes after the open period, success closes it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 plan 51

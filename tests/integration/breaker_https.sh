@@ -1,4 +1,8 @@
 #!/bin/bash
+# breaker_https.sh - an https endpoint with a self-signed certificate made
+# now: the status is read through OpenSSL (python's SSL_set_fd +
+# SSL_read_ex, curl's own BIO + SSL_read), never from the TLS records.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker_https.sh - an https endpoint with a self-signed certificate made
-# now: the status is read through OpenSSL (python's SSL_set_fd +
-# SSL_read_ex, curl's own BIO + SSL_read), never from the TLS records.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 command -v openssl > /dev/null || skip_all "openssl command not installed"

@@ -1,3 +1,5 @@
+# breaker_lib.sh - a loopback LLM server and a policy for the breaker tests.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,9 +11,8 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker_lib.sh - a loopback LLM server and a policy for the breaker tests.
-# Source after tests/lib.sh.  Each test has its own state_dir, server and
-# port, so runs in parallel do not meet.
+# Source after tests/lib.sh. Each test has its own state_dir, server and port,
+# so runs in parallel do not meet.
 
 SRV_PY="$FG_TOP_SRCDIR/tests/integration/llm_server.py"
 CLIENT_PY="$FG_TOP_SRCDIR/tests/integration/llm_client.py"

@@ -1,4 +1,8 @@
 #!/bin/bash
+# breaker_status.sh - fleetguard status (text, --json, --prometheus) shows
+# what the agents did; fleetguard breaker open|reset forces a state that the
+# agents obey at once, and is audited; a corrupt state file is rebuilt.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# breaker_status.sh - fleetguard status (text, --json, --prometheus) shows
-# what the agents did; fleetguard breaker open|reset forces a state that the
-# agents obey at once, and is audited; a corrupt state file is rebuilt.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 plan 24

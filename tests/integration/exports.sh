@@ -1,4 +1,8 @@
 #!/bin/bash
+# exports.sh - the library exports exactly the interposed names listed in
+# docs/ARCHITECTURE.md (so the list cannot drift), and nothing of inih,
+# OpenSSL or our internals.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# exports.sh - the library exports exactly the interposed names listed in
-# docs/ARCHITECTURE.md (so the list cannot drift), and nothing of inih,
-# OpenSSL or our internals.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 3
 make_ws

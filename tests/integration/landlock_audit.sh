@@ -1,4 +1,10 @@
 #!/bin/bash
+# landlock_audit.sh - the agent attacks its audit log (kept outside the
+# workspace): truncating, rewriting, reading, removing and renaming it through
+# the library and with raw system calls fail, the agent holds no descriptor on
+# it (its records go to the audit daemon), its actions are still recorded with
+# the pid the kernel names, and the log verifies.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,13 +16,8 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_audit.sh - the agent attacks its audit log (kept outside the
-# workspace): truncating, rewriting, reading, removing and renaming it
-# through the library and with raw system calls fail, the agent holds no
-# descriptor on it (its records go to the audit daemon), its actions are
-# still recorded with the pid the kernel names, and the log verifies.  A
-# client that talks to the daemon's socket itself can add records in its
-# own name (stamped with its real pid), never a malformed one.
+# A client that talks to the daemon's socket itself can add records in its own
+# name (stamped with its real pid), never a malformed one.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
 plan 19

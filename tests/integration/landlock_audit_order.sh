@@ -1,4 +1,7 @@
 #!/bin/bash
+# landlock_audit_order.sh - records travel to the audit daemon pipelined; once
+# a run has returned none may be missing or out of order.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,16 +13,13 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_audit_order.sh - records travel to the audit daemon pipelined;
-# once a run has returned none may be missing or out of order.  The daemon
-# is stopped (SIGSTOP) while the agent sends, so its records queue up:
-#  - a fork child that ends with _exit (no flush of its own): its records
-#    are in the log when the parent's exit flush returns (a flush drains
-#    every connection);
-#  - an exec: the old image's records are all in the log before any
-#    record of the new image (the exec record waits for the daemon);
-#  - under on_failure = deny a change waits for its record (so that a
-#    record the daemon cannot write fails that very call), a read does not.
+# The daemon is stopped (SIGSTOP) while the agent sends, so its records queue
+# up: - a fork child that ends with _exit (no flush of its own): its records
+# are in the log when the parent's exit flush returns (a flush drains every
+# connection); - an exec: the old image's records are all in the log before
+# any record of the new image (the exec record waits for the daemon); - under
+# on_failure = deny a change waits for its record (so that a record the daemon
+# cannot write fails that very call), a read does not.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
 command -v ss > /dev/null 2>&1 || skip_all "no ss(8) to find the daemon"

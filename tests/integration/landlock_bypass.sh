@@ -1,4 +1,9 @@
 #!/bin/bash
+# landlock_bypass.sh - the rows of docs/SECURITY.md's bypass table that
+# landlock_static.sh and landlock_ctypes.sh do not cover: io_uring, a second
+# libc through dlmopen, LD_PRELOAD cleared by a raw execve, writing
+# /proc/self/mem, setuid programs.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,11 +15,8 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_bypass.sh - the rows of docs/SECURITY.md's bypass table that
-# landlock_static.sh and landlock_ctypes.sh do not cover: io_uring, a
-# second libc through dlmopen, LD_PRELOAD cleared by a raw execve, writing
-# /proc/self/mem, setuid programs.  Each: what gets past LD_PRELOAD alone
-# (asserted, the documented gap) and what fleetguard run's domain refuses.
+# Each: what gets past LD_PRELOAD alone (asserted, the documented gap) and
+# what fleetguard run's domain refuses.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 11

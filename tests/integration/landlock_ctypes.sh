@@ -1,4 +1,7 @@
 #!/bin/bash
+# landlock_ctypes.sh - a Python agent calling libc's syscall() through
+# ctypes, past the preloaded hook: only the kernel can refuse it.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,8 +13,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_ctypes.sh - a Python agent calling libc's syscall() through
-# ctypes, past the preloaded hook: only the kernel can refuse it.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 6

@@ -1,4 +1,9 @@
 #!/bin/bash
+# landlock_deny.sh - deny under the kernel: carved out of a read-only tree
+# (raw reads refused, the rest of the tree readable), shim-only inside a
+# write tree (said in one line, and the raw read gets through: asserted as
+# the documented gap), and the note for an audit log inside a write tree.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_deny.sh - deny under the kernel: carved out of a read-only tree
-# (raw reads refused, the rest of the tree readable), shim-only inside a
-# write tree (said in one line, and the raw read gets through: asserted as
-# the documented gap), and the note for an audit log inside a write tree.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 9

@@ -1,3 +1,5 @@
+# landlock_lib.sh - shared set-up of the kernel enforcement tests.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,7 +11,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_lib.sh - shared set-up of the kernel enforcement tests.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 
 FG_TOOL="$FG_TOP_BUILDDIR/fleetguard"

@@ -1,4 +1,9 @@
 #!/bin/bash
+# landlock_nokernel.sh - a kernel without Landlock, made real with a seccomp
+# filter that answers ENOSYS to the landlock system calls: kernel = auto
+# runs with one notice, kernel = on refuses, in fleetguard run and in the
+# constructor alike.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_nokernel.sh - a kernel without Landlock, made real with a seccomp
-# filter that answers ENOSYS to the landlock system calls: kernel = auto
-# runs with one notice, kernel = on refuses, in fleetguard run and in the
-# constructor alike.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 plan 8
 ll_setup

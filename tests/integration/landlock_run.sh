@@ -1,4 +1,8 @@
 #!/bin/bash
+# landlock_run.sh - fleetguard run itself: exit statuses, the environment
+# it sets, --agent-id, --report, TCP ports (ABI >= 4) and signal scoping
+# (ABI >= 6).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_run.sh - fleetguard run itself: exit statuses, the environment
-# it sets, --agent-id, --report, TCP ports (ABI >= 4) and signal scoping
-# (ABI >= 6).
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 13

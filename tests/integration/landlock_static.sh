@@ -1,4 +1,8 @@
 #!/bin/bash
+# landlock_static.sh - a static binary reading outside the workspace with a
+# raw openat: LD_PRELOAD alone cannot stop it (asserted: the documented
+# gap); fleetguard run's Landlock domain does.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_static.sh - a static binary reading outside the workspace with a
-# raw openat: LD_PRELOAD alone cannot stop it (asserted: the documented
-# gap); fleetguard run's Landlock domain does.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 7

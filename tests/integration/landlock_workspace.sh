@@ -1,4 +1,8 @@
 #!/bin/bash
+# landlock_workspace.sh - under fleetguard run, ordinary work in the
+# workspace keeps working (create, rewrite, rename across directories, link,
+# truncate, remove) and python3, sh, coreutils, git and cc still run.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# landlock_workspace.sh - under fleetguard run, ordinary work in the
-# workspace keeps working (create, rewrite, rename across directories, link,
-# truncate, remove) and python3, sh, coreutils, git and cc still run.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 plan 8

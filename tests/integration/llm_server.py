@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# llm_server.py - a stand-in LLM endpoint on loopback for the breaker tests.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #

@@ -1,4 +1,6 @@
 #!/bin/bash
+# open_coreutils.sh - real coreutils under the library.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,7 +12,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# open_coreutils.sh - real coreutils under the library.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 7
 make_ws

@@ -1,4 +1,8 @@
 #!/bin/bash
+# open_python.sh - the open family under a real CPython: allowed reads and
+# writes work, secrets and outside paths raise PermissionError with the
+# spec's stderr line, and the audit log verifies (and a flipped byte does not).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# open_python.sh - the open family under a real CPython: allowed reads and
-# writes work, secrets and outside paths raise PermissionError with the
-# spec's stderr line, and the audit log verifies (and a flipped byte does not).
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 12
 make_ws

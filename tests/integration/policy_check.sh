@@ -1,4 +1,8 @@
 #!/bin/bash
+# policy_check.sh - "fleetguard check": the effective policy with the line of
+# every rule and exit 0, or every problem in file order and exit 1, as text
+# or JSON; usage errors exit 2.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# policy_check.sh - "fleetguard check": the effective policy with the line of
-# every rule and exit 0, or every problem in file order and exit 1, as text
-# or JSON; usage errors exit 2.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 14
 make_ws

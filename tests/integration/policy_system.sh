@@ -1,4 +1,9 @@
 #!/bin/bash
+# policy_system.sh - "system = yes" is complete: under each example policy,
+# and under one that allows nothing but the system set and the workspace,
+# CPython with json/ssl/sqlite3/urllib, git, cc and sh start and exit 0
+# without a single denial; and the workspace's sibling stays unreadable.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# policy_system.sh - "system = yes" is complete: under each example policy,
-# and under one that allows nothing but the system set and the workspace,
-# CPython with json/ssl/sqlite3/urllib, git, cc and sh start and exit 0
-# without a single denial; and the workspace's sibling stays unreadable.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 
 [ -f "$FG_LIB" ] || skip_all "libfleetguard.so not built"

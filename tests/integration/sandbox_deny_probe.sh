@@ -1,4 +1,9 @@
 #!/bin/bash
+# sandbox_deny_probe.sh - a name that is denied as written is refused at
+# once only when the kernel shows that no symlink is on its way (the fast
+# denial's probe); names whose symlinks lead into an allowed tree are judged
+# by their target, and every kind of object answers a refusal the same way.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_deny_probe.sh - a name that is denied as written is refused at
-# once only when the kernel shows that no symlink is on its way (the fast
-# denial's probe); names whose symlinks lead into an allowed tree are judged
-# by their target, and every kind of object answers a refusal the same way.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 14
 make_ws

@@ -1,4 +1,7 @@
 #!/bin/bash
+# sandbox_escapes.sh - ways out of the workspace that a path-string check
+# would miss; each must be refused, and no outside byte may be read.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,8 +13,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_escapes.sh - ways out of the workspace that a path-string check
-# would miss; each must be refused, and no outside byte may be read.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 10
 make_ws

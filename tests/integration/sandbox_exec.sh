@@ -1,4 +1,8 @@
 #!/bin/bash
+# sandbox_exec.sh - exec and the environment of children: cleared
+# environments still carry the shim, unfollowable binaries are refused with
+# a message that says how, raw syscall() is judged, io_uring is off.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_exec.sh - exec and the environment of children: cleared
-# environments still carry the shim, unfollowable binaries are refused with
-# a message that says how, raw syscall() is judged, io_uring is off.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 12
 make_ws

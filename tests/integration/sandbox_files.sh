@@ -1,4 +1,8 @@
 #!/bin/bash
+# sandbox_files.sh - every file family from a real CPython, coreutils and
+# git: inside the workspace they work; outside they raise PermissionError
+# with the spec's message and nothing changes on disk.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_files.sh - every file family from a real CPython, coreutils and
-# git: inside the workspace they work; outside they raise PermissionError
-# with the spec's message and nothing changes on disk.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 9
 make_ws

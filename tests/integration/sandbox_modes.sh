@@ -1,4 +1,7 @@
 #!/bin/bash
+# sandbox_modes.sh - [filesystem] and [network] mode = report allows and
+# records "would deny"; mode = off judges and records nothing.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,8 +13,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_modes.sh - [filesystem] and [network] mode = report allows and
-# records "would deny"; mode = off judges and records nothing.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 6
 make_ws

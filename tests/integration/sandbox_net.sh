@@ -1,4 +1,9 @@
 #!/bin/bash
+# sandbox_net.sh - connect to loopback servers (one allowed port, one not)
+# from CPython and curl; host names outside [network] allow are refused
+# before any DNS query leaves (counted by a fake resolver in a private
+# network namespace).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,10 +15,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_net.sh - connect to loopback servers (one allowed port, one not)
-# from CPython and curl; host names outside [network] allow are refused
-# before any DNS query leaves (counted by a fake resolver in a private
-# network namespace).
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 10
 make_ws

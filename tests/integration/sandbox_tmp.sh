@@ -1,4 +1,7 @@
 #!/bin/bash
+# sandbox_tmp.sh - mkstemp, mkostemps, mkdtemp, freopen and tmpfile are
+# judged like creates: they work in the workspace and fail outside it.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,8 +13,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# sandbox_tmp.sh - mkstemp, mkostemps, mkdtemp, freopen and tmpfile are
-# judged like creates: they work in the workspace and fail outside it.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 4
 make_ws

@@ -1,4 +1,8 @@
 #!/bin/bash
+# shim_threads.sh - threads and fork children of one CPython deciding and
+# recording at once: every decision right, every record there, one intact
+# chain.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,9 +14,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# shim_threads.sh - threads and fork children of one CPython deciding and
-# recording at once: every decision right, every record there, one intact
-# chain.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 4
 make_ws

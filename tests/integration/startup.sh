@@ -1,4 +1,6 @@
 #!/bin/bash
+# startup.sh - fail closed before main: no policy, a missing one, a broken one.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,7 +12,6 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# startup.sh - fail closed before main: no policy, a missing one, a broken one.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 6
 make_ws

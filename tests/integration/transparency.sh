@@ -1,4 +1,8 @@
 #!/bin/bash
+# transparency.sh - under a policy that allows everything, real programs
+# behave exactly as without the library: same output, same exit status, same
+# error messages (errno preserved).
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -10,12 +14,10 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# transparency.sh - under a policy that allows everything, real programs
-# behave exactly as without the library: same output, same exit status,
-# same error messages (errno preserved).  Twice: with LD_PRELOAD (events =
-# denied), and under fleetguard run with kernel = on and events = all, so
-# that every call of every process goes to the audit daemon; that log then
-# verifies and holds the records of the programs that ran.
+# Twice: with LD_PRELOAD (events = denied), and under fleetguard run with
+# kernel = on and events = all, so that every call of every process goes to
+# the audit daemon; that log then verifies and holds the records of the
+# programs that ran.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 make_ws
 mkdir -p "$TMP/work/src"

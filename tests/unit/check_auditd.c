@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* check_auditd.c - the audit daemon and its client (audit/daemon.c).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * check_auditd.c - the audit daemon and its client (audit/daemon.c).
- *
  * Every test runs a real daemon on a log in its own directory below one
  * temporary directory.  The daemons outlive the test processes that
  * started them by FG_AUDITD_LINGER_MS; their pids are kept in a file, and

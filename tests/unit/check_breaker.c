@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* check_breaker.c - the breaker state machine, state file and HTTP sniffer.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * check_breaker.c - the breaker state machine, state file and HTTP sniffer.
- *
  * The clock and the jitter source are injected: time only moves when a test
  * moves it, and the jitter is whatever the test says.
  */

@@ -1,4 +1,7 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* check_main.h - common main for the Check unit tests: fork mode, TAP on
+ * stdout (one line per test case, read by automake's tap-driver).
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -8,10 +11,6 @@
  * Unless required by applicable law or agreed to in writing, software
  * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- */
-/*
- * check_main.h - common main for the Check unit tests: fork mode, TAP on
- * stdout (one line per test case, read by automake's tap-driver).
  */
 #ifndef FLEETGUARD_CHECK_MAIN_H
 #define FLEETGUARD_CHECK_MAIN_H

@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* check_policy.c - the policy parser and matcher.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * check_policy.c - the policy parser and matcher.
- *
  * Policies are parsed from buffers named "/srv/ws/fleetguard.ini", so the
  * default root is /srv/ws.  Every bad-input case checks the line and the
  * wording of the diagnostic, not only that parsing failed.

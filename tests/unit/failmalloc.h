@@ -1,4 +1,6 @@
-/* SPDX-License-Identifier: Apache-2.0
+/* failmalloc.h - allocation failure injection for the Check unit tests.
+ *
+ * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
  *
  * Licensed under the Apache License, Version 2.0 (the "License"); you may not
@@ -10,8 +12,6 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * failmalloc.h - allocation failure injection for the Check unit tests.
- *
  * Include once, at file scope, in a test program.  It replaces malloc,
  * calloc, realloc and free (glibc allows a program to) so that one chosen
  * allocation fails: fail_alloc(k) makes allocation number k from now on
