@@ -24,3 +24,4 @@ fleetguard_gateway_LDADD = libfggateway.la libfggwclient.la libfgbreaker.la libf
 
 # The preloaded library finds and starts the gateway.
 libfleetguard_la_LIBADD += libfggwclient.la
+libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h

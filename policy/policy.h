@@ -99,6 +99,7 @@ struct fg_endpoint {
 	bool has_fallback;
 	char *fallback_host;
 	uint16_t fallback_port;
+	bool gateway;            /* gateway = yes: requests go through fleetguard-gateway */
 	struct fg_breaker_conf breaker;   /* [breaker] with this section's overrides applied */
 	unsigned line;           /* line of the section header */
 };

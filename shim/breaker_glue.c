@@ -36,6 +36,7 @@
 
 #include "breaker/breaker.h"
 #include "shim/breaker_glue.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 /* --- endpoints ------------------------------------------------------------ */
@@ -786,6 +787,8 @@ int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		 * see) and reused: the old call is unknown, not failed. */
 		fg_bk_forget(fd);
 	}
+	if (ep >= 0 && eps[ep].ep->gateway && fg_gw_connect((unsigned)ep, fd, sa, len, real_connect, &rc))
+		return rc;
 	if (ep < 0 || !eps[ep].attached)
 		return real_connect(fd, sa, len);
 	r = &eps[ep];

@@ -35,6 +35,7 @@
 #endif
 
 #include "shim/breaker_glue.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 #define FG_MAX_HOPS 40
@@ -135,7 +136,8 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
-	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len)) {
+	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len) ||
+	    fg_gw_owns(path, len)) {
 		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
 		return false;
 	}

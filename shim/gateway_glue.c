@@ -62,8 +62,9 @@ static void pick_prog(void)
 	if (dladdr((void *)pick_prog, &info) != 0 && info.dli_fname != NULL &&
 	    realpath(info.dli_fname, lib) != NULL && realpath(FG_BUILDDIR, build) != NULL &&
 	    strncmp(lib, build, strlen(build)) == 0 && lib[strlen(build)] == '/') {
-		snprintf(gw_prog, sizeof(gw_prog), "%s/fleetguard-gateway", build);
-		return;
+		if ((size_t)snprintf(gw_prog, sizeof(gw_prog), "%.*s/fleetguard-gateway",
+				     (int)(sizeof(gw_prog) - 24), build) < sizeof(gw_prog))
+			return;
 	}
 	snprintf(gw_prog, sizeof(gw_prog), "%s/fleetguard-gateway", FG_BINDIR);
 }
