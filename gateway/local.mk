@@ -25,3 +25,7 @@ fleetguard_gateway_LDADD = libfggateway.la libfggwclient.la libfgbreaker.la libf
 # The preloaded library finds and starts the gateway.
 libfleetguard_la_LIBADD += libfggwclient.la
 libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h
+
+GATEWAY_ITESTS = tests/integration/gateway_http.sh
+TESTS += $(GATEWAY_ITESTS)
+EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh

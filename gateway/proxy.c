@@ -230,9 +230,16 @@ static void conn_free(struct conn *c)
 {
 	struct gw *g = c->g;
 
+	char sink[4096];
+
 	if (c->ticket)
 		fg_bk_release(&c->e->bk, &c->t);
 	close_upstream(c);
+	/* what the client sent and we did not read would turn our close
+	 * into a reset, which may destroy the answer before it is read */
+	shutdown(c->cfd, SHUT_WR);
+	for (int i = 0; i < 64 && read(c->cfd, sink, sizeof(sink)) > 0; i++)
+		;
 	close(c->cfd);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
