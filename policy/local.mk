@@ -12,7 +12,9 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 noinst_LTLIBRARIES += libfgpolicy.la
-libfgpolicy_la_SOURCES = policy/policy.h policy/parse.c policy/match.c
+libfgpolicy_la_SOURCES = policy/policy.h policy/parse.c policy/match.c \
+	policy/parse_int.h policy/parse_lines.c policy/parse_values.c policy/parse_net.c \
+	policy/parse_keys.c policy/parse_builtin.c
 libfgpolicy_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 libfgpolicy_la_SOURCES += policy/policy_int.h
 
@@ -39,8 +41,9 @@ fuzz:
 	$(MKDIR_P) tests/fuzz/work
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I$(top_srcdir) -I$(top_builddir) -DHAVE_CONFIG_H $(INIH_CFLAGS) \
-		$(top_srcdir)/tests/fuzz/fuzz_policy.c $(top_srcdir)/policy/parse.c \
-		$(top_srcdir)/policy/match.c $(INIH_STATIC) -o tests/fuzz/fuzz_policy
+		$(top_srcdir)/tests/fuzz/fuzz_policy.c \
+		$(addprefix $(top_srcdir)/,$(filter %.c,$(libfgpolicy_la_SOURCES))) \
+		$(INIH_STATIC) -o tests/fuzz/fuzz_policy
 	tests/fuzz/fuzz_policy -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -timeout=10 \
 		-dict=$(top_srcdir)/tests/fuzz/policy.dict -print_final_stats=1 \
 		tests/fuzz/work $(top_srcdir)/tests/fuzz/corpus

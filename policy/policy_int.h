@@ -1,4 +1,5 @@
-/* policy_int.h - what parse.c and match.c share, and nobody else needs.
+/* policy_int.h - what the parser (parse*.c) and match.c share, and nobody else
+ * needs.
  *
  * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors

@@ -1,0 +1,319 @@
+/* parse_keys.c - pass 2 of the policy parser: what each recorded key means, section by section.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * [workspace] is read first, because every other value may use ${root};
+ * then every other section in file order; then the [endpoint] overrides of
+ * [breaker] keys, on top of the finished [breaker].
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/parse_int.h"
+
+void fg_parse_breaker_defaults(struct fg_breaker_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->threshold = 5;
+	c->open_seconds = 60;
+	c->max_open_seconds = 600;
+	c->probes = 1;
+	c->min_processes = 1;
+	c->failure_status[429 / 8] |= (uint8_t)(1u << (429 % 8));
+	for (unsigned s = 500; s <= 599; s++)
+		c->failure_status[s / 8] |= (uint8_t)(1u << (s % 8));
+}
+
+/* A [breaker] key, in [breaker] or an [endpoint]; true when the key is one. */
+static bool breaker_key(struct pstate *st, const struct entry *e, char *v,
+			struct fg_breaker_conf *c, struct eplines *el)
+{
+	const char *k = e->key;
+
+	if (!strcmp(k, "threshold"))
+		fg_parse_num_key(st, e, v, 1, 1000000, &c->threshold);
+	else if (!strcmp(k, "open_seconds")) {
+		if (fg_parse_num_key(st, e, v, 1, 86400, &c->open_seconds))
+			el->open = e->line;
+	} else if (!strcmp(k, "max_open_seconds")) {
+		if (fg_parse_num_key(st, e, v, 1, 7 * 86400, &c->max_open_seconds))
+			el->max_open = e->line;
+	} else if (!strcmp(k, "probes"))
+		fg_parse_num_key(st, e, v, 1, 1000, &c->probes);
+	else if (!strcmp(k, "slow_first_byte_seconds"))
+		fg_parse_num_key(st, e, v, 0, 3600, &c->slow_first_byte_seconds);
+	else if (!strcmp(k, "min_processes"))
+		fg_parse_num_key(st, e, v, 1, 16, &c->min_processes);
+	else if (!strcmp(k, "failure_status")) {
+		memset(c->failure_status, 0, sizeof(c->failure_status));
+		fg_parse_each_item(st, e, e->val, fg_parse_status_item, c);
+	} else if (!strcmp(k, "state_dir")) {
+		char *p = fg_parse_make_path(st, e->line, k, v);
+
+		if (p) {
+			free(c->state_dir);
+			c->state_dir = p;
+			c->state_dir_set = true;
+		}
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/* Lists are expanded item by item, after the split. */
+static bool is_list_key(const char *k)
+{
+	return !strcmp(k, "read") || !strcmp(k, "write") || !strcmp(k, "deny") ||
+	       !strcmp(k, "allow") || !strcmp(k, "failure_status");
+}
+
+void fg_parse_check_open_range(struct pstate *st, const struct fg_breaker_conf *c,
+			       const struct eplines *el, unsigned fallback_line)
+{
+	if (c->max_open_seconds < c->open_seconds) {
+		unsigned line = el->max_open > el->open ? el->max_open : el->open;
+
+		fg_parse_diag(st, line ? line : fallback_line,
+			      "max_open_seconds (%u) is less than open_seconds (%u)",
+			      c->max_open_seconds, c->open_seconds);
+	}
+}
+
+static void agent_id_key(struct pstate *st, const struct entry *e, const char *v)
+{
+	struct fg_policy *p = st->p;
+	size_t n = strlen(v);
+	bool ok = n >= 1 && n <= 128;
+
+	for (size_t j = 0; ok && j < n; j++)
+		ok = fg_parse_is_name_char(v[j]) || v[j] == '@' || v[j] == ':';
+	if (!ok) {
+		fg_parse_diag(st, e->line,
+			      "agent_id must be 1..128 letters, digits or '.', '_', '-', '@', ':', not '%s'", v);
+		return;
+	}
+	free(p->agent_id);
+	p->agent_id = strdup(v);
+	if (!p->agent_id)
+		st->oom = true;
+}
+
+void fg_parse_workspace_pass(struct pstate *st)
+{
+	struct fg_policy *p = st->p;
+
+	for (size_t i = 0; i < st->nent; i++) {
+		struct entry *e = &st->ent[i];
+		char *v;
+
+		if (e->sec != SEC_WORKSPACE)
+			continue;
+		v = fg_parse_expand(st, e->line, e->val);
+		if (!v)
+			continue;
+		if (!strcmp(e->key, "root")) {
+			char *r = fg_parse_make_path(st, e->line, "root", v);
+
+			if (r) {
+				free(p->root);
+				p->root = r;
+			}
+		} else {        /* agent_id */
+			agent_id_key(st, e, v);
+		}
+		free(v);
+	}
+}
+
+static void filesystem_key(struct pstate *st, const struct entry *e, const char *v)
+{
+	struct fg_policy *p = st->p;
+	const char *k = e->key;
+	int x;
+
+	if (!strcmp(k, "mode")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_mode, &x))
+			p->fs.mode = (enum fg_mode)x;
+	} else if (!strcmp(k, "system")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_bool, &x))
+			p->fs.system = x;
+	} else if (!strcmp(k, "kernel")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_kernel, &x))
+			p->fs.kernel = (enum fg_kernel)x;
+	} else if (!strcmp(k, "unconfined_exec")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_unconf, &x))
+			p->fs.unconfined_exec = x;
+	} else {
+		struct fg_path_list *l = !strcmp(k, "read") ? &p->fs.read :
+					 !strcmp(k, "write") ? &p->fs.write : &p->fs.deny;
+
+		/* an explicit key replaces the built-in default */
+		for (size_t j = 0; j < l->n; j++)
+			free(l->v[j].path);
+		l->n = 0;
+		fg_parse_each_item(st, e, e->val, fg_parse_path_item, l);
+	}
+}
+
+static void network_key(struct pstate *st, const struct entry *e, const char *v,
+			unsigned *dns_line)
+{
+	struct fg_policy *p = st->p;
+	int x;
+
+	if (!strcmp(e->key, "mode")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_mode, &x))
+			p->net.mode = (enum fg_mode)x;
+	} else if (!strcmp(e->key, "dns")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_bool, &x)) {
+			p->net.dns = x;
+			*dns_line = e->line;
+		}
+	} else {
+		fg_parse_each_item(st, e, e->val, fg_parse_net_item, NULL);
+	}
+}
+
+static void audit_key(struct pstate *st, const struct entry *e, const char *v)
+{
+	struct fg_policy *p = st->p;
+	const char *k = e->key;
+	int x;
+
+	if (!strcmp(k, "events")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_events, &x))
+			p->audit.events = (enum fg_events)x;
+	} else if (!strcmp(k, "fsync")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_fsync, &x))
+			p->audit.fsync = (enum fg_fsync)x;
+	} else if (!strcmp(k, "on_failure")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_onfail, &x))
+			p->audit.on_failure = (enum fg_on_failure)x;
+	} else if (!strcmp(k, "max_size")) {
+		fg_parse_size(st, e, v, &p->audit.max_size);
+	} else {
+		char **dst = !strcmp(k, "log") ? &p->audit.log : &p->audit.key_file;
+		char *path = fg_parse_make_path(st, e->line, k, v);
+
+		if (path) {
+			free(*dst);
+			*dst = path;
+		}
+	}
+}
+
+/* address, protocol, fallback of an [endpoint]; its breaker keys come later. */
+static void endpoint_key(struct pstate *st, const struct entry *e, const char *v,
+			 struct eplines *el)
+{
+	struct fg_endpoint *ep = &st->p->ep[e->ep];
+	int x;
+
+	if (!strcmp(e->key, "address")) {
+		fg_parse_endpoint_addr(st, e, v, &ep->host, &ep->port);
+		el[e->ep].address = e->line;
+	} else if (!strcmp(e->key, "protocol")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_proto, &x))
+			ep->https = x;
+		else
+			el[e->ep].bad_protocol = true;
+		el[e->ep].protocol = e->line;
+	} else if (!strcmp(e->key, "fallback")) {
+		if (fg_parse_endpoint_addr(st, e, v, &ep->fallback_host, &ep->fallback_port))
+			ep->has_fallback = true;
+		el[e->ep].fallback = e->line;
+	}
+}
+
+void fg_parse_main_pass(struct pstate *st, struct eplines *el, unsigned *dns_line,
+			struct eplines *brk)
+{
+	for (size_t i = 0; i < st->nent; i++) {
+		struct entry *e = &st->ent[i];
+		char *v;
+
+		if (e->sec == SEC_WORKSPACE)
+			continue;
+		v = is_list_key(e->key) ? NULL : fg_parse_expand(st, e->line, e->val);
+		if (!v && !is_list_key(e->key))
+			continue;
+		switch (e->sec) {
+		case SEC_FILESYSTEM:
+			filesystem_key(st, e, v);
+			break;
+		case SEC_NETWORK:
+			network_key(st, e, v, dns_line);
+			break;
+		case SEC_BREAKER:
+			breaker_key(st, e, v, &st->p->breaker, brk);
+			break;
+		case SEC_AUDIT:
+			audit_key(st, e, v);
+			break;
+		case SEC_ENDPOINT:
+			endpoint_key(st, e, v, el);
+			break;
+		default:
+			break;
+		}
+		free(v);
+	}
+}
+
+void fg_parse_endpoint_pass(struct pstate *st, struct eplines *el)
+{
+	struct fg_policy *p = st->p;
+
+	if (!p->nep || !el)
+		return;
+
+	for (size_t i = 0; i < p->nep; i++) {
+		struct fg_endpoint *ep = &p->ep[i];
+
+		ep->breaker = p->breaker;
+		ep->breaker.state_dir = p->breaker.state_dir ? strdup(p->breaker.state_dir) : NULL;
+		if (p->breaker.state_dir && !ep->breaker.state_dir)
+			st->oom = true;
+	}
+	for (size_t i = 0; i < st->nent; i++) {
+		struct entry *e = &st->ent[i];
+		char *v;
+
+		if (e->sec != SEC_ENDPOINT || !fg_parse_in_list(fg_parse_keys_breaker, e->key))
+			continue;
+		v = is_list_key(e->key) ? NULL : fg_parse_expand(st, e->line, e->val);
+		if (!v && !is_list_key(e->key))
+			continue;
+		breaker_key(st, e, v, &p->ep[e->ep].breaker, &el[e->ep]);
+		free(v);
+	}
+	for (size_t i = 0; i < p->nep; i++) {
+		struct fg_endpoint *ep = &p->ep[i];
+
+		if (!el[i].address)
+			fg_parse_diag(st, ep->line, "[endpoint %s] has no address", ep->name);
+		if (ep->has_fallback && ep->https && !el[i].bad_protocol)
+			fg_parse_diag(st, el[i].fallback,
+				      "fallback is only allowed for protocol = http endpoints (a TLS client would not accept the fallback's identity)");
+		if (el[i].open || el[i].max_open)
+			fg_parse_check_open_range(st, &ep->breaker, &el[i], ep->line);
+	}
+}
