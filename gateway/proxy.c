@@ -1062,7 +1062,8 @@ static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t
 	snprintf(e->rule, sizeof(e->rule), "%s:%u", p->file, e->ep->line);
 	target_set(&e->up, e->ep->host, e->ep->port, e->ep->https, NULL);
 	if (e->ep->has_fallback) {
-		target_set(&e->fb, e->ep->fallback_host, e->ep->fallback_port, false, NULL);
+		target_set(&e->fb, e->ep->fallback_host, e->ep->fallback_port, e->ep->fallback_tls,
+			   e->ep->fallback_path);
 		e->has_fb = true;
 	}
 	rc = fg_bk_map_open(e->ep->breaker.state_dir, &env, &m, err, errlen);

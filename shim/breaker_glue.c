@@ -162,8 +162,8 @@ static void setup_fallback(struct ep_rt *r)
 	unsigned char a[16];
 	int family;
 
-	if (!ep->has_fallback || ep->https)
-		return;
+	if (!ep->has_fallback || ep->https || ep->gateway)
+		return;     /* (the gateway serves its endpoints' fallbacks) */
 	if (!literal(ep->fallback_host, &family, a)) {
 		fg_say("fallback '%s' of endpoint %s is not a literal address; not used",
 		       ep->fallback_host, ep->name);
