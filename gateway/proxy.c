@@ -429,13 +429,18 @@ static int build_head(struct conn *c, const char *h, size_t hlen, const struct f
 		len = e - i;
 		if (len > 0 && h[i + len - 1] == '\r')
 			len--;
-		if (len > 0 && !fg_gw_hdr_is(h + i, len, "host")) {
+		if (len > 0 && !fg_gw_hdr_is(h + i, len, "host") &&
+		    !(c->e->cred != NULL && (fg_gw_hdr_is(h + i, len, "authorization") ||
+					     fg_gw_hdr_is(h + i, len, "x-api-key")))) {
 			rc = put(&c->uout, h + i, len);
 			if (rc == 0)
 				rc = put(&c->uout, "\r\n", 2);
 		}
 		i = e + 1;
 	}
+	/* the provider's key, never the fallback's business */
+	if (rc == 0 && c->e->cred != NULL && c->route == R_UPSTREAM)
+		rc = put(&c->uout, c->e->cred, strlen(c->e->cred));
 	if (rc == 0)
 		rc = putf(&c->uout, "Host: %s\r\n\r\n", t->authority);
 	return rc;
@@ -1046,6 +1051,39 @@ static int listen_on(struct gw_ep *e)
 	return 0;
 }
 
+/* The credential header from api_key_file: its first line, trimmed. */
+static int load_cred(struct gw_ep *e, char *err, size_t errlen)
+{
+	char key[4096];
+	FILE *f = fopen(e->ep->api_key_file, "re");
+	size_t n;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "cannot read api_key_file '%s' of endpoint %s: %s",
+			 e->ep->api_key_file, e->ep->name, strerror(errno));
+		return -errno;
+	}
+	n = fread(key, 1, sizeof(key) - 1, f);
+	fclose(f);
+	key[n] = '\0';
+	key[strcspn(key, "\r\n")] = '\0';
+	n = strlen(key);
+	while (n > 0 && (key[n - 1] == ' ' || key[n - 1] == '\t'))
+		key[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "api_key_file '%s' of endpoint %s is empty",
+			 e->ep->api_key_file, e->ep->name);
+		return -EINVAL;
+	}
+	if (asprintf(&e->cred, e->ep->api_key_x ? "x-api-key: %s\r\n" :
+		     "Authorization: Bearer %s\r\n", key) < 0) {
+		e->cred = NULL;
+		return -ENOMEM;
+	}
+	explicit_bzero(key, sizeof(key));
+	return 0;
+}
+
 static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t errlen)
 {
 	const struct fg_policy *p = g->conf.pol;
@@ -1066,6 +1104,8 @@ static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t
 			   e->ep->fallback_path);
 		e->has_fb = true;
 	}
+	if (e->ep->api_key_file != NULL && (rc = load_cred(e, err, errlen)) < 0)
+		return rc;
 	rc = fg_bk_map_open(e->ep->breaker.state_dir, &env, &m, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -1137,6 +1177,10 @@ void gw_free(struct gw *g)
 		if (g->eps[i].lfd >= 0)
 			close(g->eps[i].lfd);
 		free(g->eps[i].io);
+		if (g->eps[i].cred != NULL) {
+			explicit_bzero(g->eps[i].cred, strlen(g->eps[i].cred));
+			free(g->eps[i].cred);
+		}
 	}
 	/* the breaker maps stay until exit: slots may share one */
 	free(g->eps);

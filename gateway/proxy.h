@@ -50,6 +50,7 @@ struct gw_ep {
 	char rule[4200];          /* "file:line" of its section */
 	struct gw_target up, fb;
 	bool has_fb;
+	char *cred;               /* "Authorization: Bearer KEY\r\n" (api_key_file), or NULL */
 	void *io;                 /* the listener's epoll tag */
 };
 

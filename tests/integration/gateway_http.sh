@@ -15,7 +15,7 @@
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/gateway_lib.sh"
-plan 22
+plan 24
 make_ws
 start_server
 touch "$SRV/keepalive"
@@ -161,9 +161,24 @@ client --count 1 "$URL"
 check "after a crash the next call starts a new gateway" \
 	sh -c "[ \"\$(awk '{print \$1}' '$TMP/out')\" = 200 ] && [ -n \"$(gw_pid)\" ] && [ \"\$(sed -n '1s/^fleetguard-gateway 1 //p' \$(ls '$TMP'/state/fleetguard-gw-*.ports))\" != $old ]"
 
+# --- credentials: the gateway holds the key -------------------------------------------
+gw_stop
+echo "sk-test-123" > "$TMP/key"
+chmod 600 "$TMP/key"
+BK_EP_EXTRA="gateway = yes
+api_key_file = $TMP/key" write_policy http
+: > "$SRV/auth"
+fg "$POLICY" "$PYTHON3" -c '
+import sys, urllib.request
+r = urllib.request.Request(sys.argv[1], data=b"{}", headers={"Authorization": "Bearer agent-has-none"})
+print(urllib.request.urlopen(r).status)' "$URL" > "$TMP/out" 2>&1
+check "api_key_file: the provider gets the key, not the agent's header" \
+	test "$(cat "$TMP/out") $(cat "$SRV/auth")" = "200 authorization: Bearer sk-test-123"
+
 # --- the audit chain ----------------------------------------------------------------
 check "one llm record per request, in the chain" \
 	sh -c "[ \$(grep -c '\"op\":\"llm\"' '$TMP/audit.log') -ge 20 ] && '$FG_TOP_BUILDDIR/fleetguard-verify' '$TMP/audit.log' > /dev/null"
 check "records name the route: upstream, local and fallback" \
 	sh -c "grep -q '\"route\":\"upstream\"' '$TMP/audit.log' && grep -q '\"route\":\"local\"' '$TMP/audit.log' && grep -q '\"route\":\"fallback\"' '$TMP/audit.log'"
+check "no key in the audit log" sh -c "! grep -q 'sk-test-123' '$TMP/audit.log'"
 finish
