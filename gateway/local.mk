@@ -15,17 +15,21 @@
 # linked by the preloaded library and the fleetguard tool, never libssl.
 noinst_LTLIBRARIES += libfggateway.la libfggwclient.la
 libfggwclient_la_SOURCES = gateway/rendezvous.h gateway/rendezvous.c
-libfggateway_la_SOURCES = gateway/gateway.h gateway/http.c gateway/proxy.h gateway/proxy.c
+libfggateway_la_SOURCES = gateway/gateway.h gateway/http.c gateway/proxy.h gateway/proxy.c \
+	gateway/tls.h gateway/tls.c
+libfggateway_la_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
+libfggateway_la_LIBADD = $(SSL_LIBS)
 
 bin_PROGRAMS += fleetguard-gateway
 fleetguard_gateway_SOURCES = gateway/main.c
+fleetguard_gateway_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 fleetguard_gateway_LDADD = libfggateway.la libfggwclient.la libfgbreaker.la libfgpolicy.la \
-	libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+	libfgaudit.la $(INIH_STATIC) $(SSL_LIBS) $(CRYPTO_LIBS) $(LIBS)
 
 # The preloaded library finds and starts the gateway.
 libfleetguard_la_LIBADD += libfggwclient.la
 libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h
 
-GATEWAY_ITESTS = tests/integration/gateway_http.sh
+GATEWAY_ITESTS = tests/integration/gateway_http.sh tests/integration/gateway_https.sh
 TESTS += $(GATEWAY_ITESTS)
 EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,13 @@
 #include "audit/audit.h"
 #include "gateway/proxy.h"
 #include "gateway/rendezvous.h"
+#include "gateway/tls.h"
 #include "policy/policy.h"
 #include "shim/auditconf.h"
 
 struct opts {
-	const char *policy, *dir;
+	const char *policy, *dir, *ca_dir;
+	bool print_ca;
 	int ready_fd;
 	long root;
 	unsigned linger;
@@ -40,7 +43,8 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr, "usage: fleetguard-gateway --policy FILE --dir STATE_DIR "
-		"[--root PID] [--linger SECONDS] [--ready-fd N]\n");
+		"[--root PID] [--linger SECONDS] [--ready-fd N] [--ca-dir DIR]\n"
+		"       fleetguard-gateway --print-ca [--ca-dir DIR]\n");
 	exit(2);
 }
 
@@ -51,12 +55,18 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end = NULL;
 
+		if (strcmp(argv[i], "--print-ca") == 0) {
+			o->print_ca = true;
+			continue;
+		}
 		if (v == NULL)
 			usage();
 		if (strcmp(argv[i], "--policy") == 0) {
 			o->policy = v;
 		} else if (strcmp(argv[i], "--dir") == 0) {
 			o->dir = v;
+		} else if (strcmp(argv[i], "--ca-dir") == 0) {
+			o->ca_dir = v;
 		} else if (strcmp(argv[i], "--ready-fd") == 0) {
 			o->ready_fd = (int)strtol(v, &end, 10);
 		} else if (strcmp(argv[i], "--root") == 0) {
@@ -73,7 +83,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		}
 		i++;
 	}
-	if (o->policy == NULL || o->dir == NULL)
+	if (!o->print_ca && (o->policy == NULL || o->dir == NULL))
 		usage();
 }
 
@@ -104,7 +114,7 @@ static int serve(const struct opts *o, const struct fg_policy *p, const char *po
 		 int lockfd)
 {
 	struct gw_conf conf = { .pol = p, .linger_s = o->linger, .root_pidfd = -1,
-				.lockfd = lockfd, .ports_path = ports_path };
+				.lockfd = lockfd, .ports_path = ports_path, .ca_dir = o->ca_dir };
 	struct fg_gw_ports ports = { .pid = getpid() };
 	char err[4400];
 	struct gw *g;
@@ -139,6 +149,26 @@ static int serve(const struct opts *o, const struct fg_policy *p, const char *po
 	return rc < 0 ? 1 : 0;
 }
 
+/* Make the CA if needed and print its certificate's path (for a client's
+ * trust bundle in library-only mode). */
+static int print_ca(const char *dir)
+{
+	char err[4400];
+	struct gw_tls *t;
+
+	if (dir == NULL) {
+		fprintf(stderr, "fleetguard-gateway: no CA directory: set HOME or give --ca-dir\n");
+		return 1;
+	}
+	if (gw_tls_new(dir, &t, err, sizeof(err)) < 0) {
+		fprintf(stderr, "fleetguard-gateway: %s\n", err);
+		return 1;
+	}
+	gw_tls_free(t);
+	printf("%s/ca.pem\n", dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char key[FG_GW_KEY_LEN + 1], ports[4200], lock[4200];
@@ -148,6 +178,14 @@ int main(int argc, char **argv)
 
 	parse_args(argc, argv, &o);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.ca_dir == NULL) {
+		static char ca[PATH_MAX];
+
+		if (fg_gw_ca_dir(ca, sizeof(ca)) == 0)
+			o.ca_dir = ca;
+	}
+	if (o.print_ca)
+		return print_ca(o.ca_dir);
 	if (fg_policy_load(o.policy, &p, diag, NULL) != 0)
 		return 1;
 	rc = fg_gw_key(p->file, key);

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -30,8 +31,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "gateway/gateway.h"
 #include "gateway/proxy.h"
+#include "gateway/tls.h"
 
 #define BUF_CAP (FG_GW_HEAD_MAX + 4096)
 #define IDLE_CLIENT_MS (300 * 1000)
@@ -58,6 +63,9 @@ struct conn {
 	struct conn *prev, *next;
 	struct gw_io cio, uio;
 	int cfd, ufd;
+	SSL *cssl, *ussl;             /* TLS on either side, or NULL */
+	bool csniffed;                /* the client's first byte was looked at */
+	bool cwant_w, uwant_w;        /* TLS needs the socket writable to go on */
 	uint32_t cmask, umask;        /* epoll interest now set */
 	struct buf cin, uout, cout;
 	size_t hold;                  /* bytes at the end of cout not yet to send */
@@ -76,6 +84,7 @@ struct conn {
 
 struct gw {
 	struct gw_conf conf;
+	struct gw_tls *tls;           /* NULL: no endpoint speaks TLS */
 	int epfd;
 	struct gw_ep *eps;
 	size_t neps;
@@ -201,6 +210,51 @@ static int putf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+/* --- sockets, plain or TLS --------------------------------------------------------- */
+
+static ssize_t ssl_result(SSL *ssl, int r, bool *want_w)
+{
+	int e;
+
+	if (r > 0)
+		return r;
+	e = SSL_get_error(ssl, r);
+	if (e == SSL_ERROR_WANT_READ)
+		return -EAGAIN;
+	if (e == SSL_ERROR_WANT_WRITE) {
+		*want_w = true;
+		return -EAGAIN;
+	}
+	return e == SSL_ERROR_ZERO_RETURN ? 0 : -ECONNRESET;
+}
+
+/* n bytes read, 0 at the end, or -errno (-EAGAIN: nothing now). */
+static ssize_t io_read(int fd, SSL *ssl, void *buf, size_t n, bool *want_w)
+{
+	ssize_t r;
+
+	if (ssl == NULL) {
+		r = read(fd, buf, n);
+		return r < 0 ? (errno == EINTR ? -EAGAIN : -errno) : r;
+	}
+	*want_w = false;
+	ERR_clear_error();
+	return ssl_result(ssl, SSL_read(ssl, buf, n > INT_MAX ? INT_MAX : (int)n), want_w);
+}
+
+static ssize_t io_write(int fd, SSL *ssl, const void *buf, size_t n, bool *want_w)
+{
+	ssize_t r;
+
+	if (ssl == NULL) {
+		r = send(fd, buf, n, MSG_NOSIGNAL);
+		return r < 0 ? (errno == EINTR ? -EAGAIN : -errno) : r;
+	}
+	*want_w = false;
+	ERR_clear_error();
+	return ssl_result(ssl, SSL_write(ssl, buf, n > INT_MAX ? INT_MAX : (int)n), want_w);
+}
+
 /* --- epoll ---------------------------------------------------------------------- */
 
 static void watch(struct gw *g, int fd, uint32_t *cur, uint32_t want, struct gw_io *io)
@@ -219,6 +273,9 @@ static void close_upstream(struct conn *c)
 {
 	if (c->ufd < 0)
 		return;
+	SSL_free(c->ussl);
+	c->ussl = NULL;
+	c->uwant_w = false;
 	close(c->ufd);        /* also leaves the epoll set */
 	c->ufd = -1;
 	c->umask = 0;
@@ -237,6 +294,10 @@ static void conn_free(struct conn *c)
 	close_upstream(c);
 	/* what the client sent and we did not read would turn our close
 	 * into a reset, which may destroy the answer before it is read */
+	if (c->cssl != NULL)
+		SSL_shutdown(c->cssl);
+	SSL_free(c->cssl);
+	c->cssl = NULL;
 	shutdown(c->cfd, SHUT_WR);
 	for (int i = 0; i < 64 && read(c->cfd, sink, sizeof(sink)) > 0; i++)
 		;
@@ -377,6 +438,13 @@ static int upstream_connect(struct conn *c, const struct gw_target *t)
 	if (rc < 0 && rc != -EINPROGRESS) {
 		close(fd);
 		return rc;
+	}
+	if (t->tls) {
+		c->ussl = gw_tls_connect(t == &c->e->up ? c->e->up_ctx : c->e->fb_ctx, fd, t->host);
+		if (c->ussl == NULL) {
+			close(fd);
+			return -EPROTO;
+		}
 	}
 	c->ufd = fd;
 	c->umask = 0;
@@ -519,6 +587,14 @@ static void upstream_failed(struct conn *c, enum fg_bk_outcome o)
 		if (upstream_connect(c, c->route == R_FALLBACK ? &c->e->fb : &c->e->up) == 0)
 			return;
 	}
+	if (c->ussl != NULL && SSL_get_verify_result(c->ussl) != X509_V_OK) {
+		const struct gw_target *t = c->route == R_FALLBACK ? &c->e->fb : &c->e->up;
+
+		say("the certificate of %s is not trusted: %s (hint: ca_file in [endpoint %s])",
+		    t->shown, X509_verify_cert_error_string(SSL_get_verify_result(c->ussl)),
+		    c->e->ep->name);
+		o = FG_BK_F_CONNECT;
+	}
 	close_upstream(c);
 	if (c->route == R_UPSTREAM)
 		report(c, o, 0);
@@ -626,8 +702,8 @@ static int read_upstream(struct conn *c)
 		compact(&c->cout);
 	if (room(&c->cout) == 0)
 		return 0;
-	n = read(c->ufd, c->cout.d + c->cout.len, room(&c->cout));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	n = io_read(c->ufd, c->ussl, c->cout.d + c->cout.len, room(&c->cout), &c->uwant_w);
+	if (n == -EAGAIN)
 		return 0;
 	if (!in_flight(c)) {
 		close_upstream(c);   /* a kept connection closed, or talking out of turn */
@@ -662,10 +738,10 @@ static int write_upstream(struct conn *c)
 
 	if (c->ufd < 0 || c->uconnecting || avail(&c->uout) == 0)
 		return 0;
-	n = send(c->ufd, c->uout.d + c->uout.off, avail(&c->uout), MSG_NOSIGNAL);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	n = io_write(c->ufd, c->ussl, c->uout.d + c->uout.off, avail(&c->uout), &c->uwant_w);
+	if (n == -EAGAIN)
 		return 0;
-	if (n < 0) {
+	if (n <= 0) {
 		upstream_failed(c, c->ureused ? FG_BK_F_RESET : FG_BK_F_CONNECT);
 		return 1;
 	}
@@ -770,6 +846,32 @@ static void client_gone(struct conn *c)
 	conn_free(c);
 }
 
+/* The first byte says whether the client speaks TLS (a handshake record,
+ * 22) or plain HTTP (the base-URL form).  1: go on reading, 0: nothing
+ * yet, -1: the connection is gone. */
+static int sniff_tls(struct conn *c)
+{
+	unsigned char b;
+	ssize_t n = recv(c->cfd, &b, 1, MSG_PEEK);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0) {
+		conn_free(c);
+		return -1;
+	}
+	c->csniffed = true;
+	if (b != 22)
+		return 1;
+	if (c->g->tls != NULL)
+		c->cssl = gw_tls_accept(c->g->tls, c->cfd, c->e->up.host);
+	if (c->cssl == NULL) {
+		conn_free(c);     /* TLS we cannot serve: no certificate */
+		return -1;
+	}
+	return 1;
+}
+
 /* 1: bytes moved, 0: nothing now, -1: the connection is gone. */
 static int read_client(struct conn *c)
 {
@@ -781,8 +883,14 @@ static int read_client(struct conn *c)
 		compact(&c->cin);
 	if (room(&c->cin) == 0)
 		return 0;
-	n = read(c->cfd, c->cin.d + c->cin.len, room(&c->cin));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (!c->csniffed) {
+		int r = sniff_tls(c);
+
+		if (r <= 0)
+			return r;
+	}
+	n = io_read(c->cfd, c->cssl, c->cin.d + c->cin.len, room(&c->cin), &c->cwant_w);
+	if (n == -EAGAIN)
 		return 0;
 	if (n <= 0) {
 		client_gone(c);
@@ -800,10 +908,10 @@ static int write_client(struct conn *c)
 
 	if (n == 0)
 		return 0;
-	w = send(c->cfd, c->cout.d + c->cout.off, n, MSG_NOSIGNAL);
-	if (w < 0 && (errno == EAGAIN || errno == EINTR))
+	w = io_write(c->cfd, c->cssl, c->cout.d + c->cout.off, n, &c->cwant_w);
+	if (w == -EAGAIN)
 		return 0;
-	if (w < 0) {
+	if (w <= 0) {
 		client_gone(c);
 		return -1;
 	}
@@ -834,11 +942,11 @@ static void set_interest(struct conn *c)
 
 	if (c->st != RQ_CLOSE && room(&c->cin) > 0)
 		cw |= EPOLLIN;
-	if (avail(&c->cout) > c->hold)
+	if (avail(&c->cout) > c->hold || c->cwant_w)
 		cw |= EPOLLOUT;
 	if (c->ufd >= 0) {
 		uw = EPOLLIN | EPOLLRDHUP;
-		if (c->uconnecting || avail(&c->uout) > 0)
+		if (c->uconnecting || avail(&c->uout) > 0 || c->uwant_w)
 			uw |= EPOLLOUT;
 	}
 	watch(c->g, c->cfd, &c->cmask, cw, &c->cio);
@@ -1106,6 +1214,10 @@ static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t
 	}
 	if (e->ep->api_key_file != NULL && (rc = load_cred(e, err, errlen)) < 0)
 		return rc;
+	if ((e->up.tls && (e->up_ctx = gw_tls_client_ctx(e->ep->ca_file, err, errlen)) == NULL) ||
+	    (e->has_fb && e->fb.tls &&
+	     (e->fb_ctx = gw_tls_client_ctx(e->ep->ca_file, err, errlen)) == NULL))
+		return -EIO;
 	rc = fg_bk_map_open(e->ep->breaker.state_dir, &env, &m, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -1148,6 +1260,13 @@ int gw_new(const struct gw_conf *conf, struct gw **out, char *err, size_t errlen
 		rc = -ENOMEM;
 		goto out_free;
 	}
+	for (size_t i = 0; i < conf->pol->nep && g->tls == NULL; i++) {
+		if (conf->pol->ep[i].https && conf->ca_dir != NULL) {
+			rc = gw_tls_new(conf->ca_dir, &g->tls, err, errlen);
+			if (rc < 0)
+				goto out_free;
+		}
+	}
 	for (size_t i = 0; i < conf->pol->nep; i++) {
 		g->neps++;
 		rc = ep_setup(g, &g->eps[i], (unsigned)i, err, errlen);
@@ -1177,6 +1296,8 @@ void gw_free(struct gw *g)
 		if (g->eps[i].lfd >= 0)
 			close(g->eps[i].lfd);
 		free(g->eps[i].io);
+		SSL_CTX_free(g->eps[i].up_ctx);
+		SSL_CTX_free(g->eps[i].fb_ctx);
 		if (g->eps[i].cred != NULL) {
 			explicit_bzero(g->eps[i].cred, strlen(g->eps[i].cred));
 			free(g->eps[i].cred);
@@ -1184,6 +1305,7 @@ void gw_free(struct gw *g)
 	}
 	/* the breaker maps stay until exit: slots may share one */
 	free(g->eps);
+	gw_tls_free(g->tls);
 	if (g->epfd >= 0)
 		close(g->epfd);
 	free(g);

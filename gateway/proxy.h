@@ -51,6 +51,7 @@ struct gw_ep {
 	struct gw_target up, fb;
 	bool has_fb;
 	char *cred;               /* "Authorization: Bearer KEY\r\n" (api_key_file), or NULL */
+	void *up_ctx, *fb_ctx;    /* SSL_CTX for TLS targets */
 	void *io;                 /* the listener's epoll tag */
 };
 
@@ -63,6 +64,7 @@ struct gw_conf {
 	int root_pidfd;          /* >= 0: stay while this process lives */
 	int lockfd;              /* the rendezvous lock (exclusive to leave) */
 	const char *ports_path;  /* removed on leaving */
+	const char *ca_dir;      /* the gateway CA's directory (gateway/tls.h) */
 };
 
 /* Set up endpoints (listeners on 127.0.0.1, breaker slots) from the policy;

@@ -239,3 +239,17 @@ out_close:
 	close(fd);
 	return rc;
 }
+
+int fg_gw_ca_dir(char *out, size_t cap)
+{
+	const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+	int n;
+
+	if (x != NULL && x[0] == '/')
+		n = snprintf(out, cap, "%s/fleetguard/gateway-ca", x);
+	else if (h != NULL && h[0] == '/')
+		n = snprintf(out, cap, "%s/.local/state/fleetguard/gateway-ca", h);
+	else
+		return -ENOENT;
+	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}

@@ -78,4 +78,9 @@ int fg_gw_spawn(const char *prog, const char *policy, const char *dir, const cha
 int fg_gw_find(const char *prog, const char *policy, const char *dir, const char *key,
 	       int spawn, struct fg_gw_ports *out, int *lockfd);
 
+/* The gateway CA's directory: $XDG_STATE_HOME/fleetguard/gateway-ca, else
+ * $HOME/.local/state/fleetguard/gateway-ca (gateway/tls.h).  It holds
+ * ca.pem, the certificate clients must trust, and ca.key. */
+int fg_gw_ca_dir(char *out, size_t cap);
+
 #endif /* FLEETGUARD_GATEWAY_RENDEZVOUS_H */
