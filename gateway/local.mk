@@ -30,6 +30,11 @@ fleetguard_gateway_LDADD = libfggateway.la libfggwclient.la libfgbreaker.la libf
 libfleetguard_la_LIBADD += libfggwclient.la
 libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h
 
-GATEWAY_ITESTS = tests/integration/gateway_http.sh tests/integration/gateway_https.sh
+GATEWAY_ITESTS = tests/integration/gateway_http.sh tests/integration/gateway_https.sh \
+	tests/integration/gateway_run.sh
 TESTS += $(GATEWAY_ITESTS)
 EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh
+
+# fleetguard run starts the gateway and hands out its CA.
+fleetguard_SOURCES += tools/run_gateway.c
+fleetguard_LDADD += libfggwclient.la

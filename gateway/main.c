@@ -111,10 +111,12 @@ static struct fg_audit *audit_attach(const struct fg_policy *p)
 }
 
 static int serve(const struct opts *o, const struct fg_policy *p, const char *ports_path,
-		 int lockfd)
+		 const char *roots_path, int lockfd)
 {
 	struct gw_conf conf = { .pol = p, .linger_s = o->linger, .root_pidfd = -1,
-				.lockfd = lockfd, .ports_path = ports_path, .ca_dir = o->ca_dir };
+				.lockfd = lockfd, .ports_path = ports_path, .roots_path = roots_path,
+				.ca_dir = o->ca_dir };
+	struct fg_gw_ports old;
 	struct fg_gw_ports ports = { .pid = getpid() };
 	char err[4400];
 	struct gw *g;
@@ -123,6 +125,11 @@ static int serve(const struct opts *o, const struct fg_policy *p, const char *po
 	if (o->root > 0)
 		conf.root_pidfd = (int)syscall(SYS_pidfd_open, (pid_t)o->root, 0);
 	conf.audit = audit_attach(p);
+	/* after a crash, the same ports again: a Landlock domain allows those */
+	if (fg_gw_ports_read(ports_path, &old) == 0) {
+		conf.prefer = old.port;
+		conf.nprefer = old.n;
+	}
 	rc = gw_new(&conf, &g, err, sizeof(err));
 	if (rc < 0) {
 		fprintf(stderr, "fleetguard-gateway: %s\n", err[0] ? err : strerror(-rc));
@@ -171,7 +178,7 @@ static int print_ca(const char *dir)
 
 int main(int argc, char **argv)
 {
-	char key[FG_GW_KEY_LEN + 1], ports[4200], lock[4200];
+	char key[FG_GW_KEY_LEN + 1], ports[4200], lock[4200], roots[4200];
 	struct fg_policy *p = NULL;
 	struct opts o;
 	int lockfd, rc;
@@ -193,6 +200,8 @@ int main(int argc, char **argv)
 		rc = fg_gw_path(o.dir, key, ".ports", ports, sizeof(ports));
 	if (rc == 0)
 		rc = fg_gw_path(o.dir, key, ".lock", lock, sizeof(lock));
+	if (rc == 0)
+		rc = fg_gw_path(o.dir, key, ".roots", roots, sizeof(roots));
 	if (rc < 0) {
 		fprintf(stderr, "fleetguard-gateway: %s: %s\n", o.policy, strerror(-rc));
 		return 1;
@@ -202,7 +211,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "fleetguard-gateway: cannot open '%s': %s\n", lock, strerror(errno));
 		return 1;
 	}
-	rc = serve(&o, p, ports, lockfd);
+	rc = serve(&o, p, ports, roots, lockfd);
 	fg_policy_free(p);
 	return rc;
 }

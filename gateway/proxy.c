@@ -36,6 +36,7 @@
 
 #include "gateway/gateway.h"
 #include "gateway/proxy.h"
+#include "gateway/rendezvous.h"
 #include "gateway/tls.h"
 
 #define BUF_CAP (FG_GW_HEAD_MAX + 4096)
@@ -1064,7 +1065,7 @@ static bool may_leave(struct gw *g)
 	bool took = false;
 
 	if (g->nconns > 0 || now_ms() - g->idle_since < g->conf.linger_s * 1000ull ||
-	    root_alive(g))
+	    root_alive(g) || (g->conf.roots_path != NULL && fg_gw_roots_alive(g->conf.roots_path)))
 		return false;
 	if (g->conf.lockfd >= 0 && flock(g->conf.lockfd, LOCK_EX | LOCK_NB) < 0)
 		return false;
@@ -1140,15 +1141,24 @@ static void target_set(struct gw_target *t, const char *host, uint16_t port, boo
 		snprintf(t->authority, sizeof(t->authority), "%s", t->shown);
 }
 
-static int listen_on(struct gw_ep *e)
+static int listen_on(struct gw_ep *e, uint16_t prefer)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				  .sin_port = htons(prefer) };
 	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), rc = 0, one = 1;
 
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 1024) < 0 ||
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (prefer != 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		sa.sin_port = 0;     /* taken meanwhile: any port */
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			prefer = 0xffff;
+	} else if (prefer == 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		prefer = 0xffff;
+	}
+	if (prefer == 0xffff || listen(fd, 1024) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0) {
 		rc = -errno;
 		close(fd);
@@ -1231,7 +1241,7 @@ static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t
 		return rc;
 	}
 	e->attached = true;
-	rc = listen_on(e);
+	rc = listen_on(e, i < g->conf.nprefer ? g->conf.prefer[i] : 0);
 	if (rc < 0) {
 		snprintf(err, errlen, "cannot listen on 127.0.0.1 for endpoint %s: %s",
 			 e->ep->name, strerror(-rc));

@@ -64,7 +64,10 @@ struct gw_conf {
 	int root_pidfd;          /* >= 0: stay while this process lives */
 	int lockfd;              /* the rendezvous lock (exclusive to leave) */
 	const char *ports_path;  /* removed on leaving */
+	const char *roots_path;  /* launchers to outlive (gateway/rendezvous.h) */
 	const char *ca_dir;      /* the gateway CA's directory (gateway/tls.h) */
+	const uint16_t *prefer;  /* ports to listen on again, by endpoint (0: any) */
+	unsigned nprefer;
 };
 
 /* Set up endpoints (listeners on 127.0.0.1, breaker slots) from the policy;

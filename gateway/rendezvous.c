@@ -20,12 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit/audit.h"
 #include "gateway/rendezvous.h"
+#include "policy/policy.h"
 
 extern char **environ;
 
@@ -252,4 +254,63 @@ int fg_gw_ca_dir(char *out, size_t cap)
 	else
 		return -ENOENT;
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
+}
+
+int fg_gw_root_add(const char *dir, const char *key, pid_t pid)
+{
+	char path[4200], line[32];
+	int fd, n, rc = 0;
+
+	if (fg_gw_path(dir, key, ".roots", path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0660);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(line, sizeof(line), "%ld\n", (long)pid);
+	if (write(fd, line, (size_t)n) != n)
+		rc = -EIO;
+	close(fd);
+	return rc;
+}
+
+int fg_gw_roots_alive(const char *path)
+{
+	char buf[8192], *s, *end;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	for (s = buf; *s != '\0'; s = end + (*end != '\0')) {
+		long pid = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (pid > 0 && alive((pid_t)pid))
+			return 1;
+	}
+	return 0;
+}
+
+int fg_gw_allow_ports(struct fg_policy *p, const struct fg_gw_ports *ports)
+{
+	for (unsigned i = 0; i < ports->n; i++) {
+		struct fg_net_rule *v;
+
+		if (ports->port[i] == 0)
+			continue;
+		v = realloc(p->net.allow, (p->net.nallow + 1) * sizeof(*v));
+		if (v == NULL)
+			return -ENOMEM;
+		p->net.allow = v;
+		v[p->net.nallow++] = (struct fg_net_rule){
+			.kind = FG_NET_CIDR, .family = AF_INET, .addr = { 127, 0, 0, 1 },
+			.prefix = 32, .port = ports->port[i], .origin = FG_ORIGIN_DEFAULT };
+	}
+	return 0;
 }

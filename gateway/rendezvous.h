@@ -26,6 +26,12 @@
  *                               exits), so a connect never meets a gateway
  *                               that is going away
  *   fleetguard-gw-<key>.log     the gateway's stderr
+ *   fleetguard-gw-<key>.roots   pids (one a line) of launchers whose trees
+ *                               the gateway must outlive: it leaves only
+ *                               when none of them lives
+ *   fleetguard-gw-<key>.bundle.pem  the trust bundle `fleetguard run` gives
+ *                               its agents (roots + the gateway CA); the
+ *                               only one of these files agents may read
  *
  * No libssl here: this file is linked into libfleetguard.so.
  * Functions return 0 or a negative errno.
@@ -77,6 +83,18 @@ int fg_gw_spawn(const char *prog, const char *policy, const char *dir, const cha
  */
 int fg_gw_find(const char *prog, const char *policy, const char *dir, const char *key,
 	       int spawn, struct fg_gw_ports *out, int *lockfd);
+
+struct fg_policy;
+/* Add to p's network rules one for each port of the gateway (127.0.0.1),
+ * so that a Landlock ruleset built from p lets the agent reach it; the
+ * launcher and the library add the same rules, hence the same ruleset. */
+int fg_gw_allow_ports(struct fg_policy *p, const struct fg_gw_ports *ports);
+
+/* Add pid to the roots file of key in dir. */
+int fg_gw_root_add(const char *dir, const char *key, pid_t pid);
+
+/* Does a process listed in the roots file at path live? */
+int fg_gw_roots_alive(const char *path);
 
 /* The gateway CA's directory: $XDG_STATE_HOME/fleetguard/gateway-ca, else
  * $HOME/.local/state/fleetguard/gateway-ca (gateway/tls.h).  It holds

@@ -141,6 +141,13 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
 		return false;
 	}
+	if (fg_gw_bundle(path, len)) {
+		bool ro = !(access & (FG_ACC_WRITE | FG_ACC_MOVE));
+
+		*v = (struct fg_verdict){ .allow = ro, .line = 0, .why = ro ?
+			"the gateway's trust bundle" : "fleetguard's own file" };
+		return ro;
+	}
 	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
 		/* off: no policy, but fleetguard's own files stay out of reach */
 		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "[filesystem] mode = off" };

@@ -87,6 +87,31 @@ static void say_once(const char *what, int err)
 		       what, strerror(err));
 }
 
+void fg_gw_before_landlock(bool confined)
+{
+	struct fg_gw_ports ports;
+	bool any = false;
+	int lockfd, r;
+
+	for (size_t i = 0; fg_g.pol != NULL && i < fg_g.pol->nep; i++)
+		any |= fg_g.pol->ep[i].gateway;
+	if (!any)
+		return;
+	pthread_once(&once, init_once);
+	if (!gw_ok)
+		return;
+	fg_in_guard++;
+	r = fg_gw_find(gw_prog, fg_g.pol->file, gw_dir, gw_key, !confined, &ports, &lockfd);
+	if (r == 0) {
+		close(lockfd);
+		if (fg_gw_allow_ports(fg_g.pol, &ports) < 0)
+			r = -ENOMEM;
+	}
+	fg_in_guard--;
+	if (r < 0)
+		say_once("not started", -r);
+}
+
 bool fg_gw_connect(unsigned idx, int fd, const struct sockaddr *sa, socklen_t len,
 		   int (*real_connect)(int, const struct sockaddr *, socklen_t), int *rc)
 {
@@ -127,7 +152,7 @@ bool fg_gw_connect(unsigned idx, int fd, const struct sockaddr *sa, socklen_t le
 	return true;
 }
 
-bool fg_gw_owns(const char *path, size_t len)
+static bool gw_file(const char *path, size_t len)
 {
 	static const char pre[] = "fleetguard-gw-";
 	size_t n;
@@ -136,4 +161,17 @@ bool fg_gw_owns(const char *path, size_t len)
 	n = strlen(gw_dir);
 	return gw_ok && len > n + sizeof(pre) && memcmp(path, gw_dir, n) == 0 && path[n] == '/' &&
 	       memcmp(path + n + 1, pre, sizeof(pre) - 1) == 0;
+}
+
+bool fg_gw_bundle(const char *path, size_t len)
+{
+	static const char suf[] = ".bundle.pem";
+
+	return gw_file(path, len) && len > sizeof(suf) &&
+	       memcmp(path + len - (sizeof(suf) - 1), suf, sizeof(suf) - 1) == 0;
+}
+
+bool fg_gw_owns(const char *path, size_t len)
+{
+	return gw_file(path, len) && !fg_gw_bundle(path, len);
 }

@@ -30,8 +30,17 @@
 bool fg_gw_connect(unsigned idx, int fd, const struct sockaddr *sa, socklen_t len,
 		   int (*real_connect)(int, const struct sockaddr *, socklen_t), int *rc);
 
+/* Before this process confines itself with Landlock: find the gateway
+ * (starting it, outside the domain to come, unless already confined) and
+ * allow its ports in the policy the ruleset is built from. */
+void fg_gw_before_landlock(bool confined);
+
 /* Is path (absolute, normalised) one of the gateway's rendezvous files?
  * The agent's calls on them are refused like those on the breaker state. */
 bool fg_gw_owns(const char *path, size_t len);
+
+/* Is path the trust bundle `fleetguard run` hands its agents?  They may
+ * read it (SSL_CERT_FILE names it) whatever the policy says, not change it. */
+bool fg_gw_bundle(const char *path, size_t len);
 
 #endif /* FLEETGUARD_SHIM_GATEWAY_GLUE_H */

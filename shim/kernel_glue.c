@@ -35,6 +35,7 @@
 
 #include "kernel/landlock.h"
 #include "shim/auditconf.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 /* Notes (what the kernel leaves to the library) are printed only with
@@ -153,6 +154,7 @@ void fg_kernel_init(void)
 			audit_dir[dlen] = '\0';
 		}
 	}
+	fg_gw_before_landlock(mark != NULL && fg_ll_confined());
 	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, kg_library(), own, state,
 			      sizeof(state));
 	rc = fg_ll_plan_new(p, abi, own, nown, kg_note, NULL, &pl);

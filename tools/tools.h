@@ -14,6 +14,7 @@
 #ifndef FLEETGUARD_TOOLS_H
 #define FLEETGUARD_TOOLS_H
 
+#include <stdbool.h>
 #include <stdnoreturn.h>
 
 /* Print "<prog>: <message>" on stderr and exit with status. */
@@ -26,5 +27,11 @@ int fg_cmd_check(int argc, char **argv);    /* tools/cmd_check.c */
 int fg_cmd_status(int argc, char **argv);   /* tools/cmd_status.c */
 int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
 int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
+
+struct fg_policy;
+/* Start (or find) the gateway of p's endpoints with gateway = yes, allow
+ * its ports in p's network rules (for Landlock), and point the agents'
+ * trust variables at a bundle with its CA (tools/run_gateway.c). */
+void fg_run_gateway(struct fg_policy *p, bool quiet);
 
 #endif /* FLEETGUARD_TOOLS_H */
