@@ -38,3 +38,13 @@ EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh
 # fleetguard run starts the gateway and hands out its CA.
 fleetguard_SOURCES += tools/run_gateway.c
 fleetguard_LDADD += libfggwclient.la
+
+# make bench: what the gateway adds (figures in docs/PERFORMANCE.md).
+FG_BENCHES += bench/gateway_bench
+EXTRA_DIST += bench/gateway_bench.py
+CLEANFILES += bench/gateway_bench
+bench: bench/gateway_bench fleetguard-gateway
+bench/gateway_bench: $(srcdir)/bench/gateway_bench.py
+	$(MKDIR_P) bench
+	printf '#!/bin/sh\nexec %s %s %s "$$@"\n' '$(PYTHON3)' '$(abs_top_srcdir)/bench/gateway_bench.py' \
+		'$(abs_top_builddir)' > $@ && chmod +x $@
