@@ -48,3 +48,10 @@ bench/gateway_bench: $(srcdir)/bench/gateway_bench.py
 	$(MKDIR_P) bench
 	printf '#!/bin/sh\nexec %s %s %s "$$@"\n' '$(PYTHON3)' '$(abs_top_srcdir)/bench/gateway_bench.py' \
 		'$(abs_top_builddir)' > $@ && chmod +x $@
+
+check_PROGRAMS += tests/unit/check_gateway
+tests_unit_check_gateway_SOURCES = tests/unit/check_gateway.c tests/unit/check_main.h
+tests_unit_check_gateway_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_gateway_LDADD = libfggateway.la libfgbreaker.la libfgpolicy.la \
+	$(INIH_STATIC) $(CHECK_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(LIBS)
+TESTS += tests/unit/check_gateway
