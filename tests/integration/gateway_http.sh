@@ -15,7 +15,7 @@
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/gateway_lib.sh"
-plan 24
+plan 26
 make_ws
 start_server
 touch "$SRV/keepalive"
@@ -95,6 +95,15 @@ check "upstream reset mid-stream: the client sees the stream cut" test "$(cat "$
 mode 200
 client --count 1 "$URL"
 check "after a cut stream the gateway serves on" expect_outcomes "200"
+
+# --- a client dying mid-request --------------------------------------------------
+mode hang
+client --timeout 1.5 --count 1 "$URL"
+check "a client gives up on a hung provider" expect_outcomes "timeout"
+mode 200
+client --count 1 "$URL"
+check "the gateway serves on, and recorded the abandoned request (499)" \
+	sh -c "[ \"\$(awk '{print \$1}' '$TMP/out')\" = 200 ] && grep -q '\"status\":499' '$TMP/audit.log'"
 
 # --- fallback ---------------------------------------------------------------------
 spawn_server "$TMP/fb"
