@@ -60,6 +60,13 @@ struct fg_audit_conf {
 	uint64_t max_size;       /* rotate when the log would exceed this; 0 = never */
 	const char *agent;       /* "agent" field of every record */
 	const char *exe;         /* "exe" field of every record */
+	/* Added for the audit daemon (NULL / 0: defaults): where it keeps its
+	 * signing key and witness file, the witnesses of its checkpoints,
+	 * where it forwards records, and records per checkpoint. */
+	const char *state_dir;
+	const char *witness;
+	const char *forward;
+	unsigned checkpoint_every;
 };
 
 enum fg_audit_ftype {
@@ -140,6 +147,17 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 		     size_t errlen);
 int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen);
+/* Without kernel enforcement (library only) the daemon is still the only
+ * writer: fg_audit_open_client() attaches like fg_audit_open_remote() but
+ * first starts a daemon (fg-auditd, exec'd) when none serves the log.  The
+ * process then holds no descriptor of the log, only its connection. */
+int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
+			 char *err, size_t errlen);
+
+/* What the daemon serving conf's log says of its witnesses and forwarder,
+ * one line each, into out.  Returns the daemon's pid, or -ECONNREFUSED /
+ * -ENOENT when none serves the log. */
+int fg_audit_daemon_status(const struct fg_audit_conf *conf, char *out, size_t cap);
 
 /* "EACCES" for EACCES; "E<number>" for unknown values. */
 const char *fg_errno_name(int err);

@@ -1,5 +1,5 @@
-/* daemon.h - audit/ internals between the writer (log.c) and the audit daemon
- * and its client (daemon.c).
+/* daemon.h - audit/ internals between the writer (log.c), the audit daemon
+ * (server.c, fg-auditd.c) and its client (client.c, wire.c).
  *
  * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
@@ -52,6 +52,11 @@ struct fg_auditd_settings {
 	int fsync;               /* enum fg_audit_fsync */
 	uint64_t max_size;
 	const char *keypath;     /* canonical key file, or "" / NULL for none */
+	/* for the daemon only (a client does not claim them) */
+	const char *state_dir;   /* signing key and witness file */
+	const char *witness;     /* [audit] witness, NULL: the defaults */
+	const char *forward;     /* [audit] forward, NULL: none */
+	unsigned checkpoint_every; /* records per checkpoint, 0: the default */
 };
 
 void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out);
@@ -60,11 +65,19 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
  * always shares a daemon started with another mode). */
 int fg_audit_sync(struct fg_audit *a);
 
-/* set: the settings the client's policy gives; the daemon refuses a
- * different key file or max_size (-EINVAL); NULL claims none. */
+/* A client of the daemon at sockpath.  set: the settings the client's
+ * policy gives; the daemon refuses a different key file or max_size
+ * (-EINVAL); NULL claims none.  A daemon run by another user (not root)
+ * is refused (-EPERM); a daemon other than the one first reached, later
+ * (-ENOTRECOVERABLE). */
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen);
+/* The same for the log of handle a (paths and settings), starting a
+ * daemon (fg_auditd_program()) when none answers. */
+int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
+		    const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		    size_t errlen);
 /* Send one record.  sync: wait until it is in the log and return the
  * result; else return at once (a failure the daemon reports later comes
  * back from the next call).  guest: a vfork child, which must not touch
@@ -77,5 +90,36 @@ void fg_auditc_free(struct fg_auditc *c);
  * buffer) before the append fails with -ETIMEDOUT; 30 s unless a test
  * sets it (<= 0: back to 30 s).  Applies to connections made after. */
 void fg_auditc_set_timeout(int seconds);
+
+/* Called by the writer, under the log's lock, after each record it
+ * appended: its seq, hash (64 hex) and the line with its newline. */
+typedef void fg_audit_tap_fn(void *arg, uint64_t seq, const char *hash, const char *line,
+			     size_t len);
+void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg);
+
+/* The end of the chain as this writer last mapped it: -ENODATA before the
+ * writer's first append. */
+int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65]);
+
+/* A handle with the log's canonical paths and settings only (no
+ * descriptor, no connection), to close with fg_audit_close(). */
+int fg_audit_open_paths(const struct fg_audit_conf *conf, struct fg_audit **out, char *err,
+			size_t errlen);
+
+/* The fg-auditd program to exec: the build tree's when this code runs
+ * from there, else the installed one. */
+int fg_auditd_program(char *out, size_t cap);
+
+/* The default state directory: $XDG_STATE_HOME/fleetguard, else
+ * ~/.local/state/fleetguard (home from $HOME, else the password file). */
+void fg_audit_default_state(char *out, size_t cap);
+
+/* The daemon: serve the log a is a writer of on sockpath (dir: the log's
+ * directory, locked while leaving), telling the ready pipe when it
+ * listens; ck: checkpoints to sign (checkpoint.h), or NULL.  Returns
+ * the exit status once it has no client left. */
+struct fg_ckpt;
+int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, int ready,
+		    struct fg_ckpt *ck);
 
 #endif /* FLEETGUARD_AUDIT_DAEMON_H */

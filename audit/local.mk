@@ -14,9 +14,16 @@
 noinst_LTLIBRARIES += libfgaudit.la
 libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
 	audit/record.c audit/log.c audit/verify.h audit/verify.c \
-	audit/daemon.h audit/daemon.c
+	audit/daemon.h audit/wire.h audit/wire.c audit/client.c audit/server.c \
+	audit/checkpoint.h audit/checkpoint.c audit/witness.h audit/witness.c \
+	audit/verify_ckpt.h audit/verify_ckpt.c
 libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
+
+# The audit daemon, exec'd by the library and the launcher.
+pkglibexec_PROGRAMS = fg-auditd
+fg_auditd_SOURCES = audit/fg-auditd.c
+fg_auditd_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
 
 # fleetguard-verify itself is declared in tools/local.mk; its manual is here.
 dist_man_MANS += man/fleetguard-verify.1
@@ -40,6 +47,7 @@ tests_audit_writer_SOURCES = tests/audit_writer.c
 tests_audit_writer_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
 
 AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurrency.sh \
+	tests/integration/audit_checkpoints.sh tests/integration/audit_witness.sh \
 	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh
 TESTS += $(AUDIT_TESTS)
 EXTRA_DIST += $(AUDIT_TESTS)

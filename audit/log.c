@@ -157,6 +157,9 @@ struct fg_audit {
 	size_t baseoff;             /* path + baseoff is the base name */
 	char headpath[PATH_MAX + 8];
 	char keypath[PATH_MAX];     /* "" without a key */
+	char state_dir[PATH_MAX];   /* the daemon's keys and witness file */
+	char *witness, *forward;    /* [audit] witness and forward, or NULL */
+	unsigned checkpoint_every;
 	enum fg_audit_fsync fsync;
 	uint64_t max_size;
 	/* Descriptors, all opened by lock_pid itself: a child may close or
@@ -176,6 +179,8 @@ struct fg_audit {
 	bool no_fallocate;
 	struct fg_rec_ident id;
 	struct fg_auditc *remote;   /* records go to the audit daemon */
+	fg_audit_tap_fn *tap;       /* told of each record this writer appends */
+	void *tap_arg;
 };
 
 /* Threads of one process share the record lock, so they also take this. */
@@ -254,14 +259,6 @@ static ssize_t pread_full(int fd, char *p, size_t n, uint64_t off)
 	return (ssize_t)got;
 }
 
-int64_t fg_audit_now_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static const char *base(const struct fg_audit *a)
 {
 	return a->path + a->baseoff;
@@ -270,29 +267,6 @@ static const char *base(const struct fg_audit *a)
 static void segment_name(const struct fg_audit *a, uint64_t n, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s.%llu", base(a), (unsigned long long)n);
-}
-
-/* Move a long-lived descriptor above the low numbers that programs expect
- * to be free or to have inherited (make's jobserver pipe, LISTEN_FDS), so
- * that no program mistakes the log for one of its own.  Keeps fd if that is
- * not possible. */
-int fg_audit_high_fd(int fd)
-{
-	struct rlimit rl;
-	int min = 512, nfd;
-
-	if (fd < 0)
-		return fd;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur < 1024)
-		min = (int)rl.rlim_cur / 2;
-	if (fd >= min)
-		return fd;
-	nfd = fcntl(fd, F_DUPFD_CLOEXEC, min);
-	if (nfd < 0)
-		return fd;
-	close(fd);
-	return nfd;
 }
 
 static int open_active(const struct fg_audit *a, int dirfd)
@@ -688,6 +662,8 @@ static int append_locked(struct fg_audit *a, struct wstate *w, const struct fg_r
 	if (h->reserved < cur(h)->size)
 		h->reserved = cur(h)->size;
 	h->dirty = 0;
+	if (a->tap)
+		a->tap(a->tap_arg, cur(h)->seq, hex, b.p, b.len);
 	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
 		int64_t now = fg_audit_now_ns(CLOCK_MONOTONIC);
 		if (now - h->synced_ns >= BATCH_NS) {
@@ -1109,7 +1085,11 @@ static int make_dirs(char *dir)
 	return 0;
 }
 
-static int set_paths(struct fg_audit *a, const char *path, bool create, char *err, size_t errlen)
+/* What writer_new does on the way to the log: resolve the paths only,
+ * also make the missing directories, or also open the directory. */
+enum { WN_PATHS = 0, WN_DIRS, WN_OPEN };
+
+static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], real[PATH_MAX];
 	const char *slash, *b;
@@ -1141,7 +1121,7 @@ static int set_paths(struct fg_audit *a, const char *path, bool create, char *er
 		return -ENAMETOOLONG;
 	strcpy(basebuf, b);
 	dir[dlen ? dlen : 1] = '\0';
-	r = create ? make_dirs(dir) : 0;
+	r = create != WN_PATHS ? make_dirs(dir) : 0;
 	if (r < 0) {
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
 		return r;
@@ -1162,7 +1142,7 @@ static int set_paths(struct fg_audit *a, const char *path, bool create, char *er
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(a->path);
 	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
-	if (!create)
+	if (create != WN_OPEN)
 		return 0;       /* a client of the daemon opens nothing there */
 	a->dirfd = fg_audit_high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (a->dirfd < 0) {
@@ -1173,9 +1153,16 @@ static int set_paths(struct fg_audit *a, const char *path, bool create, char *er
 	return 0;
 }
 
+static void writer_free(struct fg_audit *a)
+{
+	free(a->witness);
+	free(a->forward);
+	free(a);
+}
+
 /* What a writer and a client of the daemon both start with: the settings
  * and the log's canonical paths (create: its directory made and opened). */
-static int writer_new(const struct fg_audit_conf *conf, bool create, struct fg_audit **out,
+static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_audit **out,
 		      char *err, size_t errlen)
 {
 	struct fg_audit *a;
@@ -1200,11 +1187,23 @@ static int writer_new(const struct fg_audit_conf *conf, bool create, struct fg_a
 	if (r < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));
-		free(a);
+		writer_free(a);
 		return r;
 	}
 	if (conf->key_file && !realpath(conf->key_file, a->keypath))
 		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	if (conf->state_dir && conf->state_dir[0])
+		snprintf(a->state_dir, sizeof(a->state_dir), "%s", conf->state_dir);
+	else
+		fg_audit_default_state(a->state_dir, sizeof(a->state_dir));
+	a->checkpoint_every = conf->checkpoint_every;
+	a->witness = conf->witness ? strdup(conf->witness) : NULL;
+	a->forward = conf->forward ? strdup(conf->forward) : NULL;
+	if ((conf->witness && !a->witness) || (conf->forward && !a->forward)) {
+		writer_free(a);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
 	*out = a;
 	return 0;
 }
@@ -1226,7 +1225,7 @@ int fg_audit_open(const struct fg_audit_conf *conf, struct fg_audit **out,
 	struct fg_audit *a;
 	int r;
 
-	r = writer_new(conf, true, &a, err, errlen);
+	r = writer_new(conf, WN_OPEN, &a, err, errlen);
 	if (r < 0)
 		return r;
 	if (conf->key_file) {
@@ -1284,30 +1283,78 @@ out_close:
 	close(a->dirfd);
 	fg_hasher_free(a->hasher);
 	free(a->line);
-	free(a);
+	writer_free(a);
 	return r;
+}
+
+/* A handle whose appends go to the daemon; spawn: start one if none
+ * serves the log (making the log's directory first). */
+static int open_client(const struct fg_audit_conf *conf, bool spawn, struct fg_audit **out,
+		       char *err, size_t errlen)
+{
+	struct fg_auditd_settings set;
+	struct fg_audit *a;
+	int r;
+
+	r = writer_new(conf, spawn ? WN_DIRS : WN_PATHS, &a, err, errlen);
+	if (r < 0)
+		return r;
+	fg_audit_settings(a, &set);
+	if (spawn) {
+		r = fg_auditc_start(a, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+	} else {
+		char sock[PATH_MAX + 8];
+
+		fg_audit_sock_path(a, sock, sizeof(sock));
+		r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+	}
+	if (r < 0) {
+		writer_free(a);
+		return r;
+	}
+	claim_process();
+	*out = a;
+	return 0;
+}
+
+int fg_audit_open_paths(const struct fg_audit_conf *conf, struct fg_audit **out, char *err,
+			size_t errlen)
+{
+	return writer_new(conf, WN_PATHS, out, err, errlen);
 }
 
 int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen)
 {
-	struct fg_auditd_settings set;
-	char sock[PATH_MAX + 8];
-	struct fg_audit *a;
-	int r;
+	return open_client(conf, false, out, err, errlen);
+}
 
-	r = writer_new(conf, false, &a, err, errlen);
-	if (r < 0)
-		return r;
-	fg_audit_sock_path(a, sock, sizeof(sock));
-	fg_audit_settings(a, &set);
-	r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
-	if (r < 0) {
-		free(a);
-		return r;
+int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
+			 char *err, size_t errlen)
+{
+	return open_client(conf, true, out, err, errlen);
+}
+
+void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg)
+{
+	a->tap = fn;
+	a->tap_arg = arg;
+}
+
+int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65])
+{
+	const struct chain *c;
+
+	pthread_mutex_lock(&audit_mu);
+	if (!a->head) {
+		pthread_mutex_unlock(&audit_mu);
+		return -ENODATA;
 	}
-	claim_process();
-	*out = a;
+	c = cur(a->head);
+	*seq = c->seq;
+	memcpy(hash, c->hash, FG_HASH_HEX);
+	hash[FG_HASH_HEX] = '\0';
+	pthread_mutex_unlock(&audit_mu);
 	return 0;
 }
 
@@ -1329,6 +1376,10 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 	out->fsync = (int)a->fsync;
 	out->max_size = a->max_size;
 	out->keypath = a->keypath;
+	out->state_dir = a->state_dir;
+	out->witness = a->witness;
+	out->forward = a->forward;
+	out->checkpoint_every = a->checkpoint_every;
 }
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
@@ -1343,7 +1394,7 @@ void fg_audit_close(struct fg_audit *a)
 	if (a->remote) {
 		fg_audit_flush(a);
 		fg_auditc_free(a->remote);
-		free(a);
+		writer_free(a);
 		return;
 	}
 	fg_audit_flush(a);
@@ -1355,7 +1406,7 @@ void fg_audit_close(struct fg_audit *a)
 	close_if_ours(a->dirfd, &a->dir_id);
 	fg_hasher_free(a->hasher);
 	free(a->line);
-	free(a);
+	writer_free(a);
 }
 
 /* --- ownership ---------------------------------------------------------- */

@@ -43,6 +43,9 @@ const char *fg_verify_reason(enum fg_verify_status s)
 	case FG_VERIFY_MISSING_SEGMENT: return "missing segment";
 	case FG_VERIFY_REORDERED_SEGMENT: return "reordered segment";
 	case FG_VERIFY_HEAD_MISMATCH: return "head mismatch";
+	case FG_VERIFY_TRUNCATED: return "truncated";
+	case FG_VERIFY_CHECKPOINT_MISMATCH: return "checkpoint mismatch";
+	case FG_VERIFY_BAD_CHECKPOINT: return "bad checkpoint";
 	}
 	return "unknown";
 }

@@ -37,10 +37,15 @@ enum fg_verify_status {
 	FG_VERIFY_MISSING_SEGMENT,
 	FG_VERIFY_REORDERED_SEGMENT,
 	FG_VERIFY_HEAD_MISMATCH,
+	/* against the signed checkpoints (verify_ckpt.h) */
+	FG_VERIFY_TRUNCATED,       /* the log ends before a checkpointed seq */
+	FG_VERIFY_CHECKPOINT_MISMATCH, /* a checkpointed seq has another hash */
+	FG_VERIFY_BAD_CHECKPOINT,  /* bad signature, broken checkpoint chain */
 };
 
 /* "intact", "hash mismatch", "broken link", "seq gap", "malformed line",
- * "torn tail", "missing segment", "reordered segment", "head mismatch". */
+ * "torn tail", "missing segment", "reordered segment", "head mismatch",
+ * "truncated", "checkpoint mismatch", "bad checkpoint". */
 const char *fg_verify_reason(enum fg_verify_status s);
 
 struct fg_verify_opts {

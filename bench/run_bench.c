@@ -48,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "policy/policy.h"
 
@@ -153,7 +154,9 @@ static int landlock_alone(char **argv)
 		fprintf(stderr, "run_bench: landlock: %s\n", strerror(-abi));
 		return 1;
 	}
-	nown = fg_ll_own_list(p, argv[1], argv[2], own, state, sizeof(state));
+	nown = fg_ll_own_list(p, argv[1], argv[2],
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, NULL, NULL, &pl);
 	if (rc == 0)
 		rc = fg_ll_apply(pl);

@@ -122,16 +122,34 @@ uint64_t fg_bk_clock_ms(void);
 struct fg_bk_map;
 
 /*
- * Map the state file in the first usable directory of: dir (may be NULL),
- * $XDG_RUNTIME_DIR, /tmp.  A directory is usable if it exists or can be
- * created (mode 0770) and the file in it can be opened read-write (created
- * 0660).  env is copied (may be NULL for the defaults).  On error a message
- * naming the file is left in err.  The map stays valid until
+ * The state directories for configuration c, in the order they are tried:
+ * a state_dir the policy gave (state_dir_set) is the only one, since the
+ * operator chose it; otherwise the default (c->state_dir), then
+ * $XDG_RUNTIME_DIR, then /tmp.  Relative and unset entries are left out.
+ * Stores them in dirs and returns how many.  The shim, fleetguard status
+ * and breaker, and the Landlock plan all search with this one function.
+ */
+#define FG_BK_DIRS_MAX 3
+size_t fg_bk_state_dirs(const struct fg_breaker_conf *c, const char *dirs[FG_BK_DIRS_MAX]);
+
+/* The directory fg_bk_map_open_conf() will use for c: the first of
+ * fg_bk_state_dirs() that exists or can be created (mode 0770) and is
+ * writable, copied to out.  -ENOENT when none is, -ENAMETOOLONG. */
+int fg_bk_state_dir(const struct fg_breaker_conf *c, char *out, size_t len);
+
+/*
+ * Map the state file in dir, or (fg_bk_map_open_conf) in the first usable
+ * directory of fg_bk_state_dirs(c).  A directory is usable if it exists or
+ * can be created (mode 0770) and the file in it can be opened read-write
+ * (created 0660).  env is copied (may be NULL for the defaults).  On error
+ * a message naming the file is left in err.  The map stays valid until
  * fg_bk_map_close, in this process and (the mapping being MAP_SHARED) in
  * children forked after it.
  */
 int fg_bk_map_open(const char *dir, const struct fg_bk_env *env, struct fg_bk_map **out,
 		   char *err, size_t errlen);
+int fg_bk_map_open_conf(const struct fg_breaker_conf *c, const struct fg_bk_env *env,
+			struct fg_bk_map **out, char *err, size_t errlen);
 
 /* Unmap; any struct fg_bk of this map becomes invalid. */
 void fg_bk_map_close(struct fg_bk_map *m);

@@ -278,10 +278,38 @@ static int open_in(struct fg_bk_map *m, const char *dir, char *err, size_t errle
 	return rc;
 }
 
-int fg_bk_map_open(const char *dir, const struct fg_bk_env *env, struct fg_bk_map **out,
-		   char *err, size_t errlen)
+size_t fg_bk_state_dirs(const struct fg_breaker_conf *c, const char *dirs[FG_BK_DIRS_MAX])
 {
-	const char *dirs[3] = {dir, getenv("XDG_RUNTIME_DIR"), "/tmp"};
+	const char *cand[FG_BK_DIRS_MAX] = { c->state_dir, getenv("XDG_RUNTIME_DIR"), "/tmp" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < (c->state_dir_set ? 1 : FG_BK_DIRS_MAX); i++)
+		if (cand[i] != NULL && cand[i][0] == '/')
+			dirs[n++] = cand[i];
+	return n;
+}
+
+int fg_bk_state_dir(const struct fg_breaker_conf *c, char *out, size_t len)
+{
+	const char *dirs[FG_BK_DIRS_MAX];
+	size_t n = fg_bk_state_dirs(c, dirs);
+
+	for (size_t i = 0; i < n; i++) {
+		if (mkdir(dirs[i], 0770) < 0 && errno != EEXIST)
+			continue;
+		if (access(dirs[i], W_OK | X_OK) != 0)
+			continue;
+		if ((size_t)snprintf(out, len, "%s", dirs[i]) >= len)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Map the state file in the first usable directory of dirs. */
+static int map_open_in(const char *const *dirs, size_t n, const struct fg_bk_env *env,
+		       struct fg_bk_map **out, char *err, size_t errlen)
+{
 	struct fg_bk_map *m;
 	int rc = -ENOENT;
 
@@ -293,7 +321,7 @@ int fg_bk_map_open(const char *dir, const struct fg_bk_env *env, struct fg_bk_ma
 		return -ENOMEM;
 	if (env != NULL)
 		m->env = *env;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (dirs[i] == NULL || dirs[i][0] != '/')
 			continue;
 		rc = open_in(m, dirs[i], err, errlen);
@@ -304,6 +332,20 @@ int fg_bk_map_open(const char *dir, const struct fg_bk_env *env, struct fg_bk_ma
 	}
 	free(m);
 	return rc;
+}
+
+int fg_bk_map_open(const char *dir, const struct fg_bk_env *env, struct fg_bk_map **out,
+		   char *err, size_t errlen)
+{
+	return map_open_in(&dir, 1, env, out, err, errlen);
+}
+
+int fg_bk_map_open_conf(const struct fg_breaker_conf *c, const struct fg_bk_env *env,
+			struct fg_bk_map **out, char *err, size_t errlen)
+{
+	const char *dirs[FG_BK_DIRS_MAX];
+
+	return map_open_in(dirs, fg_bk_state_dirs(c, dirs), env, out, err, errlen);
 }
 
 void fg_bk_map_close(struct fg_bk_map *m)

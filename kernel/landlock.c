@@ -596,27 +596,8 @@ int fg_ll_confined(void)
 
 /* --- fleetguard's own paths -------------------------------------------- */
 
-/* The directory the breaker will keep its state in: the policy's, else
- * $XDG_RUNTIME_DIR, else /tmp, the first that exists (or can be made, as
- * the breaker would) and is writable. */
-static bool state_dir_pick(const struct fg_policy *p, char *out, size_t len)
-{
-	const char *dirs[3] = { p->breaker.state_dir, getenv("XDG_RUNTIME_DIR"), "/tmp" };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (dirs[i] == NULL || dirs[i][0] != '/')
-			continue;
-		if (mkdir(dirs[i], 0770) < 0 && errno != EEXIST)
-			continue;
-		if (access(dirs[i], W_OK | X_OK) == 0 &&
-		    (size_t)snprintf(out, len, "%s", dirs[i]) < len)
-			return true;
-	}
-	return false;
-}
-
 size_t fg_ll_own_list(const struct fg_policy *p, const char *audit_dir, const char *library,
-		      struct fg_ll_own *own, char *state_buf, size_t state_len)
+		      const char *state_dir, struct fg_ll_own *own)
 {
 	size_t n = 0;
 
@@ -627,8 +608,8 @@ size_t fg_ll_own_list(const struct fg_policy *p, const char *audit_dir, const ch
 		own[n++] = (struct fg_ll_own){ library, FG_LL_OWN_READ };
 	if (p->nep > 0) {
 		own[n++] = (struct fg_ll_own){ "/proc/sys/kernel/random/boot_id", FG_LL_OWN_READ };
-		if (state_dir_pick(p, state_buf, state_len))
-			own[n++] = (struct fg_ll_own){ state_buf, FG_LL_OWN_STATE_DIR };
+		if (state_dir != NULL)
+			own[n++] = (struct fg_ll_own){ state_dir, FG_LL_OWN_STATE_DIR };
 	}
 	return n;
 }

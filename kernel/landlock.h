@@ -83,12 +83,12 @@ struct fg_ll_plan;
  * fleetguard run and the shim build the same plan): the audit log's
  * canonical directory (may be NULL), the policy file, the
  * preloaded library (may be NULL), and with endpoints the boot id and the
- * breaker state directory the breaker will pick (made if missing, as the
- * breaker does; its name is stored in state_buf).  own needs room for
- * FG_LL_OWN_MAX entries; returns how many were filled. */
+ * breaker state directory (may be NULL; fg_bk_state_dir() names the one
+ * the breaker will use).  own needs room for FG_LL_OWN_MAX entries and
+ * keeps pointers to the strings; returns how many were filled. */
 #define FG_LL_OWN_MAX 5
 size_t fg_ll_own_list(const struct fg_policy *p, const char *audit_dir, const char *library,
-		      struct fg_ll_own *own, char *state_buf, size_t state_len);
+		      const char *state_dir, struct fg_ll_own *own);
 
 /* The raw system call to use (the shim passes fg_syscall, whose name
  * cannot be captured by its own syscall() hook).  Default: libc's. */

@@ -46,7 +46,7 @@ EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
 # alternating rounds; prints medians and ratios).
 noinst_PROGRAMS += bench/run_bench
 bench_run_bench_SOURCES = bench/run_bench.c
-bench_run_bench_LDADD = libfgkernel.la libfgpolicy.la $(INIH_STATIC)
+bench_run_bench_LDADD = libfgkernel.la libfgbreaker.la libfgpolicy.la $(INIH_STATIC)
 bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
 	./bench/run_bench$(EXEEXT)
 .PHONY: bench-landlock

@@ -14,7 +14,7 @@
 noinst_LTLIBRARIES += libfgpolicy.la
 libfgpolicy_la_SOURCES = policy/policy.h policy/parse.c policy/match.c \
 	policy/parse_int.h policy/parse_lines.c policy/parse_values.c policy/parse_net.c \
-	policy/parse_keys.c policy/parse_builtin.c
+	policy/parse_keys.c policy/parse_builtin.c policy/seal.h policy/seal.c
 libfgpolicy_la_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 libfgpolicy_la_SOURCES += policy/policy_int.h
 
@@ -56,3 +56,9 @@ TESTS += tests/integration/policy_system.sh tests/integration/policy_check.sh
 EXTRA_DIST += tests/integration/policy_system.sh tests/integration/policy_check.sh
 
 dist_doc_DATA += docs/POLICY.md
+
+check_PROGRAMS += tests/unit/check_seal
+tests_unit_check_seal_SOURCES = tests/unit/check_seal.c tests/unit/check_main.h
+tests_unit_check_seal_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_seal_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
+TESTS += tests/unit/check_seal

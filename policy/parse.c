@@ -320,5 +320,8 @@ void fg_policy_free(struct fg_policy *p)
 	free(p->ep);
 	free(p->audit.log);
 	free(p->audit.key_file);
+	free(p->audit.state_dir);
+	free(p->audit.witness);
+	free(p->audit.forward);
 	free(p);
 }

@@ -44,6 +44,7 @@ static const char *const system_read[] = {
 	"/etc/gitconfig", "/etc/selinux/config", "/etc/python3",
 	"/proc/self", "/proc/thread-self", "/proc/filesystems", "/proc/meminfo",
 	"/proc/cpuinfo", "/proc/stat", "/sys/devices/system/cpu",
+	"/sys/fs/cgroup",       /* node, the JVM and Go read their limits at start */
 	"/dev/urandom", "/dev/random",
 	NULL,
 };

@@ -194,6 +194,58 @@ static void network_key(struct pstate *st, const struct entry *e, const char *v,
 	}
 }
 
+/* One word of [audit] witness: what the audit daemon knows (its own
+ * parser says the same; checked here so that fleetguard check shows it). */
+static bool witness_word(const char *w, size_t n)
+{
+	static const char *const bare[] = { "file", "syslog", "journald", NULL };
+
+	for (size_t i = 0; bare[i]; i++)
+		if (n == strlen(bare[i]) && !strncmp(w, bare[i], n))
+			return true;
+	return (n > 6 && !strncmp(w, "file:/", 6)) || (n > 10 && !strncmp(w, "journald:/", 10));
+}
+
+/* syslog+tcp://HOST:PORT with a port of 1..65535 */
+static bool forward_ok(const char *v)
+{
+	const char *hp = v + 13, *colon = strrchr(v, ':');
+	uint64_t port;
+
+	return !strncmp(v, "syslog+tcp://", 13) && colon && colon > hp &&
+	       fg_parse_uint(colon + 1, 1, 65535, &port) && !strpbrk(hp, " \t/");
+}
+
+static void audit_sink_key(struct pstate *st, const struct entry *e, const char *v)
+{
+	struct fg_policy *p = st->p;
+	char **dst = !strcmp(e->key, "witness") ? &p->audit.witness : &p->audit.forward;
+	char *copy;
+
+	if (dst == &p->audit.forward && !forward_ok(v)) {
+		fg_parse_diag(st, e->line, "forward must be syslog+tcp://HOST:PORT, not '%s'", v);
+		return;
+	}
+	for (const char *w = v; dst == &p->audit.witness && *w;) {
+		size_t n = strcspn(w, ", \t");
+
+		if (n && !witness_word(w, n)) {
+			fg_parse_diag(st, e->line,
+				      "witness '%.*s' is not one of file, file:/PATH, syslog, journald, journald:/SOCKET",
+				      (int)n, w);
+			return;
+		}
+		w += n ? n : 1;
+	}
+	copy = strdup(v);
+	if (!copy) {
+		st->oom = true;
+		return;
+	}
+	free(*dst);
+	*dst = copy;
+}
+
 static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 {
 	struct fg_policy *p = st->p;
@@ -211,8 +263,13 @@ static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 			p->audit.on_failure = (enum fg_on_failure)x;
 	} else if (!strcmp(k, "max_size")) {
 		fg_parse_size(st, e, v, &p->audit.max_size);
+	} else if (!strcmp(k, "checkpoint_every")) {
+		fg_parse_num_key(st, e, v, 1, 1000000, &p->audit.checkpoint_every);
+	} else if (!strcmp(k, "witness") || !strcmp(k, "forward")) {
+		audit_sink_key(st, e, v);
 	} else {
-		char **dst = !strcmp(k, "log") ? &p->audit.log : &p->audit.key_file;
+		char **dst = !strcmp(k, "log") ? &p->audit.log :
+			     !strcmp(k, "state_dir") ? &p->audit.state_dir : &p->audit.key_file;
 		char *path = fg_parse_make_path(st, e->line, k, v);
 
 		if (path) {

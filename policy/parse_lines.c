@@ -52,7 +52,8 @@ const char *const fg_parse_keys_breaker[] = {
 static const char *const keys_endpoint[] = { "address", "protocol", "fallback", "gateway",
 					     "api_key_file", "api_key_header", "ca_file", NULL };
 static const char *const keys_audit[] = {
-	"log", "events", "fsync", "on_failure", "key_file", "max_size", NULL };
+	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
+	"forward", "checkpoint_every", NULL };
 
 /* ------------------------------------------------------------------------ */
 /* diagnostics */

@@ -146,6 +146,11 @@ struct fg_policy {
 		enum fg_on_failure on_failure;
 		char *key_file;              /* NULL: plain SHA-256 chain */
 		uint64_t max_size;           /* bytes, default 64 MiB; 0 = never rotate */
+		/* the audit daemon's (issue 13): NULL / 0 for its defaults */
+		char *state_dir;             /* signing key, default witness file */
+		char *witness;               /* witness list, checked word by word */
+		char *forward;               /* syslog+tcp://HOST:PORT */
+		unsigned checkpoint_every;   /* records per checkpoint */
 	} audit;
 
 	struct fg_path_index *index;         /* private to policy/match.c: the fast path lookup */

@@ -34,6 +34,10 @@ static inline struct fg_audit_conf fg_audit_conf_of(const struct fg_policy *p, c
 		.max_size = p->audit.max_size,
 		.agent = agent,
 		.exe = exe,
+		.state_dir = p->audit.state_dir,
+		.witness = p->audit.witness,
+		.forward = p->audit.forward,
+		.checkpoint_every = p->audit.checkpoint_every,
 	};
 
 	return conf;

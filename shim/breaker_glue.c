@@ -193,29 +193,32 @@ static void say_cb(void *ctx, const char *msg)
 
 /* State files by state_dir: endpoints may each name their own. */
 struct map_rt {
-	const char *dir;
+	const struct fg_breaker_conf *c;
 	struct fg_bk_map *m;     /* NULL: could not be opened (said once) */
 };
 static struct map_rt *maps;
 static size_t nmaps;
 
-static bool same_dir(const char *a, const char *b)
+/* Two configurations that search the same state directories. */
+static bool same_dirs(const struct fg_breaker_conf *a, const struct fg_breaker_conf *b)
 {
-	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+	const char *x = a->state_dir, *y = b->state_dir;
+
+	return a->state_dir_set == b->state_dir_set &&
+	       (x == y || (x != NULL && y != NULL && strcmp(x, y) == 0));
 }
 
 static struct fg_bk_map *map_for(const struct fg_endpoint *ep)
 {
 	struct fg_bk_env env = { .say = say_cb };
-	const char *dir = ep->breaker.state_dir;
 	char err[4400];
 	int rc;
 
 	for (size_t i = 0; i < nmaps; i++)
-		if (same_dir(maps[i].dir, dir))
+		if (same_dirs(maps[i].c, &ep->breaker))
 			return maps[i].m;
-	maps[nmaps].dir = dir;
-	rc = fg_bk_map_open(dir, &env, &maps[nmaps].m, err, sizeof(err));
+	maps[nmaps].c = &ep->breaker;
+	rc = fg_bk_map_open_conf(&ep->breaker, &env, &maps[nmaps].m, err, sizeof(err));
 	if (rc < 0)
 		fg_say("%s; circuit breaker off for the endpoints that use it",
 		       err[0] ? err : strerror(-rc));

@@ -12,9 +12,12 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * The constructor loads the policy named by FLEETGUARD_POLICY and attaches
- * the audit log before main() runs.  Anything wrong stops the process with
- * status 126 and one line on stderr: the shim never guesses a policy.
+ * The constructor takes the policy sealed at launch (policy/seal.h) from
+ * descriptor FG_SEAL_FD; only the first process of a tree, which finds no
+ * seal and no hint of one, reads FLEETGUARD_POLICY, parses the file and
+ * seals it for its descendants.  Then it attaches the audit log, all before
+ * main() runs.  Anything wrong stops the process with status 126 and one
+ * line on stderr: the shim never guesses a policy.
  */
 #include "config.h"
 
@@ -29,6 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "policy/seal.h"
 #include "shim/auditconf.h"
 #include "shim/shim.h"
 
@@ -314,9 +318,11 @@ static void fg_open_audit(void)
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
-	/* under Landlock the log is out of reach: the audit daemon appends */
+	/* the audit daemon is the only writer: this process holds no
+	 * descriptor of the log.  Under Landlock it was started before the
+	 * domain; without, the first process that needs it starts it */
 	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
-		 fg_audit_open(&conf, &fg_g.audit, err, sizeof(err));
+		 fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
@@ -328,7 +334,7 @@ static void fg_open_audit(void)
 
 static void fg_write_start(void)
 {
-	char sha[65] = "";
+	const char *sha = fg_g.policy_sha[0] ? fg_g.policy_sha : "unreadable";
 	const char *const *argv = fg_cmdline();
 	struct fg_audit_field f[4] = {
 		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
@@ -337,8 +343,6 @@ static void fg_write_start(void)
 		{ .key = "ppid", .type = FG_AF_INT, .i = getppid() },
 	};
 
-	if (fg_sha256_file(fg_g.pol->file, sha) < 0)
-		strcpy(sha, "unreadable");
 	f[1].len = strlen(sha);
 	if (fg_record_fields("start", f, 4, NULL, NULL, 0) < 0)
 		fg_fatal("cannot write the start record to %s", fg_g.pol->audit.log);
@@ -355,21 +359,65 @@ static void fg_identity(void)
 	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
 }
 
+/* First process of a tree: parse the file FLEETGUARD_POLICY names, expand
+ * it once and seal it at FG_SEAL_FD for every descendant. */
+static void fg_seal_first(void)
+{
+	struct fg_policy *p = NULL;
+	char *real;
+	int seen = 0, fd;
+
+	fg_g.policy_file = getenv("FLEETGUARD_POLICY");
+	if (fg_g.policy_file == NULL || fg_g.policy_file[0] == '\0')
+		fg_fatal("FLEETGUARD_POLICY is not set; refusing to run without a policy");
+	if (fg_policy_load(fg_g.policy_file, &p, fg_diag_first, &seen) != 0 || p == NULL)
+		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
+	/* the file is judged by the name the kernel resolves: store that one */
+	real = realpath(p->file, NULL);
+	if (real != NULL) {
+		free(p->file);
+		p->file = real;
+	}
+	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
+		fg_g.policy_sha[0] = '\0';
+	fd = fg_seal_create(p, fg_g.policy_sha);
+	if (fd < 0)
+		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));
+	if (fg_syscall(SYS_dup3, fd, FG_SEAL_FD, 0) < 0)
+		fg_fatal("cannot place the sealed policy at descriptor %d: %s", FG_SEAL_FD,
+			 strerror(errno));
+	fg_syscall(SYS_close, fd);
+	fg_policy_free(p);
+}
+
+/* The policy of this process tree, sealed at launch. */
+static void fg_load_policy(void)
+{
+	const char *sha = NULL, *hint = getenv(FG_SEAL_ENV);
+	char why[256];
+	int rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
+
+	if (rc == -EBADF && (hint == NULL || hint[0] == '\0')) {
+		fg_seal_first();
+		rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
+	} else if (rc == 0) {
+		snprintf(fg_g.policy_sha, sizeof(fg_g.policy_sha), "%s", sha);
+	}
+	if (rc < 0)
+		fg_fatal("%s; refusing to run (the policy is sealed when the process tree starts)",
+			 why);
+}
+
 __attribute__((constructor)) static void fg_init(void)
 {
 	const char *v;
-	int seen = 0;
 
 	fg_in_guard++;
 	v = getenv("FLEETGUARD_QUIET");
 	fg_g.quiet = v != NULL && strcmp(v, "1") == 0;
 	v = getenv("FLEETGUARD_DEBUG");
 	fg_g.debug = v != NULL && strcmp(v, "1") == 0;
-	fg_g.policy_file = getenv("FLEETGUARD_POLICY");
-	if (fg_g.policy_file == NULL || fg_g.policy_file[0] == '\0')
-		fg_fatal("FLEETGUARD_POLICY is not set; refusing to run without a policy");
-	if (fg_policy_load(fg_g.policy_file, &fg_g.pol, fg_diag_first, &seen) != 0 || fg_g.pol == NULL)
-		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
+	fg_load_policy();
 	fg_identity();
 	fg_fs_init();
 	fg_kernel_init();

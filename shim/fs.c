@@ -134,10 +134,24 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len)
 	return n < 0 ? n : fg_proc_self(out, n);
 }
 
+/* The policy file is fleetguard's while a tree uses it: readable, but never
+ * written, removed, renamed or replaced (nor a directory above it moved). */
+static bool fg_policy_file_owned(const char *path, size_t len, unsigned access)
+{
+	const char *f = fg_g.pol->file;
+	size_t flen = strlen(f);
+
+	if (!(access & FG_ACC_WRITE))
+		return false;
+	if (len == flen)
+		return memcmp(path, f, len) == 0;
+	return (access & FG_ACC_MOVE) && len < flen && fg_path_within(path, len, f, flen);
+}
+
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
 	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len) ||
-	    fg_gw_owns(path, len)) {
+	    fg_policy_file_owned(path, len, access) || fg_gw_owns(path, len)) {
 		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
 		return false;
 	}
@@ -577,6 +591,13 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 	return false;
 }
 
+/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
+ * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
+static bool fg_too_long(const char *p)
+{
+	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
+}
+
 int fg_path_op(const struct fg_pathop *op, void *ctx)
 {
 	struct fg_name a, b;
@@ -589,6 +610,10 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
 
+	if (fg_too_long(op->path1) || fg_too_long(op->path2)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	rc = fg_name_resolve(&a, op->dirfd1, op->path1, op->t1);
 	if (two)
 		rc2 = fg_name_resolve(&b, op->dirfd2, op->path2, op->t2);

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "breaker/breaker.h"
 #include "gateway/rendezvous.h"
 #include "shim/gateway_glue.h"
 #include "shim/shim.h"
@@ -35,22 +36,10 @@ static char gw_prog[PATH_MAX];
 static bool gw_ok;
 static atomic_bool gw_said;
 
-/* The directory of the breaker's state (the policy's, else
- * $XDG_RUNTIME_DIR, else /tmp), where the gateway's files live. */
+/* The breaker's state directory, where the gateway's files live. */
 static bool pick_dir(const struct fg_policy *p)
 {
-	const char *dirs[3] = { p->breaker.state_dir, getenv("XDG_RUNTIME_DIR"), "/tmp" };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (dirs[i] == NULL || dirs[i][0] != '/')
-			continue;
-		if (mkdir(dirs[i], 0770) < 0 && errno != EEXIST)
-			continue;
-		if (access(dirs[i], W_OK | X_OK) == 0 &&
-		    (size_t)snprintf(gw_dir, sizeof(gw_dir), "%s", dirs[i]) < sizeof(gw_dir))
-			return true;
-	}
-	return false;
+	return fg_bk_state_dir(&p->breaker, gw_dir, sizeof(gw_dir)) == 0;
 }
 
 /* The program next to this library's build, else the installed one. */

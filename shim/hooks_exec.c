@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "shim/shim.h"
+#include "shim/versions.h"
 
 int execvpe(const char *file, char *const argv[], char *const envp[]);
 
@@ -62,7 +63,7 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 
 	if (fg_passthrough())
 		return (int)fg_syscall(SYS_execveat, dirfd, path, argv, envp, flags);
-	if (!((flags & AT_EMPTY_PATH) && path[0] == '\0') &&
+	if ((flags & AT_EMPTY_PATH) && path[0] == '\0' ? fg_exec_check_fd("exec", dirfd) < 0 :
 	    fg_exec_check("exec", dirfd, path, flags) < 0)
 		return -1;
 	env = fg_env_build(envp);
@@ -75,14 +76,6 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 
 FG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	char path[PATH_MAX];
-	long n;
-
-	if (!fg_passthrough()) {
-		n = fg_fd_path(fd, path, sizeof(path));
-		if (n > 0 && fg_exec_check("exec", AT_FDCWD, path, 0) < 0)
-			return -1;
-	}
 	return execveat(fd, "", argv, envp, AT_EMPTY_PATH);
 }
 
@@ -212,6 +205,8 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 
 	if (fg_passthrough())
 		return real(pid, file, fa, attr, argv, envp);
+	if (fg_spawn_check(fa) < 0)
+		return errno;
 	if (!search || fg_exec_search(file, found, sizeof(found)) == 0) {
 		if (fg_exec_check("exec", AT_FDCWD, search ? found : file, 0) < 0)
 			return errno;
@@ -233,3 +228,35 @@ FG_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 {
 	return fg_spawn(true, pid, file, fa, attr, argv, envp);
 }
+
+/* the older versions libc still exports (shim/gen_versions.sh) */
+/* the older versions libc still exports (shim/gen_versions.sh); a body of
+ * their own, as ld drops a default version that shares its address */
+#ifdef FG_SYMVER_posix_spawn
+FG_EXPORT int fg_compat_posix_spawn(pid_t *pid, const char *path,
+				    const posix_spawn_file_actions_t *fa,
+				    const posix_spawnattr_t *attr, char *const argv[],
+				    char *const envp[]);
+FG_EXPORT int fg_compat_posix_spawn(pid_t *pid, const char *path,
+				    const posix_spawn_file_actions_t *fa,
+				    const posix_spawnattr_t *attr, char *const argv[],
+				    char *const envp[])
+{
+	return fg_spawn(false, pid, path, fa, attr, argv, envp);
+}
+__asm__(FG_SYMVER_posix_spawn);
+#endif
+#ifdef FG_SYMVER_posix_spawnp
+FG_EXPORT int fg_compat_posix_spawnp(pid_t *pid, const char *file,
+				     const posix_spawn_file_actions_t *fa,
+				     const posix_spawnattr_t *attr, char *const argv[],
+				     char *const envp[]);
+FG_EXPORT int fg_compat_posix_spawnp(pid_t *pid, const char *file,
+				     const posix_spawn_file_actions_t *fa,
+				     const posix_spawnattr_t *attr, char *const argv[],
+				     char *const envp[])
+{
+	return fg_spawn(true, pid, file, fa, attr, argv, envp);
+}
+__asm__(FG_SYMVER_posix_spawnp);
+#endif

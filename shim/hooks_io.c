@@ -168,6 +168,8 @@ FG_EXPORT int close(int fd)
 {
 	FG_REAL(int, close, int);
 
+	if (__builtin_expect(fg_seal_fd_refuse("close", fd), 0))
+		return -1;
 	if (__builtin_expect(fg_bk_tracked(fd), 0))
 		fg_bk_on_close(fd);
 	return real_close(fd);

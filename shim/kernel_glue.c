@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "shim/auditconf.h"
 #include "shim/gateway_glue.h"
@@ -87,9 +88,9 @@ static const char *kg_library(void)
 	return NULL;
 }
 
-/* Attach a private writer: it creates the log's directory, log and head
- * while that is still allowed.  NULL if it cannot (the constructor reports
- * that itself right after). */
+/* Attach to the audit daemon, starting it (it creates the log's directory,
+ * log and head) while this process is still outside the domain.  NULL if
+ * it cannot (the constructor reports that itself right after). */
 static struct fg_audit *kg_audit_open(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -97,7 +98,7 @@ static struct fg_audit *kg_audit_open(void)
 	struct fg_audit *a = NULL;
 	char err[512];
 
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0)
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0)
 		return NULL;
 	return a;
 }
@@ -155,8 +156,9 @@ void fg_kernel_init(void)
 		}
 	}
 	fg_gw_before_landlock(mark != NULL && fg_ll_confined());
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, kg_library(), own, state,
-			      sizeof(state));
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, kg_library(),
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, kg_note, NULL, &pl);
 	if (rc < 0) {
 		if (p->fs.kernel == FG_KERNEL_ON)

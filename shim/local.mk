@@ -16,13 +16,29 @@
 # from its static archive with its symbols made local (--exclude-libs), so a
 # host program that defines ini_parse cannot capture our calls.
 noinst_LTLIBRARIES += libfgshim.la
-libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c
+libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c \
+	shim/seal_fd.c shim/spawn.c
 libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 
 lib_LTLIBRARIES += libfleetguard.la
-libfleetguard_la_SOURCES = shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c
+libfleetguard_la_SOURCES = shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c \
+	shim/hooks_fd.c shim/hooks_spawn.c
 libfleetguard_la_CFLAGS = $(AM_CFLAGS)
 libfleetguard_la_LIBADD = libfgshim.la libfgpolicy.la libfgaudit.la \
 	$(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
 libfleetguard_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
 	-Wl,--exclude-libs,libinih.a -Wl,-z,now -Wl,-z,relro -Wl,-z,defs
+
+# Versioned hooks (shim/gen_versions.sh): each hook carries the versions libc
+# exports it under, so that dlvsym() finds the hook too.
+# (one rule writes both; the header waits for it, so make -j runs it once)
+shim/versions.map: $(srcdir)/docs/ARCHITECTURE.md $(srcdir)/shim/gen_versions.sh
+	$(AM_V_GEN)$(MKDIR_P) shim && $(SHELL) $(srcdir)/shim/gen_versions.sh "$(CC)" \
+		$(srcdir)/docs/ARCHITECTURE.md shim/versions.map shim/versions.h
+shim/versions.h: shim/versions.map
+	@test -f $@ || { rm -f shim/versions.map; $(MAKE) $(AM_MAKEFLAGS) shim/versions.map; }
+BUILT_SOURCES += shim/versions.h shim/versions.map
+CLEANFILES += shim/versions.h shim/versions.map
+EXTRA_DIST += shim/gen_versions.sh
+libfleetguard_la_LDFLAGS += -Wl,--version-script=shim/versions.map
+EXTRA_libfleetguard_la_DEPENDENCIES = shim/versions.map

@@ -251,17 +251,29 @@ static bool fg_is_local_name(const char *host)
 	       (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0);
 }
 
+/* A host string getaddrinfo takes as a number, not a name: an IPv6
+ * literal or any of inet_aton's forms ("127.1", "0x7f.0.0.1",
+ * "2130706433").  glibc takes them whole only (no trailing blank and
+ * text), and so does this. */
+static bool fg_is_numeric_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return true;
+	return strpbrk(host, " \t\n\v\f\r") == NULL && inet_aton(host, &a4) != 0;
+}
+
 int fg_resolve_check(const char *op, const char *host)
 {
 	struct fg_act act = { .op = op, .path = host, .flags = -1, .mode = -1,
 			      .access = FG_ACC_READ, .net = true };
 	struct fg_verdict v;
-	uint8_t tmp[16];
 
 	if (host == NULL || fg_g.pol->net.mode == FG_MODE_OFF)
 		return 0;
-	if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1 ||
-	    fg_is_local_name(host))
+	if (fg_is_numeric_host(host) || fg_is_local_name(host))
 		return 0;   /* no query leaves the host; connect judges the address */
 	fg_policy_host(fg_g.pol, host, &v);
 	if (!v.allow && v.line == 0)

@@ -64,7 +64,8 @@ static inline bool fg_passthrough(void)
 struct fg_state {
 	struct fg_policy *pol;
 	struct fg_audit *audit;
-	const char *policy_file;   /* as given in FLEETGUARD_POLICY */
+	const char *policy_file;   /* as given in FLEETGUARD_POLICY (first process only) */
+	char policy_sha[65];       /* the policy file's SHA-256 at launch, "" if unknown */
 	char agent[128];
 	char exe[4096];
 	bool quiet;
@@ -186,11 +187,36 @@ void fg_exec_init(char **envp);
 /* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
  * errno (EACCES) to refuse. */
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* Judge the program open at fd (execveat with AT_EMPTY_PATH, fexecve): a
+ * file whose name still leads to it is judged by that name; a memfd or a
+ * deleted file is refused unless unconfined_exec = allow. */
+int fg_exec_check_fd(const char *op, int fd);
 /* The file execvp() would run for name (PATH search): 0, or -1 if none. */
 int fg_exec_search(const char *name, char *out, size_t len);
 /* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
 char **fg_env_build(char *const *envp);
 void fg_env_free(char **env);
+
+/* --- posix_spawn file actions (shim/spawn.c) ---------------------------- */
+
+/* Remember an open (path, oflag) or, with path NULL, a change of directory
+ * that the file actions fa will make in the child.  0 or -ENOMEM. */
+int fg_spawn_note(const void *fa, const char *path, int oflag);
+/* Forget what was noted for fa (destroyed or re-initialised). */
+void fg_spawn_forget(const void *fa);
+/* Judge every open noted for fa, in order: 0 to spawn, -1 with errno
+ * (EACCES, with the denial line and record) to refuse. */
+int fg_spawn_check(const void *fa);
+
+/* --- the sealed policy descriptor (shim/seal_fd.c) ----------------------- */
+
+/* True (errno EBADF, denial line and record) when fd is the sealed policy's
+ * descriptor and the caller is the agent: close, dup2/dup3 onto it and
+ * FD_CLOEXEC on it are refused. */
+bool fg_seal_fd_refuse(const char *op, int fd);
+/* close_range(first, last, flags) through real, leaving FG_SEAL_FD open. */
+int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
+			   int (*real)(unsigned, unsigned, int));
 
 /* --- network (shim/net.c) ----------------------------------------------- */
 

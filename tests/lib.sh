@@ -97,4 +97,57 @@ must_fail() {
 	[ "$rc" -eq "$want" ] || { diag "expected exit $want, got $rc: $*"; return 1; }
 }
 
+# --- fleetguard run ---------------------------------------------------------
+#
+# fleetguard run picks the build tree's library only when it runs from the
+# build tree, else the installed one; /etc/ld.so.preload could add another.
+# A test of `fleetguard run` that loaded an older, installed library would
+# test that library.  So a script that runs `fleetguard run` first calls
+# fg_prove_run (at its top level, not inside $(...)), which runs a program
+# under `fleetguard run` and requires every libfleetguard mapped into it to
+# be the library under test; fgrun refuses to run before that proof.
+FG_TOOL="$FG_TOP_BUILDDIR/fleetguard"
+
+# fg_run_raw ARGS...: fleetguard run ARGS (the ASan runtime first when the
+# library is built with it), under the command in $FG_RUN_WRAP if set.
+fg_run_raw() {
+	if [ "${FG_SANITIZERS:-no}" = yes ]; then
+		LD_PRELOAD="${FG_PRELOAD% *}" $FG_RUN_WRAP "$FG_TOOL" run "$@"
+	else
+		$FG_RUN_WRAP "$FG_TOOL" run "$@"
+	fi
+}
+
+# fg_prove_run: bail out of the script unless `fleetguard run` (under
+# $FG_RUN_WRAP, if set) maps the library under test and no other.
+fg_prove_run() {
+	local d want got maps
+	d=$(mktemp -d "${TMPDIR:-/tmp}/fg-prove.XXXXXX") || { echo "Bail out! mktemp failed"; exit 1; }
+	printf '[filesystem]\nwrite = %s\n[audit]\nlog = %s/audit.log\n' "$d" "$d" > "$d/p.ini"
+	maps=$(FLEETGUARD_QUIET=1 fg_run_raw --policy "$d/p.ini" -- /bin/cat /proc/self/maps 2> "$d/err")
+	want=$(stat -L -c %d:%i "$FG_LIB" 2> /dev/null)
+	got=$(printf '%s\n' "$maps" | awk '$6 ~ /libfleetguard/ { print $6 }' | sort -u)
+	if [ -z "$got" ] || [ -z "$want" ]; then
+		echo "Bail out! fleetguard run mapped no libfleetguard ($(head -c 300 "$d/err"))"
+		rm -rf "$d"; exit 1
+	fi
+	for lib in $got; do
+		if [ "$(stat -L -c %d:%i "$lib" 2> /dev/null)" != "$want" ]; then
+			echo "Bail out! fleetguard run loaded $lib, not the library under test $FG_LIB"
+			rm -rf "$d"; exit 1
+		fi
+	done
+	rm -rf "$d"
+	FG_RUN_PROVED=1
+}
+
+# fgrun ARGS...: fleetguard run ARGS, once fg_prove_run has passed.
+fgrun() {
+	if [ -z "${FG_RUN_PROVED:-}" ]; then
+		echo "fgrun: call fg_prove_run first (at the script's top level)" >&2
+		return 125
+	fi
+	fg_run_raw "$@"
+}
+
 finish() { exit $((fg_failed > 0)); }

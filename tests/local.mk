@@ -14,6 +14,10 @@
 # Module unit tests are registered by their module's local.mk.
 EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
 
+# One-line mutations the suite must catch: run by hand before closing a
+# large change (tests/mutate.sh --help), not by make check or CI.
+EXTRA_DIST += tests/mutate.sh
+
 TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
 EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \
@@ -39,8 +43,19 @@ tests_bin_tmpops_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 TESTS += tests/integration/sandbox_tmp.sh
 EXTRA_DIST += tests/integration/sandbox_tmp.sh
 
+TESTS += tests/integration/shim_longnames.sh
+EXTRA_DIST += tests/integration/shim_longnames.sh
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
 TESTS += tests/integration/sandbox_deny_probe.sh
 EXTRA_DIST += tests/integration/sandbox_deny_probe.sh
+
+# the sealed launch (issue 11): attacks in C beside the Python ones
+check_PROGRAMS += tests/bin/seal_attack
+tests_bin_seal_attack_SOURCES = tests/bin/seal_attack.c
+tests_bin_seal_attack_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -Wno-write-strings
+tests_bin_seal_attack_LDADD = -ldl
+TESTS += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh
+EXTRA_DIST += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh

@@ -225,6 +225,11 @@ static void print_text(const struct fg_policy *p)
 	       p->audit.log, events_names[p->audit.events], fsync_names[p->audit.fsync],
 	       onfail_names[p->audit.on_failure], p->audit.key_file ? p->audit.key_file : "(none)",
 	       (unsigned long long)p->audit.max_size);
+	printf("state_dir = %s\nwitness = %s\nforward = %s\ncheckpoint_every = %u\n",
+	       p->audit.state_dir ? p->audit.state_dir : "(default)",
+	       p->audit.witness ? p->audit.witness : "(default: file, syslog)",
+	       p->audit.forward ? p->audit.forward : "(none)",
+	       p->audit.checkpoint_every ? p->audit.checkpoint_every : 1000);
 }
 
 static void json_breaker(const struct fg_breaker_conf *c)
@@ -304,7 +309,13 @@ static void print_json(const struct fg_policy *p)
 	       events_names[p->audit.events], fsync_names[p->audit.fsync],
 	       onfail_names[p->audit.on_failure]);
 	json_str(stdout, p->audit.key_file);
-	printf(", \"max_size\": %llu}\n}\n", (unsigned long long)p->audit.max_size);
+	printf(", \"max_size\": %llu, \"state_dir\": ", (unsigned long long)p->audit.max_size);
+	json_str(stdout, p->audit.state_dir);
+	printf(", \"witness\": ");
+	json_str(stdout, p->audit.witness);
+	printf(", \"forward\": ");
+	json_str(stdout, p->audit.forward);
+	printf(", \"checkpoint_every\": %u}\n}\n", p->audit.checkpoint_every);
 }
 
 static void usage(FILE *f)

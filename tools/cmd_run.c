@@ -19,6 +19,10 @@
  * confinement [filesystem] kernel = on asks for is not available; 127 when
  * CMD is not found.
  *
+ * The policy is parsed here once and sealed (policy/seal.h) at descriptor
+ * FG_SEAL_FD, which CMD and its descendants inherit: none of them reads the
+ * policy file again.
+ *
  * --report stays inside SPEC §7 (no new setting in the environment): it
  * writes a derived copy of the policy with [filesystem] and [network]
  * mode = report (and [workspace] root made explicit, since the copy lives
@@ -40,8 +44,10 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "breaker/breaker.h"
 #include "kernel/landlock.h"
 #include "policy/policy.h"
+#include "policy/seal.h"
 #include "shim/auditconf.h"
 #include "tools/tools.h"
 
@@ -230,6 +236,29 @@ static void set_preload(const char *lib)
 	}
 }
 
+/* Parse once, seal once: CMD and every descendant map this policy from
+ * FG_SEAL_FD and never read the file, HOME or TMPDIR again. */
+static void seal(struct fg_policy *p)
+{
+	char sha[65] = "", *real = realpath(p->file, NULL);
+	int fd;
+
+	if (real != NULL) {
+		free(p->file);
+		p->file = real;
+	}
+	if (fg_sha256_file(p->file, sha) < 0)
+		sha[0] = '\0';
+	fd = fg_seal_create(p, sha);
+	if (fd < 0)
+		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));
+	if (dup2(fd, FG_SEAL_FD) < 0)
+		die(126, "cannot place the sealed policy at descriptor %d: %s", FG_SEAL_FD,
+		    strerror(errno));
+	close(fd);
+	setenv(FG_SEAL_ENV, "1", 1);
+}
+
 /* --- the kernel ---------------------------------------------------------- */
 
 static const char *ll_why(int err)
@@ -244,7 +273,9 @@ static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent,
 	struct fg_audit *a = NULL;
 	char err[512];
 
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0) {
+	/* the audit daemon is the only writer, started here, outside the
+	 * domain to come */
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
 			die(126, "%s", err);
 		return NULL;
@@ -289,7 +320,9 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 
 		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
 	}
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib, own, state, sizeof(state));
+	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib,
+			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
 	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
 	if (rc < 0)
 		die(126, "cannot build the landlock ruleset: %s", strerror(-rc));
@@ -448,6 +481,7 @@ int fg_cmd_run(int argc, char **argv)
 	}
 	pick_library(lib, sizeof(lib));
 	set_preload(lib);
+	seal(p);
 	setenv("FLEETGUARD_POLICY", p->file, 1);
 	fg_run_gateway(p, o.quiet);
 	confine(p, &o, lib, cmd);

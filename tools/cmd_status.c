@@ -60,12 +60,13 @@ static void say_stderr(void *ctx, const char *msg)
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
-static struct fg_bk_map *open_map(const char *state_dir)
+/* The state file the agents of this [breaker] configuration use. */
+static struct fg_bk_map *open_map(const struct fg_breaker_conf *c)
 {
 	struct fg_bk_env env = { .say = say_stderr };
 	struct fg_bk_map *m;
 	char err[4400];
-	int rc = fg_bk_map_open(state_dir, &env, &m, err, sizeof(err));
+	int rc = fg_bk_map_open_conf(c, &env, &m, err, sizeof(err));
 
 	if (rc < 0)
 		die(1, "%s", err[0] ? err : strerror(-rc));
@@ -304,22 +305,44 @@ static void print_prometheus(const struct fg_bk_snap *v, size_t n)
 	}
 }
 
-/* The distinct state_dir values of a policy: [breaker]'s first. */
-static size_t state_dirs(const struct fg_policy *p, const char **dirs)
+/* The [breaker] configurations of a policy with distinct state
+ * directories: [breaker]'s first. */
+static size_t state_dirs(const struct fg_policy *p, const struct fg_breaker_conf **dirs)
 {
 	size_t n = 0;
 
-	dirs[n++] = p->breaker.state_dir;
+	dirs[n++] = &p->breaker;
 	for (size_t i = 0; i < p->nep; i++) {
-		const char *d = p->ep[i].breaker.state_dir;
+		const struct fg_breaker_conf *c = &p->ep[i].breaker;
 		bool seen = false;
 
 		for (size_t j = 0; j < n && !seen; j++)
-			seen = d == dirs[j] || (d != NULL && dirs[j] != NULL && strcmp(d, dirs[j]) == 0);
+			seen = c->state_dir_set == dirs[j]->state_dir_set &&
+			       (c->state_dir == dirs[j]->state_dir ||
+				(c->state_dir != NULL && dirs[j]->state_dir != NULL &&
+				 strcmp(c->state_dir, dirs[j]->state_dir) == 0));
 		if (!seen)
-			dirs[n++] = d;
+			dirs[n++] = c;
 	}
 	return n;
+}
+
+/* The audit daemon of the policy's log, if one runs: its witnesses. */
+static void print_audit(const struct fg_policy *p)
+{
+	struct fg_audit_conf conf = { .path = p->audit.log, .key_file = p->audit.key_file,
+				      .max_size = p->audit.max_size };
+	char text[4096];
+	int pid = fg_audit_daemon_status(&conf, text, sizeof(text));
+
+	printf("\naudit log %s: ", p->audit.log);
+	if (pid < 0) {
+		printf("no audit daemon running (%s)\n", strerror(-pid));
+		return;
+	}
+	printf("audit daemon pid %d\n", pid);
+	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+		printf("  %s\n", l);
 }
 
 int fg_cmd_status(int argc, char **argv)
@@ -327,7 +350,8 @@ int fg_cmd_status(int argc, char **argv)
 	enum { TEXT, JSON, PROM } fmt = TEXT;
 	const char *policy = NULL;
 	struct fg_bk_snap *snaps;
-	const char **dirs, **files;
+	const struct fg_breaker_conf **dirs;
+	const char **files;
 	struct fg_bk_map **maps;
 	struct fg_policy *p;
 	size_t n = 0, nd;
@@ -363,6 +387,8 @@ int fg_cmd_status(int argc, char **argv)
 			print_text(fg_bk_map_path(maps[d]), snaps + first, n - first);
 	}
 	files[n] = fg_bk_map_path(maps[0]);
+	if (fmt == TEXT)
+		print_audit(p);
 	if (fmt == JSON)
 		print_json(files, snaps, n);
 	else if (fmt == PROM)
@@ -471,7 +497,7 @@ int fg_cmd_breaker(int argc, char **argv)
 		die(1, "no endpoint '%s' in policy '%s'", name, p->file);
 		return 1;
 	}
-	m = open_map(ep->breaker.state_dir);
+	m = open_map(&ep->breaker);
 	fg_bk_conf_from(&conf, &ep->breaker);
 	rc = fg_bk_attach(m, ep->name, addr, &conf, &b);
 	if (rc < 0)

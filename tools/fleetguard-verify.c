@@ -26,6 +26,7 @@
 
 #include "audit/record.h"
 #include "audit/verify.h"
+#include "audit/verify_ckpt.h"
 #include "tools/tools.h"
 
 struct filter {
@@ -34,12 +35,14 @@ struct filter {
 	bool json;
 	bool print;
 	uint64_t printed;
+	struct fg_vckpt *ck;         /* the signed checkpoints, or NULL */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: fleetguard-verify [--key FILE] [--json] [--from SEQ] [--expect-head HASH]\n"
+		"                         [--witness FILE] [--pubkey FILE] [--log-id ID]\n"
 		"                         [--print [--agent A] [--op OP] [--decision D]\n"
 		"                                  [--since TS] [--until TS]] LOG...\n");
 }
@@ -208,7 +211,11 @@ static void on_record(void *arg, const char *file, uint64_t lineno, const char *
 	struct filter *f = arg;
 	bool first = true;
 
-	if (!matches(f, line, len))
+	(void)file;
+	(void)lineno;
+	if (f->ck)
+		fg_vckpt_on_record(f->ck, line, len);
+	if (!f->print || !matches(f, line, len))
 		return;
 	f->printed++;
 	if (f->json) {
@@ -229,7 +236,8 @@ static void json_str(const char *s)
 	fwrite(b.p, 1, b.len, stdout);
 }
 
-static void report_json(const struct fg_verify_result *r, char **files, size_t n)
+static void report_json(const struct fg_verify_result *r, char **files, size_t n,
+			const struct fg_vckpt *ck)
 {
 	printf("{\"intact\":%s,\"status\":\"%s\"", r->status ? "false" : "true",
 	       fg_verify_reason(r->status));
@@ -254,10 +262,35 @@ static void report_json(const struct fg_verify_result *r, char **files, size_t n
 			putchar(',');
 		json_str(files[i]);
 	}
-	printf("]}\n");
+	printf("],\"checkpoints\":%zu,\"witness\":", ck ? fg_vckpt_count(ck) : (size_t)0);
+	if (ck)
+		json_str(fg_vckpt_witness(ck));
+	else
+		printf("null");
+	if (ck && fg_vckpt_count(ck))
+		printf(",\"last_checkpoint\":{\"seq\":%llu,\"time\":\"%s\",\"key\":\"%s\"}",
+		       (unsigned long long)fg_vckpt_last_seq(ck), fg_vckpt_last_time(ck),
+		       fg_vckpt_key_id(ck));
+	printf("}\n");
 }
 
-static void report_text(FILE *out, const struct fg_verify_result *r, char **files, size_t n)
+/* What the checkpoints said of an intact log. */
+static void report_checkpoints(FILE *out, const struct fg_vckpt *ck)
+{
+	if (!ck)
+		return;
+	if (fg_vckpt_count(ck))
+		fprintf(out, "%zu signed checkpoint%s agree (last: seq %llu at %s, key %s, witness %s)\n",
+			fg_vckpt_count(ck), fg_vckpt_count(ck) == 1 ? "" : "s",
+			(unsigned long long)fg_vckpt_last_seq(ck), fg_vckpt_last_time(ck),
+			fg_vckpt_key_id(ck), fg_vckpt_witness(ck));
+	else
+		fprintf(out, "no signed checkpoints for this log in '%s': truncation cannot be told\n",
+			fg_vckpt_witness(ck));
+}
+
+static void report_text(FILE *out, const struct fg_verify_result *r, char **files, size_t n,
+			const struct fg_vckpt *ck)
 {
 	if (r->status == FG_VERIFY_INTACT) {
 		fprintf(out, "%s: intact, %llu records", n ? files[n - 1] : "",
@@ -269,6 +302,12 @@ static void report_text(FILE *out, const struct fg_verify_result *r, char **file
 			fprintf(out, ", %llu repaired crash%s", (unsigned long long)r->repairs,
 				r->repairs == 1 ? "" : "es");
 		fprintf(out, "\n");
+		report_checkpoints(out, ck);
+		return;
+	}
+	if (r->status == FG_VERIFY_TRUNCATED || r->status == FG_VERIFY_CHECKPOINT_MISMATCH) {
+		fprintf(out, "%s: not intact: %s: %s\n", n ? files[n - 1] : "",
+			fg_verify_reason(r->status), r->detail);
 		return;
 	}
 	if (r->line && r->seq)
@@ -301,12 +340,16 @@ int main(int argc, char **argv)
 		{ "decision", required_argument, NULL, 'd' },
 		{ "since", required_argument, NULL, 's' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "witness", required_argument, NULL, 'W' },
+		{ "pubkey", required_argument, NULL, 'P' },
+		{ "log-id", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct fg_verify_opts o = { 0 };
 	struct fg_verify_result res;
 	struct filter f = { 0 };
+	struct fg_vckpt_opts co = { 0 };
 	unsigned char key[FG_KEY_MAX];
 	char head[FG_HASH_HEX + 1], err[512], **files = NULL;
 	bool filtering = false;
@@ -351,6 +394,9 @@ int main(int argc, char **argv)
 		case 'd': f.decision = optarg; filtering = true; break;
 		case 's': parse_ts(optarg, f.since); filtering = true; break;
 		case 'u': parse_ts(optarg, f.until); filtering = true; break;
+		case 'W': co.witness = optarg; break;
+		case 'P': co.pubkey = optarg; break;
+		case 'L': co.log_id = optarg; break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -365,10 +411,11 @@ int main(int argc, char **argv)
 	}
 	if (filtering && !f.print)
 		die(2, "--agent, --op, --decision, --since and --until need --print");
-	if (f.print) {
-		o.on_record = on_record;
-		o.arg = &f;
-	}
+	co.log = argv[argc - 1];
+	if (fg_vckpt_load(&co, &f.ck, err, sizeof(err)) < 0)
+		die(2, "%s", err);
+	o.on_record = on_record;
+	o.arg = &f;
 
 	if (argc - optind == 1) {
 		r = fg_verify_discover(argv[optind], o.from_seq, &files, &n, &res);
@@ -389,10 +436,12 @@ int main(int argc, char **argv)
 			die(2, "cannot read '%s': %s", res.file, strerror(-r));
 	}
 	explicit_bzero(key, sizeof(key));
+	fg_vckpt_judge(f.ck, o.from_seq, &res);
 	if (f.json)
-		report_json(&res, files, n);
+		report_json(&res, files, n, f.ck);
 	else
-		report_text(f.print ? stderr : stdout, &res, files, n);
+		report_text(f.print ? stderr : stdout, &res, files, n, f.ck);
+	fg_vckpt_free(f.ck);
 	free(files);
 	if (fflush(stdout) != 0)
 		die(2, "cannot write the output: %s", strerror(errno));

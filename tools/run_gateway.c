@@ -24,25 +24,10 @@
 
 #include <openssl/x509.h>
 
+#include "breaker/breaker.h"
 #include "gateway/rendezvous.h"
 #include "policy/policy.h"
 #include "tools/tools.h"
-
-/* The state directory, chosen as the library and the breaker choose it. */
-static bool state_dir(const struct fg_policy *p, char *out, size_t len)
-{
-	const char *dirs[3] = { p->breaker.state_dir, getenv("XDG_RUNTIME_DIR"), "/tmp" };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (dirs[i] == NULL || dirs[i][0] != '/')
-			continue;
-		if (mkdir(dirs[i], 0770) < 0 && errno != EEXIST)
-			continue;
-		if (access(dirs[i], W_OK | X_OK) == 0 && (size_t)snprintf(out, len, "%s", dirs[i]) < len)
-			return true;
-	}
-	return false;
-}
 
 /* The gateway next to this build of fleetguard, else the installed one. */
 static void gateway_prog(char *out, size_t len)
@@ -126,7 +111,7 @@ void fg_run_gateway(struct fg_policy *p, bool quiet)
 	}
 	if (!any)
 		return;
-	if (!state_dir(p, dir, sizeof(dir)) || fg_gw_key(p->file, key) < 0)
+	if (fg_bk_state_dir(&p->breaker, dir, sizeof(dir)) < 0 || fg_gw_key(p->file, key) < 0)
 		die(126, "no state directory for the gateway of '%s'", p->file);
 	gateway_prog(prog, sizeof(prog));
 	/* register first: a gateway found running stays for this tree */

@@ -16,7 +16,7 @@
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
-plan 24
+plan 27
 make_ws
 start_server
 BK_OPEN=30 BK_MAX=60 write_policy http
@@ -171,4 +171,19 @@ check "own state_dir: the endpoint's circuit lives there" stderr_has "^fleetguar
 "$FG" status --policy "$POLICY" > "$TMP/status" 2> "$TMP/err"
 check "own state_dir: status shows both files" \
 	sh -c "grep -qx 'state file: $TMP/state/fleetguard-breaker.state' '$TMP/status' && grep -qx 'state file: $TMP/state-side/fleetguard-breaker.state' '$TMP/status' && grep -Eq '^side +127\.0\.0\.1:1 +open ' '$TMP/status'"
+
+# --- a state_dir the policy gives is used or nothing is ---------------------------
+# (fleetguard.ini(5)): never $XDG_RUNTIME_DIR or /tmp instead, which may be
+# shared more widely than the directory the operator chose.
+mkdir "$TMP/xdg"
+sed "s|^state_dir = $TMP/state-side\$|state_dir = /proc/fg-no-such-dir|" "$POLICY" > "$TMP/unusable.ini"
+XDG_RUNTIME_DIR="$TMP/xdg" fg "$TMP/unusable.ini" "$PYTHON3" -c "$connect_side" 2> "$TMP/err"
+check "unusable explicit state_dir: the breaker says so and stays off for that endpoint" \
+	stderr_has "^fleetguard: cannot create breaker state directory '/proc/fg-no-such-dir': .*; circuit breaker off for the endpoints that use it$"
+check "unusable explicit state_dir: no state file in \$XDG_RUNTIME_DIR instead" \
+	[ ! -e "$TMP/xdg/fleetguard-breaker.state" ]
+XDG_RUNTIME_DIR="$TMP/xdg" "$FG" status --policy "$TMP/unusable.ini" > "$TMP/status" 2> "$TMP/err"
+rc=$?
+check "unusable explicit state_dir: status fails (exit 1) naming it, creates nothing" \
+	sh -c "[ $rc -eq 1 ] && grep -q \"/proc/fg-no-such-dir\" '$TMP/err' && [ ! -e '$TMP/xdg/fleetguard-breaker.state' ]"
 finish

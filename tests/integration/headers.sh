@@ -23,7 +23,7 @@ find . -path ./_build -prune -o -path './fleetguard-*' -prune -o -path ./autom4t
 	\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' -o -name '*.mk' \
 	-o -name 'Makefile.am' -o -name 'configure.ac' -o -name '*.md' -o -name '*.[15]' \
 	-o -name '*.ini' -o -name quickstart -o -name run -o -name '.clang-tidy' \) -print |
-	grep -v -e '^./tests/fuzz/corpus/' -e '^./config.h$' > "$TMP/files"
+	grep -v -e '^./tests/fuzz/corpus/' -e '^./config.h$' -e '^./shim/versions.h$' > "$TMP/files"
 missing=$(xargs grep -L 'SPDX-License-Identifier: Apache-2.0' < "$TMP/files")
 diag "without the notice:" $missing
 check "every file carries the Apache-2.0 notice" [ -z "$missing" ]

@@ -13,20 +13,13 @@
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 
-FG_TOOL="$FG_TOP_BUILDDIR/fleetguard"
 STATIC="$FG_TOP_BUILDDIR/tests/static_openat"
 NO_LANDLOCK="$FG_TOP_BUILDDIR/tests/no_landlock"
 VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
 
-# fgrun ARGS...: fleetguard run (with the ASan runtime first when the
-# library is built with it).
-fgrun() {
-	if [ "${FG_SANITIZERS:-no}" = yes ]; then
-		LD_PRELOAD="${FG_PRELOAD% *}" "$FG_TOOL" run "$@"
-	else
-		"$FG_TOOL" run "$@"
-	fi
-}
+# Every script here runs fleetguard run (fgrun, tests/lib.sh): prove first
+# that it loads the library under test.
+fg_prove_run
 
 # The kernel's Landlock ABI, asked without any fleetguard in the way
 # (negative when the kernel has none).

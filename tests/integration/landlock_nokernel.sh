@@ -23,12 +23,13 @@ ll_policy "$WS/on.ini" on
 "$NO_LANDLOCK" "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))' > "$TMP/out" 2>&1
 check "the seccomp wrapper hides Landlock ($(cat "$TMP/out"))" [ "$(cat "$TMP/out")" = -1 ]
 
-out=$("$NO_LANDLOCK" "$FG_TOOL" run --policy "$POL" -- /bin/sh -c 'echo ran' 2> "$TMP/err"); rc=$?
+FG_RUN_WRAP=$NO_LANDLOCK fg_prove_run
+out=$(FG_RUN_WRAP=$NO_LANDLOCK fgrun --policy "$POL" -- /bin/sh -c 'echo ran' 2> "$TMP/err"); rc=$?
 check "fleetguard run, kernel = auto: runs ($out, rc $rc)" sh -c "[ $rc -eq 0 ] && [ '$out' = ran ]"
 check "fleetguard run, kernel = auto: one notice line" \
 	sh -c "[ \$(grep -c 'landlock is not built into this kernel: kernel = auto goes on' '$TMP/err') -eq 1 ] && [ \$(wc -l < '$TMP/err') -eq 1 ]"
 
-out=$("$NO_LANDLOCK" "$FG_TOOL" run --policy "$WS/on.ini" -- /bin/sh -c 'echo ran' 2> "$TMP/err"); rc=$?
+out=$(FG_RUN_WRAP=$NO_LANDLOCK fgrun --policy "$WS/on.ini" -- /bin/sh -c 'echo ran' 2> "$TMP/err"); rc=$?
 check "fleetguard run, kernel = on: refuses with 126 before CMD runs" \
 	sh -c "[ $rc -eq 126 ] && [ -z '$out' ] && grep -q 'refusing to run with \[filesystem\] kernel = on' '$TMP/err'"
 

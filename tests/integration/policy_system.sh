@@ -1,7 +1,7 @@
 #!/bin/bash
 # policy_system.sh - "system = yes" is complete: under each example policy,
 # and under one that allows nothing but the system set and the workspace,
-# CPython with json/ssl/sqlite3/urllib, git, cc and sh start and exit 0
+# CPython with json/ssl/sqlite3/urllib, git, cc, sh and node start and exit 0
 # without a single denial; and the workspace's sibling stays unreadable.
 #
 # SPDX-License-Identifier: Apache-2.0
@@ -29,7 +29,7 @@ printf '[filesystem]\nsystem = yes\n' > "$TMP/minimal.ini"
 policies="$FG_TOP_SRCDIR/examples/policies/coding-agent.ini
 $FG_TOP_SRCDIR/examples/policies/readonly-analysis.ini
 $TMP/minimal.ini"
-plan $(( 3 * 7 ))
+plan $(( 3 * 8 ))
 
 # run CMD...: in the workspace, with a plain PATH and TMPDIR outside the
 # sibling; stdout and stderr to $TMP/out and $TMP/err
@@ -63,6 +63,12 @@ while read -r pol; do
 	starts "$base: git --version" git --version
 	starts "$base: cc --version" cc --version
 	starts "$base: sh -c ls" sh -c ls
+	# node reads its cgroup's limits under /sys/fs/cgroup at every start
+	if [ -x /usr/bin/node ]; then
+		starts "$base: node -e 0" /usr/bin/node -e 0
+	else
+		skip_check "$base: node -e 0" "/usr/bin/node not installed (Debian package nodejs)"
+	fi
 	grep -qx task.txt "$TMP/out" || diag "ls did not list the workspace"
 
 	run cat "$TMP/sibling/data.txt"; rc=$?

@@ -78,6 +78,7 @@ out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
 import ctypes, os
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
-print(libc.syscall(39))" 2>/dev/null)
-check "other raw calls pass through (getpid)" [ -n "$out" ] && [ "$out" -gt 0 ]
+print(libc.syscall(39), os.getpid())" 2>/dev/null)
+check "other raw calls pass through (getpid answers the pid: $out)" \
+	sh -c "set -- $out; [ \$# -eq 2 ] && [ \"\$1\" -gt 0 ] && [ \"\$1\" = \"\$2\" ]"
 finish

@@ -75,6 +75,11 @@ tries = {
     "utime": lambda: os.utime(O + "/file.txt", (0, 0)),
     "mkstemp": lambda: tempfile.mkstemp(dir=O),
     "listdir": lambda: os.listdir(O),
+    # chown to one's own ids changes nothing, so only the policy refuses it
+    "chown": lambda: os.chown(O + "/file.txt", os.getuid(), os.getgid()),
+    "lchown": lambda: os.lchown(O + "/file.txt", os.getuid(), os.getgid()),
+    "fchownat": lambda: os.chown("../outside/file.txt", os.getuid(), os.getgid(),
+                                 dir_fd=os.open(W, os.O_RDONLY | os.O_DIRECTORY)),
 }
 for name, fn in tries.items():
     try:
@@ -86,9 +91,9 @@ PY
 fg "$WS/fleetguard.ini" "$PYTHON3" "$WS/outside.py" > "$TMP/out" 2> "$TMP/err"
 diag "$(grep -v ' denied 13$' "$TMP/out")"
 check "python: every family outside raises PermissionError (errno 13)" \
-	sh -c "[ \$(grep -c ' denied 13\$' '$TMP/out') -eq 19 ]"
+	sh -c "[ \$(grep -c ' denied 13\$' '$TMP/out') -eq 22 ]"
 check "python: each refusal printed the spec's line" \
-	sh -c "[ \$(grep -c '^fleetguard: denied .* (policy $WS/fleetguard.ini' '$TMP/err') -ge 19 ]"
+	sh -c "[ \$(grep -c '^fleetguard: denied .* (policy $WS/fleetguard.ini' '$TMP/err') -ge 22 ]"
 check "nothing changed outside the workspace" [ "$(snapshot)" = "$before" ]
 check "no file was copied or moved into the workspace" \
 	sh -c "! ls '$WS' | grep -qE 'stolen|moved|replaced|hard'"

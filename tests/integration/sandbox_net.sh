@@ -16,7 +16,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 10
+plan 12
 make_ws
 
 # Two listeners on free ports; prints "PORT_A PORT_B", serves until killed.
@@ -62,6 +62,24 @@ except PermissionError as e:
 check "python to another port raises PermissionError" [ "$out" = "denied 13" ]
 check "the refusal names the address and the policy" \
 	grep -q "^fleetguard: denied connect 127.0.0.1:$PB: .*(policy $WS/fleetguard.ini" "$TMP/err"
+# inet_aton's numeric forms are addresses to getaddrinfo, not names: no
+# query leaves, and connect judges the address they stand for.
+out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import socket
+r = []
+for h in ('127.1', '0x7f.0.0.1', '2130706433', '0177.0.0.1'):
+    r.append(socket.getaddrinfo(h, $PA, socket.AF_INET, socket.SOCK_STREAM)[0][4][0])
+    socket.create_connection((h, $PA)).close()
+try:
+    socket.create_connection(('127.1', $PB))
+except PermissionError as e:
+    r.append('denied')
+print(*r)" 2>"$TMP/err")
+diag "$out" "$(cat "$TMP/err")"
+check "getaddrinfo takes 127.1, 0x7f.0.0.1, 2130706433 and 0177.0.0.1 as 127.0.0.1" \
+	[ "$out" = "127.0.0.1 127.0.0.1 127.0.0.1 127.0.0.1 denied" ]
+check "and only connect to a port not allowed is refused, as 127.0.0.1:$PB" \
+	sh -c "[ \$(grep -c '^fleetguard: denied' '$TMP/err') -eq 1 ] && grep -q '^fleetguard: denied connect 127.0.0.1:$PB' '$TMP/err'"
 if asan_breaks curl; then
 	for c in "curl fetches from the allowed port" "curl to another port" "curl to an outside name"; do
 		skip_check "$c" "curl hangs under a preloaded ASan runtime, without fleetguard too"

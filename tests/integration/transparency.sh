@@ -70,14 +70,7 @@ CMDS=(
 LOG="$TMP/audit/audit.log"
 sed -e 's/^events = denied$/events = all/' -e "/^\[audit\]/a log = $LOG" \
 	-e '/^\[filesystem\]/a kernel = on' "$WS/fleetguard.ini" > "$WS/all.ini"
-# fleetguard run, with the ASan runtime first when the library has it
-fgrun() {
-	if [ "${FG_SANITIZERS:-no}" = yes ]; then
-		LD_PRELOAD="${FG_PRELOAD% *}" "$FG_TOP_BUILDDIR/fleetguard" run "$@"
-	else
-		"$FG_TOP_BUILDDIR/fleetguard" run "$@"
-	fi
-}
+fg_prove_run
 landlock=$(env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
 plan $((2 * ${#CMDS[@]} + 2))
 for c in "${CMDS[@]}"; do

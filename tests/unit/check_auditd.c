@@ -1753,7 +1753,9 @@ START_TEST(test_out_of_memory)
 		}
 		fg_audit_close(a);
 	}
-	ck_assert_int_ge(failed_ensure, 2);
+	/* the daemon is a program of its own (exec'd): only the spawner's
+	 * allocations fail here */
+	ck_assert_int_ge(failed_ensure, 1);
 	ck_assert_int_ge(worked, 8);
 	/* the client, with a daemon of its own */
 	setup_test();

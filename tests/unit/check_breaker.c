@@ -395,6 +395,51 @@ START_TEST(counters_split_429_and_5xx)
 }
 END_TEST
 
+static uint64_t streak_sum(void)
+{
+	struct fg_bk_snap s;
+	uint64_t sum = 0;
+
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots), &s), 1);
+	for (unsigned k = 0; k < FG_BK_OUTCOMES; k++)
+		sum += s.streak[k];
+	return sum;
+}
+
+/* The per-kind streak that status and Prometheus show ends with the circuit's
+ * streak: when a probe closes it, when it is forced closed, and when a
+ * success ends a streak that had not opened it. */
+START_TEST(closing_resets_streak_by_kind)
+{
+	struct fg_bk_ticket t;
+	struct fg_bk_snap s;
+	uint64_t retry;
+
+	fail_n(2, FG_BK_F_429);
+	ck_assert_uint_eq(streak_sum(), 2);
+	t = go();
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_uint_eq(streak_sum(), 0);
+
+	retry = open_it();
+	ck_assert_uint_eq(streak_sum(), 3);
+	advance(retry);
+	ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_PROBE);
+	ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_OK, 0, 100, NULL), 1);
+	ck_assert_int_eq(state(), FG_BK_CLOSED);
+	ck_assert_uint_eq(streak_sum(), 0);
+
+	open_it();
+	ck_assert_int_eq(fg_bk_force(&bk, FG_BK_CLOSED, NULL), 0);
+	ck_assert_uint_eq(streak_sum(), 0);
+	/* the totals are history and stay */
+	ck_assert_int_eq(fg_bk_map_snap(map, (unsigned)(bk.slot - map->slots), &s), 1);
+	ck_assert_uint_eq(s.total[FG_BK_F_429], 2);
+	ck_assert_uint_eq(s.total[FG_BK_F_5XX], 4);
+	ck_assert_uint_eq(s.total[FG_BK_F_CONNECT], 2);
+}
+END_TEST
+
 /* A transition whose writer died before it installed the deadline: the next
  * reader computes it, so the circuit does not stay open for ever. */
 START_TEST(dead_writer_deadline_is_repaired)
@@ -654,16 +699,54 @@ START_TEST(truncated_file_is_rebuilt)
 }
 END_TEST
 
+/* A [breaker] whose state_dir is the default, or one the policy gave. */
+static struct fg_breaker_conf dir_conf(const char *d, bool set)
+{
+	struct fg_breaker_conf c = { .state_dir = (char *)d, .state_dir_set = set };
+
+	return c;
+}
+
 START_TEST(unusable_dir_falls_back)
 {
+	struct fg_breaker_conf c = dir_conf("/proc/no-such-dir", false);
+	const char *dirs[FG_BK_DIRS_MAX];
 	struct fg_bk_map *m2;
-	char err[256], want[128];
+	char err[256], want[128], got[128];
 
 	setenv("XDG_RUNTIME_DIR", dir, 1);
-	ck_assert_int_eq(fg_bk_map_open("/proc/no-such-dir", &env, &m2, err, sizeof(err)), 0);
+	ck_assert_uint_eq(fg_bk_state_dirs(&c, dirs), 3);
+	ck_assert_str_eq(dirs[1], dir);
+	ck_assert_str_eq(dirs[2], "/tmp");
+	ck_assert_int_eq(fg_bk_state_dir(&c, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, dir);
+	ck_assert_int_eq(fg_bk_map_open_conf(&c, &env, &m2, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/%s", dir, FG_BK_STATE_FILE);
 	ck_assert_str_eq(fg_bk_map_path(m2), want);
 	fg_bk_map_close(m2);
+}
+END_TEST
+
+/* A state_dir the operator wrote is used or nothing is: no fallback to
+ * $XDG_RUNTIME_DIR or /tmp, which may be shared more widely. */
+START_TEST(explicit_dir_never_falls_back)
+{
+	struct fg_breaker_conf c = dir_conf("/proc/no-such-dir", true);
+	const char *dirs[FG_BK_DIRS_MAX];
+	struct fg_bk_map *m2 = (struct fg_bk_map *)1;
+	char err[256], got[128];
+
+	setenv("XDG_RUNTIME_DIR", dir, 1);
+	ck_assert_uint_eq(fg_bk_state_dirs(&c, dirs), 1);
+	ck_assert_str_eq(dirs[0], "/proc/no-such-dir");
+	ck_assert_int_eq(fg_bk_state_dir(&c, got, sizeof(got)), -ENOENT);
+	ck_assert_int_lt(fg_bk_map_open_conf(&c, &env, &m2, err, sizeof(err)), 0);
+	ck_assert_ptr_null(m2);
+	ck_assert_msg(strstr(err, "'/proc/no-such-dir'") != NULL, "%s", err);
+	/* and a usable one is used */
+	c = dir_conf(dir, true);
+	ck_assert_int_eq(fg_bk_state_dir(&c, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, dir);
 }
 END_TEST
 
@@ -1071,10 +1154,11 @@ static void second_dir_done(void)
 /* dir is unusable: the map lands in dir2 and err tells why dir was not. */
 static void falls_back_with(const char *want_err)
 {
+	struct fg_breaker_conf c = dir_conf(dir, false);
 	struct fg_bk_map *m;
 	char err[4400], want[128];
 
-	ck_assert_int_eq(fg_bk_map_open(dir, &env, &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(fg_bk_map_open_conf(&c, &env, &m, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/%s", dir2, FG_BK_STATE_FILE);
 	ck_assert_str_eq(fg_bk_map_path(m), want);
 	ck_assert_str_eq(err, want_err);
@@ -1198,12 +1282,13 @@ END_TEST
 
 START_TEST(relative_dir_is_skipped)
 {
+	struct fg_breaker_conf c = dir_conf("rel", false);
 	struct fg_bk_map *m;
 	char err[256], want[128];
 
 	second_dir();
 	ck_assert_int_eq(chdir(dir), 0);
-	ck_assert_int_eq(fg_bk_map_open("rel", &env, &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(fg_bk_map_open_conf(&c, &env, &m, err, sizeof(err)), 0);
 	snprintf(want, sizeof(want), "%s/%s", dir2, FG_BK_STATE_FILE);
 	ck_assert_str_eq(fg_bk_map_path(m), want);
 	ck_assert_str_eq(err, "");
@@ -1302,6 +1387,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, min_processes_needs_distinct_pids);
 	tcase_add_test(tc, force_open_and_reset);
 	tcase_add_test(tc, counters_split_429_and_5xx);
+	tcase_add_test(tc, closing_resets_streak_by_kind);
 	tcase_add_test(tc, dead_writer_deadline_is_repaired);
 	tcase_add_test(tc, unknown_state_is_repaired);
 	tcase_add_test(tc, force_twice);
@@ -1337,6 +1423,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, bad_slot_is_rebuilt);
 	tcase_add_test(tc, truncated_file_is_rebuilt);
 	tcase_add_test(tc, unusable_dir_falls_back);
+	tcase_add_test(tc, explicit_dir_never_falls_back);
 	tcase_add_test(tc, slots_run_out);
 	tcase_add_test(tc, rebuild_without_say_is_silent);
 	tcase_add_test(tc, fifo_is_rebuilt);

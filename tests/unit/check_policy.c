@@ -850,6 +850,9 @@ START_TEST(t_system_set)
 	ck_assert(can(p, "/etc/localtime", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/dev/urandom", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/proc/self/maps", FG_ACC_READ, NULL));
+	ck_assert(can(p, "/sys/fs/cgroup/memory.max", FG_ACC_READ, NULL));
+	ck_assert(!can(p, "/sys/fs/cgroup/memory.max", FG_ACC_WRITE, NULL));
+	ck_assert(!can(p, "/sys/kernel/notes", FG_ACC_READ, NULL));
 	ck_assert(can(p, "/dev/null", FG_ACC_WRITE, NULL));
 	ck_assert(!can(p, "/usr/bin/python3", FG_ACC_WRITE, NULL));
 	ck_assert(!can(p, "/etc/shadow", FG_ACC_READ, NULL));
@@ -1146,6 +1149,58 @@ START_TEST(t_index_matches_reference)
 			pl += (size_t)snprintf(path + pl, sizeof(path) - pl, "/%s", parts[rand_r(&seed) % 7]);
 		ck_assert_msg(can(p, path, acc, NULL) == reference(p, path, acc), "%s %u", path, acc);
 	}
+	fg_policy_free(p);
+}
+END_TEST
+
+/* Paths of 4096 bytes and more fall outside the index's length bitmap and
+ * take their own branch: they must be judged as the plain definition says,
+ * whatever rule lies above them. */
+START_TEST(t_long_paths_match_reference)
+{
+	static const char *const parts[] = { "a", "b", "ab", "c", "dd" };
+	const char *text = "[filesystem]\nsystem = no\nread = /a, /b/c\n"
+			   "write = /a/b, /dd, /c/ab/a\ndeny = /a/b/dd, /dd/a\n";
+	char path[10100];
+	unsigned seed = 4242;
+	struct fg_policy *p = ok(text);
+	struct fg_verdict v;
+
+	for (int t = 0; t < 2000; t++) {
+		size_t pl = 0, want = 4096 + (size_t)(rand_r(&seed) % 6000);
+		unsigned acc = (rand_r(&seed) & 1) ? FG_ACC_WRITE : FG_ACC_READ;
+		int depth = 1 + (int)(rand_r(&seed) % 4);
+
+		for (int d = 0; d < depth; d++)
+			pl += (size_t)snprintf(path + pl, sizeof(path) - pl, "/%s",
+					       parts[rand_r(&seed) % 5]);
+		while (pl < want)
+			pl += (size_t)snprintf(path + pl, sizeof(path) - pl, "/%s",
+					       (rand_r(&seed) & 7) ? "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" : "a");
+		ck_assert_uint_ge(strlen(path), 4096);
+		ck_assert_msg(can(p, path, acc, NULL) == reference(p, path, acc), "%.40s... (%zu bytes) %u",
+			      path, strlen(path), acc);
+	}
+	/* and each answer names the rule that decided it */
+	memset(path, 'x', 5000);
+	memcpy(path, "/a/b/dd/", 8);
+	path[5000] = '\0';
+	ck_assert(!can(p, path, FG_ACC_READ, &v));
+	ck_assert_uint_eq(v.line, 5);
+	memcpy(path, "/a/b/xx/", 8);
+	ck_assert(can(p, path, FG_ACC_WRITE, &v));
+	ck_assert_uint_eq(v.line, 4);
+	memcpy(path, "/a/x/xx/", 8);
+	ck_assert(!can(p, path, FG_ACC_WRITE, &v));
+	ck_assert(can(p, path, FG_ACC_READ, &v));
+	ck_assert_uint_eq(v.line, 3);
+	memcpy(path, "/e/x/xx/", 8);
+	ck_assert(!can(p, path, FG_ACC_READ, &v));
+	fg_policy_free(p);
+	/* "/" is the one rule of length 1 */
+	p = ok("[filesystem]\nsystem = no\nread = /\n");
+	ck_assert(can(p, path, FG_ACC_READ, &v));
+	ck_assert_uint_eq(v.line, 3);
 	fg_policy_free(p);
 }
 END_TEST
@@ -1667,6 +1722,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_root_tree);
 	tcase_add_test(tc, t_not_absolute_denied);
 	tcase_add_test(tc, t_index_matches_reference);
+	tcase_add_test(tc, t_long_paths_match_reference);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("address matching");

@@ -1,0 +1,161 @@
+/* fg-auditd.c - the audit daemon program: the only writer of one audit log.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * Started by the library or the launcher (client.c: fork, setsid, fork,
+ * exec, with an empty environment, stdio on /dev/null and the ready pipe
+ * on descriptor 3), never by hand:
+ *
+ *   fg-auditd --log PATH --ready 3 [--fsync N] [--max-size N] [--key FILE]
+ *             [--state DIR] [--witness LIST] [--forward URL]
+ *             [--checkpoint-every N]
+ *
+ * It writes "" (one NUL) to the ready pipe once it listens on <log>.sock,
+ * or a message saying why it cannot, and exits when its last client and
+ * registered process are gone (server.c).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "audit/checkpoint.h"
+#include "audit/daemon.h"
+
+struct args {
+	struct fg_audit_conf conf;
+	int ready;
+};
+
+static int parse_args(int argc, char **argv, struct args *o)
+{
+	static const struct option longopts[] = {
+		{ "log", required_argument, NULL, 'l' },
+		{ "ready", required_argument, NULL, 'r' },
+		{ "fsync", required_argument, NULL, 'f' },
+		{ "max-size", required_argument, NULL, 'm' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "state", required_argument, NULL, 's' },
+		{ "witness", required_argument, NULL, 'w' },
+		{ "forward", required_argument, NULL, 'F' },
+		{ "checkpoint-every", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->ready = -1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		char *end = NULL;
+		unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
+		bool num = optarg && *optarg && end && !*end;
+
+		switch (c) {
+		case 'l': o->conf.path = optarg; break;
+		case 'k': o->conf.key_file = optarg; break;
+		case 's': o->conf.state_dir = optarg; break;
+		case 'w': o->conf.witness = optarg; break;
+		case 'F': o->conf.forward = optarg; break;
+		case 'r':
+			if (!num || v > INT_MAX)
+				return -EINVAL;
+			o->ready = (int)v;
+			break;
+		case 'f':
+			if (!num || v > FG_AUDIT_FSYNC_NEVER)
+				return -EINVAL;
+			o->conf.fsync = (enum fg_audit_fsync)v;
+			break;
+		case 'm':
+			if (!num)
+				return -EINVAL;
+			o->conf.max_size = v;
+			break;
+		case 'c':
+			if (!num || v == 0 || v > UINT_MAX)
+				return -EINVAL;
+			o->conf.checkpoint_every = (unsigned)v;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return optind == argc && o->conf.path && o->ready >= 0 ? 0 : -EINVAL;
+}
+
+/* Say why we cannot serve, on the ready pipe, and go. */
+static int fail(int ready, const char *msg)
+{
+	(void)!write(ready, msg, strlen(msg));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args o = { 0 };
+	struct fg_ckpt_conf cc = { 0 };
+	struct fg_ckpt *ck = NULL;
+	struct fg_audit *a = NULL;
+	char err[PATH_MAX + 256], sock[PATH_MAX + 8], dir[PATH_MAX];
+	const char *path, *slash;
+	int st;
+
+	if (parse_args(argc, argv, &o) < 0) {
+		fprintf(stderr, "usage: fg-auditd --log PATH --ready FD [--fsync N] [--max-size N] [--key FILE] [--state DIR] [--witness LIST] [--forward URL] [--checkpoint-every N]\n");
+		return 2;
+	}
+	(void)prctl(PR_SET_NAME, "fg-auditd", 0, 0, 0);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	umask(077);
+	if (chdir("/") < 0) {
+		/* nothing depends on the working directory */
+	}
+	o.conf.agent = "fg-auditd";
+	o.conf.exe = argv[0];
+	if (fg_audit_open(&o.conf, &a, err, sizeof(err)) < 0)
+		return fail(o.ready, err);
+	path = fg_audit_path(a);
+	slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
+	fg_audit_sock_path(a, sock, sizeof(sock));
+	cc.log = path;
+	cc.state_dir = o.conf.state_dir;
+	{
+		struct fg_auditd_settings set;
+		fg_audit_settings(a, &set);
+		cc.state_dir = set.state_dir;
+	}
+	cc.witness = o.conf.witness;
+	cc.forward = o.conf.forward;
+	cc.every = o.conf.checkpoint_every;
+	err[0] = '\0';
+	if (fg_ckpt_open(&cc, &ck, err, sizeof(err)) < 0) {
+		fg_audit_close(a);
+		return fail(o.ready, err);
+	}
+	st = fg_auditd_serve(a, sock, dir, o.ready, ck);
+	fg_ckpt_close(ck);
+	fg_audit_close(a);
+	return st;
+}

@@ -1,0 +1,583 @@
+/* server.c - the audit daemon's loop: the only writer of one log.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * fg-auditd (fg-auditd.c) opens the writer and calls fg_auditd_serve().
+ * Every client sends its records over <log>.sock (wire.h).  The daemon
+ * takes pid and uid from the kernel (SCM_CREDENTIALS, attached to every
+ * message), the host from itself and agent and exe from the connection's
+ * hello, and encodes, chains and appends with the ordinary writer.  The
+ * agent can add records in its own name, never change or remove one.
+ *
+ * A record without SYNC costs the sender one send(); records of one
+ * connection are appended in the order sent; a flush also appends what
+ * every other connection had queued (a process that ended with _exit
+ * never flushes).  Lifetime: a process that applies a domain says ROOT in
+ * its hello and the daemon holds a pidfd for it; with no live root and no
+ * client for FG_AUDITD_LINGER_MS the daemon removes its socket and exits.
+ * One process holds at most PER_PID_CONNS connections, so that one agent
+ * cannot take every connection and keep another from starting.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/checkpoint.h"
+#include "audit/daemon.h"
+#include "audit/wire.h"
+
+/* a connection that has not said hello within this goes */
+#define HELLO_MS 2000
+/* the most connections and registered processes a daemon keeps */
+#define MAX_CONNS 4096
+#define MAX_ROOTS 4096
+/* the most connections of one process */
+#define PER_PID_CONNS 16
+
+/* --- the daemon ---------------------------------------------------------- */
+
+struct conn {
+	int fd;
+	pid_t peer;            /* the process that connected */
+	bool dead;             /* found closed or refused: drop it */
+	int64_t since;         /* accepted at (monotonic ms), for the hello deadline */
+	bool sync_each;        /* its policy says fsync = always */
+	struct fg_rec_ident *id;
+	char *agent, *exe;
+};
+
+struct server {
+	struct fg_audit *a;
+	int lfd;
+	dev_t sdev;
+	ino_t sino;
+	char host[256];
+	struct conn *conns;
+	size_t nconns;
+	int *roots;            /* pidfds of the processes it must outlive */
+	pid_t *root_pids;
+	size_t nroots;
+	int spare;             /* a descriptor kept to accept and close when out of them */
+	bool retire;           /* make way for a daemon with other settings */
+	struct fg_auditd_settings set;
+	char *buf;
+	struct fg_ckpt *ck;    /* checkpoints and witnesses, or NULL */
+};
+
+static void answer(int fd, char kind, int err)
+{
+	char m[8] = { kind };
+	int32_t e = err;
+
+	memcpy(m + 4, &e, 4);
+	(void)send(fd, m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static void drop_conn(struct server *s, size_t i)
+{
+	/* a process went (or at least its connection): its records are
+	 * checkpointed now */
+	if (s->conns[i].agent)
+		(void)fg_ckpt_emit(s->ck);
+	close(s->conns[i].fd);
+	free(s->conns[i].id);
+	free(s->conns[i].agent);
+	free(s->conns[i].exe);
+	s->conns[i] = s->conns[--s->nconns];
+}
+
+static int set_ident(struct server *s, struct conn *c, uid_t uid)
+{
+	if (!c->id) {
+		c->id = malloc(sizeof(*c->id));
+		if (!c->id)
+			return -ENOMEM;
+	}
+	return fg_rec_ident(c->id, s->host, uid, c->agent, c->exe);
+}
+
+/* Nobody but c uses the daemon: no root alive, no other connection open
+ * (ones whose peer has gone but that the loop has not reaped yet count as
+ * gone). */
+static bool idle_but(struct server *s, const struct conn *c)
+{
+	for (size_t i = 0; i < s->nroots; i++) {
+		struct pollfd p = { s->roots[i], POLLIN, 0 };
+		if (poll(&p, 1, 0) == 0)
+			return false;
+	}
+	for (size_t i = 0; i < s->nconns; i++) {
+		char x;
+		if (&s->conns[i] == c || s->conns[i].dead)
+			continue;
+		if (recv(s->conns[i].fd, &x, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
+			return false;
+	}
+	return true;
+}
+
+static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, const struct ucred *cr)
+{
+	const uint8_t *flags = fg_auditw_take(b, 1);
+	bool null, root;
+	const char *agent = fg_auditw_get_cstr(b, &null), *exe = fg_auditw_get_cstr(b, &null);
+
+	if (b->bad || c->agent)
+		return -EBADMSG;
+	root = *flags & FG_AUDITW_ROOT;
+	if (b->off != b->len) {
+		/* the client's [audit] settings: they must be ours */
+		const uint8_t *fs = fg_auditw_take(b, 1);
+		const void *ms = fg_auditw_take(b, 8);
+		const char *key = fg_auditw_get_cstr(b, &null);
+		uint64_t max_size = 0;
+
+		if (b->bad || b->off != b->len || !key || *fs > FG_AUDIT_FSYNC_NEVER)
+			return -EBADMSG;
+		memcpy(&max_size, ms, 8);
+		if (max_size != s->set.max_size ||
+		    strcmp(key, s->set.keypath ? s->set.keypath : "") != 0) {
+			/* a spawner with other settings: if nobody else uses
+			 * us (lingering), make way for a daemon with its own */
+			if (root && idle_but(s, c)) {
+				s->retire = true;
+				return -ESTALE;
+			}
+			return -EINVAL;
+		}
+		c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
+	}
+	c->agent = strdup(agent ? agent : "");
+	c->exe = strdup(exe ? exe : "");
+	if (!c->agent || !c->exe)
+		return -ENOMEM;
+	if (root) {
+		int pfd;
+		size_t i;
+
+		for (i = 0; i < s->nroots && s->root_pids[i] != cr->pid; i++)
+			;
+		if (i == s->nroots) {
+			int *n;
+			pid_t *np;
+
+			if (s->nroots >= MAX_ROOTS)
+				return -EMFILE;
+			pfd = (int)syscall(SYS_pidfd_open, cr->pid, 0);
+			if (pfd < 0)
+				return -errno;
+			n = realloc(s->roots, (s->nroots + 1) * sizeof(*n));
+			if (n)
+				s->roots = n;
+			np = realloc(s->root_pids, (s->nroots + 1) * sizeof(*np));
+			if (np)
+				s->root_pids = np;
+			if (!n || !np) {
+				close(pfd);
+				return -ENOMEM;
+			}
+			s->roots[s->nroots] = pfd;
+			s->root_pids[s->nroots++] = cr->pid;
+		}
+	}
+	return set_ident(s, c, cr->uid);
+}
+
+static struct fg_auditw_rec dec;
+
+/* One message: 1 handled, 0 none waiting, -1 the connection should go. */
+static int on_message(struct server *s, struct conn *c);
+
+/* A flush is a barrier for the whole log: what other processes sent
+ * before it (one that ended with _exit, say, and never flushed) is
+ * appended before the answer.  Bounded, so a busy stream cannot hold the
+ * flusher; not nested. */
+static void drain_others(struct server *s, const struct conn *c)
+{
+	static bool draining;
+
+	if (draining)
+		return;
+	draining = true;
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct conn *o = &s->conns[i];
+		int k = 0, r = 0;
+
+		if (o == c || o->dead)
+			continue;
+		while (k < 1024 && (r = on_message(s, o)) == 1)
+			k++;
+		if (r < 0)
+			o->dead = true;
+	}
+	draining = false;
+}
+
+static int on_message(struct server *s, struct conn *c)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { s->buf, FG_AUDITW_MSG_MAX };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
+	struct cmsghdr *cm;
+	struct fg_auditw_in b;
+	ssize_t n;
+	int r;
+
+	if (c->dead)
+		return -1;
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == EINTR ? 1 : errno == EAGAIN ? 0 : -1;
+	if (n == 0)
+		return -1;
+	/* room for the credentials only: descriptors someone passes do not
+	 * fit, so the kernel releases them and sets MSG_CTRUNC (refused below) */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+			memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
+	/* no credentials from the kernel, or a cut message: not a client of ours */
+	if (cr.pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		answer(c->fd, 'A', -EPROTO);
+		return -1;
+	}
+	b = (struct fg_auditw_in){ s->buf + 1, (size_t)n - 1, 0, false };
+	switch (s->buf[0]) {
+	case 'H':
+		r = on_hello(s, c, &b, &cr);
+		answer(c->fd, 'A', r);
+		return r == 0 ? 1 : -1;
+	case 'F':
+		if (!c->agent)
+			return -1;
+		drain_others(s, c);
+		answer(c->fd, 'A', fg_audit_flush(s->a));
+		return 1;
+	case 'S':
+		if (!c->agent)
+			return -1;
+		answer(c->fd, 'A', 0);
+		fg_ckpt_status(s->ck, s->buf, FG_AUDITW_MSG_MAX);
+		(void)send(c->fd, s->buf, strlen(s->buf) + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		return 1;
+	case 'R':
+		if (!c->agent)
+			return -1;
+		r = fg_auditw_decode_rec(&b, &dec);
+		if (r == 0 && c->id->uid != (uint32_t)cr.uid)
+			r = set_ident(s, c, cr.uid);
+		if (r == 0)
+			r = fg_audit_append_as(s->a, c->id, cr.pid, &dec.rec);
+		if (r == 0 && c->sync_each)
+			r = fg_audit_sync(s->a);
+		if (dec.sync || r < 0)
+			answer(c->fd, dec.sync ? 'A' : 'E', r);
+		return r == -EBADMSG ? -1 : 1;
+	default:
+		return -1;
+	}
+}
+
+static int64_t mono_ms(void)
+{
+	return fg_audit_now_ns(CLOCK_MONOTONIC) / 1000000;
+}
+
+/* One process holds at most PER_PID_CONNS connections: one agent cannot
+ * take them all and keep another from starting. */
+static bool below_limit(const struct server *s, int fd, pid_t *peer)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+	size_t n = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return false;
+	*peer = cr.pid;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (s->conns[i].peer == cr.pid && !s->conns[i].dead && ++n >= PER_PID_CONNS)
+			return false;
+	return true;
+}
+
+static void on_accept(struct server *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), one = 1;
+		pid_t peer = 0;
+		struct conn *n;
+
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && s->spare >= 0) {
+			/* out of descriptors: take the waiting connection with the
+			 * spare one and end it, rather than spin on it */
+			close(s->spare);
+			fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				close(fd);
+			s->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				return;     /* none waiting (accept says EMFILE first) */
+			continue;
+		}
+		if (fd < 0)
+			return;
+		if (s->nconns >= MAX_CONNS || !below_limit(s, fd, &peer)) {
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one));
+		n = realloc(s->conns, (s->nconns + 1) * sizeof(*n));
+		if (!n) {
+			close(fd);
+			return;
+		}
+		s->conns = n;
+		s->conns[s->nconns++] = (struct conn){ .fd = fd, .peer = peer, .since = mono_ms() };
+	}
+}
+
+/* Remove the socket's name if it still names ours (a new daemon may have
+ * bound it since). */
+static void unlink_if_ours(const struct server *s, const char *sockpath)
+{
+	struct stat st;
+
+	if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
+		unlink(sockpath);
+}
+
+/* No root alive and no client: remove the socket if it is still ours, with
+ * the directory lock that spawners hold, unless a connection is waiting. */
+static bool try_leave(struct server *s, const char *sockpath, int lockfd)
+{
+	struct pollfd p = { s->lfd, POLLIN, 0 };
+	bool leave = false;
+
+	/* never wait for it: a spawner holding it may be waiting for our
+	 * answer to its hello */
+	if (flock(lockfd, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	if (poll(&p, 1, 0) == 0) {
+		unlink_if_ours(s, sockpath);
+		leave = true;
+	}
+	flock(lockfd, LOCK_UN);
+	return leave;
+}
+
+#define SPIN_NS 15000
+
+/* Connections that have said no hello within HELLO_MS, and those a
+ * flush found closed, go. */
+static void drop_silent(struct server *s)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = s->nconns; i-- > 0;)
+		if (s->conns[i].dead || (!s->conns[i].agent && now - s->conns[i].since >= HELLO_MS))
+			drop_conn(s, i);
+}
+
+static void serve_loop(struct server *s, const char *sockpath, int lockfd)
+{
+	struct pollfd *p = NULL;
+	bool leaving = false, caught = false;
+	int handled = 0;
+
+	for (;;) {
+		size_t np = 0, i;
+		int n, timeout = -1;
+		struct pollfd *q = realloc(p, (1 + s->nconns + s->nroots) * sizeof(*p));
+
+		if (!q) {
+			sleep(1);
+			continue;
+		}
+		p = q;
+		if (!leaving)
+			p[np++] = (struct pollfd){ s->lfd, POLLIN, 0 };
+		for (i = 0; i < s->nconns; i++)
+			p[np++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
+		for (i = 0; i < s->nroots; i++)
+			p[np++] = (struct pollfd){ s->roots[i], POLLIN, 0 };
+		if (s->nroots == 0 && s->nconns == 0) {
+			if (leaving)
+				break;
+			timeout = FG_AUDITD_LINGER_MS;
+		}
+		/* wake for the first hello deadline */
+		for (i = 0; i < s->nconns; i++)
+			if (!s->conns[i].agent) {
+				int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
+				int ms = left < 0 ? 0 : (int)left + 1;
+				if (timeout < 0 || ms < timeout)
+					timeout = ms;
+			}
+		/* the next checkpoint by time */
+		{
+			int ck = fg_ckpt_wait_ms(s->ck);
+			if (ck >= 0 && (timeout < 0 || ck < timeout))
+				timeout = ck;
+		}
+		/* a dense stream (records queued up while we woke, or caught
+		 * by the last look): look again for a short while before
+		 * sleeping, as waking a sleeping daemon costs the sender more
+		 * than its record (an inter-processor interrupt, on a VM an
+		 * exit).  A sparse stream never spins. */
+		n = 0;
+		if (handled > 1 || caught) {
+			int64_t until = fg_audit_now_ns(CLOCK_MONOTONIC) + SPIN_NS;
+			do
+				n = poll(p, (nfds_t)np, 0);
+			while (n == 0 && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
+		}
+		caught = n > 0;
+		if (n == 0)
+			n = poll(p, (nfds_t)np, timeout);
+		handled = 0;
+		if (fg_ckpt_due(s->ck))
+			(void)fg_ckpt_emit(s->ck);
+		if (n < 0)
+			continue;
+		if (n == 0) {
+			if (s->nroots == 0 && s->nconns == 0) {
+				leaving = try_leave(s, sockpath, lockfd);
+				if (leaving) {
+					close(s->lfd);
+					s->lfd = -1;
+				}
+			}
+			drop_silent(s);
+			continue;
+		}
+		np = leaving ? 0 : 1;
+		/* roots first (from the end, as removal swaps in the last) */
+		for (i = s->nroots; i-- > 0;)
+			if (p[np + s->nconns + i].revents) {
+				close(s->roots[i]);
+				s->nroots--;
+				s->roots[i] = s->roots[s->nroots];
+				s->root_pids[i] = s->root_pids[s->nroots];
+			}
+		for (i = s->nconns; i-- > 0;) {
+			short ev = p[np + i].revents;
+
+			if (ev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+				/* a few messages per turn, so one client cannot starve
+				 * the rest; a hung-up peer's queued records first */
+				int k = 0, r;
+				while (k < 64 && (r = on_message(s, &s->conns[i])) == 1)
+					k++;
+				handled += k;
+				if (k < 64 && r < 0)
+					drop_conn(s, i);
+			}
+		}
+		drop_silent(s);
+		if (fg_ckpt_due(s->ck))
+			(void)fg_ckpt_emit(s->ck);
+		if (!leaving && (p[0].revents & POLLIN))
+			on_accept(s);
+		if (s->retire && !leaving) {
+			/* the spawner that asked holds the directory lock and
+			 * waits for us: the name is free to take */
+			unlink_if_ours(s, sockpath);
+			close(s->lfd);
+			s->lfd = -1;
+			leaving = true;
+		}
+	}
+	free(p);
+}
+
+
+/* Listen on sockpath; the listening socket's identity goes to s. */
+static int listen_on(struct server *s, const char *sockpath)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	struct stat st;
+	int dfd = -1, one = 1, r;
+
+	r = fg_auditw_sock_addr(sockpath, &sa, &salen, &dfd);
+	if (r < 0)
+		return r;
+	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    bind(s->lfd, (struct sockaddr *)&sa, salen) < 0 || listen(s->lfd, 128) < 0 ||
+	    stat(sockpath, &st) < 0)
+		r = -errno;
+	if (dfd >= 0)
+		close(dfd);
+	if (r < 0)
+		return r;
+	s->sdev = st.st_dev;
+	s->sino = st.st_ino;
+	return 0;
+}
+
+int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, int ready,
+		    struct fg_ckpt *ck)
+{
+	struct server s = { .a = a, .lfd = -1, .spare = -1, .ck = ck };
+	struct rlimit rl;
+	char msg[PATH_MAX + 128];
+	int lockfd, r;
+
+	/* every client costs a descriptor: as many as the hard limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	s.spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fg_audit_settings(a, &s.set);
+	if (gethostname(s.host, sizeof(s.host)) < 0)
+		strcpy(s.host, "unknown");
+	s.host[sizeof(s.host) - 1] = '\0';
+	s.buf = malloc(FG_AUDITW_MSG_MAX);
+	lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = s.buf && lockfd >= 0 ? listen_on(&s, sockpath) : -ENOMEM;
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));
+		(void)!write(ready, msg, strlen(msg));
+		free(s.buf);
+		return 1;
+	}
+	if (ck)
+		fg_audit_set_tap(a, fg_ckpt_tap, ck);
+	(void)!write(ready, "", 1);
+	close(ready);
+	serve_loop(&s, sockpath, lockfd);
+	free(s.buf);
+	return 0;
+}

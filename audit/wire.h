@@ -1,0 +1,96 @@
+/* wire.h - the messages between the audit daemon and its clients.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * Wire (one host, native byte order; every message is one packet of a
+ * SOCK_SEQPACKET UNIX socket, <log>.sock):
+ *
+ *   hello   'H' u8 flags(ROOT)  cstr agent  cstr exe
+ *           [u8 fsync  u64 max_size  cstr key file]         -> answer
+ *           (when given, key file and max_size must be the daemon's own:
+ *           one log, one chain; with fsync = always each of the client's
+ *           records is synced before its answer)
+ *   record  'R' u8 flags(SYNC)  i32 result  cstr op  cstr decision
+ *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
+ *                                          -> answer if SYNC or failed
+ *   flush   'F'                            -> answer
+ *   status  'S'                            -> answer, then one packet of
+ *                                             text (the daemon's witnesses)
+ *   answer  'A' | 'E' (a failed record sent without SYNC)  i32 -errno
+ *
+ *   cstr  u32 length with the NUL (0: NULL), the bytes, NUL
+ *   value STR: u32 length (UINT32_MAX: NULL) and bytes; INT, OCT: i64;
+ *         STRV: u16 count, count x cstr; NULL: nothing
+ *
+ * Nothing here needs libcrypto: the client side of audit/ (wire.c,
+ * client.c) links without it.  Functions return 0 or a negative errno.
+ */
+#ifndef FLEETGUARD_AUDIT_WIRE_H
+#define FLEETGUARD_AUDIT_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "audit/audit.h"
+#include "audit/record.h"
+
+#define FG_AUDITW_MSG_MAX FG_AUDIT_LINE_MAX
+#define FG_AUDITW_ROOT 1
+#define FG_AUDITW_SYNC 1
+#define FG_AUDITW_MAX_FIELDS 32
+#define FG_AUDITW_MAX_STRV 4096
+
+/* A UNIX address for path; a path longer than sun_path goes through an
+ * O_PATH descriptor of its directory (*dirfd, to close after use). */
+int fg_auditw_sock_addr(const char *path, struct sockaddr_un *sa, socklen_t *len, int *dirfd);
+
+/* An output buffer: writes past cap set over and are dropped. */
+struct fg_auditw_out {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+void fg_auditw_put(struct fg_auditw_out *b, const void *s, size_t n);
+void fg_auditw_put_u8(struct fg_auditw_out *b, uint8_t v);
+void fg_auditw_put_cstr(struct fg_auditw_out *b, const char *s);
+
+/* 'R' message for r; -EINVAL for a record the wire cannot carry, -E2BIG. */
+int fg_auditw_encode_rec(struct fg_auditw_out *b, const struct fg_audit_rec *r, bool sync);
+
+/* An input buffer: reads past len set bad and return NULL. */
+struct fg_auditw_in {
+	const char *p;
+	size_t len, off;
+	bool bad;
+};
+
+const void *fg_auditw_take(struct fg_auditw_in *b, size_t n);
+/* A NUL-terminated string without NULs inside, or NULL (also on error). */
+const char *fg_auditw_get_cstr(struct fg_auditw_in *b, bool *null);
+
+struct fg_auditw_rec {
+	struct fg_audit_rec rec;
+	struct fg_audit_field f[FG_AUDITW_MAX_FIELDS];
+	const char *v[FG_AUDITW_MAX_STRV + FG_AUDITW_MAX_FIELDS];
+	bool sync;
+};
+
+/* The body of an 'R' message (after the kind byte), pointing into b;
+ * -EBADMSG for anything the library would not send. */
+int fg_auditw_decode_rec(struct fg_auditw_in *b, struct fg_auditw_rec *d);
+
+#endif /* FLEETGUARD_AUDIT_WIRE_H */

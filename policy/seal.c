@@ -1,0 +1,611 @@
+/* seal.c - compiles a parsed policy into a sealed memfd blob and maps it back.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * Layout: a fixed header (struct seal_head) at offset 0, then the rule
+ * arrays (8-byte aligned), then the strings, each NUL-terminated.  Strings
+ * and arrays are named by their offset from the start of the blob; offset 0
+ * (inside the header) means "none".  Every number is host-endian: a blob
+ * never leaves the machine, it only crosses exec.  The checksum (64-bit
+ * FNV-1a over everything after it) catches a torn or foreign blob; the
+ * seals, not the checksum, are what keep the agent from changing it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "policy/policy_int.h"
+#include "policy/seal.h"
+
+/* Every field of the policy travels in the blob: a field added to these
+ * structs without a place below would reach every descendant as zero (a
+ * silently weaker policy).  When an assertion fails, seal the new field in
+ * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
+#if defined(__x86_64__) && defined(__LP64__)
+_Static_assert(sizeof(struct fg_policy) == 344, "struct fg_policy changed: seal the new field");
+_Static_assert(sizeof(struct fg_endpoint) == 200, "struct fg_endpoint changed: seal the new field");
+_Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
+#endif
+
+#define SEAL_MAGIC "FGSEAL\n"   /* 8 bytes with its NUL */
+
+struct seal_breaker {
+	uint32_t threshold, open_seconds, max_open_seconds, probes;
+	uint32_t slow_first_byte_seconds, min_processes, state_dir, state_dir_set;
+	uint8_t failure_status[600 / 8];
+	uint8_t pad[5];
+};
+
+struct seal_path {
+	uint32_t path, len, line, origin;
+};
+
+struct seal_net {
+	uint32_t kind, host, family, prefix, unix_path, line, origin;
+	int32_t port;
+	uint8_t addr[16];
+};
+
+struct seal_ep {
+	uint32_t name, host, port, https, has_fallback, fallback_host, fallback_port, line;
+	uint32_t gw_flags;       /* 1 gateway, 2 fallback_tls, 4 api_key_x */
+	uint32_t fallback_path, api_key_file, ca_file;
+	struct seal_breaker breaker;
+};
+
+struct seal_head {
+	char magic[8];
+	uint32_t version, size;
+	uint64_t sum;
+	uint32_t file, root, agent_id, sha256;
+	uint32_t fs_mode, fs_system, fs_kernel, fs_unconfined_exec, fs_line;
+	uint32_t list_off[3], list_n[3];
+	uint32_t net_mode, net_dns, net_line, allow_off, allow_n;
+	uint32_t ep_off, ep_n;
+	uint32_t log, events, fsync, on_failure, key_file;
+	uint32_t audit_state_dir, witness, forward, checkpoint_every, pad;
+	uint64_t max_size;
+	struct seal_breaker breaker;
+};
+
+/* A sealed policy: the policy first, so a struct fg_policy * is one. */
+struct sealed {
+	struct fg_policy p;
+	void *map;
+	size_t size;
+};
+
+static uint64_t seal_sum(const unsigned char *b, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* --- writing ---------------------------------------------------------------- */
+
+struct wbuf {
+	unsigned char *b;
+	size_t len, cap;
+	int err;       /* 0, -ENOMEM or -E2BIG: nothing more is written */
+};
+
+/* Room for n more bytes at an 8-aligned end; returns the offset or 0. */
+static uint32_t w_reserve(struct wbuf *w, size_t n)
+{
+	size_t at = (w->len + 7) & ~(size_t)7;
+
+	if (w->err == 0 && at + n > FG_SEAL_MAX_SIZE)
+		w->err = -E2BIG;
+	if (w->err)
+		return 0;
+	if (at + n > w->cap) {
+		size_t cap = w->cap ? w->cap : 4096;
+		unsigned char *nb;
+
+		while (cap < at + n)
+			cap *= 2;
+		nb = realloc(w->b, cap);
+		if (nb == NULL) {
+			w->err = -ENOMEM;
+			return 0;
+		}
+		memset(nb + w->cap, 0, cap - w->cap);
+		w->b = nb;
+		w->cap = cap;
+	}
+	w->len = at + n;
+	return (uint32_t)at;
+}
+
+static uint32_t w_str(struct wbuf *w, const char *s)
+{
+	size_t n;
+	uint32_t at;
+
+	if (s == NULL)
+		return 0;
+	n = strlen(s) + 1;
+	at = w_reserve(w, n);
+	if (at)
+		memcpy(w->b + at, s, n);
+	return at;
+}
+
+static void w_breaker(struct wbuf *w, const struct fg_breaker_conf *c, struct seal_breaker *o)
+{
+	*o = (struct seal_breaker){
+		.threshold = c->threshold, .open_seconds = c->open_seconds,
+		.max_open_seconds = c->max_open_seconds, .probes = c->probes,
+		.slow_first_byte_seconds = c->slow_first_byte_seconds,
+		.min_processes = c->min_processes, .state_dir = w_str(w, c->state_dir),
+		.state_dir_set = c->state_dir_set,
+	};
+	memcpy(o->failure_status, c->failure_status, sizeof(o->failure_status));
+}
+
+static void w_paths(struct wbuf *w, struct seal_head *h, int k, const struct fg_path_list *l)
+{
+	uint32_t at = w_reserve(w, l->n * sizeof(struct seal_path));
+
+	h->list_off[k] = at;
+	h->list_n[k] = (uint32_t)l->n;
+	for (size_t i = 0; i < l->n && !w->err; i++) {
+		struct seal_path r = {
+			.path = w_str(w, l->v[i].path), .len = (uint32_t)l->v[i].len,
+			.line = l->v[i].line, .origin = l->v[i].origin,
+		};
+
+		if (!w->err)
+			memcpy(w->b + at + i * sizeof(r), &r, sizeof(r));
+	}
+}
+
+static void w_nets(struct wbuf *w, struct seal_head *h, const struct fg_policy *p)
+{
+	uint32_t at = w_reserve(w, p->net.nallow * sizeof(struct seal_net));
+
+	h->allow_off = at;
+	h->allow_n = (uint32_t)p->net.nallow;
+	for (size_t i = 0; i < p->net.nallow && !w->err; i++) {
+		const struct fg_net_rule *n = &p->net.allow[i];
+		struct seal_net r = {
+			.kind = n->kind, .host = w_str(w, n->host), .family = (uint32_t)n->family,
+			.prefix = n->prefix, .unix_path = w_str(w, n->unix_path), .line = n->line,
+			.origin = n->origin, .port = n->port,
+		};
+
+		memcpy(r.addr, n->addr, sizeof(r.addr));
+		if (!w->err)
+			memcpy(w->b + at + i * sizeof(r), &r, sizeof(r));
+	}
+}
+
+static void w_eps(struct wbuf *w, struct seal_head *h, const struct fg_policy *p)
+{
+	uint32_t at = w_reserve(w, p->nep * sizeof(struct seal_ep));
+
+	h->ep_off = at;
+	h->ep_n = (uint32_t)p->nep;
+	for (size_t i = 0; i < p->nep && !w->err; i++) {
+		const struct fg_endpoint *e = &p->ep[i];
+		struct seal_ep r = {
+			.name = w_str(w, e->name), .host = w_str(w, e->host), .port = e->port,
+			.https = e->https, .has_fallback = e->has_fallback,
+			.fallback_host = w_str(w, e->fallback_host),
+			.fallback_port = e->fallback_port, .line = e->line,
+			.gw_flags = (e->gateway ? 1u : 0u) | (e->fallback_tls ? 2u : 0u) |
+				    (e->api_key_x ? 4u : 0u),
+			.fallback_path = w_str(w, e->fallback_path),
+			.api_key_file = w_str(w, e->api_key_file), .ca_file = w_str(w, e->ca_file),
+		};
+
+		w_breaker(w, &e->breaker, &r.breaker);
+		if (!w->err)
+			memcpy(w->b + at + i * sizeof(r), &r, sizeof(r));
+	}
+}
+
+/* The whole blob of p into w (w->err on failure). */
+static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha256)
+{
+	struct seal_head h = { .version = FG_SEAL_VERSION };
+
+	w_reserve(w, sizeof(h));
+	memcpy(h.magic, SEAL_MAGIC, sizeof(h.magic));
+	h.file = w_str(w, p->file);
+	h.root = w_str(w, p->root);
+	h.agent_id = w_str(w, p->agent_id);
+	h.sha256 = w_str(w, sha256);
+	h.fs_mode = p->fs.mode;
+	h.fs_system = p->fs.system;
+	h.fs_kernel = p->fs.kernel;
+	h.fs_unconfined_exec = p->fs.unconfined_exec;
+	h.fs_line = p->fs.line;
+	w_paths(w, &h, 0, &p->fs.read);
+	w_paths(w, &h, 1, &p->fs.write);
+	w_paths(w, &h, 2, &p->fs.deny);
+	h.net_mode = p->net.mode;
+	h.net_dns = p->net.dns;
+	h.net_line = p->net.line;
+	w_nets(w, &h, p);
+	w_breaker(w, &p->breaker, &h.breaker);
+	w_eps(w, &h, p);
+	h.log = w_str(w, p->audit.log);
+	h.events = p->audit.events;
+	h.fsync = p->audit.fsync;
+	h.on_failure = p->audit.on_failure;
+	h.key_file = w_str(w, p->audit.key_file);
+	h.max_size = p->audit.max_size;
+	h.audit_state_dir = w_str(w, p->audit.state_dir);
+	h.witness = w_str(w, p->audit.witness);
+	h.forward = w_str(w, p->audit.forward);
+	h.checkpoint_every = p->audit.checkpoint_every;
+	if (w->err)
+		return;
+	h.size = (uint32_t)w->len;
+	memcpy(w->b, &h, sizeof(h));
+	h.sum = seal_sum(w->b + offsetof(struct seal_head, sum) + 8,
+			 w->len - offsetof(struct seal_head, sum) - 8);
+	memcpy(w->b + offsetof(struct seal_head, sum), &h.sum, sizeof(h.sum));
+}
+
+int fg_seal_create(const struct fg_policy *p, const char *sha256)
+{
+	struct wbuf w = { 0 };
+	size_t done = 0;
+	int fd, rc;
+
+	w_policy(&w, p, sha256);
+	if (w.err) {
+		free(w.b);
+		return w.err;
+	}
+	fd = memfd_create("fleetguard-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0) {
+		rc = -errno;
+		goto out_free;
+	}
+	while (done < w.len) {
+		ssize_t n = write(fd, w.b + done, w.len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : -EIO;
+			goto out_close;
+		}
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, FG_SEAL_SEALS) < 0) {
+		rc = -errno;
+		goto out_close;
+	}
+	free(w.b);
+	return fd;
+
+out_close:
+	close(fd);
+out_free:
+	free(w.b);
+	return rc;
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+struct rbuf {
+	const unsigned char *b;
+	size_t size;
+	bool bad;
+};
+
+/* The string at off, NULL for 0, or NULL and r->bad when it does not lie
+ * NUL-terminated inside the blob. */
+static char *r_str(struct rbuf *r, uint32_t off)
+{
+	if (off == 0)
+		return NULL;
+	if (off < sizeof(struct seal_head) || off >= r->size ||
+	    memchr(r->b + off, '\0', r->size - off) == NULL) {
+		r->bad = true;
+		return NULL;
+	}
+	return (char *)(uintptr_t)(r->b + off);
+}
+
+/* A required string: present and inside the blob. */
+static char *r_req(struct rbuf *r, uint32_t off)
+{
+	char *s = r_str(r, off);
+
+	if (s == NULL)
+		r->bad = true;
+	return s;
+}
+
+/* The array of n elements of size el at off, copied into a new array. */
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t el, void **out)
+{
+	*out = NULL;
+	if (n == 0)
+		return NULL;
+	if (off < sizeof(struct seal_head) || n > r->size / el || off > r->size - (size_t)n * el) {
+		r->bad = true;
+		return NULL;
+	}
+	*out = calloc(n, el);
+	if (*out == NULL)
+		r->bad = true;
+	return *out;
+}
+
+static void r_breaker(struct rbuf *r, const struct seal_breaker *s, struct fg_breaker_conf *c)
+{
+	*c = (struct fg_breaker_conf){
+		.threshold = s->threshold, .open_seconds = s->open_seconds,
+		.max_open_seconds = s->max_open_seconds, .probes = s->probes,
+		.state_dir = r_str(r, s->state_dir), .state_dir_set = s->state_dir_set != 0,
+		.slow_first_byte_seconds = s->slow_first_byte_seconds,
+		.min_processes = s->min_processes,
+	};
+	memcpy(c->failure_status, s->failure_status, sizeof(c->failure_status));
+}
+
+static void r_paths(struct rbuf *r, const struct seal_head *h, int k, struct fg_path_list *l)
+{
+	void *v;
+
+	r_array(r, h->list_off[k], h->list_n[k], sizeof(struct fg_path_rule), &v);
+	if (r->bad || h->list_n[k] == 0)
+		return;
+	l->v = v;
+	l->n = h->list_n[k];
+	for (size_t i = 0; i < l->n && !r->bad; i++) {
+		struct seal_path s;
+
+		memcpy(&s, r->b + h->list_off[k] + i * sizeof(s), sizeof(s));
+		l->v[i] = (struct fg_path_rule){
+			.path = r_req(r, s.path), .len = s.len, .line = s.line,
+			.origin = (enum fg_rule_origin)s.origin,
+		};
+		if (!r->bad && (strlen(l->v[i].path) != s.len || l->v[i].path[0] != '/' ||
+				s.origin > FG_ORIGIN_DEFAULT))
+			r->bad = true;
+	}
+}
+
+static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *p)
+{
+	void *v;
+
+	r_array(r, h->allow_off, h->allow_n, sizeof(struct fg_net_rule), &v);
+	if (r->bad || h->allow_n == 0)
+		return;
+	p->net.allow = v;
+	p->net.nallow = h->allow_n;
+	for (size_t i = 0; i < p->net.nallow && !r->bad; i++) {
+		struct seal_net s;
+		struct fg_net_rule *n = &p->net.allow[i];
+
+		memcpy(&s, r->b + h->allow_off + i * sizeof(s), sizeof(s));
+		*n = (struct fg_net_rule){
+			.kind = (enum fg_net_kind)s.kind, .host = r_str(r, s.host),
+			.family = (int)s.family, .prefix = s.prefix,
+			.unix_path = r_str(r, s.unix_path), .port = s.port, .line = s.line,
+			.origin = (enum fg_rule_origin)s.origin,
+		};
+		memcpy(n->addr, s.addr, sizeof(n->addr));
+		if (s.kind > FG_NET_UNIX || (s.kind == FG_NET_HOST && n->host == NULL) ||
+		    (s.kind == FG_NET_UNIX && n->unix_path == NULL) ||
+		    s.prefix > 128 || s.origin > FG_ORIGIN_DEFAULT)
+			r->bad = true;
+	}
+}
+
+static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p)
+{
+	void *v;
+
+	r_array(r, h->ep_off, h->ep_n, sizeof(struct fg_endpoint), &v);
+	if (r->bad || h->ep_n == 0)
+		return;
+	p->ep = v;
+	p->nep = h->ep_n;
+	for (size_t i = 0; i < p->nep && !r->bad; i++) {
+		struct seal_ep s;
+		struct fg_endpoint *e = &p->ep[i];
+
+		memcpy(&s, r->b + h->ep_off + i * sizeof(s), sizeof(s));
+		*e = (struct fg_endpoint){
+			.name = r_req(r, s.name), .host = r_req(r, s.host), .port = (uint16_t)s.port,
+			.https = s.https != 0, .has_fallback = s.has_fallback != 0,
+			.fallback_host = r_str(r, s.fallback_host),
+			.fallback_port = (uint16_t)s.fallback_port, .line = s.line,
+			.gateway = (s.gw_flags & 1u) != 0, .fallback_tls = (s.gw_flags & 2u) != 0,
+			.api_key_x = (s.gw_flags & 4u) != 0,
+			.fallback_path = r_str(r, s.fallback_path),
+			.api_key_file = r_str(r, s.api_key_file), .ca_file = r_str(r, s.ca_file),
+		};
+		r_breaker(r, &s.breaker, &e->breaker);
+		if (s.gw_flags > 7u)
+			r->bad = true;
+		if (e->has_fallback && e->fallback_host == NULL)
+			r->bad = true;
+	}
+}
+
+/* The policy of a checked blob; r->bad when an offset or value is wrong. */
+static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy *p)
+{
+	p->file = r_req(r, h->file);
+	p->root = r_req(r, h->root);
+	p->agent_id = r_str(r, h->agent_id);
+	p->fs.mode = (enum fg_mode)h->fs_mode;
+	p->fs.system = h->fs_system != 0;
+	p->fs.kernel = (enum fg_kernel)h->fs_kernel;
+	p->fs.unconfined_exec = h->fs_unconfined_exec != 0;
+	p->fs.line = h->fs_line;
+	r_paths(r, h, 0, &p->fs.read);
+	r_paths(r, h, 1, &p->fs.write);
+	r_paths(r, h, 2, &p->fs.deny);
+	p->net.mode = (enum fg_mode)h->net_mode;
+	p->net.dns = h->net_dns != 0;
+	p->net.line = h->net_line;
+	r_nets(r, h, p);
+	r_breaker(r, &h->breaker, &p->breaker);
+	r_eps(r, h, p);
+	p->audit.log = r_req(r, h->log);
+	p->audit.events = (enum fg_events)h->events;
+	p->audit.fsync = (enum fg_fsync)h->fsync;
+	p->audit.on_failure = (enum fg_on_failure)h->on_failure;
+	p->audit.key_file = r_str(r, h->key_file);
+	p->audit.max_size = h->max_size;
+	p->audit.state_dir = r_str(r, h->audit_state_dir);
+	p->audit.witness = r_str(r, h->witness);
+	p->audit.forward = r_str(r, h->forward);
+	p->audit.checkpoint_every = h->checkpoint_every;
+	if (h->fs_mode > FG_MODE_OFF || h->net_mode > FG_MODE_OFF || h->fs_kernel > FG_KERNEL_OFF ||
+	    h->events > FG_EVENTS_DENIED || h->fsync > FG_FSYNC_NEVER ||
+	    h->on_failure > FG_ONFAIL_ALLOW || (p->file != NULL && p->file[0] != '/'))
+		r->bad = true;
+}
+
+/* Is fd a memfd of ours with exactly the seals?  0 or -errno, why set. */
+static int seal_check_fd(int fd, struct stat *st, char *why, size_t whylen)
+{
+	char link[32], target[64];
+	ssize_t n;
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	if (seals < 0 && errno == EBADF) {
+		snprintf(why, whylen, "no sealed policy at descriptor %d", fd);
+		return -EBADF;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = '\0';
+	if (seals < 0 || strncmp(target, "/memfd:", 7) != 0) {
+		snprintf(why, whylen, "descriptor %d is not a sealed memfd", fd);
+		return -EINVAL;
+	}
+	if (seals != FG_SEAL_SEALS) {
+		snprintf(why, whylen, "descriptor %d carries seals %#x, not %#x", fd,
+			 (unsigned)seals, (unsigned)FG_SEAL_SEALS);
+		return -EINVAL;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
+	    st->st_size < (off_t)sizeof(struct seal_head) || st->st_size > FG_SEAL_MAX_SIZE) {
+		snprintf(why, whylen, "sealed policy at descriptor %d has a wrong size", fd);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Check the header of the mapped blob: 0 or -errno, why set. */
+static int seal_check_head(const struct rbuf *r, struct seal_head *h, char *why, size_t whylen)
+{
+	memcpy(h, r->b, sizeof(*h));
+	if (memcmp(h->magic, SEAL_MAGIC, sizeof(h->magic)) != 0) {
+		snprintf(why, whylen, "sealed policy has no fleetguard header");
+		return -EBADMSG;
+	}
+	if (h->version != FG_SEAL_VERSION) {
+		snprintf(why, whylen, "sealed policy has format version %u, this library reads %u",
+			 h->version, FG_SEAL_VERSION);
+		return -EPROTO;
+	}
+	if (h->size != r->size ||
+	    h->sum != seal_sum(r->b + offsetof(struct seal_head, sum) + 8,
+			       r->size - offsetof(struct seal_head, sum) - 8)) {
+		snprintf(why, whylen, "sealed policy fails its checksum");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why, size_t whylen)
+{
+	struct seal_head h;
+	struct sealed *s;
+	struct stat st;
+	struct rbuf r = { 0 };
+	void *map;
+	int rc;
+
+	*out = NULL;
+	rc = seal_check_fd(fd, &st, why, whylen);
+	if (rc < 0)
+		return rc;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		rc = -errno;
+		snprintf(why, whylen, "cannot map the sealed policy: %s", strerror(-rc));
+		return rc;
+	}
+	r = (struct rbuf){ .b = map, .size = (size_t)st.st_size };
+	rc = seal_check_head(&r, &h, why, whylen);
+	if (rc < 0)
+		goto out_unmap;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		rc = -ENOMEM;
+		snprintf(why, whylen, "out of memory");
+		goto out_unmap;
+	}
+	s->map = map;
+	s->size = r.size;
+	r_policy(&r, &h, &s->p);
+	if (!r.bad && fg_path_index_build(&s->p) < 0)
+		r.bad = true;
+	if (r.bad) {
+		fg_seal_close(&s->p);
+		snprintf(why, whylen, "sealed policy is malformed");
+		return -EBADMSG;
+	}
+	if (sha256 != NULL)
+		*sha256 = h.sha256 ? r_str(&r, h.sha256) : "";
+	*out = &s->p;
+	return 0;
+
+out_unmap:
+	munmap(map, r.size);
+	return rc;
+}
+
+void fg_seal_close(struct fg_policy *p)
+{
+	struct sealed *s = (struct sealed *)p;
+
+	if (p == NULL)
+		return;
+	fg_path_index_free(p->index);
+	free(p->fs.read.v);
+	free(p->fs.write.v);
+	free(p->fs.deny.v);
+	free(p->net.allow);
+	free(p->ep);
+	munmap(s->map, s->size);
+	free(s);
+}

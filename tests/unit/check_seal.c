@@ -1,0 +1,289 @@
+/* check_seal.c - the sealed policy blob: round trip, seals, version, corruption.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "policy/policy.h"
+#include "policy/seal.h"
+#include "tests/unit/check_main.h"
+
+static const char full[] =
+	"[workspace]\n"
+	"root = /srv/agents/ws-42\n"
+	"agent_id = coder-7\n"
+	"[filesystem]\n"
+	"mode = report\n"
+	"read = ${root}, /opt/models\n"
+	"write = ${root}, /tmp\n"
+	"deny = ${root}/.git/hooks\n"
+	"unconfined_exec = allow\n"
+	"[network]\n"
+	"allow = api.openai.com:443, 127.0.0.1:8000, 10.0.0.0/8:*, unix:/run/x.sock\n"
+	"[breaker]\n"
+	"threshold = 3\n"
+	"[endpoint local]\n"
+	"address = 127.0.0.1:8000\n"
+	"protocol = http\n"
+	"fallback = 127.0.0.1:8001\n"
+	"threshold = 7\n"
+	"[audit]\n"
+	"log = /var/log/fg/audit.log\n"
+	"events = writes\n"
+	"key_file = /etc/fleetguard/audit.key\n"
+	"max_size = 1M\n";
+
+static struct fg_policy *parsed(void)
+{
+	struct fg_policy *p = NULL;
+
+	ck_assert_int_eq(fg_policy_parse("/srv/agents/ws-42/fleetguard.ini", full, strlen(full), &p,
+					 NULL, NULL), 0);
+	return p;
+}
+
+/* The blob's bytes, as a writable copy. */
+static size_t blob_of(int fd, unsigned char *buf, size_t cap)
+{
+	ssize_t n = pread(fd, buf, cap, 0);
+
+	ck_assert_int_gt(n, 0);
+	return (size_t)n;
+}
+
+/* A memfd holding buf with the given seals. */
+static int memfd_with(const unsigned char *buf, size_t n, int seals)
+{
+	int fd = memfd_create("fleetguard-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, n), (ssize_t)n);
+	if (seals)
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, seals), 0);
+	return fd;
+}
+
+static bool same_paths(const struct fg_path_list *a, const struct fg_path_list *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i].path, b->v[i].path) != 0 || a->v[i].len != b->v[i].len ||
+		    a->v[i].line != b->v[i].line || a->v[i].origin != b->v[i].origin)
+			return false;
+	return true;
+}
+
+START_TEST(t_round_trip)
+{
+	struct fg_policy *p = parsed(), *q;
+	const char *sha;
+	char why[128];
+	struct fg_verdict v;
+	int fd = fg_seal_create(p, "ab12");
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fcntl(fd, F_GET_SEALS), FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, &sha, why, sizeof(why)), 0);
+	ck_assert_str_eq(sha, "ab12");
+	ck_assert_str_eq(q->file, p->file);
+	ck_assert_str_eq(q->root, "/srv/agents/ws-42");
+	ck_assert_str_eq(q->agent_id, "coder-7");
+	ck_assert_int_eq(q->fs.mode, FG_MODE_REPORT);
+	ck_assert(q->fs.unconfined_exec);
+	ck_assert_uint_eq(q->fs.line, p->fs.line);
+	ck_assert(same_paths(&q->fs.read, &p->fs.read));
+	ck_assert(same_paths(&q->fs.write, &p->fs.write));
+	ck_assert(same_paths(&q->fs.deny, &p->fs.deny));
+	ck_assert_uint_eq(q->net.nallow, p->net.nallow);
+	for (size_t i = 0; i < p->net.nallow; i++) {
+		ck_assert_int_eq(q->net.allow[i].kind, p->net.allow[i].kind);
+		ck_assert_int_eq(q->net.allow[i].port, p->net.allow[i].port);
+		ck_assert_uint_eq(q->net.allow[i].prefix, p->net.allow[i].prefix);
+		ck_assert_mem_eq(q->net.allow[i].addr, p->net.allow[i].addr, 16);
+	}
+	ck_assert_uint_eq(q->breaker.threshold, 3);
+	ck_assert_uint_eq(q->nep, 1);
+	ck_assert_str_eq(q->ep[0].name, "local");
+	ck_assert_str_eq(q->ep[0].fallback_host, "127.0.0.1");
+	ck_assert_uint_eq(q->ep[0].breaker.threshold, 7);
+	ck_assert_mem_eq(q->ep[0].breaker.failure_status, p->ep[0].breaker.failure_status,
+			 sizeof(p->ep[0].breaker.failure_status));
+	ck_assert_str_eq(q->audit.log, "/var/log/fg/audit.log");
+	ck_assert_int_eq(q->audit.events, FG_EVENTS_WRITES);
+	ck_assert_str_eq(q->audit.key_file, "/etc/fleetguard/audit.key");
+	ck_assert_uint_eq(q->audit.max_size, 1024 * 1024);
+	/* the matcher works on the sealed form and decides as on the parsed one */
+	ck_assert(fg_policy_path(q, "/srv/agents/ws-42/a", 19, FG_ACC_WRITE, &v));
+	ck_assert(!fg_policy_path(q, "/srv/agents/ws-42/.git/hooks/x", 30, FG_ACC_READ, &v));
+	ck_assert_uint_eq(v.line, 8);
+	ck_assert(!fg_policy_path(q, "/etc/shadow", 11, FG_ACC_WRITE, &v));
+	ck_assert_int_eq(fg_policy_endpoint(q, "127.0.0.1", 8000), 0);
+	fg_seal_close(q);
+	fg_policy_free(p);
+	close(fd);
+}
+END_TEST
+
+/* The strings of a sealed policy live in a read-only mapping. */
+START_TEST(t_mapping_read_only)
+{
+	struct fg_policy *p = parsed(), *q;
+	char why[128];
+	int fd = fg_seal_create(p, NULL);
+
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	q->root[0] = 'x';      /* SIGSEGV: the test expects the signal */
+}
+END_TEST
+
+START_TEST(t_no_descriptor)
+{
+	struct fg_policy *q;
+	char why[128];
+
+	ck_assert_int_eq(fg_seal_open(999, &q, NULL, why, sizeof(why)), -EBADF);
+	ck_assert_ptr_null(q);
+}
+END_TEST
+
+START_TEST(t_not_a_memfd)
+{
+	struct fg_policy *q;
+	char why[128];
+	int fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EINVAL);
+	ck_assert(strstr(why, "not a sealed memfd") != NULL);
+	close(fd);
+}
+END_TEST
+
+/* A forged copy without F_SEAL_WRITE (or with a missing seal) is refused
+ * even though its bytes are a perfect blob. */
+START_TEST(t_wrong_seals)
+{
+	static const int seals[] = { 0, F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW,
+				     F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL,
+				     FG_SEAL_SEALS | F_SEAL_FUTURE_WRITE };
+	struct fg_policy *p = parsed(), *q;
+	unsigned char buf[65536];
+	char why[128];
+	int fd = fg_seal_create(p, NULL);
+	size_t n = blob_of(fd, buf, sizeof(buf));
+
+	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++) {
+		int f = memfd_with(buf, n, seals[i]);
+
+		ck_assert_int_eq(fg_seal_open(f, &q, NULL, why, sizeof(why)), -EINVAL);
+		ck_assert(strstr(why, "seal") != NULL);
+		close(f);
+	}
+	/* the same bytes with exactly the seals are accepted */
+	fd = memfd_with(buf, n, FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	fg_seal_close(q);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(t_sealed_against_change)
+{
+	struct fg_policy *p = parsed();
+	int fd = fg_seal_create(p, NULL);
+
+	ck_assert_int_eq(pwrite(fd, "x", 1, 100), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(ftruncate(fd, 10), -1);
+	ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), -1);
+	ck_assert_ptr_eq(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), MAP_FAILED);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(t_other_version)
+{
+	struct fg_policy *p = parsed(), *q;
+	unsigned char buf[65536];
+	char why[128];
+	uint32_t ver = FG_SEAL_VERSION + 1;
+	int fd = fg_seal_create(p, NULL);
+	size_t n = blob_of(fd, buf, sizeof(buf));
+
+	memcpy(buf + 8, &ver, sizeof(ver));
+	fd = memfd_with(buf, n, FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EPROTO);
+	char want[64];
+
+	snprintf(want, sizeof(want), "format version %u,", FG_SEAL_VERSION + 1);
+	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* Every single-byte change anywhere in the blob is refused. */
+START_TEST(t_every_byte_checked)
+{
+	struct fg_policy *p = parsed(), *q;
+	unsigned char buf[65536];
+	char why[128];
+	int fd = fg_seal_create(p, NULL);
+	size_t n = blob_of(fd, buf, sizeof(buf));
+
+	for (size_t i = 0; i < n; i += 7) {
+		int f, rc;
+
+		buf[i] ^= 0x41;
+		f = memfd_with(buf, n, FG_SEAL_SEALS);
+		rc = fg_seal_open(f, &q, NULL, why, sizeof(why));
+		ck_assert_msg(rc == -EBADMSG || rc == -EPROTO, "byte %zu: rc %d", i, rc);
+		close(f);
+		buf[i] ^= 0x41;
+	}
+	/* and a truncated one */
+	fd = memfd_with(buf, n - 8, FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EBADMSG);
+	fg_policy_free(p);
+}
+END_TEST
+
+static Suite *seal_suite(void)
+{
+	Suite *s = suite_create("seal");
+	TCase *tc = tcase_create("blob");
+
+	tcase_add_test(tc, t_round_trip);
+	tcase_add_test_raise_signal(tc, t_mapping_read_only, SIGSEGV);
+	tcase_add_test(tc, t_sealed_against_change);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("refused");
+	tcase_add_test(tc, t_no_descriptor);
+	tcase_add_test(tc, t_not_a_memfd);
+	tcase_add_test(tc, t_wrong_seals);
+	tcase_add_test(tc, t_other_version);
+	tcase_add_test(tc, t_every_byte_checked);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return fg_check_main(seal_suite());
+}
