@@ -1,3 +1,5 @@
+# gateway/: fleetguard-gateway, the LLM reverse proxy outside the agents' reach.
+#
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
 #
@@ -9,8 +11,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# gateway/: fleetguard-gateway, the LLM reverse proxy outside the agents'
-# reach.  libfggateway holds the proxy (the only code that may use libssl);
+# libfggateway holds the proxy (the only code that may use libssl);
 # libfggwclient holds the rendezvous (finding and starting the gateway),
 # linked by the preloaded library and the fleetguard tool, never libssl.
 noinst_LTLIBRARIES += libfggateway.la libfggwclient.la
