@@ -66,6 +66,10 @@ struct fg_auditc {
 	dev_t sdev;            /* the socket file's identity */
 	ino_t sino;
 	int pending;           /* a failure the daemon reported, not yet returned */
+	bool degraded;         /* a record failed: each waits for its answer
+				* until one is in the log again (a full disk
+				* refuses reads then, rather than let them go
+				* ahead unrecorded) */
 	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
@@ -372,6 +376,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
 	int fd, ret, pending = 0;
 
+	sync = sync || c->degraded;
 	ret = fg_auditw_encode_rec(&b, r, sync || guest);
 	if (ret < 0)
 		return ret;
@@ -407,6 +412,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	if (c->pending) {
 		ret = c->pending;
 		c->pending = 0;
+		c->degraded = true;
 		return refusal(c, ret);
 	}
 	ret = send_all(c->fd, b.p, b.len);
@@ -420,8 +426,10 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 		if (ret == 0)
 			ret = send_all(c->fd, b.p, b.len);
 	}
-	if (ret == 0 && sync)
+	if (ret == 0 && sync) {
 		ret = refusal(c, read_answer(c->fd, &c->pending, true));
+		c->degraded = ret < 0;
+	}
 	return ret;
 }
 

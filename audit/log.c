@@ -1420,6 +1420,11 @@ bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len)
 	klen = strlen(a->keypath);
 	if (klen && len == klen && memcmp(path, a->keypath, len) == 0)
 		return true;
+	/* the daemon's signing key and witness files */
+	klen = strlen(a->state_dir);
+	if (klen && len > klen + 7 && memcmp(path, a->state_dir, klen) == 0 &&
+	    memcmp(path + klen, "/audit/", 7) == 0)
+		return true;
 	if (len < a->pathlen || memcmp(path, a->path, a->pathlen) != 0)
 		return false;
 	if (len == a->pathlen)
@@ -1428,6 +1433,8 @@ bool fg_audit_owns(const struct fg_audit *a, const char *path, size_t len)
 		return false;
 	if (len == a->pathlen + 5 && (memcmp(path + a->pathlen, ".head", 5) == 0 ||
 				      memcmp(path + a->pathlen, ".sock", 5) == 0))
+		return true;
+	if (len == a->pathlen + 8 && memcmp(path + a->pathlen, ".reserve", 8) == 0)
 		return true;
 	for (size_t i = a->pathlen + 1; i < len; i++)
 		if (path[i] < '0' || path[i] > '9')

@@ -88,6 +88,9 @@ struct server {
 	struct fg_auditd_settings set;
 	char *buf;
 	struct fg_ckpt *ck;    /* checkpoints and witnesses, or NULL */
+	int resfd;             /* the disk-space reserve */
+	bool res_held;
+	unsigned since_rearm;
 };
 
 static void answer(int fd, char kind, int err)
@@ -211,6 +214,56 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 
 static struct fg_auditw_rec dec;
 
+/* --- the disk-space reserve ------------------------------------------------ */
+
+/* <log>.reserve holds RESERVE_BYTES on the log's file system.  When the
+ * disk is full, a removal's record (which frees space once the call goes
+ * ahead) may use it: the reserve is given back and the record appended.
+ * It is taken again once there is room. */
+#define RESERVE_BYTES (256 * 1024)
+#define REARM_EVERY 64
+
+static void reserve_take(struct server *s)
+{
+	if (s->resfd < 0 || s->res_held)
+		return;
+	if (fallocate(s->resfd, 0, 0, RESERVE_BYTES) == 0)
+		s->res_held = true;
+}
+
+static void reserve_open(struct server *s, const char *sockpath)
+{
+	char path[PATH_MAX + 16];
+	size_t n = strlen(sockpath) - strlen(".sock");
+
+	snprintf(path, sizeof(path), "%.*s.reserve", (int)n, sockpath);
+	s->resfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	reserve_take(s);
+}
+
+static bool frees_space(const struct fg_audit_rec *r)
+{
+	return strcmp(r->op, "unlink") == 0 || strcmp(r->op, "rmdir") == 0;
+}
+
+static int append_rec(struct server *s, const struct fg_rec_ident *id, pid_t pid,
+		      const struct fg_audit_rec *r)
+{
+	int ret = fg_audit_append_as(s->a, id, pid, r);
+
+	if ((ret == -ENOSPC || ret == -EDQUOT) && frees_space(r) && s->res_held &&
+	    ftruncate(s->resfd, 0) == 0) {
+		s->res_held = false;
+		s->since_rearm = 0;
+		ret = fg_audit_append_as(s->a, id, pid, r);
+	}
+	if (ret == 0 && !s->res_held && ++s->since_rearm >= REARM_EVERY) {
+		s->since_rearm = 0;
+		reserve_take(s);
+	}
+	return ret;
+}
+
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
 static int on_message(struct server *s, struct conn *c);
 
@@ -297,7 +350,7 @@ static int on_message(struct server *s, struct conn *c)
 		if (r == 0 && c->id->uid != (uint32_t)cr.uid)
 			r = set_ident(s, c, cr.uid);
 		if (r == 0)
-			r = fg_audit_append_as(s->a, c->id, cr.pid, &dec.rec);
+			r = append_rec(s, c->id, cr.pid, &dec.rec);
 		if (r == 0 && c->sync_each)
 			r = fg_audit_sync(s->a);
 		if (dec.sync || r < 0)
@@ -526,7 +579,7 @@ static int listen_on(struct server *s, const char *sockpath)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
-	struct stat st;
+	struct stat st = { 0 };
 	int dfd = -1, one = 1, r;
 
 	r = fg_auditw_sock_addr(sockpath, &sa, &salen, &dfd);
@@ -549,7 +602,7 @@ static int listen_on(struct server *s, const char *sockpath)
 int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, int ready,
 		    struct fg_ckpt *ck)
 {
-	struct server s = { .a = a, .lfd = -1, .spare = -1, .ck = ck };
+	struct server s = { .a = a, .lfd = -1, .spare = -1, .ck = ck, .resfd = -1 };
 	struct rlimit rl;
 	char msg[PATH_MAX + 128];
 	int lockfd, r;
@@ -575,9 +628,12 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 	}
 	if (ck)
 		fg_audit_set_tap(a, fg_ckpt_tap, ck);
+	reserve_open(&s, sockpath);
 	(void)!write(ready, "", 1);
 	close(ready);
 	serve_loop(&s, sockpath, lockfd);
+	if (s.resfd >= 0)
+		close(s.resfd);
 	free(s.buf);
 	return 0;
 }

@@ -137,9 +137,9 @@ static int to_file(struct sink *s, const char *line)
 		if (s->fd < 0)
 			return -errno;
 	}
-	if (n + 1 > sizeof(buf))
+	if (n + 1 >= sizeof(buf))
 		return -E2BIG;
-	memcpy(buf, line, n);
+	memcpy(buf, line, n + 1);
 	buf[n++] = '\n';
 	if (write(s->fd, buf, n) != (ssize_t)n || fdatasync(s->fd) < 0) {
 		int r = errno ? -errno : -EIO;
@@ -245,9 +245,9 @@ static int fwd_one(struct fwd *f, const char *rec)
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	h = snprintf(msg + 16, sizeof(msg) - 16, "<86>1 %s.%06ldZ %s fg-auditd %d audit - ", ts,
 		     now.tv_nsec / 1000, f->hostname, (int)getpid());
-	if (h < 0 || (size_t)h + rl + 16 > sizeof(msg))
+	if (h < 0 || (size_t)h + rl + 16 >= sizeof(msg))
 		return -E2BIG;
-	memcpy(msg + 16 + h, rec, rl);
+	snprintf(msg + 16 + h, sizeof(msg) - 16 - (size_t)h, "%.*s", (int)rl, rec);
 	n = snprintf(ts, sizeof(ts), "%zu ", (size_t)h + rl);
 	memcpy(msg + 16 - n, ts, (size_t)n);
 	for (size_t off = 0, len = (size_t)n + (size_t)h + rl; off < len;) {

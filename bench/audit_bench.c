@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/checkpoint.h"
 #include "audit/record.h"
 
 #define VERIFY_RECORDS 1000000
@@ -167,6 +168,34 @@ static double bench_floor(const char *line, size_t len, long n)
 	return (double)n / t;
 }
 
+/* Signing a checkpoint (Ed25519, the daemon's path: note a record, sign,
+ * queue for the witness thread): seconds per checkpoint. */
+static double bench_checkpoint(long n)
+{
+	struct fg_ckpt_conf cc = { .log = "/bench/audit.log", .state_dir = dir };
+	struct fg_ckpt *k;
+	char err[512], hash[65], witness[160];
+	double t0, t;
+
+	snprintf(witness, sizeof(witness), "file:%s/bench.witness", dir);
+	cc.witness = witness;
+	memset(hash, 'a', 64);
+	hash[64] = '\0';
+	if (fg_ckpt_open(&cc, &k, err, sizeof(err)) < 0) {
+		fprintf(stderr, "audit_bench: %s\n", err);
+		exit(1);
+	}
+	t0 = now();
+	for (long i = 1; i <= n; i++) {
+		fg_ckpt_tap(k, (uint64_t)i, hash, "", 0);
+		if (fg_ckpt_emit(k) < 0)
+			fail("checkpoint", EIO);
+	}
+	t = now() - t0;
+	fg_ckpt_close(k);
+	return t / (double)n;
+}
+
 /* A 1,000,000-record log written with the encoder directly (faster to
  * build than through the locking writer; the bytes are the same kind). */
 static size_t build_big_log(const char *log)
@@ -287,6 +316,12 @@ int main(int argc, char **argv)
 		r = bench_append(sub, cases[i].mode, cases[i].remote, cases[i].procs, cn);
 		printf("  %-28s %10.0f records/s  %5.1f%% of floor\n", cases[i].name, r,
 		       100.0 * r / floor);
+	}
+
+	{
+		double per = bench_checkpoint(2000);
+		printf("checkpoint: %.1f us to sign one (Ed25519); at one per %d records %.3f us a record\n",
+		       per * 1e6, FG_CKPT_EVERY, per * 1e6 / FG_CKPT_EVERY);
 	}
 
 	snprintf(log, sizeof(log), "%s/big.log", dir);

@@ -19,6 +19,8 @@
  *
  *   true        /bin/true, plain vs LD_PRELOAD (library only)
  *   python      python3 -c pass, plain vs LD_PRELOAD
+ *   lib-sh200   sh starting 200 /bin/true, plain vs LD_PRELOAD (the children
+ *               are descendants: they map the sealed policy)
  *   shell200    sh starting 200 /bin/true, plain vs under `fleetguard run`
  *   run-true    /bin/true plain vs `fleetguard run -- /bin/true`
  *
@@ -103,7 +105,7 @@ static void bench(const struct bcase *c, int rounds)
 	}
 	double ma = median(a, rounds) / c->reps, mb = median(b, rounds) / c->reps;
 
-	printf("%-10s plain %9.3f ms   fleetguard %9.3f ms   ratio %5.2fx\n", c->name, ma * 1e3,
+	printf("%-11s plain %9.3f ms   fleetguard %9.3f ms   ratio %5.2fx\n", c->name, ma * 1e3,
 	       mb * 1e3, mb / ma);
 }
 
@@ -142,6 +144,7 @@ int main(int argc, char **argv)
 	const struct bcase cases[] = {
 		{ "true", t_true, plain_env, t_true, lib_env, 20 },
 		{ "python", t_py, plain_env, t_py, lib_env, 3 },
+		{ "lib-sh200", t_sh, plain_env, t_sh, lib_env, 1 },
 		{ "shell200", t_sh, plain_env, r_sh, run_env, 1 },
 		{ "run-true", t_true, plain_env, r_true, run_env, 10 },
 	};

@@ -11,4 +11,5 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md docs/BREAKER.md
+dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md docs/BREAKER.md \
+	docs/AUDIT.md

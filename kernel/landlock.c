@@ -21,6 +21,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -592,6 +593,55 @@ int fg_ll_confined(void)
 			 (long)(S_IFBLK | 0600), 0L);
 
 	return rc < 0 && errno == EACCES;
+}
+
+/* --- write trees made at launch ---------------------------------------- */
+
+/* mkdir -p path, each missing directory mode 0777 less the umask. */
+static int make_tree(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (ll_sys(SYS_mkdirat, (long)AT_FDCWD, buf, 0777L) < 0 && errno != EEXIST)
+			return -errno;
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int fg_ll_make_write_trees(const struct fg_policy *p, fg_ll_note_fn say, void *ctx)
+{
+	int bad = 0;
+
+	if (p->fs.mode != FG_MODE_ENFORCE)
+		return 0;
+	for (size_t i = 0; i < p->fs.write.n; i++) {
+		const struct fg_path_rule *w = &p->fs.write.v[i];
+		struct stat st;
+		int rc;
+
+		if (w->origin == FG_ORIGIN_SYSTEM || denied(p, w->path) || lstat(w->path, &st) == 0)
+			continue;
+		rc = make_tree(w->path);
+		if (rc < 0 && say != NULL) {
+			char msg[PATH_MAX + 160];
+
+			snprintf(msg, sizeof(msg),
+				 "write tree '%s' (line %u) does not exist and cannot be made: %s; the kernel will refuse writes in it",
+				 w->path, w->line, strerror(-rc));
+			say(ctx, false, msg);
+		}
+		bad += rc < 0;
+	}
+	return bad;
 }
 
 /* --- fleetguard's own paths -------------------------------------------- */

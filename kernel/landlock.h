@@ -119,6 +119,14 @@ const char *fg_ll_plan_digest(const struct fg_ll_plan *pl);
 int fg_ll_plan_abi(const struct fg_ll_plan *pl);
 size_t fg_ll_plan_rules(const struct fg_ll_plan *pl);
 
+/* Make the write trees of p that do not exist (mkdir -p, as the agent's
+ * user): Landlock grants rights to inodes, so a tree made after the
+ * ruleset would get none, and the kernel would refuse what the policy
+ * allows.  Only with [filesystem] mode = enforce; system-set and denied
+ * trees are left alone.  A tree that cannot be made is noted (not debug).
+ * Call it right before fg_ll_apply().  Returns how many could not be made. */
+int fg_ll_make_write_trees(const struct fg_policy *p, fg_ll_note_fn note, void *ctx);
+
 /* Confine the calling thread (and what it execs) for good: sets
  * no_new_privs, builds the ruleset and restricts itself.  Paths that do not
  * exist are skipped.  Call it before creating threads. */

@@ -14,7 +14,7 @@
 # Landlock: the policy as a kernel ruleset, used by the shim's constructor
 # and by `fleetguard run`.
 noinst_LTLIBRARIES += libfgkernel.la
-libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c
+libfgkernel_la_SOURCES = kernel/landlock.h kernel/landlock.c kernel/start.h kernel/start.c
 libfgkernel_la_CFLAGS = $(AM_CFLAGS)
 
 libfgshim_la_SOURCES += shim/kernel_glue.c
@@ -38,7 +38,8 @@ LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
 	tests/integration/landlock_audit_order.sh \
 	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
-	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh
+	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh \
+	tests/integration/landlock_writetree.sh
 TESTS += $(LANDLOCK_TESTS)
 EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
 
@@ -50,3 +51,12 @@ bench_run_bench_LDADD = libfgkernel.la libfgbreaker.la libfgpolicy.la $(INIH_STA
 bench-landlock: bench/run_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
 	./bench/run_bench$(EXEEXT)
 .PHONY: bench-landlock
+
+# The plan builder, white box: kernel/landlock.c is compiled into the test
+# (so libfgkernel is not linked), fg_ll_apply runs against a fake kernel.
+check_PROGRAMS += tests/unit/check_kernel
+tests_unit_check_kernel_SOURCES = tests/unit/check_kernel.c tests/unit/check_main.h
+tests_unit_check_kernel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_kernel_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
+EXTRA_tests_unit_check_kernel_DEPENDENCIES = kernel/landlock.c
+TESTS += tests/unit/check_kernel

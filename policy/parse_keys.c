@@ -209,10 +209,13 @@ static bool witness_word(const char *w, size_t n)
 /* syslog+tcp://HOST:PORT with a port of 1..65535 */
 static bool forward_ok(const char *v)
 {
-	const char *hp = v + 13, *colon = strrchr(v, ':');
+	const char *hp = v + 13, *colon;
 	uint64_t port;
 
-	return !strncmp(v, "syslog+tcp://", 13) && colon && colon > hp &&
+	if (strncmp(v, "syslog+tcp://", 13) != 0)
+		return false;
+	colon = strrchr(v, ':');
+	return colon && colon > hp &&
 	       fg_parse_uint(colon + 1, 1, 65535, &port) && !strpbrk(hp, " \t/");
 }
 
@@ -222,6 +225,8 @@ static void audit_sink_key(struct pstate *st, const struct entry *e, const char 
 	char **dst = !strcmp(e->key, "witness") ? &p->audit.witness : &p->audit.forward;
 	char *copy;
 
+	if (!v)
+		return;
 	if (dst == &p->audit.forward && !forward_ok(v)) {
 		fg_parse_diag(st, e->line, "forward must be syslog+tcp://HOST:PORT, not '%s'", v);
 		return;

@@ -349,7 +349,7 @@ static char *r_req(struct rbuf *r, uint32_t off)
 static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t el, void **out)
 {
 	*out = NULL;
-	if (n == 0)
+	if (r->bad || n == 0)
 		return NULL;
 	if (off < sizeof(struct seal_head) || n > r->size / el || off > r->size - (size_t)n * el) {
 		r->bad = true;
@@ -377,8 +377,7 @@ static void r_paths(struct rbuf *r, const struct seal_head *h, int k, struct fg_
 {
 	void *v;
 
-	r_array(r, h->list_off[k], h->list_n[k], sizeof(struct fg_path_rule), &v);
-	if (r->bad || h->list_n[k] == 0)
+	if (r_array(r, h->list_off[k], h->list_n[k], sizeof(struct fg_path_rule), &v) == NULL)
 		return;
 	l->v = v;
 	l->n = h->list_n[k];
@@ -400,8 +399,7 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	r_array(r, h->allow_off, h->allow_n, sizeof(struct fg_net_rule), &v);
-	if (r->bad || h->allow_n == 0)
+	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct fg_net_rule), &v) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
@@ -428,8 +426,7 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 {
 	void *v;
 
-	r_array(r, h->ep_off, h->ep_n, sizeof(struct fg_endpoint), &v);
-	if (r->bad || h->ep_n == 0)
+	if (r_array(r, h->ep_off, h->ep_n, sizeof(struct fg_endpoint), &v) == NULL)
 		return;
 	p->ep = v;
 	p->nep = h->ep_n;

@@ -175,18 +175,18 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 	return false;
 }
 
-/*
- * Turn a verdict into the outcome of the call: records it, prints the denial
- * line, and returns 0 to go on or -1 with errno set to refuse.
- */
-int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
-	       enum fg_mode mode)
+static const char *fg_decision(const struct fg_verdict *v, enum fg_mode mode)
 {
-	const char *decision = v->allow ? "allow" : mode == FG_MODE_REPORT ? "report" : "deny";
-	int rc;
-
 	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
-		decision = "deny";
+		return "deny";
+	return v->allow ? "allow" : mode == FG_MODE_REPORT ? "report" : "deny";
+}
+
+int fg_refuse(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	      enum fg_mode mode)
+{
+	const char *decision = fg_decision(v, mode);
+
 	if (decision[0] == 'd') {
 		/* Programs probe paths all the time (Python's user site, git's
 		 * discovery): a refused stat is recorded, printed only in debug. */
@@ -198,12 +198,39 @@ int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verd
 	}
 	if (decision[0] == 'r')
 		fg_say("report: would deny %s %s: %s", act->op, shown, v->why);
-	rc = fg_record(act, decision, v, 0);
-	if (rc < 0) {
-		errno = -rc;
+	return 0;
+}
+
+int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode, int rc)
+{
+	int err = errno, rec;
+
+	/* The library allowed it, the kernel did not: Landlock (a tree made
+	 * or replaced after the ruleset, a rule the kernel cannot express)
+	 * gets the same line as the library's own refusals. */
+	if (rc < 0 && err == EACCES && v->allow && fg_g.landlock_active &&
+	    (!act->meta || fg_g.debug)) {
+		struct fg_verdict kv = *v;
+
+		kv.why = "refused by the kernel (landlock)";
+		fg_say_denied(act->op, shown, &kv);
+	}
+	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);
+	if (rec < 0 && rc >= 0) {
+		errno = -rec;
 		return -1;
 	}
-	return 0;
+	errno = err;
+	return rc;
+}
+
+int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode)
+{
+	if (fg_refuse(act, shown, v, mode) < 0)
+		return -1;
+	return fg_outcome(act, shown, v, mode, 0);
 }
 
 static unsigned fg_open_access(int flags)
@@ -361,8 +388,10 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 				errno = err;
 				return -1;
 			}
-			if (fd < 0)
-				fg_record(&act, "allow", &v, err);
+			if (fd < 0) {
+				errno = err;
+				return fg_outcome(&act, resolved, &v, fg_g.pol->fs.mode, fd);
+			}
 			errno = err;
 			return fd;
 		}
@@ -431,7 +460,7 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 		base = nm.base;
 		act.path = nm.path;
 		fg_judge(nm.path, strlen(nm.path), act.access, &v);
-		if (fg_enforce(&act, nm.path, &v, fg_g.pol->fs.mode) < 0) {
+		if (fg_refuse(&act, nm.path, &v, fg_g.pol->fs.mode) < 0) {
 			sys_close(pfd);
 			return -1;
 		}
@@ -440,7 +469,13 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 			err = errno;
 			sys_close(pfd);
 			errno = err;
-			return fd;
+			rc = fg_outcome(&act, nm.path, &v, fg_g.pol->fs.mode, fd);
+			if (rc < 0 && fd >= 0) {
+				err = errno;
+				sys_close(fd);
+				errno = err;
+			}
+			return rc;
 		}
 		/* base is a dangling symlink: follow it by hand, judging each hop. */
 		n = fg_syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
@@ -609,6 +644,7 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	int rc, rc2 = 0, err;
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
+	const char *shown;
 
 	if (fg_too_long(op->path1) || fg_too_long(op->path2)) {
 		errno = ENAMETOOLONG;
@@ -625,11 +661,12 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	act.path = a.path[0] ? a.path : op->path1;
 	if (two)
 		act.path2 = b.path[0] ? b.path : op->path2;
+	shown = two && va.allow && !vb.allow ? act.path2 : act.path;
 	if (rc < 0 || rc2 < 0) {
 		/* Unresolved: refuse when the name is denied, else the kernel's error. */
 		err = rc < 0 ? -rc : -rc2;
 		if (!v->allow && fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
-			rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, FG_MODE_ENFORCE);
+			rc = fg_enforce(&act, shown, v, FG_MODE_ENFORCE);
 		} else {
 			if (!(op->access & FG_ACC_META) || fg_g.pol->audit.events == FG_EVENTS_ALL)
 				fg_record(&act, v->allow ? "allow" : "report", v, err);
@@ -638,13 +675,14 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 		}
 		goto out;
 	}
-	if ((op->access & FG_ACC_META) && v->allow && fg_g.pol->audit.events != FG_EVENTS_ALL) {
-		rc = 0;
-	} else {
-		rc = fg_enforce(&act, !va.allow ? act.path : act.path2, v, fg_g.pol->fs.mode);
-	}
-	if (rc == 0)
+	/* allowed metadata reads are recorded only under events = all; the
+	 * others are recorded after the call, with what it really returned */
+	if ((op->access & FG_ACC_META) && v->allow && fg_g.pol->audit.events != FG_EVENTS_ALL)
 		rc = op->run(&a, two ? &b : NULL, ctx);
+	else if (fg_refuse(&act, shown, v, fg_g.pol->fs.mode) < 0)
+		rc = -1;
+	else
+		rc = fg_outcome(&act, shown, v, fg_g.pol->fs.mode, op->run(&a, two ? &b : NULL, ctx));
 out:
 	err = errno;
 	if (a.fd >= 0)

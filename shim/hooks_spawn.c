@@ -33,10 +33,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "policy/seal.h"
 #include "shim/shim.h"
 
 int posix_spawn_file_actions_addchdir_np(posix_spawn_file_actions_t *fa, const char *path);
 int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *fa, int fd);
+int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from);
 
 FG_EXPORT int posix_spawn_file_actions_addopen(posix_spawn_file_actions_t *fa, int fd,
 					       const char *path, int oflag, mode_t mode)
@@ -69,6 +71,22 @@ FG_EXPORT int posix_spawn_file_actions_addfchdir_np(posix_spawn_file_actions_t *
 	if (rc == 0 && !fg_passthrough() && fg_spawn_note(fa, NULL, 0) < 0)
 		return ENOMEM;
 	return rc;
+}
+
+/* glibc runs closefrom inside the child, where the sealed policy would go
+ * too (the child would then stop with 126): close every other descriptor
+ * below it one by one (a close of one that is not open is no error in
+ * glibc's child), and from above it on. */
+FG_EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *fa, int from)
+{
+	FG_REAL(int, posix_spawn_file_actions_addclosefrom_np, posix_spawn_file_actions_t *, int);
+	int rc = 0;
+
+	if (fg_passthrough() || from > FG_SEAL_FD || from < 0)
+		return real_posix_spawn_file_actions_addclosefrom_np(fa, from);
+	for (int fd = from; rc == 0 && fd < FG_SEAL_FD; fd++)
+		rc = posix_spawn_file_actions_addclose(fa, fd);
+	return rc != 0 ? rc : real_posix_spawn_file_actions_addclosefrom_np(fa, FG_SEAL_FD + 1);
 }
 
 FG_EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *fa)

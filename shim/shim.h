@@ -135,9 +135,21 @@ long fg_abs_lexical(int dirfd, const char *path, char *out, size_t len);
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v);
 
 /* Apply a verdict under mode: record it, print the denial line; 0 to go on,
- * -1 with errno (EACCES, or EIO when the audit record failed) to refuse. */
+ * -1 with errno (EACCES, or EIO when the audit record failed) to refuse.
+ * fg_refuse(), then fg_outcome() of a call that returned 0. */
 int fg_enforce(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
 	       enum fg_mode mode);
+/* Before the call: a denial is printed, recorded and refused (-1, EACCES);
+ * report mode prints its line; 0 to make the call. */
+int fg_refuse(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	      enum fg_mode mode);
+/* After the call, which returned rc with errno: the record carries its real
+ * result, and an EACCES on an allowed call under Landlock gets the denial
+ * line naming the kernel.  Returns rc with errno kept, or -1 with errno
+ * (EIO) when the record of a successful call could not be written under
+ * on_failure = deny. */
+int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
+	       enum fg_mode mode, int rc);
 
 /* --- other path operations (shim/fs.c) ----------------------------------- */
 

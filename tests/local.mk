@@ -57,5 +57,7 @@ check_PROGRAMS += tests/bin/seal_attack
 tests_bin_seal_attack_SOURCES = tests/bin/seal_attack.c
 tests_bin_seal_attack_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -Wno-write-strings
 tests_bin_seal_attack_LDADD = -ldl
-TESTS += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh
-EXTRA_DIST += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh
+TESTS += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh \
+	tests/integration/landlock_seal.sh
+EXTRA_DIST += tests/integration/seal_launch.sh tests/integration/symbol_versions.sh \
+	tests/integration/landlock_seal.sh

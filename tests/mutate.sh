@@ -87,7 +87,7 @@ m verify-ignores-hash audit audit/verify.c "$U/check_audit $I/audit_tamper.sh" \
 m verify-exit-0 audit tools/fleetguard-verify.c "$I/audit_tamper.sh $I/shim_threads.sh" \
 	'	return res.status == FG_VERIFY_INTACT ? 0 : 1;' \
 	'	return 0;'
-m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh $I/transparency.sh" \
+m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh" \
 	$'	case FG_EVENTS_DENIED:\n		if (allowed)\n			return 0;' \
 	$'	case FG_EVENTS_DENIED:\n		if (0)\n			return 0;'
 
@@ -123,15 +123,24 @@ m env-not-carried shim shim/exec.c "$I/sandbox_exec.sh" \
 	'	return strncmp(e, "LD_PRELOAD=", 11) == 0 || strncmp(e, "FLEETGUARD_", 11) == 0;' \
 	'	return strncmp(e, "FLEETGUARD_", 11) == 0;'
 
-m carve-grants-denied kernel kernel/landlock.c "$I/landlock_deny.sh" \
+m carve-grants-denied kernel kernel/landlock.c "$U/check_kernel $I/landlock_deny.sh" \
 	'		if (denied(p, child) || lstat(child, &st) < 0 || S_ISLNK(st.st_mode))' \
 	'		if (lstat(child, &st) < 0 || S_ISLNK(st.st_mode))'
-m carved-dir-readable kernel kernel/landlock.c "$I/landlock_deny.sh" \
+m carved-dir-readable kernel kernel/landlock.c "$U/check_kernel $I/landlock_deny.sh" \
 	'	grant(pl, dir, rights & LL_FS_READ_DIR);' \
 	'	grant(pl, dir, rights);'
-m audit-dir-writable kernel kernel/landlock.c "$I/landlock_audit.sh" \
+m audit-dir-writable kernel kernel/landlock.c "$U/check_kernel $I/landlock_audit.sh" \
 	$'			dig(pl, path, 0);\n			continue;' \
 	$'			grant(pl, path, LL_READ | LL_WRITE);\n			continue;'
+m ephemeral-bind-dropped kernel kernel/landlock.c "$U/check_kernel" \
+	'	add_port(pl, 0, LL_NET_BIND_TCP);      /* an ephemeral port */' \
+	'	(void)pl;'
+m write-tree-not-made kernel tools/cmd_run.c "$I/landlock_writetree.sh" \
+	'	fg_ll_make_write_trees(p, on_note, (void *)o);' \
+	'	(void)o;'
+m record-before-result shim shim/fs.c "$I/landlock_writetree.sh" \
+	'	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);' \
+	'	rec = fg_record(act, fg_decision(v, mode), v, 0);'
 m run-picks-other-library run tools/cmd_run.c "$I/landlock_run.sh" \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)' \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) != 0)'

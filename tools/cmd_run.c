@@ -44,11 +44,10 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
-#include "breaker/breaker.h"
 #include "kernel/landlock.h"
+#include "kernel/start.h"
 #include "policy/policy.h"
 #include "policy/seal.h"
-#include "shim/auditconf.h"
 #include "tools/tools.h"
 
 struct run_opts {
@@ -261,111 +260,37 @@ static void seal(struct fg_policy *p)
 
 /* --- the kernel ---------------------------------------------------------- */
 
-static const char *ll_why(int err)
+static void on_say(void *ctx, const char *msg)
 {
-	return err == -ENOSYS ? "not built into this kernel" :
-	       err == -EOPNOTSUPP ? "disabled at boot" : strerror(-err);
+	const struct run_opts *o = ctx;
+
+	if (!o->quiet)
+		fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
-static struct fg_audit *audit_open(const struct fg_policy *p, const char *agent, const char *exe)
-{
-	struct fg_audit_conf conf = fg_audit_conf_of(p, agent, exe);
-	struct fg_audit *a = NULL;
-	char err[512];
-
-	/* the audit daemon is the only writer, started here, outside the
-	 * domain to come */
-	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
-		if (p->audit.on_failure == FG_ONFAIL_DENY)
-			die(126, "%s", err);
-		return NULL;
-	}
-	return a;
-}
-
+/* The kernel's part (kernel/start.c): CMD starts inside the ruleset. */
 static void confine(const struct fg_policy *p, const struct run_opts *o, const char *lib,
 		    char **cmd)
 {
-	struct fg_ll_own own[FG_LL_OWN_MAX];
-	char audit_dir[PATH_MAX] = "", state[PATH_MAX], exe[PATH_MAX], err[PATH_MAX + 256];
+	char exe[PATH_MAX], err[PATH_MAX + 256];
 	const char *agent = p->agent_id;
-	struct fg_ll_plan *pl;
-	struct fg_audit *a;
-	size_t nown;
 	ssize_t n;
-	int abi, rc;
+	struct fg_audit_field argv = { .key = "argv", .type = FG_AF_STRV,
+				       .v = (const char *const *)cmd };
+	struct fg_ll_start s = {
+		.pol = p, .library = lib, .marker = NULL, .verb = "run", .audit_required = true,
+		.extra = &argv, .nextra = 1, .note = on_note, .say = on_say, .ctx = (void *)o,
+	};
 
 	unsetenv(FG_LL_MARKER);
-	if (p->fs.kernel == FG_KERNEL_OFF)
-		return;
-	abi = fg_ll_abi();
-	if (abi < 0) {
-		if (p->fs.kernel == FG_KERNEL_ON)
-			die(126, "landlock is %s: refusing to run with [filesystem] kernel = on (policy %s:%u)",
-			    ll_why(abi), p->file, p->fs.line);
-		if (!o->quiet)
-			fprintf(stderr, "%s: landlock is %s: kernel = auto goes on with the preloaded library alone\n",
-				fg_prog, ll_why(abi));
-		setenv(FG_LL_MARKER, FG_LL_UNAVAILABLE, 1);
-		return;
-	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	if (agent == NULL)
 		agent = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
-	a = audit_open(p, agent, exe);
-	if (a != NULL) {
-		const char *path = fg_audit_path(a);
-		size_t dlen = (size_t)(strrchr(path, '/') - path);
-
-		snprintf(audit_dir, sizeof(audit_dir), "%.*s", (int)(dlen ? dlen : 1), path);
-	}
-	nown = fg_ll_own_list(p, audit_dir[0] ? audit_dir : NULL, lib,
-			      fg_bk_state_dir(&p->breaker, state, sizeof(state)) == 0 ? state : NULL,
-			      own);
-	rc = fg_ll_plan_new(p, abi, own, nown, on_note, (void *)o, &pl);
-	if (rc < 0)
-		die(126, "cannot build the landlock ruleset: %s", strerror(-rc));
-	if (fg_ll_plan_empty(pl)) {
-		fg_ll_plan_free(pl);
-		fg_audit_close(a);
-		return;
-	}
-	if (a != NULL) {
-		const char *dig = fg_ll_plan_digest(pl);
-		struct fg_audit_field f[4] = {
-			{ .key = "abi", .type = FG_AF_INT, .i = fg_ll_plan_abi(pl) },
-			{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
-			{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
-			{ .key = "argv", .type = FG_AF_STRV, .v = (const char *const *)cmd },
-		};
-		struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 4 };
-
-		rc = fg_audit_append(a, &rec);
-		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
-			die(126, "cannot write to the audit log '%s': %s", fg_audit_path(a),
-			    strerror(-rc));
-		/* the domain holds no right on the log: a daemon outside it
-		 * appends for CMD and its children */
-		rc = fg_auditd_ensure(a, agent, exe, err, sizeof(err));
-		if (rc < 0 && p->audit.on_failure == FG_ONFAIL_DENY)
-			die(126, "%s", err);
-		if (rc < 0 && !o->quiet)
-			fprintf(stderr, "%s: %s; going on without audit (on_failure = allow)\n",
-				fg_prog, err);
-		fg_audit_close(a);
-	}
-	rc = fg_ll_apply(pl);
-	if (rc < 0) {
-		if (p->fs.kernel == FG_KERNEL_ON)
-			die(126, "cannot apply the landlock ruleset: %s", strerror(-rc));
-		if (!o->quiet)
-			fprintf(stderr, "%s: cannot apply the landlock ruleset: %s; going on with the preloaded library alone\n",
-				fg_prog, strerror(-rc));
-	} else {
-		setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
-	}
-	fg_ll_plan_free(pl);
+	s.agent = agent;
+	s.exe = exe;
+	if (fg_ll_start(&s, err, sizeof(err)) < 0)
+		die(126, "%s", err);
 }
 
 /* --- running CMD ------------------------------------------------------- */

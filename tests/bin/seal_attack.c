@@ -21,6 +21,8 @@
  *   spawn-open FILE       posix_spawn cat with an addopen of FILE on stdin
  *   system CMD            unsetenv LD_PRELOAD, then system(CMD)
  *   popen CMD             unsetenv LD_PRELOAD, then popen(CMD, "r") to stdout
+ *   closefrom             posix_spawn /bin/true with addclosefrom_np(3): the
+ *                         child must still find the seal
  *   sealfd                close/dup2/dup3/F_SETFD on the sealed descriptor, then
  *                         close_range(3, ~0) and run /bin/true
  */
@@ -100,6 +102,23 @@ static int t_spawn_open(const char *file)
 	return 0;
 }
 
+static int t_closefrom(void)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = { "true", NULL };
+	int rc, status = -1;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	rc = posix_spawn(&pid, "/bin/true", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc == 0)
+		waitpid(pid, &status, 0);
+	printf("spawn %d status %d\n", rc, status);
+	return 0;
+}
+
 static int t_popen(const char *cmd)
 {
 	char buf[256];
@@ -148,6 +167,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "popen") == 0 && argc == 3)
 		return t_popen(argv[2]);
+	if (strcmp(argv[1], "closefrom") == 0)
+		return t_closefrom();
 	if (strcmp(argv[1], "sealfd") == 0)
 		return t_sealfd();
 	return 2;

@@ -14,7 +14,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 6
+plan 8
 make_ws
 mkdir -p "$TMP/outside"
 echo "outside" > "$TMP/outside/f.txt"
@@ -55,4 +55,28 @@ check "report: a refused name lookup is only reported" \
 out=$(fg "$WS/off.ini" "$PYTHON3" -c "$read_outside" 2>"$TMP/err")
 check "off: the outside read is allowed and nothing is printed" sh -c "[ '$out' = outside ] && [ ! -s '$TMP/err' ]"
 check "off: no file decision is recorded" sh -c "! grep -q '\"op\":\"open\"' '$WS/off.log'"
+
+# [audit] events = denied: the refusals are recorded, the allowed calls not
+cat > "$WS/denied.ini" <<INI
+[filesystem]
+system = yes
+write = \${root}
+kernel = off
+
+[audit]
+log = \${root}/denied.log
+events = denied
+INI
+echo inside > "$WS/in.txt"
+fg "$WS/denied.ini" "$PYTHON3" -c "
+import os
+open('$WS/in.txt').read(); open('$WS/new.txt', 'w').write('x'); os.mkdir('$WS/d')
+try:
+    open('$TMP/outside/f.txt')
+except PermissionError:
+    pass" 2> /dev/null
+check "events = denied: the refused open is recorded" \
+	grep -q "\"path\":\"$TMP/outside/f.txt\".*\"decision\":\"deny\"" "$WS/denied.log"
+check "events = denied: no allowed read, write or mkdir is" \
+	sh -c "! grep -q '\"decision\":\"allow\"' '$WS/denied.log'"
 finish

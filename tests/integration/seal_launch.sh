@@ -15,7 +15,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 34
+plan 35
 make_ws
 ATK="$FG_TOP_BUILDDIR/tests/bin/seal_attack"
 LOG="$WS/.fleetguard/audit.log"
@@ -231,6 +231,8 @@ except OSError as e:
 os.closerange(3, 4096)
 print(subprocess.run(['/bin/true'], close_fds=True).returncode)" 2>/dev/null | tr '\n' ' ')
 check "Python: os.close refused, closerange and close_fds children keep it ($out)" [ "$out" = "close 9 0 " ]
+out=$(fg "$WS/fleetguard.ini" "$ATK" closefrom 2>/dev/null)
+check "C: a child spawned with addclosefrom_np(3) still finds the seal ($out)" [ "$out" = "spawn 0 status 0" ]
 check "... the refusals are in the log" \
 	sh -c "[ \$(grep -c 'fleetguard-policy (descriptor 1021)\".*\"decision\":\"deny\"' '$LOG') -ge 5 ]"
 

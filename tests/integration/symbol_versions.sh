@@ -1,4 +1,4 @@
-# symbol_versions.sh - every hook carries exactly the versions libc exports it under; dlvsym finds the hooks.
+# symbol_versions.sh - the library's link: hook versions as libc's (dlvsym finds them), no libcrypto at load.
 # exports.sh - the library exports exactly the interposed names listed in
 # docs/ARCHITECTURE.md (so the list cannot drift), and nothing of inih,
 # OpenSSL or our internals.
@@ -15,7 +15,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 6
+plan 7
 make_ws
 libc=$(readlink -f "$(${CC:-cc} -print-file-name=libc.so.6)")
 libssl=$(readlink -f "$(${CC:-cc} -print-file-name=libssl.so)")
@@ -31,6 +31,11 @@ check "each hook has exactly the versions libc (libssl) exports it under ($(wc -
 	cmp -s "$TMP/ours" "$TMP/want"
 check "older versions beside the default one: as many as libc's ($(grep -c '(' "$TMP/want"))" \
 	sh -c "[ \$(grep -c '(' '$TMP/want') -eq \$(grep -c '(' '$TMP/ours') ]"
+
+# start-up: libcrypto is loaded on first use only (shim/crypto_lazy.c)
+needed=$(readelf -d "$FG_LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+check "the library does not load libcrypto at start ($needed)" \
+	sh -c "! echo '$needed' | grep -q libcrypto"
 
 cat > "$WS/fleetguard.ini" <<INI
 [filesystem]

@@ -215,6 +215,29 @@ START_TEST(open_to_half_to_closed)
 }
 END_TEST
 
+/* A cap that is not open_seconds times a power of two: the doubling
+ * stops at the cap, never past it. */
+START_TEST(doubling_stops_at_an_odd_cap)
+{
+	struct fg_bk_conf c = conf(3, 10, 100, 1);
+	struct fg_bk_ticket t;
+	/* open 10, max 100: 10, 20, 40, 80, 100, 100 */
+	const uint64_t want[] = {20000, 40000, 80000, 100000, 100000};
+	uint64_t retry;
+
+	bk.conf = c;
+	open_it();
+	advance(10000);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		ck_assert_int_eq(fg_bk_admit(&bk, &t, NULL, NULL, NULL), FG_BK_PROBE);
+		ck_assert_int_eq(fg_bk_report(&bk, &t, FG_BK_F_5XX, 0, 100, NULL), 1);
+		ck_assert_int_eq(fg_bk_admit(&bk, &t, &retry, NULL, NULL), FG_BK_REFUSE);
+		ck_assert_uint_eq(retry, want[i]);
+		advance(want[i]);
+	}
+}
+END_TEST
+
 START_TEST(failed_probe_doubles_up_to_cap)
 {
 	struct fg_bk_ticket t;
@@ -1378,6 +1401,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, success_resets_streak);
 	tcase_add_test(tc, open_to_half_to_closed);
 	tcase_add_test(tc, failed_probe_doubles_up_to_cap);
+	tcase_add_test(tc, doubling_stops_at_an_odd_cap);
 	tcase_add_test(tc, jitter_is_at_most_a_tenth);
 	tcase_add_test(tc, retry_after_lengthens_and_is_capped);
 	tcase_add_test(tc, lease_expires_and_new_round_probes);

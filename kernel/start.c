@@ -1,0 +1,195 @@
+/* start.c - the Landlock bring-up shared by the shim's constructor and fleetguard run.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "breaker/breaker.h"
+#include "kernel/start.h"
+#include "shim/auditconf.h"
+
+__attribute__((format(printf, 2, 3)))
+static void say(const struct fg_ll_start *s, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	va_list ap;
+
+	if (s->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	s->say(s->ctx, msg);
+}
+
+static const char *ll_why(int err)
+{
+	return err == -ENOSYS ? "not built into this kernel" :
+	       err == -EOPNOTSUPP ? "disabled at boot" : strerror(-err);
+}
+
+/* The audit log's writer, and its directory in dir ("" without one).
+ * -1 with err when it cannot be opened and that is fatal. */
+static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *dir, size_t dlen,
+		      char *err, size_t errlen)
+{
+	struct fg_audit_conf conf = fg_audit_conf_of(s->pol, s->agent, s->exe);
+	const char *path, *slash;
+	size_t n;
+
+	dir[0] = '\0';
+	*a = NULL;
+	/* the audit daemon is the only writer, started here, outside the
+	 * domain to come */
+	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
+		*a = NULL;
+		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
+	}
+	path = fg_audit_path(*a);
+	slash = strrchr(path, '/');
+	n = slash == NULL || slash == path ? 1 : (size_t)(slash - path);
+	if (n < dlen)
+		snprintf(dir, dlen, "%.*s", (int)n, path);
+	return 0;
+}
+
+/* The "landlock" record, then an audit daemon outside the domain for this
+ * process and its children (the domain holds no right on the log). */
+static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
+			   const struct fg_ll_plan *pl, char *err, size_t errlen)
+{
+	const char *dig = fg_ll_plan_digest(pl);
+	struct fg_audit_field f[7] = {
+		{ .key = "abi", .type = FG_AF_INT, .i = fg_ll_plan_abi(pl) },
+		{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
+		{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
+	};
+	struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 3 };
+	bool deny = s->pol->audit.on_failure == FG_ONFAIL_DENY;
+	int rc;
+
+	for (size_t i = 0; i < s->nextra && rec.nf < 7; i++)
+		f[rec.nf++] = s->extra[i];
+	rc = fg_audit_append(a, &rec);
+	if (rc < 0 && deny) {
+		snprintf(err, errlen, "cannot write to the audit log '%s': %s", fg_audit_path(a),
+			 strerror(-rc));
+		return -1;
+	}
+	rc = fg_auditd_ensure(a, s->agent, s->exe, err, errlen);
+	if (rc < 0 && deny)
+		return -1;
+	if (rc < 0)
+		say(s, "%s; going on without audit (on_failure = allow)", err);
+	return 0;
+}
+
+/* The plan for s->pol under abi, with fleetguard's own paths. */
+static int build(const struct fg_ll_start *s, int abi, const char *audit_dir,
+		 struct fg_ll_plan **pl)
+{
+	struct fg_ll_own own[FG_LL_OWN_MAX];
+	char state[PATH_MAX];
+	size_t nown;
+
+	nown = fg_ll_own_list(s->pol, audit_dir[0] ? audit_dir : NULL, s->library,
+			      fg_bk_state_dir(&s->pol->breaker, state, sizeof(state)) == 0 ? state : NULL,
+			      own);
+	return fg_ll_plan_new(s->pol, abi, own, nown, s->note, s->ctx, pl);
+}
+
+/* Without Landlock: -1 under kernel = on, else the library alone. */
+static int no_landlock(const struct fg_ll_start *s, int abi, char *err, size_t errlen)
+{
+	const struct fg_policy *p = s->pol;
+
+	if (p->fs.kernel == FG_KERNEL_ON) {
+		snprintf(err, errlen,
+			 "landlock is %s: refusing to %s with [filesystem] kernel = on (policy %s:%u)",
+			 ll_why(abi), s->verb, p->file, p->fs.line);
+		return -1;
+	}
+	if (s->marker == NULL || strcmp(s->marker, FG_LL_UNAVAILABLE) != 0) {
+		say(s, "landlock is %s: kernel = auto goes on with the preloaded library alone",
+		    ll_why(abi));
+		setenv(FG_LL_MARKER, FG_LL_UNAVAILABLE, 1);
+	}
+	return FG_LL_NOT_CONFINED;
+}
+
+/* A step failed with rc: -1 under kernel = on, else the library alone. */
+static int step_failed(const struct fg_ll_start *s, const char *what, int rc, char *err,
+		       size_t errlen)
+{
+	if (s->pol->fs.kernel == FG_KERNEL_ON) {
+		snprintf(err, errlen, "cannot %s the landlock ruleset: %s; refusing to %s with [filesystem] kernel = on",
+			 what, strerror(-rc), s->verb);
+		return -1;
+	}
+	say(s, "cannot %s the landlock ruleset: %s; going on with the preloaded library alone",
+	    what, strerror(-rc));
+	return FG_LL_NOT_CONFINED;
+}
+
+int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
+{
+	char audit_dir[PATH_MAX];
+	struct fg_ll_plan *pl = NULL;
+	struct fg_audit *a = NULL;
+	int abi, rc;
+
+	if (s->pol->fs.kernel == FG_KERNEL_OFF)
+		return FG_LL_NOT_CONFINED;
+	abi = fg_ll_abi();
+	if (abi < 0)
+		return no_landlock(s, abi, err, errlen);
+	if (open_audit(s, &a, audit_dir, sizeof(audit_dir), err, errlen) < 0)
+		return -1;
+	rc = build(s, abi, audit_dir, &pl);
+	if (rc < 0) {
+		rc = step_failed(s, "build", rc, err, errlen);
+		goto out_close;
+	}
+	rc = FG_LL_NOT_CONFINED;
+	if (fg_ll_plan_empty(pl))
+		goto out_free;
+	rc = FG_LL_ALREADY;
+	if (s->marker != NULL && strcmp(s->marker, fg_ll_plan_digest(pl)) == 0 && fg_ll_confined())
+		goto out_free;
+	if (s->applying != NULL)
+		s->applying(s->ctx);
+	rc = a != NULL ? hand_over_audit(s, a, pl, err, errlen) : 0;
+	if (rc < 0)
+		goto out_free;
+	fg_audit_close(a);
+	a = NULL;
+	fg_ll_make_write_trees(s->pol, s->note, s->ctx);
+	rc = fg_ll_apply(pl);
+	if (rc < 0) {
+		rc = step_failed(s, "apply", rc, err, errlen);
+		goto out_free;
+	}
+	setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
+	rc = FG_LL_APPLIED;
+out_free:
+	fg_ll_plan_free(pl);
+out_close:
+	fg_audit_close(a);
+	return rc;
+}

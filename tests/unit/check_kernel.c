@@ -1,0 +1,463 @@
+/* check_kernel.c - the Landlock plan builder: which paths get which rights, ports, notes, digest, and what fg_ll_apply asks of the kernel.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * White box: kernel/landlock.c is compiled into this test, so the plan's
+ * grants and rights can be read directly.  fg_ll_apply runs against a fake
+ * system call table that records what it would have asked of the kernel;
+ * no test here needs Landlock in the running kernel.
+ */
+#include "kernel/landlock.c"
+
+#include <check.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "tests/unit/check_main.h"
+
+static char dir[64];
+static char notes[8][512];
+static int nnotes, ndebug;
+
+static void on_note(void *ctx, bool debug, const char *msg)
+{
+	(void)ctx;
+	if (debug) {
+		ndebug++;
+		return;
+	}
+	if (nnotes < 8)
+		snprintf(notes[nnotes], sizeof(notes[0]), "%s", msg);
+	nnotes++;
+}
+
+static void on_diag(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s:%u: %s\n", file, line, msg);
+}
+
+static void mk(const char *rel)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/fg-check-kernel-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	nnotes = ndebug = 0;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* A policy from text, every "@" replaced by the test's directory. */
+static struct fg_policy *pol(const char *text)
+{
+	char buf[4096], name[128];
+	size_t o = 0;
+	struct fg_policy *p = NULL;
+
+	for (const char *s = text; *s && o + 64 < sizeof(buf); s++)
+		o += (size_t)(*s == '@' ? snprintf(buf + o, sizeof(buf) - o, "%s", dir) :
+			      snprintf(buf + o, sizeof(buf) - o, "%c", *s));
+	snprintf(name, sizeof(name), "%s/fleetguard.ini", dir);
+	ck_assert_int_eq(fg_policy_parse(name, buf, o, &p, on_diag, NULL), 0);
+	return p;
+}
+
+static struct fg_ll_plan *plan(const struct fg_policy *p, int abi, const struct fg_ll_own *own,
+			       size_t nown)
+{
+	struct fg_ll_plan *pl;
+
+	ck_assert_int_eq(fg_ll_plan_new(p, abi, own, nown, on_note, NULL, &pl), 0);
+	return pl;
+}
+
+/* The rights granted on dir/rel ("" for dir itself); -1 when none is. */
+static int64_t rights(const struct fg_ll_plan *pl, const char *rel)
+{
+	char p[256];
+
+	if (rel[0] == '/')
+		snprintf(p, sizeof(p), "%s", rel);
+	else
+		snprintf(p, sizeof(p), "%s%s%s", dir, rel[0] ? "/" : "", rel);
+	for (size_t i = 0; i < pl->ng; i++)
+		if (strcmp(pl->g[i].path, p) == 0)
+			return (int64_t)pl->g[i].rights;
+	return -1;
+}
+
+/* --- trees ---------------------------------------------------------------- */
+
+START_TEST(write_and_read_trees)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+
+	mk("w");
+	mk("r");
+	p = pol("[filesystem]\nsystem = yes\nwrite = @/w\nread = @/r\n");
+	pl = plan(p, 3, NULL, 0);
+	ck_assert_int_eq(rights(pl, "w"), (int64_t)(LL_READ | LL_WRITE));
+	ck_assert_int_eq(rights(pl, "r"), (int64_t)LL_READ);
+	ck_assert_int_eq(rights(pl, "/usr"), (int64_t)LL_READ);
+	ck_assert_int_eq(rights(pl, "/etc"), (int64_t)LL_FS_READ_DIR);
+	/* /proc/self names the builder's pid: the rule goes on /proc */
+	ck_assert_int_eq(rights(pl, "/proc"), (int64_t)(LL_FS_READ_FILE | LL_FS_READ_DIR));
+	ck_assert_int_eq(rights(pl, "/proc/self"), -1);
+	ck_assert_int_eq(rights(pl, ""), -1);
+	/* block devices are handled and granted nowhere: fg_ll_confined's probe */
+	ck_assert(pl->fs & LL_FS_MAKE_BLOCK);
+	for (size_t i = 0; i < pl->ng; i++)
+		ck_assert(!(pl->g[i].rights & LL_FS_MAKE_BLOCK));
+	fg_ll_plan_free(pl);
+	/* ABI 1 has neither refer nor truncate, and says so */
+	nnotes = 0;
+	pl = plan(p, 1, NULL, 0);
+	ck_assert_int_eq(rights(pl, "w"), (int64_t)((LL_READ | LL_WRITE) & ~(LL_FS_REFER | LL_FS_TRUNCATE)));
+	ck_assert_int_eq(nnotes, 1);
+	ck_assert_msg(strstr(notes[0], "renames and links across directories") != NULL &&
+		      strstr(notes[0], "truncate") != NULL, "%s", notes[0]);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* A deny inside a read-only tree is carved out: the directories on the way
+ * down list names only, the other entries keep the tree's rights. */
+START_TEST(deny_in_read_tree_is_carved)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	char f[256];
+
+	mk("r");
+	mk("r/a");
+	mk("r/a/secret");
+	mk("r/a/x");
+	mk("r/b");
+	snprintf(f, sizeof(f), "%s/r/a/file", dir);
+	fclose(fopen(f, "w"));
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\nread = @/r\ndeny = @/r/a/secret\n");
+	pl = plan(p, 3, NULL, 0);
+	ck_assert_int_eq(rights(pl, "r"), (int64_t)LL_FS_READ_DIR);
+	ck_assert_int_eq(rights(pl, "r/a"), (int64_t)LL_FS_READ_DIR);
+	ck_assert_int_eq(rights(pl, "r/a/x"), (int64_t)LL_READ);
+	ck_assert_int_eq(rights(pl, "r/a/file"), (int64_t)LL_READ);
+	ck_assert_int_eq(rights(pl, "r/b"), (int64_t)LL_READ);
+	ck_assert_int_eq(rights(pl, "r/a/secret"), -1);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(deny_in_write_tree_is_left_to_the_library)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+
+	mk("w");
+	mk("w/keys");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\ndeny = @/w/keys\n");
+	pl = plan(p, 6, NULL, 0);
+	ck_assert_int_eq(rights(pl, "w"), (int64_t)(LL_READ | LL_WRITE));
+	ck_assert_int_eq(nnotes, 1);
+	ck_assert_msg(strstr(notes[0], "/w/keys' (line 4) lies in write tree") != NULL &&
+		      strstr(notes[0], "only the preloaded library enforces it") != NULL, "%s", notes[0]);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* --- fleetguard's own paths ----------------------------------------------- */
+
+START_TEST(own_paths)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	struct fg_ll_own own[FG_LL_OWN_MAX];
+	char audit[128], state[128], lib[128];
+	size_t n;
+
+	mk("w");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\n"
+		"[endpoint llm]\naddress = 127.0.0.1:8000\nprotocol = http\n");
+	snprintf(audit, sizeof(audit), "%s/audit", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(lib, sizeof(lib), "%s/lib.so", dir);
+	n = fg_ll_own_list(p, audit, lib, state, own);
+	ck_assert_uint_eq(n, 5);
+	pl = plan(p, 6, own, n);
+	ck_assert_int_eq(rights(pl, "audit"), -1);
+	ck_assert_int_eq(rights(pl, "state"), (int64_t)LL_STATE_DIR);
+	ck_assert_int_eq(rights(pl, "lib.so"), (int64_t)(LL_FS_READ_FILE | LL_FS_EXECUTE));
+	ck_assert_int_eq(rights(pl, "fleetguard.ini"), (int64_t)(LL_FS_READ_FILE | LL_FS_EXECUTE));
+	ck_assert_int_eq(rights(pl, "/proc/sys/kernel/random/boot_id"),
+			 (int64_t)(LL_FS_READ_FILE | LL_FS_EXECUTE));
+	fg_ll_plan_free(pl);
+	/* no endpoints: no breaker paths; no state directory: none granted */
+	ck_assert_uint_eq(fg_ll_own_list(p, NULL, NULL, NULL, own), 2);
+	fg_policy_free(p);
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\n");
+	ck_assert_uint_eq(fg_ll_own_list(p, audit, lib, state, own), 3);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(audit_dir_in_write_tree_is_noted)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	struct fg_ll_own own[FG_LL_OWN_MAX];
+	char audit[128];
+
+	mk("w");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\n");
+	snprintf(audit, sizeof(audit), "%s/w/.fleetguard", dir);
+	pl = plan(p, 6, own, fg_ll_own_list(p, audit, NULL, NULL, own));
+	ck_assert_int_eq(nnotes, 1);
+	ck_assert_msg(strstr(notes[0], "the audit log's directory") != NULL, "%s", notes[0]);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* --- modes, network, digest ----------------------------------------------- */
+
+START_TEST(report_and_off_are_empty)
+{
+	struct fg_policy *p = pol("[filesystem]\nmode = report\n[network]\nmode = off\n");
+	struct fg_ll_plan *pl = plan(p, 6, NULL, 0);
+
+	ck_assert(fg_ll_plan_empty(pl));
+	ck_assert_uint_eq(fg_ll_plan_rules(pl), 0);
+	ck_assert_int_ge(ndebug, 1);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(network_ports)
+{
+	struct fg_policy *p = pol("[filesystem]\nsystem = no\n[network]\ndns = no\n"
+				  "allow = 127.0.0.1:8080, [::1]:9090\n"
+				  "[endpoint llm]\naddress = 127.0.0.1:7000\nprotocol = http\n");
+	struct fg_ll_plan *pl = plan(p, 4, NULL, 0);
+	uint64_t want[3][2] = { { 8080, LL_NET_BIND_TCP | LL_NET_CONNECT_TCP },
+				{ 9090, LL_NET_BIND_TCP | LL_NET_CONNECT_TCP },
+				{ 0, LL_NET_BIND_TCP } };
+
+	ck_assert_uint_eq(pl->net, LL_NET_BIND_TCP | LL_NET_CONNECT_TCP);
+	for (int k = 0; k < 3; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < pl->nports; i++)
+			if (pl->ports[i] == want[k][0]) {
+				ck_assert_uint_eq(pl->port_rights[i], want[k][1]);
+				found = true;
+			}
+		ck_assert_msg(found, "port %llu", (unsigned long long)want[k][0]);
+	}
+	ck_assert_uint_eq(pl->nports, 4);          /* and 7000, the endpoint */
+	fg_ll_plan_free(pl);
+	/* ABI 3 has no network rights; a rule with any port leaves TCP alone */
+	pl = plan(p, 3, NULL, 0);
+	ck_assert_uint_eq(pl->net, 0);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+	p = pol("[filesystem]\nsystem = no\n[network]\ndns = no\nallow = 127.0.0.1:*\n");
+	pl = plan(p, 6, NULL, 0);
+	ck_assert_uint_eq(pl->net, 0);
+	ck_assert_uint_eq(pl->scoped, LL_SCOPE_SIGNAL | LL_SCOPE_ABSTRACT_UNIX);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(digest_names_the_rules_not_the_listing)
+{
+	struct fg_policy *p, *q;
+	struct fg_ll_plan *a, *b;
+	char d1[17], f[256];
+
+	mk("r");
+	mk("r/secret");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\nread = @/r\ndeny = @/r/secret\n");
+	a = plan(p, 6, NULL, 0);
+	snprintf(d1, sizeof(d1), "%s", fg_ll_plan_digest(a));
+	ck_assert_uint_eq(strlen(d1), 16);
+	snprintf(f, sizeof(f), "%s/r/new", dir);
+	fclose(fopen(f, "w"));
+	b = plan(p, 6, NULL, 0);
+	ck_assert_str_eq(fg_ll_plan_digest(b), d1);      /* a new file: same plan */
+	ck_assert_uint_eq(fg_ll_plan_rules(b), fg_ll_plan_rules(a) + 1);
+	fg_ll_plan_free(b);
+	b = plan(p, 5, NULL, 0);
+	ck_assert_str_ne(fg_ll_plan_digest(b), d1);      /* another ABI */
+	fg_ll_plan_free(b);
+	q = pol("[filesystem]\nsystem = no\nwrite = @/w\nread = @/r\n");
+	b = plan(q, 6, NULL, 0);
+	ck_assert_str_ne(fg_ll_plan_digest(b), d1);      /* no deny */
+	fg_ll_plan_free(b);
+	fg_ll_plan_free(a);
+	fg_policy_free(q);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* --- applying, against a fake kernel -------------------------------------- */
+
+static struct {
+	int rulesets, restricts, nnp;
+	char paths[16][256];
+	uint64_t rights[16];
+	int nrules, nports;
+} k;
+
+static long fake_sys(long nr, ...)
+{
+	va_list ap;
+	long a0, a1, a2, a3;
+
+	va_start(ap, nr);
+	a0 = va_arg(ap, long);
+	a1 = va_arg(ap, long);
+	a2 = va_arg(ap, long);
+	a3 = va_arg(ap, long);
+	va_end(ap);
+	if (nr == SYS_landlock_create_ruleset)
+		return k.rulesets++, 1000;
+	if (nr == SYS_landlock_add_rule) {
+		if (a1 == LL_RULE_NET_PORT)
+			return k.nports++, 0;
+		{
+			const struct ll_path_beneath_attr *pb = (const void *)a2;
+			char link[64];
+			ssize_t n;
+
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", pb->parent_fd);
+			n = readlink(link, k.paths[k.nrules], sizeof(k.paths[0]) - 1);
+			k.paths[k.nrules][n > 0 ? n : 0] = '\0';
+			k.rights[k.nrules++] = pb->allowed_access;
+		}
+		return 0;
+	}
+	if (nr == SYS_prctl && a0 == PR_SET_NO_NEW_PRIVS)
+		return k.nnp = k.restricts == 0, 0;
+	if (nr == SYS_landlock_restrict_self)
+		return k.restricts++, 0;
+	if (nr == SYS_close && a0 == 1000)
+		return 0;
+	return syscall(nr, a0, a1, a2, a3);
+}
+
+START_TEST(apply_asks_the_kernel_for_the_plan)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	char f[256], w[256];
+
+	mk("w");
+	mk("r");
+	snprintf(f, sizeof(f), "%s/r/file", dir);
+	fclose(fopen(f, "w"));
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w, @/missing\nread = @/r/file\n"
+		"[network]\ndns = no\nallow = 127.0.0.1:80\n");
+	pl = plan(p, 4, NULL, 0);
+	memset(&k, 0, sizeof(k));
+	fg_ll_set_syscall(fake_sys);
+	ck_assert_int_eq(fg_ll_apply(pl), 0);
+	fg_ll_set_syscall(NULL);
+	ck_assert_int_eq(k.rulesets, 1);
+	ck_assert_int_eq(k.nnp, 1);              /* no_new_privs before restrict_self */
+	ck_assert_int_eq(k.restricts, 1);
+	ck_assert_int_eq(k.nports, 2);           /* 80, and bind to 0 */
+	ck_assert_int_eq(k.nrules, 2);           /* the missing tree is skipped */
+	snprintf(w, sizeof(w), "%s/w", dir);
+	ck_assert_str_eq(k.paths[0], w);
+	ck_assert_uint_eq(k.rights[0], (LL_READ | LL_WRITE) & pl->fs);
+	ck_assert_str_eq(k.paths[1], f);
+	/* a file keeps only the rights that mean something on a file */
+	ck_assert_uint_eq(k.rights[1], LL_READ & LL_FILE_RIGHTS);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+START_TEST(missing_write_trees_are_made)
+{
+	struct fg_policy *p;
+	char want[256];
+	struct stat st;
+
+	p = pol("[filesystem]\nsystem = no\nwrite = @/out/deep, /proc/fg-no-such-dir/x\n");
+	ck_assert_int_eq(fg_ll_make_write_trees(p, on_note, NULL), 1);
+	snprintf(want, sizeof(want), "%s/out/deep", dir);
+	ck_assert_int_eq(stat(want, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(nnotes, 1);
+	ck_assert_msg(strstr(notes[0], "write tree '/proc/fg-no-such-dir/x' (line 3) does not exist and cannot be made") != NULL,
+		      "%s", notes[0]);
+	/* made once: a second call finds them */
+	ck_assert_int_eq(fg_ll_make_write_trees(p, on_note, NULL), 1);
+	fg_policy_free(p);
+	/* under mode = report nothing is made */
+	p = pol("[filesystem]\nmode = report\nsystem = no\nwrite = @/other\n");
+	ck_assert_int_eq(fg_ll_make_write_trees(p, on_note, NULL), 0);
+	snprintf(want, sizeof(want), "%s/other", dir);
+	ck_assert_int_eq(stat(want, &st), -1);
+	fg_policy_free(p);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("kernel");
+	TCase *tc;
+
+	tc = tcase_create("plan");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, write_and_read_trees);
+	tcase_add_test(tc, deny_in_read_tree_is_carved);
+	tcase_add_test(tc, deny_in_write_tree_is_left_to_the_library);
+	tcase_add_test(tc, own_paths);
+	tcase_add_test(tc, audit_dir_in_write_tree_is_noted);
+	tcase_add_test(tc, report_and_off_are_empty);
+	tcase_add_test(tc, network_ports);
+	tcase_add_test(tc, digest_names_the_rules_not_the_listing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("apply");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, apply_asks_the_kernel_for_the_plan);
+	tcase_add_test(tc, missing_write_trees_are_made);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return fg_check_main(suite());
+}
