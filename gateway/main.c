@@ -93,7 +93,8 @@ static void diag(void *ctx, const char *file, unsigned line, const char *msg)
 	fprintf(stderr, "fleetguard-gateway: %s:%u: %s\n", file, line, msg);
 }
 
-/* The audit chain of the policy, through its daemon when one serves it. */
+/* The audit chain of the policy, through its daemon (the only writer),
+ * started if none serves the log. */
 static struct fg_audit *audit_attach(const struct fg_policy *p)
 {
 	char exe[PATH_MAX], err[512];
@@ -103,7 +104,7 @@ static struct fg_audit *audit_attach(const struct fg_policy *p)
 
 	exe[n > 0 ? n : 0] = '\0';
 	conf = fg_audit_conf_of(p, p->agent_id != NULL ? p->agent_id : "fleetguard-gateway", exe);
-	if (fg_audit_open(&conf, &a, err, sizeof(err)) < 0) {
+	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fleetguard-gateway: %s; requests go unrecorded\n", err);
 		return NULL;
 	}

@@ -119,8 +119,8 @@ check "fallback: it saw two requests, Host its own" \
 # --- Node ------------------------------------------------------------------------
 if command -v node > /dev/null; then
 	gw_stop
-	write_policy http
 	BK_EP_EXTRA="gateway = yes" write_policy http
+	"$FG_TOP_BUILDDIR/fleetguard" breaker reset llm --policy "$POLICY" > /dev/null
 	mode 200
 	fg "$POLICY" node -e '
 (async () => {

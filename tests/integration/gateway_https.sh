@@ -133,6 +133,7 @@ fi
 gw_stop
 mode 200
 BK_EP_EXTRA="gateway = yes" write_policy https
+"$FG_TOP_BUILDDIR/fleetguard" breaker reset llm --policy "$POLICY" > /dev/null
 client --cafile "$CA" --count 1 "$URL"
 check "unverifiable provider: 502 upstream_failed, never a silent pass" \
 	test "$(awk '{print $1, $3}' "$TMP/out")" = "502 upstream_failed"
