@@ -15,6 +15,10 @@
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/gateway_lib.sh"
+# an open period long enough for the checks made while open, on a loaded
+# machine, and never doubled past it by a probe that meets the failing server
+BK_OPEN=8 BK_MAX=8
+export BK_OPEN BK_MAX
 plan 26
 make_ws
 start_server
@@ -56,7 +60,7 @@ fi
 
 # --- half-open probe, recovery --------------------------------------------------
 mode 200
-wait_open
+wait_open 9
 client --lib http.client --keepalive --count 3 "$URL"
 check "after the open period: the probe closes the circuit" expect_outcomes "200 200 200"
 check "recovered: closed line" gw_log_has "circuit closed for 127\.0\.0\.1:$PORT: probe succeeded"
@@ -163,6 +167,7 @@ check "malformed, huge, ambiguous, HTTP/2 requests: 400 431 400 505" test "$(cat
 
 # --- crash and restart -------------------------------------------------------------
 mode 200
+"$FG_TOP_BUILDDIR/fleetguard" breaker reset llm --policy "$POLICY" > /dev/null
 old=$(gw_pid)
 kill -9 "$old"
 wait_until 10 sh -c "! kill -0 $old 2> /dev/null"
@@ -176,6 +181,7 @@ echo "sk-test-123" > "$TMP/key"
 chmod 600 "$TMP/key"
 BK_EP_EXTRA="gateway = yes
 api_key_file = $TMP/key" write_policy http
+"$FG_TOP_BUILDDIR/fleetguard" breaker reset llm --policy "$POLICY" > /dev/null
 : > "$SRV/auth"
 fg "$POLICY" "$PYTHON3" -c '
 import sys, urllib.request
