@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,20 @@
 #include "audit/daemon.h"
 #include "audit/record.h"
 #include "audit/witness.h"
+
+static EVP_MD *sha256_alg;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *fg_ckpt_sha256(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_alg;
+}
 
 int fg_ckpt_log_id(const char *path, char id[33])
 {
@@ -55,8 +70,10 @@ int fg_ckpt_state_file(const char *state_dir, const char *name, char *out, size_
 /* The signed part: everything before " sig=". */
 static int signed_part(const struct fg_ckpt_rec *r, char *out, size_t cap)
 {
-	int n = snprintf(out, cap, FG_CKPT_TAG "log=%s seq=%" PRIu64 " head=%s time=%s prev=%s key=%s",
-			 r->log, r->seq, r->head, r->time, r->prev, r->key);
+	int n = snprintf(out, cap,
+			 FG_CKPT_TAG "log=%s seq=%" PRIu64 " head=%s time=%s prev=%s from=%" PRIu64
+			 " digest=%s key=%s",
+			 r->log, r->seq, r->head, r->time, r->prev, r->from, r->digest, r->key);
 
 	return n < 0 || (size_t)n >= cap ? -E2BIG : n;
 }
@@ -110,13 +127,14 @@ static const char *hex_field(const char *p, const char *end, const char *name, c
 	return p < end ? p + 1 : p;
 }
 
-static const char *seq_field(const char *p, const char *end, uint64_t *seq)
+static const char *num_field(const char *p, const char *end, const char *name, uint64_t *seq)
 {
 	uint64_t v = 0;
+	size_t k = strlen(name);
 
-	if ((size_t)(end - p) < 5 || memcmp(p, "seq=", 4) != 0)
+	if ((size_t)(end - p) < k + 1 || memcmp(p, name, k) != 0)
 		return NULL;
-	p += 4;
+	p += k;
 	if (p >= end || *p < '1' || *p > '9')
 		return NULL;
 	for (; p < end && *p >= '0' && *p <= '9'; p++) {
@@ -167,10 +185,17 @@ int fg_ckpt_parse(const char *text, size_t len, struct fg_ckpt_rec *r)
 	}
 	memset(r, 0, sizeof(*r));
 	p = hex_field(p, end, "log=", r->log, 32);
-	p = p ? seq_field(p, end, &r->seq) : NULL;
+	p = p ? num_field(p, end, "seq=", &r->seq) : NULL;
 	p = p ? hex_field(p, end, "head=", r->head, 64) : NULL;
 	p = p ? time_field(p, end, r->time) : NULL;
 	p = p ? hex_field(p, end, "prev=", r->prev, 64) : NULL;
+	p = p ? num_field(p, end, "from=", &r->from) : NULL;
+	if (p && (size_t)(end - p) >= 9 && memcmp(p, "digest=- ", 9) == 0) {
+		strcpy(r->digest, "-");
+		p += 9;
+	} else {
+		p = p ? hex_field(p, end, "digest=", r->digest, 64) : NULL;
+	}
 	p = p ? hex_field(p, end, "key=", r->key, 16) : NULL;
 	p = p ? hex_field(p, end, "sig=", r->sig, 128) : NULL;
 	return p && p == end ? 1 : -EBADMSG;
@@ -408,6 +433,8 @@ struct fg_ckpt {
 	char prev[65];          /* hash of the last checkpoint line */
 	unsigned since;         /* records noted since the last checkpoint */
 	int64_t first_ms;       /* when the first of them was noted */
+	uint64_t from;          /* the first of them */
+	EVP_MD_CTX *md;         /* their lines, for a log chained with HMAC */
 };
 
 static int64_t now_ms(void)
@@ -446,6 +473,10 @@ int fg_ckpt_open(const struct fg_ckpt_conf *c, struct fg_ckpt **out, char *err, 
 	if (!k)
 		return -ENOMEM;
 	k->every = c->every ? c->every : FG_CKPT_EVERY;
+	if (c->digest && !(k->md = EVP_MD_CTX_new())) {
+		free(k);
+		return -ENOMEM;
+	}
 	r = fg_ckpt_log_id(c->log, k->log);
 	if (r == 0)
 		r = load_key(c->state_dir, &k->key, err, errlen);
@@ -462,6 +493,7 @@ int fg_ckpt_open(const struct fg_ckpt_conf *c, struct fg_ckpt **out, char *err, 
 		if (errlen && !err[0])
 			snprintf(err, errlen, "checkpoints: %s", strerror(-r));
 		EVP_PKEY_free(k->key);
+		EVP_MD_CTX_free(k->md);
 		free(k);
 		return r;
 	}
@@ -473,8 +505,14 @@ void fg_ckpt_tap(void *arg, uint64_t seq, const char *hash, const char *line, si
 {
 	struct fg_ckpt *k = arg;
 
-	if (k->since++ == 0)
+	if (k->since++ == 0) {
 		k->first_ms = now_ms();
+		k->from = seq;
+		if (k->md)
+			EVP_DigestInit_ex2(k->md, fg_ckpt_sha256(), NULL);
+	}
+	if (k->md)
+		EVP_DigestUpdate(k->md, line, len && line[len - 1] == '\n' ? len - 1 : len);
 	k->seq = seq;
 	memcpy(k->hash, hash, 64);
 	k->hash[64] = '\0';
@@ -531,6 +569,17 @@ int fg_ckpt_emit(struct fg_ckpt *k)
 	gmtime_r(&t, &tm);
 	strftime(r.time, sizeof(r.time), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	memcpy(r.prev, k->prev, sizeof(r.prev));
+	r.from = k->from;
+	strcpy(r.digest, "-");
+	if (k->md) {
+		unsigned char d[32];
+		unsigned dl = 0;
+
+		if (EVP_DigestFinal_ex(k->md, d, &dl) != 1 || dl != sizeof(d))
+			return -EIO;
+		fg_hex(d, sizeof(d), r.digest);
+		r.digest[64] = '\0';
+	}
 	memcpy(r.key, k->key_id, sizeof(r.key));
 	n = signed_part(&r, msg, sizeof(msg));
 	if (n < 0)
@@ -564,5 +613,6 @@ void fg_ckpt_close(struct fg_ckpt *k)
 	fg_ckpt_emit(k);
 	fg_wit_close(k->wit, 2000);
 	EVP_PKEY_free(k->key);
+	EVP_MD_CTX_free(k->md);
 	free(k);
 }

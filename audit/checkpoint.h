@@ -17,11 +17,16 @@
  * carrier adds:
  *
  *   fleetguard-checkpoint v1 log=<32 hex> seq=<N> head=<64 hex>
- *     time=<YYYY-MM-DDTHH:MM:SSZ> prev=<64 hex> key=<16 hex> sig=<128 hex>
+ *     time=<YYYY-MM-DDTHH:MM:SSZ> prev=<64 hex> from=<N> digest=<64 hex|->
+ *     key=<16 hex> sig=<128 hex>
  *
  * (one line).  log is the first 128 bits of SHA-256 of the log's canonical
  * path; head is the hash of record seq; prev is SHA-256 of the previous
- * checkpoint's whole line for this log (64 zeros for the first); key is
+ * checkpoint's whole line for this log (64 zeros for the first); for a
+ * log chained with HMAC (whose hashes cannot be checked without its key),
+ * digest is SHA-256 of the lines (without newlines) of records from..seq,
+ * so that their contents can be checked with the public key alone ("-"
+ * for a plain SHA-256 chain, whose hashes anyone can check); key is
  * the first 64 bits of SHA-256 of the raw Ed25519 public key; sig is the
  * Ed25519 signature of everything before " sig=".  The private key lives
  * in <state>/audit/signing.key (0600), the public key next to it in
@@ -38,7 +43,7 @@
 #include <time.h>
 
 #define FG_CKPT_TAG "fleetguard-checkpoint v1 "
-#define FG_CKPT_LINE_MAX 512
+#define FG_CKPT_LINE_MAX 640
 
 struct fg_ckpt_rec {
 	char log[33];
@@ -46,9 +51,15 @@ struct fg_ckpt_rec {
 	char head[65];
 	char time[24];
 	char prev[65];
+	uint64_t from;
+	char digest[65];         /* 64 hex, or "-" */
 	char key[17];
 	char sig[129];
 };
+
+/* SHA-256 from libcrypto, fetched once (what the digests use). */
+struct evp_md_st;
+const struct evp_md_st *fg_ckpt_sha256(void);
 
 /* The log id of a log by its canonical path. */
 int fg_ckpt_log_id(const char *path, char id[33]);
@@ -82,6 +93,7 @@ struct fg_ckpt_conf {
 	const char *witness;     /* list, NULL: the defaults */
 	const char *forward;     /* syslog+tcp://HOST:PORT, or NULL */
 	unsigned every;          /* records per checkpoint, 0: FG_CKPT_EVERY */
+	bool digest;             /* the log is chained with HMAC: digest its lines */
 };
 
 #define FG_CKPT_EVERY 1000

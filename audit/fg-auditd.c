@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 	cc.witness = o.conf.witness;
 	cc.forward = o.conf.forward;
 	cc.every = o.conf.checkpoint_every;
+	cc.digest = o.conf.key_file != NULL;
 	err[0] = '\0';
 	if (fg_ckpt_open(&cc, &ck, err, sizeof(err)) < 0) {
 		fg_audit_close(a);

@@ -344,9 +344,11 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 	}
 	if (skipping && seq < o->from_seq)
 		return 0;
-	int hr = fg_hasher_line(v->chain, line, len - FG_TRAILER_HASH_LEN, hex);
+	int hr = o->links_only ? 0 : fg_hasher_line(v->chain, line, len - FG_TRAILER_HASH_LEN, hex);
 	if (hr < 0)
 		return hr;
+	if (o->links_only)
+		memcpy(hex, hashp, FG_HASH_HEX);
 	if (memcmp(hex, hashp, FG_HASH_HEX) != 0) {
 		if (v->pend)
 			return pending_fault(v);

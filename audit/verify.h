@@ -56,6 +56,10 @@ struct fg_verify_opts {
 				    * record N's prev is taken on trust */
 	const char *expect_head;   /* 64 hex: some record must have this hash,
 				    * or FG_VERIFY_HEAD_MISMATCH; NULL: no check */
+	/* true: do not recompute record hashes (an HMAC log checked without
+	 * its key): frames, seq and links only, the contents being left to
+	 * the signed checkpoints' digests (verify_ckpt.h). */
+	bool links_only;
 	/* Called for each verified record, line without its newline. */
 	void (*on_record)(void *arg, const char *file, uint64_t lineno,
 			  const char *line, size_t len);

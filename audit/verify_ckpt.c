@@ -25,10 +25,13 @@
 #include "audit/record.h"
 #include "audit/verify_ckpt.h"
 
+#include <openssl/evp.h>
+
 struct point {
-	uint64_t seq;
+	uint64_t seq, from;
 	char head[65];
 	char time[24];
+	char digest[65];        /* or "-" */
 };
 
 struct fg_vckpt {
@@ -36,6 +39,9 @@ struct fg_vckpt {
 	char key_id[17];
 	struct point *p;        /* sorted by seq */
 	size_t n, next;
+	EVP_MD_CTX *md;         /* the lines of the range being digested */
+	bool digesting;
+	bool digests;           /* some checkpoint carries a digest */
 	/* the first fault found while loading or checking */
 	enum fg_verify_status status;
 	char detail[256];
@@ -111,6 +117,9 @@ static int take_line(struct fg_vckpt *v, const struct fg_ckpt_pub *k, const char
 		*cap = nc;
 	}
 	v->p[v->n].seq = r.seq;
+	v->p[v->n].from = r.from;
+	memcpy(v->p[v->n].digest, r.digest, sizeof(r.digest));
+	v->digests |= strcmp(r.digest, "-") != 0;
 	memcpy(v->p[v->n].head, r.head, sizeof(r.head));
 	memcpy(v->p[v->n].time, r.time, sizeof(r.time));
 	v->n++;
@@ -185,6 +194,7 @@ int fg_vckpt_load(const struct fg_vckpt_opts *o, struct fg_vckpt **out, char *er
 
 	if (!v)
 		return -ENOMEM;
+	v->md = EVP_MD_CTX_new();
 	r = paths(o, v, id, pub, sizeof(pub), err, errlen);
 	if (r < 0)
 		goto out_free;
@@ -217,6 +227,37 @@ out_free:
 	return r;
 }
 
+/* The digest of the lines from..seq of point p (a log chained with HMAC):
+ * started at from, fed each line, compared at seq. */
+static void digest_line(struct fg_vckpt *v, const struct point *p, uint64_t seq,
+			const char *line, size_t len)
+{
+	unsigned char d[32];
+	unsigned dl = 0;
+	char hex[65];
+
+	if (strcmp(p->digest, "-") == 0 || seq < p->from || !v->md)
+		return;
+	if (seq == p->from)
+		v->digesting = EVP_DigestInit_ex2(v->md, fg_ckpt_sha256(), NULL) == 1;
+	if (!v->digesting)
+		return;         /* verification began inside the range */
+	EVP_DigestUpdate(v->md, line, len);
+	if (seq != p->seq)
+		return;
+	v->digesting = false;
+	if (EVP_DigestFinal_ex(v->md, d, &dl) != 1)
+		return;
+	fg_hex(d, sizeof(d), hex);
+	if (memcmp(hex, p->digest, 64) == 0)
+		return;
+	v->status = FG_VERIFY_CHECKPOINT_MISMATCH;
+	v->fault_seq = seq;
+	snprintf(v->detail, sizeof(v->detail),
+		 "checkpoint of seq %" PRIu64 " at %s: the records from seq %" PRIu64 " to it are not the ones signed: the log was changed",
+		 seq, p->time, p->from);
+}
+
 void fg_vckpt_on_record(struct fg_vckpt *v, const char *line, size_t len)
 {
 	const char *prev, *hash;
@@ -226,7 +267,9 @@ void fg_vckpt_on_record(struct fg_vckpt *v, const char *line, size_t len)
 		return;
 	while (v->next < v->n && v->p[v->next].seq < seq)
 		v->next++;      /* before where verification started */
-	for (; v->next < v->n && v->p[v->next].seq == seq; v->next++)
+	if (v->next < v->n)
+		digest_line(v, &v->p[v->next], seq, line, len);
+	for (; !v->status && v->next < v->n && v->p[v->next].seq == seq; v->next++)
 		if (memcmp(v->p[v->next].head, hash, 64) != 0) {
 			const struct point *p = &v->p[v->next];
 
@@ -237,6 +280,11 @@ void fg_vckpt_on_record(struct fg_vckpt *v, const char *line, size_t len)
 				 seq, p->time, p->head, hash);
 			return;
 		}
+}
+
+bool fg_vckpt_digests(const struct fg_vckpt *v)
+{
+	return v->digests;
 }
 
 void fg_vckpt_judge(struct fg_vckpt *v, uint64_t from_seq, struct fg_verify_result *res)
@@ -289,6 +337,7 @@ void fg_vckpt_free(struct fg_vckpt *v)
 {
 	if (!v)
 		return;
+	EVP_MD_CTX_free(v->md);
 	free(v->p);
 	free(v);
 }

@@ -58,6 +58,9 @@ void fg_vckpt_on_record(struct fg_vckpt *v, const char *line, size_t len);
 void fg_vckpt_judge(struct fg_vckpt *v, uint64_t from_seq, struct fg_verify_result *res);
 
 size_t fg_vckpt_count(const struct fg_vckpt *v);
+/* Some checkpoint digests its records' lines (the log is chained with
+ * HMAC): the contents can be checked without the key. */
+bool fg_vckpt_digests(const struct fg_vckpt *v);
 const char *fg_vckpt_witness(const struct fg_vckpt *v);
 const char *fg_vckpt_key_id(const struct fg_vckpt *v);
 /* The last checkpoint: its seq and time, or 0 / "" */

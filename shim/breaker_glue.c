@@ -202,8 +202,12 @@ static size_t nmaps;
 /* Two configurations that search the same state directories. */
 static bool same_dirs(const struct fg_breaker_conf *a, const struct fg_breaker_conf *b)
 {
-	const char *x = a->state_dir, *y = b->state_dir;
+	const char *x, *y;
 
+	if (a == NULL || b == NULL)
+		return false;
+	x = a->state_dir;
+	y = b->state_dir;
 	return a->state_dir_set == b->state_dir_set &&
 	       (x == y || (x != NULL && y != NULL && strcmp(x, y) == 0));
 }

@@ -72,6 +72,8 @@ FG_LAZY(EVP_MAC_CTX *, EVP_MAC_CTX_new, (EVP_MAC *m), (m))
 FG_LAZY(void, EVP_MAC_CTX_free, (EVP_MAC_CTX *c), (c))
 FG_LAZY(int, EVP_DigestInit_ex2, (EVP_MD_CTX *c, const EVP_MD *t, const OSSL_PARAM p[]),
 	(c, t, p))
+FG_LAZY(int, EVP_DigestInit_ex, (EVP_MD_CTX *c, const EVP_MD *t, ENGINE *e), (c, t, e))
+FG_LAZY(const EVP_MD *, EVP_sha256, (void), ())
 FG_LAZY(int, EVP_DigestUpdate, (EVP_MD_CTX *c, const void *d, size_t n), (c, d, n))
 FG_LAZY(int, EVP_DigestFinal_ex, (EVP_MD_CTX *c, unsigned char *md, unsigned int *n),
 	(c, md, n))

@@ -31,6 +31,10 @@
 #
 # Not part of `make check` or CI: run it before closing a large change.
 # Exit status: 0 when every mutant was caught, 1 otherwise.
+
+# The whole script is one compound command, read before it runs: editing
+# this file (or the tree) while a run goes on cannot change that run.
+{
 set -u
 
 full=no keep=no list=no
@@ -115,7 +119,7 @@ m long-name-judged shim shim/fs.c "$I/shim_longnames.sh" \
 	'	return false;'
 m raw-openat-unjudged shim shim/hooks_syscall.c "$I/sandbox_exec.sh $I/sandbox_escapes.sh" \
 	$'	case SYS_openat:\n		return fg_openat_checked("open", (int)A(0), P(1), (int)A(2), (mode_t)A(3));' \
-	$'	case SYS_openat:\n		break;'
+	$'	case SYS_openat:\n		return fg_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);'
 m connect-loopback-free shim shim/net.c "$I/sandbox_net.sh" \
 	'	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any)))' \
 	'	if (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any))'
@@ -135,9 +139,9 @@ m audit-dir-writable kernel kernel/landlock.c "$U/check_kernel $I/landlock_audit
 m ephemeral-bind-dropped kernel kernel/landlock.c "$U/check_kernel" \
 	'	add_port(pl, 0, LL_NET_BIND_TCP);      /* an ephemeral port */' \
 	'	(void)pl;'
-m write-tree-not-made kernel tools/cmd_run.c "$I/landlock_writetree.sh" \
-	'	fg_ll_make_write_trees(p, on_note, (void *)o);' \
-	'	(void)o;'
+m write-tree-not-made kernel kernel/start.c "$I/landlock_writetree.sh" \
+	'	fg_ll_make_write_trees(s->pol, s->note, s->ctx);' \
+	'	(void)s;'
 m record-before-result shim shim/fs.c "$I/landlock_writetree.sh" \
 	'	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);' \
 	'	rec = fg_record(act, fg_decision(v, mode), v, 0);'
@@ -241,3 +245,5 @@ done
 make -j2 >> "$log" 2>&1
 printf '\n%d of %d mutants caught\n' "$caught" "$total"
 [ "$caught" -eq "$total" ]
+exit
+}

@@ -367,7 +367,8 @@ int fg_cmd_status(int argc, char **argv)
 			die(2, "usage: fleetguard status [--policy FILE] [--json|--prometheus]");
 	}
 	p = load_policy(policy);
-	dirs = calloc(p->nep + 1, sizeof(*dirs));
+	/* an array of pointers to configurations, not of configurations */
+	dirs = calloc(p->nep + 1, sizeof(*dirs)); /* NOLINT(bugprone-sizeof-expression) */
 	maps = calloc(p->nep + 1, sizeof(struct fg_bk_map *));
 	snaps = calloc((p->nep + 1) * FG_BK_SLOTS, sizeof(*snaps));
 	files = calloc((p->nep + 1) * FG_BK_SLOTS + 1, sizeof(*files));

@@ -18,7 +18,7 @@
 
 V="$FG_BIN/fleetguard-verify"
 make_ws
-plan 17
+plan 20
 export XDG_STATE_HOME="$TMP/state"
 LOG="$WS/.fleetguard/audit.log"
 cat > "$WS/p.ini" <<INI
@@ -187,4 +187,22 @@ check "one process holds only a few daemon connections ($held of 4096 asked)" \
 	[ "$held" -ge 1 -a "$held" -lt 64 ]
 check "a second agent starts beside it and records" \
 	sh -c "[ '$out' = started ] && grep -q second-agent '$LOG'"
+
+# 7. an HMAC log checked with the public key alone: the checkpoints'
+# digests vouch for the records' contents
+rm -f "$LOG"* "$XDG_STATE_HOME"/fleetguard/audit/*.witness
+head -c 32 /dev/urandom > "$TMP/hmac.key"
+chmod 600 "$TMP/hmac.key"
+printf '\n[audit]\nkey_file = %s\n' "$TMP/hmac.key" >> "$WS/p.ini"
+fg "$WS/p.ini" "$PYTHON3" -c 'open("hmac-1.txt", "w").write("x")' 2>/dev/null
+wait_until 10 gone
+check "HMAC log: verify without the key passes on the untouched log" \
+	sh -c "\"$V\" '$LOG' | grep -q 'contents checked against the checkpoints. digests'"
+sed -i 's|hmac-1.txt|hmac-2.txt|' "$LOG"
+st=$(vst "$LOG")
+check "a record changed in place (hash kept): caught without the key ($st)" \
+	sh -c "[ $st = 1 ] && grep -q 'not intact: checkpoint mismatch: .*not the ones signed' '$TMP/v'"
+st=$(vst --key "$TMP/hmac.key" "$LOG")
+check "and with the key, as a hash mismatch" \
+	sh -c "[ $st = 1 ] && grep -q 'hash mismatch' '$TMP/v'"
 finish

@@ -655,6 +655,33 @@ START_TEST(t_max_size)
 }
 END_TEST
 
+/* The audit daemon's keys (issue 13): witnesses word by word, the
+ * collector's URL, checkpoint_every's range. */
+START_TEST(t_audit_daemon_keys)
+{
+	struct fg_policy *p = ok("[audit]\nwitness = file, syslog journald:/run/j.sock\n"
+				 "forward = syslog+tcp://logs.example:6514\ncheckpoint_every = 50\n"
+				 "state_dir = /var/lib/fg\n");
+
+	ck_assert_str_eq(p->audit.witness, "file, syslog journald:/run/j.sock");
+	ck_assert_str_eq(p->audit.forward, "syslog+tcp://logs.example:6514");
+	ck_assert_uint_eq(p->audit.checkpoint_every, 50);
+	ck_assert_str_eq(p->audit.state_dir, "/var/lib/fg");
+	fg_policy_free(p);
+	p = ok("");
+	ck_assert_ptr_null(p->audit.witness);
+	ck_assert_ptr_null(p->audit.forward);
+	ck_assert_uint_eq(p->audit.checkpoint_every, 0);
+	fg_policy_free(p);
+	one_bad("[audit]\nwitness = file, carrier-pigeon\n", 2, "witness 'carrier-pigeon' is not one of");
+	one_bad("[audit]\nwitness = file:relative\n", 2, "witness 'file:relative'");
+	one_bad("[audit]\nforward = tcp://h:1\n", 2, "forward must be syslog+tcp://HOST:PORT");
+	one_bad("[audit]\nforward = syslog+tcp://h:99999\n", 2, "forward must be");
+	one_bad("[audit]\nforward = syslog+tcp://:514\n", 2, "forward must be");
+	one_bad("[audit]\ncheckpoint_every = 0\n", 2, "checkpoint_every must be");
+}
+END_TEST
+
 START_TEST(t_agent_id)
 {
 	struct fg_policy *p;
@@ -1681,6 +1708,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_open_max_open);
 	tcase_add_test(tc, t_failure_status);
 	tcase_add_test(tc, t_max_size);
+	tcase_add_test(tc, t_audit_daemon_keys);
 	tcase_add_test(tc, t_agent_id);
 	tcase_add_test(tc, t_state_dir);
 	suite_add_tcase(s, tc);
