@@ -12,7 +12,7 @@
  * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
  */
 /*
- * This module knows nothing of interposition.  The shim (shim/breaker_glue.c)
+ * This module knows nothing of interposition.  The shim (shim/circuit*.c)
  * asks it whether a call may go out and tells it how each call ended; the
  * fleetguard tool reads and forces the same state; the unit tests drive it
  * with an injected clock.
@@ -76,7 +76,7 @@
  * - Whoever can write the state file can open or close circuits: it is made
  *   0660 (opened O_NOFOLLOW), so state_dir should belong to the fleet's
  *   group; the /tmp fallback is only as private as /tmp.
- * - The shim (shim/breaker_glue.c) judges HTTP/1.x answers; an HTTP/2
+ * - The shim (shim/circuit*.c) judges HTTP/1.x answers; an HTTP/2
  *   connection is judged only by how it connects and ends, and a new
  *   request on a kept-alive connection is not refused while open (only
  *   connects are).

@@ -12,7 +12,7 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-# No shim headers: the shim's glue lives in shim/breaker_glue.c and
+# No shim headers: the shim's glue lives in shim/circuit*.c and
 # shim/hooks_io.c, registered here by the same author.
 noinst_LTLIBRARIES += libfgbreaker.la
 libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
@@ -20,7 +20,7 @@ libfgbreaker_la_SOURCES = breaker/breaker.h breaker/internal.h breaker/map.c \
 
 # The shim's side: the glue in the convenience library, the exported I/O and
 # OpenSSL hooks in the preloaded library itself (as the other hook files).
-libfgshim_la_SOURCES += shim/breaker_glue.c shim/breaker_glue.h
+libfgshim_la_SOURCES += shim/circuit.c shim/circuit_calls.c shim/circuit_tls.c shim/circuit.h shim/circuit_int.h
 libfleetguard_la_SOURCES += shim/hooks_io.c
 libfleetguard_la_LIBADD += libfgbreaker.la
 

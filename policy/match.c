@@ -192,11 +192,53 @@ int fg_path_index_build(struct fg_policy *p)
 	return 0;
 }
 
-static bool verdict(struct fg_verdict *v, bool allow, const struct fg_path_rule *r, const char *why)
+static const char *const fg_reasons[FG_R_COUNT] = {
+	[FG_R_NONE] = "denied",
+	[FG_R_ALLOWED_BY_RULE] = "allowed by rule",
+	[FG_R_NOT_ABSOLUTE] = "not an absolute path",
+	[FG_R_NOT_IN_TREE] = "not in an allowed tree",
+	[FG_R_DENIED_BY_RULE] = "denied by rule",
+	[FG_R_MOVES_DENIED_TREE] = "would move or remove a denied tree",
+	[FG_R_READ_ONLY] = "read-only tree",
+	[FG_R_BAD_ADDRESS] = "bad address",
+	[FG_R_UNNAMED_SOCKET] = "unnamed socket",
+	[FG_R_RELATIVE_SOCKET] = "relative socket path",
+	[FG_R_BAD_SOCKET_PATH] = "bad socket path",
+	[FG_R_NO_SOCKET_RULE] = "no allow rule for socket",
+	[FG_R_UNSUPPORTED_FAMILY] = "unsupported address family",
+	[FG_R_NO_ADDRESS_RULE] = "no allow rule for address",
+	[FG_R_NO_HOST] = "no host",
+	[FG_R_NO_HOST_RULE] = "host name not in [network] allow",
+	[FG_R_OWN_FILE] = "fleetguard's own file",
+	[FG_R_ABOVE_OWN_FILES] = "would move or remove fleetguard's own files",
+	[FG_R_MODE_OFF] = "[filesystem] mode = off",
+	[FG_R_ANCESTOR] = "ancestor of an allowed tree",
+	[FG_R_NAME_SERVER] = "name server",
+	[FG_R_EXEC_SETID] = "setuid/setgid program, which the preloaded library cannot follow",
+	[FG_R_EXEC_CAPS] = "program with file capabilities, which the preloaded library cannot follow",
+	[FG_R_EXEC_STATIC] = "static binary, which the preloaded library cannot follow",
+	[FG_R_EXEC_STATIC_INTERP] = "program whose interpreter is a static binary, which the preloaded library cannot follow",
+	[FG_R_EXEC_BAD_INTERP] = "program with an unreadable ELF interpreter",
+	[FG_R_EXEC_DEEP_CHAIN] = "chain of interpreters deeper than the kernel follows",
+	[FG_R_EXEC_NO_NAME] = "program with no name in the file system (memfd or deleted file)",
+	[FG_R_UNCONFINED_EXEC] = "unconfined_exec = allow",
+	[FG_R_SPAWN_RELATIVE_OPEN] = "relative open after a change of directory in the spawn actions",
+	[FG_R_KERNEL_REFUSED] = "refused by the kernel (landlock)",
+	[FG_R_GATEWAY_BUNDLE] = "the gateway's trust bundle",
+};
+
+const char *fg_reason_text(enum fg_reason r)
+{
+	return (unsigned)r < FG_R_COUNT && fg_reasons[r] != NULL ? fg_reasons[r] : "denied";
+}
+
+static bool verdict(const struct fg_policy *p, struct fg_verdict *v, bool allow,
+		    const struct fg_path_rule *r, enum fg_reason why)
 {
 	if (v) {
 		v->allow = allow;
 		v->line = r ? r->line : 0;
+		v->file = p ? p->file : NULL;
 		v->why = why;
 	}
 	return allow;
@@ -247,27 +289,27 @@ bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
 	const struct pnode *nd;
 
 	if (!x || !len || path[0] != '/')
-		return verdict(v, false, NULL, "not an absolute path");
+		return verdict(p, v, false, NULL, FG_R_NOT_ABSOLUTE);
 	nd = deepest(x, path, len);
 	if (!nd)
-		return verdict(v, false, NULL, "not in an allowed tree");
+		return verdict(p, v, false, NULL, FG_R_NOT_IN_TREE);
 	if (nd->deny)
-		return verdict(v, false, nd->deny, "denied by rule");
+		return verdict(p, v, false, nd->deny, FG_R_DENIED_BY_RULE);
 	if (access & FG_ACC_MOVE) {
 		/* moving or removing a directory above a deny tree takes the tree with it */
 		for (size_t k = 0; k < x->deny->n; k++) {
 			const struct fg_path_rule *r = &x->deny->v[k];
 
 			if (r->len > len && fg_path_within(path, len, r->path, r->len))
-				return verdict(v, false, r, "would move or remove a denied tree");
+				return verdict(p, v, false, r, FG_R_MOVES_DENIED_TREE);
 		}
 	}
 	if (access & (FG_ACC_WRITE | FG_ACC_MOVE)) {
 		if (nd->write)
-			return verdict(v, true, nd->write, "allowed by rule");
-		return verdict(v, false, nd->read, "read-only tree");
+			return verdict(p, v, true, nd->write, FG_R_ALLOWED_BY_RULE);
+		return verdict(p, v, false, nd->read, FG_R_READ_ONLY);
 	}
-	return verdict(v, true, nd->any, "allowed by rule");
+	return verdict(p, v, true, nd->any, FG_R_ALLOWED_BY_RULE);
 }
 
 long fg_path_normalize(const char *in, char *out, size_t outlen)
@@ -342,24 +384,54 @@ static bool cidr_covers(const struct fg_net_rule *r, int family, const uint8_t *
 	return r->kind == FG_NET_CIDR && r->family == family && prefix_match(r->addr, a, r->prefix);
 }
 
-static bool net_verdict(struct fg_verdict *v, const struct fg_net_rule *r, const char *why)
+static bool net_verdict(const struct fg_policy *p, struct fg_verdict *v,
+			const struct fg_net_rule *r, enum fg_reason why)
 {
 	if (v) {
 		v->allow = r != NULL;
 		v->line = r ? r->line : 0;
+		v->file = p ? p->file : NULL;
 		v->why = why;
 	}
 	return r != NULL;
 }
 
+bool fg_sockaddr_decode(const struct sockaddr *sa, socklen_t len, struct fg_sockaddr *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (sa == NULL)
+		return false;
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+
+		d->family = AF_INET;
+		memcpy(d->a, &in->sin_addr, 4);
+		d->port = ntohs(in->sin_port);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+		d->port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			d->family = AF_INET;
+			memcpy(d->a, in6->sin6_addr.s6_addr + 12, 4);
+		} else {
+			d->family = AF_INET6;
+			memcpy(d->a, &in6->sin6_addr, 16);
+		}
+		return true;
+	}
+	return false;
+}
+
 bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, socklen_t salen,
 		    const char *host, struct fg_verdict *v)
 {
-	uint8_t a[16];
-	int family, port;
+	struct fg_sockaddr d;
 
 	if (!sa || salen < (socklen_t)sizeof(sa_family_t))
-		return net_verdict(v, NULL, "bad address");
+		return net_verdict(p, v, NULL, FG_R_BAD_ADDRESS);
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
 		size_t n = (size_t)salen - offsetof(struct sockaddr_un, sun_path);
@@ -367,7 +439,7 @@ bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, sockle
 		bool abstract;
 
 		if (n == 0 || n > sizeof(un->sun_path))
-			return net_verdict(v, NULL, "unnamed socket");
+			return net_verdict(p, v, NULL, FG_R_UNNAMED_SOCKET);
 		abstract = un->sun_path[0] == '\0';
 		if (abstract) {
 			name[0] = '@';
@@ -379,51 +451,32 @@ bool fg_policy_addr(const struct fg_policy *p, const struct sockaddr *sa, sockle
 			memcpy(name, un->sun_path, k);
 			name[k] = '\0';
 			if (name[0] != '/')
-				return net_verdict(v, NULL, "relative socket path");
+				return net_verdict(p, v, NULL, FG_R_RELATIVE_SOCKET);
 			if (fg_path_normalize(name, norm, sizeof(norm)) < 0)
-				return net_verdict(v, NULL, "bad socket path");
+				return net_verdict(p, v, NULL, FG_R_BAD_SOCKET_PATH);
 			memcpy(name, norm, strlen(norm) + 1);
 		}
 		for (size_t i = 0; i < p->net.nallow; i++) {
 			const struct fg_net_rule *r = &p->net.allow[i];
 
 			if (r->kind == FG_NET_UNIX && !strcmp(r->unix_path, name))
-				return net_verdict(v, r, "allowed by rule");
+				return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);
 		}
-		return net_verdict(v, NULL, "no allow rule for socket");
+		return net_verdict(p, v, NULL, FG_R_NO_SOCKET_RULE);
 	}
-	if (sa->sa_family == AF_INET && salen >= (socklen_t)sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		family = AF_INET;
-		memcpy(a, &in->sin_addr, 4);
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6 && salen >= (socklen_t)sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-		port = ntohs(in6->sin6_port);
-		if (!memcmp(&in6->sin6_addr, v4mapped, 12)) {
-			family = AF_INET;
-			memcpy(a, (const uint8_t *)&in6->sin6_addr + 12, 4);
-		} else {
-			family = AF_INET6;
-			memcpy(a, &in6->sin6_addr, 16);
-		}
-	} else {
-		return net_verdict(v, NULL, "unsupported address family");
-	}
+	if (!fg_sockaddr_decode(sa, salen, &d))
+		return net_verdict(p, v, NULL, FG_R_UNSUPPORTED_FAMILY);
 	for (size_t i = 0; i < p->net.nallow; i++) {
 		const struct fg_net_rule *r = &p->net.allow[i];
 
-		if (r->port != -1 && r->port != port)
+		if (r->port != -1 && r->port != d.port)
 			continue;
-		if (cidr_covers(r, family, a))
-			return net_verdict(v, r, "allowed by rule");
+		if (cidr_covers(r, d.family, d.a))
+			return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);
 		if (host && r->kind == FG_NET_HOST && fg_host_equal(r->host, host))
-			return net_verdict(v, r, "allowed by rule");
+			return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);
 	}
-	return net_verdict(v, NULL, "no allow rule for address");
+	return net_verdict(p, v, NULL, FG_R_NO_ADDRESS_RULE);
 }
 
 bool fg_policy_host(const struct fg_policy *p, const char *host, struct fg_verdict *v)
@@ -433,7 +486,7 @@ bool fg_policy_host(const struct fg_policy *p, const char *host, struct fg_verdi
 	int family;
 
 	if (!host)
-		return net_verdict(v, NULL, "no host");
+		return net_verdict(p, v, NULL, FG_R_NO_HOST);
 	n = strlen(host);
 	if (n > 2 && host[0] == '[' && host[n - 1] == ']')
 		family = fg_addr_literal(host + 1, n - 2, a);
@@ -444,9 +497,9 @@ bool fg_policy_host(const struct fg_policy *p, const char *host, struct fg_verdi
 
 		if (family ? cidr_covers(r, family, a) :
 			     (r->kind == FG_NET_HOST && fg_host_equal(r->host, host)))
-			return net_verdict(v, r, "allowed by rule");
+			return net_verdict(p, v, r, FG_R_ALLOWED_BY_RULE);
 	}
-	return net_verdict(v, NULL, "host not in any allow rule");
+	return net_verdict(p, v, NULL, family ? FG_R_NO_ADDRESS_RULE : FG_R_NO_HOST_RULE);
 }
 
 int fg_policy_endpoint(const struct fg_policy *p, const char *host, uint16_t port)

@@ -186,14 +186,58 @@ int fg_policy_parse(const char *name, const char *buf, size_t len,
 
 void fg_policy_free(struct fg_policy *p);
 
-/* The outcome of a decision.  rule is the path or network rule that decided,
- * or NULL when nothing matched (default deny); line is its policy line (0 for
- * the default deny or a system rule). why is a short static reason such as
- * "not in an allowed tree" or "denied by rule". */
+/* Why a decision went the way it did: one code per reason, its text in one
+ * table (fg_reason_text).  The policy gives the FG_R_POL_* codes; the shim
+ * adds its own (fleetguard's own files, mode = off, exec checks). */
+enum fg_reason {
+	FG_R_NONE = 0,
+	FG_R_ALLOWED_BY_RULE,       /* a rule allowed it */
+	FG_R_NOT_ABSOLUTE,
+	FG_R_NOT_IN_TREE,           /* no read or write tree covers the path */
+	FG_R_DENIED_BY_RULE,
+	FG_R_MOVES_DENIED_TREE,
+	FG_R_READ_ONLY,
+	FG_R_BAD_ADDRESS,
+	FG_R_UNNAMED_SOCKET,
+	FG_R_RELATIVE_SOCKET,
+	FG_R_BAD_SOCKET_PATH,
+	FG_R_NO_SOCKET_RULE,
+	FG_R_UNSUPPORTED_FAMILY,
+	FG_R_NO_ADDRESS_RULE,       /* an address (or a literal) no rule covers */
+	FG_R_NO_HOST,
+	FG_R_NO_HOST_RULE,          /* a host name no rule names */
+	/* decided by the shim, not by a rule */
+	FG_R_OWN_FILE,              /* fleetguard's own files: never the agent's */
+	FG_R_ABOVE_OWN_FILES,       /* moving or removing it takes them along */
+	FG_R_MODE_OFF,
+	FG_R_ANCESTOR,              /* a metadata read on the way to an allowed tree */
+	FG_R_NAME_SERVER,
+	FG_R_EXEC_SETID,
+	FG_R_EXEC_CAPS,
+	FG_R_EXEC_STATIC,
+	FG_R_EXEC_STATIC_INTERP,
+	FG_R_EXEC_BAD_INTERP,
+	FG_R_EXEC_DEEP_CHAIN,
+	FG_R_EXEC_NO_NAME,          /* exec of a descriptor with no path (memfd) */
+	FG_R_UNCONFINED_EXEC,       /* allowed by unconfined_exec = allow */
+	FG_R_SPAWN_RELATIVE_OPEN,   /* posix_spawn file actions the shim cannot judge */
+	FG_R_KERNEL_REFUSED,        /* allowed here, refused by Landlock */
+	FG_R_GATEWAY_BUNDLE,        /* the trust bundle fleetguard run hands out: read-only */
+	FG_R_COUNT
+};
+
+/* The reason's text for the denial line and the report line ("read-only
+ * tree"); never NULL. */
+const char *fg_reason_text(enum fg_reason r);
+
+/* The outcome of a decision.  file and line name the rule that decided
+ * (file is the policy's own file; line 0 for the default deny or a system
+ * rule, file NULL when no policy rule decided). */
 struct fg_verdict {
 	bool allow;
+	enum fg_reason why;
+	const char *file;
 	unsigned line;
-	const char *why;
 };
 
 /*
@@ -206,6 +250,19 @@ struct fg_verdict {
  */
 bool fg_policy_path(const struct fg_policy *p, const char *path, size_t len,
 		    unsigned access, struct fg_verdict *v);
+
+/* A socket address as fleetguard judges it: an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) is its IPv4 address everywhere (policy, learned names,
+ * name servers, the breaker's endpoints, records). */
+struct fg_sockaddr {
+	int family;              /* AF_INET or AF_INET6 */
+	uint8_t a[16];           /* IPv4 in the first 4 bytes, the rest zero */
+	uint16_t port;           /* host order */
+};
+
+/* The one socket address decoder: true for AF_INET and AF_INET6 of full
+ * length (out filled), false for anything else (out zeroed). */
+bool fg_sockaddr_decode(const struct sockaddr *sa, socklen_t len, struct fg_sockaddr *out);
 
 /* Decide a connection to sa (AF_INET, AF_INET6, AF_UNIX).  host, when not
  * NULL, is the name the address was resolved from (matched against

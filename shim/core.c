@@ -93,16 +93,28 @@ void fg_fatal(const char *fmt, ...)
 	_exit(126);
 }
 
-void *fg_real(const char *name, void *self)
+void *fg_real_in(const char *name, void *self, const char *const *sonames)
 {
-	void *sym;
+	void *sym, *h;
 
 	fg_in_guard++;
 	sym = dlsym(RTLD_NEXT, name);
+	for (; (sym == NULL || sym == self) && sonames != NULL && *sonames != NULL; sonames++) {
+		h = dlopen(*sonames, RTLD_LAZY | RTLD_NOLOAD);
+		if (h == NULL)
+			continue;
+		sym = dlsym(h, name);
+		dlclose(h);
+	}
 	fg_in_guard--;
 	if (sym == NULL || sym == self)
-		fg_fatal("cannot resolve the real '%s' in libc", name);
+		fg_fatal("cannot resolve the real '%s' in %s", name, sonames != NULL ? "libssl" : "libc");
 	return sym;
+}
+
+void *fg_real(const char *name, void *self)
+{
+	return fg_real_in(name, self, NULL);
 }
 
 /* Appends n bytes of s to line (length *len, capacity cap), cutting what
@@ -128,7 +140,7 @@ static size_t fg_rule_text(const struct fg_verdict *v, char *buf, size_t len)
 	char digits[12];
 	size_t n = 0, i = sizeof(digits);
 
-	fg_cat_str(buf, &n, len - 1, fg_g.pol->file);
+	fg_cat_str(buf, &n, len - 1, v != NULL && v->file != NULL ? v->file : fg_g.pol->file);
 	if (v != NULL && v->line > 0) {
 		unsigned line = v->line;
 
@@ -143,10 +155,13 @@ static size_t fg_rule_text(const struct fg_verdict *v, char *buf, size_t len)
 	return n;
 }
 
+/* The longest path a denial line shows whole. */
+#define FG_SHOWN_MAX 512
+
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 {
 	char line[1024], rule[PATH_MAX + 16];
-	size_t n = 0, cap = sizeof(line) - 1;
+	size_t n = 0, cap = sizeof(line) - 1, wlen;
 	int saved = errno;
 
 	if (fg_g.quiet)
@@ -154,9 +169,18 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 	fg_cat_str(line, &n, cap, "fleetguard: denied ");
 	fg_cat_str(line, &n, cap, op);
 	fg_cat(line, &n, cap, " ", 1);
-	fg_cat_str(line, &n, cap, what);
+	/* a very long path keeps its head and tail: the reason and the
+	 * rule after it must fit in the line (the record has it whole) */
+	wlen = strlen(what);
+	if (wlen > FG_SHOWN_MAX) {
+		fg_cat(line, &n, cap, what, FG_SHOWN_MAX / 2);
+		fg_cat(line, &n, cap, "[...]", 5);
+		fg_cat(line, &n, cap, what + wlen - FG_SHOWN_MAX / 2, FG_SHOWN_MAX / 2);
+	} else {
+		fg_cat(line, &n, cap, what, wlen);
+	}
 	fg_cat(line, &n, cap, ": ", 2);
-	fg_cat_str(line, &n, cap, v->why != NULL ? v->why : "denied");
+	fg_cat_str(line, &n, cap, fg_reason_text(v->why));
 	fg_cat(line, &n, cap, " (policy ", 9);
 	fg_cat(line, &n, cap, rule, fg_rule_text(v, rule, sizeof(rule)));
 	fg_cat(line, &n, cap, ")", 1);
@@ -167,15 +191,16 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 
 /* barrier: wait until the record is in the log (only a client of the
  * audit daemon ever waits; the writer in this process always has).  Exec
- * records always wait: the process image ends there, and what it sent to
- * the daemon must be in the log before the new image's records. */
+ * records always wait (fg_act.barrier): the process image ends there, and
+ * what it sent to the daemon must be in the log before the new image's
+ * records. */
 static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t nf,
 			const char *decision, const char *rule, int result, bool barrier)
 {
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
-		.barrier = barrier || strcmp(op, "exec") == 0,
+		.barrier = barrier,
 	};
 	int rc, saved = errno;
 
@@ -207,37 +232,54 @@ static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t n
 	return rc;
 }
 
-int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
+static const char *const fg_decisions[] = {
+	[FG_D_ALLOW] = "allow", [FG_D_REPORT] = "report", [FG_D_DENY] = "deny",
+};
+
+const char *fg_decision_text(enum fg_decision d)
+{
+	return (unsigned)d <= FG_D_DENY ? fg_decisions[d] : "deny";
+}
+
+/* Does the [audit] events setting leave this outcome out of the log? */
+static bool fg_unrecorded(const struct fg_act *act, bool allowed)
+{
+	/* [filesystem] mode = off: nothing is judged, so nothing is recorded
+	 * but a refusal to touch fleetguard's own files. */
+	if (allowed && act->obj == FG_OBJ_PATH && fg_g.pol->fs.mode == FG_MODE_OFF)
+		return true;
+	switch (fg_g.pol->audit.events) {
+	case FG_EVENTS_DENIED:
+		return allowed;
+	case FG_EVENTS_WRITES:
+		return allowed && !(act->access & FG_ACC_WRITE);
+	case FG_EVENTS_ALL:
+		break;
+	}
+	return false;
+}
+
+static const char *const fg_obj_key[] = {
+	[FG_OBJ_PATH] = "path", [FG_OBJ_ADDR] = "addr", [FG_OBJ_NAME] = "name",
+};
+
+int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verdict *v,
 	      int result)
 {
 	struct fg_audit_field f[4];
 	char rule[PATH_MAX + 16];
 	size_t n = 0;
-	bool allowed = decision[0] == 'a';
+	bool allowed = d == FG_D_ALLOW;
 
-	/* [filesystem] mode = off: nothing is judged, so nothing is recorded
-	 * but a refusal to touch fleetguard's own files. */
-	if (allowed && !act->net && fg_g.pol->fs.mode == FG_MODE_OFF)
+	if (fg_unrecorded(act, allowed))
 		return 0;
-
-	switch (fg_g.pol->audit.events) {
-	case FG_EVENTS_DENIED:
-		if (allowed)
-			return 0;
-		break;
-	case FG_EVENTS_WRITES:
-		if (allowed && !(act->access & FG_ACC_WRITE))
-			return 0;
-		break;
-	case FG_EVENTS_ALL:
-		break;
-	}
 	/* a host name is "name": "host" is the writer's own field (the machine) */
-	f[n++] = (struct fg_audit_field){ .key = !act->net ? "path" : strcmp(act->op, "resolve") == 0 ? "name" : "addr", .type = FG_AF_STR,
+	f[n++] = (struct fg_audit_field){ .key = fg_obj_key[act->obj], .type = FG_AF_STR,
 					  .s = act->path, .len = strlen(act->path) };
 	if (act->path2 != NULL)
-		f[n++] = (struct fg_audit_field){ .key = act->net ? "name" : "path2", .type = FG_AF_STR,
-						  .s = act->path2, .len = strlen(act->path2) };
+		f[n++] = (struct fg_audit_field){ .key = act->obj == FG_OBJ_PATH ? "path2" : "name",
+						  .type = FG_AF_STR, .s = act->path2,
+						  .len = strlen(act->path2) };
 	if (act->flags >= 0)
 		f[n++] = (struct fg_audit_field){ .key = "flags", .type = FG_AF_INT, .i = act->flags };
 	if (act->mode >= 0)
@@ -247,9 +289,10 @@ int fg_record(const struct fg_act *act, const char *decision, const struct fg_ve
 	 * rename, connect, name lookup) waits for its record: if the audit daemon
 	 * cannot write it, this very call fails.  Reads are pipelined: a
 	 * failure comes back with the next call. */
-	return fg_record_as(act->op, f, n, decision, v != NULL && v->line > 0 ? rule : NULL, result,
-			    allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
-			    (act->net || (act->access & FG_ACC_WRITE)));
+	return fg_record_as(act->op, f, n, fg_decision_text(d),
+			    v != NULL && v->line > 0 ? rule : NULL, result,
+			    act->barrier || (allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
+					     (act->obj != FG_OBJ_PATH || (act->access & FG_ACC_WRITE))));
 }
 
 int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
@@ -313,6 +356,16 @@ static void fg_on_exit(int status, void *arg)
 		       strerror(-rc));
 }
 
+static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns(ctx, path, len);
+}
+
+static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns_below(ctx, path, len);
+}
+
 static void fg_open_audit(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -329,7 +382,10 @@ static void fg_open_audit(void)
 			fg_fatal("%s", err[0] ? err : strerror(-rc));
 		fg_say("%s; continuing without audit (on_failure = allow)", err[0] ? err : strerror(-rc));
 		fg_g.audit = NULL;
+		return;
 	}
+	fg_own_register(&(struct fg_owner){ .owns = fg_audit_owner_owns,
+					    .above = fg_audit_owner_above, .ctx = fg_g.audit });
 }
 
 static void fg_write_start(void)
@@ -426,7 +482,7 @@ __attribute__((constructor)) static void fg_init(void)
 	fg_open_audit();
 	fg_write_start();
 	on_exit(fg_on_exit, NULL);
-	fg_bk_init();
+	fg_circuit_init();
 	fg_in_guard--;
 	fg_ready = 1;
 }

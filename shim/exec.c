@@ -130,23 +130,23 @@ static void fg_loader_init(void)
 	}
 }
 
-static const char *fg_unfollowable(int fd, int depth);
+static enum fg_reason fg_unfollowable(int fd, int depth);
 
 /* Open the interpreter name and ask the same of it. */
-static const char *fg_interp_check(const char *name, int depth)
+static enum fg_reason fg_interp_check(const char *name, int depth)
 {
-	const char *why;
+	enum fg_reason why;
 	struct stat st;
 	int ifd;
 
 	if (depth > FG_INTERP_DEPTH)
-		return "chain of interpreters deeper than the kernel follows";
+		return FG_R_EXEC_DEEP_CHAIN;
 	ifd = (int)fg_syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
 	if (ifd < 0)
-		return NULL;     /* the real exec fails on its own */
+		return FG_R_NONE;     /* the real exec fails on its own */
 	if (fstat(ifd, &st) == 0 && fg_ld_ino != 0 && st.st_dev == fg_ld_dev &&
 	    st.st_ino == fg_ld_ino)
-		why = NULL;      /* the loader: it loads the library */
+		why = FG_R_NONE;      /* the loader: it loads the library */
 	else
 		why = fg_unfollowable(ifd, depth);
 	fg_syscall(SYS_close, ifd);
@@ -192,10 +192,10 @@ static int fg_pt_interp(int fd, const Elf64_Ehdr *eh, char *interp, size_t len)
 	return 0;
 }
 
-/* Why the shim could not follow into this program, or NULL if it can: a
+/* Why the shim could not follow into this program, or FG_R_NONE if it can: a
  * setuid or file-capability program, a static one, or one whose chain of
  * "#!" lines and ELF interpreters ends in one of those. */
-static const char *fg_unfollowable(int fd, int depth)
+static enum fg_reason fg_unfollowable(int fd, int depth)
 {
 	unsigned char buf[4096];
 	char interp[PATH_MAX];
@@ -203,11 +203,11 @@ static const char *fg_unfollowable(int fd, int depth)
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0)
-		return NULL;
+		return FG_R_NONE;
 	if (st.st_mode & (S_ISUID | S_ISGID))
-		return "setuid/setgid program, which the preloaded library cannot follow";
+		return FG_R_EXEC_SETID;
 	if (fgetxattr(fd, "security.capability", NULL, 0) >= 0)
-		return "program with file capabilities, which the preloaded library cannot follow";
+		return FG_R_EXEC_CAPS;
 	n = pread(fd, buf, sizeof(buf), 0);
 	if (fg_shebang(buf, n, interp, sizeof(interp)))
 		return fg_interp_check(interp, depth + 1);
@@ -216,72 +216,76 @@ static const char *fg_unfollowable(int fd, int depth)
 		int rc = fg_pt_interp(fd, (const Elf64_Ehdr *)buf, interp, sizeof(interp));
 
 		if (rc < 0)
-			return "program with an unreadable ELF interpreter";
+			return FG_R_EXEC_BAD_INTERP;
 		if (rc > 0)
 			return fg_interp_check(interp, depth + 1);
-		return depth == 0 ? "static binary, which the preloaded library cannot follow" :
-		       "program whose interpreter is a static binary, which the preloaded library cannot follow";
+		return depth == 0 ? FG_R_EXEC_STATIC : FG_R_EXEC_STATIC_INTERP;
 	}
-	return NULL;
+	return FG_R_NONE;
+}
+
+/* Refuse a program the shim could not follow into (fd: the program, open
+ * for reading), unless Landlock confines it or the policy allows it. */
+static int fg_exec_followable(struct fg_act *act, const char *resolved, int fd)
+{
+	enum fg_reason why = fd >= 0 ? fg_unfollowable(fd, 0) : FG_R_NONE;
+	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line, .why = why };
+
+	if (why == FG_R_NONE || fg_enforce(act, resolved, &v, FG_MODE_ENFORCE) == 0)
+		return 0;
+	fg_say("hint: run it under 'fleetguard run' (Landlock confines it), or set "
+	       "[filesystem] unconfined_exec = allow (Go tools are static binaries)");
+	return -1;
 }
 
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 {
-	char resolved[PATH_MAX];
-	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ };
+	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ,
+			      .barrier = true };
 	struct fg_verdict v;
-	const char *why;
-	int fd;
-	long n;
+	struct fg_name nm;
+	char proc[32];
+	int fd, rc;
 
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
 		return 0;
-	fd = (int)fg_syscall(SYS_openat, dirfd, path,
-			  O_PATH | O_CLOEXEC | ((atflags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
-	if (fd < 0) {
-		int err = errno;
-		long m = fg_abs_lexical(dirfd, path, resolved, sizeof(resolved));
-
-		if (m > 0 && !fg_judge(resolved, (size_t)m, FG_ACC_READ, &v) &&
-		    fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
-			act.path = resolved;
-			return fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE);
-		}
-		errno = err;
+	rc = fg_resolve(&nm, dirfd, path,
+			(atflags & AT_SYMLINK_NOFOLLOW) ? FG_T_OBJECT_NOFOLLOW : FG_T_OBJECT_FOLLOW);
+	act.path = nm.path;
+	if (rc < 0) {
+		if (nm.path[0] != '\0' && !fg_judge(nm.path, strlen(nm.path), FG_ACC_READ, &v) &&
+		    fg_g.pol->fs.mode == FG_MODE_ENFORCE)
+			return fg_enforce(&act, nm.path, &v, FG_MODE_ENFORCE);
+		errno = -rc;
 		return 0;   /* the real call reports its own error */
 	}
-	n = fg_fd_path(fd, resolved, sizeof(resolved));
-	fg_syscall(SYS_close, fd);
-	if (n <= 0) {
-		errno = n < 0 ? (int)-n : EACCES;
-		return -1;
-	}
-	act.path = resolved;
-	fg_judge(resolved, (size_t)n, FG_ACC_READ, &v);
+	fg_judge(nm.path, strlen(nm.path), FG_ACC_READ, &v);
 	if (v.allow && !fg_g.pol->fs.unconfined_exec && !fg_g.landlock_active) {
-		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, resolved, O_RDONLY | O_CLOEXEC);
-		why = fd >= 0 ? fg_unfollowable(fd, 0) : NULL;
+		/* the very object judged, open for reading through its descriptor */
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", nm.fd);
+		fd = (int)fg_syscall(SYS_openat, AT_FDCWD, proc, O_RDONLY | O_CLOEXEC);
+		rc = fg_exec_followable(&act, nm.path, fd);
 		if (fd >= 0)
 			fg_syscall(SYS_close, fd);
-		if (why != NULL) {
-			v = (struct fg_verdict){ .allow = false, .line = fg_g.pol->fs.line, .why = why };
-			if (fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE) < 0) {
-				fg_say("hint: run it under 'fleetguard run' (Landlock confines it), or set "
-				       "[filesystem] unconfined_exec = allow (Go tools are static binaries)");
-				return -1;
-			}
+		if (rc < 0) {
+			int err = errno;   /* EACCES, or EIO when the record failed */
+
+			fg_syscall(SYS_close, nm.fd);
+			errno = err;
+			return -1;
 		}
 	}
-	return fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode);
+	fg_syscall(SYS_close, nm.fd);
+	return fg_enforce(&act, nm.path, &v, fg_g.pol->fs.mode);
 }
 
 int fg_exec_check_fd(const char *op, int fd)
 {
 	char path[PATH_MAX];
 	struct stat a, b;
-	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ };
-	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line,
-				.why = "program with no name in the file system (memfd or deleted file)" };
+	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ,
+			      .barrier = true };
+	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line, .why = FG_R_EXEC_NO_NAME };
 	long n;
 
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
@@ -300,7 +304,7 @@ int fg_exec_check_fd(const char *op, int fd)
 		snprintf(path, sizeof(path), "descriptor %d", fd);
 	if (fg_g.pol->fs.unconfined_exec)
 		return fg_enforce(&act, path, &(struct fg_verdict){ .allow = true,
-				  .line = fg_g.pol->fs.line, .why = "unconfined_exec = allow" },
+				  .line = fg_g.pol->fs.line, .why = FG_R_UNCONFINED_EXEC },
 				  fg_g.pol->fs.mode);
 	return fg_enforce(&act, path, &v, fg_g.pol->fs.mode);
 }

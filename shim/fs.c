@@ -34,7 +34,7 @@
 #include <linux/openat2.h>
 #endif
 
-#include "shim/breaker_glue.h"
+#include "shim/circuit.h"
 #include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
@@ -150,21 +150,25 @@ static bool fg_policy_file_owned(const char *path, size_t len, unsigned access)
 
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
-	if ((fg_g.audit != NULL && fg_audit_owns(fg_g.audit, path, len)) || fg_bk_owns(path, len) ||
-	    fg_policy_file_owned(path, len, access) || fg_gw_owns(path, len)) {
-		*v = (struct fg_verdict){ .allow = false, .line = 0, .why = "fleetguard's own file" };
+	if (fg_own_file(path, len) || fg_policy_file_owned(path, len, access) ||
+	    fg_gw_owns(path, len)) {
+		*v = (struct fg_verdict){ .allow = false, .why = FG_R_OWN_FILE };
+		return false;
+	}
+	if ((access & FG_ACC_MOVE) && fg_own_above(path, len)) {
+		*v = (struct fg_verdict){ .allow = false, .why = FG_R_ABOVE_OWN_FILES };
 		return false;
 	}
 	if (fg_gw_bundle(path, len)) {
 		bool ro = !(access & (FG_ACC_WRITE | FG_ACC_MOVE));
 
-		*v = (struct fg_verdict){ .allow = ro, .line = 0, .why = ro ?
-			"the gateway's trust bundle" : "fleetguard's own file" };
+		*v = (struct fg_verdict){ .allow = ro, .why = ro ? FG_R_GATEWAY_BUNDLE :
+								 FG_R_OWN_FILE };
 		return ro;
 	}
 	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
 		/* off: no policy, but fleetguard's own files stay out of reach */
-		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "[filesystem] mode = off" };
+		*v = (struct fg_verdict){ .allow = true, .why = FG_R_MODE_OFF };
 		return true;
 	}
 	if (fg_policy_path(fg_g.pol, path, len, access, v))
@@ -175,29 +179,31 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 	return false;
 }
 
-static const char *fg_decision(const struct fg_verdict *v, enum fg_mode mode)
+static enum fg_decision fg_decide(const struct fg_verdict *v, enum fg_mode mode)
 {
-	if (!v->allow && mode == FG_MODE_REPORT && strcmp(v->why, "fleetguard's own file") == 0)
-		return "deny";
-	return v->allow ? "allow" : mode == FG_MODE_REPORT ? "report" : "deny";
+	/* report mode never opens fleetguard's own files to the agent */
+	if (!v->allow && mode == FG_MODE_REPORT &&
+	    (v->why == FG_R_OWN_FILE || v->why == FG_R_ABOVE_OWN_FILES))
+		return FG_D_DENY;
+	return v->allow ? FG_D_ALLOW : mode == FG_MODE_REPORT ? FG_D_REPORT : FG_D_DENY;
 }
 
 int fg_refuse(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
 	      enum fg_mode mode)
 {
-	const char *decision = fg_decision(v, mode);
+	enum fg_decision d = fg_decide(v, mode);
 
-	if (decision[0] == 'd') {
+	if (d == FG_D_DENY) {
 		/* Programs probe paths all the time (Python's user site, git's
 		 * discovery): a refused stat is recorded, printed only in debug. */
 		if (!act->meta || fg_g.debug)
 			fg_say_denied(act->op, shown, v);
-		fg_record(act, decision, v, EACCES);
+		fg_record(act, d, v, EACCES);
 		errno = EACCES;
 		return -1;
 	}
-	if (decision[0] == 'r')
-		fg_say("report: would deny %s %s: %s", act->op, shown, v->why);
+	if (d == FG_D_REPORT)
+		fg_say("report: would deny %s %s: %s", act->op, shown, fg_reason_text(v->why));
 	return 0;
 }
 
@@ -213,10 +219,10 @@ int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verd
 	    (!act->meta || fg_g.debug)) {
 		struct fg_verdict kv = *v;
 
-		kv.why = "refused by the kernel (landlock)";
+		kv.why = FG_R_KERNEL_REFUSED;
 		fg_say_denied(act->op, shown, &kv);
 	}
-	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);
+	rec = fg_record(act, fg_decide(v, mode), v, rc < 0 ? err : 0);
 	if (rec < 0 && rc >= 0) {
 		errno = -rec;
 		return -1;
@@ -266,22 +272,6 @@ static int fg_split(const char *path, char *parent, size_t plen, const char **ba
 	return (*base)[0] == '\0' || (*base)[0] == '/' ? -EISDIR : 0;
 }
 
-/* A name judged by its lexical form only (it did not resolve).  Returns
- * -1 with EACCES when denied, else 0 (the caller reports its own errno). */
-static int fg_judge_unresolved(const struct fg_act *act, int dirfd, const char *path, int err)
-{
-	char abs[PATH_MAX];
-	struct fg_verdict v;
-	long n = fg_abs_lexical(dirfd, path, abs, sizeof(abs));
-
-	if (n <= 0)
-		return 0;
-	if (!fg_judge(abs, (size_t)n, act->access, &v) && fg_g.pol->fs.mode == FG_MODE_ENFORCE)
-		return fg_enforce(act, abs, &v, fg_g.pol->fs.mode);
-	fg_record(act, v.allow ? "allow" : "report", &v, err);
-	return 0;
-}
-
 /* --- the fast path ---------------------------------------------------------
  *
  * When the name has no ".." component, and no symlink is crossed while it
@@ -301,14 +291,15 @@ static bool fg_has_dotdot(const char *p)
 	return false;
 }
 
-/* The absolute lexical form when the fast path applies, else 0. */
+/* The absolute lexical form when the fast path applies, else 0.  out keeps
+ * one byte spare for fg_open_lexical's trailing '/'. */
 static long fg_fast_abs(int dirfd, const char *path, char *out, size_t len)
 {
 	long n;
 
 	if ((path[0] != '/' && dirfd != AT_FDCWD) || path[0] == '\0' || fg_has_dotdot(path))
 		return 0;
-	n = fg_abs_lexical(dirfd, path, out, len);
+	n = fg_abs_lexical(dirfd, path, out, len - 1);
 	return n > 0 ? n : 0;
 }
 
@@ -330,6 +321,26 @@ static int fg_open_nosym(const char *abs, int flags, mode_t mode)
 #endif
 }
 
+/*
+ * Open the lexical form abs (length n) of the caller's path.  A trailing
+ * '/' the caller wrote is put back for the kernel, which then answers as
+ * it would have ("file/" is ENOTDIR, creating "dir/missing/" is EISDIR):
+ * the normalised form alone would name, or create, a plain file.
+ */
+static int fg_open_lexical(char *abs, long n, const char *path, int flags, mode_t mode)
+{
+	size_t plen = strlen(path);
+	int fd;
+
+	if (n <= 1 || plen == 0 || path[plen - 1] != '/')
+		return fg_open_nosym(abs, flags, mode);
+	abs[n] = '/';
+	abs[n + 1] = '\0';
+	fd = fg_open_nosym(abs, flags, mode);
+	abs[n] = '\0';
+	return fd;
+}
+
 static bool fg_take_slow_path(int err)
 {
 	return err == ELOOP || err == ENOSYS || err == EINVAL || err == EXDEV || err == EAGAIN;
@@ -349,170 +360,63 @@ static int fg_probe_nosym(const char *abs)
 	return fg_open_nosym(abs, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 }
 
-static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t);
-
-int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
+/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
+ * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
+static bool fg_too_long(const char *p)
 {
-	char resolved[PATH_MAX], hop[PATH_MAX], cur[PATH_MAX], proc[32];
-	struct fg_act act = { .op = op, .path = path, .flags = flags,
-			      .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (int)mode : -1,
-			      .access = fg_open_access(flags) };
-	struct fg_verdict v;
-	struct fg_name nm;
-	int hops, fd0, fd, err, rc;
-	long n;
-
-	if (path == NULL) {
-		errno = EFAULT;
-		return -1;
-	}
-	n = fg_fast_abs(dirfd, path, resolved, sizeof(resolved));
-	if (n > 0 && !fg_judge(resolved, (size_t)n, act.access, &v) &&
-	    fg_g.pol->fs.mode == FG_MODE_ENFORCE) {
-		/* Lexically denied: final unless a symlink might lead elsewhere. */
-		fd = fg_probe_nosym(resolved);
-		if (fd >= 0 || !fg_take_slow_path(errno)) {
-			if (fd >= 0)
-				sys_close(fd);
-			act.path = resolved;
-			return fg_enforce(&act, resolved, &v, FG_MODE_ENFORCE);
-		}
-	} else if (n > 0 && v.allow) {
-		fd = fg_open_nosym(resolved, flags, mode);
-		err = errno;
-		if (fd >= 0 || !fg_take_slow_path(err)) {
-			act.path = resolved;
-			if (fd >= 0 && fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode) < 0) {
-				err = errno;
-				sys_close(fd);
-				errno = err;
-				return -1;
-			}
-			if (fd < 0) {
-				errno = err;
-				return fg_outcome(&act, resolved, &v, fg_g.pol->fs.mode, fd);
-			}
-			errno = err;
-			return fd;
-		}
-	}
-	for (hops = 0; hops < FG_MAX_HOPS; hops++) {
-		const char *base;
-		int pfd;
-
-		fd0 = sys_openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY)), 0);
-		if (fd0 >= 0) {
-			n = fg_fd_path(fd0, resolved, sizeof(resolved));
-			if (n == 0) {
-				/* A pipe or socket reached through /proc/self/fd: judge the name used. */
-				n = fg_abs_lexical(dirfd, path, resolved, sizeof(resolved));
-			}
-			if (n < 0) {
-				sys_close(fd0);
-				errno = (int)-n;
-				return -1;
-			}
-			act.path = resolved;
-			fg_judge(resolved, (size_t)n, act.access, &v);
-			if (fg_enforce(&act, resolved, &v, fg_g.pol->fs.mode) < 0) {
-				sys_close(fd0);
-				return -1;
-			}
-			if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
-				sys_close(fd0);
-				errno = EEXIST;
-				return -1;
-			}
-			if ((flags & O_TMPFILE) == O_TMPFILE) {
-				fd = sys_openat(fd0, ".", flags, mode);
-			} else {
-				if (flags & O_NOFOLLOW) {
-					struct stat st;
-
-					if (fstat(fd0, &st) == 0 && S_ISLNK(st.st_mode) && !(flags & O_PATH)) {
-						sys_close(fd0);
-						errno = ELOOP;
-						return -1;
-					}
-				}
-				snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd0);
-				fd = sys_openat(AT_FDCWD, proc, flags & ~(O_NOFOLLOW | O_EXCL), mode);
-			}
-			err = errno;
-			sys_close(fd0);
-			errno = err;
-			return fd;
-		}
-		err = errno;
-		if (err != ENOENT || !(flags & O_CREAT)) {
-			if (fg_judge_unresolved(&act, dirfd, path, err) < 0)
-				return -1;
-			errno = err;
-			return -1;
-		}
-		/* A name to create: judge it through its parent, create it there. */
-		rc = fg_name_resolve(&nm, dirfd, path, FG_T_NAME);
-		if (rc < 0) {
-			errno = -rc;
-			return -1;
-		}
-		pfd = nm.fd;
-		base = nm.base;
-		act.path = nm.path;
-		fg_judge(nm.path, strlen(nm.path), act.access, &v);
-		if (fg_refuse(&act, nm.path, &v, fg_g.pol->fs.mode) < 0) {
-			sys_close(pfd);
-			return -1;
-		}
-		fd = sys_openat(pfd, base, flags | O_NOFOLLOW, mode);
-		if (fd >= 0 || errno != ELOOP || (flags & O_NOFOLLOW)) {
-			err = errno;
-			sys_close(pfd);
-			errno = err;
-			rc = fg_outcome(&act, nm.path, &v, fg_g.pol->fs.mode, fd);
-			if (rc < 0 && fd >= 0) {
-				err = errno;
-				sys_close(fd);
-				errno = err;
-			}
-			return rc;
-		}
-		/* base is a dangling symlink: follow it by hand, judging each hop. */
-		n = fg_syscall(SYS_readlinkat, pfd, base, hop, sizeof(hop) - 1);
-		sys_close(pfd);
-		if (n < 0)
-			return -1;
-		hop[n] = '\0';
-		if (hop[0] != '/') {
-			char *slash = strrchr(nm.path, '/');
-
-			if (slash == NULL || (size_t)(slash - nm.path) + 1 + (size_t)n + 1 > sizeof(hop)) {
-				errno = ENAMETOOLONG;
-				return -1;
-			}
-			memmove(hop + (slash - nm.path) + 1, hop, (size_t)n + 1);
-			memcpy(hop, nm.path, (size_t)(slash - nm.path) + 1);
-		}
-		strcpy(cur, hop);
-		path = cur;
-		dirfd = AT_FDCWD;
-	}
-	errno = ELOOP;
-	return -1;
+	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
 }
 
-/* --- path operations other than open ------------------------------------ */
+/* --- the resolver ----------------------------------------------------------
+ *
+ * Every hook that takes a path resolves it here, then judges n->path. */
+
+/*
+ * The path judged for descriptor fd.  A directory deeper than the kernel
+ * can name (more than 4 KB, reached with chdir or a dirfd) is judged as
+ * the contents of its nearest ancestor that has a name, shown as
+ * "<ancestor>/...": no rule is longer than that ancestor, so no rule can
+ * tell its contents apart.  Returns the length, 0 for no file system
+ * object, or -errno.
+ */
+static long fg_fd_judged_path(int fd, char *out, size_t size)
+{
+	size_t len = size > PATH_MAX ? PATH_MAX : size;
+	long n = fg_fd_path(fd, out, len);
+	int up = fd, i;
+
+	for (i = 0; n == -ENAMETOOLONG && i < PATH_MAX; i++) {
+		int next = sys_openat(up, "..", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+
+		if (up != fd)
+			sys_close(up);
+		if (next < 0)
+			return -errno;
+		up = next;
+		n = fg_fd_path(up, out, len);
+	}
+	if (up != fd)
+		sys_close(up);
+	if (i == 0 || n <= 0)
+		return n;
+	if (n == 1)
+		n = 0;   /* the root: "/..." */
+	if ((size_t)n + 5 > size)
+		return -ENAMETOOLONG;
+	memcpy(out + n, "/...", 5);
+	return n + 4;
+}
 
 /* The fast path for an operand whose absolute lexical form (length len) is
  * in n->path: 0 with n->fd set, or -1 to take the slow path. */
-static int fg_fast_name(struct fg_name *n, const char *path, size_t len, enum fg_target t)
+static int fg_resolve_fast(struct fg_name *n, const char *path, size_t len, enum fg_target t)
 {
 	char parent[PATH_MAX];
 	const char *last, *base;
 	size_t blen;
 
 	if (t != FG_T_NAME) {
-		n->fd = fg_open_nosym(n->path, O_PATH | O_CLOEXEC, 0);
+		n->fd = fg_open_lexical(n->path, (long)len, path, O_PATH | O_CLOEXEC, 0);
 		return n->fd >= 0 ? 0 : -1;
 	}
 	if (len <= 1 || fg_split(path, parent, sizeof(parent), &base) < 0)
@@ -531,24 +435,58 @@ static int fg_fast_name(struct fg_name *n, const char *path, size_t len, enum fg
 	return 0;
 }
 
-/* Resolve one operand.  FG_T_NAME: the parent directory is resolved and
- * n->base is the last component (the name to create or remove); otherwise
- * the object itself (n->base = NULL).  Returns 0, or -errno from the kernel
- * with n->path set to the lexical absolute form (empty if none). */
-static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
+/* n->path (the parent's path, length len) followed by n->base, normalised. */
+static int fg_name_join(struct fg_name *n, long len)
+{
+	char tmp[sizeof(n->path)];
+
+	if ((size_t)len + strlen(n->base) + 2 > sizeof(n->path))
+		return -ENAMETOOLONG;
+	snprintf(n->path + len, sizeof(n->path) - (size_t)len, "%s%s", len > 1 ? "/" : "", n->base);
+	len = fg_path_normalize(n->path, tmp, sizeof(tmp));
+	if (len < 0)
+		return (int)len;
+	memcpy(n->path, tmp, (size_t)len + 1);
+	return 0;
+}
+
+/* The judged path of a non-directory object (n->fd) deeper than the kernel
+ * can name: its parent directory's followed by its name, when that name in
+ * that directory is the very object.  Returns the length or -errno. */
+static long fg_judged_via_parent(struct fg_name *n, int dirfd, const char *path)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+	long len = -ENAMETOOLONG;
+	int pfd;
+
+	if (fg_split(path, parent, sizeof(parent), &n->base) < 0)
+		goto out;
+	pfd = sys_openat(dirfd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (pfd < 0)
+		goto out;
+	if (fstat(n->fd, &a) == 0 &&
+	    fg_syscall(SYS_newfstatat, pfd, n->base, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		len = fg_fd_judged_path(pfd, n->path, sizeof(n->path));
+		if (len > 0)
+			len = fg_name_join(n, len) < 0 ? -ENAMETOOLONG : (long)strlen(n->path);
+	}
+	sys_close(pfd);
+out:
+	n->base = NULL;
+	return len > 0 ? len : -ENAMETOOLONG;
+}
+
+/* The slow path: the kernel resolves (dirfd, path) to an O_PATH descriptor
+ * and its real path is read back.  oflags adds O_DIRECTORY for open. */
+static int fg_resolve_kernel(struct fg_name *n, int dirfd, const char *path, enum fg_target t,
+			     int oflags)
 {
 	char parent[PATH_MAX];
 	long len;
 	int rc;
 
-	n->fd = -1;
-	n->base = NULL;
-	n->path[0] = '\0';
-	if (path == NULL)
-		return -EFAULT;
-	len = fg_fast_abs(dirfd, path, n->path, sizeof(n->path));
-	if (len > 0 && fg_fast_name(n, path, (size_t)len, t) == 0)
-		return 0;
 	n->path[0] = '\0';
 	if (t == FG_T_NAME) {
 		rc = fg_split(path, parent, sizeof(parent), &n->base);
@@ -557,46 +495,243 @@ static int fg_name_resolve(struct fg_name *n, int dirfd, const char *path, enum 
 			rc = n->fd < 0 ? -errno : 0;
 		}
 	} else {
-		n->fd = sys_openat(dirfd, path,
-				   O_PATH | O_CLOEXEC | (t == FG_T_OBJECT_NOFOLLOW ? O_NOFOLLOW : 0), 0);
+		n->fd = sys_openat(dirfd, path, O_PATH | O_CLOEXEC | oflags |
+				   (t == FG_T_OBJECT_NOFOLLOW ? O_NOFOLLOW : 0), 0);
 		rc = n->fd < 0 ? -errno : 0;
 	}
 	if (rc < 0) {
-		len = fg_abs_lexical(dirfd, path, n->path, sizeof(n->path));
-		if (len < 0)
+		n->fd = -1;
+		/* what the kernel could have named: never longer than PATH_MAX */
+		if (fg_abs_lexical(dirfd, path, n->path, PATH_MAX) < 0)
 			n->path[0] = '\0';
 		return rc;
 	}
-	len = fg_fd_path(n->fd, n->path, sizeof(n->path));
-	if (len == 0)
+	len = fg_fd_judged_path(n->fd, n->path, sizeof(n->path));
+	if (len == -ENOTDIR && t != FG_T_NAME)
+		len = fg_judged_via_parent(n, dirfd, path);
+	if (len == 0)   /* a pipe or socket through /proc/self/fd: the name used */
 		len = fg_abs_lexical(dirfd, path, n->path, sizeof(n->path));
-	if (len < 0) {
+	rc = len < 0 ? (int)len : n->base != NULL ? fg_name_join(n, len) : 0;
+	if (rc < 0) {
 		sys_close(n->fd);
 		n->fd = -1;
 		n->path[0] = '\0';
-		return (int)len;
 	}
-	if (n->base != NULL) {
-		if ((size_t)len + strlen(n->base) + 2 > sizeof(n->path)) {
-			sys_close(n->fd);
-			n->fd = -1;
-			return -ENAMETOOLONG;
-		}
-		snprintf(n->path + len, sizeof(n->path) - (size_t)len, "%s%s",
-			 len > 1 ? "/" : "", n->base);
-		char tmp[PATH_MAX];
-
-		len = fg_path_normalize(n->path, tmp, sizeof(tmp));
-		if (len >= 0)
-			memcpy(n->path, tmp, (size_t)len + 1);
-		if (len < 0) {
-			sys_close(n->fd);
-			n->fd = -1;
-			return (int)len;
-		}
-	}
-	return 0;
+	return rc;
 }
+
+int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
+{
+	long len;
+
+	n->fd = -1;
+	n->base = NULL;
+	n->path[0] = '\0';
+	if (path == NULL)
+		return -EFAULT;
+	if (fg_too_long(path))
+		return -ENAMETOOLONG;
+	len = fg_fast_abs(dirfd, path, n->path, PATH_MAX);
+	if (len > 0 && fg_resolve_fast(n, path, (size_t)len, t) == 0)
+		return 0;
+	n->base = NULL;
+	return fg_resolve_kernel(n, dirfd, path, t, 0);
+}
+
+/* --- open -------------------------------------------------------------- */
+
+struct fg_open {
+	struct fg_act act;
+	int flags;
+	mode_t mode;
+	char resolved[PATH_MAX];
+	struct fg_name created;    /* the name to create, resolved */
+};
+
+/* A name judged by its lexical form only (it did not resolve, the kernel's
+ * error is err).  Returns -1 with EACCES when denied, else -1 with err. */
+static int fg_open_unresolved(struct fg_open *o, const struct fg_name *nm, int err)
+{
+	struct fg_verdict v;
+
+	if (nm->path[0] != '\0') {
+		o->act.path = nm->path;
+		if (!fg_judge(nm->path, strlen(nm->path), o->act.access, &v) &&
+		    fg_g.pol->fs.mode == FG_MODE_ENFORCE)
+			return fg_enforce(&o->act, nm->path, &v, FG_MODE_ENFORCE);
+		fg_record(&o->act, v.allow ? FG_D_ALLOW : FG_D_REPORT, &v, err);
+	}
+	errno = err;
+	return -1;
+}
+
+/* The fast path: true when it decided (*fdp and errno are the result),
+ * false to take the slow path. */
+static bool fg_open_fast(struct fg_open *o, int dirfd, const char *path, int *fdp)
+{
+	struct fg_verdict v;
+	long n = fg_fast_abs(dirfd, path, o->resolved, sizeof(o->resolved));
+	int fd, err;
+
+	if (n <= 0)
+		return false;
+	if (!fg_judge(o->resolved, (size_t)n, o->act.access, &v)) {
+		if (fg_g.pol->fs.mode != FG_MODE_ENFORCE)
+			return false;
+		/* Lexically denied: final unless a symlink might lead elsewhere. */
+		fd = fg_probe_nosym(o->resolved);
+		if (fd < 0 && fg_take_slow_path(errno))
+			return false;
+		if (fd >= 0)
+			sys_close(fd);
+		o->act.path = o->resolved;
+		*fdp = fg_enforce(&o->act, o->resolved, &v, FG_MODE_ENFORCE);
+		return true;
+	}
+	fd = fg_open_lexical(o->resolved, n, path, o->flags, o->mode);
+	err = errno;
+	if (fd < 0 && fg_take_slow_path(err))
+		return false;
+	o->act.path = o->resolved;
+	if (fd >= 0 && fg_enforce(&o->act, o->resolved, &v, fg_g.pol->fs.mode) < 0) {
+		err = errno;
+		sys_close(fd);
+		fd = -1;
+	} else if (fd < 0) {
+		/* the record carries the kernel's answer (Landlock's EACCES too) */
+		errno = err;
+		fd = fg_outcome(&o->act, o->resolved, &v, fg_g.pol->fs.mode, fd);
+		err = errno;
+	}
+	errno = err;
+	*fdp = fd;
+	return true;
+}
+
+/* Judge the existing object nm resolved to, and open that very object
+ * through its O_PATH descriptor.  Returns the descriptor or -1, errno set;
+ * nm->fd is closed. */
+static int fg_open_object(struct fg_open *o, struct fg_name *nm)
+{
+	struct fg_verdict v;
+	struct stat st;
+	char proc[32];
+	int fd = -1, err;
+
+	o->act.path = nm->path;
+	fg_judge(nm->path, strlen(nm->path), o->act.access, &v);
+	if (fg_enforce(&o->act, nm->path, &v, fg_g.pol->fs.mode) < 0) {
+		err = errno;
+	} else if ((o->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)) {
+		err = EEXIST;
+	} else if ((o->flags & O_TMPFILE) == O_TMPFILE) {
+		fd = sys_openat(nm->fd, ".", o->flags, o->mode);
+		err = errno;
+	} else if ((o->flags & O_NOFOLLOW) && !(o->flags & O_PATH) && fstat(nm->fd, &st) == 0 &&
+		   S_ISLNK(st.st_mode)) {
+		err = ELOOP;
+	} else {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", nm->fd);
+		fd = sys_openat(AT_FDCWD, proc, o->flags & ~(O_NOFOLLOW | O_EXCL), o->mode);
+		err = errno;
+	}
+	sys_close(nm->fd);
+	errno = err;
+	return fd;
+}
+
+/*
+ * Create the name (dirfd, path) that does not exist: judged through its
+ * parent, created there.  Returns true when done (*fdp, errno), false when
+ * the name is a dangling symlink: hop then holds its target, to follow.
+ */
+static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char *hop,
+			   size_t hoplen, int *fdp)
+{
+	struct fg_verdict v;
+	struct fg_name *nm = &o->created;   /* o->act.path points into it */
+	int rc = fg_resolve(nm, dirfd, path, FG_T_NAME), fd, err;
+	long n;
+
+	*fdp = -1;
+	if (rc < 0) {
+		errno = -rc;
+		return true;
+	}
+	o->act.path = nm->path;
+	fg_judge(nm->path, strlen(nm->path), o->act.access, &v);
+	if (fg_refuse(&o->act, nm->path, &v, fg_g.pol->fs.mode) < 0) {
+		sys_close(nm->fd);
+		return true;
+	}
+	fd = sys_openat(nm->fd, nm->base, o->flags | O_NOFOLLOW, o->mode);
+	err = errno;
+	if (fd >= 0 || err != ELOOP || (o->flags & O_NOFOLLOW)) {
+		sys_close(nm->fd);
+		errno = err;
+		*fdp = fg_outcome(&o->act, nm->path, &v, fg_g.pol->fs.mode, fd);
+		if (*fdp < 0 && fd >= 0) {
+			err = errno;
+			sys_close(fd);
+			errno = err;
+		}
+		return true;
+	}
+	/* base is a dangling symlink: its target, made absolute, is the next hop */
+	n = fg_syscall(SYS_readlinkat, nm->fd, nm->base, hop, hoplen - 1);
+	sys_close(nm->fd);
+	if (n < 0)
+		return true;
+	hop[n] = '\0';
+	if (hop[0] != '/') {
+		size_t keep = (size_t)(strrchr(nm->path, '/') - nm->path) + 1;
+
+		if (keep + (size_t)n + 1 > hoplen) {
+			errno = ENAMETOOLONG;
+			return true;
+		}
+		memmove(hop + keep, hop, (size_t)n + 1);
+		memcpy(hop, nm->path, keep);
+	}
+	return false;
+}
+
+int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
+{
+	struct fg_open o = {
+		.act = { .op = op, .path = path, .flags = flags, .access = fg_open_access(flags),
+			 .mode = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (int)mode : -1 },
+		.flags = flags, .mode = mode,
+	};
+	char hop[2][PATH_MAX];
+	struct fg_name nm;
+	int hops, fd, rc;
+
+	if (path == NULL || fg_too_long(path)) {
+		errno = path == NULL ? EFAULT : ENAMETOOLONG;
+		return -1;
+	}
+	if (fg_open_fast(&o, dirfd, path, &fd))
+		return fd;
+	for (hops = 0; hops < FG_MAX_HOPS; hops++) {
+		nm.base = NULL;
+		rc = fg_resolve_kernel(&nm, dirfd, path,
+				       (flags & O_NOFOLLOW) ? FG_T_OBJECT_NOFOLLOW : FG_T_OBJECT_FOLLOW,
+				       flags & O_DIRECTORY);
+		if (rc == 0)
+			return fg_open_object(&o, &nm);
+		if (rc != -ENOENT || !(flags & O_CREAT))
+			return fg_open_unresolved(&o, &nm, -rc);
+		if (fg_open_create(&o, dirfd, path, hop[hops % 2], sizeof(hop[0]), &fd))
+			return fd;
+		path = hop[hops % 2];
+		dirfd = AT_FDCWD;
+	}
+	errno = ELOOP;
+	return -1;
+}
+
+/* --- path operations other than open ------------------------------------ */
 
 /* Is path a directory on the way to an allowed tree (for metadata reads)? */
 static bool fg_is_ancestor(const char *path, size_t len)
@@ -618,19 +753,11 @@ static bool fg_judge_op(const char *path, unsigned access, struct fg_verdict *v)
 
 	if (fg_judge(path, len, access & ~FG_ACC_META, v))
 		return true;
-	if ((access & FG_ACC_META) && v->why != NULL &&
-	    strcmp(v->why, "not in an allowed tree") == 0 && fg_is_ancestor(path, len)) {
-		*v = (struct fg_verdict){ .allow = true, .line = 0, .why = "ancestor of an allowed tree" };
+	if ((access & FG_ACC_META) && v->why == FG_R_NOT_IN_TREE && fg_is_ancestor(path, len)) {
+		*v = (struct fg_verdict){ .allow = true, .why = FG_R_ANCESTOR };
 		return true;
 	}
 	return false;
-}
-
-/* The kernel refuses a path of PATH_MAX bytes or more before it looks at
- * it (ENAMETOOLONG): so does the shim, with nothing to judge or record. */
-static bool fg_too_long(const char *p)
-{
-	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;
 }
 
 int fg_path_op(const struct fg_pathop *op, void *ctx)
@@ -650,9 +777,9 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	rc = fg_name_resolve(&a, op->dirfd1, op->path1, op->t1);
+	rc = fg_resolve(&a, op->dirfd1, op->path1, op->t1);
 	if (two)
-		rc2 = fg_name_resolve(&b, op->dirfd2, op->path2, op->t2);
+		rc2 = fg_resolve(&b, op->dirfd2, op->path2, op->t2);
 	fg_judge_op(a.path[0] ? a.path : op->path1, op->access1 ? op->access1 : op->access, &va);
 	vb = va;
 	if (two)
@@ -669,7 +796,7 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 			rc = fg_enforce(&act, shown, v, FG_MODE_ENFORCE);
 		} else {
 			if (!(op->access & FG_ACC_META) || fg_g.pol->audit.events == FG_EVENTS_ALL)
-				fg_record(&act, v->allow ? "allow" : "report", v, err);
+				fg_record(&act, v->allow ? FG_D_ALLOW : FG_D_REPORT, v, err);
 			errno = err;
 			rc = -1;
 		}

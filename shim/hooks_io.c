@@ -29,7 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "shim/breaker_glue.h"
+#include "shim/circuit.h"
 #include "shim/shim.h"
 
 /* glibc's fortified entry points, which its headers declare only in
@@ -41,14 +41,14 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 
 static inline bool watched(int fd)
 {
-	return fg_bk_tracked(fd) && !fg_passthrough();
+	return fg_circuit_tracked(fd) && !fg_passthrough();
 }
 
 static void seen_read(int fd, void *buf, size_t len, ssize_t n)
 {
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
-	fg_bk_on_read(fd, &iov, 1, n, errno);
+	fg_circuit_on_read(fd, &iov, 1, n, errno);
 }
 
 FG_EXPORT ssize_t read(int fd, void *buf, size_t count)
@@ -77,7 +77,7 @@ FG_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n = real_readv(fd, iov, iovcnt);
 
 	if (__builtin_expect(watched(fd), 0))
-		fg_bk_on_read(fd, iov, iovcnt, n, errno);
+		fg_circuit_on_read(fd, iov, iovcnt, n, errno);
 	return n;
 }
 
@@ -130,7 +130,7 @@ FG_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t n = real_recvmsg(fd, msg, flags);
 
 	if (__builtin_expect(watched(fd), 0) && !(flags & MSG_PEEK))
-		fg_bk_on_read(fd, msg->msg_iov, (int)msg->msg_iovlen, n, errno);
+		fg_circuit_on_read(fd, msg->msg_iov, (int)msg->msg_iovlen, n, errno);
 	return n;
 }
 
@@ -140,7 +140,7 @@ FG_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 	ssize_t n = real_write(fd, buf, count);
 
 	if (__builtin_expect(watched(fd), 0))
-		fg_bk_on_write(fd, n);
+		fg_circuit_on_write(fd, n);
 	return n;
 }
 
@@ -150,7 +150,7 @@ FG_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	ssize_t n = real_writev(fd, iov, iovcnt);
 
 	if (__builtin_expect(watched(fd), 0))
-		fg_bk_on_write(fd, n);
+		fg_circuit_on_write(fd, n);
 	return n;
 }
 
@@ -160,7 +160,7 @@ FG_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	ssize_t n = real_send(fd, buf, len, flags);
 
 	if (__builtin_expect(watched(fd), 0))
-		fg_bk_on_write(fd, n);
+		fg_circuit_on_write(fd, n);
 	return n;
 }
 
@@ -170,8 +170,8 @@ FG_EXPORT int close(int fd)
 
 	if (__builtin_expect(fg_seal_fd_refuse("close", fd), 0))
 		return -1;
-	if (__builtin_expect(fg_bk_tracked(fd), 0))
-		fg_bk_on_close(fd);
+	if (__builtin_expect(fg_circuit_tracked(fd), 0))
+		fg_circuit_on_close(fd);
 	return real_close(fd);
 }
 
@@ -183,7 +183,7 @@ FG_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t
 	if (__builtin_expect(watched(fd), 0) && rc == 0 && level == SOL_SOCKET &&
 	    optname == SO_ERROR && optval != NULL && optlen != NULL &&
 	    *optlen >= (socklen_t)sizeof(int))
-		fg_bk_on_sockerr(fd, *(int *)optval);
+		fg_circuit_on_sockerr(fd, *(int *)optval);
 	return rc;
 }
 
@@ -198,32 +198,13 @@ FG_EXPORT int SSL_write(struct ssl_st *ssl, const void *buf, int num);
 FG_EXPORT int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size_t *written);
 FG_EXPORT void SSL_free(struct ssl_st *ssl);
 
-/*
- * The real OpenSSL function.  RTLD_NEXT finds it when libssl is in the
- * global scope (a program linked with it); a library dlopen()ed with
- * RTLD_LOCAL (Python's _ssl module) is reached through the already loaded
- * libssl itself.  Never loads anything.
- */
+/* The real OpenSSL function: through the global scope, or the libssl a
+ * module loaded with RTLD_LOCAL (Python's _ssl). */
 static void *ssl_real(const char *name, void *self)
 {
-	static const char *const sonames[] = {"libssl.so.3", "libssl.so.1.1", "libssl.so"};
-	void *p, *h;
+	static const char *const sonames[] = { "libssl.so.3", "libssl.so.1.1", "libssl.so", NULL };
 
-	fg_in_guard++;
-	p = dlsym(RTLD_NEXT, name);
-	for (size_t i = 0; (p == NULL || p == self) && i < sizeof(sonames) / sizeof(*sonames); i++) {
-		h = dlopen(sonames[i], RTLD_LAZY | RTLD_NOLOAD);
-		if (h == NULL)
-			continue;
-		p = dlsym(h, name);
-		dlclose(h);
-	}
-	fg_in_guard--;
-	if (p == NULL || p == self) {
-		fg_say("cannot resolve the real '%s' in libssl", name);
-		abort();
-	}
-	return p;
+	return fg_real_in(name, self, sonames);
 }
 
 #define SSL_REAL(ret, name, ...)                                                \
@@ -243,13 +224,13 @@ static int ssl_error(struct ssl_st *ssl, int ret)
 
 static inline bool ssl_watched(void)
 {
-	return (atomic_load_explicit(&fg_bk_nssl, memory_order_relaxed) != 0 ||
-		atomic_load_explicit(&fg_bk_ntls, memory_order_relaxed) != 0) && !fg_passthrough();
+	return (atomic_load_explicit(&fg_circuit_nssl, memory_order_relaxed) != 0 ||
+		atomic_load_explicit(&fg_circuit_ntls, memory_order_relaxed) != 0) && !fg_passthrough();
 }
 
-/* Call the real function with fg_bk_ssl_cur naming ssl, so that the socket
- * I/O it does can be tied to it (see breaker_glue.h). */
-#define WITH_CUR(ssl, call)                                                     	__extension__({                                                         		const void *prev_ = fg_bk_ssl_cur;                              		__typeof__(call) r_;                                            		fg_bk_ssl_cur = (ssl);                                          		r_ = (call);                                                    		fg_bk_ssl_cur = prev_;                                          		r_;                                                             	})
+/* Call the real function with fg_circuit_ssl_cur naming ssl, so that the socket
+ * I/O it does can be tied to it (see circuit.h). */
+#define WITH_CUR(ssl, call)                                                     	__extension__({                                                         		const void *prev_ = fg_circuit_ssl_cur;                              		__typeof__(call) r_;                                            		fg_circuit_ssl_cur = (ssl);                                          		r_ = (call);                                                    		fg_circuit_ssl_cur = prev_;                                          		r_;                                                             	})
 
 FG_EXPORT int SSL_set_fd(struct ssl_st *ssl, int fd)
 {
@@ -257,8 +238,8 @@ FG_EXPORT int SSL_set_fd(struct ssl_st *ssl, int fd)
 	int rc = real_SSL_set_fd(ssl, fd);
 
 	if (rc == 1 && !fg_passthrough() &&
-	    (fg_bk_tracked(fd) || atomic_load(&fg_bk_nssl) != 0))
-		fg_bk_ssl_set_fd(ssl, fd);
+	    (fg_circuit_tracked(fd) || atomic_load(&fg_circuit_nssl) != 0))
+		fg_circuit_ssl_set_fd(ssl, fd);
 	return rc;
 }
 
@@ -273,7 +254,7 @@ FG_EXPORT int SSL_read(struct ssl_st *ssl, void *buf, int num)
 	{
 		int saved = errno;
 
-		fg_bk_ssl_read(ssl, buf, n, n > 0 ? 0 : ssl_error(ssl, n));
+		fg_circuit_ssl_read(ssl, buf, n, n > 0 ? 0 : ssl_error(ssl, n));
 		errno = saved;
 	}
 	return n;
@@ -291,9 +272,9 @@ FG_EXPORT int SSL_read_ex(struct ssl_st *ssl, void *buf, size_t num, size_t *rea
 		int saved = errno;
 
 		if (rc == 1)
-			fg_bk_ssl_read(ssl, buf, (ssize_t)*readbytes, 0);
+			fg_circuit_ssl_read(ssl, buf, (ssize_t)*readbytes, 0);
 		else
-			fg_bk_ssl_read(ssl, buf, 0, ssl_error(ssl, rc));
+			fg_circuit_ssl_read(ssl, buf, 0, ssl_error(ssl, rc));
 		errno = saved;
 	}
 	return rc;
@@ -307,7 +288,7 @@ FG_EXPORT int SSL_write(struct ssl_st *ssl, const void *buf, int num)
 	if (__builtin_expect(!ssl_watched(), 1))
 		return real_SSL_write(ssl, buf, num);
 	n = WITH_CUR(ssl, real_SSL_write(ssl, buf, num));
-	fg_bk_ssl_wrote(ssl, n);
+	fg_circuit_ssl_wrote(ssl, n);
 	return n;
 }
 
@@ -320,7 +301,7 @@ FG_EXPORT int SSL_write_ex(struct ssl_st *ssl, const void *buf, size_t num, size
 		return real_SSL_write_ex(ssl, buf, num, written);
 	rc = WITH_CUR(ssl, real_SSL_write_ex(ssl, buf, num, written));
 	if (rc == 1)
-		fg_bk_ssl_wrote(ssl, (ssize_t)*written);
+		fg_circuit_ssl_wrote(ssl, (ssize_t)*written);
 	return rc;
 }
 
@@ -328,7 +309,7 @@ FG_EXPORT void SSL_free(struct ssl_st *ssl)
 {
 	SSL_REAL(void, SSL_free, struct ssl_st *);
 
-	if (ssl != NULL && atomic_load_explicit(&fg_bk_nssl, memory_order_relaxed) != 0)
-		fg_bk_ssl_free(ssl);
+	if (ssl != NULL && atomic_load_explicit(&fg_circuit_nssl, memory_order_relaxed) != 0)
+		fg_circuit_ssl_free(ssl);
 	real_SSL_free(ssl);
 }

@@ -31,7 +31,7 @@ FG_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 		return real_connect(fd, sa, len);
 	if (fg_net_check("connect", sa, len) < 0)
 		return -1;
-	return fg_bk_connect(fd, sa, len, real_connect);
+	return fg_circuit_connect(fd, sa, len, real_connect);
 }
 
 FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
@@ -46,7 +46,7 @@ FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 		return -1;
 	rc = real_sendto(fd, buf, n, flags, sa, len);
 	if (rc > 0)
-		fg_bk_sent(fd, rc);
+		fg_circuit_sent(fd, rc);
 	return rc;
 }
 
@@ -62,7 +62,7 @@ FG_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return -1;
 	rc = real_sendmsg(fd, msg, flags);
 	if (rc > 0)
-		fg_bk_sent(fd, rc);
+		fg_circuit_sent(fd, rc);
 	return rc;
 }
 
@@ -91,8 +91,7 @@ FG_EXPORT int getaddrinfo(const char *node, const char *service, const struct ad
 	if (rc == 0) {
 		for (ai = *res; ai != NULL; ai = ai->ai_next)
 			if (ai->ai_addr != NULL)
-				fg_names_add(node, ai->ai_addr);
-		fg_bk_learn(node, *res);
+				fg_names_add(node, ai->ai_addr, ai->ai_addrlen);
 	}
 	return rc;
 }
@@ -119,7 +118,7 @@ static void fg_learn_hostent(const char *name, const struct hostent *h)
 		} else {
 			continue;
 		}
-		fg_names_add(name, (struct sockaddr *)&ss);
+		fg_names_add(name, (struct sockaddr *)&ss, sizeof(ss));
 	}
 }
 

@@ -16,8 +16,8 @@
 # from its static archive with its symbols made local (--exclude-libs), so a
 # host program that defines ini_parse cannot capture our calls.
 noinst_LTLIBRARIES += libfgshim.la
-libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c shim/sys.c \
-	shim/seal_fd.c shim/spawn.c
+libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c \
+	shim/names.c shim/own.c shim/sys.c shim/seal_fd.c shim/spawn.c
 libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 
 lib_LTLIBRARIES += libfleetguard.la

@@ -34,100 +34,10 @@
 
 #include "shim/shim.h"
 
-#define FG_NAMES 256
 #define FG_RESOLVERS 4
 
-struct fg_name_entry {
-	int family;
-	uint8_t addr[16];
-	char host[256];
-};
-
-static struct fg_name_entry fg_names[FG_NAMES];
-static unsigned fg_names_next;
-static pthread_mutex_t fg_names_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static struct {
-	int family;
-	uint8_t addr[16];
-} fg_resolvers[FG_RESOLVERS];
+static struct fg_sockaddr fg_resolvers[FG_RESOLVERS];
 static size_t fg_nresolvers;
-
-/* The address bytes of sa and their length, or 0 for other families. */
-static size_t fg_addr_bytes(const struct sockaddr *sa, const uint8_t **bytes, uint16_t *port)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-
-		*bytes = (const uint8_t *)&in->sin_addr;
-		*port = ntohs(in->sin_port);
-		return 4;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
-
-		*bytes = (const uint8_t *)&in6->sin6_addr;
-		*port = ntohs(in6->sin6_port);
-		return 16;
-	}
-	return 0;
-}
-
-void fg_names_add(const char *host, const struct sockaddr *sa)
-{
-	const uint8_t *b;
-	uint16_t port;
-	size_t n = fg_addr_bytes(sa, &b, &port), i;
-	struct fg_name_entry *e;
-
-	if (n == 0)
-		return;
-	pthread_mutex_lock(&fg_names_lock);
-	for (i = 0; i < FG_NAMES; i++) {
-		e = &fg_names[i];
-		if (e->family == sa->sa_family && memcmp(e->addr, b, n) == 0 &&
-		    strcasecmp(e->host, host) == 0)
-			goto out;
-	}
-	e = &fg_names[fg_names_next++ % FG_NAMES];
-	e->family = sa->sa_family;
-	memcpy(e->addr, b, n);
-	snprintf(e->host, sizeof(e->host), "%s", host);
-out:
-	pthread_mutex_unlock(&fg_names_lock);
-}
-
-bool fg_names_find(const struct sockaddr *sa, char *out, size_t len)
-{
-	const uint8_t *b;
-	uint16_t port;
-	size_t n = fg_addr_bytes(sa, &b, &port), i;
-	bool found = false;
-
-	if (n == 0)
-		return false;
-	pthread_mutex_lock(&fg_names_lock);
-	for (i = 0; i < FG_NAMES && !found; i++) {
-		if (fg_names[i].family == sa->sa_family && memcmp(fg_names[i].addr, b, n) == 0) {
-			snprintf(out, len, "%s", fg_names[i].host);
-			found = true;
-		}
-	}
-	pthread_mutex_unlock(&fg_names_lock);
-	return found;
-}
-
-/* A fork while another thread holds the table's lock must not leave the
- * child's copy locked forever. */
-static void fg_names_prepare(void)
-{
-	pthread_mutex_lock(&fg_names_lock);
-}
-
-static void fg_names_release(void)
-{
-	pthread_mutex_unlock(&fg_names_lock);
-}
 
 void fg_net_init(void)
 {
@@ -136,7 +46,7 @@ void fg_net_init(void)
 	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
 
 	fg_nresolvers = 0;
-	pthread_atfork(fg_names_prepare, fg_names_release, fg_names_release);
+	fg_names_init();
 	if (fd < 0)
 		return;
 	n = fg_syscall(SYS_read, fd, buf, sizeof(buf) - 1);
@@ -150,23 +60,31 @@ void fg_net_init(void)
 
 		if (sscanf(line, " nameserver %63s", addr) != 1)
 			continue;
-		if (inet_pton(AF_INET, addr, fg_resolvers[fg_nresolvers].addr) == 1)
-			fg_resolvers[fg_nresolvers++].family = AF_INET;
-		else if (inet_pton(AF_INET6, addr, fg_resolvers[fg_nresolvers].addr) == 1)
-			fg_resolvers[fg_nresolvers++].family = AF_INET6;
+		struct fg_sockaddr *r = &fg_resolvers[fg_nresolvers];
+		struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+		struct sockaddr_in in = { .sin_family = AF_INET };
+
+		bool ok;
+
+		/* decoded like any address: ::ffff:a.b.c.d is a.b.c.d */
+		if (inet_pton(AF_INET, addr, &in.sin_addr) == 1)
+			ok = fg_sockaddr_decode((struct sockaddr *)&in, sizeof(in), r);
+		else
+			ok = inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1 &&
+			     fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), r);
+		if (ok)
+			fg_nresolvers++;
 	}
 }
 
-static bool fg_is_resolver(const struct sockaddr *sa)
+static bool fg_is_resolver(const struct fg_sockaddr *d)
 {
-	const uint8_t *b;
-	uint16_t port;
-	size_t n = fg_addr_bytes(sa, &b, &port), i;
+	size_t i;
 
-	if (n == 0 || port != 53)
+	if (d->port != 53)
 		return false;
 	for (i = 0; i < fg_nresolvers; i++)
-		if (fg_resolvers[i].family == sa->sa_family && memcmp(fg_resolvers[i].addr, b, n) == 0)
+		if (fg_resolvers[i].family == d->family && memcmp(fg_resolvers[i].a, d->a, 16) == 0)
 			return true;
 	return false;
 }
@@ -174,8 +92,7 @@ static bool fg_is_resolver(const struct sockaddr *sa)
 void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen)
 {
 	char ip[INET6_ADDRSTRLEN];
-	const uint8_t *b;
-	uint16_t port;
+	struct fg_sockaddr d;
 
 	if (sa->sa_family == AF_UNIX) {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)(const void *)sa;
@@ -190,55 +107,72 @@ void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t ou
 			snprintf(out, outlen, "unix:%.*s", (int)strnlen(un->sun_path, plen), un->sun_path);
 		return;
 	}
-	if (fg_addr_bytes(sa, &b, &port) == 0) {
+	if (!fg_sockaddr_decode(sa, len, &d)) {
 		snprintf(out, outlen, "family-%d", sa->sa_family);
 		return;
 	}
-	inet_ntop(sa->sa_family, b, ip, sizeof(ip));
-	snprintf(out, outlen, sa->sa_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
+	/* as judged: an IPv4-mapped address is shown as its IPv4 address */
+	inet_ntop(d.family, d.a, ip, sizeof(ip));
+	snprintf(out, outlen, d.family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, d.port);
 }
 
-static bool fg_is_loopback_or_any(const struct sockaddr *sa, bool *any)
+/* bind to a loopback address is not judged; the any address (all
+ * interfaces) is */
+static bool fg_is_loopback(const struct fg_sockaddr *d)
 {
-	const uint8_t *b;
-	uint16_t port;
-	size_t n = fg_addr_bytes(sa, &b, &port);
-	static const uint8_t zero[16];
+	if (d->family == AF_INET)
+		return d->a[0] == 127;
+	return memcmp(d->a, &in6addr_loopback, 16) == 0;
+}
 
-	*any = n > 0 && memcmp(b, zero, n) == 0;
-	if (n == 4)
-		return b[0] == 127;
-	if (n == 16)
-		return memcmp(b, &in6addr_loopback, 16) == 0 ||
-		       (memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0 && b[12] == 127);
-	return false;
+/* The verdict on a connection, through the names learned for its address:
+ * the first name a rule allows, else the first name. */
+struct fg_net_judging {
+	const struct sockaddr *sa;
+	socklen_t len;
+	struct fg_verdict v;
+	char host[256];
+};
+
+static bool fg_net_by_name(void *ctx, const char *host)
+{
+	struct fg_net_judging *j = ctx;
+
+	if (j->host[0] == '\0')
+		snprintf(j->host, sizeof(j->host), "%s", host);
+	if (!fg_policy_addr(fg_g.pol, j->sa, j->len, host, &j->v))
+		return false;
+	snprintf(j->host, sizeof(j->host), "%s", host);
+	return true;
 }
 
 int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
 {
-	char text[160], host[256];
-	struct fg_act act = { .op = op, .path = text, .flags = -1, .mode = -1,
-			      .access = FG_ACC_WRITE, .net = true };
-	struct fg_verdict v;
-	bool known, any;
+	struct fg_net_judging j = { .sa = sa, .len = len };
+	struct fg_act act = { .op = op, .flags = -1, .mode = -1, .access = FG_ACC_WRITE,
+			      .obj = FG_OBJ_ADDR };
+	struct fg_sockaddr d;
+	char text[160];
+	bool ip;
 
 	if (sa == NULL || len < sizeof(sa_family_t) || fg_g.pol->net.mode == FG_MODE_OFF)
 		return 0;
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6 && sa->sa_family != AF_UNIX)
 		return 0;
-	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any)))
+	ip = fg_sockaddr_decode(sa, len, &d);
+	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d))))
 		return 0;
 	fg_addr_text(sa, len, text, sizeof(text));
-	known = fg_names_find(sa, host, sizeof(host));
-	if (known)
-		act.path2 = host;
-	if (fg_g.pol->net.dns && fg_is_resolver(sa))
-		v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = "name server" };
-	else
-		fg_policy_addr(fg_g.pol, sa, len, known ? host : NULL, &v);
-	if (!v.allow && v.line == 0)
-		v.line = fg_g.pol->net.line;    /* [network] decided by default */
-	return fg_enforce(&act, text, &v, fg_g.pol->net.mode);
+	act.path = text;
+	if (ip && fg_g.pol->net.dns && fg_is_resolver(&d))
+		j.v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = FG_R_NAME_SERVER };
+	else if (!ip || !fg_names_each(&d, fg_net_by_name, &j))
+		fg_policy_addr(fg_g.pol, sa, len, j.host[0] ? j.host : NULL, &j.v);
+	if (j.host[0])
+		act.path2 = j.host;
+	if (!j.v.allow && j.v.line == 0)
+		j.v.line = fg_g.pol->net.line;    /* [network] decided by default */
+	return fg_enforce(&act, text, &j.v, fg_g.pol->net.mode);
 }
 
 /* Names the resolver answers from /etc/hosts without a query leaving. */
@@ -268,7 +202,7 @@ static bool fg_is_numeric_host(const char *host)
 int fg_resolve_check(const char *op, const char *host)
 {
 	struct fg_act act = { .op = op, .path = host, .flags = -1, .mode = -1,
-			      .access = FG_ACC_READ, .net = true };
+			      .access = FG_ACC_READ, .obj = FG_OBJ_NAME };
 	struct fg_verdict v;
 
 	if (host == NULL || fg_g.pol->net.mode == FG_MODE_OFF)
@@ -278,8 +212,6 @@ int fg_resolve_check(const char *op, const char *host)
 	fg_policy_host(fg_g.pol, host, &v);
 	if (!v.allow && v.line == 0)
 		v.line = fg_g.pol->net.line;
-	if (!v.allow && strcmp(v.why, "not in [network] allow") != 0)
-		v.why = "host name not in [network] allow";
 	act.access = FG_ACC_WRITE;  /* a lookup is a message that leaves the host */
 	return fg_enforce(&act, host, &v, fg_g.pol->net.mode);
 }

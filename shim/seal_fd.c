@@ -35,7 +35,7 @@ bool fg_seal_fd_refuse(const char *op, int fd)
 	char what[64];
 	struct fg_act act = { .op = op, .path = what, .flags = -1, .mode = -1,
 			      .access = FG_ACC_WRITE };
-	struct fg_verdict v = { .allow = false, .line = 0, .why = "fleetguard's own file" };
+	struct fg_verdict v = { .allow = false, .line = 0, .why = FG_R_OWN_FILE };
 
 	if (fd != FG_SEAL_FD || fg_passthrough())
 		return false;

@@ -32,8 +32,14 @@
 
 /* --- real symbols ------------------------------------------------------- */
 
-/* Resolve name with dlsym(RTLD_NEXT), once; dies with a message if it is
- * missing or resolves to our own hook (never calls through NULL). */
+/* The one symbol resolver.  Resolve name with dlsym(RTLD_NEXT); when that
+ * finds nothing (or self, our own hook), in each of sonames (NULL-ended, or
+ * NULL for none) that is already loaded: a library dlopen()ed with
+ * RTLD_LOCAL, such as libssl under Python's _ssl, is reached that way.
+ * Never loads anything.  Missing: one line on stderr and exit status 126
+ * (never a call through NULL). */
+void *fg_real_in(const char *name, void *self, const char *const *sonames);
+/* fg_real_in(name, self, NULL): a libc function. */
 void *fg_real(const char *name, void *self);
 
 /* Declare and fetch the next definition of a libc function, cached. */
@@ -77,24 +83,43 @@ extern struct fg_state fg_g;
 
 /* --- decisions and records ---------------------------------------------- */
 
-/* One intercepted action on paths. */
+/* What a record's first operand names. */
+enum fg_obj {
+	FG_OBJ_PATH = 0,         /* a file system path ("path", "path2") */
+	FG_OBJ_ADDR,             /* a socket address ("addr", and "name" when known) */
+	FG_OBJ_NAME,             /* a host name to look up ("name") */
+};
+
+/* One intercepted action. */
 struct fg_act {
 	const char *op;          /* "open", "unlink", ... */
 	const char *path;        /* as the caller gave it (may be relative) */
-	const char *path2;       /* second path (rename, link) or NULL */
+	const char *path2;       /* second path (rename, link), host name, or NULL */
 	int flags;               /* -1 when not applicable */
 	int mode;                /* -1 when not applicable */
 	unsigned access;         /* FG_ACC_READ and/or FG_ACC_WRITE */
-	bool net;                /* network action: path is "addr", path2 is "host" */
+	enum fg_obj obj;
 	bool meta;               /* a metadata probe (stat, access, readlink) */
+	bool barrier;            /* the process image ends here (exec): the
+				  * record is in the log before the call goes on */
 };
 
+/* The outcome recorded for an action. */
+enum fg_decision {
+	FG_D_ALLOW = 0,
+	FG_D_REPORT,             /* denied by the policy, allowed by mode = report */
+	FG_D_DENY,
+};
+
+/* "allow", "report", "deny": the audit record's decision field. */
+const char *fg_decision_text(enum fg_decision d);
+
 /*
- * Record an action and its outcome (decision "allow"/"deny"/"report") as the
- * [audit] events setting asks.  Returns 0, or -EIO when the record could not
- * be written and on_failure = deny (the caller must then fail the call).
+ * Record an action and its outcome as the [audit] events setting asks.
+ * Returns 0, or -EIO when the record could not be written and on_failure =
+ * deny (the caller must then fail the call).
  */
-int fg_record(const struct fg_act *act, const char *decision, const struct fg_verdict *v,
+int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verdict *v,
 	      int result);
 
 /* Record any event (breaker transitions, start, exit) with its own fields. */
@@ -110,6 +135,30 @@ void fg_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 
 /* Print "fleetguard: <fmt>" on stderr (unless quiet) with the real write. */
 void fg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- fleetguard's own files (shim/own.c) --------------------------------- */
+
+/* One owner of files the agent must never reach: the audit writer, the
+ * breaker.  owns: is path (absolute, normalised) one of its files?  above:
+ * is path a directory on the way to them, which a rename or removal would
+ * take along (NULL: none)?  ctx is passed to both. */
+struct fg_owner {
+	bool (*owns)(const void *ctx, const char *path, size_t len);
+	bool (*above)(const void *ctx, const char *path, size_t len);
+	const void *ctx;
+};
+
+/* Add an owner (copied); 0, or -ENOSPC when the table is full. */
+int fg_own_register(const struct fg_owner *o);
+/* Is path one of the registered owners' files? */
+bool fg_own_file(const char *path, size_t len);
+/* Is path a directory above a registered owner's files? */
+bool fg_own_above(const char *path, size_t len);
+/* Is path (trailing '/' ignored) a directory on the way to file, "/"
+ * included?  For owners' above(). */
+bool fg_own_dir_above(const char *file, const char *path, size_t len);
+/* Forget every owner (for the unit tests). */
+void fg_own_reset(void);
 
 /* --- file opens --------------------------------------------------------- */
 
@@ -164,11 +213,13 @@ enum fg_target {
 };
 
 /* A resolved operand: fd is an O_PATH descriptor of the object, or of the
- * parent directory when base is not NULL; path is what was judged. */
+ * parent directory when base is not NULL; path is what was judged (room for
+ * a name below the deepest path the kernel can name: see fg_resolve). */
+#define FG_NAME_PATH_MAX (4096 + 4 + 256)
 struct fg_name {
 	int fd;
 	const char *base;
-	char path[4096];
+	char path[FG_NAME_PATH_MAX];
 };
 
 struct fg_pathop {
@@ -187,6 +238,22 @@ struct fg_pathop {
 	/* Perform it on the caller's arguments ([filesystem] mode = off). */
 	int (*direct)(const struct fg_pathop *op, void *ctx);
 };
+
+/*
+ * The resolver every hook uses: what the kernel will see for (dirfd, path).
+ * FG_T_NAME: n->fd is the parent directory (O_PATH) and n->base the last
+ * component (the name to create or remove); otherwise n->fd is the object
+ * itself (O_PATH) and n->base NULL.  n->path is the absolute path to judge.
+ * The fast path (no "..", no symlink: openat2 RESOLVE_NO_SYMLINKS on the
+ * lexical form) costs one system call; anything else is resolved by the
+ * kernel and its real path read back.  A directory deeper than the kernel
+ * can name (over 4 KB, reached with chdir or a dirfd) is judged as the
+ * contents of its nearest ancestor that has a name: n->path is then
+ * "<ancestor>/.../<base>".  Returns 0, or -errno from the
+ * kernel with n->fd = -1 and n->path the lexical absolute form (empty if
+ * none).  The caller closes n->fd.
+ */
+int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t);
 
 /* Resolve, judge, record and run a path operation.  Returns what run
  * returns (errno set), or -1 with EACCES when denied. */
@@ -234,10 +301,17 @@ int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
 
 /* Read /etc/resolv.conf's name servers (for [network] dns = yes). */
 void fg_net_init(void);
-/* Remember that sa came from resolving host (from getaddrinfo results). */
-void fg_names_add(const char *host, const struct sockaddr *sa);
-/* The host name sa was resolved from, copied into out; false if unknown. */
-bool fg_names_find(const struct sockaddr *sa, char *out, size_t len);
+
+/* --- learned names (shim/names.c) ------------------------------------------ */
+
+/* Keeps the table usable in fork children (constructor). */
+void fg_names_init(void);
+/* Remember that sa (len bytes) came from resolving host. */
+void fg_names_add(const char *host, const struct sockaddr *sa, socklen_t len);
+/* Call fn(ctx, host) for each name learned for address d (any port),
+ * until fn returns true; returns whether one did.  fn runs under the
+ * table's lock: it must not add names. */
+bool fg_names_each(const struct fg_sockaddr *d, bool (*fn)(void *ctx, const char *host), void *ctx);
 /* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
 void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
 /* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
@@ -255,20 +329,18 @@ int fg_resolve_check(const char *op, const char *host);
  * (status 126) when kernel = on and Landlock is unavailable. */
 void fg_kernel_init(void);
 
-/* --- circuit breaker glue (shim/breaker_glue.c) ------------------------- */
+/* --- circuit breaker glue (shim/circuit*.c) ----------------------------- */
 
 struct addrinfo;
 
 /* Called by the constructor once policy and audit are ready. */
-void fg_bk_init(void);
+void fg_circuit_init(void);
 /* connect() of an allowed destination: admits or fails fast (ECONNREFUSED),
  * may redirect to the endpoint's fallback, and tracks the outcome.  Returns
  * what connect() returns, errno set. */
-int fg_bk_connect(int fd, const struct sockaddr *sa, socklen_t len,
+int fg_circuit_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		  int (*real_connect)(int, const struct sockaddr *, socklen_t));
-/* getaddrinfo(host) succeeded with res: learn which IPs belong to endpoints. */
-void fg_bk_learn(const char *host, const struct addrinfo *res);
 /* n bytes were sent on fd by sendto/sendmsg. */
-void fg_bk_sent(int fd, ssize_t n);
+void fg_circuit_sent(int fd, ssize_t n);
 
 #endif /* FLEETGUARD_SHIM_H */

@@ -86,7 +86,7 @@ static int fg_spawn_open_check(const char *path, int oflag, bool moved)
 	struct fg_act act = { .op = "open", .path = path, .flags = oflag, .mode = -1,
 			      .access = access };
 	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line,
-				.why = "relative open after a change of directory in the spawn actions" };
+				.why = FG_R_SPAWN_RELATIVE_OPEN };
 	int fd;
 	long n;
 

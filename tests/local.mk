@@ -32,10 +32,12 @@ tests_bin_static_hello_LDFLAGS = -all-static
 
 TESTS += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
 	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
-	tests/integration/transparency.sh tests/integration/shim_threads.sh
+	tests/integration/transparency.sh tests/integration/shim_threads.sh \
+	tests/integration/shim_paths.sh tests/integration/shim_own.sh
 EXTRA_DIST += tests/integration/sandbox_files.sh tests/integration/sandbox_escapes.sh \
 	tests/integration/sandbox_exec.sh tests/integration/sandbox_net.sh \
-	tests/integration/transparency.sh tests/integration/shim_threads.sh
+	tests/integration/transparency.sh tests/integration/shim_threads.sh \
+	tests/integration/shim_paths.sh tests/integration/shim_own.sh
 
 check_PROGRAMS += tests/bin/tmpops
 tests_bin_tmpops_SOURCES = tests/bin/tmpops.c

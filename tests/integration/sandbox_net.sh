@@ -16,7 +16,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 12
+plan 15
 make_ws
 
 # Two listeners on free ports; prints "PORT_A PORT_B", serves until killed.
@@ -92,6 +92,43 @@ else
 	fg "$WS/fleetguard.ini" curl -s "http://evil.example/" > /dev/null 2>"$TMP/err"
 	check "curl to a host name outside the allow list cannot resolve it (exit 6)" [ $? -eq 6 ]
 fi
+
+# a refused name says what it is
+fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import socket
+try:
+    socket.getaddrinfo('evil.example', 443)
+except socket.gaierror:
+    pass" 2>"$TMP/err"
+check "a refused name says it is not in [network] allow" \
+	grep -q "^fleetguard: denied resolve evil.example: host name not in \[network\] allow (policy $WS/fleetguard.ini:[0-9]*)$" "$TMP/err"
+
+# An IPv4-mapped IPv6 address is its IPv4 address everywhere: for the
+# names learned from lookups (a rule naming a host), and in the refusal
+cat > "$WS/byname.ini" <<INI
+[filesystem]
+system = yes
+write = \${root}
+
+[network]
+allow = localhost:$PB
+INI
+out=$(fg "$WS/byname.ini" "$PYTHON3" -c "
+import socket
+socket.getaddrinfo('localhost', $PB, socket.AF_INET)
+s = socket.socket(socket.AF_INET6)
+s.connect(('::ffff:127.0.0.1', $PB)); s.close(); print('ok')" 2>"$TMP/err")
+check "a rule naming a host covers its IPv4 address reached as ::ffff:a.b.c.d" \
+	sh -c "[ '$out' = ok ] && ! grep -q denied '$TMP/err'"
+fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import socket
+s = socket.socket(socket.AF_INET6)
+try:
+    s.connect(('::ffff:127.0.0.1', $PB))
+except PermissionError:
+    pass" 2>"$TMP/err"
+check "a refused mapped address is shown as its IPv4 address" \
+	grep -q "^fleetguard: denied connect 127.0.0.1:$PB: no allow rule for address" "$TMP/err"
 
 # DNS: a fake resolver on 127.0.0.1:53 inside a private network and mount
 # namespace, named by a test resolv.conf bound over /etc/resolv.conf.

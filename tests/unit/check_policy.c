@@ -1008,7 +1008,7 @@ START_TEST(t_component_match)
 	ck_assert(can(p, "/srv/ws/a/b/c.txt", FG_ACC_WRITE, NULL));
 	ck_assert(!can(p, "/srv/ws-evil", FG_ACC_READ, &v));
 	ck_assert_uint_eq(v.line, 0);
-	ck_assert_str_eq(v.why, "not in an allowed tree");
+	ck_assert_str_eq(fg_reason_text(v.why), "not in an allowed tree");
 	ck_assert(!can(p, "/srv/ws-evil/x", FG_ACC_READ, NULL));
 	ck_assert(!can(p, "/srv/wsx", FG_ACC_READ, NULL));
 	ck_assert(!can(p, "/srv", FG_ACC_READ, NULL));
@@ -1038,7 +1038,7 @@ START_TEST(t_deny_beats_write)
 
 	ck_assert(!can(p, "/srv/ws/.git/hooks", FG_ACC_READ, &v));
 	ck_assert_uint_eq(v.line, 4);
-	ck_assert_str_eq(v.why, "denied by rule");
+	ck_assert_str_eq(fg_reason_text(v.why), "denied by rule");
 	ck_assert(!can(p, "/srv/ws/.git/hooks/pre-commit", FG_ACC_WRITE, &v));
 	ck_assert_uint_eq(v.line, 4);
 	ck_assert(can(p, "/srv/ws/.git/hooksx", FG_ACC_WRITE, NULL));
@@ -1070,7 +1070,7 @@ START_TEST(t_write_beats_read)
 	ck_assert(can(p, "/srv/ws/in/a", FG_ACC_READ, &v));
 	ck_assert_uint_eq(v.line, 3);
 	ck_assert(!can(p, "/srv/ws/in/a", FG_ACC_WRITE, &v));
-	ck_assert_str_eq(v.why, "read-only tree");
+	ck_assert_str_eq(fg_reason_text(v.why), "read-only tree");
 	ck_assert_uint_eq(v.line, 3);
 	ck_assert(!can(p, "/srv/ws/in/a", FG_ACC_READ | FG_ACC_WRITE, NULL));
 	fg_policy_free(p);
@@ -1384,16 +1384,60 @@ START_TEST(t_policy_host)
 
 	ck_assert(fg_policy_host(p, "api.openai.com", &v));
 	ck_assert_uint_eq(v.line, 3);
+	ck_assert_ptr_eq(v.file, p->file);
+	ck_assert_int_eq(v.why, FG_R_ALLOWED_BY_RULE);
 	ck_assert(fg_policy_host(p, "Api.OpenAI.Com.", NULL));
 	ck_assert(!fg_policy_host(p, "openai.com", NULL));
 	ck_assert(!fg_policy_host(p, "evil.example", &v));
 	ck_assert_uint_eq(v.line, 0);
+	/* a name and an address are refused for different reasons */
+	ck_assert_int_eq(v.why, FG_R_NO_HOST_RULE);
+	ck_assert_str_eq(fg_reason_text(v.why), "host name not in [network] allow");
 	ck_assert(fg_policy_host(p, "10.1.2.3", NULL));
-	ck_assert(!fg_policy_host(p, "11.1.2.3", NULL));
+	ck_assert(!fg_policy_host(p, "11.1.2.3", &v));
+	ck_assert_int_eq(v.why, FG_R_NO_ADDRESS_RULE);
 	ck_assert(fg_policy_host(p, "::1", NULL));
 	ck_assert(fg_policy_host(p, "[::1]", NULL));
 	ck_assert(!fg_policy_host(p, "::2", NULL));
 	fg_policy_free(p);
+}
+END_TEST
+
+/* The one decoder: a mapped address is its IPv4 address, short or foreign
+ * addresses are refused. */
+START_TEST(t_sockaddr_decode)
+{
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80) };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct fg_sockaddr d;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "::ffff:10.1.2.3", &in6.sin6_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), &d));
+	ck_assert_int_eq(d.family, AF_INET);
+	ck_assert_mem_eq(d.a, "\x0a\x01\x02\x03\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	ck_assert_uint_eq(d.port, 443);
+	ck_assert(!fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6) - 1, &d));
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &in6.sin6_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in6, sizeof(in6), &d));
+	ck_assert_int_eq(d.family, AF_INET6);
+	ck_assert_int_eq(inet_pton(AF_INET, "127.0.0.1", &in.sin_addr), 1);
+	ck_assert(fg_sockaddr_decode((struct sockaddr *)&in, sizeof(in), &d));
+	ck_assert_int_eq(d.family, AF_INET);
+	ck_assert_uint_eq(d.a[0], 127);
+	ck_assert_uint_eq(d.port, 80);
+	ck_assert(!fg_sockaddr_decode((struct sockaddr *)&un, sizeof(un), &d));
+	ck_assert(!fg_sockaddr_decode(NULL, 0, &d));
+}
+END_TEST
+
+/* Every reason has its text, and an unknown code never reads past the table. */
+START_TEST(t_reason_texts)
+{
+	for (int r = FG_R_NONE + 1; r < FG_R_COUNT; r++)
+		ck_assert_str_ne(fg_reason_text((enum fg_reason)r), "denied");
+	ck_assert_str_eq(fg_reason_text(FG_R_COUNT), "denied");
+	ck_assert_str_eq(fg_reason_text(FG_R_OWN_FILE), "fleetguard's own file");
 }
 END_TEST
 
@@ -1472,33 +1516,33 @@ START_TEST(t_addr_odd_inputs)
 	struct sockaddr_in in = { .sin_family = AF_INET };
 
 	ck_assert(!fg_policy_addr(p, NULL, 0, NULL, &v));
-	ck_assert_str_eq(v.why, "bad address");
+	ck_assert_str_eq(fg_reason_text(v.why), "bad address");
 	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, 1, NULL, &v));
-	ck_assert_str_eq(v.why, "bad address");
+	ck_assert_str_eq(fg_reason_text(v.why), "bad address");
 	/* an unnamed (autobind) socket address */
 	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, offsetof(struct sockaddr_un, sun_path),
 				  NULL, &v));
-	ck_assert_str_eq(v.why, "unnamed socket");
+	ck_assert_str_eq(fg_reason_text(v.why), "unnamed socket");
 	/* socket paths are normalised before they are compared */
 	memset(un.sun_path, 0, sizeof(un.sun_path));
 	memcpy(un.sun_path, "/tmp/../run//a.sock", 19);
 	ck_assert(fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
-	ck_assert_str_eq(v.why, "allowed by rule");
+	ck_assert_str_eq(fg_reason_text(v.why), "allowed by rule");
 	ck_assert_uint_eq(v.line, 3);
 	memcpy(un.sun_path, "/run/../..", 11);
 	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&un, sizeof(un), NULL, &v));
-	ck_assert_str_eq(v.why, "no allow rule for socket");
+	ck_assert_str_eq(fg_reason_text(v.why), "no allow rule for socket");
 	/* a family the policy has no rules for */
 	ck_assert(!fg_policy_addr(p, &sa, sizeof(sa), NULL, &v));
-	ck_assert_str_eq(v.why, "unsupported address family");
+	ck_assert_str_eq(fg_reason_text(v.why), "unsupported address family");
 	/* an AF_INET address too short to hold one */
 	in.sin_port = htons(80);
 	in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert(fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in), NULL, &v));
 	ck_assert(!fg_policy_addr(p, (struct sockaddr *)&in, sizeof(in) - 1, NULL, &v));
-	ck_assert_str_eq(v.why, "unsupported address family");
+	ck_assert_str_eq(fg_reason_text(v.why), "unsupported address family");
 	ck_assert(!fg_policy_host(p, NULL, &v));
-	ck_assert_str_eq(v.why, "no host");
+	ck_assert_str_eq(fg_reason_text(v.why), "no host");
 	fg_policy_free(p);
 }
 END_TEST
@@ -1762,6 +1806,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_addr_by_host);
 	tcase_add_test(tc, t_addr_unix);
 	tcase_add_test(tc, t_policy_host);
+	tcase_add_test(tc, t_reason_texts);
+	tcase_add_test(tc, t_sockaddr_decode);
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
 	tcase_add_test(tc, t_addr_odd_inputs);
