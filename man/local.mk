@@ -11,4 +11,4 @@
 # distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
-dist_man_MANS += man/fleetguard.1
+dist_man_MANS += man/fleetguard.1 man/fleetguard-gateway.1

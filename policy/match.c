@@ -224,6 +224,7 @@ static const char *const fg_reasons[FG_R_COUNT] = {
 	[FG_R_UNCONFINED_EXEC] = "unconfined_exec = allow",
 	[FG_R_SPAWN_RELATIVE_OPEN] = "relative open after a change of directory in the spawn actions",
 	[FG_R_KERNEL_REFUSED] = "refused by the kernel (landlock)",
+	[FG_R_GATEWAY_BUNDLE] = "the gateway's trust bundle",
 };
 
 const char *fg_reason_text(enum fg_reason r)

@@ -314,6 +314,9 @@ void fg_policy_free(struct fg_policy *p)
 		free(p->ep[i].name);
 		free(p->ep[i].host);
 		free(p->ep[i].fallback_host);
+		free(p->ep[i].fallback_path);
+		free(p->ep[i].api_key_file);
+		free(p->ep[i].ca_file);
 		free_breaker(&p->ep[i].breaker);
 	}
 	free(p->ep);

@@ -91,6 +91,7 @@ struct pstate {
 /* Where each endpoint (or [breaker]) key came from, for cross checks. */
 struct eplines {
 	unsigned address, protocol, fallback, open, max_open;
+	unsigned gateway, gw_only;   /* lines of gateway, and of api_key_file / ca_file */
 	bool bad_protocol;
 };
 

@@ -23,8 +23,10 @@
 #define _GNU_SOURCE
 #endif
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "policy/parse_int.h"
 
@@ -282,6 +284,67 @@ static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 	}
 }
 
+/* fallback = http[s]://host[:port][/path] (any host, for the gateway), or
+ * host:port (plain http, as the library alone can use it). */
+static void fallback_key(struct pstate *st, const struct entry *e, const char *v,
+			 struct fg_endpoint *ep)
+{
+	bool tls = strncmp(v, "https://", 8) == 0;
+	size_t skip = tls ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+	const char *slash = skip ? strchr(v + skip, '/') : NULL;
+	char *hp = strndup(v + skip, slash ? (size_t)(slash - v - skip) : strlen(v + skip));
+	char *auth = NULL;
+
+	if (!hp) {
+		st->oom = true;
+		return;
+	}
+	/* a URL without a port has its scheme's */
+	if (skip && !(hp[0] == '[' ? strstr(hp, "]:") != NULL : strchr(hp, ':') != NULL) &&
+	    asprintf(&auth, "%s:%u", hp, tls ? 443 : 80) < 0)
+		auth = NULL;
+	if (fg_parse_endpoint_addr(st, e, auth ? auth : hp, &ep->fallback_host, &ep->fallback_port)) {
+		ep->has_fallback = true;
+		ep->fallback_tls = tls;
+		if (skip) {
+			size_t n = slash ? strlen(slash) : 0;
+
+			while (n > 0 && slash[n - 1] == '/')
+				n--;
+			ep->fallback_path = strndup(slash ? slash : "", n);
+			if (!ep->fallback_path)
+				st->oom = true;
+		}
+	}
+	free(auth);
+	free(hp);
+}
+
+/* gateway, api_key_file, api_key_header, ca_file of an [endpoint]. */
+static void gateway_key(struct pstate *st, const struct entry *e, const char *v,
+			struct fg_endpoint *ep)
+{
+	int x;
+
+	if (!strcmp(e->key, "gateway")) {
+		if (fg_parse_choice_key(st, e, v, fg_ch_bool, &x))
+			ep->gateway = x;
+	} else if (!strcmp(e->key, "api_key_header")) {
+		if (!strcasecmp(v, "authorization") || !strcasecmp(v, "x-api-key"))
+			ep->api_key_x = !strcasecmp(v, "x-api-key");
+		else
+			fg_parse_diag(st, e->line, "api_key_header: expected authorization or x-api-key, not '%s'", v);
+	} else {
+		char **dst = !strcmp(e->key, "ca_file") ? &ep->ca_file : &ep->api_key_file;
+		char *path = fg_parse_make_path(st, e->line, e->key, v);
+
+		if (path) {
+			free(*dst);
+			*dst = path;
+		}
+	}
+}
+
 /* address, protocol, fallback of an [endpoint]; its breaker keys come later. */
 static void endpoint_key(struct pstate *st, const struct entry *e, const char *v,
 			 struct eplines *el)
@@ -299,9 +362,15 @@ static void endpoint_key(struct pstate *st, const struct entry *e, const char *v
 			el[e->ep].bad_protocol = true;
 		el[e->ep].protocol = e->line;
 	} else if (!strcmp(e->key, "fallback")) {
-		if (fg_parse_endpoint_addr(st, e, v, &ep->fallback_host, &ep->fallback_port))
-			ep->has_fallback = true;
+		fallback_key(st, e, v, ep);
 		el[e->ep].fallback = e->line;
+	} else if (!strcmp(e->key, "gateway")) {
+		gateway_key(st, e, v, ep);
+		el[e->ep].gateway = e->line;
+	} else if (!strcmp(e->key, "api_key_file") || !strcmp(e->key, "ca_file") ||
+		   !strcmp(e->key, "api_key_header")) {
+		gateway_key(st, e, v, ep);
+		el[e->ep].gw_only = e->line;
 	}
 }
 
@@ -372,9 +441,15 @@ void fg_parse_endpoint_pass(struct pstate *st, struct eplines *el)
 
 		if (!el[i].address)
 			fg_parse_diag(st, ep->line, "[endpoint %s] has no address", ep->name);
-		if (ep->has_fallback && ep->https && !el[i].bad_protocol)
+		if (ep->has_fallback && !ep->gateway && ep->https && !el[i].bad_protocol)
 			fg_parse_diag(st, el[i].fallback,
-				      "fallback is only allowed for protocol = http endpoints (a TLS client would not accept the fallback's identity)");
+				      "fallback is only allowed for protocol = http endpoints (a TLS client would not accept the fallback's identity); with gateway = yes any URL is");
+		else if (ep->has_fallback && !ep->gateway && (ep->fallback_tls || ep->fallback_path))
+			fg_parse_diag(st, el[i].fallback,
+				      "fallback: a URL needs gateway = yes (the library alone can only connect to host:port)");
+		if (el[i].gw_only && !ep->gateway)
+			fg_parse_diag(st, el[i].gw_only,
+				      "api_key_file and ca_file are used by the gateway: set gateway = yes in [endpoint %s]", ep->name);
 		if (el[i].open || el[i].max_open)
 			fg_parse_check_open_range(st, &ep->breaker, &el[i], ep->line);
 	}

@@ -49,7 +49,8 @@ static const char *const keys_network[] = { "mode", "allow", "dns", NULL };
 const char *const fg_parse_keys_breaker[] = {
 	"threshold", "open_seconds", "max_open_seconds", "probes", "failure_status",
 	"state_dir", "slow_first_byte_seconds", "min_processes", NULL };
-static const char *const keys_endpoint[] = { "address", "protocol", "fallback", NULL };
+static const char *const keys_endpoint[] = { "address", "protocol", "fallback", "gateway",
+					     "api_key_file", "api_key_header", "ca_file", NULL };
 static const char *const keys_audit[] = {
 	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
 	"forward", "checkpoint_every", NULL };

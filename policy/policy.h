@@ -99,6 +99,14 @@ struct fg_endpoint {
 	bool has_fallback;
 	char *fallback_host;
 	uint16_t fallback_port;
+	/* The gateway (fleetguard-gateway, docs/BREAKER.md): */
+	bool gateway;            /* gateway = yes: requests go through the gateway */
+	bool fallback_tls;       /* fallback = https://... */
+	char *fallback_path;     /* the fallback URL's path ("" for none), put before
+				  * the request's; NULL for host:port */
+	char *api_key_file;      /* the gateway sets the provider's credential from it */
+	bool api_key_x;          /* api_key_header = x-api-key (else authorization: Bearer) */
+	char *ca_file;           /* more roots to verify the provider (and fallback) by */
 	struct fg_breaker_conf breaker;   /* [breaker] with this section's overrides applied */
 	unsigned line;           /* line of the section header */
 };
@@ -216,6 +224,7 @@ enum fg_reason {
 	FG_R_UNCONFINED_EXEC,       /* allowed by unconfined_exec = allow */
 	FG_R_SPAWN_RELATIVE_OPEN,   /* posix_spawn file actions the shim cannot judge */
 	FG_R_KERNEL_REFUSED,        /* allowed here, refused by Landlock */
+	FG_R_GATEWAY_BUNDLE,        /* the trust bundle fleetguard run hands out: read-only */
 	FG_R_COUNT
 };
 

@@ -41,7 +41,7 @@
  * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct fg_policy) == 352, "struct fg_policy changed: seal the new field");
-_Static_assert(sizeof(struct fg_endpoint) == 168, "struct fg_endpoint changed: seal the new field");
+_Static_assert(sizeof(struct fg_endpoint) == 200, "struct fg_endpoint changed: seal the new field");
 _Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
 #endif
 
@@ -66,6 +66,8 @@ struct seal_net {
 
 struct seal_ep {
 	uint32_t name, host, port, https, has_fallback, fallback_host, fallback_port, line;
+	uint32_t gw_flags;       /* 1 gateway, 2 fallback_tls, 4 api_key_x */
+	uint32_t fallback_path, api_key_file, ca_file;
 	struct seal_breaker breaker;
 };
 
@@ -214,6 +216,10 @@ static void w_eps(struct wbuf *w, struct seal_head *h, const struct fg_policy *p
 			.https = e->https, .has_fallback = e->has_fallback,
 			.fallback_host = w_str(w, e->fallback_host),
 			.fallback_port = e->fallback_port, .line = e->line,
+			.gw_flags = (e->gateway ? 1u : 0u) | (e->fallback_tls ? 2u : 0u) |
+				    (e->api_key_x ? 4u : 0u),
+			.fallback_path = w_str(w, e->fallback_path),
+			.api_key_file = w_str(w, e->api_key_file), .ca_file = w_str(w, e->ca_file),
 		};
 
 		w_breaker(w, &e->breaker, &r.breaker);
@@ -435,8 +441,14 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 			.https = s.https != 0, .has_fallback = s.has_fallback != 0,
 			.fallback_host = r_str(r, s.fallback_host),
 			.fallback_port = (uint16_t)s.fallback_port, .line = s.line,
+			.gateway = (s.gw_flags & 1u) != 0, .fallback_tls = (s.gw_flags & 2u) != 0,
+			.api_key_x = (s.gw_flags & 4u) != 0,
+			.fallback_path = r_str(r, s.fallback_path),
+			.api_key_file = r_str(r, s.api_key_file), .ca_file = r_str(r, s.ca_file),
 		};
 		r_breaker(r, &s.breaker, &e->breaker);
+		if (s.gw_flags > 7u)
+			r->bad = true;
 		if (e->has_fallback && e->fallback_host == NULL)
 			r->bad = true;
 	}

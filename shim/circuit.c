@@ -36,6 +36,7 @@
 #include "breaker/breaker.h"
 #include "shim/circuit.h"
 #include "shim/circuit_int.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 /* --- endpoints ------------------------------------------------------------ */
@@ -99,8 +100,8 @@ static void setup_fallback(struct ep_rt *r)
 	unsigned char a[16];
 	int family;
 
-	if (!ep->has_fallback || ep->https)
-		return;
+	if (!ep->has_fallback || ep->https || ep->gateway)
+		return;     /* (the gateway serves its endpoints' fallbacks) */
 	if (!literal(ep->fallback_host, &family, a)) {
 		fg_say("fallback '%s' of endpoint %s is not a literal address; not used",
 		       ep->fallback_host, ep->name);
@@ -414,6 +415,9 @@ int fg_circuit_connect(int fd, const struct sockaddr *sa, socklen_t len,
 		 * see) and reused: the old call is unknown, not failed. */
 		fg_circuit_forget(fd);
 	}
+	if (ep >= 0 && fg_circuit_eps[ep].ep->gateway &&
+	    fg_gw_connect((unsigned)ep, fd, sa, len, real_connect, &rc))
+		return rc;
 	if (ep < 0 || !fg_circuit_eps[ep].attached)
 		return real_connect(fd, sa, len);
 	r = &fg_circuit_eps[ep];

@@ -35,6 +35,7 @@
 #endif
 
 #include "shim/circuit.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 #define FG_MAX_HOPS 40
@@ -149,13 +150,21 @@ static bool fg_policy_file_owned(const char *path, size_t len, unsigned access)
 
 bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *v)
 {
-	if (fg_own_file(path, len) || fg_policy_file_owned(path, len, access)) {
+	if (fg_own_file(path, len) || fg_policy_file_owned(path, len, access) ||
+	    fg_gw_owns(path, len)) {
 		*v = (struct fg_verdict){ .allow = false, .why = FG_R_OWN_FILE };
 		return false;
 	}
 	if ((access & FG_ACC_MOVE) && fg_own_above(path, len)) {
 		*v = (struct fg_verdict){ .allow = false, .why = FG_R_ABOVE_OWN_FILES };
 		return false;
+	}
+	if (fg_gw_bundle(path, len)) {
+		bool ro = !(access & (FG_ACC_WRITE | FG_ACC_MOVE));
+
+		*v = (struct fg_verdict){ .allow = ro, .why = ro ? FG_R_GATEWAY_BUNDLE :
+								 FG_R_OWN_FILE };
+		return ro;
 	}
 	if (fg_g.pol->fs.mode == FG_MODE_OFF) {
 		/* off: no policy, but fleetguard's own files stay out of reach */

@@ -33,6 +33,7 @@
 
 #include "kernel/landlock.h"
 #include "kernel/start.h"
+#include "shim/gateway_glue.h"
 #include "shim/shim.h"
 
 /* Notes (what the kernel leaves to the library) are printed only with
@@ -102,6 +103,10 @@ void fg_kernel_init(void)
 	int rc;
 
 	fg_ll_set_syscall(fg_syscall);
+	/* the gateway starts outside the domain to come, and its ports go
+	 * into the ruleset (as fleetguard run puts them into its own) */
+	if (fg_g.pol->fs.kernel != FG_KERNEL_OFF)
+		fg_gw_before_landlock(s.marker != NULL && fg_ll_confined() > 0);
 	rc = fg_ll_start(&s, err, sizeof(err));
 	if (rc < 0)
 		fg_fatal("%s", err);

@@ -493,6 +493,7 @@ int fg_cmd_run(int argc, char **argv)
 	set_preload(lib);
 	seal(p);
 	setenv("FLEETGUARD_POLICY", p->file, 1);
+	fg_run_gateway(p, o.quiet);
 	confine(p, &o, lib, cmd);
 	fg_policy_free(p);
 	fflush(NULL);

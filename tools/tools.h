@@ -14,6 +14,7 @@
 #ifndef FLEETGUARD_TOOLS_H
 #define FLEETGUARD_TOOLS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdnoreturn.h>
 
@@ -42,5 +43,10 @@ void fg_warn_kernel(const struct fg_policy *p, fg_warn_fn warn, void *ctx);
 /* The effective workspace root and audit log, two lines, each saying
  * whether it was defaulted (check --paths, run --paths). */
 void fg_print_paths(const struct fg_policy *p, FILE *f, const char *prefix);
+
+/* Start (or find) the gateway of p's endpoints with gateway = yes, allow
+ * its ports in p's network rules (for Landlock), and point the agents'
+ * trust variables at a bundle with its CA (tools/run_gateway.c). */
+void fg_run_gateway(struct fg_policy *p, bool quiet);
 
 #endif /* FLEETGUARD_TOOLS_H */

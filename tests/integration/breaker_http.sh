@@ -215,7 +215,7 @@ mode 503
 client --lib http.client --keepalive --count 4 "$URL"
 check "keep-alive: three 503s on one connection open the circuit" stderr_has "circuit opened for 127\.0\.0\.1:$PORT: threshold reached after 3 consecutive failures"
 check "keep-alive: the seven requests came over two connections" \
-	sh -c "[ \$(tail -n +$((before + 1)) '$SRV/requests' | awk '{print \$NF}' | sort -u | wc -l) -eq 2 ]"
+	sh -c "[ \$(tail -n +$((before + 1)) '$SRV/requests' | awk '{print \$5}' | sort -u | wc -l) -eq 2 ]"
 client --lib http.client --count 1 "$URL"
 check "keep-alive: a new connection is refused" expect_outcomes "refused"
 rm -f "$SRV/keepalive"

@@ -16,14 +16,16 @@
     llm_client.py [--lib urllib|http.client] [--timeout S] [--cafile F]
                   [--count N] [--sleep S] [--seconds S] [--until OUTCOME] URL
 
-Prints one line per call: "<outcome> <milliseconds>" where outcome is
+Prints one line per call: "<outcome> <milliseconds> <type>" where outcome is
 200/503/... (an HTTP answer), refused (ConnectionRefusedError), reset
-(the connection was reset or closed early), timeout, or error:<name>.
+(the connection was reset or closed early), timeout, or error:<name>, and
+type the "error"."type" of a JSON error answer ("-" when there is none).
 With --until, it stops after the first call with that outcome (or after
 --seconds, whichever comes first).
 """
 import argparse
 import http.client
+import json
 import socket
 import ssl
 import sys
@@ -47,8 +49,20 @@ a = ap.parse_args()
 ctx = ssl.create_default_context(cafile=a.cafile) if a.cafile else None
 
 
+last_type = "-"
+
+
+def error_type(body):
+    global last_type
+    try:
+        last_type = str(json.loads(body)["error"]["type"])
+    except Exception:  # noqa: BLE001 - not a JSON error answer
+        last_type = "-"
+
+
 def classify(e):
     if isinstance(e, urllib.error.HTTPError):
+        error_type(e.read())
         return str(e.code)
     if isinstance(e, urllib.error.URLError) and isinstance(e.reason, BaseException):
         return classify(e.reason)
@@ -70,7 +84,7 @@ def call():
     if a.lib == "urllib":
         kw = {"timeout": a.timeout} if a.timeout else {}
         with urllib.request.urlopen(a.url, data=b'{"prompt": "hi"}', context=ctx, **kw) as r:
-            r.read()
+            error_type(r.read())
             return str(r.status)
     u = urllib.parse.urlsplit(a.url)
     if conn is not None:
@@ -82,7 +96,7 @@ def call():
     try:
         c.request("POST", u.path or "/", body=b'{"prompt": "hi"}')
         r = c.getresponse()
-        r.read()
+        error_type(r.read())
         return str(r.status)
     finally:
         if a.keepalive:
@@ -95,11 +109,12 @@ start = time.monotonic()
 n = 0
 while n < a.count or (a.seconds and time.monotonic() - start < a.seconds):
     t0 = time.monotonic()
+    last_type = "-"
     try:
         out = call()
     except Exception as e:  # noqa: BLE001 - every outcome is reported
         out = classify(e)
-    print("%s %.3f" % (out, (time.monotonic() - t0) * 1000), flush=True)
+    print("%s %.3f %s" % (out, (time.monotonic() - t0) * 1000, last_type), flush=True)
     n += 1
     if a.until is not None and out == a.until:
         break

@@ -27,13 +27,18 @@ request's behaviour is read from DIR/mode when the request arrives:
     reset        send half a status line, then reset the connection (RST)
     refuse       close the listening socket: connects are refused (DIR/refusing
                  exists while it is closed)
+    stream:N     answer 200 as a server-sent event stream (chunked): N events
+                 "data: <i>", then "data: [DONE]"; with a file DIR/hold, the
+                 stream waits after the first event until DIR/hold is removed
+    cut:N        like stream:N, but the connection is reset after N events
 
 With a file DIR/keepalive, answers keep the connection open for the next
 request (HTTP/1.1 keep-alive) instead of closing it.
 
 Every request that arrives is appended to DIR/requests as one line
-"<monotonic seconds> <method> <path> <protocol> <client port>" (flushed
-before answering).  The
+"<monotonic seconds> <method> <path> <protocol> <client port> <host header>"
+(flushed before answering); its Authorization or x-api-key header, if any,
+goes to DIR/auth (one line per request, "-" when absent).  The
 server stops when DIR/stop exists.
 """
 import email.utils
@@ -79,16 +84,24 @@ def read_request(conn):
     head, _, body = data.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
     length = 0
+    host = auth = "-"
     for h in lines[1:]:
         k, _, v = h.partition(":")
         if k.strip().lower() == "content-length":
             length = int(v.strip())
+        elif k.strip().lower() == "host":
+            host = v.strip()
+        elif k.strip().lower() in ("authorization", "x-api-key"):
+            auth = "%s: %s" % (k.strip().lower(), v.strip())
+    with log_lock:
+        with open(os.path.join(DIR, "auth"), "a") as f:
+            f.write(auth + "\n")
     while len(body) < length:
         chunk = conn.recv(4096)
         if not chunk:
             break
         body += chunk
-    return lines[0]
+    return lines[0] + " " + host
 
 
 def keepalive():
@@ -101,6 +114,24 @@ def answer(conn, status, reason, extra=""):
             "Content-Length: %d\r\nConnection: %s\r\n\r\n"
             % (status, reason, extra, len(body), "keep-alive" if keepalive() else "close"))
     conn.sendall(head.encode() + body)
+
+
+def stream(conn, n, cut):
+    """An SSE answer, one chunk per event; cut: reset after n events."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                 b"Transfer-Encoding: chunked\r\nConnection: %s\r\n\r\n"
+                 % (b"keep-alive" if keepalive() else b"close"))
+    for i in range(n):
+        ev = b"data: %d\n\n" % i
+        conn.sendall(b"%x\r\n%s\r\n" % (len(ev), ev))
+        while i == 0 and os.path.exists(os.path.join(DIR, "hold")):
+            time.sleep(0.02)
+    if cut:
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return False
+    ev = b"data: [DONE]\n\n"
+    conn.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(ev), ev))
+    return True
 
 
 def serve(conn):
@@ -124,7 +155,8 @@ def respond(conn):
     if req is None:
         return False
     m = mode()
-    log_request("%s %d" % (req, conn.getpeername()[1]))
+    first, _, host = req.rpartition(" ")
+    log_request("%s %d %s" % (first, conn.getpeername()[1], host))
     if m == "200":
         answer(conn, 200, "OK")
     elif m == "503":
@@ -138,6 +170,8 @@ def respond(conn):
     elif m.startswith("slow:"):
         time.sleep(float(m.split(":")[1]))
         answer(conn, 200, "OK")
+    elif m.startswith("stream:") or m.startswith("cut:"):
+        return stream(conn, int(m.split(":")[1]), m.startswith("cut:"))
     elif m == "hang":
         conn.settimeout(60)
         while conn.recv(4096):
