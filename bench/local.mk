@@ -19,7 +19,8 @@ bench_shim_bench_SOURCES = bench/shim_bench.c
 bench_shim_bench_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes
 
 # make bench: run every benchmark once (figures in docs/PERFORMANCE.md).
-FG_BENCHES = bench/shim_bench bench/policy_bench bench/audit_bench bench/breaker_bench bench/run_bench bench/startup_bench
+FG_BENCHES = bench/shim_bench bench/policy_bench bench/audit_bench bench/breaker_bench bench/run_bench bench/startup_bench \
+	bench/floor_bench
 bench: all $(noinst_PROGRAMS)
 	@for b in $(FG_BENCHES); do echo "== $$b"; ./$$b || exit 1; done
 .PHONY: bench

@@ -20,8 +20,16 @@ libfgkernel_la_CFLAGS = $(AM_CFLAGS)
 libfgshim_la_SOURCES += shim/kernel_glue.c
 libfleetguard_la_LIBADD += libfgkernel.la
 
-fleetguard_SOURCES += tools/cmd_run.c
-fleetguard_LDADD += libfgkernel.la libfgpolicy.la $(INIH_STATIC)
+# The floor under Landlock (issue 12): masking in a mount namespace and the
+# seccomp filter; only `fleetguard run` sets them up, so they stay out of
+# the preloaded library.
+noinst_LTLIBRARIES += libfgfloor.la
+libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c \
+	kernel/supervisor.h kernel/supervisor.c
+libfgfloor_la_CFLAGS = $(AM_CFLAGS)
+
+fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c
+fleetguard_LDADD += libfgfloor.la libfgkernel.la libfgpolicy.la $(INIH_STATIC)
 
 # Test helpers: a static binary doing a raw openat (LD_PRELOAD cannot reach
 # it), and a wrapper that makes the landlock system calls answer ENOSYS.
@@ -33,6 +41,18 @@ tests_uring_openat_SOURCES = tests/uring_openat.c
 tests_uring_openat_CFLAGS = $(WARN_CFLAGS)
 tests_uring_openat_LDFLAGS = -all-static
 tests_no_landlock_SOURCES = tests/no_landlock.c
+
+# The floor: a static socket probe, a loopback listener, the tests.
+check_PROGRAMS += tests/bin/sock_probe
+tests_bin_sock_probe_SOURCES = tests/bin/sock_probe.c
+tests_bin_sock_probe_CFLAGS = $(WARN_CFLAGS)
+tests_bin_sock_probe_LDFLAGS = -all-static
+check_PROGRAMS += tests/no_floor
+tests_no_floor_SOURCES = tests/no_floor.c
+FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
+	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh
+TESTS += $(FLOOR_TESTS)
+EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
@@ -60,3 +80,11 @@ tests_unit_check_kernel_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_kernel_LDADD = libfgpolicy.la $(INIH_STATIC) $(CHECK_LIBS)
 EXTRA_tests_unit_check_kernel_DEPENDENCIES = kernel/landlock.c
 TESTS += tests/unit/check_kernel
+
+# What the floor costs: `make bench-floor` (open+close and start-up under
+# run, with masking and with the supervisor; prints medians and ratios).
+noinst_PROGRAMS += bench/floor_bench
+bench_floor_bench_SOURCES = bench/floor_bench.c
+bench-floor: bench/floor_bench$(EXEEXT) fleetguard$(EXEEXT) libfleetguard.la
+	./bench/floor_bench$(EXEEXT)
+.PHONY: bench-floor

@@ -102,16 +102,12 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 
 /* The plan for s->pol under abi, with fleetguard's own paths. */
 static int build(const struct fg_ll_start *s, int abi, const char *audit_dir,
-		 struct fg_ll_plan **pl)
+		 struct fg_ll_own *own, size_t *nown, char *state, struct fg_ll_plan **pl)
 {
-	struct fg_ll_own own[FG_LL_OWN_MAX];
-	char state[PATH_MAX];
-	size_t nown;
-
-	nown = fg_ll_own_list(s->pol, audit_dir[0] ? audit_dir : NULL, s->library,
-			      fg_bk_state_dir(&s->pol->breaker, state, sizeof(state)) == 0 ? state : NULL,
-			      own);
-	return fg_ll_plan_new(s->pol, abi, own, nown, s->note, s->ctx, pl);
+	*nown = fg_ll_own_list(s->pol, audit_dir[0] ? audit_dir : NULL, s->library,
+			       fg_bk_state_dir(&s->pol->breaker, state, PATH_MAX) == 0 ? state : NULL,
+			       own);
+	return fg_ll_plan_new(s->pol, abi, own, *nown, s->note, s->ctx, pl);
 }
 
 /* Without Landlock: -1 under kernel = on, else the library alone. */
@@ -149,9 +145,11 @@ static int step_failed(const struct fg_ll_start *s, const char *what, int rc, ch
 
 int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 {
-	char audit_dir[PATH_MAX];
+	char audit_dir[PATH_MAX], state[PATH_MAX];
+	struct fg_ll_own own[FG_LL_OWN_MAX];
 	struct fg_ll_plan *pl = NULL;
 	struct fg_audit *a = NULL;
+	size_t nown = 0;
 	int abi, rc;
 
 	if (s->pol->fs.kernel == FG_KERNEL_OFF)
@@ -161,7 +159,9 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 		return no_landlock(s, abi, err, errlen);
 	if (open_audit(s, &a, audit_dir, sizeof(audit_dir), err, errlen) < 0)
 		return -1;
-	rc = build(s, abi, audit_dir, &pl);
+	if (s->opened != NULL)
+		s->opened(s->ctx, a != NULL ? fg_audit_path(a) : NULL);
+	rc = build(s, abi, audit_dir, own, &nown, state, &pl);
 	if (rc < 0) {
 		rc = step_failed(s, "build", rc, err, errlen);
 		goto out_close;
@@ -179,6 +179,8 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 		goto out_free;
 	fg_audit_close(a);
 	a = NULL;
+	if (s->entering != NULL)
+		s->entering(s->ctx, own, nown);
 	fg_ll_make_write_trees(s->pol, s->note, s->ctx);
 	rc = fg_ll_apply(pl);
 	if (rc < 0) {

@@ -45,6 +45,13 @@ struct fg_ll_start {
 	void (*say)(void *ctx, const char *msg);        /* one notice line, no prefix */
 	void (*applying)(void *ctx);    /* this process applies the plan: called before
 					 * its record is written; may be NULL */
+	void (*opened)(void *ctx, const char *log);
+					/* the audit log is open (its path, or NULL without
+					 * one): called before the plan is built; may be NULL */
+	void (*entering)(void *ctx, const struct fg_ll_own *own, size_t nown);
+					/* after the audit daemon started, just before the
+					 * ruleset is applied, with fleetguard's own paths
+					 * (fleetguard run sets up its floor there); may be NULL */
 	void *ctx;
 };
 

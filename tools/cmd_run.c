@@ -1,6 +1,6 @@
 /* cmd_run.c - "fleetguard run [--policy FILE] [--agent-id ID] [--report]
- * -- CMD [ARG...]": check the policy, preload the library, confine the
- * process with Landlock and exec CMD.
+ * [--floor MECH] -- CMD [ARG...]": check the policy, preload the library,
+ * confine the process with Landlock and the floor under it, and exec CMD.
  *
  * SPDX-License-Identifier: Apache-2.0
  * Copyright 2026 The fleetguard Authors
@@ -29,6 +29,10 @@
  * elsewhere) into a private temporary directory, points FLEETGUARD_POLICY
  * at it, runs CMD as a child and removes the copy when CMD exits.  Report
  * mode allows everything, so nothing is applied in the kernel.
+ *
+ * --floor auto|masking|supervisor: how deny paths inside read or write trees
+ * are held against raw calls (tools/run_floor.c).  With the supervisor,
+ * this process stays behind as the supervisor and CMD runs as its child.
  */
 #include "config.h"
 
@@ -48,17 +52,55 @@
 #include "kernel/start.h"
 #include "policy/policy.h"
 #include "policy/seal.h"
+#include "tools/run_floor.h"
 #include "tools/tools.h"
 
 struct run_opts {
 	const char *policy;
 	const char *agent_id;
 	bool report;
+	enum run_floor_want floor;
 	bool quiet;
 	bool debug;
 };
 
 static unsigned run_problems;
+static const struct run_floor *run_fl;     /* the floor picked, for on_note */
+
+/* What the floor needs when kernel/start.c is about to apply the ruleset:
+ * after the audit daemon started (it keeps the host's view), before
+ * Landlock. */
+struct run_enter {
+	const struct fg_policy *p;
+	const struct run_opts *o;
+	struct run_floor *fl;
+	struct fg_audit_field *f;       /* "floor" and "masked" of the landlock record */
+	const char *agent, *exe;
+	bool entered;
+};
+static struct run_enter run_enter;
+
+/* The floor is picked once the audit directory exists (masking covers it)
+ * and before the plan is built, so that the plan's notes can leave out what
+ * masking now holds. */
+static void on_opened(void *ctx, const char *log)
+{
+	struct run_enter *e = &run_enter;
+
+	(void)ctx;
+	run_floor_pick(e->p, log, e->o->floor, e->o->quiet, e->fl);
+	run_fl = e->fl;
+	e->f[0].s = e->fl->mech;
+	e->f[0].len = strlen(e->fl->mech);
+	e->f[1].i = (int64_t)e->fl->masked;
+}
+
+static void on_entering(void *ctx, const struct fg_ll_own *own, size_t nown)
+{
+	(void)ctx;
+	run_floor_enter(run_enter.p, run_enter.fl, own, nown, run_enter.agent, run_enter.exe);
+	run_enter.entered = true;
+}
 
 static void on_diag(void *ctx, const char *file, unsigned line, const char *msg)
 {
@@ -76,18 +118,22 @@ static void on_note(void *ctx, bool debug, const char *msg)
 
 	if (o->quiet || (debug && !o->debug))
 		return;
+	if (run_fl != NULL && run_floor_covers_note(run_fl, msg))
+		return;         /* masking holds what the note says is library-only */
 	fprintf(stderr, "%s: %s\n", fg_prog, msg);
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] -- CMD [ARG...]\n"
+	fprintf(f, "usage: %s run [--policy FILE] [--agent-id ID] [--report] [--floor MECH] -- CMD [ARG...]\n"
 		   "\n"
 		   "Run CMD under the preloaded library and, where the kernel has it, Landlock.\n"
 		   "\n"
 		   "  --policy FILE    the policy (default: $FLEETGUARD_POLICY)\n"
 		   "  --agent-id ID    the agent id recorded in the audit log\n"
-		   "  --report         allow everything, record what would be denied\n",
+		   "  --report         allow everything, record what would be denied\n"
+		   "  --floor MECH     how deny rules inside read/write trees are held against\n"
+		   "                   raw calls: auto (default), masking or supervisor\n",
 		fg_prog);
 }
 
@@ -274,12 +320,18 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 {
 	char exe[PATH_MAX], err[PATH_MAX + 256];
 	const char *agent = p->agent_id;
+	struct run_floor fl = { .mech = "none" };
 	ssize_t n;
-	struct fg_audit_field argv = { .key = "argv", .type = FG_AF_STRV,
-				       .v = (const char *const *)cmd };
+	struct fg_audit_field f[3] = {
+		{ .key = "floor", .type = FG_AF_STR, .s = "none", .len = 4 },
+		{ .key = "masked", .type = FG_AF_INT },
+		{ .key = "argv", .type = FG_AF_STRV, .v = (const char *const *)cmd },
+	};
 	struct fg_ll_start s = {
 		.pol = p, .library = lib, .marker = NULL, .verb = "run", .audit_required = true,
-		.extra = &argv, .nextra = 1, .note = on_note, .say = on_say, .ctx = (void *)o,
+		.extra = f, .nextra = 3, .note = on_note, .say = on_say, .opened = on_opened,
+		.entering = on_entering,
+		.ctx = (void *)o,
 	};
 
 	unsetenv(FG_LL_MARKER);
@@ -287,10 +339,15 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	exe[n > 0 ? n : 0] = '\0';
 	if (agent == NULL)
 		agent = strrchr(cmd[0], '/') ? strrchr(cmd[0], '/') + 1 : cmd[0];
+	run_enter = (struct run_enter){ .p = p, .fl = &fl, .f = f, .agent = agent, .exe = exe,
+					.o = o };
 	s.agent = agent;
 	s.exe = exe;
 	if (fg_ll_start(&s, err, sizeof(err)) < 0)
 		die(126, "%s", err);
+	if (run_enter.entered)
+		run_floor_seal(p, &fl);
+	run_fl = NULL;
 }
 
 /* --- running CMD ------------------------------------------------------- */
@@ -344,6 +401,7 @@ int fg_cmd_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "agent-id", required_argument, NULL, 'a' },
 		{ "report", no_argument, NULL, 'r' },
+		{ "floor", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -365,6 +423,10 @@ int fg_cmd_run(int argc, char **argv)
 			break;
 		case 'r':
 			o.report = true;
+			break;
+		case 'f':
+			if (run_floor_want_of(optarg, &o.floor) < 0)
+				die(2, "--floor: expected auto, masking or supervisor, not '%s'", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,0 +1,924 @@
+/* supervisor.c - answers the agent's trapped opens with a descriptor it resolved and judged itself.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kernel/supervisor.h"
+
+#if defined(__x86_64__)
+#define SUP_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SUP_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* Linux 6.6: wake the supervisor on the caller's CPU and switch to it
+ * (older headers lack it; older kernels answer EINVAL, and go on as before). */
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+struct fg_sup {
+	const struct fg_policy *p;
+	const struct fg_ll_own *own;
+	size_t nown;
+	fg_sup_record_fn rec;
+	void *ctx;
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	size_t req_size, resp_size;
+	int listener;
+	bool own_hit;           /* this call touched one of fleetguard's files */
+};
+
+/* One trapped open, as read from the caller. */
+struct sup_call {
+	int tid;
+	int dirfd;
+	int flags;
+	unsigned mode;
+	uint64_t resolve;
+	char path[PATH_MAX];
+};
+
+static long sup_seccomp(unsigned op, unsigned flags, void *arg)
+{
+	return syscall(SYS_seccomp, op, flags, arg);
+}
+
+/* --- the filter ---------------------------------------------------------- */
+
+static const long trapped[] = {
+#ifdef SYS_open
+	SYS_open, SYS_creat, SYS_unlink, SYS_rmdir, SYS_mkdir, SYS_rename, SYS_link,
+	SYS_symlink, SYS_mknod,
+#endif
+	SYS_openat, SYS_unlinkat, SYS_mkdirat, SYS_renameat, SYS_renameat2, SYS_linkat,
+	SYS_symlinkat, SYS_truncate, SYS_mknodat,
+#ifdef SYS_openat2
+	SYS_openat2,
+#endif
+};
+
+int fg_sup_install(void)
+{
+#ifdef SUP_ARCH
+	struct sock_filter f[48];
+	struct sock_fprog prog = { .filter = f };
+	unsigned short n = 0;
+	size_t nt = sizeof(trapped) / sizeof(trapped[0]);
+	long fd;
+
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+					      offsetof(struct seccomp_data, nr));
+	for (size_t i = 0; i < nt; i++)
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+						      (uint32_t)trapped[i], (uint8_t)(nt - i), 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	prog.len = n;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return fd < 0 ? -errno : (int)fd;
+#else
+	return -ENOSYS;
+#endif
+}
+
+/* A filter trapping getppid, in a child: does the kernel give a listener,
+ * and does it know ADDFD with SEND (an unknown id then answers ENOENT)? */
+int fg_sup_probe(void)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { .len = 4, .filter = f };
+		struct seccomp_notif_addfd add = { .id = 1, .flags = SECCOMP_ADDFD_FLAG_SEND,
+						   .srcfd = 0 };
+		long fd;
+		int bits = 0;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(0);
+		fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+		if (fd >= 0) {
+			bits |= FG_SUP_NOTIF;
+			if (ioctl((int)fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno == ENOENT)
+				bits |= FG_SUP_ADDFD;
+		}
+		_exit(bits);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+}
+
+/* --- reading the call ---------------------------------------------------- */
+
+/* Copy a NUL-terminated string from the caller, page by page (a string
+ * may end just before an unmapped page). */
+static int read_str(int tid, uint64_t addr, char *out, size_t cap)
+{
+	size_t got = 0;
+
+	while (got < cap) {
+		size_t room = 4096 - ((addr + got) & 4095);
+		struct iovec l, r;
+		ssize_t n;
+
+		if (room > cap - got)
+			room = cap - got;
+		l = (struct iovec){ out + got, room };
+		r = (struct iovec){ (void *)(uintptr_t)(addr + got), room };
+		n = process_vm_readv(tid, &l, 1, &r, 1, 0);
+		if (n <= 0)
+			return n == 0 ? -EFAULT : -errno;
+		if (memchr(out + got, '\0', (size_t)n) != NULL)
+			return 0;
+		got += (size_t)n;
+	}
+	return -ENAMETOOLONG;
+}
+
+static int read_call(struct fg_sup *s, const struct seccomp_notif *req, struct sup_call *c)
+{
+	const __u64 *a = req->data.args;
+	uint64_t path = a[1];
+	int rc;
+
+	c->tid = (int)req->pid;
+	c->dirfd = AT_FDCWD;
+	c->resolve = 0;
+	c->mode = 0;
+#ifdef SYS_open
+	if (req->data.nr == SYS_open) {
+		path = a[0], c->flags = (int)a[1], c->mode = (unsigned)a[2];
+		goto read;
+	}
+#endif
+#ifdef SYS_creat
+	if (req->data.nr == SYS_creat) {
+		path = a[0], c->flags = O_CREAT | O_WRONLY | O_TRUNC, c->mode = (unsigned)a[1];
+		goto read;
+	}
+#endif
+	c->dirfd = (int)a[0];
+	c->flags = (int)a[2];
+	c->mode = (unsigned)a[3];
+#ifdef SYS_openat2
+	if (req->data.nr == SYS_openat2) {
+		struct open_how how = { 0 };
+		struct iovec l = { &how, sizeof(how) }, r = { (void *)(uintptr_t)a[2], sizeof(how) };
+
+		if (a[3] < sizeof(how) || process_vm_readv(c->tid, &l, 1, &r, 1, 0) != sizeof(how))
+			return -EFAULT;
+		c->flags = (int)how.flags;
+		c->mode = (unsigned)how.mode;
+		c->resolve = how.resolve;
+	}
+#endif
+read:
+	rc = read_str(c->tid, path, c->path, sizeof(c->path));
+	if (rc < 0)
+		return rc;
+	/* the tid could have died and been reused while we read */
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		return -ENOENT;
+	return 0;
+}
+
+/* --- resolving ----------------------------------------------------------- */
+
+static long sup_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+	struct open_how how = { .flags = flags, .resolve = resolve };
+
+	return syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
+ * the caller's own descriptor N, or -1. */
+static int own_fd_number(const char *path)
+{
+	static const char *const pre[] = { "/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/" };
+	char *end;
+	long n;
+
+	if (strcmp(path, "/dev/stdin") == 0)
+		return 0;
+	if (strcmp(path, "/dev/stdout") == 0)
+		return 1;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		size_t l = strlen(pre[i]);
+
+		if (strncmp(path, pre[i], l) != 0 || path[l] < '0' || path[l] > '9')
+			continue;
+		n = strtol(path + l, &end, 10);
+		return *end == '\0' && n <= INT_MAX ? (int)n : -1;
+	}
+	return -1;
+}
+
+/* The caller's base for its path: its root for absolute paths (resolved
+ * in it), else its cwd or dirfd.  *in_root tells which. */
+static int base_fd(const struct sup_call *c, bool *in_root)
+{
+	char at[64];
+	int fd;
+
+	*in_root = c->path[0] == '/';
+	if (*in_root)
+		snprintf(at, sizeof(at), "/proc/%d/root", c->tid);
+	else if (c->dirfd == AT_FDCWD)
+		snprintf(at, sizeof(at), "/proc/%d/cwd", c->tid);
+	else
+		snprintf(at, sizeof(at), "/proc/%d/fd/%d", c->tid, c->dirfd);
+	fd = open(at, O_PATH | O_CLOEXEC | O_DIRECTORY);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The path of what fd holds, with the caller's /proc/<tid> named
+ * /proc/self again (the policy's spelling). */
+static int fd_name(int fd, int tid, char *out, size_t cap)
+{
+	char at[64], pre[32];
+	ssize_t n;
+	size_t l;
+
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
+	n = readlink(at, out, cap - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == cap - 1)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	if (out[0] != '/')
+		return -EACCES;         /* pipe:[...], anon_inode: nothing a path names */
+	l = (size_t)snprintf(pre, sizeof(pre), "/proc/%d", tid);
+	if (strncmp(out, pre, l) == 0 && (out[l] == '/' || out[l] == '\0')) {
+		memmove(out + 10, out + l, strlen(out + l) + 1);
+		memcpy(out, "/proc/self", 10);
+	}
+	return 0;
+}
+
+/* Rewrite a leading /proc/self or /proc/thread-self to the caller's. */
+static void map_proc_self(struct sup_call *c)
+{
+	char tmp[PATH_MAX];
+	const char *rest = NULL;
+
+	if (strncmp(c->path, "/proc/self", 10) == 0 && (c->path[10] == '/' || !c->path[10]))
+		rest = c->path + 10;
+	else if (strncmp(c->path, "/proc/thread-self", 17) == 0 &&
+		 (c->path[17] == '/' || !c->path[17]))
+		rest = c->path + 17;
+	if (rest == NULL)
+		return;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "/proc/%d%s", c->tid, rest) < sizeof(tmp))
+		memcpy(c->path, tmp, sizeof(tmp));
+}
+
+/* --- judging ------------------------------------------------------------- */
+
+static bool within(const char *tree, const char *path)
+{
+	return fg_path_within(tree, strlen(tree), path, strlen(path));
+}
+
+/* fleetguard's own paths first (the library must keep its state and its
+ * start-up reads; nobody reads the audit directory or the key), then the
+ * policy, with what Landlock grants beside it: listing /etc for the system
+ * set.  *line is the deciding policy line, 0 for none; *own is set when
+ * one of fleetguard's files decided. */
+static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, unsigned *line,
+		      bool *own)
+{
+	struct fg_verdict v;
+
+	*line = 0;
+	*own = false;
+	for (size_t i = 0; i < s->nown; i++) {
+		if (s->own[i].path == NULL || !within(s->own[i].path, path))
+			continue;
+		*own = true;
+		if (s->own[i].kind == FG_LL_OWN_AUDIT_DIR)
+			return false;
+		if (s->own[i].kind == FG_LL_OWN_STATE_DIR || acc == FG_ACC_READ)
+			return true;
+	}
+	*own = s->p->audit.key_file != NULL && within(s->p->audit.key_file, path);
+	if (*own)
+		return false;
+	if (acc == FG_ACC_READ && s->p->fs.system && strcmp(path, "/etc") == 0)
+		return true;
+	if (fg_policy_path(s->p, path, strlen(path), acc, &v)) {
+		*line = v.line;
+		return true;
+	}
+	*line = v.line;
+	return s->p->fs.mode != FG_MODE_ENFORCE;
+}
+
+static bool judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line)
+{
+	bool own;
+	bool ok = judge_why(s, path, acc, line, &own);
+
+	s->own_hit |= own;
+	return ok;
+}
+
+static unsigned access_of(int flags)
+{
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)))
+		return FG_ACC_WRITE;
+	return FG_ACC_READ;
+}
+
+static mode_t caller_umask(int tid)
+{
+	char at[64], buf[2048];
+	const char *u;
+	ssize_t n;
+	int fd;
+
+	snprintf(at, sizeof(at), "/proc/%d/status", tid);
+	fd = open(at, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 022;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	u = strstr(buf, "Umask:\t");
+	return u ? (mode_t)strtoul(u + 7, NULL, 8) & 0777 : 022;
+}
+
+/* --- opening --------------------------------------------------------------- */
+
+/* Open the object behind the O_PATH descriptor pfd again with the caller's
+ * flags.  FIFOs open without blocking (the supervisor serves one call at a
+ * time; the other end's open is a call too), then get the caller's mode. */
+static int reopen(int pfd, int flags)
+{
+	char at[64];
+	struct stat st;
+	int fd, f = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY);
+
+	if (flags & O_PATH) {
+		fd = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
+		return fd < 0 ? -errno : fd;
+	}
+	snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
+	if (fstat(pfd, &st) == 0 && S_ISFIFO(st.st_mode) && !(flags & O_NONBLOCK)) {
+		fd = open(at, f | O_NONBLOCK | O_CLOEXEC);
+		if (fd >= 0)
+			fcntl(fd, F_SETFL, f & ~O_NONBLOCK);
+	} else {
+		fd = open(at, f | O_CLOEXEC);
+	}
+	return fd < 0 ? -errno : fd;
+}
+
+/* O_CREAT of a missing name: resolve its directory, judge directory + name,
+ * create it there without following a link the caller may have planted. */
+static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t res,
+		  char *name_out, size_t cap, unsigned *line)
+{
+	char dir[PATH_MAX], dpath[PATH_MAX];
+	const char *slash = strrchr(c->path, '/'), *leaf;
+	int dfd, fd, rc;
+
+	if (slash != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - c->path), c->path);
+		if (dir[0] == '\0')
+			strcpy(dir, "/");
+		leaf = slash + 1;
+	} else {
+		strcpy(dir, ".");
+		leaf = c->path;
+	}
+	if (leaf[0] == '\0' || strcmp(leaf, ".") == 0 || strcmp(leaf, "..") == 0)
+		return -EISDIR;
+	dfd = (int)sup_openat2(base, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, res);
+	if (dfd < 0)
+		return -errno;
+	rc = fd_name(dfd, c->tid, dpath, sizeof(dpath));
+	if (rc == 0 && (size_t)snprintf(name_out, cap, "%s/%s", strcmp(dpath, "/") ? dpath : "",
+					 leaf) >= cap)
+		rc = -ENAMETOOLONG;
+	if (rc == 0 && !judge(s, name_out, FG_ACC_WRITE, line))
+		rc = -EACCES;
+	if (rc == 0) {
+		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
+			    c->mode & ~caller_umask(c->tid) & 07777);
+		rc = fd < 0 ? -errno : fd;
+	}
+	close(dfd);
+	return rc;
+}
+
+/* Returns the descriptor to hand over, or -errno; name and line say what
+ * was judged. */
+static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap,
+		    unsigned *line, bool *judged)
+{
+	uint64_t res = RESOLVE_NO_MAGICLINKS |
+		       (c->resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH));
+	int n = own_fd_number(c->path), base, pfd, rc;
+	bool in_root;
+	char at[64];
+
+	*judged = false;
+	name[0] = '\0';
+	if (n >= 0) {
+		snprintf(at, sizeof(at), "/proc/%d/fd/%d", c->tid, n);
+		pfd = open(at, O_PATH | O_CLOEXEC);
+		if (pfd < 0)
+			return -errno;
+	} else {
+		map_proc_self(c);
+		base = base_fd(c, &in_root);
+		if (base < 0)
+			return base;
+		if (in_root)
+			res |= RESOLVE_IN_ROOT;
+		if (c->resolve & RESOLVE_IN_ROOT)
+			res = (res & ~RESOLVE_BENEATH) | RESOLVE_IN_ROOT;
+		pfd = (int)sup_openat2(base, c->path,
+				       O_PATH | O_CLOEXEC | (c->flags & (O_NOFOLLOW | O_DIRECTORY)),
+				       res);
+		if (pfd < 0 && errno == ENOENT && (c->flags & O_CREAT)) {
+			*judged = true;
+			rc = create(s, c, base, res, name, cap, line);
+			close(base);
+			return rc;
+		}
+		if (pfd < 0) {
+			rc = -errno;
+			close(base);
+			return rc;
+		}
+		close(base);
+	}
+	rc = fd_name(pfd, c->tid, name, cap);
+	if (rc == 0) {
+		*judged = true;
+		if (!judge(s, name, access_of(c->flags), line))
+			rc = -EACCES;
+		else if ((c->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+			rc = -EEXIST;
+		else
+			rc = reopen(pfd, c->flags);
+	}
+	close(pfd);
+	return rc;
+}
+
+static void answer_error(struct fg_sup *s, uint64_t id, int err)
+{
+	memset(s->resp, 0, s->resp_size);
+	s->resp->id = id;
+	s->resp->error = -err;
+	ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
+}
+
+/* --- names: remove, make, rename, link ----------------------------------- */
+
+/* A name in the caller: the directory the supervisor resolved and holds,
+ * the last component, and the full path judged. */
+struct sup_name {
+	int dfd;
+	char leaf[NAME_MAX + 1];
+	char path[PATH_MAX];
+};
+
+/* Resolve the directory of (dirfd, path at addr) for tid and judge
+ * directory + leaf for acc.  On success n->dfd is open. */
+static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned acc,
+		   struct sup_name *n, unsigned *line)
+{
+	static struct sup_call c;
+	char dpath[PATH_MAX];
+	char *slash;
+	size_t len;
+	bool in_root;
+	int base, rc;
+
+	n->dfd = -1;
+	n->path[0] = '\0';
+	c.tid = tid, c.dirfd = dirfd;
+	rc = read_str(tid, addr, c.path, sizeof(c.path));
+	if (rc < 0)
+		return rc;
+	len = strlen(c.path);
+	while (len > 1 && c.path[len - 1] == '/')
+		c.path[--len] = '\0';
+	map_proc_self(&c);
+	slash = strrchr(c.path, '/');
+	if ((size_t)snprintf(n->leaf, sizeof(n->leaf), "%s", slash ? slash + 1 : c.path) >=
+	    sizeof(n->leaf))
+		return -ENAMETOOLONG;
+	if (n->leaf[0] == '\0' || strcmp(n->leaf, ".") == 0 || strcmp(n->leaf, "..") == 0)
+		return -EINVAL;
+	if (slash == c.path)
+		c.path[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	else
+		strcpy(c.path, ".");
+	base = base_fd(&c, &in_root);
+	if (base < 0)
+		return base;
+	n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+				  RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : 0));
+	rc = n->dfd < 0 ? -errno : 0;
+	close(base);
+	if (rc == 0)
+		rc = fd_name(n->dfd, tid, dpath, sizeof(dpath));
+	if (rc == 0 && (size_t)snprintf(n->path, sizeof(n->path), "%s/%s",
+					 strcmp(dpath, "/") ? dpath : "", n->leaf) >= sizeof(n->path))
+		rc = -ENAMETOOLONG;
+	if (rc == 0 && !judge(s, n->path, acc, line))
+		rc = -EACCES;
+	return rc;
+}
+
+/* The object a caller names by one of its descriptors ("/proc/self/fd/N",
+ * "/dev/fd/N": the library acts through those after judging), as an O_PATH
+ * descriptor of the supervisor's; -ENOENT when the path is not such a name. */
+static int caller_fd_object(int tid, uint64_t addr)
+{
+	char path[PATH_MAX], at[64];
+	int n, fd;
+
+	if (read_str(tid, addr, path, sizeof(path)) < 0)
+		return -EFAULT;
+	n = own_fd_number(path);
+	if (n < 0)
+		return -ENOENT;
+	snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, n);
+	fd = open(at, O_PATH | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static long do_link(struct fg_sup *s, int tid, const __u64 *a, int od, int oi, int nd, int ni,
+		    int flags, struct sup_name *o, struct sup_name *n, unsigned *line)
+{
+	char src[64];
+	int rc = 0, ofd;
+
+	/* the source is the object itself: resolve it whole and judge it */
+	ofd = caller_fd_object(tid, a[oi]);
+	if (ofd == -ENOENT) {
+		rc = name_of(s, tid, od < 0 ? AT_FDCWD : (int)a[od], a[oi], FG_ACC_READ, o, line);
+		if (rc < 0)
+			return rc;
+		ofd = openat(o->dfd, o->leaf, O_PATH | O_CLOEXEC |
+			     ((flags & AT_SYMLINK_FOLLOW) ? 0 : O_NOFOLLOW));
+		ofd = ofd < 0 ? -errno : ofd;
+	}
+	if (ofd < 0)
+		return ofd;
+	rc = fd_name(ofd, tid, o->path, sizeof(o->path));
+	if (rc == 0 && !judge(s, o->path, FG_ACC_WRITE, line))
+		rc = -EACCES;
+	if (rc == 0)
+		rc = name_of(s, tid, nd < 0 ? AT_FDCWD : (int)a[nd], a[ni], FG_ACC_WRITE, n, line);
+	if (rc == 0) {
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", ofd);
+		rc = linkat(AT_FDCWD, src, n->dfd, n->leaf, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
+	}
+	close(ofd);
+	return rc;
+}
+
+/* Which arguments an operation takes: dirfd and path indexes (-1: none). */
+struct mut_op {
+	long nr;
+	const char *op;
+	signed char d1, p1, d2, p2, extra;
+};
+
+static const struct mut_op mut_ops[] = {
+#ifdef SYS_open
+	{ SYS_unlink, "unlink", -1, 0, -1, -1, -1 },
+	{ SYS_rmdir, "rmdir", -1, 0, -1, -1, -1 },
+	{ SYS_mkdir, "mkdir", -1, 0, -1, -1, 1 },
+	{ SYS_rename, "rename", -1, 0, -1, 1, -1 },
+	{ SYS_link, "link", -1, 0, -1, 1, -1 },
+	{ SYS_symlink, "symlink", -1, -1, -1, 1, 0 },
+	{ SYS_mknod, "mknod", -1, 0, -1, -1, 1 },
+#endif
+	{ SYS_unlinkat, "unlink", 0, 1, -1, -1, 2 },
+	{ SYS_mkdirat, "mkdir", 0, 1, -1, -1, 2 },
+	{ SYS_renameat, "rename", 0, 1, 2, 3, -1 },
+	{ SYS_renameat2, "rename", 0, 1, 2, 3, 4 },
+	{ SYS_linkat, "link", 0, 1, 2, 3, 4 },
+	{ SYS_symlinkat, "symlink", -1, -1, 1, 2, 0 },
+	{ SYS_truncate, "truncate", -1, 0, -1, -1, 1 },
+	{ SYS_mknodat, "mknod", 0, 1, -1, -1, 2 },
+};
+
+/* truncate(2): by a caller's descriptor name, or by a name resolved here
+ * (a final link is not followed: the name judged is what changes). */
+static long do_truncate(struct fg_sup *s, int tid, const __u64 *a, struct sup_name *n,
+			unsigned *line)
+{
+	char at[64];
+	int pfd = caller_fd_object(tid, a[0]), fd, rc = 0;
+
+	if (pfd == -ENOENT) {
+		rc = name_of(s, tid, AT_FDCWD, a[0], FG_ACC_WRITE, n, line);
+		fd = rc < 0 ? rc : openat(n->dfd, n->leaf, O_WRONLY | O_CLOEXEC | O_NONBLOCK |
+								 O_NOFOLLOW);
+	} else if (pfd >= 0) {
+		rc = fd_name(pfd, tid, n->path, sizeof(n->path));
+		if (rc == 0 && !judge(s, n->path, FG_ACC_WRITE, line))
+			rc = -EACCES;
+		snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
+		fd = rc < 0 ? rc : open(at, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+		close(pfd);
+	} else {
+		return pfd;
+	}
+	if (rc < 0)
+		return rc;
+	if (fd < 0)
+		return -errno;
+	rc = ftruncate(fd, (off_t)a[1]) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup_name *o,
+		   struct sup_name *n, unsigned *line)
+{
+	const __u64 *a = s->req->data.args;
+	long nr = m->nr;
+	unsigned mv = FG_ACC_WRITE | FG_ACC_MOVE;
+	char target[PATH_MAX];
+	long rc;
+
+	if (strcmp(m->op, "link") == 0)
+		return do_link(s, tid, a, m->d1, m->p1, m->d2, m->p2,
+			       m->extra >= 0 ? (int)a[m->extra] : 0, o, n, line);
+	if (strcmp(m->op, "symlink") == 0) {
+		rc = read_str(tid, a[0], target, sizeof(target));
+		if (rc == 0)
+			rc = name_of(s, tid, m->d2 < 0 ? AT_FDCWD : (int)a[m->d2], a[m->p2],
+				     FG_ACC_WRITE, n, line);
+		return rc < 0 ? rc : symlinkat(target, n->dfd, n->leaf) < 0 ? -errno : 0;
+	}
+	if (nr == SYS_truncate)
+		return do_truncate(s, tid, a, o, line);
+	rc = name_of(s, tid, m->d1 < 0 ? AT_FDCWD : (int)a[m->d1], a[m->p1],
+		     strcmp(m->op, "unlink") == 0 || strcmp(m->op, "rmdir") == 0 ||
+		     strcmp(m->op, "rename") == 0 ? mv : FG_ACC_WRITE, o, line);
+	if (rc == 0 && strcmp(m->op, "rename") == 0)
+		rc = name_of(s, tid, m->d2 < 0 ? AT_FDCWD : (int)a[m->d2], a[m->p2], mv, n, line);
+	if (rc < 0)
+		return rc;
+	if (strcmp(m->op, "rename") == 0)
+		return renameat2(o->dfd, o->leaf, n->dfd, n->leaf,
+				 nr == SYS_renameat2 ? (unsigned)a[4] : 0) < 0 ? -errno : 0;
+	if (strcmp(m->op, "unlink") == 0 || strcmp(m->op, "rmdir") == 0)
+		return unlinkat(o->dfd, o->leaf, strcmp(m->op, "rmdir") == 0 ? AT_REMOVEDIR :
+					m->extra >= 0 ? (int)a[m->extra] : 0) < 0 ? -errno : 0;
+	if (strcmp(m->op, "mkdir") == 0)
+		return mkdirat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~caller_umask(tid) & 07777) <
+		       0 ? -errno : 0;
+	if (strcmp(m->op, "mknod") == 0)
+		return mknodat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~(caller_umask(tid) & 0777),
+			       (dev_t)a[m->extra + 1]) < 0 ? -errno : 0;
+	return -ENOSYS;
+}
+
+static void handle_mut(struct fg_sup *s)
+{
+	struct sup_name o = { .dfd = -1 }, n = { .dfd = -1 };
+	uint64_t id = s->req->id;
+	int tid = (int)s->req->pid;
+	const struct mut_op *m = NULL;
+	unsigned line = 0;
+	long rc;
+
+	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
+		if (mut_ops[i].nr == (long)s->req->data.nr)
+			m = &mut_ops[i];
+	if (m == NULL) {
+		answer_error(s, id, ENOSYS);
+		return;
+	}
+	rc = do_mut(s, m, tid, &o, &n, &line);
+	if (o.dfd >= 0)
+		close(o.dfd);
+	if (n.dfd >= 0)
+		close(n.dfd);
+	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0)
+		return;
+	memset(s->resp, 0, s->resp_size);
+	s->resp->id = id;
+	s->resp->error = rc < 0 ? (int)rc : 0;
+	ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
+	if (s->rec != NULL && (o.path[0] || n.path[0])) {
+		struct fg_sup_event ev = { .op = m->op, .path = o.path[0] ? o.path : n.path,
+					   .path2 = o.path[0] && n.path[0] ? n.path : NULL,
+					   .flags = -1, .tid = tid, .allow = rc != -EACCES,
+					   .own = s->own_hit,
+					   .line = line, .result = rc < 0 ? (int)-rc : 0 };
+
+		s->rec(s->ctx, &ev);
+	}
+}
+
+/* --- serving ----------------------------------------------------------------- */
+
+int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t nown,
+	       fg_sup_record_fn rec, void *ctx, struct fg_sup **out)
+{
+	struct seccomp_notif_sizes sz;
+	struct fg_sup *s;
+
+	*out = NULL;
+	if (sup_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	*s = (struct fg_sup){ .p = p, .own = own, .nown = nown, .rec = rec, .ctx = ctx,
+			      .listener = -1 };
+	s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
+	s->resp_size = sz.seccomp_notif_resp > sizeof(*s->resp) ? sz.seccomp_notif_resp :
+								   sizeof(*s->resp);
+	s->req = calloc(1, s->req_size);
+	s->resp = calloc(1, s->resp_size);
+	if (s->req == NULL || s->resp == NULL) {
+		fg_sup_free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void fg_sup_free(struct fg_sup *s)
+{
+	if (s == NULL)
+		return;
+	free(s->req);
+	free(s->resp);
+	free(s);
+}
+
+
+static bool is_open(long nr)
+{
+#ifdef SYS_open
+	if (nr == SYS_open || nr == SYS_creat)
+		return true;
+#endif
+#ifdef SYS_openat2
+	if (nr == SYS_openat2)
+		return true;
+#endif
+	return nr == SYS_openat;
+}
+
+static void handle_mut(struct fg_sup *s);
+
+static void handle(struct fg_sup *s)
+{
+	static struct sup_call c;
+	char name[PATH_MAX];
+	uint64_t id = s->req->id;
+	unsigned line = 0;
+	bool judged;
+	int fd;
+
+	s->own_hit = false;
+	if (!is_open((long)s->req->data.nr)) {
+		handle_mut(s);
+		return;
+	}
+	fd = read_call(s, s->req, &c);
+	if (fd == 0 && (c.flags & O_PATH)) {
+		/* a descriptor that reads and writes nothing (the kernel
+		 * cannot pass one on): every use of it that reaches content
+		 * (reopening through /proc, linkat) is a trapped call */
+		memset(s->resp, 0, s->resp_size);
+		s->resp->id = id;
+		s->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
+		return;
+	}
+	if (fd == -ENOENT)
+		return;         /* the caller is gone */
+	if (fd < 0) {
+		answer_error(s, id, -fd);
+		return;
+	}
+	fd = sup_open(s, &c, name, sizeof(name), &line, &judged);
+	if (fd >= 0) {
+		struct seccomp_notif_addfd add = { .id = id, .flags = SECCOMP_ADDFD_FLAG_SEND,
+						   .srcfd = (uint32_t)fd,
+						   .newfd_flags = (uint32_t)(c.flags & O_CLOEXEC) };
+
+		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
+			answer_error(s, id, errno);
+		close(fd);
+	} else {
+		answer_error(s, id, -fd);
+	}
+	if (judged && s->rec != NULL) {
+		/* the library's writer looks at the audit directory in every
+		 * process (and is refused): not worth a record each time */
+		bool own = s->own_hit && !(c.flags & O_DIRECTORY);
+		struct fg_sup_event ev = { .op = "open", .path = name, .flags = c.flags,
+					   .tid = c.tid, .allow = fd != -EACCES, .line = line,
+					   .own = own,
+					   .result = fd < 0 ? -fd : 0 };
+
+		s->rec(s->ctx, &ev);
+	}
+}
+
+int fg_sup_serve(struct fg_sup *s, int listener, int wake_fd, void (*wake)(void *ctx),
+		 void *ctx)
+{
+	s->listener = listener;
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	umask(0);               /* creations get the caller's umask, applied by hand */
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = listener, .events = POLLIN },
+					 { .fd = wake_fd, .events = POLLIN } };
+
+		if (poll(pfd, wake_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (wake_fd >= 0 && (pfd[1].revents & POLLIN))
+			wake(ctx);
+		if (pfd[0].revents & POLLIN) {
+			memset(s->req, 0, s->req_size);
+			if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0) {
+				if (errno == EINTR || errno == ENOENT)
+					continue;
+				return -errno;
+			}
+			handle(s);
+			continue;
+		}
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			return 0;       /* no process uses the filter any more */
+	}
+}

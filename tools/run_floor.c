@@ -1,0 +1,412 @@
+/* run_floor.c - picks, announces and sets up the kernel floor of `fleetguard run`.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "audit/audit.h"
+#include "kernel/supervisor.h"
+#include "shim/auditconf.h"
+#include "tools/run_floor.h"
+#include "tools/tools.h"
+
+int run_floor_want_of(const char *arg, enum run_floor_want *out)
+{
+	if (strcmp(arg, "auto") == 0)
+		*out = RUN_FLOOR_AUTO;
+	else if (strcmp(arg, "masking") == 0)
+		*out = RUN_FLOOR_MASKING;
+	else if (strcmp(arg, "supervisor") == 0)
+		*out = RUN_FLOOR_SUPERVISOR;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void audit_paths(const char *log, char *dir, size_t dlen, char *sock, size_t slen)
+{
+	const char *slash = log ? strrchr(log, '/') : NULL;
+
+	dir[0] = sock[0] = '\0';
+	if (slash == NULL)
+		return;
+	snprintf(dir, dlen, "%.*s", (int)(slash > log ? slash - log : 1), log);
+	snprintf(sock, slen, "%s.sock", log);
+}
+
+/* One line when the floor holds deny paths; the filter alone (nothing to
+ * hold) is told only with FLEETGUARD_DEBUG=1, so that runs print what they
+ * did before unless the floor changes what the agent sees. */
+static void say(bool quiet, const struct run_floor *f, const struct fg_policy *p)
+{
+	const char *debug = getenv("FLEETGUARD_DEBUG");
+	const char *dgram = p->net.mode != FG_MODE_ENFORCE ? "" :
+			    fg_sc_refuses_datagrams(p) ? ", datagrams refused" :
+			    ", datagram destinations left to the library";
+	const char *s = f->masked == 1 ? "" : "s";
+
+	if (quiet)
+		return;
+	if (f->masking)
+		fprintf(stderr, "%s: floor: masking in a mount namespace (%zu path%s hidden from raw calls)%s%s\n",
+			fg_prog, f->masked, s, f->sc ? ", seccomp filter" : "", f->sc ? dgram : "");
+	else if (f->supervise)
+		fprintf(stderr, "%s: floor: supervisor with seccomp user notification (opens judged outside the agent for %zu deny path%s)%s%s\n",
+			fg_prog, f->masked, s, f->sc ? ", seccomp filter" : "", f->sc ? dgram : "");
+	else if (f->sc != NULL && debug != NULL && strcmp(debug, "1") == 0)
+		fprintf(stderr, "%s: floor: seccomp filter%s\n", fg_prog, dgram);
+}
+
+/* Neither masking nor a supervisor: say what is missing, refuse with
+ * kernel = on. */
+static void no_floor(const struct fg_policy *p, const struct run_floor *f, int mask_err,
+		     int sup, bool quiet)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s%s%s",
+		 mask_err ? "no mount namespace (" : "masking not chosen",
+		 mask_err ? strerror(mask_err) : "", mask_err ? ")" : "");
+	snprintf(why + strlen(why), sizeof(why) - strlen(why), " and %s",
+		 !(sup & FG_SUP_NOTIF) ? "no seccomp user notification (Linux >= 5.0)" :
+		 "no seccomp ADDFD with SEND (Linux >= 5.14)");
+	if (p->fs.kernel == FG_KERNEL_ON)
+		die(126, "floor: %s: cannot hold deny '%s' against raw calls: refusing to run with [filesystem] kernel = on (policy %s:%u)",
+		    why, fg_mask_plan_path(f->mask, 0), p->file, p->fs.line);
+	if (!quiet)
+		fprintf(stderr, "%s: floor: %s: %zu deny path%s inside read or write trees stay library-only\n",
+			fg_prog, why, f->masked, f->masked == 1 ? "" : "s");
+}
+
+static void pick_mech(const struct fg_policy *p, enum run_floor_want want, bool quiet,
+		      struct run_floor *f)
+{
+	int err = 0, sup;
+
+	if (want != RUN_FLOOR_SUPERVISOR && fg_mask_available(&err)) {
+		f->masking = true;
+		return;
+	}
+	if (want == RUN_FLOOR_MASKING && p->fs.kernel == FG_KERNEL_ON)
+		die(126, "--floor=masking: cannot enter a mount namespace: %s", strerror(err));
+	sup = fg_sup_probe();
+	if (want != RUN_FLOOR_MASKING && (sup & FG_SUP_NOTIF) && (sup & FG_SUP_ADDFD)) {
+		f->supervise = true;
+		return;
+	}
+	no_floor(p, f, err, want == RUN_FLOOR_MASKING ? FG_SUP_NOTIF : sup, quiet);
+	fg_mask_plan_free(f->mask);
+	f->mask = NULL;
+	f->masked = 0;
+}
+
+void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_floor_want want,
+		    bool quiet, struct run_floor *f)
+{
+	char dir[PATH_MAX], sock[PATH_MAX + 8];
+	int rc;
+
+	*f = (struct run_floor){ .mech = "none", .sock = -1 };
+	if (p->fs.kernel == FG_KERNEL_OFF ||
+	    (p->fs.mode != FG_MODE_ENFORCE && p->net.mode != FG_MODE_ENFORCE))
+		return;
+	audit_paths(audit_log, dir, sizeof(dir), sock, sizeof(sock));
+	if (p->fs.mode == FG_MODE_ENFORCE) {
+		rc = fg_mask_plan_new(p, dir[0] ? dir : NULL, sock[0] ? sock : NULL, &f->mask);
+		if (rc < 0)
+			die(126, "cannot plan the masks: %s", strerror(-rc));
+		f->masked = fg_mask_plan_count(f->mask);
+		if (f->masked == 0) {
+			fg_mask_plan_free(f->mask);
+			f->mask = NULL;
+		}
+	}
+	if (f->mask != NULL)
+		pick_mech(p, want, quiet, f);
+	rc = fg_sc_build(p, &f->sc);
+	if (rc < 0 && rc != -ENOSYS)
+		die(126, "cannot build the seccomp filter: %s", strerror(-rc));
+	f->mech = f->masking ? "masking" : f->supervise ? "supervisor" : f->sc ? "seccomp" : "none";
+	say(quiet, f, p);
+}
+
+/* --- the supervisor ------------------------------------------------------- */
+
+struct sup_state {
+	const struct fg_policy *p;
+	struct fg_audit *a;
+	pid_t child;
+	int status;
+	int sigfd;
+};
+
+static volatile sig_atomic_t sup_child;
+
+static void sup_forward(int sig)
+{
+	if (sup_child > 0)
+		kill((pid_t)sup_child, sig);
+}
+
+static void sup_record(void *ctx, const struct fg_sup_event *ev)
+{
+	const struct sup_state *st = ctx;
+	const struct fg_policy *p = st->p;
+	char rule[PATH_MAX + 16];
+	bool open = ev->flags >= 0;
+	bool write = !open || (ev->flags & O_ACCMODE) != O_RDONLY ||
+		     (ev->flags & (O_CREAT | O_TRUNC));
+	struct fg_audit_field f[5] = {
+		{ .key = "path", .type = FG_AF_STR, .s = ev->path, .len = strlen(ev->path) },
+	};
+	struct fg_audit_rec rec = { .op = ev->op, .f = f, .nf = 1, .result = ev->result };
+
+	/* a refusal no rule decided is Landlock's default (it refuses the
+	 * same outside the trees, unrecorded): the library's own start-up
+	 * probes would fill the log */
+	if (!ev->allow && ev->line == 0 && !ev->own)
+		return;
+	if (st->a == NULL || (ev->allow && p->audit.events == FG_EVENTS_DENIED) ||
+	    (ev->allow && !write && p->audit.events == FG_EVENTS_WRITES))
+		return;
+	if (ev->path2 != NULL)
+		f[rec.nf++] = (struct fg_audit_field){ .key = "path2", .type = FG_AF_STR,
+						       .s = ev->path2, .len = strlen(ev->path2) };
+	if (open)
+		f[rec.nf++] = (struct fg_audit_field){ .key = "flags", .type = FG_AF_INT,
+						       .i = ev->flags };
+	f[rec.nf++] = (struct fg_audit_field){ .key = "via", .type = FG_AF_STR, .s = "kernel",
+					       .len = 6 };
+	f[rec.nf++] = (struct fg_audit_field){ .key = "agent_tid", .type = FG_AF_INT,
+					       .i = ev->tid };
+	rec.decision = !ev->allow && p->fs.mode != FG_MODE_ENFORCE ? "report" :
+		       ev->allow ? "allow" : "deny";
+	if (ev->line > 0) {
+		snprintf(rule, sizeof(rule), "%s:%u", p->file, ev->line);
+		rec.rule = rule;
+	}
+	fg_audit_append(st->a, &rec);
+}
+
+static void sup_reap(void *ctx)
+{
+	struct sup_state *st = ctx;
+	struct signalfd_siginfo si;
+	int status;
+	pid_t pid;
+
+	while (read(st->sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		if (pid == st->child)
+			st->status = status;
+}
+
+static int recv_fd(int sock)
+{
+	char c, ctl[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+		return -EPIPE;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'L', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &c, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
+	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+}
+
+static void sup_audit(struct sup_state *st, const char *agent, const char *exe)
+{
+	struct fg_audit_conf conf = fg_audit_conf_of(st->p, agent, exe);
+	char err[512];
+
+	if (fg_audit_open_remote(&conf, &st->a, err, sizeof(err)) < 0) {
+		st->a = NULL;
+		if (st->p->audit.on_failure == FG_ONFAIL_DENY) {
+			kill(st->child, SIGKILL);
+			die(126, "floor: the supervisor cannot write to the audit log: %s", err);
+		}
+	}
+}
+
+/* The parent: serve until no process of the agent's tree is left, then
+ * exit as the agent did.  A subreaper, so it stays the ancestor (Yama's
+ * ptrace rule) and reaps what the filter's release waits for. */
+static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own *own,
+			       size_t nown, const char *agent, const char *exe, int sock,
+			       struct sup_state *st)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = sup_forward };
+	struct fg_sup *s = NULL;
+	int listener, rc;
+	sigset_t chld;
+
+	sup_child = st->child;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	listener = recv_fd(sock);
+	close(sock);
+	if (listener >= 0) {
+		sup_audit(st, agent, exe);
+		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
+		if (rc < 0) {
+			kill(st->child, SIGKILL);
+			die(126, "floor: cannot start the supervisor: %s", strerror(-rc));
+		}
+		rc = fg_sup_serve(s, listener, st->sigfd, sup_reap, st);
+		if (rc < 0) {
+			kill(st->child, SIGKILL);
+			fprintf(stderr, "%s: floor: the supervisor's listener broke: %s\n", fg_prog,
+				strerror(-rc));
+		}
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+
+		if (pid == st->child)
+			st->status = status;
+		if (pid < 0 && errno != EINTR)
+			break;
+	}
+	fg_sup_free(s);
+	if (st->a != NULL) {
+		fg_audit_flush(st->a);
+		fg_audit_close(st->a);
+	}
+	if (WIFSIGNALED(st->status))
+		exit(128 + WTERMSIG(st->status));
+	exit(WEXITSTATUS(st->status));
+}
+
+void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
+		     size_t nown, const char *agent, const char *exe)
+{
+	static struct sup_state st;
+	sigset_t chld;
+	int sv[2], rc;
+	pid_t pid;
+
+	if (f->masking) {
+		rc = fg_mask_apply(f->mask);
+		if (rc < 0)
+			die(126, "cannot hide the denied paths: %s", strerror(-rc));
+		return;
+	}
+	if (!f->supervise)
+		return;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		die(126, "floor: cannot make a socket pair: %s", strerror(errno));
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, NULL);
+	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC) };
+	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die(126, "cannot fork: %s", strerror(errno));
+	if (pid == 0) {
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		close(st.sigfd);
+		close(sv[0]);
+		f->sock = sv[1];
+		return;
+	}
+	close(sv[1]);
+	st.child = pid;
+	supervise(p, own, nown, agent, exe, sv[0], &st);
+}
+
+void run_floor_seal(const struct fg_policy *p, struct run_floor *f)
+{
+	int rc;
+
+	if (f->sc != NULL) {
+		rc = fg_sc_apply(f->sc);
+		if (rc < 0 && p->fs.kernel == FG_KERNEL_ON)
+			die(126, "cannot install the seccomp filter: %s", strerror(-rc));
+		if (rc < 0)
+			fprintf(stderr, "%s: cannot install the seccomp filter: %s\n", fg_prog,
+				strerror(-rc));
+	}
+	if (f->sock >= 0) {
+		rc = fg_sup_install();
+		if (rc >= 0) {
+			int lfd = rc;
+
+			rc = send_fd(f->sock, lfd);
+			close(lfd);
+		}
+		if (rc < 0)
+			die(126, "floor: cannot hand the agent's opens to the supervisor: %s",
+			    strerror(-rc));
+		close(f->sock);
+		f->sock = -1;
+	}
+	fg_sc_free(f->sc);
+	f->sc = NULL;
+	fg_mask_plan_free(f->mask);
+	f->mask = NULL;
+}
+
+bool run_floor_covers_note(const struct run_floor *f, const char *msg)
+{
+	char quoted[PATH_MAX + 2];
+
+	if (f->mask == NULL || strstr(msg, "lies in write tree") == NULL)
+		return false;
+	for (size_t i = 0; i < f->masked; i++) {
+		snprintf(quoted, sizeof(quoted), "'%s'", fg_mask_plan_path(f->mask, i));
+		if (strstr(msg, quoted) != NULL)
+			return true;
+	}
+	return false;
+}
