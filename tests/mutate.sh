@@ -92,8 +92,8 @@ m verify-exit-0 audit tools/fleetguard-verify.c "$I/audit_tamper.sh $I/shim_thre
 	'	return res.status == FG_VERIFY_INTACT ? 0 : 1;' \
 	'	return 0;'
 m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh" \
-	$'	case FG_EVENTS_DENIED:\n		if (allowed)\n			return 0;' \
-	$'	case FG_EVENTS_DENIED:\n		if (0)\n			return 0;'
+	$'	case FG_EVENTS_DENIED:\n		return allowed;' \
+	$'	case FG_EVENTS_DENIED:\n		return false;'
 
 m streak-not-reset breaker breaker/machine.c "$U/check_breaker $I/breaker_status.sh" \
 	'			atomic_store(&s->streak[k], 0);' \
@@ -121,8 +121,8 @@ m raw-openat-unjudged shim shim/hooks_syscall.c "$I/sandbox_exec.sh $I/sandbox_e
 	$'	case SYS_openat:\n		return fg_openat_checked("open", (int)A(0), P(1), (int)A(2), (mode_t)A(3));' \
 	$'	case SYS_openat:\n		return fg_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);'
 m connect-loopback-free shim shim/net.c "$I/sandbox_net.sh" \
-	'	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any)))' \
-	'	if (sa->sa_family == AF_UNIX || fg_is_loopback_or_any(sa, &any))'
+	'	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d))))' \
+	'	if (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d)))'
 m env-not-carried shim shim/exec.c "$I/sandbox_exec.sh" \
 	'	return strncmp(e, "LD_PRELOAD=", 11) == 0 || strncmp(e, "FLEETGUARD_", 11) == 0;' \
 	'	return strncmp(e, "FLEETGUARD_", 11) == 0;'
@@ -143,8 +143,8 @@ m write-tree-not-made kernel kernel/start.c "$I/landlock_writetree.sh" \
 	'	fg_ll_make_write_trees(s->pol, s->note, s->ctx);' \
 	'	(void)s;'
 m record-before-result shim shim/fs.c "$I/landlock_writetree.sh" \
-	'	rec = fg_record(act, fg_decision(v, mode), v, rc < 0 ? err : 0);' \
-	'	rec = fg_record(act, fg_decision(v, mode), v, 0);'
+	'	rec = fg_record(act, fg_decide(v, mode), v, rc < 0 ? err : 0);' \
+	'	rec = fg_record(act, fg_decide(v, mode), v, 0);'
 m run-picks-other-library run tools/cmd_run.c "$I/landlock_run.sh" \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)' \
 	'	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) != 0)'
