@@ -249,9 +249,7 @@ static char *derive_report(const struct fg_policy *p, char *dir, size_t dirlen)
 
 /* --- the library and the environment ------------------------------------ */
 
-/* The build tree's library when this binary runs from the build tree,
- * else the installed one. */
-static void pick_library(char *out, size_t len)
+bool fg_in_build_tree(void)
 {
 	char exe[PATH_MAX], build[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -265,6 +263,15 @@ static void pick_library(char *out, size_t len)
 	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
 		exe[n - 6] = '\0';
 	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)
+		return true;
+	return false;
+}
+
+/* The build tree's library when this binary runs from the build tree,
+ * else the installed one. */
+static void pick_library(char *out, size_t len)
+{
+	if (fg_in_build_tree())
 		snprintf(out, len, "%s/.libs/libfleetguard.so", FG_BUILDDIR);
 	else
 		snprintf(out, len, "%s/libfleetguard.so", FG_PKGLIBDIR);

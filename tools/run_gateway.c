@@ -32,21 +32,7 @@
 /* The gateway next to this build of fleetguard, else the installed one. */
 static void gateway_prog(char *out, size_t len)
 {
-	char exe[PATH_MAX], build[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	exe[n > 0 ? n : 0] = '\0';
-	slash = strrchr(exe, '/');
-	if (slash != NULL)
-		*slash = '\0';
-	n = (ssize_t)strlen(exe);
-	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
-		exe[n - 6] = '\0';
-	if (realpath(FG_BUILDDIR, build) != NULL && strcmp(exe, build) == 0)
-		snprintf(out, len, "%s/fleetguard-gateway", FG_BUILDDIR);
-	else
-		snprintf(out, len, "%s/fleetguard-gateway", FG_BINDIR);
+	snprintf(out, len, "%s/fleetguard-gateway", fg_in_build_tree() ? FG_BUILDDIR : FG_BINDIR);
 }
 
 static int append_file(int out, const char *path)

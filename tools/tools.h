@@ -28,6 +28,10 @@ int fg_cmd_check(int argc, char **argv);    /* tools/cmd_check.c */
 int fg_cmd_status(int argc, char **argv);   /* tools/cmd_status.c */
 int fg_cmd_breaker(int argc, char **argv);  /* tools/cmd_status.c */
 int fg_cmd_run(int argc, char **argv);      /* tools/cmd_run.c */
+
+/* True when this program runs from the build tree it was built in (then it
+ * uses that tree's library and programs, never installed ones). */
+bool fg_in_build_tree(void);                /* tools/cmd_run.c */
 int fg_cmd_learn(int argc, char **argv);    /* tools/cmd_learn.c */
 int fg_cmd_log(int argc, char **argv);      /* tools/cmd_log.c */
 
