@@ -1302,7 +1302,7 @@ void gw_free(struct gw *g)
 	while (g->conns != NULL)
 		conn_free(g->conns);
 	bury(g);
-	for (size_t i = 0; i < g->neps; i++) {
+	for (size_t i = 0; g->eps != NULL && i < g->neps; i++) {
 		if (g->eps[i].lfd >= 0)
 			close(g->eps[i].lfd);
 		free(g->eps[i].io);

@@ -289,10 +289,17 @@ static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 static void fallback_key(struct pstate *st, const struct entry *e, const char *v,
 			 struct fg_endpoint *ep)
 {
-	bool tls = strncmp(v, "https://", 8) == 0;
-	size_t skip = tls ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
-	const char *slash = skip ? strchr(v + skip, '/') : NULL;
-	char *hp = strndup(v + skip, slash ? (size_t)(slash - v - skip) : strlen(v + skip));
+	bool tls;
+	size_t skip;
+	const char *slash;
+	char *hp;
+
+	if (v == NULL)          /* only list keys come without a value */
+		return;
+	tls = strncmp(v, "https://", 8) == 0;
+	skip = tls ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+	slash = skip ? strchr(v + skip, '/') : NULL;
+	hp = strndup(v + skip, slash ? (size_t)(slash - v - skip) : strlen(v + skip));
 	char *auth = NULL;
 
 	if (!hp) {
@@ -325,6 +332,9 @@ static void gateway_key(struct pstate *st, const struct entry *e, const char *v,
 			struct fg_endpoint *ep)
 {
 	int x;
+
+	if (v == NULL)          /* only list keys come without a value */
+		return;
 
 	if (!strcmp(e->key, "gateway")) {
 		if (fg_parse_choice_key(st, e, v, fg_ch_bool, &x))
