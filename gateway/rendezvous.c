@@ -91,6 +91,17 @@ int fg_gw_ports_read(const char *path, struct fg_gw_ports *out)
 	return 0;
 }
 
+int fg_gw_commit(int fd, int rc, const char *tmp, const char *path)
+{
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
+}
+
 int fg_gw_ports_write(const char *path, const struct fg_gw_ports *in)
 {
 	char tmp[4200], buf[2048];
@@ -109,13 +120,7 @@ int fg_gw_ports_write(const char *path, const struct fg_gw_ports *in)
 		return -errno;
 	if (write(fd, buf, len) != (ssize_t)len)
 		rc = -EIO;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	return fg_gw_commit(fd, rc, tmp, path);
 }
 
 /* The environment of the gateway: the caller's, without the preload. */
@@ -314,3 +319,4 @@ int fg_gw_allow_ports(struct fg_policy *p, const struct fg_gw_ports *ports)
 	}
 	return 0;
 }
+

@@ -66,6 +66,11 @@ int fg_gw_ports_read(const char *path, struct fg_gw_ports *out);
 /* Write it (a temporary renamed over it, mode 0660). */
 int fg_gw_ports_write(const char *path, const struct fg_gw_ports *in);
 
+/* Finish a file written to tmp through fd: close fd, then rename tmp over
+ * path when rc is 0 and everything went well, else remove tmp.  Returns rc,
+ * or the first error met. */
+int fg_gw_commit(int fd, int rc, const char *tmp, const char *path);
+
 /*
  * Start `prog --policy POLICY --dir DIR [--root PID]` as a daemon (its own
  * session, stdin and stdout /dev/null, stderr to the .log file), with an

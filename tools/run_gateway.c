@@ -75,13 +75,7 @@ static int write_bundle(const char *path, const char *ca)
 		rc = append_file(fd, extra);
 	if (rc == 0)
 		rc = append_file(fd, ca);
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
+	return fg_gw_commit(fd, rc, tmp, path);
 }
 
 void fg_run_gateway(struct fg_policy *p, bool quiet)
