@@ -67,6 +67,10 @@ struct fg_audit_conf {
 	const char *witness;
 	const char *forward;
 	unsigned checkpoint_every;
+	/* fg_audit_open_remote only: send the hello without waiting for its
+	 * answer (see fg_auditc_attach); a refusal comes back from the next
+	 * append. */
+	bool owe_hello;
 };
 
 enum fg_audit_ftype {

@@ -66,6 +66,8 @@ struct fg_auditc {
 	dev_t sdev;            /* the socket file's identity */
 	ino_t sino;
 	int pending;           /* a failure the daemon reported, not yet returned */
+	bool owed;             /* the hello was sent without waiting: its
+				* answer comes before any other */
 	bool degraded;         /* a record failed: each waits for its answer
 				* until one is in the log again (a full disk
 				* refuses reads then, rather than let them go
@@ -151,8 +153,9 @@ static int check_peer(struct fg_auditc *c, int fd)
 }
 
 /* A connection: SO_PASSCRED so the kernel attaches our credentials even
- * before the daemon accepts; the hello answered. */
-static int connect_hello(struct fg_auditc *c, bool root)
+ * before the daemon accepts; the hello answered, or (wait false) sent and
+ * its answer owed (c->owed set when the caller adopts the connection). */
+static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
@@ -195,7 +198,7 @@ static int connect_hello(struct fg_auditc *c, bool root)
 		fg_auditw_put_cstr(&b, c->keypath ? c->keypath : "");
 	}
 	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
-	if (r == 0)
+	if (r == 0 && wait)
 		r = read_answer(fd, &pending, true);
 	if (r < 0) {
 		close(fd);
@@ -209,11 +212,39 @@ out:
 	return r;
 }
 
-/* Keep fd as the connection, remembering what it is. */
-static void set_conn(struct fg_auditc *c, int fd)
+static int connect_hello(struct fg_auditc *c, bool root)
+{
+	return connect_hello_as(c, root, true);
+}
+
+/* The next answer on the connection to this record or flush: an owed
+ * hello's answer is taken first.  A refused hello means the daemon
+ * dropped the connection with whatever was sent after it: that failure
+ * is returned (and comes back as the earlier records' failure). */
+static int conn_answer(struct fg_auditc *c, bool wait)
+{
+	if (c->owed) {
+		int r = read_answer(c->fd, &c->pending, wait);
+
+		if (r == 1)
+			return 1;
+		c->owed = false;
+		if (r < 0) {
+			if (c->pending == 0)
+				c->pending = r;
+			return r;
+		}
+	}
+	return read_answer(c->fd, &c->pending, wait);
+}
+
+/* Keep fd as the connection, remembering what it is; owed: its hello's
+ * answer is still to come. */
+static void set_conn(struct fg_auditc *c, int fd, bool owed)
 {
 	struct stat st;
 
+	c->owed = owed;
 	c->fd = fg_audit_high_fd(fd);
 	c->pid = getpid();
 	if (fstat(c->fd, &st) == 0) {
@@ -269,9 +300,10 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 	return fd;
 }
 
-/* a: the log's handle, to start a daemon for it (NULL: never). */
+/* a: the log's handle, to start a daemon for it (NULL: never); owe: send
+ * the hello without waiting for its answer (a has to be NULL). */
 static int client_new(const char *sockpath, const struct fg_audit *a, const char *agent,
-		      const char *exe, const struct fg_auditd_settings *set,
+		      const char *exe, const struct fg_auditd_settings *set, bool owe,
 		      struct fg_auditc **out, char *err, size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
@@ -299,7 +331,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	fd = connect_hello(c, false);
+	fd = connect_hello_as(c, false, !owe || spawn);
 	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
 		fd = reach(c, a, false, err, errlen);
 	else if (spawn && fd == -EINVAL)
@@ -320,7 +352,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		fg_auditc_free(c);
 		return fd;
 	}
-	set_conn(c, fd);
+	set_conn(c, fd, owe && !spawn);
 	*out = c;
 	return 0;
 }
@@ -329,7 +361,14 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, false, out, err, errlen);
+}
+
+int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
+		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		     size_t errlen)
+{
+	return client_new(sockpath, NULL, agent, exe, set, true, out, err, errlen);
 }
 
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
@@ -339,22 +378,26 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
 	char sock[PATH_MAX + 8];
 
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, out, err, errlen);
+	return client_new(sock, a, agent, exe, set, false, out, err, errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own
- * connection: answers on a shared one would go to whoever reads first. */
+ * connection: answers on a shared one would go to whoever reads first.
+ * The daemon it reaches was reached before (same pid, same socket file:
+ * check_peer), so its hello is not waited for; the answer is read before
+ * any other (conn_answer). */
 static int own_connection(struct fg_auditc *c)
 {
+	bool owed = c->known;
 	int fd;
 
 	if (c->pid == getpid() && c->fd >= 0 && still_ours(c))
 		return 0;
-	fd = connect_hello(c, false);
+	fd = connect_hello_as(c, false, !owed);
 	if (fd < 0)
 		return fd;
 	close_conn(c);
-	set_conn(c, fd);
+	set_conn(c, fd, owed);
 	c->pending = 0;
 	return 0;
 }
@@ -394,7 +437,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	ret = own_connection(c);
 	if (ret < 0)
 		return ret;
-	ret = read_answer(c->fd, &c->pending, false);
+	ret = conn_answer(c, false);
 	if (ret < 0) {
 		/* the connection is gone: the daemon closed it (after saying
 		 * why, maybe), or our descriptor was closed under us.  A new
@@ -434,7 +477,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 			ret = send_all(c->fd, b.p, b.len);
 	}
 	if (ret == 0 && sync) {
-		ret = refusal(c, read_answer(c->fd, &c->pending, true));
+		ret = refusal(c, conn_answer(c, true));
 		c->degraded = ret < 0 || earlier != 0;
 	}
 	if (ret == 0 && earlier == 0 && c->pending) {
@@ -460,7 +503,7 @@ int fg_auditc_flush(struct fg_auditc *c)
 	}
 	ret = send_all(c->fd, "F", 1);
 	if (ret == 0)
-		ret = read_answer(c->fd, &c->pending, true);
+		ret = conn_answer(c, true);
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;

@@ -496,11 +496,14 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 				if (timeout < 0 || ms < timeout)
 					timeout = ms;
 			}
-		/* the next checkpoint by time */
+		/* the next checkpoint by time, and the batch sync no client
+		 * waits for (fsync = batch: within 100 ms of the record) */
 		{
-			int ck = fg_ckpt_wait_ms(s->ck);
+			int ck = fg_ckpt_wait_ms(s->ck), due = fg_audit_sync_due_ms(s->a);
 			if (ck >= 0 && (timeout < 0 || ck < timeout))
 				timeout = ck;
+			if (due >= 0 && (timeout < 0 || due < timeout))
+				timeout = due;
 		}
 		/* a dense stream (records queued up while we woke, or caught
 		 * by the last look): look again for a short while before
@@ -520,6 +523,8 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		handled = 0;
 		if (fg_ckpt_due(s->ck))
 			(void)fg_ckpt_emit(s->ck);
+		if (fg_audit_sync_due_ms(s->a) == 0)
+			(void)fg_audit_sync_batch(s->a);
 		if (n < 0)
 			continue;
 		if (n == 0) {

@@ -344,22 +344,19 @@ static const char *const *fg_cmdline(void)
 	return argv;
 }
 
+/* The exit record waits for its answer: every record this process sent
+ * is then in the log (one connection's records go in order), so whoever
+ * waited for this process reads them all.  No flush: under fsync = batch
+ * the audit daemon syncs within 100 ms by itself, and waiting for that
+ * here cost every process a disk sync. */
 static void fg_on_exit(int status, void *arg)
 {
 	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
-	int rc;
 
+	(void)arg;
 	if (!fg_ready || fg_g.audit == NULL)
 		return;
-	fg_record_fields("exit", &f, 1, NULL, NULL, 0);
-	fg_in_guard++;
-	rc = fg_audit_flush(fg_g.audit);
-	fg_in_guard--;
-	/* the last records sent to the audit daemon, or the last batch's
-	 * sync, failed: too late to refuse a call, never too late to say so */
-	if (rc < 0)
-		fg_say("cannot write the last audit records to %s: %s", fg_g.pol->audit.log,
-		       strerror(-rc));
+	fg_record_as("exit", &f, 1, NULL, NULL, 0, true);
 }
 
 static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
@@ -377,12 +374,15 @@ static void fg_open_audit(void)
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
+	int rc;
+
 	/* the audit daemon is the only writer: this process holds no
 	 * descriptor of the log.  Under Landlock it was started before the
-	 * domain; without, the first process that needs it starts it */
-	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
-		 fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
-
+	 * domain, for this very policy's settings, so the hello is not waited
+	 * for; without, the first process that needs it starts it */
+	conf.owe_hello = true;
+	rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+	     fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
 			fg_fatal("%s", err[0] ? err : strerror(-rc));
@@ -464,6 +464,7 @@ static void fg_load_policy(void)
 		rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
 	} else if (rc == 0) {
 		snprintf(fg_g.policy_sha, sizeof(fg_g.policy_sha), "%s", sha);
+		fg_g.inherited = true;
 	}
 	if (rc < 0)
 		fg_fatal("%s; refusing to run (the policy is sealed when the process tree starts)",

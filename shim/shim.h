@@ -77,6 +77,7 @@ struct fg_state {
 	bool quiet;
 	bool debug;
 	bool landlock_active;      /* the process is confined by Landlock */
+	bool inherited;            /* the sealed policy came from an ancestor */
 };
 
 extern struct fg_state fg_g;
