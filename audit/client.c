@@ -60,6 +60,8 @@ struct fg_auditc {
 	dev_t dev;             /* the socket's identity: the number may be */
 	ino_t ino;             /* closed under us and reused by the program */
 	pid_t pid;             /* the process the connection belongs to */
+	pid_t made_by;         /* the process that made the last connection
+				* (pid is cleared to force a new one) */
 	/* the daemon first reached: a later connection must reach it again */
 	bool known;
 	pid_t dpid;
@@ -246,7 +248,7 @@ static void set_conn(struct fg_auditc *c, int fd, bool owed)
 
 	c->owed = owed;
 	c->fd = fg_audit_high_fd(fd);
-	c->pid = getpid();
+	c->pid = c->made_by = getpid();
 	if (fstat(c->fd, &st) == 0) {
 		c->dev = st.st_dev;
 		c->ino = st.st_ino;
@@ -383,15 +385,18 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
 
 /* A process other than the one that connected (a fork child) gets its own
  * connection: answers on a shared one would go to whoever reads first.
- * The daemon it reaches was reached before (same pid, same socket file:
- * check_peer), so its hello is not waited for; the answer is read before
- * any other (conn_answer). */
+ * A fork child reaches the daemon its parent reached (same pid, same
+ * socket file: check_peer), so its hello is not waited for; the answer is
+ * read before any other (conn_answer).  A process that replaces its own
+ * connection waits: records still queued on the old one must be appended
+ * before those it sends on the new one. */
 static int own_connection(struct fg_auditc *c)
 {
-	bool owed = c->known;
+	pid_t self = getpid();
+	bool owed = c->known && c->made_by != self;
 	int fd;
 
-	if (c->pid == getpid() && c->fd >= 0 && still_ours(c))
+	if (c->pid == self && c->fd >= 0 && still_ours(c))
 		return 0;
 	fd = connect_hello_as(c, false, !owed);
 	if (fd < 0)
@@ -414,26 +419,38 @@ static int refusal(struct fg_auditc *c, int ret)
 	return ret;
 }
 
+/* A vfork child's record, on a connection of its own (the parent's
+ * threads may be using the parent's); the daemon was reached before, so
+ * the record follows the hello at once and both answers come back in one
+ * wake-up. */
+static int append_guest(struct fg_auditc *c, const struct fg_auditw_out *b)
+{
+	bool owed = c->known;
+	int fd, ret, pending = 0;
+
+	fd = connect_hello_as(c, false, !owed);
+	if (fd < 0)
+		return fd;
+	ret = send_all(fd, b->p, b->len);
+	if (ret == 0 && owed)
+		ret = read_answer(fd, &pending, true);
+	if (ret == 0)
+		ret = read_answer(fd, &pending, true);
+	close(fd);
+	return ret;
+}
+
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
 {
 	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
-	int fd, ret, pending = 0, earlier;
+	int ret, earlier;
 
 	sync = sync || c->degraded;
 	ret = fg_auditw_encode_rec(&b, r, sync || guest);
 	if (ret < 0)
 		return ret;
-	if (guest) {
-		/* a vfork child: a connection of its own for this record */
-		fd = connect_hello(c, false);
-		if (fd < 0)
-			return fd;
-		ret = send_all(fd, b.p, b.len);
-		if (ret == 0)
-			ret = read_answer(fd, &pending, true);
-		close(fd);
-		return ret;
-	}
+	if (guest)
+		return append_guest(c, &b);
 	ret = own_connection(c);
 	if (ret < 0)
 		return ret;

@@ -320,28 +320,29 @@ static void fg_diag_first(void *ctx, const char *file, unsigned line, const char
 	fg_fatal("%s: %s", file, msg);
 }
 
-/* argv of this process from /proc/self/cmdline, NUL-separated, as a
- * NULL-terminated vector in static storage (truncated if very long). */
-static const char *const *fg_cmdline(void)
+/* argv as the constructor received it (glibc passes argc, argv and envp
+ * to the constructors of preloaded libraries; reading /proc/self/cmdline
+ * cost every process an open, two reads and a close), cut as the kernel's
+ * page of it was: at most 255 arguments and 8 KiB, so that the start
+ * record of a compiler called with thousands of files still fits. */
+static const char *fg_argv[256];
+
+static void fg_keep_argv(char **argv)
 {
 	static char buf[8192];
-	static const char *argv[256];
-	size_t n = 0, i, argc = 0;
-	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	size_t n = 0, argc = 0;
 
-	if (fd >= 0) {
-		ssize_t r;
+	for (; argv != NULL && *argv != NULL && argc < 255 && n < sizeof(buf) - 1; argv++) {
+		size_t len = strlen(*argv);
 
-		while (n < sizeof(buf) - 1 &&
-		       (r = fg_syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-			n += (size_t)r;
-		fg_syscall(SYS_close, fd);
+		if (len > sizeof(buf) - 1 - n)
+			len = sizeof(buf) - 1 - n;
+		memcpy(buf + n, *argv, len);
+		buf[n + len] = '\0';
+		fg_argv[argc++] = buf + n;
+		n += len + 1;
 	}
-	buf[n] = '\0';
-	for (i = 0; i < n && argc < 255; i += strlen(buf + i) + 1)
-		argv[argc++] = buf + i;
-	argv[argc] = NULL;
-	return argv;
+	fg_argv[argc] = NULL;
 }
 
 /* The exit record waits for its answer: every record this process sent
@@ -397,7 +398,7 @@ static void fg_open_audit(void)
 static void fg_write_start(void)
 {
 	const char *sha = fg_g.policy_sha[0] ? fg_g.policy_sha : "unreadable";
-	const char *const *argv = fg_cmdline();
+	const char *const *argv = fg_argv;
 	struct fg_audit_field f[4] = {
 		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
 		{ .key = "policy_sha256", .type = FG_AF_STR, .s = sha },
@@ -471,11 +472,14 @@ static void fg_load_policy(void)
 			 why);
 }
 
-__attribute__((constructor)) static void fg_init(void)
+__attribute__((constructor)) static void fg_init(int argc, char **argv, char **envp)
 {
 	const char *v;
 
+	(void)argc;
+	(void)envp;
 	fg_in_guard++;
+	fg_keep_argv(argv);
 	v = getenv("FLEETGUARD_QUIET");
 	fg_g.quiet = v != NULL && strcmp(v, "1") == 0;
 	v = getenv("FLEETGUARD_DEBUG");
