@@ -121,6 +121,10 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
 int fg_audit_flush(struct fg_audit *a);
 
 void fg_audit_close(struct fg_audit *a);
+/* fg_audit_close without the flush, for a caller whose last record waited
+ * for its answer (.barrier): its records are in the log, and waiting for
+ * the daemon's disk sync on top cost every launch a sync. */
+void fg_audit_close_sent(struct fg_audit *a);
 
 /* The files this writer owns (log, segments' directory prefix, head or lock
  * files): true if path (absolute, normalised) is one of them.  The shim

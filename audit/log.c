@@ -1423,6 +1423,16 @@ void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 	snprintf(out, cap, "%s.sock", a->path);
 }
 
+void fg_audit_close_sent(struct fg_audit *a)
+{
+	if (a && a->remote) {
+		fg_auditc_free(a->remote);
+		writer_free(a);
+		return;
+	}
+	fg_audit_close(a);
+}
+
 void fg_audit_close(struct fg_audit *a)
 {
 	if (!a)
