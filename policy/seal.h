@@ -22,7 +22,9 @@
  * descriptor until it has checked that it is a memfd with exactly those
  * seals, the format version, every offset and the checksum, and maps it
  * read-only.  Strings of the resulting policy point into the mapping; only
- * the rule arrays and the path index are rebuilt (once, a few microseconds).
+ * the rule arrays are rebuilt.  The path index travels built: its slots
+ * stay in the mapping, its nodes get pointers in one pass, after every
+ * reference, hash and slot in it has been checked.
  *
  * The blob holds a policy as the parser produced it, with every ${...}
  * already expanded: a descendant never reads the INI file, HOME, TMPDIR or
@@ -45,7 +47,7 @@
 #define FG_SEAL_ENV "FLEETGUARD_SEALED"
 
 /* The blob's format version; fg_seal_open refuses any other. */
-#define FG_SEAL_VERSION 4u
+#define FG_SEAL_VERSION 5u
 
 /* The seals a policy memfd carries, exactly. */
 #define FG_SEAL_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
