@@ -45,3 +45,12 @@ CLEANFILES += shim/versions.h shim/versions.map
 EXTRA_DIST += shim/gen_versions.sh
 libfleetguard_la_LDFLAGS += -Wl,--version-script=shim/versions.map
 EXTRA_libfleetguard_la_DEPENDENCIES = shim/versions.map
+
+# The judge and resolver, unit tested: libfgshim without the constructor
+# and with the test's own fg_syscall() (a table-driven fake over the kernel).
+check_PROGRAMS += tests/unit/check_shim
+tests_unit_check_shim_SOURCES = tests/unit/check_shim.c tests/unit/check_main.h
+tests_unit_check_shim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_shim_LDADD = libfgshim.la libfgpolicy.la libfgaudit.la libfgkernel.la \
+	libfgbreaker.la libfggwclient.la $(INIH_STATIC) $(CHECK_LIBS) $(CRYPTO_LIBS) $(LIBS)
+TESTS += tests/unit/check_shim
