@@ -58,10 +58,11 @@ long fg_syscall(long nr, ...);
  * pass straight through to libc (our policy reads, audit writes and OpenSSL
  * calls are never policed or recorded). */
 extern __thread int fg_in_guard;
+/* Set once the constructor (shim/start.c) has finished. */
+extern int fg_ready;
 
 static inline bool fg_passthrough(void)
 {
-	extern int fg_ready;
 	return fg_in_guard || !fg_ready;
 }
 
@@ -126,6 +127,9 @@ int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verd
 /* Record any event (breaker transitions, start, exit) with its own fields. */
 int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 		     const char *decision, const char *rule, int result);
+/* The same for a record that waits for its answer (the exit record: every
+ * record of the process is in the log when it returns). */
+int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf);
 
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
