@@ -67,6 +67,11 @@ struct fg_audit_conf {
 	const char *witness;
 	const char *forward;
 	unsigned checkpoint_every;
+	/* The daemon's own user (its uid daemon_uid), or NULL: the spawner's.
+	 * Only root starts a daemon as another user; a client accepts a
+	 * daemon run by that uid. */
+	const char *daemon_user;
+	long daemon_uid;
 	/* fg_audit_open_remote only: send the hello without waiting for its
 	 * answer (see fg_auditc_attach); a refusal comes back from the next
 	 * append. */
