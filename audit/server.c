@@ -461,6 +461,92 @@ static void drop_silent(struct server *s)
 			drop_conn(s, i);
 }
 
+/* The poll timeout in ms (-1: none): the linger when nobody is
+ * connected, the first hello deadline, the next checkpoint by time. */
+static int poll_timeout(const struct server *s)
+{
+	int timeout = -1, ck;
+
+	if (s->nroots == 0 && s->nconns == 0)
+		timeout = FG_AUDITD_LINGER_MS;
+	for (size_t i = 0; i < s->nconns; i++)
+		if (!s->conns[i].agent) {
+			int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
+			int ms = left < 0 ? 0 : (int)left + 1;
+			if (timeout < 0 || ms < timeout)
+				timeout = ms;
+		}
+	ck = fg_ckpt_wait_ms(s->ck);
+	if (ck >= 0 && (timeout < 0 || ck < timeout))
+		timeout = ck;
+	return timeout;
+}
+
+/* poll(), after a short spin when dense is set: in a dense stream
+ * (records queued up while we woke, or caught by the last look) waking a
+ * sleeping daemon costs the sender more than its record (an
+ * inter-processor interrupt, on a VM an exit).  A sparse stream never
+ * spins.  *caught says whether the spin found something. */
+static int wait_events(struct pollfd *p, size_t np, int timeout, bool dense, bool *caught)
+{
+	int n = 0;
+
+	if (dense) {
+		int64_t until = fg_audit_now_ns(CLOCK_MONOTONIC) + SPIN_NS;
+		do
+			n = poll(p, (nfds_t)np, 0);
+		while (n == 0 && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
+	}
+	*caught = n > 0;
+	if (n == 0)
+		n = poll(p, (nfds_t)np, timeout);
+	return n;
+}
+
+/* Serve what poll found in p (the listener first unless leaving, then the
+ * connections, then the roots); returns the messages handled. */
+static int serve_ready(struct server *s, const struct pollfd *p, bool leaving)
+{
+	size_t np = leaving ? 0 : 1, i;
+	int handled = 0;
+
+	/* roots first (from the end, as removal swaps in the last) */
+	for (i = s->nroots; i-- > 0;)
+		if (p[np + s->nconns + i].revents) {
+			close(s->roots[i]);
+			s->nroots--;
+			s->roots[i] = s->roots[s->nroots];
+			s->root_pids[i] = s->root_pids[s->nroots];
+		}
+	for (i = s->nconns; i-- > 0;) {
+		short ev = p[np + i].revents;
+
+		if (ev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+			/* a few messages per turn, so one client cannot starve
+			 * the rest; a hung-up peer's queued records first */
+			int k = 0, r;
+			while (k < 64 && (r = on_message(s, &s->conns[i])) == 1)
+				k++;
+			handled += k;
+			if (k < 64 && r < 0)
+				drop_conn(s, i);
+		}
+	}
+	drop_silent(s);
+	if (fg_ckpt_due(s->ck))
+		(void)fg_ckpt_emit(s->ck);
+	if (!leaving && (p[0].revents & POLLIN))
+		on_accept(s);
+	return handled;
+}
+
+/* Stop listening: the daemon serves who is connected, then ends. */
+static void stop_listening(struct server *s)
+{
+	close(s->lfd);
+	s->lfd = -1;
+}
+
 static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 {
 	struct pollfd *p = NULL;
@@ -469,7 +555,7 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 
 	for (;;) {
 		size_t np = 0, i;
-		int n, timeout = -1;
+		int n;
 		struct pollfd *q = realloc(p, (1 + s->nconns + s->nroots) * sizeof(*p));
 
 		if (!q) {
@@ -483,40 +569,9 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 			p[np++] = (struct pollfd){ s->conns[i].fd, POLLIN, 0 };
 		for (i = 0; i < s->nroots; i++)
 			p[np++] = (struct pollfd){ s->roots[i], POLLIN, 0 };
-		if (s->nroots == 0 && s->nconns == 0) {
-			if (leaving)
-				break;
-			timeout = FG_AUDITD_LINGER_MS;
-		}
-		/* wake for the first hello deadline */
-		for (i = 0; i < s->nconns; i++)
-			if (!s->conns[i].agent) {
-				int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
-				int ms = left < 0 ? 0 : (int)left + 1;
-				if (timeout < 0 || ms < timeout)
-					timeout = ms;
-			}
-		/* the next checkpoint by time */
-		{
-			int ck = fg_ckpt_wait_ms(s->ck);
-			if (ck >= 0 && (timeout < 0 || ck < timeout))
-				timeout = ck;
-		}
-		/* a dense stream (records queued up while we woke, or caught
-		 * by the last look): look again for a short while before
-		 * sleeping, as waking a sleeping daemon costs the sender more
-		 * than its record (an inter-processor interrupt, on a VM an
-		 * exit).  A sparse stream never spins. */
-		n = 0;
-		if (handled > 1 || caught) {
-			int64_t until = fg_audit_now_ns(CLOCK_MONOTONIC) + SPIN_NS;
-			do
-				n = poll(p, (nfds_t)np, 0);
-			while (n == 0 && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
-		}
-		caught = n > 0;
-		if (n == 0)
-			n = poll(p, (nfds_t)np, timeout);
+		if (leaving && s->nroots == 0 && s->nconns == 0)
+			break;
+		n = wait_events(p, np, poll_timeout(s), handled > 1 || caught, &caught);
 		handled = 0;
 		if (fg_ckpt_due(s->ck))
 			(void)fg_ckpt_emit(s->ck);
@@ -525,48 +580,18 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		if (n == 0) {
 			if (s->nroots == 0 && s->nconns == 0) {
 				leaving = try_leave(s, sockpath, lockfd);
-				if (leaving) {
-					close(s->lfd);
-					s->lfd = -1;
-				}
+				if (leaving)
+					stop_listening(s);
 			}
 			drop_silent(s);
 			continue;
 		}
-		np = leaving ? 0 : 1;
-		/* roots first (from the end, as removal swaps in the last) */
-		for (i = s->nroots; i-- > 0;)
-			if (p[np + s->nconns + i].revents) {
-				close(s->roots[i]);
-				s->nroots--;
-				s->roots[i] = s->roots[s->nroots];
-				s->root_pids[i] = s->root_pids[s->nroots];
-			}
-		for (i = s->nconns; i-- > 0;) {
-			short ev = p[np + i].revents;
-
-			if (ev & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
-				/* a few messages per turn, so one client cannot starve
-				 * the rest; a hung-up peer's queued records first */
-				int k = 0, r;
-				while (k < 64 && (r = on_message(s, &s->conns[i])) == 1)
-					k++;
-				handled += k;
-				if (k < 64 && r < 0)
-					drop_conn(s, i);
-			}
-		}
-		drop_silent(s);
-		if (fg_ckpt_due(s->ck))
-			(void)fg_ckpt_emit(s->ck);
-		if (!leaving && (p[0].revents & POLLIN))
-			on_accept(s);
+		handled = serve_ready(s, p, leaving);
 		if (s->retire && !leaving) {
 			/* the spawner that asked holds the directory lock and
 			 * waits for us: the name is free to take */
 			unlink_if_ours(s, sockpath);
-			close(s->lfd);
-			s->lfd = -1;
+			stop_listening(s);
 			leaving = true;
 		}
 	}

@@ -313,6 +313,65 @@ static int add_pending(struct verifier *v, const char *line, size_t len, uint64_
 static const char zeros[FG_HASH_HEX + 1] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
 
+/* The record's seq and prev against the chain so far (or, for the first
+ * one, against the start): 1 at a fault, 0 if they follow. */
+static int check_link(struct verifier *v, uint64_t seq, const char *prevp, uint64_t off)
+{
+	const struct fg_verify_opts *o = v->o;
+
+	if (!v->started) {
+		uint64_t want = o->from_seq ? o->from_seq : 1;
+		if (seq != want)
+			return fault(v, FG_VERIFY_SEQ_GAP, v->lineno, off, seq,
+				     "the chain starts at seq %llu, expected %llu%s",
+				     (unsigned long long)seq, (unsigned long long)want,
+				     o->from_seq ? "" : " (use --from if older records were archived)");
+		if (!o->from_seq && memcmp(prevp, zeros, FG_HASH_HEX) != 0)
+			return fault(v, FG_VERIFY_BROKEN_LINK, v->lineno, off, seq,
+				     "the first record's prev is %.64s, expected 64 zeros", prevp);
+		v->res->first_seq = seq;
+		return 0;
+	}
+	if (seq != v->expect) {
+		enum fg_verify_status st = FG_VERIFY_SEQ_GAP;
+		if (v->file_records == 0 && v->fileidx > 0)
+			st = seq > v->expect && v->monotonic ?
+			     FG_VERIFY_MISSING_SEGMENT : FG_VERIFY_REORDERED_SEGMENT;
+		return fault(v, st, v->lineno, off, seq, "expected seq %llu, found %llu",
+			     (unsigned long long)v->expect, (unsigned long long)seq);
+	}
+	if (memcmp(prevp, v->prev, FG_HASH_HEX) != 0)
+		return fault(v, FG_VERIFY_BROKEN_LINK, v->lineno, off, seq,
+			     "prev is %.64s, the previous record's hash is %.64s",
+			     prevp, v->prev);
+	return 0;
+}
+
+/* A record found intact becomes the chain's new end. */
+static void accept_record(struct verifier *v, const char *line, size_t len, uint64_t off,
+			  uint64_t seq, const char *hashp)
+{
+	const struct fg_verify_opts *o = v->o;
+
+	if (v->pend) {
+		v->pend = false;
+		v->res->repairs++;
+	}
+	v->started = true;
+	v->expect = seq + 1;
+	memcpy(v->prev, hashp, FG_HASH_HEX);
+	v->res->records++;
+	v->res->last_seq = seq;
+	v->file_records++;
+	v->last_file = v->file;
+	v->last_line = v->lineno;
+	v->last_off = off;
+	if (o->expect_head && !memcmp(hashp, o->expect_head, FG_HASH_HEX))
+		v->head_seen = true;
+	if (o->on_record)
+		o->on_record(o->arg, v->file, v->lineno, line, len);
+}
+
 /* One line, without its newline; complete is false for bytes at the end of
  * a file that no newline ends.  Returns 1 at a fault, 0 if the line is fine,
  * or -errno when the hash cannot be computed (not the log's fault). */
@@ -324,6 +383,7 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 	char hex[FG_HASH_HEX];
 	uint64_t seq;
 	bool skipping = !v->started && o->from_seq;
+	int r;
 
 	v->lineno++;
 	if (!complete) {
@@ -358,48 +418,9 @@ static int check_line(struct verifier *v, const char *line, size_t len, uint64_t
 	}
 	if (v->pend && !repairs_pending(v, line, len))
 		return pending_fault(v);
-	if (!v->started) {
-		uint64_t want = o->from_seq ? o->from_seq : 1;
-		if (seq != want)
-			return fault(v, FG_VERIFY_SEQ_GAP, v->lineno, off, seq,
-				     "the chain starts at seq %llu, expected %llu%s",
-				     (unsigned long long)seq, (unsigned long long)want,
-				     o->from_seq ? "" : " (use --from if older records were archived)");
-		if (!o->from_seq && memcmp(prevp, zeros, FG_HASH_HEX) != 0)
-			return fault(v, FG_VERIFY_BROKEN_LINK, v->lineno, off, seq,
-				     "the first record's prev is %.64s, expected 64 zeros", prevp);
-		v->res->first_seq = seq;
-	} else {
-		if (seq != v->expect) {
-			enum fg_verify_status st = FG_VERIFY_SEQ_GAP;
-			if (v->file_records == 0 && v->fileidx > 0)
-				st = seq > v->expect && v->monotonic ?
-				     FG_VERIFY_MISSING_SEGMENT : FG_VERIFY_REORDERED_SEGMENT;
-			return fault(v, st, v->lineno, off, seq, "expected seq %llu, found %llu",
-				     (unsigned long long)v->expect, (unsigned long long)seq);
-		}
-		if (memcmp(prevp, v->prev, FG_HASH_HEX) != 0)
-			return fault(v, FG_VERIFY_BROKEN_LINK, v->lineno, off, seq,
-				     "prev is %.64s, the previous record's hash is %.64s",
-				     prevp, v->prev);
-	}
-	if (v->pend) {
-		v->pend = false;
-		v->res->repairs++;
-	}
-	v->started = true;
-	v->expect = seq + 1;
-	memcpy(v->prev, hashp, FG_HASH_HEX);
-	v->res->records++;
-	v->res->last_seq = seq;
-	v->file_records++;
-	v->last_file = v->file;
-	v->last_line = v->lineno;
-	v->last_off = off;
-	if (o->expect_head && !memcmp(hashp, o->expect_head, FG_HASH_HEX))
-		v->head_seen = true;
-	if (o->on_record)
-		o->on_record(o->arg, v->file, v->lineno, line, len);
+	if ((r = check_link(v, seq, prevp, off)) != 0)
+		return r;
+	accept_record(v, line, len, off, seq, hashp);
 	return 0;
 }
 

@@ -95,38 +95,75 @@ static void headers_done(struct fg_http_sniff *s)
 	s->phase = PH_DONE;
 }
 
-static void step(struct fg_http_sniff *s, int c, int64_t now_wall)
+/* One byte of "HTTP/1.x NNN" and the character after it. */
+static void step_status(struct fg_http_sniff *s, int c)
 {
 	static const char prefix[] = "HTTP/1.";
 
+	if (s->pos < 7) {
+		if (c != prefix[s->pos])
+			s->phase = PH_NOT_HTTP;
+	} else if (s->pos == 7) {
+		if (!is_digit(c))
+			s->phase = PH_NOT_HTTP;
+	} else if (s->pos == 8) {
+		if (c != ' ')
+			s->phase = PH_NOT_HTTP;
+	} else if (s->pos < 12) {
+		if (!is_digit(c))
+			s->phase = PH_NOT_HTTP;
+		else
+			s->status = (uint16_t)(s->status * 10 + (c - '0'));
+	} else if (c == ' ' || c == '\r' || c == '\n') {
+		if (s->status < 100)
+			s->phase = PH_NOT_HTTP;
+		else if (!wants_headers(s->status))
+			s->phase = PH_DONE;
+		else
+			s->phase = c == '\n' ? PH_LINE : PH_REASON;
+	} else {
+		s->phase = PH_NOT_HTTP;
+	}
+	s->pos++;
+}
+
+/* One byte of a header name, matched against "retry-after". */
+static void step_name(struct fg_http_sniff *s, int c)
+{
+	if (c == '\n') {
+		s->phase = PH_LINE;
+	} else if (s->match == sizeof(want_name) - 1) {
+		if (c == ':') {
+			s->vlen = 0;
+			s->phase = PH_VALUE;
+		} else {
+			s->phase = PH_SKIP;
+		}
+	} else if (lower(c) == want_name[s->match]) {
+		s->match++;
+	} else {
+		s->phase = PH_SKIP;
+	}
+}
+
+/* One byte of the Retry-After value. */
+static void step_value(struct fg_http_sniff *s, int c, int64_t now_wall)
+{
+	if (c == '\r' || c == '\n') {
+		value_done(s, now_wall);
+		s->phase = c == '\n' ? PH_LINE : PH_SKIP;
+	} else if ((c == ' ' || c == '\t') && s->vlen == 0) {
+		/* leading whitespace */
+	} else if (s->vlen < sizeof(s->val) - 1) {
+		s->val[s->vlen++] = (char)c;
+	}
+}
+
+static void step(struct fg_http_sniff *s, int c, int64_t now_wall)
+{
 	switch (s->phase) {
 	case PH_STATUS:
-		if (s->pos < 7) {
-			if (c != prefix[s->pos])
-				s->phase = PH_NOT_HTTP;
-		} else if (s->pos == 7) {
-			if (!is_digit(c))
-				s->phase = PH_NOT_HTTP;
-		} else if (s->pos == 8) {
-			if (c != ' ')
-				s->phase = PH_NOT_HTTP;
-		} else if (s->pos < 12) {
-			if (!is_digit(c))
-				s->phase = PH_NOT_HTTP;
-			else
-				s->status = (uint16_t)(s->status * 10 + (c - '0'));
-		} else if (c == ' ' || c == '\r' || c == '\n') {
-			if (s->status < 100) {
-				s->phase = PH_NOT_HTTP;
-			} else if (!wants_headers(s->status)) {
-				s->phase = PH_DONE;
-			} else {
-				s->phase = c == '\n' ? PH_LINE : PH_REASON;
-			}
-		} else {
-			s->phase = PH_NOT_HTTP;
-		}
-		s->pos++;
+		step_status(s, c);
 		return;
 	case PH_REASON:
 	case PH_SKIP:
@@ -134,49 +171,27 @@ static void step(struct fg_http_sniff *s, int c, int64_t now_wall)
 			s->phase = PH_LINE;
 		return;
 	case PH_CR:
-		if (c == '\n') {
+		if (c == '\n')
 			headers_done(s);
-			return;
-		}
-		s->phase = PH_SKIP;
+		else
+			s->phase = PH_SKIP;
 		return;
 	case PH_LINE:
 		if (c == '\r') {
 			s->phase = PH_CR;
-			return;
-		}
-		if (c == '\n') {
+		} else if (c == '\n') {
 			headers_done(s);
-			return;
-		}
-		s->match = 0;
-		s->phase = PH_NAME;
-		/* fall through */
-	case PH_NAME:
-		if (c == '\n') {
-			s->phase = PH_LINE;
-		} else if (s->match == sizeof(want_name) - 1) {
-			if (c == ':') {
-				s->vlen = 0;
-				s->phase = PH_VALUE;
-			} else {
-				s->phase = PH_SKIP;
-			}
-		} else if (lower(c) == want_name[s->match]) {
-			s->match++;
 		} else {
-			s->phase = PH_SKIP;
+			s->match = 0;
+			s->phase = PH_NAME;
+			step_name(s, c);
 		}
 		return;
+	case PH_NAME:
+		step_name(s, c);
+		return;
 	case PH_VALUE:
-		if (c == '\r' || c == '\n') {
-			value_done(s, now_wall);
-			s->phase = c == '\n' ? PH_LINE : PH_SKIP;
-		} else if ((c == ' ' || c == '\t') && s->vlen == 0) {
-			/* leading whitespace */
-		} else if (s->vlen < sizeof(s->val) - 1) {
-			s->val[s->vlen++] = (char)c;
-		}
+		step_value(s, c, now_wall);
 		return;
 	default:
 		return;

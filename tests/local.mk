@@ -18,6 +18,10 @@ EXTRA_DIST += tests/lib.sh tests/unit/check_main.h
 # large change (tests/mutate.sh --help), not by make check or CI.
 EXTRA_DIST += tests/mutate.sh
 
+# No product function over 80 lines (also run by make lint).
+TESTS += tests/integration/fnlen.sh
+EXTRA_DIST += tests/integration/fnlen.sh tests/fnlen.py
+
 TESTS += tests/integration/exports.sh tests/integration/open_python.sh \
 	tests/integration/open_coreutils.sh tests/integration/startup.sh
 EXTRA_DIST += tests/integration/exports.sh tests/integration/open_python.sh \

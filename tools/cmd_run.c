@@ -412,7 +412,9 @@ static int run_child(char **cmd, const char *copy, const char *dir)
 	return WEXITSTATUS(status);
 }
 
-int fg_cmd_run(int argc, char **argv)
+/* The options into o; returns the index of the command, exits on --help
+ * (0) and on usage errors (2). */
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -423,75 +425,81 @@ int fg_cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts o = { 0 };
-	char lib[PATH_MAX], dir[PATH_MAX];
-	struct fg_policy *p;
-	char *copy = NULL, **cmd;
 	const char *v;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			o.policy = optarg;
-			break;
-		case 'a':
-			o.agent_id = optarg;
-			break;
-		case 'r':
-			o.report = true;
-			break;
-		case 'P':
-			o.paths = true;
-			break;
+		case 'p': o->policy = optarg; break;
+		case 'a': o->agent_id = optarg; break;
+		case 'r': o->report = true; break;
+		case 'P': o->paths = true; break;
 		case 'f':
-			if (run_floor_want_of(optarg, &o.floor) < 0)
+			if (run_floor_want_of(optarg, &o->floor) < 0)
 				die(2, "--floor: expected auto, masking or supervisor, not '%s'", optarg);
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
-			return 2;
+			exit(2);
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "%s run: no command given\n", fg_prog);
 		usage(stderr);
-		return 2;
+		exit(2);
 	}
-	cmd = argv + optind;
 	v = getenv("FLEETGUARD_QUIET");
-	o.quiet = v != NULL && strcmp(v, "1") == 0;
+	o->quiet = v != NULL && strcmp(v, "1") == 0;
 	v = getenv("FLEETGUARD_DEBUG");
-	o.debug = v != NULL && strcmp(v, "1") == 0;
-	if (o.policy == NULL)
-		o.policy = getenv("FLEETGUARD_POLICY");
-	if (o.policy == NULL || o.policy[0] == '\0')
+	o->debug = v != NULL && strcmp(v, "1") == 0;
+	if (o->policy == NULL)
+		o->policy = getenv("FLEETGUARD_POLICY");
+	if (o->policy == NULL || o->policy[0] == '\0')
 		die(2, "no policy: give --policy FILE or set FLEETGUARD_POLICY");
-	if (o.agent_id != NULL)
-		setenv("FLEETGUARD_AGENT_ID", o.agent_id, 1);
-	if (fg_policy_load(o.policy, &p, on_diag, NULL) != 0) {
+	return optind;
+}
+
+/* The policy of o, or of its --report copy (*copy, in dir); exits 1 when
+ * it does not load. */
+static struct fg_policy *load_run_policy(const struct run_opts *o, char **copy, char *dir,
+					 size_t dirlen)
+{
+	struct fg_policy *p, *rp;
+
+	if (o->agent_id != NULL)
+		setenv("FLEETGUARD_AGENT_ID", o->agent_id, 1);
+	if (fg_policy_load(o->policy, &p, on_diag, NULL) != 0) {
 		fprintf(stderr, "%s: %u problem%s in '%s'\n", fg_prog, run_problems,
-			run_problems == 1 ? "" : "s", o.policy);
-		return 1;
+			run_problems == 1 ? "" : "s", o->policy);
+		exit(1);
 	}
 	/* the command line and the file disagree: neither silently wins */
-	if (o.agent_id != NULL && p->agent_id != NULL && strcmp(o.agent_id, p->agent_id) != 0)
+	if (o->agent_id != NULL && p->agent_id != NULL && strcmp(o->agent_id, p->agent_id) != 0)
 		die(2, "--agent-id '%s' conflicts with [workspace] agent_id = %s in '%s'\n"
 		       "hint: remove agent_id from the policy to name each run on the command line",
-		    o.agent_id, p->agent_id, p->file);
-	if (o.report) {
-		struct fg_policy *rp;
+		    o->agent_id, p->agent_id, p->file);
+	if (!o->report)
+		return p;
+	*copy = derive_report(p, dir, dirlen);
+	if (fg_policy_load(*copy, &rp, on_diag, NULL) != 0)
+		die(1, "the report copy '%s' of '%s' does not load", *copy, p->file);
+	fg_policy_free(p);
+	return rp;
+}
 
-		copy = derive_report(p, dir, sizeof(dir));
-		if (fg_policy_load(copy, &rp, on_diag, NULL) != 0)
-			die(1, "the report copy '%s' of '%s' does not load", copy, p->file);
-		fg_policy_free(p);
-		p = rp;
-	}
+int fg_cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	char lib[PATH_MAX], dir[PATH_MAX];
+	struct fg_policy *p;
+	char *copy = NULL, **cmd;
+
+	cmd = argv + parse_run_args(argc, argv, &o);
+	p = load_run_policy(&o, &copy, dir, sizeof(dir));
 	if (o.paths)
 		fg_print_paths(p, stderr, "fleetguard: ");
 	if (!o.quiet)

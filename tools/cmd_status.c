@@ -218,6 +218,57 @@ static void prom_head(const char *name, const char *type, const char *help)
 	printf("# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* name{...,kind="..."} per endpoint and failure kind, from the streak
+ * (gauge) or total (counter) array. */
+static void prom_by_kind(const char *name, const struct fg_bk_snap *v, size_t n, bool totals)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int o = FG_BK_F_CONNECT; o < FG_BK_OUTCOMES; o++) {
+			printf("%s", name);
+			prom_labels(&v[i]);
+			printf(",kind=\"%s\"} %llu\n", fg_bk_outcome_name(o),
+			       (unsigned long long)(totals ? v[i].total[o] : v[i].streak[o]));
+		}
+}
+
+/* The gauges: state, the current streak, the end of an open period. */
+static void prom_gauges(const struct fg_bk_snap *v, size_t n)
+{
+	prom_head("fleetguard_breaker_state", "gauge",
+		  "Circuit state: 1 for the current one of closed, open, half-open.");
+	for (size_t i = 0; i < n; i++)
+		for (int st = 0; st < 3; st++) {
+			printf("fleetguard_breaker_state");
+			prom_labels(&v[i]);
+			printf(",state=\"%s\"} %d\n", fg_bk_state_name((enum fg_bk_state)st),
+			       v[i].state == (enum fg_bk_state)st);
+		}
+	prom_head("fleetguard_breaker_consecutive_failures", "gauge",
+		  "Consecutive failures in the current streak.");
+	for (size_t i = 0; i < n; i++) {
+		printf("fleetguard_breaker_consecutive_failures");
+		prom_labels(&v[i]);
+		printf("} %u\n", v[i].failures);
+	}
+	prom_head("fleetguard_breaker_streak_failures", "gauge",
+		  "Failures in the current streak by kind (429 quota apart from 5xx health).");
+	prom_by_kind("fleetguard_breaker_streak_failures", v, n, false);
+	prom_head("fleetguard_breaker_open_until_seconds", "gauge",
+		  "Unix time at which an open circuit lets a probe through, 0 when not open.");
+	for (size_t i = 0; i < n; i++) {
+		struct timespec ts;
+		double t = 0;
+
+		if (v[i].state == FG_BK_OPEN) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			t = (double)ts.tv_sec + (double)left_ms(&v[i]) / 1000.0;
+		}
+		printf("fleetguard_breaker_open_until_seconds");
+		prom_labels(&v[i]);
+		printf("} %.3f\n", t);
+	}
+}
+
 static void print_prometheus(const struct fg_bk_snap *v, size_t n)
 {
 	static const struct {
@@ -239,53 +290,9 @@ static void print_prometheus(const struct fg_bk_snap *v, size_t n)
 		 offsetof(struct fg_bk_snap, ignored)},
 	};
 
-	prom_head("fleetguard_breaker_state", "gauge",
-		  "Circuit state: 1 for the current one of closed, open, half-open.");
-	for (size_t i = 0; i < n; i++)
-		for (int st = 0; st < 3; st++) {
-			printf("fleetguard_breaker_state");
-			prom_labels(&v[i]);
-			printf(",state=\"%s\"} %d\n", fg_bk_state_name((enum fg_bk_state)st),
-			       v[i].state == (enum fg_bk_state)st);
-		}
-	prom_head("fleetguard_breaker_consecutive_failures", "gauge",
-		  "Consecutive failures in the current streak.");
-	for (size_t i = 0; i < n; i++) {
-		printf("fleetguard_breaker_consecutive_failures");
-		prom_labels(&v[i]);
-		printf("} %u\n", v[i].failures);
-	}
-	prom_head("fleetguard_breaker_streak_failures", "gauge",
-		  "Failures in the current streak by kind (429 quota apart from 5xx health).");
-	for (size_t i = 0; i < n; i++)
-		for (int o = FG_BK_F_CONNECT; o < FG_BK_OUTCOMES; o++) {
-			printf("fleetguard_breaker_streak_failures");
-			prom_labels(&v[i]);
-			printf(",kind=\"%s\"} %llu\n", fg_bk_outcome_name(o),
-			       (unsigned long long)v[i].streak[o]);
-		}
-	prom_head("fleetguard_breaker_open_until_seconds", "gauge",
-		  "Unix time at which an open circuit lets a probe through, 0 when not open.");
-	for (size_t i = 0; i < n; i++) {
-		struct timespec ts;
-		double t = 0;
-
-		if (v[i].state == FG_BK_OPEN) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			t = (double)ts.tv_sec + (double)left_ms(&v[i]) / 1000.0;
-		}
-		printf("fleetguard_breaker_open_until_seconds");
-		prom_labels(&v[i]);
-		printf("} %.3f\n", t);
-	}
+	prom_gauges(v, n);
 	prom_head("fleetguard_breaker_failures_total", "counter", "Failed calls by kind.");
-	for (size_t i = 0; i < n; i++)
-		for (int o = FG_BK_F_CONNECT; o < FG_BK_OUTCOMES; o++) {
-			printf("fleetguard_breaker_failures_total");
-			prom_labels(&v[i]);
-			printf(",kind=\"%s\"} %llu\n", fg_bk_outcome_name(o),
-			       (unsigned long long)v[i].total[o]);
-		}
+	prom_by_kind("fleetguard_breaker_failures_total", v, n, true);
 	prom_head("fleetguard_breaker_successes_total", "counter", "Calls judged successful.");
 	for (size_t i = 0; i < n; i++) {
 		printf("fleetguard_breaker_successes_total");

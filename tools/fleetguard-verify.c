@@ -384,7 +384,44 @@ static const char *decision_arg(const char *v)
 	return v;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	struct fg_verify_opts o;
+	struct filter f;
+	struct fg_vckpt_opts co;
+	unsigned char key[FG_KEY_MAX];
+	char head[FG_HASH_HEX + 1];
+	bool filtering;
+};
+
+static unsigned long long from_arg(const char *v)
+{
+	unsigned long long seq;
+	char *end;
+
+	errno = 0;
+	seq = strtoull(v, &end, 10);
+	if (errno || *end || end == v || seq == 0 || v[0] == '-')
+		die(2, "bad --from '%s': expected a seq of 1 or more", v);
+	return seq;
+}
+
+/* --expect-head, lowercased into head. */
+static const char *head_arg(const char *v, char head[FG_HASH_HEX + 1])
+{
+	if (strlen(v) != FG_HASH_HEX)
+		die(2, "bad --expect-head '%s': expected 64 hex digits", v);
+	for (int i = 0; i < FG_HASH_HEX; i++)
+		head[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] - 'A' + 'a' : v[i]);
+	head[FG_HASH_HEX] = '\0';
+	if (!fg_is_hex64(head))
+		die(2, "bad --expect-head '%s': expected 64 hex digits", v);
+	return head;
+}
+
+/* The options into a; returns the index of the first file, exits on
+ * --help (0) and on usage errors (2). */
+static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "key", required_argument, NULL, 'k' },
@@ -403,106 +440,101 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct fg_verify_opts o = { 0 };
-	struct fg_verify_result res;
-	struct filter f = { 0 };
-	struct fg_vckpt_opts co = { 0 };
-	unsigned char key[FG_KEY_MAX];
-	char head[FG_HASH_HEX + 1], err[512], **files = NULL;
-	bool filtering = false;
-	size_t n;
-	int opt, r;
+	char err[512];
+	int opt;
 
-	fg_prog = "fleetguard-verify";
 	while ((opt = getopt_long(argc, argv, "k:jf:e:pa:o:d:s:u:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k':
-			if (fg_key_load(optarg, key, &o.keylen, err, sizeof(err)) < 0)
+			if (fg_key_load(optarg, a->key, &a->o.keylen, err, sizeof(err)) < 0)
 				die(2, "%s", err);
-			o.key = key;
+			a->o.key = a->key;
 			break;
-		case 'j':
-			f.json = true;
-			break;
-		case 'f': {
-			char *end;
-			errno = 0;
-			o.from_seq = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || o.from_seq == 0 || optarg[0] == '-')
-				die(2, "bad --from '%s': expected a seq of 1 or more", optarg);
-			break;
-		}
-		case 'e':
-			if (strlen(optarg) != FG_HASH_HEX)
-				die(2, "bad --expect-head '%s': expected 64 hex digits", optarg);
-			for (int i = 0; i < FG_HASH_HEX; i++)
-				head[i] = (char)(optarg[i] >= 'A' && optarg[i] <= 'F' ?
-						 optarg[i] - 'A' + 'a' : optarg[i]);
-			head[FG_HASH_HEX] = '\0';
-			if (!fg_is_hex64(head))
-				die(2, "bad --expect-head '%s': expected 64 hex digits", optarg);
-			o.expect_head = head;
-			break;
-		case 'p':
-			f.print = true;
-			break;
-		case 'a': f.agent = optarg; filtering = true; break;
-		case 'o': f.op = optarg; filtering = true; break;
-		case 'd': f.decision = decision_arg(optarg); filtering = true; break;
-		case 's': parse_ts(optarg, f.since); filtering = true; break;
-		case 'u': parse_ts(optarg, f.until); filtering = true; break;
-		case 'W': co.witness = optarg; break;
-		case 'P': co.pubkey = optarg; break;
-		case 'L': co.log_id = optarg; break;
+		case 'j': a->f.json = true; break;
+		case 'f': a->o.from_seq = from_arg(optarg); break;
+		case 'e': a->o.expect_head = head_arg(optarg, a->head); break;
+		case 'p': a->f.print = true; break;
+		case 'a': a->f.agent = optarg; a->filtering = true; break;
+		case 'o': a->f.op = optarg; a->filtering = true; break;
+		case 'd': a->f.decision = decision_arg(optarg); a->filtering = true; break;
+		case 's': parse_ts(optarg, a->f.since); a->filtering = true; break;
+		case 'u': parse_ts(optarg, a->f.until); a->filtering = true; break;
+		case 'W': a->co.witness = optarg; break;
+		case 'P': a->co.pubkey = optarg; break;
+		case 'L': a->co.log_id = optarg; break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			exit(0);
 		default:
 			usage(stderr);
-			return 2;
+			exit(2);
 		}
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return 2;
+		exit(2);
 	}
-	if (filtering && !f.print)
+	if (a->filtering && !a->f.print)
 		die(2, "--agent, --op, --decision, --since and --until need --print");
-	co.log = argv[argc - 1];
-	if (fg_vckpt_load(&co, &f.ck, err, sizeof(err)) < 0)
-		die(2, "%s", err);
-	o.on_record = on_record;
-	o.arg = &f;
-	/* an HMAC log without its key: the signed digests vouch for contents */
-	o.links_only = !o.key && fg_vckpt_digests(f.ck);
+	return optind;
+}
 
-	if (argc - optind == 1) {
-		r = fg_verify_discover(argv[optind], o.from_seq, &files, &n, &res);
+/* The files to verify: one name stands for the log and its segments, more
+ * are taken as they are.  *files is malloc'd; res is set to intact unless
+ * the discovery already found a segment missing. */
+static void list_files(char **names, size_t count, unsigned long long from_seq,
+		       char ***files, size_t *n, struct fg_verify_result *res)
+{
+	int r;
+
+	if (count == 1) {
+		r = fg_verify_discover(names[0], from_seq, files, n, res);
 		if (r < 0)
-			die(2, "cannot read '%s': %s", argv[optind], strerror(-r));
-	} else {
-		n = (size_t)(argc - optind);
-		files = malloc(n * sizeof(*files));
-		if (!files)
-			die(2, "out of memory");
-		for (size_t i = 0; i < n; i++)
-			files[i] = argv[optind + (int)i];
-		res.status = FG_VERIFY_INTACT;
+			die(2, "cannot read '%s': %s", names[0], strerror(-r));
+		return;
 	}
+	*n = count;
+	*files = malloc(count * sizeof(**files));
+	if (!*files)
+		die(2, "out of memory");
+	for (size_t i = 0; i < count; i++)
+		(*files)[i] = names[i];
+	res->status = FG_VERIFY_INTACT;
+}
+
+int main(int argc, char **argv)
+{
+	static struct args a;
+	struct fg_verify_result res;
+	char err[512], **files = NULL;
+	size_t n;
+	int first, r;
+
+	fg_prog = "fleetguard-verify";
+	first = parse_args(argc, argv, &a);
+	a.co.log = argv[argc - 1];
+	if (fg_vckpt_load(&a.co, &a.f.ck, err, sizeof(err)) < 0)
+		die(2, "%s", err);
+	a.o.on_record = on_record;
+	a.o.arg = &a.f;
+	/* an HMAC log without its key: the signed digests vouch for contents */
+	a.o.links_only = !a.o.key && fg_vckpt_digests(a.f.ck);
+
+	list_files(argv + first, (size_t)(argc - first), a.o.from_seq, &files, &n, &res);
 	if (res.status == FG_VERIFY_INTACT) {
 		for (size_t i = 0; i < n; i++)
 			require_log(files[i]);
-		r = fg_verify_files((const char *const *)files, n, &o, &res);
+		r = fg_verify_files((const char *const *)files, n, &a.o, &res);
 		if (r < 0)
 			die(2, "cannot read '%s': %s", res.file, strerror(-r));
 	}
-	explicit_bzero(key, sizeof(key));
-	fg_vckpt_judge(f.ck, o.from_seq, &res);
-	if (f.json)
-		report_json(&res, files, n, f.ck);
+	explicit_bzero(a.key, sizeof(a.key));
+	fg_vckpt_judge(a.f.ck, a.o.from_seq, &res);
+	if (a.f.json)
+		report_json(&res, files, n, a.f.ck);
 	else
-		report_text(f.print ? stderr : stdout, &res, files, n, f.ck);
-	fg_vckpt_free(f.ck);
+		report_text(a.f.print ? stderr : stdout, &res, files, n, a.f.ck);
+	fg_vckpt_free(a.f.ck);
 	free(files);
 	if (fflush(stdout) != 0)
 		die(2, "cannot write the output: %s", strerror(errno));
