@@ -54,7 +54,7 @@ static const char *const keys_endpoint[] = { "address", "protocol", "fallback", 
 					     "fallback_model", NULL };
 static const char *const keys_audit[] = {
 	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
-	"forward", "checkpoint_every", NULL };
+	"forward", "checkpoint_every", "daemon_user", NULL };
 
 /* ------------------------------------------------------------------------ */
 /* diagnostics */

@@ -55,7 +55,9 @@ static const char full[] =
 	"log = /var/log/fg/audit.log\n"
 	"events = writes\n"
 	"key_file = /etc/fleetguard/audit.key\n"
-	"max_size = 1M\n";
+	"max_size = 1M\n"
+	"state_dir = /var/lib/fg\n"
+	"daemon_user = root\n";
 
 static struct fg_policy *parsed(void)
 {
@@ -144,6 +146,8 @@ START_TEST(t_round_trip)
 	ck_assert_int_eq(q->audit.events, FG_EVENTS_WRITES);
 	ck_assert_str_eq(q->audit.key_file, "/etc/fleetguard/audit.key");
 	ck_assert_uint_eq(q->audit.max_size, 1024 * 1024);
+	ck_assert_str_eq(q->audit.daemon_user, "root");
+	ck_assert_int_eq(q->audit.daemon_uid, 0);
 	/* the matcher works on the sealed form and decides as on the parsed one */
 	ck_assert(fg_policy_path(q, "/srv/agents/ws-42/a", 19, FG_ACC_WRITE, &v));
 	ck_assert(!fg_policy_path(q, "/srv/agents/ws-42/.git/hooks/x", 30, FG_ACC_READ, &v));
@@ -172,6 +176,8 @@ START_TEST(t_round_trip_defaults)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fg_seal_open(fd, &q, &sha, why, sizeof(why)), 0);
 	ck_assert(q->root_defaulted && q->audit.log_defaulted);
+	ck_assert_ptr_null(q->audit.daemon_user);
+	ck_assert_int_eq(q->audit.daemon_uid, -1);
 	fg_seal_close(q);
 	fg_policy_free(p);
 	close(fd);
@@ -270,10 +276,11 @@ START_TEST(t_other_version)
 
 	snprintf(want, sizeof(want), "format version %u,", FG_SEAL_VERSION + 1);
 	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
-	/* format 5 carries gateway = auto|yes|no and fallback_model: a blob of
-	 * format 4 (without them) is refused, not read with zeros */
-	ck_assert_uint_eq(FG_SEAL_VERSION, 5);
-	ver = 4;
+	/* format 6 carries gateway = auto|yes|no and fallback_model (5 added
+	 * daemon_user): a blob of format 5 (without them) is refused, not read
+	 * with zeros */
+	ck_assert_uint_eq(FG_SEAL_VERSION, 6);
+	ver = 5;
 	memcpy(buf + 8, &ver, sizeof(ver));
 	fd = memfd_with(buf, n, FG_SEAL_SEALS);
 	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EPROTO);
