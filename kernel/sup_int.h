@@ -39,6 +39,7 @@ struct fg_sup {
 	struct seccomp_notif_resp *resp;
 	size_t req_size, resp_size;
 	int listener;
+	int root_fd;            /* the callers' root when it is the supervisor's, or -1 */
 	bool own_hit;           /* this call touched one of fleetguard's files */
 };
 
@@ -57,13 +58,29 @@ void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev);
 
 /* The caller's base directory for path (its root for absolute paths, else
  * its cwd or dirfd) as an O_PATH descriptor; *in_root tells which. */
-int fg_sup_base(int tid, int dirfd, const char *path, bool *in_root);
+int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bool *in_root);
 
 /* The path of what fd holds, the caller's /proc/<tid> named /proc/self. */
 int fg_sup_fd_name(int fd, int tid, char *out, size_t cap);
 
+/* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
+ * the caller's own descriptor N, or -1. */
+int fg_sup_own_fd(const char *path);
+
+/* Judge a resolved path for acc (FG_ACC_*), fleetguard's own files first;
+ * *line is the deciding policy line (0: none). */
+bool fg_sup_judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line);
+
 /* True when path lies in one of fleetguard's own trees of kind. */
 bool fg_sup_in_own(const struct fg_sup *s, const char *path, enum fg_ll_own_kind kind);
+
+/* Metadata calls (sup_attr.c): chmod, chown, utimes, xattrs and
+ * inotify_add_watch by path; true when nr is one sup_attr answers. */
+bool fg_sup_attr_traps(long nr);
+void fg_sup_attr_handle(struct fg_sup *s);
+/* The numbers the path filter traps for sup_attr.c, and how many. */
+extern const long fg_sup_attr_nrs[];
+extern const size_t fg_sup_attr_n;
 
 /* Socket calls (sup_net.c): true when nr is one sup_net answers. */
 bool fg_sup_net_traps(long nr);

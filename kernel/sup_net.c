@@ -353,7 +353,7 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	memcpy(path, un->sun_path, plen);
 	path[plen] = '\0';
 	snprintf(j->text, sizeof(j->text), "unix:%s", path);
-	base = fg_sup_base(j->tid, AT_FDCWD, path, &in_root);
+	base = fg_sup_base(j->s, j->tid, AT_FDCWD, path, &in_root);
 	if (base < 0)
 		return base;
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;

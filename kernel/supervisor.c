@@ -88,19 +88,46 @@ static const long net_trapped[] = { SYS_connect, SYS_sendmsg, SYS_sendmmsg };
 
 #define SUP_INS(...) (f[n++] = (struct sock_filter)__VA_ARGS__)
 
+/* Newer path calls the supervisor does not take, refused so that libc
+ * falls back to the ones it does: fchmodat2 (452), setxattrat (463),
+ * removexattrat (466), file_setattr (468); and name_to_handle_at (a handle
+ * names an inode past every path; opening one is refused anyway). */
+static const long refused_new[] = { 452, 463, 466, 468 };
+
+/* sendto(fd, buf, len, flags, addr, alen) and utimensat(dirfd, path, times,
+ * flags) are trapped only when their pointer argument k is not NULL.  The
+ * list of nt numbers follows after more instructions; then ALLOW, NOTIF. */
+static unsigned short trap_if_set(struct sock_filter *f, unsigned short n, long nr, unsigned k,
+				  size_t nt, unsigned more)
+{
+	size_t allow = nt + more;
+
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 5));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[k])));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[k]) + 4));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(allow + 1), (uint8_t)(allow + 2)));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t)(allow + 1), 0, 0));
+	return n;
+}
+
 int fg_sup_install(unsigned traps)
 {
 #ifdef SUP_ARCH
-	struct sock_filter f[64];
+	struct sock_filter f[128];
 	struct sock_fprog prog = { .filter = f };
 	unsigned short n = 0, i;
-	long list[sizeof(trapped) / sizeof(trapped[0]) + 3];
+	long list[64];
 	size_t nt = 0;
 	long fd;
 
-	if (traps & FG_SUP_TRAP_PATHS)
+	if (traps & FG_SUP_TRAP_PATHS) {
 		for (i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++)
 			list[nt++] = trapped[i];
+		for (i = 0; i < fg_sup_attr_n; i++)
+			if (fg_sup_attr_nrs[i] != SYS_utimensat)
+				list[nt++] = fg_sup_attr_nrs[i];
+	}
 	if (traps & FG_SUP_TRAP_NET)
 		for (i = 0; i < 3; i++)
 			list[nt++] = net_trapped[i];
@@ -108,16 +135,21 @@ int fg_sup_install(unsigned traps)
 	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
 	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
-	if (traps & FG_SUP_TRAP_NET) {
-		/* sendto(fd, buf, len, flags, addr, alen): trapped when addr != NULL */
-		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sendto, 0, 5));
-		SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[4])));
-		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
-		SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-				 offsetof(struct seccomp_data, args[4]) + 4));
-		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(nt + 1), (uint8_t)(nt + 2)));
-		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t)(nt + 1), 0, 0));
+	if (traps & FG_SUP_TRAP_PATHS) {
+		for (i = 0; i < sizeof(refused_new) / sizeof(refused_new[0]); i++) {
+			SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)refused_new[i], 0, 1));
+			SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+		}
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_name_to_handle_at, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EOPNOTSUPP));
+		/* the caller's root stays the supervisor's (fg_sup_share_root) */
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_chroot, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+		/* futimens(fd): a descriptor to content was judged at its open */
+		n = trap_if_set(f, n, SYS_utimensat, 1, nt, (traps & FG_SUP_TRAP_NET) ? 6 : 0);
 	}
+	if (traps & FG_SUP_TRAP_NET)
+		n = trap_if_set(f, n, SYS_sendto, 4, nt, 0);
 	for (i = 0; i < nt; i++)
 		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)list[i], (uint8_t)(nt - i), 0));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
@@ -263,7 +295,7 @@ static long sup_openat2(int dirfd, const char *path, uint64_t flags, uint64_t re
 
 /* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
  * the caller's own descriptor N, or -1. */
-static int own_fd_number(const char *path)
+int fg_sup_own_fd(const char *path)
 {
 	static const char *const pre[] = { "/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/" };
 	char *end;
@@ -286,12 +318,16 @@ static int own_fd_number(const char *path)
 	return -1;
 }
 
-int fg_sup_base(int tid, int dirfd, const char *path, bool *in_root)
+int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bool *in_root)
 {
 	char at[64];
 	int fd;
 
 	*in_root = path[0] == '/';
+	if (*in_root && s->root_fd >= 0) {
+		fd = fcntl(s->root_fd, F_DUPFD_CLOEXEC, 0);     /* no /proc walk */
+		return fd < 0 ? -errno : fd;
+	}
 	if (*in_root)
 		snprintf(at, sizeof(at), "/proc/%d/root", tid);
 	else if (dirfd == AT_FDCWD)
@@ -302,9 +338,15 @@ int fg_sup_base(int tid, int dirfd, const char *path, bool *in_root)
 	return fd < 0 ? -errno : fd;
 }
 
-static int base_fd(const struct sup_call *c, bool *in_root)
+int fg_sup_share_root(struct fg_sup *s)
 {
-	return fg_sup_base(c->tid, c->dirfd, c->path, in_root);
+	s->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return s->root_fd < 0 ? -errno : 0;
+}
+
+static int base_fd(const struct fg_sup *s, const struct sup_call *c, bool *in_root)
+{
+	return fg_sup_base(s, c->tid, c->dirfd, c->path, in_root);
 }
 
 /* The path of what fd holds, with the caller's /proc/<tid> named
@@ -376,6 +418,8 @@ static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, un
 			return false;
 		if (s->own[i].kind == FG_LL_OWN_STATE_DIR || acc == FG_ACC_READ)
 			return true;
+		if (s->own[i].kind == FG_LL_OWN_READ)
+			return false;   /* the policy file, the library: read only */
 	}
 	*own = s->p->audit.key_file != NULL && within(s->p->audit.key_file, path);
 	if (*own)
@@ -390,7 +434,7 @@ static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, un
 	return s->p->fs.mode != FG_MODE_ENFORCE;
 }
 
-static bool judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line)
+bool fg_sup_judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line)
 {
 	bool own;
 	bool ok = judge_why(s, path, acc, line, &own);
@@ -477,7 +521,7 @@ static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t
 	if (rc == 0 && (size_t)snprintf(name_out, cap, "%s/%s", strcmp(dpath, "/") ? dpath : "",
 					 leaf) >= cap)
 		rc = -ENAMETOOLONG;
-	if (rc == 0 && !judge(s, name_out, FG_ACC_WRITE, line))
+	if (rc == 0 && !fg_sup_judge(s, name_out, FG_ACC_WRITE, line))
 		rc = -EACCES;
 	if (rc == 0) {
 		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
@@ -495,7 +539,7 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 {
 	uint64_t res = RESOLVE_NO_MAGICLINKS |
 		       (c->resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH));
-	int n = own_fd_number(c->path), base, pfd, rc;
+	int n = fg_sup_own_fd(c->path), base, pfd, rc;
 	bool in_root;
 	char at[64];
 
@@ -508,7 +552,7 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 			return -errno;
 	} else {
 		map_proc_self(c);
-		base = base_fd(c, &in_root);
+		base = base_fd(s, c, &in_root);
 		if (base < 0)
 			return base;
 		if (in_root)
@@ -534,7 +578,7 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 	rc = fg_sup_fd_name(pfd, c->tid, name, cap);
 	if (rc == 0) {
 		*judged = true;
-		if (!judge(s, name, access_of(c->flags), line))
+		if (!fg_sup_judge(s, name, access_of(c->flags), line))
 			rc = -EACCES;
 		else if ((c->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 			rc = -EEXIST;
@@ -639,7 +683,7 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 		*slash = '\0';
 	else
 		strcpy(c.path, ".");
-	base = base_fd(&c, &in_root);
+	base = base_fd(s, &c, &in_root);
 	if (base < 0)
 		return base;
 	n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -651,7 +695,7 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 	if (rc == 0 && (size_t)snprintf(n->path, sizeof(n->path), "%s/%s",
 					 strcmp(dpath, "/") ? dpath : "", n->leaf) >= sizeof(n->path))
 		rc = -ENAMETOOLONG;
-	if (rc == 0 && !judge(s, n->path, acc, line))
+	if (rc == 0 && !fg_sup_judge(s, n->path, acc, line))
 		rc = -EACCES;
 	return rc;
 }
@@ -666,7 +710,7 @@ static int caller_fd_object(int tid, uint64_t addr)
 
 	if (fg_sup_read_str(tid, addr, path, sizeof(path)) < 0)
 		return -EFAULT;
-	n = own_fd_number(path);
+	n = fg_sup_own_fd(path);
 	if (n < 0)
 		return -ENOENT;
 	snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, n);
@@ -693,7 +737,7 @@ static long do_link(struct fg_sup *s, int tid, const __u64 *a, int od, int oi, i
 	if (ofd < 0)
 		return ofd;
 	rc = fg_sup_fd_name(ofd, tid, o->path, sizeof(o->path));
-	if (rc == 0 && !judge(s, o->path, FG_ACC_WRITE, line))
+	if (rc == 0 && !fg_sup_judge(s, o->path, FG_ACC_WRITE, line))
 		rc = -EACCES;
 	if (rc == 0)
 		rc = name_of(s, tid, nd < 0 ? AT_FDCWD : (int)a[nd], a[ni], FG_ACC_WRITE, n, line);
@@ -746,7 +790,7 @@ static long do_truncate(struct fg_sup *s, int tid, const __u64 *a, struct sup_na
 								 O_NOFOLLOW);
 	} else if (pfd >= 0) {
 		rc = fg_sup_fd_name(pfd, tid, n->path, sizeof(n->path));
-		if (rc == 0 && !judge(s, n->path, FG_ACC_WRITE, line))
+		if (rc == 0 && !fg_sup_judge(s, n->path, FG_ACC_WRITE, line))
 			rc = -EACCES;
 		snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
 		fd = rc < 0 ? rc : open(at, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
@@ -859,7 +903,7 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	if (s == NULL)
 		return -ENOMEM;
 	*s = (struct fg_sup){ .p = p, .own = own, .nown = nown, .rec = rec, .ctx = ctx,
-			      .listener = -1 };
+			      .listener = -1, .root_fd = -1 };
 	pthread_mutex_init(&s->rec_lock, NULL);
 	s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
 	s->resp_size = sz.seccomp_notif_resp > sizeof(*s->resp) ? sz.seccomp_notif_resp :
@@ -885,6 +929,8 @@ void fg_sup_free(struct fg_sup *s)
 	pthread_mutex_unlock(&s->rec_lock);
 	if (busy > 0)
 		return;         /* a worker still blocked in a call: the process is exiting */
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	free(s->req);
 	free(s->resp);
 	free(s);
@@ -918,6 +964,10 @@ static void handle(struct fg_sup *s)
 	s->own_hit = false;
 	if (fg_sup_net_traps((long)s->req->data.nr)) {
 		fg_sup_net_handle(s);
+		return;
+	}
+	if (fg_sup_attr_traps((long)s->req->data.nr)) {
+		fg_sup_attr_handle(s);
 		return;
 	}
 	if (!is_open((long)s->req->data.nr)) {

@@ -78,6 +78,11 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	       fg_sup_record_fn rec, void *ctx, struct fg_sup **out);
 void fg_sup_free(struct fg_sup *s);
 
+/* The callers share the supervisor's root and cannot leave it (same mount
+ * namespace; the path filter refuses chroot): absolute paths resolve from
+ * the supervisor's own "/", one /proc walk fewer per call. */
+int fg_sup_share_root(struct fg_sup *s);
+
 /* What the trapping filter hands over: the path family (open, the name
  * changes above), and with FG_SUP_TRAP_NET the socket calls that name a
  * destination (connect, sendto with an address, sendmsg, sendmmsg): the

@@ -149,6 +149,10 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 	}
 	if (f->mask != NULL)
 		pick_mech(p, want, quiet, f);
+	/* raw writes to the policy file in a write tree: EROFS under masking
+	 * (the supervisor refuses them as one of fleetguard's own files) */
+	if (f->masking && fg_mask_plan_keep_ro(f->mask, p, p->file) < 0)
+		die(126, "cannot plan the masks: %s", strerror(ENOMEM));
 	rc = fg_sc_build(p, &f->sc);
 	if (rc < 0 && rc != -ENOSYS)
 		die(126, "cannot build the seccomp filter: %s", strerror(-rc));
@@ -164,6 +168,7 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 
 struct sup_state {
 	const struct fg_policy *p;
+	bool share_root;        /* paths supervised: no mount namespace, no chroot */
 	struct fg_audit *a;
 	pid_t child;
 	int status;
@@ -297,6 +302,8 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 	if (listener >= 0) {
 		sup_audit(st, agent, exe);
 		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
+		if (rc == 0 && st->share_root)
+			rc = fg_sup_share_root(s);
 		if (rc < 0) {
 			kill(st->child, SIGKILL);
 			die(126, "floor: cannot start the supervisor: %s", strerror(-rc));
@@ -346,7 +353,8 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC) };
+	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC),
+				 .share_root = f->supervise && !f->masking };
 	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
 	fflush(NULL);
