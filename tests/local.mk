@@ -52,6 +52,10 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 TESTS += tests/integration/shim_longnames.sh
 EXTRA_DIST += tests/integration/shim_longnames.sh
 
+# audit records carry the call's real result (connect, bind, exec, Landlock)
+TESTS += tests/integration/record_outcome.sh
+EXTRA_DIST += tests/integration/record_outcome.sh
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
