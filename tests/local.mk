@@ -56,6 +56,10 @@ EXTRA_DIST += tests/integration/shim_longnames.sh
 TESTS += tests/integration/record_outcome.sh
 EXTRA_DIST += tests/integration/record_outcome.sh
 
+# the preloaded library and the audit client never link libcrypto
+TESTS += tests/integration/no_libcrypto.sh
+EXTRA_DIST += tests/integration/no_libcrypto.sh
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
