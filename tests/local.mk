@@ -60,6 +60,11 @@ EXTRA_DIST += tests/integration/record_outcome.sh
 TESTS += tests/integration/no_libcrypto.sh
 EXTRA_DIST += tests/integration/no_libcrypto.sh
 
+# CPython's own tests of os, shutil, subprocess... under the library
+TESTS += tests/integration/cpython_suite.sh
+EXTRA_DIST += tests/integration/cpython_suite.sh tests/integration/cpython_outcomes.py \
+	tests/integration/cpython_suite.expected
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 
