@@ -40,6 +40,8 @@
 #include "audit/audit.h"
 #include "audit/checkpoint.h"
 #include "audit/daemon.h"
+#include "audit/https.h"
+#include "audit/witness.h"
 
 struct args {
 	struct fg_audit_conf conf;
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
 	if (chdir("/") < 0) {
 		/* nothing depends on the working directory */
 	}
+	fg_wit_set_https(fg_https_post);
 	o.conf.agent = "fg-auditd";
 	o.conf.exe = argv[0];
 	if (fg_audit_open(&o.conf, &a, err, sizeof(err)) < 0)

@@ -26,8 +26,11 @@ libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 
 # The audit daemon, exec'd by the library and the launcher.
 pkglibexec_PROGRAMS = fg-auditd
-fg_auditd_SOURCES = audit/fg-auditd.c
-fg_auditd_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
+# https.c (libssl, for https:// witnesses) is the daemon's alone: never in
+# libfgaudit.la, which the preloaded library links.
+fg_auditd_SOURCES = audit/fg-auditd.c audit/https.h audit/https.c
+fg_auditd_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS) $(CRYPTO_CFLAGS)
+fg_auditd_LDADD = libfgaudit.la $(SSL_LIBS) $(CRYPTO_LIBS) $(LIBS)
 
 # fleetguard-verify itself is declared in tools/local.mk; its manual is here.
 dist_man_MANS += man/fleetguard-verify.1
@@ -52,7 +55,8 @@ tests_audit_writer_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
 
 AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurrency.sh \
 	tests/integration/audit_checkpoints.sh tests/integration/audit_witness.sh \
-	tests/integration/audit_reserve.sh \
+	tests/integration/audit_reserve.sh tests/integration/audit_https.sh \
+	tests/integration/audit_rsyslog.sh \
 	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh
 TESTS += $(AUDIT_TESTS)
 EXTRA_DIST += $(AUDIT_TESTS)

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "audit/daemon.h"
+#include "audit/wire.h"
 #include "audit/witness.h"
 
 #define MAX_SINKS 8
@@ -39,7 +40,15 @@
 #define RETRY_MS 1000
 #define JOURNAL_SOCK "/run/systemd/journal/socket"
 
-enum kind { W_FILE, W_SYSLOG, W_JOURNALD };
+enum kind { W_FILE, W_SYSLOG, W_JOURNALD, W_HTTPS };
+
+/* set by the program that links libssl (fg-auditd): https.c */
+static fg_wit_https_fn *https_post;
+
+void fg_wit_set_https(fg_wit_https_fn *fn)
+{
+	https_post = fn;
+}
 
 /* A ring of owned strings; full: the oldest goes (and is counted). */
 struct queue {
@@ -51,11 +60,13 @@ struct queue {
 struct sink {
 	enum kind kind;
 	char target[PATH_MAX];
+	const char *ca;        /* https: the list's ca:/PATH, or "" */
 	struct queue q;
 	int fd;
 	uint64_t sent;
 	bool failing;
-	char err[128];
+	char err[160];
+	char detail[160];      /* what deliver() said went wrong, if more than errno */
 	int64_t retry_at;
 };
 
@@ -80,6 +91,7 @@ struct fg_wit {
 	struct sink s[MAX_SINKS];
 	size_t n;
 	struct fwd f;
+	char ca[PATH_MAX];     /* ca:/PATH: trusted beside the system roots */
 };
 
 static int64_t now_ms(void)
@@ -189,8 +201,51 @@ static int to_journald(struct sink *s, const char *line)
 	return 0;
 }
 
+/* The checkpoint as one JSON object: its fields (seq and from as
+ * numbers) and the signed line itself, which is what verifies. */
+static int ckpt_json(const char *line, char *out, size_t cap)
+{
+	struct fg_auditw_out b = { out, 0, cap, false };
+	const char *p = strstr(line, " v1 ");
+
+	fg_auditw_put(&b, "{", 1);
+	for (p = p ? p + 4 : line + strlen(line); *p;) {
+		size_t n = strcspn(p, " "), k = strcspn(p, "=");
+		bool num = (k == 3 && !strncmp(p, "seq", 3)) || (k == 4 && !strncmp(p, "from", 4));
+
+		if (k < n) {
+			fg_auditw_put(&b, "\"", 1);
+			fg_auditw_put(&b, p, k);
+			fg_auditw_put(&b, num ? "\":" : "\":\"", num ? 2 : 3);
+			fg_auditw_put(&b, p + k + 1, n - k - 1);
+			fg_auditw_put(&b, num ? "," : "\",", num ? 1 : 2);
+		}
+		p += n + (p[n] == ' ');
+	}
+	fg_auditw_put(&b, "\"line\":\"", 8);
+	for (p = line; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fg_auditw_put(&b, "\\", 1);
+		fg_auditw_put(&b, p, 1);
+	}
+	fg_auditw_put(&b, "\"}", 3);
+	fg_auditw_put_u8(&b, 0);
+	return b.over ? -E2BIG : 0;
+}
+
+static int to_https(struct sink *s, const char *line)
+{
+	char body[4096];
+	int r = ckpt_json(line, body, sizeof(body));
+
+	if (r < 0)
+		return r;
+	return https_post(s->target, s->ca, body, s->detail, sizeof(s->detail));
+}
+
 static int deliver(struct sink *s, const char *line)
 {
+	s->detail[0] = '\0';
 	switch (s->kind) {
 	case W_FILE:
 		return to_file(s, line);
@@ -198,6 +253,8 @@ static int deliver(struct sink *s, const char *line)
 		return to_syslog(line);
 	case W_JOURNALD:
 		return to_journald(s, line);
+	case W_HTTPS:
+		return to_https(s, line);
 	}
 	return -EINVAL;
 }
@@ -261,11 +318,12 @@ static int fwd_one(struct fwd *f, const char *rec)
 
 /* --- the thread ---------------------------------------------------------- */
 
-static void note(bool *failing, char *err, size_t cap, int r, int64_t *retry_at)
+static void note(bool *failing, char *err, size_t cap, int r, int64_t *retry_at,
+		 const char *detail)
 {
 	*failing = r < 0;
 	if (r < 0) {
-		snprintf(err, cap, "%s", strerror(-r));
+		snprintf(err, cap, "%s", detail && detail[0] ? detail : strerror(-r));
 		*retry_at = now_ms() + RETRY_MS;
 	} else {
 		err[0] = '\0';
@@ -283,7 +341,7 @@ static void run_sink(struct fg_wit *w, struct sink *s)
 		r = line ? deliver(s, line) : -ENOMEM;
 		free(line);
 		pthread_mutex_lock(&w->mu);
-		note(&s->failing, s->err, sizeof(s->err), r, &s->retry_at);
+		note(&s->failing, s->err, sizeof(s->err), r, &s->retry_at, s->detail);
 		if (r < 0)
 			return;
 		q_pop(&s->q);
@@ -309,7 +367,7 @@ static void run_fwd(struct fg_wit *w, struct fwd *f)
 		}
 		free(rec);
 		pthread_mutex_lock(&w->mu);
-		note(&f->failing, f->err, sizeof(f->err), r, &f->retry_at);
+		note(&f->failing, f->err, sizeof(f->err), r, &f->retry_at, NULL);
 		if (r < 0)
 			return;
 		q_pop(&f->q);
@@ -384,6 +442,14 @@ static int add_word(struct fg_wit *w, const char *word, const char *deffile)
 		return add_sink(w, W_JOURNALD, JOURNAL_SOCK);
 	if (strncmp(word, "journald:", 9) == 0 && word[9] == '/')
 		return add_sink(w, W_JOURNALD, word + 9);
+	if (strncmp(word, "https://", 8) == 0 && word[8])
+		return https_post ? add_sink(w, W_HTTPS, word) : -EPROTONOSUPPORT;
+	if (strncmp(word, "ca:", 3) == 0 && word[3] == '/') {
+		if (strlen(word + 3) >= sizeof(w->ca))
+			return -ENAMETOOLONG;
+		strcpy(w->ca, word + 3);
+		return 0;
+	}
 	return -EINVAL;
 }
 
@@ -415,12 +481,15 @@ static int parse_list(struct fg_wit *w, const char *list, const char *deffile, c
 		r = add_word(w, word, deffile);
 		if (r < 0) {
 			snprintf(err, errlen,
-				 "witness '%s': %s (expected file, file:/PATH, syslog, journald or journald:/SOCKET)",
-				 word, r == -EINVAL ? "unknown" : strerror(-r));
+				 "witness '%s': %s (expected file, file:/PATH, syslog, journald, journald:/SOCKET, https://URL or ca:/PATH)",
+				 word, r == -EINVAL ? "unknown" : r == -EPROTONOSUPPORT ? "only fg-auditd delivers https" : strerror(-r));
 			return -EINVAL;
 		}
 		p += n;
 	}
+	/* ca:/PATH anywhere in the list holds for every https witness */
+	for (size_t i = 0; i < w->n; i++)
+		w->s[i].ca = w->ca;
 	return 0;
 }
 
@@ -502,7 +571,7 @@ void fg_wit_forward(struct fg_wit *w, const char *line, size_t len)
 
 static const char *kind_name(enum kind k)
 {
-	return k == W_FILE ? "file" : k == W_SYSLOG ? "syslog" : "journald";
+	return k == W_FILE ? "file" : k == W_SYSLOG ? "syslog" : k == W_JOURNALD ? "journald" : "https";
 }
 
 void fg_wit_status(struct fg_wit *w, char *out, size_t cap)

@@ -23,6 +23,10 @@
  *   syslog           syslog(3), LOG_AUTHPRIV
  *   journald[:SOCK]  the journal's native protocol (default socket
  *                    /run/systemd/journal/socket)
+ *   https://URL      a POST of each checkpoint as JSON to a collector,
+ *                    its certificate checked against the system roots
+ *   ca:/PATH         a PEM file of CAs trusted beside the system roots
+ *                    for every https witness of the list
  * With no list: file, and syslog when /dev/log exists.
  * forward = syslog+tcp://HOST:PORT sends every record as an RFC 5424
  * message (APP-NAME fg-auditd, MSGID audit, the record as MSG) with
@@ -34,6 +38,14 @@
 #include <stddef.h>
 
 struct fg_wit;
+
+/* How https witnesses are delivered (fg_https_post() in https.c), given
+ * by the program that links libssl before fg_wit_open(): the library that
+ * agents load never does, and a list with an https witness is refused
+ * (-EINVAL) where none was given. */
+typedef int fg_wit_https_fn(const char *url, const char *ca, const char *body, char *err,
+			    size_t errlen);
+void fg_wit_set_https(fg_wit_https_fn *fn);
 
 /* -EINVAL with a message naming the bad entry. */
 int fg_wit_open(const char *list, const char *default_file, const char *forward,

@@ -203,7 +203,8 @@ static bool witness_word(const char *w, size_t n)
 	for (size_t i = 0; bare[i]; i++)
 		if (n == strlen(bare[i]) && !strncmp(w, bare[i], n))
 			return true;
-	return (n > 6 && !strncmp(w, "file:/", 6)) || (n > 10 && !strncmp(w, "journald:/", 10));
+	return (n > 6 && !strncmp(w, "file:/", 6)) || (n > 10 && !strncmp(w, "journald:/", 10)) ||
+	       (n > 8 && !strncmp(w, "https://", 8)) || (n > 4 && !strncmp(w, "ca:/", 4));
 }
 
 /* syslog+tcp://HOST:PORT with a port of 1..65535 */
@@ -236,7 +237,7 @@ static void audit_sink_key(struct pstate *st, const struct entry *e, const char 
 
 		if (n && !witness_word(w, n)) {
 			fg_parse_diag(st, e->line,
-				      "witness '%.*s' is not one of file, file:/PATH, syslog, journald, journald:/SOCKET",
+				      "witness '%.*s' is not one of file, file:/PATH, syslog, journald, journald:/SOCKET, https://URL, ca:/PATH",
 				      (int)n, w);
 			return;
 		}

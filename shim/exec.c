@@ -328,7 +328,7 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 	struct fg_verdict v;
 	struct fg_name nm;
 	char proc[32];
-	int fd, rc;
+	int fd, rc, saved = errno;
 
 	fg_exec_last.set = false;
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
@@ -360,7 +360,12 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 		}
 	}
 	fg_syscall(SYS_close, nm.fd);
-	return fg_exec_enforce(&act, path, &v);
+	rc = fg_exec_enforce(&act, path, &v);
+	/* allowed: errno as the caller left it (the probes above, such as
+	 * fgetxattr's ENODATA, are not the program's) */
+	if (rc == 0)
+		errno = saved;
+	return rc;
 }
 
 int fg_exec_check_fd(const char *op, int fd)

@@ -772,6 +772,16 @@ static bool fg_open_create(struct fg_open *o, int dirfd, const char *path, char 
 	return false;
 }
 
+/* A call that succeeded leaves errno as the caller had it, as the kernel's
+ * would: the probes on the way (the fast path's ELOOP, a name that did not
+ * resolve yet) are not the caller's business. */
+static int fg_kept(int rc, int saved)
+{
+	if (rc >= 0)
+		errno = saved;
+	return rc;
+}
+
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode)
 {
 	struct fg_open o = {
@@ -781,25 +791,25 @@ int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mo
 	};
 	char hop[2][PATH_MAX];
 	struct fg_name nm;
-	int hops, fd, rc;
+	int hops, fd, rc, saved = errno;
 
 	if (path == NULL || fg_too_long(path)) {
 		errno = path == NULL ? EFAULT : ENAMETOOLONG;
 		return -1;
 	}
 	if (fg_open_fast(&o, dirfd, path, &fd))
-		return fd;
+		return fg_kept(fd, saved);
 	for (hops = 0; hops < FG_MAX_HOPS; hops++) {
 		nm.base = NULL;
 		rc = fg_resolve_kernel(&nm, dirfd, path,
 				       (flags & O_NOFOLLOW) ? FG_T_OBJECT_NOFOLLOW : FG_T_OBJECT_FOLLOW,
 				       flags & O_DIRECTORY);
 		if (rc == 0)
-			return fg_open_object(&o, &nm);
+			return fg_kept(fg_open_object(&o, &nm), saved);
 		if (rc != -ENOENT || !(flags & O_CREAT))
 			return fg_open_unresolved(&o, &nm, -rc);
 		if (fg_open_create(&o, dirfd, path, hop[hops % 2], sizeof(hop[0]), &fd))
-			return fd;
+			return fg_kept(fd, saved);
 		path = hop[hops % 2];
 		dirfd = AT_FDCWD;
 	}
@@ -844,7 +854,7 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 			      .access = op->access & (FG_ACC_READ | FG_ACC_WRITE),
 			      .meta = (op->access & FG_ACC_META) != 0 };
 	struct fg_verdict va, vb;
-	int rc, rc2 = 0, err;
+	int rc, rc2 = 0, err, saved = errno;
 	bool two = op->path2 != NULL;
 	const struct fg_verdict *v;
 	const char *shown;
@@ -856,6 +866,16 @@ int fg_path_op(const struct fg_pathop *op, void *ctx)
 	rc = fg_resolve(&a, op->dirfd1, op->path1, op->t1);
 	if (two)
 		rc2 = fg_resolve(&b, op->dirfd2, op->path2, op->t2);
+	if ((rc < 0 && a.path[0] == '\0') || (rc2 < 0 && b.path[0] == '\0')) {
+		/* An operand the kernel did not resolve and that has no
+		 * absolute form to judge (no path at all, or a relative name
+		 * whose absolute form is longer than the kernel names): the
+		 * call cannot happen, and the kernel's error (ENOENT, EFAULT)
+		 * is the answer, not a denial of the relative string. */
+		errno = rc < 0 && a.path[0] == '\0' ? -rc : -rc2;
+		rc = -1;
+		goto out;
+	}
 	fg_judge_op(a.path[0] ? a.path : op->path1, op->access1 ? op->access1 : op->access, &va);
 	vb = va;
 	if (two)
@@ -893,5 +913,5 @@ out:
 	if (two && b.fd >= 0)
 		sys_close(b.fd);
 	errno = err;
-	return rc;
+	return fg_kept(rc, saved);
 }

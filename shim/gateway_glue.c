@@ -58,13 +58,18 @@ static void pick_prog(void)
 	snprintf(gw_prog, sizeof(gw_prog), "%s/fleetguard-gateway", FG_BINDIR);
 }
 
+/* Runs inside the first judgement of a process (fg_judge asks
+ * fg_gw_owns): the agent's call must not see the errno of its probes. */
 static void init_once(void)
 {
+	int saved = errno;
+
 	fg_in_guard++;
 	gw_ok = fg_g.pol != NULL && pick_dir(fg_g.pol) &&
 		fg_gw_key(fg_g.pol->file, gw_key) == 0;
 	pick_prog();
 	fg_in_guard--;
+	errno = saved;
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -12,16 +12,19 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # The logic is the convenience library libfgshim (also linked by the unit
-# tests); libfleetguard.so adds only the exported hook files. inih is linked
+# tests); libfleetguard.so adds the exported hook files, the constructor
+# (start.c) and the raw system call (sys.c): a test links libfgshim
+# without them, so nothing runs before its main() and it can put its own
+# fg_syscall() in place of the kernel's (tests/unit/check_shim.c). inih is linked
 # from its static archive with its symbols made local (--exclude-libs), so a
 # host program that defines ini_parse cannot capture our calls.
 noinst_LTLIBRARIES += libfgshim.la
 libfgshim_la_SOURCES = shim/shim.h shim/auditconf.h shim/core.c shim/fs.c shim/exec.c shim/net.c \
-	shim/names.c shim/own.c shim/sys.c shim/seal_fd.c shim/spawn.c
+	shim/names.c shim/own.c shim/seal_fd.c shim/spawn.c
 libfgshim_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 
 lib_LTLIBRARIES += libfleetguard.la
-libfleetguard_la_SOURCES = shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c \
+libfleetguard_la_SOURCES = shim/start.c shim/sys.c shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c \
 	shim/hooks_fd.c shim/hooks_spawn.c shim/crypto_lazy.c
 libfleetguard_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 # Never libcrypto (tests/integration/no_libcrypto.sh): the agent's process
@@ -46,3 +49,12 @@ CLEANFILES += shim/versions.h shim/versions.map
 EXTRA_DIST += shim/gen_versions.sh
 libfleetguard_la_LDFLAGS += -Wl,--version-script=shim/versions.map
 EXTRA_libfleetguard_la_DEPENDENCIES = shim/versions.map
+
+# The judge and resolver, unit tested: libfgshim without the constructor
+# and with the test's own fg_syscall() (a table-driven fake over the kernel).
+check_PROGRAMS += tests/unit/check_shim
+tests_unit_check_shim_SOURCES = tests/unit/check_shim.c tests/unit/check_main.h
+tests_unit_check_shim_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_check_shim_LDADD = libfgshim.la libfgpolicy.la libfgaudit.la libfgkernel.la \
+	libfgbreaker.la libfggwclient.la $(INIH_STATIC) $(CHECK_LIBS) $(CRYPTO_LIBS) $(LIBS)
+TESTS += tests/unit/check_shim

@@ -58,10 +58,11 @@ long fg_syscall(long nr, ...);
  * pass straight through to libc (our policy reads, audit writes and OpenSSL
  * calls are never policed or recorded). */
 extern __thread int fg_in_guard;
+/* Set once the constructor (shim/start.c) has finished. */
+extern int fg_ready;
 
 static inline bool fg_passthrough(void)
 {
-	extern int fg_ready;
 	return fg_in_guard || !fg_ready;
 }
 

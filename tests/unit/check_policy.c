@@ -675,6 +675,11 @@ START_TEST(t_audit_daemon_keys)
 	fg_policy_free(p);
 	one_bad("[audit]\nwitness = file, carrier-pigeon\n", 2, "witness 'carrier-pigeon' is not one of");
 	one_bad("[audit]\nwitness = file:relative\n", 2, "witness 'file:relative'");
+	one_bad("[audit]\nwitness = https://\n", 2, "witness 'https://' is not one of");
+	one_bad("[audit]\nwitness = ca:relative.pem\n", 2, "witness 'ca:relative.pem'");
+	p = ok("[audit]\nwitness = file https://collector.example/cp, ca:/etc/fg/ca.pem\n");
+	ck_assert_str_eq(p->audit.witness, "file https://collector.example/cp, ca:/etc/fg/ca.pem");
+	fg_policy_free(p);
 	one_bad("[audit]\nforward = tcp://h:1\n", 2, "forward must be syslog+tcp://HOST:PORT");
 	one_bad("[audit]\nforward = syslog+tcp://h:99999\n", 2, "forward must be");
 	one_bad("[audit]\nforward = syslog+tcp://:514\n", 2, "forward must be");

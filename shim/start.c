@@ -1,0 +1,218 @@
+/* start.c - the preloaded library's constructor: policy, identity, Landlock, audit, before main().
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * The constructor takes the policy sealed at launch (policy/seal.h) from
+ * descriptor FG_SEAL_FD; only the first process of a tree, which finds no
+ * seal and no hint of one, reads FLEETGUARD_POLICY, parses the file and
+ * seals it for its descendants.  Then it attaches the audit log, all before
+ * main() runs.  Anything wrong stops the process with status 126 and one
+ * line on stderr: the shim never guesses a policy.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "policy/seal.h"
+#include "shim/auditconf.h"
+#include "shim/shim.h"
+
+static void fg_diag_first(void *ctx, const char *file, unsigned line, const char *msg)
+{
+	int *seen = ctx;
+
+	if ((*seen)++ > 0)
+		return;
+	if (line > 0)
+		fg_fatal("%s:%u: %s", file, line, msg);
+	fg_fatal("%s: %s", file, msg);
+}
+
+/* argv of this process from /proc/self/cmdline, NUL-separated, as a
+ * NULL-terminated vector in static storage (truncated if very long). */
+static const char *const *fg_cmdline(void)
+{
+	static char buf[8192];
+	static const char *argv[256];
+	size_t n = 0, i, argc = 0;
+	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t r;
+
+		while (n < sizeof(buf) - 1 &&
+		       (r = fg_syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+			n += (size_t)r;
+		fg_syscall(SYS_close, fd);
+	}
+	buf[n] = '\0';
+	for (i = 0; i < n && argc < 255; i += strlen(buf + i) + 1)
+		argv[argc++] = buf + i;
+	argv[argc] = NULL;
+	return argv;
+}
+
+static void fg_on_exit(int status, void *arg)
+{
+	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
+	int rc;
+
+	if (!fg_ready || fg_g.audit == NULL)
+		return;
+	fg_record_fields("exit", &f, 1, NULL, NULL, 0);
+	fg_in_guard++;
+	rc = fg_audit_flush(fg_g.audit);
+	fg_in_guard--;
+	/* the last records sent to the audit daemon, or the last batch's
+	 * sync, failed: too late to refuse a call, never too late to say so */
+	if (rc < 0)
+		fg_say("cannot write the last audit records to %s: %s", fg_g.pol->audit.log,
+		       strerror(-rc));
+}
+
+static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns(ctx, path, len);
+}
+
+static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
+{
+	return fg_audit_owns_below(ctx, path, len);
+}
+
+static void fg_open_audit(void)
+{
+	const struct fg_policy *p = fg_g.pol;
+	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
+	char err[512] = "";
+	/* the audit daemon is the only writer: this process holds no
+	 * descriptor of the log.  Under Landlock it was started before the
+	 * domain; without, the first process that needs it starts it */
+	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+		 fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
+
+	if (rc < 0) {
+		if (p->audit.on_failure == FG_ONFAIL_DENY)
+			fg_fatal("%s", err[0] ? err : strerror(-rc));
+		fg_say("%s; continuing without audit (on_failure = allow)", err[0] ? err : strerror(-rc));
+		fg_g.audit = NULL;
+		return;
+	}
+	fg_own_register(&(struct fg_owner){ .owns = fg_audit_owner_owns,
+					    .above = fg_audit_owner_above, .ctx = fg_g.audit });
+}
+
+static void fg_write_start(void)
+{
+	const char *sha = fg_g.policy_sha[0] ? fg_g.policy_sha : "unreadable";
+	const char *const *argv = fg_cmdline();
+	struct fg_audit_field f[4] = {
+		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
+		{ .key = "policy_sha256", .type = FG_AF_STR, .s = sha },
+		{ .key = "argv", .type = FG_AF_STRV, .v = argv },
+		{ .key = "ppid", .type = FG_AF_INT, .i = getppid() },
+	};
+
+	f[1].len = strlen(sha);
+	if (fg_record_fields("start", f, 4, NULL, NULL, 0) < 0)
+		fg_fatal("cannot write the start record to %s", fg_g.pol->audit.log);
+}
+
+static void fg_identity(void)
+{
+	const char *id = fg_g.pol->agent_id;
+	ssize_t n = readlink("/proc/self/exe", fg_g.exe, sizeof(fg_g.exe) - 1);
+
+	fg_g.exe[n > 0 ? n : 0] = '\0';
+	if (id == NULL)
+		id = program_invocation_short_name;
+	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
+}
+
+/* First process of a tree: parse the file FLEETGUARD_POLICY names, expand
+ * it once and seal it at FG_SEAL_FD for every descendant. */
+static void fg_seal_first(void)
+{
+	struct fg_policy *p = NULL;
+	char *real;
+	int seen = 0, fd;
+
+	fg_g.policy_file = getenv("FLEETGUARD_POLICY");
+	if (fg_g.policy_file == NULL || fg_g.policy_file[0] == '\0')
+		fg_fatal("FLEETGUARD_POLICY is not set; refusing to run without a policy");
+	if (fg_policy_load(fg_g.policy_file, &p, fg_diag_first, &seen) != 0 || p == NULL)
+		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
+	/* the file is judged by the name the kernel resolves: store that one */
+	real = realpath(p->file, NULL);
+	if (real != NULL) {
+		free(p->file);
+		p->file = real;
+	}
+	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
+		fg_g.policy_sha[0] = '\0';
+	fd = fg_seal_create(p, fg_g.policy_sha);
+	if (fd < 0)
+		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));
+	if (fg_syscall(SYS_dup3, fd, FG_SEAL_FD, 0) < 0)
+		fg_fatal("cannot place the sealed policy at descriptor %d: %s", FG_SEAL_FD,
+			 strerror(errno));
+	fg_syscall(SYS_close, fd);
+	fg_policy_free(p);
+}
+
+/* The policy of this process tree, sealed at launch. */
+static void fg_load_policy(void)
+{
+	const char *sha = NULL, *hint = getenv(FG_SEAL_ENV);
+	char why[256];
+	int rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
+
+	if (rc == -EBADF && (hint == NULL || hint[0] == '\0')) {
+		fg_seal_first();
+		rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
+	} else if (rc == 0) {
+		snprintf(fg_g.policy_sha, sizeof(fg_g.policy_sha), "%s", sha);
+	}
+	if (rc < 0)
+		fg_fatal("%s; refusing to run (the policy is sealed when the process tree starts)",
+			 why);
+}
+
+__attribute__((constructor)) static void fg_init(void)
+{
+	const char *v;
+
+	fg_in_guard++;
+	v = getenv("FLEETGUARD_QUIET");
+	fg_g.quiet = v != NULL && strcmp(v, "1") == 0;
+	v = getenv("FLEETGUARD_DEBUG");
+	fg_g.debug = v != NULL && strcmp(v, "1") == 0;
+	fg_load_policy();
+	fg_identity();
+	fg_fs_init();
+	fg_kernel_init();
+	fg_exec_init(environ);
+	fg_net_init();
+	fg_open_audit();
+	fg_write_start();
+	on_exit(fg_on_exit, NULL);
+	fg_circuit_init();
+	fg_in_guard--;
+	fg_ready = 1;
+}
