@@ -152,11 +152,12 @@ static bool fg_net_by_name(void *ctx, const char *host)
  * datagram socket may (a broadcast without SO_BROADCAST). */
 static bool fg_net_lsm_only(const char *op, int fd, const struct fg_sockaddr *d)
 {
-	int type = 0;
+	int type = 0, saved = errno;
 	socklen_t tl = sizeof(type);
+	long rc = fg_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl);
 
-	if (fg_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
-	    type != SOCK_STREAM)
+	errno = saved;   /* an allowed call leaves errno as it was */
+	if (rc < 0 || type != SOCK_STREAM)
 		return false;
 	if (strcmp(op, "connect") == 0)
 		return true;
@@ -203,6 +204,15 @@ int fg_net_done(struct fg_net_call *c, int rc)
 	if (!c->judged)
 		return rc;
 	return fg_outcome(&c->act, c->text, &c->v, fg_g.pol->net.mode, rc);
+}
+
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
+{
+	struct fg_net_call c;
+
+	if (fg_net_judge(&c, op, -1, sa, len) < 0)
+		return -1;
+	return fg_net_done(&c, 0);
 }
 
 /* Names the resolver answers from /etc/hosts without a query leaving. */

@@ -342,6 +342,9 @@ int fg_net_judge(struct fg_net_call *c, const char *op, int fd, const struct soc
  * through fg_outcome().  Returns rc, errno kept, or -1 with EIO when the
  * record of a call that succeeded could not be written (on_failure = deny). */
 int fg_net_done(struct fg_net_call *c, int rc);
+/* fg_net_judge() then fg_net_done() of a call that returned 0: the verdict
+ * and its record without a call of its own (tests/unit/check_shim.c). */
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
 /* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
 int fg_resolve_check(const char *op, const char *host);
 

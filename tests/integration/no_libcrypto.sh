@@ -20,7 +20,8 @@
 # build: the checks here look at the link itself, not only its result.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 7
+fg_prove_run
+plan 8
 make_ws
 
 needed=$(readelf -d "$FG_LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
@@ -49,19 +50,27 @@ for o in client wire; do
 done
 check "the audit client's objects call no OpenSSL function (${bad:-none})" [ -z "$bad" ]
 
-# and at run time: an agent whose records the daemon writes never maps it
+# and at run time: an agent whose records the daemon writes never maps it.
+# Without fleetguard run, the first process of a tree hashes the policy
+# file once as it seals it (env here); every descendant reads the hash from
+# the seal, and the gateway's key is made from it.
 cat > "$WS/fleetguard.ini" <<INI
 [filesystem]
 write = \${root}
 kernel = off
 INI
-(cd "$WS" && fg "$WS/fleetguard.ini" "$PYTHON3" -c '
+MAPS='
 open("made", "w").write("x")
-print(open("/proc/self/maps").read())') > "$TMP/maps" 2> "$TMP/err"
+print(open("/proc/self/maps").read())'
+(cd "$WS" && fg "$WS/fleetguard.ini" env "$PYTHON3" -c "$MAPS") > "$TMP/maps" 2> "$TMP/err"
 diag "$(cat "$TMP/err")" "$(grep -e libfleetguard -e libcrypto "$TMP/maps" | awk '{ print $6 }' | sort -u)"
 check "a Python agent under the library writes records without mapping libcrypto" \
 	sh -c "grep -q libfleetguard '$TMP/maps' && ! grep -q libcrypto '$TMP/maps' &&
 	       grep -q '\"op\":\"open\",\"path\":\"$WS/made\"' '$WS/.fleetguard/audit.log'"
+(cd "$WS" && FLEETGUARD_QUIET=1 fgrun --policy "$WS/fleetguard.ini" -- "$PYTHON3" -c "$MAPS") \
+	> "$TMP/maps" 2> "$TMP/err"
+check "under fleetguard run, not even the first agent process maps it" \
+	sh -c "grep -q libfleetguard '$TMP/maps' && ! grep -q libcrypto '$TMP/maps'"
 "$FG_TOP_BUILDDIR/fleetguard-verify" "$WS/.fleetguard/audit.log" > "$TMP/v" 2>&1
 check "and its log verifies ($(head -c 120 "$TMP/v"))" [ $? -eq 0 ]
 finish
