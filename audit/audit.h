@@ -67,6 +67,11 @@ struct fg_audit_conf {
 	const char *witness;
 	const char *forward;
 	unsigned checkpoint_every;
+	/* The daemon's own user (its uid daemon_uid), or NULL: the spawner's.
+	 * Only root starts a daemon as another user; a client accepts a
+	 * daemon run by that uid. */
+	const char *daemon_user;
+	long daemon_uid;
 };
 
 enum fg_audit_ftype {

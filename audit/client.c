@@ -76,6 +76,7 @@ struct fg_auditc {
 	uint8_t fsync;
 	uint64_t max_size;
 	char *keypath;
+	long duid;             /* [audit] daemon_user's uid, or -1 */
 	char *buf;             /* MSG_MAX bytes */
 };
 
@@ -138,7 +139,7 @@ static int check_peer(struct fg_auditc *c, int fd)
 		return -errno;
 	if (stat(c->sockpath, &st) < 0)
 		return -errno;
-	if (cr.uid != geteuid() && cr.uid != 0)
+	if (cr.uid != geteuid() && cr.uid != 0 && (c->duid < 0 || cr.uid != (uid_t)c->duid))
 		return -EPERM;
 	if (c->known)
 		return cr.pid == c->dpid && st.st_dev == c->sdev && st.st_ino == c->sino ?
@@ -242,6 +243,7 @@ static void close_conn(struct fg_auditc *c)
 
 static int reach_locked(struct fg_auditc *c, const struct fg_audit *a, bool root, char *err,
 			size_t errlen);
+static int may_spawn(const struct fg_audit *a, char *err, size_t errlen);
 
 /* No daemon answers at the socket: lock the log's directory (spawners and
  * a leaving daemon take it, so a stale socket is never taken for a live
@@ -255,6 +257,10 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 	if (!slash)
 		return -EINVAL;
+	/* not ours to start (nor, then, to lock for) */
+	fd = may_spawn(a, err, errlen);
+	if (fd < 0)
+		return fd;
 	snprintf(dir, sizeof(dir), "%.*s", (int)(slash == path ? 1 : slash - path), path);
 	lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0) {
@@ -285,6 +291,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		return c ? -ENAMETOOLONG : -ENOMEM;
 	}
 	strcpy(c->sockpath, sockpath);
+	c->duid = set && set->daemon_user ? set->daemon_uid : -1;
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
 	c->buf = malloc(FG_AUDITW_MSG_MAX);
@@ -549,6 +556,10 @@ static void spawn_argv(struct spawn_args *sa, const struct fg_audit *a)
 		sa->argv[n++] = "--checkpoint-every";
 		sa->argv[n++] = sa->every;
 	}
+	if (set.daemon_user && geteuid() == 0) {
+		sa->argv[n++] = "--user";
+		sa->argv[n++] = set.daemon_user;
+	}
 	sa->argv[n] = NULL;
 }
 
@@ -578,6 +589,24 @@ static void exec_daemon(const struct spawn_args *sa, int ready)
 
 /* Start the daemon twice removed (so no process of the agent's has it as
  * a child to wait for) and wait until it listens or says why it cannot. */
+/* A daemon with a daemon_user is started by root (fg-auditd --user then
+ * becomes that user) or by that user; anybody else is refused. */
+static int may_spawn(const struct fg_audit *a, char *err, size_t errlen)
+{
+	struct fg_auditd_settings set;
+
+	fg_audit_settings(a, &set);
+	if (set.daemon_user && geteuid() != 0 && (long)geteuid() != set.daemon_uid) {
+		/* the daemon runs as its own user, which only root can start:
+		 * one started by us would hold its key within our reach */
+		snprintf(err, errlen,
+			 "no audit daemon serves '%s', and only root can start one as daemon_user '%s'",
+			 fg_audit_path(a), set.daemon_user);
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int spawn(const struct fg_audit *a, char *err, size_t errlen)
 {
 	struct spawn_args *sa = calloc(1, sizeof(*sa));
@@ -594,6 +623,11 @@ static int spawn(const struct fg_audit *a, char *err, size_t errlen)
 	if (r < 0) {
 		snprintf(err, errlen, "cannot run the audit daemon '%s': %s", sa->prog,
 			 strerror(-r));
+		free(sa);
+		return r;
+	}
+	r = may_spawn(a, err, errlen);
+	if (r < 0) {
 		free(sa);
 		return r;
 	}
@@ -687,6 +721,7 @@ int fg_auditd_ensure(struct fg_audit *a, const char *agent, const char *exe, cha
 	c.fsync = (uint8_t)set.fsync;
 	c.max_size = set.max_size;
 	c.keypath = (char *)(set.keypath ? set.keypath : "");
+	c.duid = set.daemon_user ? set.daemon_uid : -1;
 	fd = reach(&c, a, true, err, errlen);
 	if (fd < 0)
 		return fd;
@@ -707,6 +742,7 @@ int fg_audit_daemon_status(const struct fg_audit_conf *conf, char *out, size_t c
 		return r;
 	fg_audit_sock_path(a, c.sockpath, sizeof(c.sockpath));
 	fg_audit_close(a);
+	c.duid = conf->daemon_user ? conf->daemon_uid : -1;
 	fd = connect_hello(&c, false);
 	if (fd < 0)
 		return fd;

@@ -57,6 +57,11 @@ struct fg_auditd_settings {
 	const char *witness;     /* [audit] witness, NULL: the defaults */
 	const char *forward;     /* [audit] forward, NULL: none */
 	unsigned checkpoint_every; /* records per checkpoint, 0: the default */
+	/* the daemon's own user and its uid, or NULL and -1: the spawner's;
+	 * a client accepts a daemon run by that uid, and only root starts
+	 * one as it */
+	const char *daemon_user;
+	long daemon_uid;
 };
 
 void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out);

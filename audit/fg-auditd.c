@@ -18,7 +18,11 @@
  *
  *   fg-auditd --log PATH --ready 3 [--fsync N] [--max-size N] [--key FILE]
  *             [--state DIR] [--witness LIST] [--forward URL]
- *             [--checkpoint-every N]
+ *             [--checkpoint-every N] [--user NAME]
+ *
+ * --user: started by root, it becomes NAME (its uid, gid, no other
+ * groups) before it opens anything, and lets any user connect to its
+ * socket (each record still carries its sender's uid from the kernel).
  *
  * It writes "" (one NUL) to the ready pipe once it listens on <log>.sock,
  * or a message saying why it cannot, and exits when its last client and
@@ -28,6 +32,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,6 +66,7 @@ static int parse_args(int argc, char **argv, struct args *o)
 		{ "witness", required_argument, NULL, 'w' },
 		{ "forward", required_argument, NULL, 'F' },
 		{ "checkpoint-every", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -76,6 +83,7 @@ static int parse_args(int argc, char **argv, struct args *o)
 		case 's': o->conf.state_dir = optarg; break;
 		case 'w': o->conf.witness = optarg; break;
 		case 'F': o->conf.forward = optarg; break;
+		case 'u': o->conf.daemon_user = optarg; break;
 		case 'r':
 			if (!num || v > INT_MAX)
 				return -EINVAL;
@@ -103,6 +111,33 @@ static int parse_args(int argc, char **argv, struct args *o)
 	return optind == argc && o->conf.path && o->ready >= 0 ? 0 : -EINVAL;
 }
 
+/* Become user name for good (root only; already being it is fine). */
+static int become(const char *name, char *err, size_t errlen)
+{
+	struct passwd *pw = getpwnam(name);
+	uid_t r, e, s;
+
+	if (!pw) {
+		snprintf(err, errlen, "daemon_user '%s': no such user", name);
+		return -ENOENT;
+	}
+	if (geteuid() == pw->pw_uid && getuid() == pw->pw_uid)
+		return 0;
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "daemon_user '%s': only root can start the daemon as another user",
+			 name);
+		return -EPERM;
+	}
+	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0 || getresuid(&r, &e, &s) < 0 ||
+	    r != pw->pw_uid || e != pw->pw_uid || s != pw->pw_uid) {
+		snprintf(err, errlen, "daemon_user '%s': cannot switch to it: %s", name,
+			 strerror(errno ? errno : EPERM));
+		return -EPERM;
+	}
+	return 0;
+}
+
 /* Say why we cannot serve, on the ready pipe, and go. */
 static int fail(int ready, const char *msg)
 {
@@ -121,7 +156,7 @@ int main(int argc, char **argv)
 	int st;
 
 	if (parse_args(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: fg-auditd --log PATH --ready FD [--fsync N] [--max-size N] [--key FILE] [--state DIR] [--witness LIST] [--forward URL] [--checkpoint-every N]\n");
+		fprintf(stderr, "usage: fg-auditd --log PATH --ready FD [--fsync N] [--max-size N] [--key FILE] [--state DIR] [--witness LIST] [--forward URL] [--checkpoint-every N] [--user NAME]\n");
 		return 2;
 	}
 	(void)prctl(PR_SET_NAME, "fg-auditd", 0, 0, 0);
@@ -136,6 +171,11 @@ int main(int argc, char **argv)
 	fg_wit_set_https(fg_https_post);
 	o.conf.agent = "fg-auditd";
 	o.conf.exe = argv[0];
+	if (o.conf.daemon_user) {
+		if (become(o.conf.daemon_user, err, sizeof(err)) < 0)
+			return fail(o.ready, err);
+		o.conf.daemon_uid = (long)getuid();
+	}
 	if (fg_audit_open(&o.conf, &a, err, sizeof(err)) < 0)
 		return fail(o.ready, err);
 	path = fg_audit_path(a);

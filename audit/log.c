@@ -160,6 +160,8 @@ struct fg_audit {
 	char state_dir[PATH_MAX];   /* the daemon's keys and witness file */
 	char *witness, *forward;    /* [audit] witness and forward, or NULL */
 	unsigned checkpoint_every;
+	char *daemon_user;          /* [audit] daemon_user, or NULL */
+	long daemon_uid;
 	enum fg_audit_fsync fsync;
 	uint64_t max_size;
 	/* Descriptors, all opened by lock_pid itself: a child may close or
@@ -1157,6 +1159,7 @@ static void writer_free(struct fg_audit *a)
 {
 	free(a->witness);
 	free(a->forward);
+	free(a->daemon_user);
 	free(a);
 }
 
@@ -1199,7 +1202,10 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 	a->checkpoint_every = conf->checkpoint_every;
 	a->witness = conf->witness ? strdup(conf->witness) : NULL;
 	a->forward = conf->forward ? strdup(conf->forward) : NULL;
-	if ((conf->witness && !a->witness) || (conf->forward && !a->forward)) {
+	a->daemon_user = conf->daemon_user ? strdup(conf->daemon_user) : NULL;
+	a->daemon_uid = conf->daemon_user ? conf->daemon_uid : -1;
+	if ((conf->witness && !a->witness) || (conf->forward && !a->forward) ||
+	    (conf->daemon_user && !a->daemon_user)) {
 		writer_free(a);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -1380,6 +1386,8 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 	out->witness = a->witness;
 	out->forward = a->forward;
 	out->checkpoint_every = a->checkpoint_every;
+	out->daemon_user = a->daemon_user;
+	out->daemon_uid = a->daemon_uid;
 }
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)

@@ -612,7 +612,9 @@ static int listen_on(struct server *s, const char *sockpath)
 		return r;
 	s->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s->lfd < 0 || setsockopt(s->lfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
-	    bind(s->lfd, (struct sockaddr *)&sa, salen) < 0 || listen(s->lfd, 128) < 0 ||
+	    bind(s->lfd, (struct sockaddr *)&sa, salen) < 0 ||
+	    /* a daemon of its own user serves agents of other uids */
+	    (s->set.daemon_user && chmod(sockpath, 0666) < 0) || listen(s->lfd, 128) < 0 ||
 	    stat(sockpath, &st) < 0)
 		r = -errno;
 	if (dfd >= 0)

@@ -25,7 +25,7 @@ libfleetguard_la_LIBADD += libfgkernel.la
 # the preloaded library.
 noinst_LTLIBRARIES += libfgfloor.la
 libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c \
-	kernel/supervisor.h kernel/supervisor.c
+	kernel/supervisor.h kernel/supervisor.c kernel/sup_int.h kernel/sup_net.c kernel/sup_attr.c
 libfgfloor_la_CFLAGS = $(AM_CFLAGS)
 
 fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c
@@ -47,10 +47,23 @@ check_PROGRAMS += tests/bin/sock_probe
 tests_bin_sock_probe_SOURCES = tests/bin/sock_probe.c
 tests_bin_sock_probe_CFLAGS = $(WARN_CFLAGS)
 tests_bin_sock_probe_LDFLAGS = -all-static
+check_PROGRAMS += tests/bin/net_probe
+tests_bin_net_probe_SOURCES = tests/bin/net_probe.c
+tests_bin_net_probe_CFLAGS = $(WARN_CFLAGS) -pthread
+tests_bin_net_probe_LDFLAGS = -all-static -pthread
+check_PROGRAMS += tests/bin/seal_raw tests/bin/attr_probe
+tests_bin_seal_raw_SOURCES = tests/bin/seal_raw.c
+tests_bin_seal_raw_CFLAGS = $(WARN_CFLAGS)
+tests_bin_seal_raw_LDFLAGS = -all-static
+tests_bin_attr_probe_SOURCES = tests/bin/attr_probe.c
+tests_bin_attr_probe_CFLAGS = $(WARN_CFLAGS)
+tests_bin_attr_probe_LDFLAGS = -all-static
 check_PROGRAMS += tests/no_floor
 tests_no_floor_SOURCES = tests/no_floor.c
 FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
-	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh
+	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh \
+	tests/integration/floor_dgram.sh tests/integration/floor_seal.sh \
+	tests/integration/floor_attr.sh
 TESTS += $(FLOOR_TESTS)
 EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py
 

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ struct fg_mask_plan {
 	struct mask_item *v;
 	size_t n, cap;
 	char *sock;             /* the audit daemon's socket, kept in MASK_AUDIT */
+	char *ro;               /* a file kept read-only (the policy), or NULL */
 };
 
 #define COVER_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -137,12 +139,27 @@ int fg_mask_plan_new(const struct fg_policy *p, const char *audit_dir, const cha
 	return 0;
 }
 
+int fg_mask_plan_keep_ro(struct fg_mask_plan *pl, const struct fg_policy *p, const char *file)
+{
+	struct stat st;
+	bool writable = false;
+
+	for (size_t i = 0; i < p->fs.write.n; i++)
+		writable |= strictly_within(p->fs.write.v[i].path, file);
+	if (!writable || lstat(file, &st) < 0 || !S_ISREG(st.st_mode) || under_deny(p, file))
+		return 0;
+	free(pl->ro);
+	pl->ro = strdup(file);
+	return pl->ro ? 0 : -ENOMEM;
+}
+
 void fg_mask_plan_free(struct fg_mask_plan *pl)
 {
 	if (pl == NULL)
 		return;
 	for (size_t i = 0; i < pl->n; i++)
 		free(pl->v[i].path);
+	free(pl->ro);
 	free(pl->v);
 	free(pl->sock);
 	free(pl);
@@ -371,6 +388,32 @@ static int cover_all(const struct fg_mask_plan *pl, const int *fds, int sockfd)
 	return rc;
 }
 
+/* The policy file: bound onto itself, then that mount made read-only
+ * (keeping the flags the kernel locks: nosuid, nodev, noexec, atime). */
+static int keep_ro(const char *path)
+{
+	unsigned long keep[][2] = { { ST_NOSUID, MS_NOSUID }, { ST_NODEV, MS_NODEV },
+				    { ST_NOEXEC, MS_NOEXEC }, { ST_NOATIME, MS_NOATIME },
+				    { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME } };
+	unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	struct statvfs sv;
+	char at[64];
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), rc = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	fd_path(fd, at, sizeof(at));
+	if (fstatvfs(fd, &sv) < 0 || mount(at, at, NULL, MS_BIND, NULL) < 0)
+		rc = -errno;
+	close(fd);
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (sv.f_flag & keep[i][0])
+			flags |= keep[i][1];
+	if (rc == 0 && mount(NULL, path, NULL, flags, NULL) < 0)
+		rc = -errno;
+	return rc;
+}
+
 int fg_mask_apply(const struct fg_mask_plan *pl)
 {
 	int *fds, sockfd = -1, rc;
@@ -389,6 +432,8 @@ int fg_mask_apply(const struct fg_mask_plan *pl)
 		rc = open_targets(pl, fds, &sockfd);
 	if (rc == 0)
 		rc = cover_all(pl, fds, sockfd);
+	if (rc == 0 && pl->ro != NULL)
+		rc = keep_ro(pl->ro);
 	for (size_t i = 0; i < pl->n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

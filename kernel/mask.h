@@ -52,6 +52,11 @@ int fg_mask_plan_new(const struct fg_policy *p, const char *audit_dir, const cha
 		     struct fg_mask_plan **out);
 void fg_mask_plan_free(struct fg_mask_plan *pl);
 
+/* Keep file (the policy) read-only in the namespace when it lies in a write
+ * tree of p: bound onto itself, remounted read-only (not counted as
+ * covered; a file missing now is left alone). */
+int fg_mask_plan_keep_ro(struct fg_mask_plan *pl, const struct fg_policy *p, const char *file);
+
 /* How many paths the plan covers, and the i-th. */
 size_t fg_mask_plan_count(const struct fg_mask_plan *pl);
 const char *fg_mask_plan_path(const struct fg_mask_plan *pl, size_t i);

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -21,12 +22,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kernel/seccomp.h"
+#include "policy/seal.h"
+
+#define FG_SC_SEAL_FD FG_SEAL_FD
 
 #if defined(__x86_64__)
 #define SC_ARCH AUDIT_ARCH_X86_64
@@ -100,6 +105,51 @@ static const long mount_family[] = {
 #endif
 };
 
+/* --- the sealed policy ----------------------------------------------------- */
+
+/* if (nr == k) { if (arg a == v [and arg b has bits m]) return action; return ALLOW; }
+ * (m == 0: no second test).  Nothing else in this filter looks at these calls. */
+static void fd_rule(struct fg_sc_prog *p, long nr, unsigned a, uint32_t v, unsigned b, uint32_t m,
+		    uint32_t action, bool set)
+{
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0,
+					     m ? 6 : 4));
+	load_arg(p, a);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v, 0, m ? 3 : 1));
+	if (m) {
+		load_arg(p, b);
+		emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | (set ? BPF_JSET : BPF_JEQ) | BPF_K,
+						     m, 0, 1));
+	}
+	ret(p, action);
+	ret(p, SECCOMP_RET_ALLOW);
+}
+
+/* The sealed policy at FG_SC_SEAL_FD stays where it is, open across exec:
+ * close, dup2 and dup3 onto it EBADF; F_SETFD with FD_CLOEXEC and FIOCLEX
+ * on it EBADF; close_range spanning it ENOSYS (libc then closes one by one,
+ * and that close of the seal is refused). */
+static void seal_rules(struct fg_sc_prog *p)
+{
+	fd_rule(p, SYS_close, 0, FG_SC_SEAL_FD, 0, 0, fail(EBADF), false);
+#ifdef SYS_dup2
+	fd_rule(p, SYS_dup2, 1, FG_SC_SEAL_FD, 0, 0, fail(EBADF), false);
+#endif
+	fd_rule(p, SYS_dup3, 1, FG_SC_SEAL_FD, 0, 0, fail(EBADF), false);
+	fd_rule(p, SYS_fcntl, 0, FG_SC_SEAL_FD, 1, F_SETFD, fail(EBADF), false);
+	fd_rule(p, SYS_ioctl, 0, FG_SC_SEAL_FD, 1, FIOCLEX, fail(EBADF), false);
+#ifdef SYS_close_range
+	/* first <= seal <= last */
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_close_range, 0, 6));
+	load_arg(p, 0);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, FG_SC_SEAL_FD, 3, 0));
+	load_arg(p, 1);
+	emit(p, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, FG_SC_SEAL_FD, 0, 1));
+	ret(p, fail(ENOSYS));
+	ret(p, SECCOMP_RET_ALLOW);
+#endif
+}
+
 /* socket(): the block reached with the accumulator holding the number. */
 static void socket_rules(struct fg_sc_prog *p, bool datagrams)
 {
@@ -151,6 +201,7 @@ int fg_sc_build(const struct fg_policy *pol, struct fg_sc_prog **out)
 #endif
 	for (size_t i = 0; i < sizeof(mount_family) / sizeof(mount_family[0]); i++)
 		when(p, (uint32_t)mount_family[i], fail(EPERM));
+	seal_rules(p);
 	if (net) {
 #ifdef SYS_io_uring_setup
 		when(p, SYS_io_uring_setup, fail(ENOSYS));

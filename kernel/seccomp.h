@@ -37,6 +37,9 @@
  *     fsconfig, fsmount, fspick, mount_setattr, pivot_root): masks
  *     stay in place
  *   open_by_handle_at (opens by inode, past masks and paths)          EPERM
+ *   the sealed policy (FG_SEAL_FD, policy/seal.h) kept in place:
+ *     close, dup2, dup3 onto it; fcntl F_SETFD and ioctl FIOCLEX on it EBADF
+ *     close_range spanning it (libc falls back to one close at a time) ENOSYS
  *
  * Functions return 0 or a negative errno unless said otherwise.
  */

@@ -33,6 +33,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "kernel/sup_int.h"
 #include "kernel/supervisor.h"
 
 #if defined(__x86_64__)
@@ -50,18 +51,6 @@
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
-struct fg_sup {
-	const struct fg_policy *p;
-	const struct fg_ll_own *own;
-	size_t nown;
-	fg_sup_record_fn rec;
-	void *ctx;
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	size_t req_size, resp_size;
-	int listener;
-	bool own_hit;           /* this call touched one of fleetguard's files */
-};
 
 /* One trapped open, as read from the caller. */
 struct sup_call {
@@ -92,26 +81,79 @@ static const long trapped[] = {
 #endif
 };
 
-int fg_sup_install(void)
+/* Socket calls handed over with [network] mode = enforce: every connect,
+ * sendmsg and sendmmsg (a filter cannot tell a datagram socket from a
+ * stream, nor read a msghdr), and sendto when it names an address. */
+static const long net_trapped[] = { SYS_connect, SYS_sendmsg, SYS_sendmmsg };
+
+#define SUP_INS(...) (f[n++] = (struct sock_filter)__VA_ARGS__)
+
+/* Newer path calls the supervisor does not take, refused so that libc
+ * falls back to the ones it does: fchmodat2 (452), setxattrat (463),
+ * removexattrat (466), file_setattr (468); and name_to_handle_at (a handle
+ * names an inode past every path; opening one is refused anyway). */
+static const long refused_new[] = { 452, 463, 466, 468 };
+
+/* sendto(fd, buf, len, flags, addr, alen) and utimensat(dirfd, path, times,
+ * flags) are trapped only when their pointer argument k is not NULL.  The
+ * list of nt numbers follows after more instructions; then ALLOW, NOTIF. */
+static unsigned short trap_if_set(struct sock_filter *f, unsigned short n, long nr, unsigned k,
+				  size_t nt, unsigned more)
+{
+	size_t allow = nt + more;
+
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 5));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[k])));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 2));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[k]) + 4));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(allow + 1), (uint8_t)(allow + 2)));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JA, (uint32_t)(allow + 1), 0, 0));
+	return n;
+}
+
+int fg_sup_install(unsigned traps)
 {
 #ifdef SUP_ARCH
-	struct sock_filter f[48];
+	struct sock_filter f[128];
 	struct sock_fprog prog = { .filter = f };
-	unsigned short n = 0;
-	size_t nt = sizeof(trapped) / sizeof(trapped[0]);
+	unsigned short n = 0, i;
+	long list[64];
+	size_t nt = 0;
 	long fd;
 
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, arch));
-	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-					      offsetof(struct seccomp_data, nr));
-	for (size_t i = 0; i < nt; i++)
-		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-						      (uint32_t)trapped[i], (uint8_t)(nt - i), 0);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+	if (traps & FG_SUP_TRAP_PATHS) {
+		for (i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++)
+			list[nt++] = trapped[i];
+		for (i = 0; i < fg_sup_attr_n; i++)
+			if (fg_sup_attr_nrs[i] != SYS_utimensat)
+				list[nt++] = fg_sup_attr_nrs[i];
+	}
+	if (traps & FG_SUP_TRAP_NET)
+		for (i = 0; i < 3; i++)
+			list[nt++] = net_trapped[i];
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0));
+	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+	if (traps & FG_SUP_TRAP_PATHS) {
+		for (i = 0; i < sizeof(refused_new) / sizeof(refused_new[0]); i++) {
+			SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)refused_new[i], 0, 1));
+			SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+		}
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_name_to_handle_at, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EOPNOTSUPP));
+		/* the caller's root stays the supervisor's (fg_sup_share_root) */
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_chroot, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+		/* futimens(fd): a descriptor to content was judged at its open */
+		n = trap_if_set(f, n, SYS_utimensat, 1, nt, (traps & FG_SUP_TRAP_NET) ? 6 : 0);
+	}
+	if (traps & FG_SUP_TRAP_NET)
+		n = trap_if_set(f, n, SYS_sendto, 4, nt, 0);
+	for (i = 0; i < nt; i++)
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)list[i], (uint8_t)(nt - i), 0));
+	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
 	prog.len = n;
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -119,6 +161,7 @@ int fg_sup_install(void)
 	fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	return fd < 0 ? -errno : (int)fd;
 #else
+	(void)traps;
 	return -ENOSYS;
 #endif
 }
@@ -127,9 +170,13 @@ int fg_sup_install(void)
  * and does it know ADDFD with SEND (an unknown id then answers ENOENT)? */
 int fg_sup_probe(void)
 {
+	static int known = -1;  /* run asks twice: for the paths, for sockets */
 	int status = 0;
-	pid_t pid = fork();
+	pid_t pid;
 
+	if (known >= 0)
+		return known;
+	pid = fork();
 	if (pid < 0)
 		return 0;
 	if (pid == 0) {
@@ -145,8 +192,10 @@ int fg_sup_probe(void)
 		long fd;
 		int bits = 0;
 
+		if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF)
+			bits |= FG_SUP_GETFD;
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(0);
+			_exit(bits);
 		fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 		if (fd >= 0) {
 			bits |= FG_SUP_NOTIF;
@@ -157,14 +206,15 @@ int fg_sup_probe(void)
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	known = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+	return known;
 }
 
 /* --- reading the call ---------------------------------------------------- */
 
 /* Copy a NUL-terminated string from the caller, page by page (a string
  * may end just before an unmapped page). */
-static int read_str(int tid, uint64_t addr, char *out, size_t cap)
+int fg_sup_read_str(int tid, uint64_t addr, char *out, size_t cap)
 {
 	size_t got = 0;
 
@@ -225,7 +275,7 @@ static int read_call(struct fg_sup *s, const struct seccomp_notif *req, struct s
 	}
 #endif
 read:
-	rc = read_str(c->tid, path, c->path, sizeof(c->path));
+	rc = fg_sup_read_str(c->tid, path, c->path, sizeof(c->path));
 	if (rc < 0)
 		return rc;
 	/* the tid could have died and been reused while we read */
@@ -245,7 +295,7 @@ static long sup_openat2(int dirfd, const char *path, uint64_t flags, uint64_t re
 
 /* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
  * the caller's own descriptor N, or -1. */
-static int own_fd_number(const char *path)
+int fg_sup_own_fd(const char *path)
 {
 	static const char *const pre[] = { "/proc/self/fd/", "/proc/thread-self/fd/", "/dev/fd/" };
 	char *end;
@@ -268,27 +318,40 @@ static int own_fd_number(const char *path)
 	return -1;
 }
 
-/* The caller's base for its path: its root for absolute paths (resolved
- * in it), else its cwd or dirfd.  *in_root tells which. */
-static int base_fd(const struct sup_call *c, bool *in_root)
+int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bool *in_root)
 {
 	char at[64];
 	int fd;
 
-	*in_root = c->path[0] == '/';
+	*in_root = path[0] == '/';
+	if (*in_root && s->root_fd >= 0) {
+		fd = fcntl(s->root_fd, F_DUPFD_CLOEXEC, 0);     /* no /proc walk */
+		return fd < 0 ? -errno : fd;
+	}
 	if (*in_root)
-		snprintf(at, sizeof(at), "/proc/%d/root", c->tid);
-	else if (c->dirfd == AT_FDCWD)
-		snprintf(at, sizeof(at), "/proc/%d/cwd", c->tid);
+		snprintf(at, sizeof(at), "/proc/%d/root", tid);
+	else if (dirfd == AT_FDCWD)
+		snprintf(at, sizeof(at), "/proc/%d/cwd", tid);
 	else
-		snprintf(at, sizeof(at), "/proc/%d/fd/%d", c->tid, c->dirfd);
+		snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, dirfd);
 	fd = open(at, O_PATH | O_CLOEXEC | O_DIRECTORY);
 	return fd < 0 ? -errno : fd;
 }
 
+int fg_sup_share_root(struct fg_sup *s)
+{
+	s->root_fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return s->root_fd < 0 ? -errno : 0;
+}
+
+static int base_fd(const struct fg_sup *s, const struct sup_call *c, bool *in_root)
+{
+	return fg_sup_base(s, c->tid, c->dirfd, c->path, in_root);
+}
+
 /* The path of what fd holds, with the caller's /proc/<tid> named
  * /proc/self again (the policy's spelling). */
-static int fd_name(int fd, int tid, char *out, size_t cap)
+int fg_sup_fd_name(int fd, int tid, char *out, size_t cap)
 {
 	char at[64], pre[32];
 	ssize_t n;
@@ -355,6 +418,8 @@ static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, un
 			return false;
 		if (s->own[i].kind == FG_LL_OWN_STATE_DIR || acc == FG_ACC_READ)
 			return true;
+		if (s->own[i].kind == FG_LL_OWN_READ)
+			return false;   /* the policy file, the library: read only */
 	}
 	*own = s->p->audit.key_file != NULL && within(s->p->audit.key_file, path);
 	if (*own)
@@ -369,7 +434,7 @@ static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, un
 	return s->p->fs.mode != FG_MODE_ENFORCE;
 }
 
-static bool judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line)
+bool fg_sup_judge(struct fg_sup *s, const char *path, unsigned acc, unsigned *line)
 {
 	bool own;
 	bool ok = judge_why(s, path, acc, line, &own);
@@ -452,11 +517,11 @@ static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t
 	dfd = (int)sup_openat2(base, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, res);
 	if (dfd < 0)
 		return -errno;
-	rc = fd_name(dfd, c->tid, dpath, sizeof(dpath));
+	rc = fg_sup_fd_name(dfd, c->tid, dpath, sizeof(dpath));
 	if (rc == 0 && (size_t)snprintf(name_out, cap, "%s/%s", strcmp(dpath, "/") ? dpath : "",
 					 leaf) >= cap)
 		rc = -ENAMETOOLONG;
-	if (rc == 0 && !judge(s, name_out, FG_ACC_WRITE, line))
+	if (rc == 0 && !fg_sup_judge(s, name_out, FG_ACC_WRITE, line))
 		rc = -EACCES;
 	if (rc == 0) {
 		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
@@ -474,7 +539,7 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 {
 	uint64_t res = RESOLVE_NO_MAGICLINKS |
 		       (c->resolve & (RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH));
-	int n = own_fd_number(c->path), base, pfd, rc;
+	int n = fg_sup_own_fd(c->path), base, pfd, rc;
 	bool in_root;
 	char at[64];
 
@@ -487,7 +552,7 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 			return -errno;
 	} else {
 		map_proc_self(c);
-		base = base_fd(c, &in_root);
+		base = base_fd(s, c, &in_root);
 		if (base < 0)
 			return base;
 		if (in_root)
@@ -510,10 +575,10 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 		}
 		close(base);
 	}
-	rc = fd_name(pfd, c->tid, name, cap);
+	rc = fg_sup_fd_name(pfd, c->tid, name, cap);
 	if (rc == 0) {
 		*judged = true;
-		if (!judge(s, name, access_of(c->flags), line))
+		if (!fg_sup_judge(s, name, access_of(c->flags), line))
 			rc = -EACCES;
 		else if ((c->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 			rc = -EEXIST;
@@ -524,12 +589,54 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 	return rc;
 }
 
+void fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val)
+{
+	union {
+		struct seccomp_notif_resp r;
+		char room[128];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.r.id = id;
+	u.r.error = -err;
+	u.r.val = err ? 0 : val;
+	ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+}
+
 static void answer_error(struct fg_sup *s, uint64_t id, int err)
 {
-	memset(s->resp, 0, s->resp_size);
-	s->resp->id = id;
-	s->resp->error = -err;
-	ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
+	fg_sup_answer(s, id, err, 0);
+}
+
+void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev)
+{
+	if (s->rec == NULL)
+		return;
+	pthread_mutex_lock(&s->rec_lock);
+	s->rec(s->ctx, ev);
+	pthread_mutex_unlock(&s->rec_lock);
+}
+
+bool fg_sup_in_own(const struct fg_sup *s, const char *path, enum fg_ll_own_kind kind)
+{
+	for (size_t i = 0; i < s->nown; i++)
+		if (s->own[i].kind == kind && s->own[i].path != NULL &&
+		    fg_path_within(s->own[i].path, strlen(s->own[i].path), path, strlen(path)))
+			return true;
+	return false;
+}
+
+int fg_sup_read_mem(int tid, uint64_t addr, void *out, size_t len)
+{
+	struct iovec l = { out, len }, r = { (void *)(uintptr_t)addr, len };
+	ssize_t n;
+
+	if (len == 0)
+		return 0;
+	n = process_vm_readv(tid, &l, 1, &r, 1, 0);
+	if (n < 0)
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	return (size_t)n == len ? 0 : -EFAULT;
 }
 
 /* --- names: remove, make, rename, link ----------------------------------- */
@@ -557,7 +664,7 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 	n->dfd = -1;
 	n->path[0] = '\0';
 	c.tid = tid, c.dirfd = dirfd;
-	rc = read_str(tid, addr, c.path, sizeof(c.path));
+	rc = fg_sup_read_str(tid, addr, c.path, sizeof(c.path));
 	if (rc < 0)
 		return rc;
 	len = strlen(c.path);
@@ -576,7 +683,7 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 		*slash = '\0';
 	else
 		strcpy(c.path, ".");
-	base = base_fd(&c, &in_root);
+	base = base_fd(s, &c, &in_root);
 	if (base < 0)
 		return base;
 	n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
@@ -584,11 +691,11 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 	rc = n->dfd < 0 ? -errno : 0;
 	close(base);
 	if (rc == 0)
-		rc = fd_name(n->dfd, tid, dpath, sizeof(dpath));
+		rc = fg_sup_fd_name(n->dfd, tid, dpath, sizeof(dpath));
 	if (rc == 0 && (size_t)snprintf(n->path, sizeof(n->path), "%s/%s",
 					 strcmp(dpath, "/") ? dpath : "", n->leaf) >= sizeof(n->path))
 		rc = -ENAMETOOLONG;
-	if (rc == 0 && !judge(s, n->path, acc, line))
+	if (rc == 0 && !fg_sup_judge(s, n->path, acc, line))
 		rc = -EACCES;
 	return rc;
 }
@@ -601,9 +708,9 @@ static int caller_fd_object(int tid, uint64_t addr)
 	char path[PATH_MAX], at[64];
 	int n, fd;
 
-	if (read_str(tid, addr, path, sizeof(path)) < 0)
+	if (fg_sup_read_str(tid, addr, path, sizeof(path)) < 0)
 		return -EFAULT;
-	n = own_fd_number(path);
+	n = fg_sup_own_fd(path);
 	if (n < 0)
 		return -ENOENT;
 	snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, n);
@@ -629,8 +736,8 @@ static long do_link(struct fg_sup *s, int tid, const __u64 *a, int od, int oi, i
 	}
 	if (ofd < 0)
 		return ofd;
-	rc = fd_name(ofd, tid, o->path, sizeof(o->path));
-	if (rc == 0 && !judge(s, o->path, FG_ACC_WRITE, line))
+	rc = fg_sup_fd_name(ofd, tid, o->path, sizeof(o->path));
+	if (rc == 0 && !fg_sup_judge(s, o->path, FG_ACC_WRITE, line))
 		rc = -EACCES;
 	if (rc == 0)
 		rc = name_of(s, tid, nd < 0 ? AT_FDCWD : (int)a[nd], a[ni], FG_ACC_WRITE, n, line);
@@ -682,8 +789,8 @@ static long do_truncate(struct fg_sup *s, int tid, const __u64 *a, struct sup_na
 		fd = rc < 0 ? rc : openat(n->dfd, n->leaf, O_WRONLY | O_CLOEXEC | O_NONBLOCK |
 								 O_NOFOLLOW);
 	} else if (pfd >= 0) {
-		rc = fd_name(pfd, tid, n->path, sizeof(n->path));
-		if (rc == 0 && !judge(s, n->path, FG_ACC_WRITE, line))
+		rc = fg_sup_fd_name(pfd, tid, n->path, sizeof(n->path));
+		if (rc == 0 && !fg_sup_judge(s, n->path, FG_ACC_WRITE, line))
 			rc = -EACCES;
 		snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
 		fd = rc < 0 ? rc : open(at, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
@@ -713,7 +820,7 @@ static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup
 		return do_link(s, tid, a, m->d1, m->p1, m->d2, m->p2,
 			       m->extra >= 0 ? (int)a[m->extra] : 0, o, n, line);
 	if (strcmp(m->op, "symlink") == 0) {
-		rc = read_str(tid, a[0], target, sizeof(target));
+		rc = fg_sup_read_str(tid, a[0], target, sizeof(target));
 		if (rc == 0)
 			rc = name_of(s, tid, m->d2 < 0 ? AT_FDCWD : (int)a[m->d2], a[m->p2],
 				     FG_ACC_WRITE, n, line);
@@ -777,7 +884,7 @@ static void handle_mut(struct fg_sup *s)
 					   .own = s->own_hit,
 					   .line = line, .result = rc < 0 ? (int)-rc : 0 };
 
-		s->rec(s->ctx, &ev);
+		fg_sup_emit(s, &ev);
 	}
 }
 
@@ -796,7 +903,8 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	if (s == NULL)
 		return -ENOMEM;
 	*s = (struct fg_sup){ .p = p, .own = own, .nown = nown, .rec = rec, .ctx = ctx,
-			      .listener = -1 };
+			      .listener = -1, .root_fd = -1 };
+	pthread_mutex_init(&s->rec_lock, NULL);
 	s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
 	s->resp_size = sz.seccomp_notif_resp > sizeof(*s->resp) ? sz.seccomp_notif_resp :
 								   sizeof(*s->resp);
@@ -812,8 +920,17 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 
 void fg_sup_free(struct fg_sup *s)
 {
+	unsigned busy;
+
 	if (s == NULL)
 		return;
+	pthread_mutex_lock(&s->rec_lock);
+	busy = s->workers;
+	pthread_mutex_unlock(&s->rec_lock);
+	if (busy > 0)
+		return;         /* a worker still blocked in a call: the process is exiting */
+	if (s->root_fd >= 0)
+		close(s->root_fd);
 	free(s->req);
 	free(s->resp);
 	free(s);
@@ -845,6 +962,14 @@ static void handle(struct fg_sup *s)
 	int fd;
 
 	s->own_hit = false;
+	if (fg_sup_net_traps((long)s->req->data.nr)) {
+		fg_sup_net_handle(s);
+		return;
+	}
+	if (fg_sup_attr_traps((long)s->req->data.nr)) {
+		fg_sup_attr_handle(s);
+		return;
+	}
 	if (!is_open((long)s->req->data.nr)) {
 		handle_mut(s);
 		return;
@@ -887,7 +1012,7 @@ static void handle(struct fg_sup *s)
 					   .own = own,
 					   .result = fd < 0 ? -fd : 0 };
 
-		s->rec(s->ctx, &ev);
+		fg_sup_emit(s, &ev);
 	}
 }
 

@@ -48,6 +48,7 @@
 /* What the kernel offers (fg_sup_probe). */
 #define FG_SUP_NOTIF 1   /* seccomp user notification (Linux 5.0) */
 #define FG_SUP_ADDFD 2   /* SECCOMP_IOCTL_NOTIF_ADDFD with ..._FLAG_SEND (5.14) */
+#define FG_SUP_GETFD 4   /* pidfd_open and pidfd_getfd (5.6): socket calls */
 
 /* Probed in a short-lived child: the FG_SUP_* bits this kernel has. */
 int fg_sup_probe(void);
@@ -55,8 +56,10 @@ int fg_sup_probe(void);
 /* One decision, for the audit log. */
 struct fg_sup_event {
 	const char *op;          /* "open", "unlink", "rmdir", "mkdir", "rename", "link",
-				  * "symlink", "mknod", "truncate" */
-	const char *path;        /* the resolved path judged */
+				  * "symlink", "mknod", "truncate"; "connect", "sendto",
+				  * "sendmsg", "sendmmsg" */
+	const char *path;        /* the resolved path judged, or the address */
+	bool addr;               /* path is an address ("host:port", "unix:/path") */
 	const char *path2;       /* rename, link: the new name (else NULL) */
 	int flags;               /* the caller's open flags (-1: not an open) */
 	int tid;                 /* the calling thread */
@@ -75,9 +78,24 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	       fg_sup_record_fn rec, void *ctx, struct fg_sup **out);
 void fg_sup_free(struct fg_sup *s);
 
+/* The callers share the supervisor's root and cannot leave it (same mount
+ * namespace; the path filter refuses chroot): absolute paths resolve from
+ * the supervisor's own "/", one /proc walk fewer per call. */
+int fg_sup_share_root(struct fg_sup *s);
+
+/* What the trapping filter hands over: the path family (open, the name
+ * changes above), and with FG_SUP_TRAP_NET the socket calls that name a
+ * destination (connect, sendto with an address, sendmsg, sendmmsg): the
+ * supervisor takes the caller's socket (pidfd_getfd), copies the address
+ * and the data once, judges datagram and UNIX destinations (and TCP ports,
+ * as Landlock would), and performs the call itself on that socket with
+ * what it copied, answering with its result or EACCES. */
+#define FG_SUP_TRAP_PATHS 1u
+#define FG_SUP_TRAP_NET 2u
+
 /* In the agent-to-be, after Landlock: install the trapping filter and
  * return the listener descriptor (>= 0) to hand to the supervisor. */
-int fg_sup_install(void);
+int fg_sup_install(unsigned traps);
 
 /* In the supervisor: answer notifications on listener until no process
  * uses the filter any more (the kernel tells once those processes are

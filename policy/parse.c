@@ -82,6 +82,7 @@ static struct fg_policy *policy_new(void)
 	p->fs.system = true;
 	p->net.dns = true;
 	p->audit.max_size = 64ull * 1024 * 1024;
+	p->audit.daemon_uid = -1;
 	fg_parse_breaker_defaults(&p->breaker);
 	return p;
 }
@@ -325,5 +326,6 @@ void fg_policy_free(struct fg_policy *p)
 	free(p->audit.state_dir);
 	free(p->audit.witness);
 	free(p->audit.forward);
+	free(p->audit.daemon_user);
 	free(p);
 }

@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,43 @@ static void audit_sink_key(struct pstate *st, const struct entry *e, const char 
 	*dst = copy;
 }
 
+/* daemon_user = NAME or UID: a user that exists, resolved here (by the
+ * launcher, before the policy is sealed) so that no agent process needs
+ * the password database.  It needs state_dir: the daemon keeps its key
+ * there, not under the spawner's home. */
+static void daemon_user_key(struct pstate *st, const struct entry *e, const char *v)
+{
+	struct fg_policy *p = st->p;
+	bool has_state = false;
+	uint64_t num;
+	struct passwd *pw;
+	char *copy;
+
+	for (size_t i = 0; i < st->nent; i++)
+		has_state |= st->ent[i].sec == SEC_AUDIT && !strcmp(st->ent[i].key, "state_dir");
+	if (!v || !*v || strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != strlen(v)) {
+		fg_parse_diag(st, e->line, "daemon_user must be a user name or uid, not '%s'", v ? v : "");
+		return;
+	}
+	pw = fg_parse_uint(v, 0, UINT32_MAX - 1, &num) ? getpwuid((uid_t)num) : getpwnam(v);
+	if (!pw) {
+		fg_parse_diag(st, e->line, "daemon_user '%s': no such user", v);
+		return;
+	}
+	if (!has_state) {
+		fg_parse_diag(st, e->line, "daemon_user needs state_dir in [audit] (the daemon's signing key, outside the agent's reach)");
+		return;
+	}
+	copy = strdup(pw->pw_name);
+	if (!copy) {
+		st->oom = true;
+		return;
+	}
+	free(p->audit.daemon_user);
+	p->audit.daemon_user = copy;
+	p->audit.daemon_uid = (long)pw->pw_uid;
+}
+
 static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 {
 	struct fg_policy *p = st->p;
@@ -273,6 +311,8 @@ static void audit_key(struct pstate *st, const struct entry *e, const char *v)
 		fg_parse_num_key(st, e, v, 1, 1000000, &p->audit.checkpoint_every);
 	} else if (!strcmp(k, "witness") || !strcmp(k, "forward")) {
 		audit_sink_key(st, e, v);
+	} else if (!strcmp(k, "daemon_user")) {
+		daemon_user_key(st, e, v);
 	} else {
 		char **dst = !strcmp(k, "log") ? &p->audit.log :
 			     !strcmp(k, "state_dir") ? &p->audit.state_dir : &p->audit.key_file;

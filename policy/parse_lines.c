@@ -53,7 +53,7 @@ static const char *const keys_endpoint[] = { "address", "protocol", "fallback", 
 					     "api_key_file", "api_key_header", "ca_file", NULL };
 static const char *const keys_audit[] = {
 	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
-	"forward", "checkpoint_every", NULL };
+	"forward", "checkpoint_every", "daemon_user", NULL };
 
 /* ------------------------------------------------------------------------ */
 /* diagnostics */

@@ -153,6 +153,10 @@ struct fg_policy {
 		char *witness;               /* witness list, checked word by word */
 		char *forward;               /* syslog+tcp://HOST:PORT */
 		unsigned checkpoint_every;   /* records per checkpoint */
+		/* a user of its own for the daemon (root starts it so), or
+		 * NULL / -1: the spawner's */
+		char *daemon_user;
+		long daemon_uid;
 	} audit;
 
 	struct fg_path_index *index;         /* private to policy/match.c: the fast path lookup */

@@ -40,7 +40,7 @@
  * silently weaker policy).  When an assertion fails, seal the new field in
  * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
 #if defined(__x86_64__) && defined(__LP64__)
-_Static_assert(sizeof(struct fg_policy) == 352, "struct fg_policy changed: seal the new field");
+_Static_assert(sizeof(struct fg_policy) == 368, "struct fg_policy changed: seal the new field");
 _Static_assert(sizeof(struct fg_endpoint) == 200, "struct fg_endpoint changed: seal the new field");
 _Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
 #endif
@@ -82,6 +82,7 @@ struct seal_head {
 	uint32_t ep_off, ep_n;
 	uint32_t log, events, fsync, on_failure, key_file;
 	uint32_t audit_state_dir, witness, forward, checkpoint_every, defaulted;
+	uint32_t daemon_user, daemon_uid;       /* UINT32_MAX: none */
 	uint64_t max_size;
 	struct seal_breaker breaker;
 };
@@ -263,6 +264,8 @@ static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha2
 	h.witness = w_str(w, p->audit.witness);
 	h.forward = w_str(w, p->audit.forward);
 	h.checkpoint_every = p->audit.checkpoint_every;
+	h.daemon_user = w_str(w, p->audit.daemon_user);
+	h.daemon_uid = p->audit.daemon_uid < 0 ? UINT32_MAX : (uint32_t)p->audit.daemon_uid;
 	h.defaulted = (p->root_defaulted ? 1u : 0u) | (p->audit.log_defaulted ? 2u : 0u);
 	if (w->err)
 		return;
@@ -491,6 +494,8 @@ static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy
 	p->audit.witness = r_str(r, h->witness);
 	p->audit.forward = r_str(r, h->forward);
 	p->audit.checkpoint_every = h->checkpoint_every;
+	p->audit.daemon_user = r_str(r, h->daemon_user);
+	p->audit.daemon_uid = h->daemon_uid == UINT32_MAX ? -1 : (long)h->daemon_uid;
 	p->root_defaulted = (h->defaulted & 1u) != 0;
 	p->audit.log_defaulted = (h->defaulted & 2u) != 0;
 	if (h->fs_mode > FG_MODE_OFF || h->net_mode > FG_MODE_OFF || h->fs_kernel > FG_KERNEL_OFF ||

@@ -38,6 +38,8 @@ static inline struct fg_audit_conf fg_audit_conf_of(const struct fg_policy *p, c
 		.witness = p->audit.witness,
 		.forward = p->audit.forward,
 		.checkpoint_every = p->audit.checkpoint_every,
+		.daemon_user = p->audit.daemon_user,
+		.daemon_uid = p->audit.daemon_uid,
 	};
 
 	return conf;

@@ -232,6 +232,8 @@ static void print_text(const struct fg_policy *p)
 	       p->audit.witness ? p->audit.witness : "(default: file, syslog)",
 	       p->audit.forward ? p->audit.forward : "(none)",
 	       p->audit.checkpoint_every ? p->audit.checkpoint_every : 1000);
+	if (p->audit.daemon_user)
+		printf("daemon_user = %s   ; uid %ld\n", p->audit.daemon_user, p->audit.daemon_uid);
 }
 
 static void json_breaker(const struct fg_breaker_conf *c)
@@ -340,7 +342,9 @@ static void print_json(const struct fg_policy *p, const char *warnings)
 	json_str(stdout, p->audit.witness);
 	printf(", \"forward\": ");
 	json_str(stdout, p->audit.forward);
-	printf(", \"checkpoint_every\": %u}\n}\n", p->audit.checkpoint_every);
+	printf(", \"checkpoint_every\": %u, \"daemon_user\": ", p->audit.checkpoint_every);
+	json_str(stdout, p->audit.daemon_user);
+	printf(", \"daemon_uid\": %ld}\n}\n", p->audit.daemon_uid);
 }
 
 static void usage(FILE *f)

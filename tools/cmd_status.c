@@ -346,7 +346,9 @@ static bool wants_help(int argc, char **argv)
 static void print_audit(const struct fg_policy *p)
 {
 	struct fg_audit_conf conf = { .path = p->audit.log, .key_file = p->audit.key_file,
-				      .max_size = p->audit.max_size };
+				      .max_size = p->audit.max_size,
+				      .daemon_user = p->audit.daemon_user,
+				      .daemon_uid = p->audit.daemon_uid };
 	char text[4096];
 	int pid = fg_audit_daemon_status(&conf, text, sizeof(text));
 
@@ -441,6 +443,13 @@ static int audit_forced(const struct fg_policy *p, const struct fg_endpoint *ep,
 		.max_size = p->audit.max_size,
 		.agent = "fleetguard",
 		.exe = exe,
+		/* a daemon started for this record is the policy's own */
+		.state_dir = p->audit.state_dir,
+		.witness = p->audit.witness,
+		.forward = p->audit.forward,
+		.checkpoint_every = p->audit.checkpoint_every,
+		.daemon_user = p->audit.daemon_user,
+		.daemon_uid = p->audit.daemon_uid,
 	};
 	struct fg_audit_field f[5] = {
 		{ .key = "endpoint", .type = FG_AF_STR, .s = ep->name, .len = strlen(ep->name) },

@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,9 @@ static void say(bool quiet, const struct run_floor *f, const struct fg_policy *p
 {
 	const char *debug = getenv("FLEETGUARD_DEBUG");
 	const char *dgram = p->net.mode != FG_MODE_ENFORCE ? "" :
+			    f->net_sup && fg_sc_refuses_datagrams(p) ?
+			    ", datagrams refused, UNIX socket destinations judged by the supervisor" :
+			    f->net_sup ? ", datagram and UNIX socket destinations judged by the supervisor" :
 			    fg_sc_refuses_datagrams(p) ? ", datagrams refused" :
 			    ", datagram destinations left to the library";
 	const char *s = f->masked == 1 ? "" : "s";
@@ -145,9 +149,17 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 	}
 	if (f->mask != NULL)
 		pick_mech(p, want, quiet, f);
+	/* raw writes to the policy file in a write tree: EROFS under masking
+	 * (the supervisor refuses them as one of fleetguard's own files) */
+	if (f->masking && fg_mask_plan_keep_ro(f->mask, p, p->file) < 0)
+		die(126, "cannot plan the masks: %s", strerror(ENOMEM));
 	rc = fg_sc_build(p, &f->sc);
 	if (rc < 0 && rc != -ENOSYS)
 		die(126, "cannot build the seccomp filter: %s", strerror(-rc));
+	/* socket destinations: judged outside the agent wherever it can be */
+	if (f->sc != NULL && p->net.mode == FG_MODE_ENFORCE &&
+	    (fg_sup_probe() & (FG_SUP_NOTIF | FG_SUP_GETFD)) == (FG_SUP_NOTIF | FG_SUP_GETFD))
+		f->net_sup = true;
 	f->mech = f->masking ? "masking" : f->supervise ? "supervisor" : f->sc ? "seccomp" : "none";
 	say(quiet, f, p);
 }
@@ -156,6 +168,7 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 
 struct sup_state {
 	const struct fg_policy *p;
+	bool share_root;        /* paths supervised: no mount namespace, no chroot */
 	struct fg_audit *a;
 	pid_t child;
 	int status;
@@ -179,8 +192,10 @@ static void sup_record(void *ctx, const struct fg_sup_event *ev)
 	bool write = !open || (ev->flags & O_ACCMODE) != O_RDONLY ||
 		     (ev->flags & (O_CREAT | O_TRUNC));
 	struct fg_audit_field f[5] = {
-		{ .key = "path", .type = FG_AF_STR, .s = ev->path, .len = strlen(ev->path) },
+		{ .key = ev->addr ? "addr" : "path", .type = FG_AF_STR, .s = ev->path,
+		  .len = strlen(ev->path) },
 	};
+	enum fg_mode mode = ev->addr ? p->net.mode : p->fs.mode;
 	struct fg_audit_rec rec = { .op = ev->op, .f = f, .nf = 1, .result = ev->result };
 
 	/* a refusal no rule decided is Landlock's default (it refuses the
@@ -201,7 +216,7 @@ static void sup_record(void *ctx, const struct fg_sup_event *ev)
 					       .len = 6 };
 	f[rec.nf++] = (struct fg_audit_field){ .key = "agent_tid", .type = FG_AF_INT,
 					       .i = ev->tid };
-	rec.decision = !ev->allow && p->fs.mode != FG_MODE_ENFORCE ? "report" :
+	rec.decision = !ev->allow && mode != FG_MODE_ENFORCE ? "report" :
 		       ev->allow ? "allow" : "deny";
 	if (ev->line > 0) {
 		snprintf(rule, sizeof(rule), "%s:%u", p->file, ev->line);
@@ -224,37 +239,32 @@ static void sup_reap(void *ctx)
 			st->status = status;
 }
 
-static int recv_fd(int sock)
+/* The listener crosses by number: the agent's own sendmsg is a trapped
+ * call by then, so the supervisor takes the descriptor from it (pidfd_getfd)
+ * while it waits for the answer. */
+static int recv_fd(int sock, pid_t child)
 {
-	char c, ctl[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *cm;
-	int fd;
+	int n, pidfd, fd;
 
-	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1)
+	if (recv(sock, &n, sizeof(n), 0) != (ssize_t)sizeof(n))
 		return -EPIPE;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm == NULL || cm->cmsg_type != SCM_RIGHTS)
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	if (pidfd < 0)
+		return -errno;
+	fd = (int)syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	fd = fd < 0 ? -errno : fd;
+	close(pidfd);
+	(void)!send(sock, "k", 1, MSG_NOSIGNAL);
 	return fd;
 }
 
 static int send_fd(int sock, int fd)
 {
-	char c = 'L', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &c, 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	char k;
 
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(fd));
-	return sendmsg(sock, &mh, 0) == 1 ? 0 : -errno;
+	if (send(sock, &fd, sizeof(fd), MSG_NOSIGNAL) != (ssize_t)sizeof(fd))
+		return -errno;
+	return recv(sock, &k, 1, 0) == 1 ? 0 : -EPIPE;
 }
 
 static void sup_audit(struct sup_state *st, const char *agent, const char *exe)
@@ -287,11 +297,13 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 	sup_child = st->child;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-	listener = recv_fd(sock);
+	listener = recv_fd(sock, st->child);
 	close(sock);
 	if (listener >= 0) {
 		sup_audit(st, agent, exe);
 		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
+		if (rc == 0 && st->share_root)
+			rc = fg_sup_share_root(s);
 		if (rc < 0) {
 			kill(st->child, SIGKILL);
 			die(126, "floor: cannot start the supervisor: %s", strerror(-rc));
@@ -325,28 +337,24 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 	exit(WEXITSTATUS(st->status));
 }
 
-void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
-		     size_t nown, const char *agent, const char *exe)
+/* Fork: the child returns to become the agent (with f->sock its end of
+ * the socket pair), the parent supervises and never returns. */
+static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
+			     const struct fg_ll_own *own, size_t nown, const char *agent,
+			     const char *exe)
 {
 	static struct sup_state st;
 	sigset_t chld;
-	int sv[2], rc;
+	int sv[2];
 	pid_t pid;
 
-	if (f->masking) {
-		rc = fg_mask_apply(f->mask);
-		if (rc < 0)
-			die(126, "cannot hide the denied paths: %s", strerror(-rc));
-		return;
-	}
-	if (!f->supervise)
-		return;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die(126, "floor: cannot make a socket pair: %s", strerror(errno));
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
-	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC) };
+	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC),
+				 .share_root = f->supervise && !f->masking };
 	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
 	fflush(NULL);
@@ -362,7 +370,23 @@ void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struc
 	}
 	close(sv[1]);
 	st.child = pid;
+	signal(SIGPIPE, SIG_IGN);
 	supervise(p, own, nown, agent, exe, sv[0], &st);
+}
+
+void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
+		     size_t nown, const char *agent, const char *exe)
+{
+	int rc;
+
+	/* the supervisor stays outside the mount namespace and the domain */
+	if (f->supervise || f->net_sup)
+		start_supervisor(p, f, own, nown, agent, exe);
+	if (f->masking) {
+		rc = fg_mask_apply(f->mask);
+		if (rc < 0)
+			die(126, "cannot hide the denied paths: %s", strerror(-rc));
+	}
 }
 
 void run_floor_seal(const struct fg_policy *p, struct run_floor *f)
@@ -378,7 +402,8 @@ void run_floor_seal(const struct fg_policy *p, struct run_floor *f)
 				strerror(-rc));
 	}
 	if (f->sock >= 0) {
-		rc = fg_sup_install();
+		rc = fg_sup_install((f->supervise ? FG_SUP_TRAP_PATHS : 0) |
+				    (f->net_sup ? FG_SUP_TRAP_NET : 0));
 		if (rc >= 0) {
 			int lfd = rc;
 

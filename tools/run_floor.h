@@ -39,6 +39,7 @@ struct run_floor {
 	size_t masked;               /* paths masked or supervised */
 	struct fg_mask_plan *mask;   /* the deny paths inside trees (NULL: none) */
 	bool masking, supervise;     /* the mechanism picked for them */
+	bool net_sup;                /* socket destinations judged by the supervisor */
 	struct fg_sc_prog *sc;       /* NULL: no filter */
 	int sock;                    /* supervisor mode: the agent's end of the socketpair */
 };

@@ -118,14 +118,15 @@ else
 	skip_check "gap: AF_PACKET without the floor" "needs root"
 fi
 
-# an allowed IP destination: datagram sockets are left to the library
+# an allowed IP destination: datagram sockets are made, their destinations
+# judged by the supervisor (floor_dgram.sh)
 ll_policy "$WS/udp.ini" on "[network]
 dns = no
 allow = 127.0.0.1:9"
 out=$(FLEETGUARD_DEBUG=1 fgrun --policy "$WS/udp.ini" -- "$PROBE" udp 9 2> "$TMP/err"); rc=$?
 check "with an IP destination allowed, datagram sockets are made ($out)" [ $rc -eq 0 ]
-check "and the one line says datagrams are left to the library" \
-	grep -q "datagram destinations left to the library" "$TMP/err"
+check "and the one line says the supervisor judges datagram destinations" \
+	grep -q "datagram and UNIX socket destinations judged by the supervisor" "$TMP/err"
 grep '"op":"landlock"' "$LOG" | tail -1 | grep -q '"floor":"seccomp"'
 check "the landlock record names the floor" [ $? -eq 0 ]
 finish

@@ -48,7 +48,9 @@ static const char full[] =
 	"log = /var/log/fg/audit.log\n"
 	"events = writes\n"
 	"key_file = /etc/fleetguard/audit.key\n"
-	"max_size = 1M\n";
+	"max_size = 1M\n"
+	"state_dir = /var/lib/fg\n"
+	"daemon_user = root\n";
 
 static struct fg_policy *parsed(void)
 {
@@ -131,6 +133,8 @@ START_TEST(t_round_trip)
 	ck_assert_int_eq(q->audit.events, FG_EVENTS_WRITES);
 	ck_assert_str_eq(q->audit.key_file, "/etc/fleetguard/audit.key");
 	ck_assert_uint_eq(q->audit.max_size, 1024 * 1024);
+	ck_assert_str_eq(q->audit.daemon_user, "root");
+	ck_assert_int_eq(q->audit.daemon_uid, 0);
 	/* the matcher works on the sealed form and decides as on the parsed one */
 	ck_assert(fg_policy_path(q, "/srv/agents/ws-42/a", 19, FG_ACC_WRITE, &v));
 	ck_assert(!fg_policy_path(q, "/srv/agents/ws-42/.git/hooks/x", 30, FG_ACC_READ, &v));
@@ -159,6 +163,8 @@ START_TEST(t_round_trip_defaults)
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(fg_seal_open(fd, &q, &sha, why, sizeof(why)), 0);
 	ck_assert(q->root_defaulted && q->audit.log_defaulted);
+	ck_assert_ptr_null(q->audit.daemon_user);
+	ck_assert_int_eq(q->audit.daemon_uid, -1);
 	fg_seal_close(q);
 	fg_policy_free(p);
 	close(fd);

@@ -1,0 +1,656 @@
+/* sup_net.c - answers the agent's trapped socket calls: judges the destination on a copy, then performs the call on the caller's own socket.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+/*
+ * Why the supervisor performs every trapped socket call itself, and never
+ * answers "continue": the kernel would then fetch the descriptor and read
+ * the address again, after the check, and another thread of the agent could
+ * have put a datagram socket at that number, or another address in that
+ * memory.  So: the socket is taken once (pidfd_getfd), the address, the
+ * data and the control messages are copied once, the copy is judged and the
+ * copy is sent, on that socket.  A call that may block (a blocking connect
+ * of a stream, a send into a full buffer) is finished on a worker thread,
+ * so one agent thread cannot stall the others.
+ *
+ * What is judged: datagram destinations (IP: the [network] allow rules,
+ * where dns = yes names the resolvers of resolv.conf on port 53 only; UNIX:
+ * the unix: rules); UNIX stream connects; TCP connects by port, as Landlock
+ * would (names cannot be checked from an address; the library judges those).
+ * UNIX pathnames are resolved in the caller's root or cwd; the socket judged
+ * is the one reached (through /proc/self/fd/N of the O_PATH descriptor).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "kernel/sup_int.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+#ifndef MSG_FASTOPEN
+#define MSG_FASTOPEN 0x20000000
+#endif
+
+#define NET_DATA_MAX (1u << 20)         /* bytes copied per call */
+#define NET_CTL_MAX 65536               /* control bytes per message */
+#define NET_VLEN_MAX 1024               /* sendmmsg messages (the kernel's UIO_MAXIOV) */
+#define NET_IOV_MAX 1024
+
+bool fg_sup_net_traps(long nr)
+{
+	return nr == SYS_connect || nr == SYS_sendto || nr == SYS_sendmsg || nr == SYS_sendmmsg;
+}
+
+/* One message as copied from the caller. */
+struct net_msg {
+	struct sockaddr_storage name;
+	socklen_t namelen;              /* 0: no address */
+	char *data;
+	size_t len;
+	char *ctl;
+	size_t ctllen;
+	int pfd;                        /* a UNIX pathname: O_PATH of the socket reached */
+};
+
+struct net_job {
+	struct fg_sup *s;
+	uint64_t id;
+	int tid, pidfd;
+	long nr;
+	const char *op;
+	int sk, type;
+	int flags;                      /* the caller's send flags */
+	bool blocking;
+	unsigned n;                     /* messages (connect: its address in m[0]) */
+	struct net_msg *m;
+	uint64_t vec;                   /* sendmmsg: the caller's vector, for msg_len */
+	size_t done;                    /* bytes of a stream send already gone */
+	int *fds;                       /* SCM_RIGHTS, as the supervisor's descriptors */
+	size_t nfds;
+	struct fg_sup_event ev;         /* the first denied or judged destination */
+	char text[PATH_MAX + 8];
+	bool judged;
+};
+
+/* --- taking the socket --------------------------------------------------- */
+
+static int tgid_of(int tid)
+{
+	char at[64], buf[1024];
+	const char *t;
+	ssize_t n;
+	int fd;
+
+	snprintf(at, sizeof(at), "/proc/%d/status", tid);
+	fd = open(at, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	t = strstr(buf, "\nTgid:\t");
+	return t ? atoi(t + 7) : -ESRCH;
+}
+
+/* A pidfd for the calling thread (Linux 6.9), else for its process. */
+static int pidfd_of(int tid)
+{
+	long fd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	int tgid;
+
+	if (fd < 0 && errno == EINVAL)
+		fd = syscall(SYS_pidfd_open, tid, 0);
+	if (fd < 0 && errno == EINVAL) {
+		tgid = tgid_of(tid);
+		if (tgid < 0)
+			return tgid;
+		fd = syscall(SYS_pidfd_open, tgid, 0);
+	}
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static int take_fd(int pidfd, int n)
+{
+	long fd = syscall(SYS_pidfd_getfd, pidfd, n, 0);
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* --- copying the call ---------------------------------------------------- */
+
+static int copy_name(struct net_job *j, struct net_msg *m, uint64_t addr, uint64_t len)
+{
+	if (addr == 0 || len == 0)
+		return 0;
+	if (len > sizeof(m->name))
+		return -EINVAL;
+	m->namelen = (socklen_t)len;
+	return fg_sup_read_mem(j->tid, addr, &m->name, len);
+}
+
+/* Take room for *len more bytes out of the call's budget (a stream may
+ * send less: a short count; a datagram is whole or not at all). */
+static int data_room(struct net_job *j, size_t *budget, size_t *len, char **out)
+{
+	if (*len > *budget) {
+		if (j->type != SOCK_STREAM)
+			return -EMSGSIZE;
+		*len = *budget;
+	}
+	*budget -= *len;
+	*out = malloc(*len ? *len : 1);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int copy_iov(struct net_job *j, struct net_msg *m, uint64_t iov, uint64_t n,
+		    size_t *budget)
+{
+	struct iovec *v;
+	size_t want = 0;
+	int rc;
+
+	if (n > NET_IOV_MAX)
+		return -EMSGSIZE;
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	rc = fg_sup_read_mem(j->tid, iov, v, n * sizeof(*v));
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		want += v[i].iov_len;
+	if (rc == 0)
+		rc = data_room(j, budget, &want, &m->data);
+	for (size_t i = 0; rc == 0 && i < n && m->len < want; i++) {
+		size_t take = v[i].iov_len < want - m->len ? v[i].iov_len : want - m->len;
+
+		rc = fg_sup_read_mem(j->tid, (uint64_t)(uintptr_t)v[i].iov_base,
+				     m->data + m->len, take);
+		m->len += take;
+	}
+	free(v);
+	return rc;
+}
+
+/* Descriptors passed with SCM_RIGHTS are numbers in the caller's table:
+ * each becomes the supervisor's copy of the same open file. */
+static int translate_rights(struct net_job *j, struct net_msg *m)
+{
+	struct msghdr mh = { .msg_control = m->ctl, .msg_controllen = m->ctllen };
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+		int *fds, *more;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		fds = (int *)(void *)CMSG_DATA(c);
+		more = realloc(j->fds, (j->nfds + k) * sizeof(int));
+		if (more == NULL)
+			return -ENOMEM;
+		j->fds = more;
+		for (size_t i = 0; i < k; i++) {
+			int fd = take_fd(j->pidfd, fds[i]);
+
+			if (fd < 0)
+				return fd == -ESRCH ? -ESRCH : -EBADF;
+			j->fds[j->nfds++] = fd;
+			fds[i] = fd;
+		}
+	}
+	return 0;
+}
+
+static int copy_msghdr(struct net_job *j, struct net_msg *m, uint64_t at, size_t *budget)
+{
+	struct msghdr h;
+	int rc = fg_sup_read_mem(j->tid, at, &h, sizeof(h));
+
+	if (rc == 0)
+		rc = copy_name(j, m, (uint64_t)(uintptr_t)h.msg_name, h.msg_namelen);
+	if (rc == 0)
+		rc = copy_iov(j, m, (uint64_t)(uintptr_t)h.msg_iov, h.msg_iovlen, budget);
+	if (rc == 0 && h.msg_controllen > NET_CTL_MAX)
+		rc = -ENOBUFS;
+	if (rc == 0 && h.msg_control != NULL && h.msg_controllen > 0) {
+		m->ctl = malloc(h.msg_controllen);
+		m->ctllen = h.msg_controllen;
+		rc = m->ctl ? fg_sup_read_mem(j->tid, (uint64_t)(uintptr_t)h.msg_control, m->ctl,
+					      m->ctllen) : -ENOMEM;
+		if (rc == 0)
+			rc = translate_rights(j, m);
+	}
+	return rc;
+}
+
+/* Everything the call reads from the caller's memory, read once. */
+static int copy_call(struct net_job *j)
+{
+	const __u64 *a = j->s->req->data.args;
+	size_t budget = NET_DATA_MAX;
+	int rc = 0;
+
+	j->n = 1;
+	if (j->nr == SYS_sendmmsg) {
+		j->n = a[2] > NET_VLEN_MAX ? NET_VLEN_MAX : (unsigned)a[2];
+		j->vec = a[1];
+		if (j->n == 0)
+			return 0;
+	}
+	j->m = calloc(j->n, sizeof(*j->m));
+	if (j->m == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < j->n; i++)
+		j->m[i].pfd = -1;
+	if (j->nr == SYS_connect) {
+		rc = copy_name(j, &j->m[0], a[1], a[2]);
+		return rc == 0 && j->m[0].namelen == 0 ? -EINVAL : rc;
+	}
+	if (j->nr == SYS_sendto) {
+		j->flags = (int)a[3];
+		rc = copy_name(j, &j->m[0], a[4], a[5]);
+		j->m[0].len = a[2];
+		if (rc == 0)
+			rc = data_room(j, &budget, &j->m[0].len, &j->m[0].data);
+		if (rc == 0)
+			rc = fg_sup_read_mem(j->tid, a[1], j->m[0].data, j->m[0].len);
+		return rc;
+	}
+	j->flags = (int)a[j->nr == SYS_sendmmsg ? 3 : 2];
+	for (unsigned i = 0; rc == 0 && i < j->n; i++)
+		rc = copy_msghdr(j, &j->m[i], j->nr == SYS_sendmmsg ?
+					 a[1] + i * sizeof(struct mmsghdr) : a[1], &budget);
+	return rc;
+}
+
+/* --- judging ------------------------------------------------------------- */
+
+/* TCP as Landlock measures it: the port of some rule that names a host
+ * (an address cannot be checked against a name here), or an endpoint's. */
+static bool tcp_port_allowed(const struct fg_policy *p, uint16_t port, struct fg_verdict *v)
+{
+	for (size_t i = 0; i < p->net.nallow; i++) {
+		const struct fg_net_rule *r = &p->net.allow[i];
+
+		if (r->kind == FG_NET_HOST && (r->port == -1 || r->port == port)) {
+			*v = (struct fg_verdict){ .allow = true, .line = r->line, .file = p->file };
+			return true;
+		}
+	}
+	for (size_t i = 0; i < p->nep; i++)
+		if (p->ep[i].port == port || (p->ep[i].has_fallback && p->ep[i].fallback_port == port)) {
+			*v = (struct fg_verdict){ .allow = true, .line = p->ep[i].line, .file = p->file };
+			return true;
+		}
+	return false;
+}
+
+static bool judge_ip(struct net_job *j, const struct net_msg *m, bool stream,
+		     struct fg_verdict *v)
+{
+	const struct fg_policy *p = j->s->p;
+	const struct sockaddr *sa = (const struct sockaddr *)&m->name;
+	struct fg_sockaddr d;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!fg_sockaddr_decode(sa, m->namelen, &d)) {
+		snprintf(j->text, sizeof(j->text), "family-%d", sa->sa_family);
+		return false;
+	}
+	inet_ntop(d.family, d.a, ip, sizeof(ip));
+	snprintf(j->text, sizeof(j->text), d.family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, d.port);
+	if (fg_policy_addr(p, sa, m->namelen, NULL, v))
+		return true;
+	return stream && tcp_port_allowed(p, d.port, v);
+}
+
+/* A UNIX pathname is resolved where the caller would resolve it; the
+ * socket reached is judged by its own path and addressed through the
+ * descriptor, so a link swapped in afterwards changes nothing.  Returns 1
+ * (allowed), 0 (refused) or -errno (nothing there to judge). */
+static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v, bool *own)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&m->name, real = { .sun_family = AF_UNIX };
+	size_t plen = m->namelen > offsetof(struct sockaddr_un, sun_path) ?
+		      m->namelen - offsetof(struct sockaddr_un, sun_path) : 0;
+	char path[sizeof(un->sun_path) + 1], name[PATH_MAX];
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
+	bool in_root;
+	int base;
+
+	if (plen == 0 || un->sun_path[0] == '\0') {
+		snprintf(j->text, sizeof(j->text), "unix:%s%.*s", plen ? "@" : "",
+			 plen ? (int)plen - 1 : 0, un->sun_path + 1);
+		return fg_policy_addr(j->s->p, (struct sockaddr *)un, m->namelen, NULL, v);
+	}
+	memcpy(path, un->sun_path, plen);
+	path[plen] = '\0';
+	snprintf(j->text, sizeof(j->text), "unix:%s", path);
+	base = fg_sup_base(j->s, j->tid, AT_FDCWD, path, &in_root);
+	if (base < 0)
+		return base;
+	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
+	m->pfd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+	if (m->pfd < 0)
+		m->pfd = -errno;
+	close(base);
+	if (m->pfd < 0) {
+		int err = m->pfd;
+
+		m->pfd = -1;
+		return err == -ELOOP || err == -EXDEV ? 0 : err;
+	}
+	if (fg_sup_fd_name(m->pfd, j->tid, name, sizeof(name)) < 0)
+		return false;
+	snprintf(j->text, sizeof(j->text), "unix:%s", name);
+	if (fg_sup_in_own(j->s, name, FG_LL_OWN_AUDIT_DIR)) {
+		*v = (struct fg_verdict){ .allow = true };
+		*own = true;            /* the audit daemon's socket */
+		return true;
+	}
+	if (strlen(name) >= sizeof(real.sun_path))
+		return false;
+	memcpy(real.sun_path, name, strlen(name) + 1);
+	return fg_policy_addr(j->s->p, (struct sockaddr *)&real,
+			      (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(name) + 1),
+			      NULL, v);
+}
+
+/* Where the call sends to an address that matters, judge it: 0, -EACCES
+ * when the destination is refused, or another -errno from resolving it. */
+static int judge_msg(struct net_job *j, struct net_msg *m)
+{
+	const struct fg_policy *p = j->s->p;
+	sa_family_t fam = m->namelen >= sizeof(sa_family_t) ? m->name.ss_family : AF_UNSPEC;
+	bool stream = j->type == SOCK_STREAM, ok, own = false;
+	struct fg_verdict v = { 0 };
+	int rc;
+
+	if (fam != AF_INET && fam != AF_INET6 && fam != AF_UNIX)
+		return 0;               /* AF_UNSPEC (dissolve), netlink: no destination */
+	if (stream && j->nr != SYS_connect && !(j->flags & MSG_FASTOPEN))
+		return 0;               /* a stream ignores or refuses the address */
+	rc = fam == AF_UNIX ? judge_unix(j, m, &v, &own) : judge_ip(j, m, stream, &v);
+	if (rc < 0 || own)
+		return rc < 0 ? rc : 0; /* nothing there; fleetguard's own socket */
+	ok = rc > 0;
+	if (!ok && p->net.mode != FG_MODE_ENFORCE)
+		ok = true;
+	if (!ok && v.line == 0)
+		v.line = p->net.line;   /* [network] decided by default */
+	if (!j->judged || (!ok && j->ev.allow)) {
+		j->judged = true;
+		j->ev = (struct fg_sup_event){ .op = j->op, .path = j->text, .addr = true,
+					       .flags = -1, .tid = j->tid, .allow = ok,
+					       .line = v.line };
+	}
+	return ok ? 0 : -EACCES;
+}
+
+/* --- performing ---------------------------------------------------------- */
+
+/* A judged UNIX pathname is addressed through the descriptor held. */
+static void use_held(struct net_msg *m)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&m->name;
+	int len;
+
+	if (m->pfd < 0)
+		return;
+	memset(un, 0, sizeof(*un));
+	un->sun_family = AF_UNIX;
+	len = snprintf(un->sun_path, sizeof(un->sun_path), "/proc/self/fd/%d", m->pfd);
+	m->namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)len + 1);
+}
+
+static struct msghdr msghdr_of(struct net_msg *m, struct iovec *iov)
+{
+	*iov = (struct iovec){ m->data, m->len };
+	return (struct msghdr){ .msg_name = m->namelen ? &m->name : NULL,
+				.msg_namelen = m->namelen, .msg_iov = iov, .msg_iovlen = 1,
+				.msg_control = m->ctl, .msg_controllen = m->ctllen };
+}
+
+/* sendmmsg fills msg_len of each message sent: so does the supervisor. */
+static void put_lens(struct net_job *j, const struct mmsghdr *v, int sent)
+{
+	for (int i = 0; i < sent; i++) {
+		struct iovec l = { (void *)&v[i].msg_len, sizeof(v[i].msg_len) };
+		struct iovec r = { (void *)(uintptr_t)(j->vec + (uint64_t)i * sizeof(*v) +
+						       offsetof(struct mmsghdr, msg_len)),
+				   sizeof(v[i].msg_len) };
+
+		(void)process_vm_writev(j->tid, &l, 1, &r, 1, 0);
+	}
+}
+
+static long do_sendmmsg(struct net_job *j, int flags)
+{
+	struct mmsghdr *v = calloc(j->n ? j->n : 1, sizeof(*v));
+	struct iovec *iov = calloc(j->n ? j->n : 1, sizeof(*iov));
+	long rc = -ENOMEM;
+
+	if (v != NULL && iov != NULL) {
+		for (unsigned i = 0; i < j->n; i++)
+			v[i].msg_hdr = msghdr_of(&j->m[i], &iov[i]);
+		rc = sendmmsg(j->sk, v, j->n, flags);
+		rc = rc < 0 ? -errno : rc;
+		if (rc > 0)
+			put_lens(j, v, (int)rc);
+	}
+	free(v);
+	free(iov);
+	return rc;
+}
+
+/* The call itself, on the caller's socket, with what was copied; flags
+ * are the caller's plus MSG_NOSIGNAL (a broken pipe is the caller's
+ * signal, not the supervisor's) and extra. */
+static long perform(struct net_job *j, int extra)
+{
+	int flags = j->flags | MSG_NOSIGNAL | extra;
+	struct net_msg *m = &j->m[0];
+	struct iovec iov;
+	struct msghdr mh;
+	long rc;
+
+	if (j->nr == SYS_connect)
+		rc = connect(j->sk, (struct sockaddr *)&m->name, m->namelen);
+	else if (j->nr == SYS_sendmmsg)
+		return j->n == 0 ? 0 : do_sendmmsg(j, flags);
+	else if (j->nr == SYS_sendto)
+		rc = sendto(j->sk, m->data + j->done, m->len - j->done, flags,
+			    m->namelen ? (struct sockaddr *)&m->name : NULL, m->namelen);
+	else if (j->done > 0)
+		rc = send(j->sk, m->data + j->done, m->len - j->done, flags);
+	else {
+		mh = msghdr_of(m, &iov);
+		rc = sendmsg(j->sk, &mh, flags);
+	}
+	return rc < 0 ? -errno : rc;
+}
+
+static void job_free(struct net_job *j)
+{
+	for (unsigned i = 0; j->m != NULL && i < j->n; i++) {
+		free(j->m[i].data);
+		free(j->m[i].ctl);
+		if (j->m[i].pfd >= 0)
+			close(j->m[i].pfd);
+	}
+	for (size_t i = 0; i < j->nfds; i++)
+		close(j->fds[i]);
+	free(j->fds);
+	free(j->m);
+	if (j->sk >= 0)
+		close(j->sk);
+	if (j->pidfd >= 0)
+		close(j->pidfd);
+	free(j);
+}
+
+/* Answer, record, and let go. */
+static void finish(struct net_job *j, long rc)
+{
+	if (rc == -EPIPE && !(j->flags & MSG_NOSIGNAL) && j->nr != SYS_connect)
+		(void)syscall(SYS_pidfd_send_signal, j->pidfd, SIGPIPE, NULL, 0);
+	fg_sup_answer(j->s, j->id, rc < 0 ? (int)-rc : 0, rc < 0 ? 0 : rc);
+	if (j->judged) {
+		j->ev.result = rc < 0 ? (int)-rc : 0;
+		fg_sup_emit(j->s, &j->ev);
+	}
+	job_free(j);
+}
+
+static void *worker(void *arg)
+{
+	struct net_job *j = arg;
+	struct fg_sup *s = j->s;
+	long rc = perform(j, 0);
+
+	if (rc > 0 && j->type == SOCK_STREAM && j->nr != SYS_connect && j->nr != SYS_sendmmsg)
+		rc += (long)j->done;
+	else if (rc < 0 && j->done > 0)
+		rc = (long)j->done;
+	finish(j, rc);
+	pthread_mutex_lock(&s->rec_lock);
+	s->workers--;
+	pthread_mutex_unlock(&s->rec_lock);
+	return NULL;
+}
+
+static void to_worker(struct net_job *j)
+{
+	pthread_attr_t at;
+	pthread_t t;
+	int rc;
+
+	pthread_mutex_lock(&j->s->rec_lock);
+	j->s->workers++;
+	pthread_mutex_unlock(&j->s->rec_lock);
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 64 * 1024);
+	rc = pthread_create(&t, &at, worker, j);
+	pthread_attr_destroy(&at);
+	if (rc != 0) {
+		pthread_mutex_lock(&j->s->rec_lock);
+		j->s->workers--;
+		pthread_mutex_unlock(&j->s->rec_lock);
+		finish(j, -EAGAIN);
+	}
+}
+
+/* Perform now if it cannot block; else try without waiting and hand what
+ * is left to a worker. */
+static void run_job(struct net_job *j)
+{
+	long rc;
+
+	if (!j->blocking || (j->nr == SYS_connect && j->type != SOCK_STREAM &&
+			     j->type != SOCK_SEQPACKET)) {
+		finish(j, perform(j, 0));
+		return;
+	}
+	if (j->nr == SYS_connect) {
+		to_worker(j);
+		return;
+	}
+	rc = perform(j, MSG_DONTWAIT);
+	if (rc >= 0 && j->type == SOCK_STREAM && j->nr != SYS_sendmmsg &&
+	    (size_t)rc < j->m[0].len) {
+		j->done = (size_t)rc;   /* the rest waits for room, as the caller would */
+		to_worker(j);
+		return;
+	}
+	if (rc == -EAGAIN)
+		to_worker(j);
+	else
+		finish(j, rc);
+}
+
+static const char *op_of(long nr)
+{
+	return nr == SYS_connect ? "connect" : nr == SYS_sendto ? "sendto" :
+	       nr == SYS_sendmsg ? "sendmsg" : "sendmmsg";
+}
+
+/* Take the socket and copy the call: 0, or -errno to answer (-ESRCH: the
+ * caller is gone, nothing to answer). */
+static int prepare(struct net_job *j)
+{
+	socklen_t l = sizeof(int);
+	int fl;
+
+	j->pidfd = pidfd_of(j->tid);
+	/* the tid might have died and been reused before the pidfd was taken */
+	if (ioctl(j->s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &j->id) < 0)
+		return -ESRCH;
+	if (j->pidfd < 0)
+		return j->pidfd == -ESRCH ? -EAGAIN : j->pidfd;
+	j->sk = take_fd(j->pidfd, (int)j->s->req->data.args[0]);
+	if (j->sk < 0)
+		return j->sk == -ESRCH ? -ESRCH : j->sk == -ENOSYS ? -ENOSYS : -EBADF;
+	if (getsockopt(j->sk, SOL_SOCKET, SO_TYPE, &j->type, &l) < 0)
+		return -errno;
+	fl = fcntl(j->sk, F_GETFL);
+	j->blocking = fl >= 0 && !(fl & O_NONBLOCK);
+	return copy_call(j);
+}
+
+void fg_sup_net_handle(struct fg_sup *s)
+{
+	struct net_job *j = calloc(1, sizeof(*j));
+	int rc;
+
+	if (j == NULL) {
+		fg_sup_answer(s, s->req->id, ENOMEM, 0);
+		return;
+	}
+	*j = (struct net_job){ .s = s, .id = s->req->id, .tid = (int)s->req->pid, .pidfd = -1,
+			       .sk = -1, .nr = (long)s->req->data.nr };
+	j->op = op_of(j->nr);
+	rc = prepare(j);
+	if (j->flags & MSG_DONTWAIT)
+		j->blocking = false;
+	for (unsigned i = 0; rc == 0 && i < j->n; i++)
+		rc = judge_msg(j, &j->m[i]);
+	for (unsigned i = 0; rc == 0 && i < j->n; i++)
+		use_held(&j->m[i]);
+	if (rc == -ESRCH) {
+		job_free(j);            /* the caller is gone */
+		return;
+	}
+	if (rc < 0) {
+		finish(j, rc);
+		return;
+	}
+	run_job(j);
+}
