@@ -349,17 +349,22 @@ static char *r_req(struct rbuf *r, uint32_t off)
 	return s;
 }
 
-/* The array of n elements of size el at off, copied into a new array. */
-static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t el, void **out)
+/* The array of n elements of blob_el bytes each at off: checked to lie
+ * inside the blob, and a new zeroed array of n elements of mem_el bytes
+ * for the caller to fill (the blob's records are smaller than the structs
+ * they become: bounds are the blob's, never the structs'). */
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+		     void **out)
 {
 	*out = NULL;
 	if (r->bad || n == 0)
 		return NULL;
-	if (off < sizeof(struct seal_head) || n > r->size / el || off > r->size - (size_t)n * el) {
+	if (off < sizeof(struct seal_head) || n > r->size / blob_el ||
+	    off > r->size - (size_t)n * blob_el) {
 		r->bad = true;
 		return NULL;
 	}
-	*out = calloc(n, el);
+	*out = calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
@@ -381,7 +386,8 @@ static void r_paths(struct rbuf *r, const struct seal_head *h, int k, struct fg_
 {
 	void *v;
 
-	if (r_array(r, h->list_off[k], h->list_n[k], sizeof(struct fg_path_rule), &v) == NULL)
+	if (r_array(r, h->list_off[k], h->list_n[k], sizeof(struct seal_path),
+		    sizeof(struct fg_path_rule), &v) == NULL)
 		return;
 	l->v = v;
 	l->n = h->list_n[k];
@@ -403,7 +409,8 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct fg_net_rule), &v) == NULL)
+	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct seal_net), sizeof(struct fg_net_rule),
+		    &v) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
@@ -430,7 +437,7 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 {
 	void *v;
 
-	if (r_array(r, h->ep_off, h->ep_n, sizeof(struct fg_endpoint), &v) == NULL)
+	if (r_array(r, h->ep_off, h->ep_n, sizeof(struct seal_ep), sizeof(struct fg_endpoint), &v) == NULL)
 		return;
 	p->ep = v;
 	p->nep = h->ep_n;

@@ -439,7 +439,11 @@ static int by_time(const void *a, const void *b)
 void fg_sum_finish(struct fg_sum *s)
 {
 	/* the maps point at rows by number: no lookups after this */
-	qsort(s->groups, s->ngroups, sizeof(*s->groups), by_count);
-	qsort(s->procs, s->nprocs, sizeof(*s->procs), by_actions);
-	qsort(s->events, s->nevents, sizeof(*s->events), by_time);
+	/* (an empty table is NULL: qsort(NULL, 0) is undefined) */
+	if (s->ngroups > 1)
+		qsort(s->groups, s->ngroups, sizeof(*s->groups), by_count);
+	if (s->nprocs > 1)
+		qsort(s->procs, s->nprocs, sizeof(*s->procs), by_actions);
+	if (s->nevents > 1)
+		qsort(s->events, s->nevents, sizeof(*s->events), by_time);
 }
