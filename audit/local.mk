@@ -18,7 +18,11 @@ libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
 	audit/checkpoint.h audit/checkpoint.c audit/witness.h audit/witness.c \
 	audit/verify_ckpt.h audit/verify_ckpt.c
 libfgaudit_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
-libfgaudit_la_LIBADD = $(CRYPTO_LIBS)
+# No LIBADD: libtool would hand -lcrypto on to every library and program
+# linking this one, the preloaded library included, where only
+# --as-needed (Debian's gcc default, dropped under -fsanitize) kept it out
+# of DT_NEEDED.  Programs add $(CRYPTO_LIBS) themselves; the preloaded
+# library resolves the EVP calls to shim/crypto_lazy.c.
 
 # The audit daemon, exec'd by the library and the launcher.
 pkglibexec_PROGRAMS = fg-auditd

@@ -141,7 +141,8 @@ static int read_witness(struct fg_vckpt *v, const struct fg_ckpt_pub *k, const c
 	free(line);
 	if (r == 0 && ferror(f))
 		r = -EIO;
-	qsort(v->p, v->n, sizeof(*v->p), cmp_point);
+	if (v->n > 1)   /* v->p is NULL when there is none: qsort's UB */
+		qsort(v->p, v->n, sizeof(*v->p), cmp_point);
 	return r;
 }
 

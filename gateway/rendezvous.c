@@ -34,11 +34,17 @@ extern char **environ;
 int fg_gw_key(const char *policy_file, char key[FG_GW_KEY_LEN + 1])
 {
 	char hex[65];
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
 	int rc = fg_sha256_file(policy_file, hex);
 
-	if (rc < 0)
-		return rc;
+	return rc < 0 ? rc : fg_gw_key_sha(policy_file, hex, key);
+}
+
+int fg_gw_key_sha(const char *policy_file, const char *hex, char key[FG_GW_KEY_LEN + 1])
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	if (hex == NULL || strlen(hex) != 64)
+		return -EINVAL;
 	for (const char *s = policy_file; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
 	h = (h ^ '\n') * 1099511628211ull;

@@ -55,6 +55,9 @@ struct fg_gw_ports {
 /* The gateway's key for the policy file (absolute path): 16 hex digits and
  * a NUL, from the path and the SHA-256 of the contents. */
 int fg_gw_key(const char *policy_file, char key[FG_GW_KEY_LEN + 1]);
+/* The same key from the file's SHA-256 already known (sha: 64 hex digits,
+ * the sealed policy's): no hashing, so no libcrypto in the agent. */
+int fg_gw_key_sha(const char *policy_file, const char *sha, char key[FG_GW_KEY_LEN + 1]);
 
 /* "<dir>/fleetguard-gw-<key><suffix>" into out; -ENAMETOOLONG if it does
  * not fit. */

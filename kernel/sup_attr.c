@@ -117,7 +117,7 @@ static int resolve(const struct fg_sup *s, int tid, int dirfd, const char *path,
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
 	fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
 	fd = fd < 0 ? -errno : fd;
-	close(base);
+	fg_sup_base_put(s, base);
 	return fd;
 }
 

@@ -50,8 +50,8 @@ int fg_sup_read_str(int tid, uint64_t addr, char *out, size_t cap);
 int fg_sup_read_mem(int tid, uint64_t addr, void *out, size_t len);
 
 /* Answer notification id with -err (err > 0) or with val (err == 0);
- * safe from any thread. */
-void fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val);
+ * safe from any thread.  -ENOENT: the caller is gone. */
+int fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val);
 
 /* Hand one decision to the record callback, from any thread. */
 void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev);
@@ -59,6 +59,8 @@ void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev);
 /* The caller's base directory for path (its root for absolute paths, else
  * its cwd or dirfd) as an O_PATH descriptor; *in_root tells which. */
 int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bool *in_root);
+/* Let go of what fg_sup_base gave (the shared root is lent, not closed). */
+void fg_sup_base_put(const struct fg_sup *s, int fd);
 
 /* The path of what fd holds, the caller's /proc/<tid> named /proc/self. */
 int fg_sup_fd_name(int fd, int tid, char *out, size_t cap);

@@ -360,7 +360,7 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	m->pfd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
 	if (m->pfd < 0)
 		m->pfd = -errno;
-	close(base);
+	fg_sup_base_put(j->s, base);
 	if (m->pfd < 0) {
 		int err = m->pfd;
 

@@ -21,6 +21,8 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +42,10 @@
 #define SUP_ARCH AUDIT_ARCH_X86_64
 #elif defined(__aarch64__)
 #define SUP_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
 /* Linux 6.6: wake the supervisor on the caller's CPU and switch to it
@@ -158,7 +164,13 @@ int fg_sup_install(unsigned traps)
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	/* once the supervisor holds a call, only a fatal signal ends the wait:
+	 * an interrupted call would be restarted and performed twice (a
+	 * datagram or stream bytes sent again, a rename or create redone) */
+	fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			 SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+	if (fd < 0 && errno == EINVAL)  /* before Linux 5.19 */
+		fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
 	return fd < 0 ? -errno : (int)fd;
 #else
 	(void)traps;
@@ -241,7 +253,6 @@ static int read_call(struct fg_sup *s, const struct seccomp_notif *req, struct s
 {
 	const __u64 *a = req->data.args;
 	uint64_t path = a[1];
-	int rc;
 
 	c->tid = (int)req->pid;
 	c->dirfd = AT_FDCWD;
@@ -275,13 +286,17 @@ static int read_call(struct fg_sup *s, const struct seccomp_notif *req, struct s
 	}
 #endif
 read:
-	rc = fg_sup_read_str(c->tid, path, c->path, sizeof(c->path));
-	if (rc < 0)
-		return rc;
-	/* the tid could have died and been reused while we read */
-	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
-		return -ENOENT;
-	return 0;
+	/* the tid could die and be reused while we read: checked before any
+	 * step with an effect (creating, truncating, opening a device); a
+	 * plain open for a gone caller is refused by ADDFD (ENOENT) */
+	(void)s;
+	return fg_sup_read_str(c->tid, path, c->path, sizeof(c->path));
+}
+
+/* Is the caller still waiting (its tid not reused)?  -ESRCH if not. */
+static int still_there(const struct fg_sup *s)
+{
+	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) < 0 ? -ESRCH : 0;
 }
 
 /* --- resolving ----------------------------------------------------------- */
@@ -324,10 +339,8 @@ int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bo
 	int fd;
 
 	*in_root = path[0] == '/';
-	if (*in_root && s->root_fd >= 0) {
-		fd = fcntl(s->root_fd, F_DUPFD_CLOEXEC, 0);     /* no /proc walk */
-		return fd < 0 ? -errno : fd;
-	}
+	if (*in_root && s->root_fd >= 0)
+		return s->root_fd;      /* lent, not walked: see fg_sup_base_put */
 	if (*in_root)
 		snprintf(at, sizeof(at), "/proc/%d/root", tid);
 	else if (dirfd == AT_FDCWD)
@@ -336,6 +349,12 @@ int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bo
 		snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, dirfd);
 	fd = open(at, O_PATH | O_CLOEXEC | O_DIRECTORY);
 	return fd < 0 ? -errno : fd;
+}
+
+void fg_sup_base_put(const struct fg_sup *s, int fd)
+{
+	if (fd >= 0 && fd != s->root_fd)
+		close(fd);
 }
 
 int fg_sup_share_root(struct fg_sup *s)
@@ -349,6 +368,16 @@ static int base_fd(const struct fg_sup *s, const struct sup_call *c, bool *in_ro
 	return fg_sup_base(s, c->tid, c->dirfd, c->path, in_root);
 }
 
+/* The supervisor's own /proc/self/fd, opened once: naming and reopening a
+ * descriptor through it walks one component, not four. */
+static int self_fds = -1;
+
+static int self_fd_at(int fd, char *at, size_t cap, int *dir)
+{
+	*dir = self_fds >= 0 ? self_fds : AT_FDCWD;
+	return snprintf(at, cap, self_fds >= 0 ? "%d" : "/proc/self/fd/%d", fd);
+}
+
 /* The path of what fd holds, with the caller's /proc/<tid> named
  * /proc/self again (the policy's spelling). */
 int fg_sup_fd_name(int fd, int tid, char *out, size_t cap)
@@ -356,9 +385,10 @@ int fg_sup_fd_name(int fd, int tid, char *out, size_t cap)
 	char at[64], pre[32];
 	ssize_t n;
 	size_t l;
+	int dir;
 
-	snprintf(at, sizeof(at), "/proc/self/fd/%d", fd);
-	n = readlink(at, out, cap - 1);
+	self_fd_at(fd, at, sizeof(at), &dir);
+	n = readlinkat(dir, at, out, cap - 1);
 	if (n < 0)
 		return -errno;
 	if ((size_t)n == cap - 1)
@@ -473,23 +503,28 @@ static mode_t caller_umask(int tid)
 /* Open the object behind the O_PATH descriptor pfd again with the caller's
  * flags.  FIFOs open without blocking (the supervisor serves one call at a
  * time; the other end's open is a call too), then get the caller's mode. */
-static int reopen(int pfd, int flags)
+static int reopen(const struct fg_sup *s, int pfd, int flags)
 {
 	char at[64];
 	struct stat st;
-	int fd, f = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY);
+	int fd, dir, f = flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY);
 
 	if (flags & O_PATH) {
 		fd = fcntl(pfd, F_DUPFD_CLOEXEC, 0);
 		return fd < 0 ? -errno : fd;
 	}
-	snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
-	if (fstat(pfd, &st) == 0 && S_ISFIFO(st.st_mode) && !(flags & O_NONBLOCK)) {
-		fd = open(at, f | O_NONBLOCK | O_CLOEXEC);
+	self_fd_at(pfd, at, sizeof(at), &dir);
+	if (fstat(pfd, &st) < 0)
+		return -errno;
+	if (((flags & O_TRUNC) || (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) &&
+	    still_there(s) < 0)
+		return -ESRCH;
+	if (S_ISFIFO(st.st_mode) && !(flags & O_NONBLOCK)) {
+		fd = openat(dir, at, f | O_NONBLOCK | O_CLOEXEC);
 		if (fd >= 0)
 			fcntl(fd, F_SETFL, f & ~O_NONBLOCK);
 	} else {
-		fd = open(at, f | O_CLOEXEC);
+		fd = openat(dir, at, f | O_CLOEXEC);
 	}
 	return fd < 0 ? -errno : fd;
 }
@@ -523,6 +558,8 @@ static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t
 		rc = -ENAMETOOLONG;
 	if (rc == 0 && !fg_sup_judge(s, name_out, FG_ACC_WRITE, line))
 		rc = -EACCES;
+	if (rc == 0)
+		rc = still_there(s);
 	if (rc == 0) {
 		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
 			    c->mode & ~caller_umask(c->tid) & 07777);
@@ -565,15 +602,15 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 		if (pfd < 0 && errno == ENOENT && (c->flags & O_CREAT)) {
 			*judged = true;
 			rc = create(s, c, base, res, name, cap, line);
-			close(base);
+			fg_sup_base_put(s, base);
 			return rc;
 		}
 		if (pfd < 0) {
 			rc = -errno;
-			close(base);
+			fg_sup_base_put(s, base);
 			return rc;
 		}
-		close(base);
+		fg_sup_base_put(s, base);
 	}
 	rc = fg_sup_fd_name(pfd, c->tid, name, cap);
 	if (rc == 0) {
@@ -583,13 +620,13 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 		else if ((c->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 			rc = -EEXIST;
 		else
-			rc = reopen(pfd, c->flags);
+			rc = reopen(s, pfd, c->flags);
 	}
 	close(pfd);
 	return rc;
 }
 
-void fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val)
+int fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val)
 {
 	union {
 		struct seccomp_notif_resp r;
@@ -600,12 +637,12 @@ void fg_sup_answer(const struct fg_sup *s, uint64_t id, int err, int64_t val)
 	u.r.id = id;
 	u.r.error = -err;
 	u.r.val = err ? 0 : val;
-	ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r);
+	return ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &u.r) < 0 ? -errno : 0;
 }
 
-static void answer_error(struct fg_sup *s, uint64_t id, int err)
+static int answer_error(struct fg_sup *s, uint64_t id, int err)
 {
-	fg_sup_answer(s, id, err, 0);
+	return fg_sup_answer(s, id, err, 0);
 }
 
 void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev)
@@ -689,7 +726,7 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 	n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
 				  RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : 0));
 	rc = n->dfd < 0 ? -errno : 0;
-	close(base);
+	fg_sup_base_put(s, base);
 	if (rc == 0)
 		rc = fg_sup_fd_name(n->dfd, tid, dpath, sizeof(dpath));
 	if (rc == 0 && (size_t)snprintf(n->path, sizeof(n->path), "%s/%s",
@@ -905,6 +942,8 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	*s = (struct fg_sup){ .p = p, .own = own, .nown = nown, .rec = rec, .ctx = ctx,
 			      .listener = -1, .root_fd = -1 };
 	pthread_mutex_init(&s->rec_lock, NULL);
+	if (self_fds < 0)
+		self_fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
 	s->resp_size = sz.seccomp_notif_resp > sizeof(*s->resp) ? sz.seccomp_notif_resp :
 								   sizeof(*s->resp);
@@ -985,23 +1024,26 @@ static void handle(struct fg_sup *s)
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, s->resp);
 		return;
 	}
-	if (fd == -ENOENT)
-		return;         /* the caller is gone */
 	if (fd < 0) {
 		answer_error(s, id, -fd);
 		return;
 	}
 	fd = sup_open(s, &c, name, sizeof(name), &line, &judged);
+	if (fd == -ESRCH)
+		return;         /* the caller is gone */
 	if (fd >= 0) {
 		struct seccomp_notif_addfd add = { .id = id, .flags = SECCOMP_ADDFD_FLAG_SEND,
 						   .srcfd = (uint32_t)fd,
 						   .newfd_flags = (uint32_t)(c.flags & O_CLOEXEC) };
 
-		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno != ENOENT)
-			answer_error(s, id, errno);
+		if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0) {
+			judged &= errno != ENOENT;      /* gone: nothing happened */
+			if (errno != ENOENT)
+				answer_error(s, id, errno);
+		}
 		close(fd);
-	} else {
-		answer_error(s, id, -fd);
+	} else if (answer_error(s, id, -fd) < 0) {
+		judged = false;
 	}
 	if (judged && s->rec != NULL) {
 		/* the library's writer looks at the audit directory in every
@@ -1016,34 +1058,77 @@ static void handle(struct fg_sup *s)
 	}
 }
 
+/*
+ * One thread sits in the receive ioctl (the call's wake-up goes straight to
+ * it: no poll, one system call per notification less); a watcher thread
+ * polls for what is not a call: the children to reap (wake_fd) and the
+ * listener's hang-up once no process uses the filter, on which it
+ * interrupts the receiver with SIGUSR1 until that one has left.
+ */
+struct sup_watch {
+	int listener, wake_fd;
+	void (*wake)(void *ctx);
+	void *ctx;
+	pthread_t receiver;
+	atomic_int done, left;
+};
+
+static void sup_nudge(int sig)
+{
+	(void)sig;
+}
+
+static void *sup_watcher(void *arg)
+{
+	struct sup_watch *w = arg;
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = w->listener, .events = 0 },
+					 { .fd = w->wake_fd, .events = POLLIN } };
+
+		if (poll(pfd, w->wake_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (w->wake_fd >= 0 && (pfd[1].revents & POLLIN))
+			w->wake(w->ctx);
+		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			break;          /* no process uses the filter any more */
+	}
+	atomic_store(&w->done, 1);
+	while (!atomic_load(&w->left)) {
+		pthread_kill(w->receiver, SIGUSR1);
+		usleep(1000);
+	}
+	return NULL;
+}
+
 int fg_sup_serve(struct fg_sup *s, int listener, int wake_fd, void (*wake)(void *ctx),
 		 void *ctx)
 {
+	struct sup_watch w = { .listener = listener, .wake_fd = wake_fd, .wake = wake, .ctx = ctx,
+			       .receiver = pthread_self() };
+	struct sigaction sa = { .sa_handler = sup_nudge };     /* no SA_RESTART */
+	pthread_t t;
+	int rc = 0;
+
 	s->listener = listener;
 	ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	umask(0);               /* creations get the caller's umask, applied by hand */
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = listener, .events = POLLIN },
-					 { .fd = wake_fd, .events = POLLIN } };
-
-		if (poll(pfd, wake_fd >= 0 ? 2 : 1, -1) < 0) {
-			if (errno == EINTR)
+	sigaction(SIGUSR1, &sa, NULL);
+	if (pthread_create(&t, NULL, sup_watcher, &w) != 0)
+		return -EAGAIN;
+	while (!atomic_load(&w.done)) {
+		memset(s->req, 0, s->req_size);
+		if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0) {
+			if (errno == EINTR || errno == ENOENT)
 				continue;
-			return -errno;
+			rc = -errno;
+			break;
 		}
-		if (wake_fd >= 0 && (pfd[1].revents & POLLIN))
-			wake(ctx);
-		if (pfd[0].revents & POLLIN) {
-			memset(s->req, 0, s->req_size);
-			if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, s->req) < 0) {
-				if (errno == EINTR || errno == ENOENT)
-					continue;
-				return -errno;
-			}
-			handle(s);
-			continue;
-		}
-		if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL))
-			return 0;       /* no process uses the filter any more */
+		handle(s);
 	}
+	atomic_store(&w.left, 1);
+	if (rc < 0)
+		pthread_cancel(t);
+	pthread_join(t, NULL);
+	return rc;
 }

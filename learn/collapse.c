@@ -206,7 +206,8 @@ static void dedupe(struct fg_learn *l)
 {
 	size_t o = 0;
 
-	qsort(l->paths, l->npaths, sizeof(*l->paths), by_path);
+	if (l->npaths > 1)   /* NULL when empty: qsort(NULL, 0) is UB */
+		qsort(l->paths, l->npaths, sizeof(*l->paths), by_path);
 	for (size_t i = 0; i < l->npaths; i++) {
 		if (o > 0 && strcmp(l->paths[o - 1].path, l->paths[i].path) == 0) {
 			struct fg_lpath *p = &l->paths[o - 1];

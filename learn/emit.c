@@ -122,7 +122,8 @@ static void tree_items(const struct fg_learn *l, struct edit *e, const struct fg
 {
 	char a[PATH_MAX + 16], b[PATH_MAX + 16];
 
-	qsort(t->v, t->n, sizeof(*t->v), by_tree);
+	if (t->n > 1)   /* t->v is NULL when empty: qsort(NULL, 0) is UB */
+		qsort(t->v, t->n, sizeof(*t->v), by_tree);
 	for (size_t i = 0; i < t->n; i++) {
 		shown(l, t->v[i].path, a, sizeof(a));
 		shown(l, t->v[i].example, b, sizeof(b));

@@ -41,7 +41,7 @@
  * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct fg_policy) == 368, "struct fg_policy changed: seal the new field");
-_Static_assert(sizeof(struct fg_endpoint) == 200, "struct fg_endpoint changed: seal the new field");
+_Static_assert(sizeof(struct fg_endpoint) == 216, "struct fg_endpoint changed: seal the new field");
 _Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
 #endif
 
@@ -68,6 +68,7 @@ struct seal_ep {
 	uint32_t name, host, port, https, has_fallback, fallback_host, fallback_port, line;
 	uint32_t gw_flags;       /* 1 gateway, 2 fallback_tls, 4 api_key_x */
 	uint32_t fallback_path, api_key_file, ca_file;
+	uint32_t gateway_mode, fallback_model;    /* format 6 */
 	struct seal_breaker breaker;
 };
 
@@ -251,6 +252,8 @@ static void w_eps(struct wbuf *w, struct seal_head *h, const struct fg_policy *p
 				    (e->api_key_x ? 4u : 0u),
 			.fallback_path = w_str(w, e->fallback_path),
 			.api_key_file = w_str(w, e->api_key_file), .ca_file = w_str(w, e->ca_file),
+			.gateway_mode = (uint32_t)e->gateway_mode,
+			.fallback_model = w_str(w, e->fallback_model),
 		};
 
 		w_breaker(w, &e->breaker, &r.breaker);
@@ -380,17 +383,22 @@ static char *r_req(struct rbuf *r, uint32_t off)
 	return s;
 }
 
-/* The array of n elements of size el at off, copied into a new array. */
-static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t el, void **out)
+/* The array of n elements of blob_el bytes each at off: checked to lie
+ * inside the blob, and a new zeroed array of n elements of mem_el bytes
+ * for the caller to fill (the blob's records are smaller than the structs
+ * they become: bounds are the blob's, never the structs'). */
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+		     void **out)
 {
 	*out = NULL;
 	if (r->bad || n == 0)
 		return NULL;
-	if (off < sizeof(struct seal_head) || n > r->size / el || off > r->size - (size_t)n * el) {
+	if (off < sizeof(struct seal_head) || n > r->size / blob_el ||
+	    off > r->size - (size_t)n * blob_el) {
 		r->bad = true;
 		return NULL;
 	}
-	*out = calloc(n, el);
+	*out = calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
@@ -412,7 +420,8 @@ static void r_paths(struct rbuf *r, const struct seal_head *h, int k, struct fg_
 {
 	void *v;
 
-	if (r_array(r, h->list_off[k], h->list_n[k], sizeof(struct fg_path_rule), &v) == NULL)
+	if (r_array(r, h->list_off[k], h->list_n[k], sizeof(struct seal_path),
+		    sizeof(struct fg_path_rule), &v) == NULL)
 		return;
 	l->v = v;
 	l->n = h->list_n[k];
@@ -434,7 +443,8 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct fg_net_rule), &v) == NULL)
+	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct seal_net), sizeof(struct fg_net_rule),
+		    &v) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
@@ -461,7 +471,7 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 {
 	void *v;
 
-	if (r_array(r, h->ep_off, h->ep_n, sizeof(struct fg_endpoint), &v) == NULL)
+	if (r_array(r, h->ep_off, h->ep_n, sizeof(struct seal_ep), sizeof(struct fg_endpoint), &v) == NULL)
 		return;
 	p->ep = v;
 	p->nep = h->ep_n;
@@ -479,9 +489,11 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 			.api_key_x = (s.gw_flags & 4u) != 0,
 			.fallback_path = r_str(r, s.fallback_path),
 			.api_key_file = r_str(r, s.api_key_file), .ca_file = r_str(r, s.ca_file),
+			.gateway_mode = (enum fg_gw_mode)s.gateway_mode,
+			.fallback_model = r_str(r, s.fallback_model),
 		};
 		r_breaker(r, &s.breaker, &e->breaker);
-		if (s.gw_flags > 7u)
+		if (s.gw_flags > 7u || s.gateway_mode > (uint32_t)FG_GWM_NO)
 			r->bad = true;
 		if (e->has_fallback && e->fallback_host == NULL)
 			r->bad = true;

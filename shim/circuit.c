@@ -332,8 +332,8 @@ static int refuse(struct ep_rt *r, int fd, const struct sockaddr *sa, unsigned f
 	       failures, r->fb_shown);
 	rc = real_connect(fd, fsa, flen);
 	err = rc < 0 ? errno : 0;
-	fg_record_fields("connect", f, 3, "allow", r->rule,
-			 err == EINPROGRESS || err == EINTR ? 0 : err);
+	/* what the call returned, EINPROGRESS too, like every connect record */
+	fg_record_fields("connect", f, 3, "allow", r->rule, err);
 	errno = err;
 	return rc;
 }

@@ -269,6 +269,45 @@ static bool fg_exec_next(const char *path, char *out, size_t len)
 	}
 }
 
+/* The exec recorded last on this thread, for a second record when the
+ * call fails (its record went out before the call: the process image ends
+ * there when it succeeds). */
+static __thread struct {
+	bool set;
+	struct fg_act act;
+	struct fg_verdict v;
+	char path[FG_NAME_PATH_MAX];
+} fg_exec_last;
+
+/* fg_enforce() of an exec; one that goes on is remembered. */
+static int fg_exec_go(const struct fg_act *act, const char *shown, const struct fg_verdict *v)
+{
+	if (fg_enforce(act, shown, v, fg_g.pol->fs.mode) < 0)
+		return -1;
+	fg_exec_last.act = *act;
+	fg_exec_last.act.barrier = false;
+	snprintf(fg_exec_last.path, sizeof(fg_exec_last.path), "%s", act->path);
+	fg_exec_last.act.path = fg_exec_last.path;
+	fg_exec_last.v = *v;
+	fg_exec_last.set = true;
+	return 0;
+}
+
+void fg_exec_failed(int err)
+{
+	if (err == 0) {
+		fg_exec_last.set = false;
+		return;
+	}
+	if (fg_exec_last.set) {
+		fg_exec_last.set = false;
+		errno = err;
+		fg_outcome(&fg_exec_last.act, fg_exec_last.path, &fg_exec_last.v,
+			   fg_g.pol->fs.mode, -1);
+	}
+	errno = err;
+}
+
 /* Judge and record an exec; a denied one that a PATH search will step over
  * says so in its line (report mode runs it, enforce mode the next match). */
 static int fg_exec_enforce(const struct fg_act *act, const char *given, const struct fg_verdict *v)
@@ -276,10 +315,10 @@ static int fg_exec_enforce(const struct fg_act *act, const char *given, const st
 	char next[PATH_MAX], shown[2 * PATH_MAX + 64];
 
 	if (v->allow || fg_g.pol->fs.mode == FG_MODE_OFF || !fg_exec_next(given, next, sizeof(next)))
-		return fg_enforce(act, act->path, v, fg_g.pol->fs.mode);
+		return fg_exec_go(act, act->path, v);
 	snprintf(shown, sizeof(shown), "%s (a PATH search goes on to the next match, %s%s)", act->path,
 		 next, fg_g.pol->fs.mode == FG_MODE_REPORT ? ", when this is denied" : "");
-	return fg_enforce(act, shown, v, fg_g.pol->fs.mode);
+	return fg_exec_go(act, shown, v);
 }
 
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
@@ -291,6 +330,7 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 	char proc[32];
 	int fd, rc, saved = errno;
 
+	fg_exec_last.set = false;
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
 		return 0;
 	rc = fg_resolve(&nm, dirfd, path,
@@ -337,6 +377,7 @@ int fg_exec_check_fd(const char *op, int fd)
 	struct fg_verdict v = { .allow = false, .line = fg_g.pol->fs.line, .why = FG_R_EXEC_NO_NAME };
 	long n;
 
+	fg_exec_last.set = false;
 	if (fg_g.pol->fs.mode == FG_MODE_OFF)
 		return 0;
 	n = fg_fd_path(fd, path, sizeof(path));
@@ -352,10 +393,9 @@ int fg_exec_check_fd(const char *op, int fd)
 	if (n == 0)
 		snprintf(path, sizeof(path), "descriptor %d", fd);
 	if (fg_g.pol->fs.unconfined_exec)
-		return fg_enforce(&act, path, &(struct fg_verdict){ .allow = true,
-				  .line = fg_g.pol->fs.line, .why = FG_R_UNCONFINED_EXEC },
-				  fg_g.pol->fs.mode);
-	return fg_enforce(&act, path, &v, fg_g.pol->fs.mode);
+		return fg_exec_go(&act, path, &(struct fg_verdict){ .allow = true,
+				  .line = fg_g.pol->fs.line, .why = FG_R_UNCONFINED_EXEC });
+	return fg_exec_go(&act, path, &v);
 }
 
 /* The file execvp() would run for name, searching PATH as glibc does, into

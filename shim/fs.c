@@ -207,6 +207,81 @@ int fg_refuse(const struct fg_act *act, const char *shown, const struct fg_verdi
 	return 0;
 }
 
+/* access(2) for the effective ids, as the kernel checks a call: 0 or -errno. */
+static int fg_eaccess(const char *path, int want)
+{
+	long rc = -1;
+
+#ifdef SYS_faccessat2
+	rc = fg_syscall(SYS_faccessat2, AT_FDCWD, path, want, AT_EACCESS);
+	if (rc < 0 && errno == ENOSYS)
+#endif
+		rc = fg_syscall(SYS_faccessat, AT_FDCWD, path, want);   /* the real ids */
+	return rc < 0 ? -errno : 0;
+}
+
+/* May the effective ids add or remove names in path's directory? */
+static bool fg_dac_dir_of(const char *path)
+{
+	char dir[FG_NAME_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+
+	if (path[0] != '/' || slash == NULL || (size_t)(slash - path) >= sizeof(dir))
+		return false;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash == path ? 1 : slash - path] = '\0';
+	return fg_eaccess(dir, W_OK | X_OK) == 0;
+}
+
+/* The operations that add or remove a name: the kernel checks the
+ * directory, not the object. */
+static bool fg_op_names(const char *op)
+{
+	static const char *const ops[] = { "mkdir", "mknod", "mkfifo", "symlink", "unlink",
+					   "rmdir", "rename" };
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(op, ops[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Would the file's permission bits (and ACLs) have given the caller what an
+ * act needed?  Landlock takes no part in access(2), so when they would and
+ * the call still failed with EACCES, the refusal was the ruleset's; when
+ * they would not (a mode-000 file, a program without x bits, a directory
+ * that cannot be searched), the EACCES is the ordinary one and the kernel's
+ * ruleset is not named.  Unknown (a name the kernel cannot reach) is no.
+ * A socket call says itself whether only a security module refuses it.
+ */
+static bool fg_dac_allows(const struct fg_act *act)
+{
+	int want, rc;
+
+	if (act->obj == FG_OBJ_ADDR)
+		return act->lsm_only;
+	if (act->obj != FG_OBJ_PATH || act->path == NULL)
+		return false;
+	if (fg_op_names(act->op))
+		return fg_dac_dir_of(act->path) && (act->path2 == NULL || fg_dac_dir_of(act->path2));
+	if (strcmp(act->op, "link") == 0)
+		return act->path2 != NULL && fg_dac_dir_of(act->path2);
+	if (strcmp(act->op, "exec") == 0)
+		want = X_OK;
+	else if (act->flags != -1 && strcmp(act->op, "open") == 0)
+		want = (act->flags & O_ACCMODE) == O_RDONLY ? R_OK :
+		       (act->flags & O_ACCMODE) == O_WRONLY ? W_OK : R_OK | W_OK;
+	else
+		want = (act->access & FG_ACC_WRITE) ? W_OK : R_OK;
+	if (act->flags != -1 && (act->flags & O_TRUNC))
+		want |= W_OK;
+	rc = fg_eaccess(act->path, want);
+	if (rc == -ENOENT && act->flags != -1 && (act->flags & O_CREAT))
+		return fg_dac_dir_of(act->path);
+	return rc == 0;
+}
+
 int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verdict *v,
 	       enum fg_mode mode, int rc)
 {
@@ -214,9 +289,10 @@ int fg_outcome(const struct fg_act *act, const char *shown, const struct fg_verd
 
 	/* The library allowed it, the kernel did not: Landlock (a tree made
 	 * or replaced after the ruleset, a rule the kernel cannot express)
-	 * gets the same line as the library's own refusals. */
+	 * gets the same line as the library's own refusals.  Only when the
+	 * permission bits allowed it: an ordinary EACCES is not Landlock's. */
 	if (rc < 0 && err == EACCES && v->allow && fg_g.landlock_active &&
-	    (!act->meta || fg_g.debug)) {
+	    (!act->meta || fg_g.debug) && fg_dac_allows(act)) {
 		struct fg_verdict kv = *v;
 
 		kv.why = FG_R_KERNEL_REFUSED;

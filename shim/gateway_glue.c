@@ -58,15 +58,26 @@ static void pick_prog(void)
 	snprintf(gw_prog, sizeof(gw_prog), "%s/fleetguard-gateway", FG_BINDIR);
 }
 
+/* Does the policy send any endpoint through the gateway? */
+static bool any_gateway(void)
+{
+	for (size_t i = 0; fg_g.pol != NULL && i < fg_g.pol->nep; i++)
+		if (fg_g.pol->ep[i].gateway)
+			return true;
+	return false;
+}
+
 /* Runs inside the first judgement of a process (fg_judge asks
- * fg_gw_owns): the agent's call must not see the errno of its probes. */
+ * fg_gw_owns): the agent's call must not see the errno of its probes.
+ * The key comes from the sealed policy's SHA-256: hashing the file here
+ * would load libcrypto into every agent process. */
 static void init_once(void)
 {
 	int saved = errno;
 
 	fg_in_guard++;
-	gw_ok = fg_g.pol != NULL && pick_dir(fg_g.pol) &&
-		fg_gw_key(fg_g.pol->file, gw_key) == 0;
+	gw_ok = any_gateway() && pick_dir(fg_g.pol) &&
+		fg_gw_key_sha(fg_g.pol->file, fg_g.policy_sha, gw_key) == 0;
 	pick_prog();
 	fg_in_guard--;
 	errno = saved;
@@ -84,12 +95,9 @@ static void say_once(const char *what, int err)
 void fg_gw_before_landlock(bool confined)
 {
 	struct fg_gw_ports ports;
-	bool any = false;
 	int lockfd, r;
 
-	for (size_t i = 0; fg_g.pol != NULL && i < fg_g.pol->nep; i++)
-		any |= fg_g.pol->ep[i].gateway;
-	if (!any)
+	if (!any_gateway())
 		return;
 	pthread_once(&once, init_once);
 	if (!gw_ok)

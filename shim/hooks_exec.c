@@ -42,12 +42,10 @@ FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	if (fg_exec_check("exec", AT_FDCWD, path, 0) < 0)
 		return -1;
 	env = fg_env_build(envp);
-	if (env == NULL)
-		return (int)fg_syscall(SYS_execve, path, argv, envp);
-	fg_syscall(SYS_execve, path, argv, env);
+	fg_syscall(SYS_execve, path, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
-	errno = err;
+	fg_exec_failed(err);
 	return -1;
 }
 
@@ -70,7 +68,7 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	fg_syscall(SYS_execveat, dirfd, path, argv, env != NULL ? env : envp, flags);
 	err = errno;
 	fg_env_free(env);
-	errno = err;
+	fg_exec_failed(err);
 	return -1;
 }
 
@@ -88,6 +86,7 @@ FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 
 	if (fg_passthrough())
 		return real_execvpe(file, argv, envp);
+	fg_exec_failed(0);
 	if (fg_exec_search(file, found, sizeof(found)) == 0 &&
 	    fg_exec_check("exec", AT_FDCWD, found, 0) < 0)
 		return -1;
@@ -95,7 +94,7 @@ FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 	real_execvpe(file, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
-	errno = err;
+	fg_exec_failed(err);
 	return -1;
 }
 
@@ -207,6 +206,7 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 		return real(pid, file, fa, attr, argv, envp);
 	if (fg_spawn_check(fa) < 0)
 		return errno;
+	fg_exec_failed(0);
 	if (!search || fg_exec_search(file, found, sizeof(found)) == 0) {
 		if (fg_exec_check("exec", AT_FDCWD, search ? found : file, 0) < 0)
 			return errno;
@@ -214,6 +214,7 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 	env = fg_env_build(envp);
 	rc = real(pid, file, fa, attr, argv, env != NULL ? env : envp);
 	fg_env_free(env);
+	fg_exec_failed(rc);
 	return rc;
 }
 

@@ -27,52 +27,66 @@ FG_EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	FG_REAL(int, connect, int, const struct sockaddr *, socklen_t);
 
+	struct fg_net_call c;
+
 	if (fg_passthrough())
 		return real_connect(fd, sa, len);
-	if (fg_net_check("connect", sa, len) < 0)
+	if (fg_net_judge(&c, "connect", fd, sa, len) < 0)
 		return -1;
-	return fg_circuit_connect(fd, sa, len, real_connect);
+	return fg_net_done(&c, fg_circuit_connect(fd, sa, len, real_connect));
+}
+
+/* fg_net_done() for a call that returns a byte count. */
+static ssize_t fg_net_sent(struct fg_net_call *c, ssize_t rc)
+{
+	return fg_net_done(c, rc < 0 ? -1 : 0) < 0 ? -1 : rc;
 }
 
 FG_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags,
 			 const struct sockaddr *sa, socklen_t len)
 {
 	FG_REAL(ssize_t, sendto, int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+	struct fg_net_call c;
 	ssize_t rc;
 
 	if (fg_passthrough())
 		return real_sendto(fd, buf, n, flags, sa, len);
-	if (sa != NULL && fg_net_check("sendto", sa, len) < 0)
+	if (fg_net_judge(&c, "sendto", fd, sa, len) < 0)
 		return -1;
 	rc = real_sendto(fd, buf, n, flags, sa, len);
 	if (rc > 0)
 		fg_circuit_sent(fd, rc);
-	return rc;
+	return fg_net_sent(&c, rc);
 }
 
 FG_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	FG_REAL(ssize_t, sendmsg, int, const struct msghdr *, int);
+	struct fg_net_call c = { .judged = false };
 	ssize_t rc;
 
 	if (fg_passthrough())
 		return real_sendmsg(fd, msg, flags);
 	if (msg != NULL && msg->msg_name != NULL &&
-	    fg_net_check("sendto", msg->msg_name, msg->msg_namelen) < 0)
+	    fg_net_judge(&c, "sendto", fd, msg->msg_name, msg->msg_namelen) < 0)
 		return -1;
 	rc = real_sendmsg(fd, msg, flags);
 	if (rc > 0)
 		fg_circuit_sent(fd, rc);
-	return rc;
+	return fg_net_sent(&c, rc);
 }
 
 FG_EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	FG_REAL(int, bind, int, const struct sockaddr *, socklen_t);
 
-	if (!fg_passthrough() && fg_net_check("bind", sa, len) < 0)
+	struct fg_net_call c;
+
+	if (fg_passthrough())
+		return real_bind(fd, sa, len);
+	if (fg_net_judge(&c, "bind", fd, sa, len) < 0)
 		return -1;
-	return real_bind(fd, sa, len);
+	return fg_net_done(&c, real_bind(fd, sa, len));
 }
 
 FG_EXPORT int getaddrinfo(const char *node, const char *service, const struct addrinfo *hints,

@@ -27,10 +27,14 @@ lib_LTLIBRARIES += libfleetguard.la
 libfleetguard_la_SOURCES = shim/start.c shim/sys.c shim/hooks_open.c shim/hooks_fs.c shim/hooks_exec.c shim/hooks_net.c shim/hooks_syscall.c \
 	shim/hooks_fd.c shim/hooks_spawn.c shim/crypto_lazy.c
 libfleetguard_la_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+# Never libcrypto (tests/integration/no_libcrypto.sh): the agent's process
+# must not map it at start, and -Wl,-z,defs proves every EVP call is
+# resolved by shim/crypto_lazy.c instead.  (-Wl,--as-needed here cannot
+# keep a library out: libtool writes LDFLAGS after the libraries.)
 libfleetguard_la_LIBADD = libfgshim.la libfgpolicy.la libfgaudit.la \
-	$(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+	$(INIH_STATIC) $(LIBS)
 libfleetguard_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared \
-	-Wl,--exclude-libs,libinih.a -Wl,--as-needed -Wl,-z,now -Wl,-z,relro -Wl,-z,defs
+	-Wl,--exclude-libs,libinih.a -Wl,-z,now -Wl,-z,relro -Wl,-z,defs
 
 # Versioned hooks (shim/gen_versions.sh): each hook carries the versions libc
 # exports it under, so that dlvsym() finds the hook too.

@@ -158,15 +158,32 @@ static bool fg_net_by_name(void *ctx, const char *host)
 	return true;
 }
 
-int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
+/* Could an EACCES from op on fd to d only be Landlock's (or another
+ * security module's)?  A TCP connect fails so for no other reason, a TCP
+ * bind only for a privileged port without the capability; anything on a
+ * datagram socket may (a broadcast without SO_BROADCAST). */
+static bool fg_net_lsm_only(const char *op, int fd, const struct fg_sockaddr *d)
+{
+	int type = 0, saved = errno;
+	socklen_t tl = sizeof(type);
+	long rc = fg_syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &tl);
+
+	errno = saved;   /* an allowed call leaves errno as it was */
+	if (rc < 0 || type != SOCK_STREAM)
+		return false;
+	if (strcmp(op, "connect") == 0)
+		return true;
+	return strcmp(op, "bind") == 0 && (d->port >= 1024 || geteuid() == 0);
+}
+
+int fg_net_judge(struct fg_net_call *c, const char *op, int fd, const struct sockaddr *sa,
+		 socklen_t len)
 {
 	struct fg_net_judging j = { .sa = sa, .len = len };
-	struct fg_act act = { .op = op, .flags = -1, .mode = -1, .access = FG_ACC_WRITE,
-			      .obj = FG_OBJ_ADDR };
 	struct fg_sockaddr d;
-	char text[160];
 	bool ip;
 
+	c->judged = false;
 	if (sa == NULL || len < sizeof(sa_family_t) || fg_g.pol->net.mode == FG_MODE_OFF)
 		return 0;
 	if (sa->sa_family != AF_INET && sa->sa_family != AF_INET6 && sa->sa_family != AF_UNIX)
@@ -174,17 +191,40 @@ int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
 	ip = fg_sockaddr_decode(sa, len, &d);
 	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d))))
 		return 0;
-	fg_addr_text(sa, len, text, sizeof(text));
-	act.path = text;
+	c->act = (struct fg_act){ .op = op, .path = c->text, .flags = -1, .mode = -1,
+				  .access = FG_ACC_WRITE, .obj = FG_OBJ_ADDR };
+	fg_addr_text(sa, len, c->text, sizeof(c->text));
 	if (ip && fg_g.pol->net.dns && fg_is_resolver(&d))
 		j.v = (struct fg_verdict){ .allow = true, .line = fg_g.pol->net.line, .why = FG_R_NAME_SERVER };
 	else if (!ip || !fg_names_each(&d, fg_net_by_name, &j))
 		fg_policy_addr(fg_g.pol, sa, len, j.host[0] ? j.host : NULL, &j.v);
-	if (j.host[0])
-		act.path2 = j.host;
+	memcpy(c->host, j.host, sizeof(c->host));
+	if (c->host[0])
+		c->act.path2 = c->host;
 	if (!j.v.allow && j.v.line == 0)
 		j.v.line = fg_g.pol->net.line;    /* [network] decided by default */
-	return fg_enforce(&act, text, &j.v, fg_g.pol->net.mode);
+	c->v = j.v;
+	c->act.lsm_only = ip && fg_net_lsm_only(op, fd, &d);
+	if (fg_refuse(&c->act, c->text, &c->v, fg_g.pol->net.mode) < 0)
+		return -1;
+	c->judged = true;
+	return 0;
+}
+
+int fg_net_done(struct fg_net_call *c, int rc)
+{
+	if (!c->judged)
+		return rc;
+	return fg_outcome(&c->act, c->text, &c->v, fg_g.pol->net.mode, rc);
+}
+
+int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len)
+{
+	struct fg_net_call c;
+
+	if (fg_net_judge(&c, op, -1, sa, len) < 0)
+		return -1;
+	return fg_net_done(&c, 0);
 }
 
 /* Names the resolver answers from /etc/hosts without a query leaving. */

@@ -104,6 +104,9 @@ struct fg_act {
 	bool meta;               /* a metadata probe (stat, access, readlink) */
 	bool barrier;            /* the process image ends here (exec): the
 				  * record is in the log before the call goes on */
+	bool lsm_only;           /* an EACCES from this call can only come from
+				  * a security module (a TCP connect, an
+				  * unprivileged TCP bind) */
 };
 
 /* The outcome recorded for an action. */
@@ -275,6 +278,12 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
  * file whose name still leads to it is judged by that name; a memfd or a
  * deleted file is refused unless unconfined_exec = allow. */
 int fg_exec_check_fd(const char *op, int fd);
+/* The exec judged and recorded last on this thread (by fg_exec_check or
+ * fg_exec_check_fd) failed with err: a second record carries that errno
+ * (nothing when no exec was recorded since), and errno is left as err.
+ * With err 0 (a spawn that succeeded, a search that found nothing) the
+ * exec is only forgotten, errno untouched. */
+void fg_exec_failed(int err);
 /* The file execvp() would run for name (PATH search): 0, or -1 if none. */
 int fg_exec_search(const char *name, char *out, size_t len);
 /* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
@@ -319,8 +328,26 @@ void fg_names_add(const char *host, const struct sockaddr *sa, socklen_t len);
 bool fg_names_each(const struct fg_sockaddr *d, bool (*fn)(void *ctx, const char *host), void *ctx);
 /* "1.2.3.4:443", "[::1]:80", "unix:/path", "unix:@abstract" into out. */
 void fg_addr_text(const struct sockaddr *sa, socklen_t len, char *out, size_t outlen);
-/* Judge a destination for op ("connect", "sendto", "bind"): 0 to go on,
- * -1 with errno EACCES (or EIO) to refuse. */
+/* A call to a socket address, judged before it is made and recorded after,
+ * with what it returned. */
+struct fg_net_call {
+	struct fg_act act;
+	struct fg_verdict v;
+	bool judged;             /* false: not fleetguard's to judge or record */
+	char text[160];          /* the address as shown and recorded */
+	char host[256];          /* the name learned for it, or "" */
+};
+/* Judge a destination for op ("connect", "sendto", "bind") on socket fd:
+ * 0 to make the call, then fg_net_done(); -1 with errno EACCES (or EIO) to
+ * refuse (recorded). */
+int fg_net_judge(struct fg_net_call *c, const char *op, int fd, const struct sockaddr *sa,
+		 socklen_t len);
+/* After the call, which returned rc (< 0: failed with errno): its record,
+ * through fg_outcome().  Returns rc, errno kept, or -1 with EIO when the
+ * record of a call that succeeded could not be written (on_failure = deny). */
+int fg_net_done(struct fg_net_call *c, int rc);
+/* fg_net_judge() then fg_net_done() of a call that returned 0: the verdict
+ * and its record without a call of its own (tests/unit/check_shim.c). */
 int fg_net_check(const char *op, const struct sockaddr *sa, socklen_t len);
 /* Judge a host name before it is looked up: 0 to go on, -1 to refuse. */
 int fg_resolve_check(const char *op, const char *host);

@@ -52,6 +52,19 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 TESTS += tests/integration/shim_longnames.sh
 EXTRA_DIST += tests/integration/shim_longnames.sh
 
+# audit records carry the call's real result (connect, bind, exec, Landlock)
+TESTS += tests/integration/record_outcome.sh
+EXTRA_DIST += tests/integration/record_outcome.sh
+
+# the preloaded library and the audit client never link libcrypto
+TESTS += tests/integration/no_libcrypto.sh
+EXTRA_DIST += tests/integration/no_libcrypto.sh
+
+# CPython's own tests of os, shutil, subprocess... under the library
+TESTS += tests/integration/cpython_suite.sh
+EXTRA_DIST += tests/integration/cpython_suite.sh tests/integration/cpython_outcomes.py \
+	tests/integration/cpython_suite.expected
+
 TESTS += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 EXTRA_DIST += tests/integration/sandbox_modes.sh tests/integration/headers.sh
 

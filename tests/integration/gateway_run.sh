@@ -16,6 +16,9 @@
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/gateway_lib.sh"
 command -v openssl > /dev/null || skip_all "openssl command not installed"
+# fleetguard run must load the library under test (and, in the sanitizer
+# build, after the ASan runtime: fgrun puts it first)
+fg_prove_run
 plan 7
 make_ws
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
@@ -50,7 +53,7 @@ log = $TMP/audit.log
 EOF
 POLICY="$TMP/policy.ini"
 URL="https://127.0.0.1:$PORT/v1/chat"
-RUN="$FG_TOP_BUILDDIR/fleetguard run --policy $POLICY --"
+RUN="fgrun --policy $POLICY --"
 
 $RUN "$PYTHON3" -c '
 import os, sys, urllib.request

@@ -45,6 +45,13 @@ static const char full[] =
 	"protocol = http\n"
 	"fallback = 127.0.0.1:8001\n"
 	"threshold = 7\n"
+	"[endpoint cloud]\n"
+	"address = api.openai.com:443\n"
+	"fallback = http://127.0.0.1:11434/v1\n"
+	"fallback_model = llama3.2:1b\n"
+	"[endpoint plain]\n"
+	"address = api.anthropic.com:443\n"
+	"gateway = auto\n"
 	"[audit]\n"
 	"log = /var/log/fg/audit.log\n"
 	"events = writes\n"
@@ -124,8 +131,14 @@ START_TEST(t_round_trip)
 		ck_assert_mem_eq(q->net.allow[i].addr, p->net.allow[i].addr, 16);
 	}
 	ck_assert_uint_eq(q->breaker.threshold, 3);
-	ck_assert_uint_eq(q->nep, 1);
+	ck_assert_uint_eq(q->nep, 3);
 	ck_assert_str_eq(q->ep[0].name, "local");
+	ck_assert(q->ep[0].gateway && q->ep[0].gateway_mode == FG_GWM_AUTO);
+	ck_assert_str_eq(q->ep[1].fallback_model, "llama3.2:1b");
+	ck_assert_str_eq(q->ep[1].fallback_path, "/v1");
+	ck_assert(q->ep[1].gateway && q->ep[1].fallback_tls == false);
+	ck_assert(!q->ep[2].gateway && q->ep[2].gateway_mode == FG_GWM_AUTO);
+	ck_assert_ptr_null(q->ep[2].fallback_model);
 	ck_assert_str_eq(q->ep[0].fallback_host, "127.0.0.1");
 	ck_assert_uint_eq(q->ep[0].breaker.threshold, 7);
 	ck_assert_mem_eq(q->ep[0].breaker.failure_status, p->ep[0].breaker.failure_status,
@@ -172,6 +185,47 @@ START_TEST(t_round_trip_defaults)
 }
 END_TEST
 
+/* Arrays of every length round-trip: the bounds check on the blob is by
+ * the blob's record size, not by the larger struct each becomes (four
+ * [network] rules made a valid seal "malformed" when it was). */
+START_TEST(t_round_trip_counts)
+{
+	char text[4096];
+	struct fg_policy *p, *q;
+	char why[128];
+	size_t n;
+	int fd, k;
+
+	/* 1..10 rules alone, then 11..16 with 1..6 endpoints */
+	for (k = 1; k <= 16; k++) {
+		n = (size_t)snprintf(text, sizeof(text), "[filesystem]\nwrite = ${root}");
+		for (int i = 1; i < k; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, ", /srv/t%d", i);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "\n[network]\nallow = 127.0.0.1:1");
+		for (int i = 1; i < k; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n, ", 127.0.0.1:%d", i + 1);
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "\n");
+		for (int i = 0; i < k - 10; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "[endpoint e%d]\naddress = 127.0.0.1:%d\n", i, i + 1);
+		ck_assert_uint_lt(n, sizeof(text) - 1);
+		ck_assert_int_eq(fg_policy_parse("/srv/ws/fleetguard.ini", text, n, &p, NULL, NULL), 0);
+		fd = fg_seal_create(p, "ab12");
+		ck_assert_int_ge(fd, 0);
+		ck_assert_msg(fg_seal_open(fd, &q, NULL, why, sizeof(why)) == 0,
+			      "%d rules: %s", k, why);
+		ck_assert_uint_eq(q->net.nallow, p->net.nallow);
+		for (size_t i = 0; i < p->net.nallow; i++)
+			ck_assert_int_eq(q->net.allow[i].port, p->net.allow[i].port);
+		ck_assert(same_paths(&q->fs.write, &p->fs.write));
+		ck_assert_uint_eq(q->nep, p->nep);
+		fg_seal_close(q);
+		fg_policy_free(p);
+		close(fd);
+	}
+}
+END_TEST
+
 /* The strings of a sealed policy live in a read-only mapping. */
 START_TEST(t_mapping_read_only)
 {
@@ -180,6 +234,9 @@ START_TEST(t_mapping_read_only)
 	int fd = fg_seal_create(p, NULL);
 
 	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	/* The kernel's SIGSEGV is what is tested: AddressSanitizer's handler
+	 * (--enable-sanitizers) would report the fault and exit instead. */
+	signal(SIGSEGV, SIG_DFL);
 	q->root[0] = 'x';      /* SIGSEGV: the test expects the signal */
 }
 END_TEST
@@ -264,7 +321,35 @@ START_TEST(t_other_version)
 
 	snprintf(want, sizeof(want), "format version %u,", FG_SEAL_VERSION + 1);
 	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
+	/* format 6 carries gateway = auto|yes|no and fallback_model (5 added
+	 * daemon_user): a blob of format 5 (without them) is refused, not read
+	 * with zeros */
+	ck_assert_uint_eq(FG_SEAL_VERSION, 6);
+	ver = 5;
+	memcpy(buf + 8, &ver, sizeof(ver));
+	fd = memfd_with(buf, n, FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EPROTO);
 	fg_policy_free(p);
+}
+END_TEST
+
+/* `fleetguard run` decides gateway = auto before it seals: descendants
+ * see the decision, not the library-only one. */
+START_TEST(t_gateway_under_run)
+{
+	struct fg_policy *p = parsed(), *q;
+	char why[128];
+	int fd;
+
+	ck_assert(!p->ep[2].gateway);
+	fg_policy_gateway_resolve(p, true);
+	fd = fg_seal_create(p, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	ck_assert(q->ep[0].gateway && q->ep[1].gateway && q->ep[2].gateway);
+	fg_seal_close(q);
+	fg_policy_free(p);
+	close(fd);
 }
 END_TEST
 
@@ -404,6 +489,7 @@ static Suite *seal_suite(void)
 	TCase *tc = tcase_create("blob");
 
 	tcase_add_test(tc, t_round_trip);
+	tcase_add_test(tc, t_round_trip_counts);
 	tcase_add_test_raise_signal(tc, t_mapping_read_only, SIGSEGV);
 	tcase_add_test(tc, t_sealed_against_change);
 	suite_add_tcase(s, tc);
@@ -413,6 +499,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, t_wrong_seals);
 	tcase_add_test(tc, t_other_version);
 	tcase_add_test(tc, t_round_trip_defaults);
+	tcase_add_test(tc, t_gateway_under_run);
 	tcase_add_test(tc, t_every_byte_checked);
 	tcase_add_test(tc, t_index_travels);
 	tcase_add_test(tc, t_index_checked);
