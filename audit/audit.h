@@ -76,6 +76,9 @@ struct fg_audit_conf {
 	 * answer (see fg_auditc_attach); a refusal comes back from the next
 	 * append. */
 	bool owe_hello;
+	/* a connection handed over by the image before this one, and the
+	 * answers owed on it (FG_AUDIT_HANDOVER_ENV); handed_fd < 3: none */
+	int handed_fd, handed_owed;
 };
 
 enum fg_audit_ftype {
@@ -105,7 +108,30 @@ struct fg_audit_rec {
 	bool barrier;                      /* when append returns, this record and every one
 					    * before it from this process are in the log (always
 					    * so in process; a client of the daemon waits) */
+	struct fg_audit_handover *handover; /* an exec's record: see below */
 };
+
+/*
+ * An exec hands its connection to the daemon over to the image it starts:
+ * the record goes down the connection without waiting (the new image's
+ * records follow it on the same connection, so they cannot overtake it),
+ * the descriptor loses close-on-exec, and its number and the answers
+ * still owed on it reach the new image in FG_AUDIT_HANDOVER_ENV
+ * ("<fd>:<owed>").  The new image checks the descriptor (a socket of this
+ * user's daemon, connected to this log's socket) before it uses it, and
+ * connects anew otherwise.  fd is -1 when nothing was handed over (the
+ * record then waited, as a barrier).  After a failed exec,
+ * fg_audit_handback() takes the connection back (or closes a vfork
+ * child's).
+ */
+#define FG_AUDIT_HANDOVER_ENV "FLEETGUARD_AUDIT_FD"
+
+struct fg_audit_handover {
+	int fd;
+	int owed;
+	bool guest;             /* a vfork child's own connection */
+};
+
 
 struct fg_audit;
 
@@ -126,6 +152,8 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
 int fg_audit_flush(struct fg_audit *a);
 
 void fg_audit_close(struct fg_audit *a);
+/* Take back a connection handed over for an exec that failed (above). */
+void fg_audit_handback(struct fg_audit *a, struct fg_audit_handover *h);
 /* fg_audit_close without the flush, for a caller whose last record waited
  * for its answer (.barrier): its records are in the log, and waiting for
  * the daemon's disk sync on top cost every launch a sync. */

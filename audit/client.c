@@ -68,8 +68,8 @@ struct fg_auditc {
 	dev_t sdev;            /* the socket file's identity */
 	ino_t sino;
 	int pending;           /* a failure the daemon reported, not yet returned */
-	bool owed;             /* the hello was sent without waiting: its
-				* answer comes before any other */
+	int owed;              /* answers (to a hello, a rename) sent without
+				* waiting: they come before any other */
 	bool degraded;         /* a record failed: each waits for its answer
 				* until one is in the log again (a full disk
 				* refuses reads then, rather than let them go
@@ -226,12 +226,12 @@ static int connect_hello(struct fg_auditc *c, bool root)
  * is returned (and comes back as the earlier records' failure). */
 static int conn_answer(struct fg_auditc *c, bool wait)
 {
-	if (c->owed) {
+	while (c->owed > 0) {
 		int r = read_answer(c->fd, &c->pending, wait);
 
 		if (r == 1)
 			return 1;
-		c->owed = false;
+		c->owed--;
 		if (r < 0) {
 			if (c->pending == 0)
 				c->pending = r;
@@ -247,7 +247,7 @@ static void set_conn(struct fg_auditc *c, int fd, bool owed)
 {
 	struct stat st;
 
-	c->owed = owed;
+	c->owed = owed ? 1 : 0;
 	c->fd = fg_audit_high_fd(fd);
 	c->pid = c->made_by = getpid();
 	if (fstat(c->fd, &st) == 0) {
@@ -308,11 +308,15 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 	return fd;
 }
 
+static int adopt_conn(struct fg_auditc *c, int fd, int owed);
+
 /* a: the log's handle, to start a daemon for it (NULL: never); owe: send
- * the hello without waiting for its answer (a has to be NULL). */
+ * the hello without waiting for its answer (a has to be NULL); hand: a
+ * connection the image before this one handed over, tried first. */
 static int client_new(const char *sockpath, const struct fg_audit *a, const char *agent,
 		      const char *exe, const struct fg_auditd_settings *set, bool owe,
-		      struct fg_auditc **out, char *err, size_t errlen)
+		      const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
+		      size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
 	bool spawn = a != NULL;
@@ -339,6 +343,10 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		fg_auditc_free(c);
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
+	}
+	if (hand != NULL && adopt_conn(c, hand->fd, hand->owed) == 0) {
+		*out = c;
+		return 0;
 	}
 	fd = connect_hello_as(c, false, !owe || spawn);
 	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
@@ -370,14 +378,22 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, false, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, false, NULL, out, err, errlen);
 }
 
 int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
 		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		     size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, true, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, true, NULL, out, err, errlen);
+}
+
+int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set,
+		    const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
+		    size_t errlen)
+{
+	return client_new(sockpath, a, agent, exe, set, a == NULL, hand, out, err, errlen);
 }
 
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
@@ -387,7 +403,7 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
 	char sock[PATH_MAX + 8];
 
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, false, out, err, errlen);
+	return client_new(sock, a, agent, exe, set, false, NULL, out, err, errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own
@@ -532,6 +548,101 @@ int fg_auditc_flush(struct fg_auditc *c)
 		ret = c->pending;
 	c->pending = 0;
 	return refusal(c, ret);
+}
+
+/* --- handing the connection to the next image --------------------------- */
+
+int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool guest,
+		       struct fg_audit_handover *h)
+{
+	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
+	int fd, ret;
+
+	*h = (struct fg_audit_handover){ .fd = -1, .guest = guest };
+	if (!c->known)
+		return fg_auditc_append(c, r, true, guest);
+	if (!guest) {
+		ret = fg_auditc_append(c, r, false, false);
+		if (ret >= 0 && c->fd >= 0 && fcntl(c->fd, F_SETFD, 0) == 0) {
+			h->fd = c->fd;
+			h->owed = c->owed;
+		}
+		return ret;
+	}
+	/* a vfork child: its own connection, hello and record sent at once,
+	 * above the numbers programs use, open across the exec */
+	ret = fg_auditw_encode_rec(&b, r, false);
+	if (ret < 0)
+		return ret;
+	fd = connect_hello_as(c, false, false);
+	if (fd < 0)
+		return fd;
+	ret = send_all(fd, b.p, b.len);
+	fd = fg_audit_high_fd(fd);
+	if (ret == 0 && fcntl(fd, F_SETFD, 0) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	h->fd = fd;
+	h->owed = 1;
+	return 0;
+}
+
+void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h)
+{
+	(void)c;
+	if (h->fd < 0)
+		return;
+	if (h->guest)
+		close(h->fd);
+	else
+		(void)fcntl(h->fd, F_SETFD, FD_CLOEXEC);
+	h->fd = -1;
+}
+
+/* fd: the connection the image before this one handed over (its number
+ * came through the environment: checked, never trusted).  It must be a
+ * SEQPACKET socket connected to this log's socket name, its peer run by
+ * us or root; then it is ours, with the answers owed on it and the one to
+ * the rename ('N') that tells the daemon the new name. */
+static int adopt_conn(struct fg_auditc *c, int fd, int owed)
+{
+	struct sockaddr_un sa, peer;
+	socklen_t salen = 0, plen = sizeof(peer), len;
+	struct fg_auditw_out b;
+	char msg[2 * PATH_MAX + 16];
+	int dfd, type = 0, r;
+
+	if (fd < 3 || owed < 0 || owed > 2)
+		return -EBADF;
+	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
+	if (dfd >= 0)
+		close(dfd);     /* a long name is bound through /proc: not comparable */
+	if (r < 0 || dfd >= 0)
+		return r < 0 ? r : -ENAMETOOLONG;
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 || plen != salen ||
+	    memcmp(&peer, &sa, salen) != 0)
+		return -ENOTCONN;
+	r = check_peer(c, fd);
+	if (r < 0)
+		return r;
+	b = (struct fg_auditw_out){ msg, 0, sizeof(msg), false };
+	fg_auditw_put_u8(&b, 'N');
+	fg_auditw_put_cstr(&b, c->agent);
+	fg_auditw_put_cstr(&b, c->exe);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
+	if (r < 0)
+		return r;
+	c->known = true;
+	set_conn(c, fd, false);
+	c->owed = owed + 1;
+	return 0;
 }
 
 void fg_auditc_free(struct fg_auditc *c)

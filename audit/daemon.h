@@ -92,6 +92,18 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
 		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		     size_t errlen);
+/* Take over the connection hand names (an exec's, audit.h), checking it
+ * first; when it is not one, connect as fg_auditc_attach (a NULL) or
+ * fg_auditc_start (a: the log's handle, to start a daemon for). */
+int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set,
+		    const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
+		    size_t errlen);
+/* An exec's record, its connection handed to the next image (audit.h);
+ * guest: a vfork child.  Returns like fg_auditc_append. */
+int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool guest,
+		       struct fg_audit_handover *h);
+void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h);
 /* The same for the log of handle a (paths and settings), starting a
  * daemon (fg_auditd_program()) when none answers. */
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,

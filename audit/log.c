@@ -975,6 +975,12 @@ static int append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pi
 		return -EINVAL;
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
 	pthread_mutex_lock(&audit_mu);
+	if (a->remote && r->handover && a->fsync != FG_AUDIT_FSYNC_ALWAYS) {
+		ret = fg_auditc_handover(a->remote, r, getpid() != audit_pid, r->handover);
+		pthread_mutex_unlock(&audit_mu);
+		pthread_setcancelstate(cancel, NULL);
+		return ret;
+	}
 	if (a->remote) {
 		ret = fg_auditc_append(a->remote, r, a->fsync == FG_AUDIT_FSYNC_ALWAYS || r->barrier,
 				       getpid() != audit_pid);
@@ -1041,6 +1047,12 @@ int fg_audit_append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t 
 		       const struct fg_audit_rec *r)
 {
 	return append_as(a, id, pid, r);
+}
+
+void fg_audit_handback(struct fg_audit *a, struct fg_audit_handover *h)
+{
+	if (a && a->remote && h && h->fd >= 0)
+		fg_auditc_handback(a->remote, h);
 }
 
 int fg_audit_flush(struct fg_audit *a)
@@ -1293,32 +1305,39 @@ out_close:
 	return r;
 }
 
+/* The client of a's daemon for conf: over a connection an exec handed
+ * over when there is one; else a new one, started (spawn) or not. */
+static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool spawn,
+		      char *err, size_t errlen)
+{
+	struct fg_audit_handover hand = { .fd = conf->handed_fd, .owed = conf->handed_owed };
+	struct fg_auditd_settings set;
+	char sock[PATH_MAX + 8];
+
+	fg_audit_settings(a, &set);
+	fg_audit_sock_path(a, sock, sizeof(sock));
+	if (conf->handed_fd >= 3)
+		return fg_auditc_adopt(sock, spawn ? a : NULL, conf->agent, conf->exe, &set, &hand,
+				       &a->remote, err, errlen);
+	if (spawn)
+		return fg_auditc_start(a, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+	if (conf->owe_hello)
+		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+}
+
 /* A handle whose appends go to the daemon; spawn: start one if none
  * serves the log (making the log's directory first). */
 static int open_client(const struct fg_audit_conf *conf, bool spawn, struct fg_audit **out,
 		       char *err, size_t errlen)
 {
-	struct fg_auditd_settings set;
 	struct fg_audit *a;
 	int r;
 
 	r = writer_new(conf, spawn ? WN_DIRS : WN_PATHS, &a, err, errlen);
 	if (r < 0)
 		return r;
-	fg_audit_settings(a, &set);
-	if (spawn) {
-		r = fg_auditc_start(a, conf->agent, conf->exe, &set, &a->remote, err, errlen);
-	} else {
-		char sock[PATH_MAX + 8];
-
-		fg_audit_sock_path(a, sock, sizeof(sock));
-		if (conf->owe_hello)
-			r = fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err,
-					     errlen);
-		else
-			r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err,
-					  errlen);
-	}
+	r = client_for(a, conf, spawn, err, errlen);
 	if (r < 0) {
 		writer_free(a);
 		return r;

@@ -213,6 +213,31 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 	return set_ident(s, c, cr->uid);
 }
 
+/* The process on c exec'd a new image on the connection its old image
+ * handed over: its records carry the new name from here on. */
+static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
+		     const struct ucred *cr)
+{
+	bool null;
+	const char *agent = fg_auditw_get_cstr(b, &null), *exe = fg_auditw_get_cstr(b, &null);
+	char *na, *ne;
+
+	if (b->bad || b->off != b->len || !c->agent)
+		return -EBADMSG;
+	na = strdup(agent ? agent : "");
+	ne = strdup(exe ? exe : "");
+	if (!na || !ne) {
+		free(na);
+		free(ne);
+		return -ENOMEM;
+	}
+	free(c->agent);
+	free(c->exe);
+	c->agent = na;
+	c->exe = ne;
+	return set_ident(s, c, cr->uid);
+}
+
 static struct fg_auditw_rec dec;
 
 /* --- the disk-space reserve ------------------------------------------------ */
@@ -329,6 +354,10 @@ static int on_message(struct server *s, struct conn *c)
 	switch (s->buf[0]) {
 	case 'H':
 		r = on_hello(s, c, &b, &cr);
+		answer(c->fd, 'A', r);
+		return r == 0 ? 1 : -1;
+	case 'N':
+		r = on_rename(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
 		return r == 0 ? 1 : -1;
 	case 'F':

@@ -24,6 +24,9 @@
  *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
  *                                          -> answer if SYNC or failed
  *   flush   'F'                            -> answer
+ *   renamed 'N' cstr agent  cstr exe        -> answer
+ *           (after the hello only: the process exec'd a new image on
+ *           the connection its old image handed over)
  *   status  'S'                            -> answer, then one packet of
  *                                             text (the daemon's witnesses)
  *   answer  'A' | 'E' (a failed record sent without SYNC)  i32 -errno

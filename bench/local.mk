@@ -29,3 +29,6 @@ bench: all $(noinst_PROGRAMS)
 noinst_PROGRAMS += bench/startup_bench
 bench_startup_bench_SOURCES = bench/startup_bench.c
 bench_startup_bench_CFLAGS = $(AM_CFLAGS) -Wno-write-strings
+
+# this project's own `make -j2` plain and under `fleetguard run` (docs/PERFORMANCE.md)
+EXTRA_DIST += bench/make_bench.sh

@@ -190,12 +190,13 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
  * what it sent to the daemon must be in the log before the new image's
  * records. */
 static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t nf,
-			const char *decision, const char *rule, int result, bool barrier)
+			const char *decision, const char *rule, int result, bool barrier,
+			struct fg_audit_handover *handover)
 {
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
-		.barrier = barrier,
+		.barrier = barrier, .handover = handover,
 	};
 	int rc, saved = errno;
 
@@ -293,16 +294,17 @@ int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verd
 	return fg_record_as(act->op, f, n, fg_decision_text(d),
 			    v != NULL && v->line > 0 ? rule : NULL, result,
 			    act->barrier || (allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
-					     (act->obj != FG_OBJ_PATH || (act->access & FG_ACC_WRITE))));
+					     (act->obj != FG_OBJ_PATH || (act->access & FG_ACC_WRITE))),
+			    d != FG_D_DENY ? act->handover : NULL);
 }
 
 int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 		     const char *decision, const char *rule, int result)
 {
-	return fg_record_as(op, f, nf, decision, rule, result, false);
+	return fg_record_as(op, f, nf, decision, rule, result, false, NULL);
 }
 
 int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf)
 {
-	return fg_record_as(op, f, nf, NULL, NULL, 0, true);
+	return fg_record_as(op, f, nf, NULL, NULL, 0, true, NULL);
 }

@@ -30,6 +30,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -41,8 +42,6 @@
 
 #include "policy/seal.h"
 #include "shim/shim.h"
-
-static void fg_loader_init(void);
 
 #define FG_ENV_MAX 8
 static char fg_env_store[FG_ENV_MAX][PATH_MAX + 32];
@@ -65,12 +64,12 @@ void fg_exec_init(char **envp)
 {
 	char **e;
 
-	fg_loader_init();
 	fg_env_n = 0;
 	for (e = envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "FLEETGUARD_POLICY=", 18) == 0)
 			fg_env_keep("FLEETGUARD_POLICY=", fg_g.pol->file);
-		else if (fg_is_ours(*e) && strncmp(*e, FG_SEAL_ENV "=", sizeof(FG_SEAL_ENV)) != 0)
+		else if (fg_is_ours(*e) && strncmp(*e, FG_SEAL_ENV "=", sizeof(FG_SEAL_ENV)) != 0 &&
+			 strncmp(*e, FG_AUDIT_HANDOVER_ENV "=", sizeof(FG_AUDIT_HANDOVER_ENV)) != 0)
 			fg_env_keep(*e, "");
 	}
 	/* every child learns that its tree is sealed: without the descriptor
@@ -92,7 +91,8 @@ char **fg_env_build(char *const *envp)
 
 	for (i = 0; envp != NULL && envp[i] != NULL; i++)
 		n++;
-	size = (n + fg_env_n + 2) * sizeof(char *);
+	/* the hidden size, the entries, one spare (fg_env_build_h), NULL */
+	size = (n + fg_env_n + 3) * sizeof(char *);
 	env = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (env == MAP_FAILED)
 		return NULL;
@@ -107,15 +107,34 @@ char **fg_env_build(char *const *envp)
 	return env;
 }
 
+char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char *buf,
+		      size_t len)
+{
+	char **env = fg_env_build(envp);
+	size_t n;
+
+	if (env == NULL || h == NULL || h->fd < 0)
+		return env;
+	/* fg_env_build left room for one more entry */
+	for (n = 0; env[n] != NULL; n++)
+		;
+	snprintf(buf, len, "%s=%d:%d", FG_AUDIT_HANDOVER_ENV, h->fd, h->owed);
+	env[n] = buf;
+	env[n + 1] = NULL;
+	return env;
+}
+
 /* The kernel follows at most four "#!" lines below a program, then the ELF
  * and its PT_INTERP; a longer chain is refused here, never assumed
  * harmless. */
 #define FG_INTERP_DEPTH 6
 
 /* The dynamic loader this process was started by (device and inode), the
- * one interpreter known to honour LD_PRELOAD. */
+ * one interpreter known to honour LD_PRELOAD: looked up at the first exec
+ * that needs it (most processes never judge an interpreter). */
 static dev_t fg_ld_dev;
 static ino_t fg_ld_ino;
+static pthread_once_t fg_ld_once = PTHREAD_ONCE_INIT;
 
 static void fg_loader_init(void)
 {
@@ -141,6 +160,9 @@ static enum fg_reason fg_interp_check(const char *name, int depth)
 
 	if (depth > FG_INTERP_DEPTH)
 		return FG_R_EXEC_DEEP_CHAIN;
+	fg_in_guard++;          /* its stat is fleetguard's, not the program's */
+	pthread_once(&fg_ld_once, fg_loader_init);
+	fg_in_guard--;
 	ifd = (int)fg_syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
 	if (ifd < 0)
 		return FG_R_NONE;     /* the real exec fails on its own */
@@ -286,6 +308,7 @@ static int fg_exec_go(const struct fg_act *act, const char *shown, const struct 
 		return -1;
 	fg_exec_last.act = *act;
 	fg_exec_last.act.barrier = false;
+	fg_exec_last.act.handover = NULL;       /* the record of the failure waits */
 	snprintf(fg_exec_last.path, sizeof(fg_exec_last.path), "%s", act->path);
 	fg_exec_last.act.path = fg_exec_last.path;
 	fg_exec_last.v = *v;
@@ -323,8 +346,26 @@ static int fg_exec_enforce(const struct fg_act *act, const char *given, const st
 
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags)
 {
+	return fg_exec_check_h(op, dirfd, path, atflags, NULL);
+}
+
+void fg_exec_handback(struct fg_audit_handover *h)
+{
+	int saved = errno;
+
+	if (h->fd >= 0) {
+		fg_in_guard++;
+		fg_audit_handback(fg_g.audit, h);
+		fg_in_guard--;
+	}
+	errno = saved;
+}
+
+int fg_exec_check_h(const char *op, int dirfd, const char *path, int atflags,
+		    struct fg_audit_handover *h)
+{
 	struct fg_act act = { .op = op, .path = path, .flags = -1, .mode = -1, .access = FG_ACC_READ,
-			      .barrier = true };
+			      .barrier = true, .handover = h };
 	struct fg_verdict v;
 	struct fg_name nm;
 	char proc[32];

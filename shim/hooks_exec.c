@@ -32,19 +32,26 @@
 
 int execvpe(const char *file, char *const argv[], char *const envp[]);
 
+/* Each exec below hands its audit connection to the new image (audit.h):
+ * the record goes out without a wait, and the image goes on with the
+ * connection instead of making one. */
 FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	char **env;
+	struct fg_audit_handover h = { .fd = -1 };
+	char **env, hbuf[64];
 	int err;
 
 	if (fg_passthrough())
 		return (int)fg_syscall(SYS_execve, path, argv, envp);
-	if (fg_exec_check("exec", AT_FDCWD, path, 0) < 0)
+	if (fg_exec_check_h("exec", AT_FDCWD, path, 0, &h) < 0) {
+		fg_exec_handback(&h);
 		return -1;
-	env = fg_env_build(envp);
+	}
+	env = fg_env_build_h(envp, &h, hbuf, sizeof(hbuf));
 	fg_syscall(SYS_execve, path, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
+	fg_exec_handback(&h);
 	fg_exec_failed(err);
 	return -1;
 }
@@ -80,7 +87,8 @@ FG_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	FG_REAL(int, execvpe, const char *, char *const[], char *const[]);
-	char found[PATH_MAX];
+	struct fg_audit_handover h = { .fd = -1 };
+	char found[PATH_MAX], hbuf[64];
 	char **env;
 	int err;
 
@@ -88,12 +96,15 @@ FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		return real_execvpe(file, argv, envp);
 	fg_exec_failed(0);
 	if (fg_exec_search(file, found, sizeof(found)) == 0 &&
-	    fg_exec_check("exec", AT_FDCWD, found, 0) < 0)
+	    fg_exec_check_h("exec", AT_FDCWD, found, 0, &h) < 0) {
+		fg_exec_handback(&h);
 		return -1;
-	env = fg_env_build(envp);
+	}
+	env = fg_env_build_h(envp, &h, hbuf, sizeof(hbuf));
 	real_execvpe(file, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
+	fg_exec_handback(&h);
 	fg_exec_failed(err);
 	return -1;
 }

@@ -104,6 +104,8 @@ struct fg_act {
 	bool meta;               /* a metadata probe (stat, access, readlink) */
 	bool barrier;            /* the process image ends here (exec): the
 				  * record is in the log before the call goes on */
+	struct fg_audit_handover *handover; /* an exec that hands the audit
+				  * connection to its image (audit.h); NULL: none */
 	bool lsm_only;           /* an EACCES from this call can only come from
 				  * a security module (a TCP connect, an
 				  * unprivileged TCP bind) */
@@ -274,6 +276,16 @@ void fg_exec_init(char **envp);
 /* Judge the program (dirfd, path) is about to execute: 0 to go on, -1 with
  * errno (EACCES) to refuse. */
 int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
+/* fg_exec_check for an exec this process makes itself (execve and
+ * family): the record hands the audit connection to the new image, h
+ * says which (h->fd -1: none); fg_exec_handback() after a failed exec. */
+int fg_exec_check_h(const char *op, int dirfd, const char *path, int atflags,
+		    struct fg_audit_handover *h);
+void fg_exec_handback(struct fg_audit_handover *h);
+/* The child's environment as fg_env_build, plus FG_AUDIT_HANDOVER_ENV for
+ * h (buf: where that entry is written, at least 48 bytes). */
+char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char *buf,
+		      size_t len);
 /* Judge the program open at fd (execveat with AT_EMPTY_PATH, fexecve): a
  * file whose name still leads to it is judged by that name; a memfd or a
  * deleted file is refused unless unconfined_exec = allow. */

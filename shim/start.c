@@ -94,6 +94,21 @@ static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
 	return fg_audit_owns_below(ctx, path, len);
 }
 
+/* The connection the image before this one handed over at its exec, if
+ * FG_AUDIT_HANDOVER_ENV names one: only a hint, the audit client checks
+ * the descriptor before it uses it. */
+static void fg_handed(struct fg_audit_conf *conf)
+{
+	const char *v = getenv(FG_AUDIT_HANDOVER_ENV);
+	int fd, owed;
+	char end;
+
+	if (v != NULL && sscanf(v, "%d:%d%c", &fd, &owed, &end) == 2) {
+		conf->handed_fd = fd;
+		conf->handed_owed = owed;
+	}
+}
+
 static void fg_open_audit(void)
 {
 	const struct fg_policy *p = fg_g.pol;
@@ -106,6 +121,7 @@ static void fg_open_audit(void)
 	 * domain, for this very policy's settings, so the hello is not waited
 	 * for; without, the first process that needs it starts it */
 	conf.owe_hello = true;
+	fg_handed(&conf);
 	rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
 	     fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 	if (rc < 0) {

@@ -1453,6 +1453,60 @@ END_TEST
 
 /* The client connects again when its descriptor was closed or replaced
  * under it. */
+/* An exec's record hands the connection over (audit.h): the "new image"
+ * (here: a second client in this process) adopts it after checking it,
+ * says its new name, and its records follow on the same connection.  A
+ * hint naming a socket of the agent's own is not adopted. */
+START_TEST(test_handover_adopted)
+{
+	struct fg_audit *a = open_local(), *r, *n;
+	struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = "/bin/x", .len = 6 } };
+	struct fg_audit_handover h = { .fd = -1 };
+	struct fg_audit_rec ex = { .op = "exec", .f = f, .nf = 1, .decision = "allow",
+				   .handover = &h };
+	struct fg_audit_conf c = { .path = logpath, .fsync = FG_AUDIT_FSYNC_BATCH, .agent = "x",
+				   .exe = "/bin/x" };
+	char err[512];
+	int sp[2], flags;
+
+	start_daemon(a);
+	fg_audit_close(a);
+	r = open_remote(FG_AUDIT_FSYNC_BATCH);
+	ck_assert_int_eq(add(r, "/ws/1"), 0);
+	ck_assert_int_eq(fg_audit_append(r, &ex), 0);
+	ck_assert_int_ge(h.fd, 512);
+	flags = fcntl(h.fd, F_GETFD);
+	ck_assert_int_eq(flags & FD_CLOEXEC, 0);        /* open across the exec */
+	c.handed_fd = h.fd;
+	c.handed_owed = h.owed;
+	ck_assert_msg(fg_audit_open_remote(&c, &n, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(fcntl(h.fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	ck_assert_int_eq(add(n, "/ws/2"), 0);
+	ck_assert_int_eq(fg_audit_flush(n), 0);
+	ck_assert_uint_eq(verify_log(), 3);
+	ck_assert_str_eq(seen[1].op, "exec");
+	ck_assert_str_eq(seen[1].agent, "agent-x");
+	ck_assert_str_eq(seen[2].path, "/ws/2");
+	ck_assert_str_eq(seen[2].agent, "x");   /* the new name, same connection */
+	fg_audit_close(n);
+	/* a socketpair of the agent's: not adopted, the client connects */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+	c.handed_fd = dup2(sp[1], 700);
+	c.handed_owed = 0;
+	ck_assert_msg(fg_audit_open_remote(&c, &n, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(add(n, "/ws/3"), 0);
+	ck_assert_int_eq(fg_audit_flush(n), 0);
+	ck_assert_int_eq(recv(sp[0], err, sizeof(err), MSG_DONTWAIT), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_uint_eq(verify_log(), 4);
+	fg_audit_close(n);
+	fg_audit_close(r);
+	close(sp[0]);
+	close(sp[1]);
+	close(700);
+}
+END_TEST
+
 START_TEST(test_reconnect_after_close)
 {
 	struct fg_audit *a = open_local(), *r;
@@ -1843,6 +1897,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_append_failure_reported);
 	tcase_add_test(tc, test_long_socket_path);
 	tcase_add_test(tc, test_reconnect_after_close);
+	tcase_add_test(tc, test_handover_adopted);
 	tcase_add_test(tc, test_reconnect_after_drop);
 	tcase_add_test(tc, test_dead_root_refused);
 	tcase_add_test(tc, test_client_limits);

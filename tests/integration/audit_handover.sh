@@ -1,0 +1,108 @@
+#!/bin/bash
+# audit_handover.sh - an exec hands its audit connection to the new image, which checks it first.
+#
+# SPDX-License-Identifier: Apache-2.0
+# Copyright 2026 The fleetguard Authors
+#
+# Licensed under the Apache License, Version 2.0 (the "License"); you may not
+# use this file except in compliance with the License. You may obtain a copy
+# of the License at http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+
+. "$FG_TOP_SRCDIR/tests/lib.sh"
+plan 11
+make_ws
+fg_prove_run
+LOG="$WS/.fleetguard/audit.log"
+VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
+mkdir -p "$WS/work"
+cat > "$WS/fleetguard.ini" <<INI
+[filesystem]
+write = \${root}/work
+INI
+export FLEETGUARD_QUIET=1
+
+# What the new image holds: the hint, and the descriptor it names.
+cat > "$WS/work/peek.py" <<'PY'
+import os, socket, sys
+hint = os.environ.get("FLEETGUARD_AUDIT_FD", "")
+fd = int(hint.split(":")[0]) if hint else -1
+peer = ""
+if fd >= 0:
+    s = socket.socket(fileno=os.dup(fd))
+    peer = s.getpeername()
+    s.close()
+print(fd >= 512, peer == sys.argv[1] + ".sock", fd >= 0 and not os.get_inheritable(fd))
+PY
+
+# 1. a shell's children (vfork + exec) and an exec without fork
+out=$(fgrun --policy "$WS/fleetguard.ini" -- /bin/sh -c \
+	"$PYTHON3 $WS/work/peek.py $LOG; exec $PYTHON3 $WS/work/peek.py $LOG" 2> "$TMP/err")
+check "a vfork child's image gets its connection, high and close-on-exec again ($out)" \
+	[ "$(printf '%s\n' "$out" | head -1)" = "True True True" ]
+check "an exec without fork hands over the shell's own connection ($out)" \
+	[ "$(printf '%s\n' "$out" | tail -1)" = "True True True" ]
+check "the log is intact" "$VERIFY" "$LOG"
+# every exec record comes before the start record of the image it started
+check "each start record follows its exec record" "$PYTHON3" - "$LOG" <<'PY'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+for i, r in enumerate(recs):
+    if r["op"] == "start" and "python" in r["exe"]:
+        execs = [j for j, q in enumerate(recs[:i]) if q["op"] == "exec" and q["pid"] == r["pid"]]
+        if not execs:
+            sys.exit("start of pid %d without an exec before it" % r["pid"])
+PY
+n_start=$(grep -c '"op":"start"' "$LOG")
+n_exit=$(grep -c '"op":"exit"' "$LOG")
+check "every image wrote its start and exit ($n_start starts, $n_exit exits)" \
+	[ "$n_start" -ge 3 ] && [ "$n_exit" -ge 2 ]
+
+# 2. a hint that names something else is not trusted: a socketpair the
+# agent made (it would read the records), a file, a number not open
+cat > "$WS/work/forge.py" <<'PY'
+import os, socket, subprocess, sys
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+f = os.open("/dev/null", os.O_RDONLY)
+res = []
+for hint, keep in ((b.fileno(), b.fileno()), (f, f), (987, None)):
+    env = dict(os.environ, FLEETGUARD_AUDIT_FD="%d:0" % hint)
+    r = subprocess.run([sys.argv[1], "run", "--policy", sys.argv[2], "--",
+                        sys.executable, "-c", "open('/etc/hostname').read() if 0 else None"],
+                       env=env, pass_fds=(keep,) if keep else ())
+    res.append(r.returncode)
+a.setblocking(False)
+try:
+    got = a.recv(4096)
+except BlockingIOError:
+    got = b""
+print(res, len(got))
+PY
+out=$("$PYTHON3" "$WS/work/forge.py" "$FG_TOOL" "$WS/fleetguard.ini" 2> "$TMP/err")
+check "forged hints: every run goes on, the agent's socket hears nothing ($out)" \
+	[ "$out" = "[0, 0, 0] 0" ]
+check "... and the log is intact" "$VERIFY" "$LOG"
+check "... with their start records" [ "$(grep -c '"op":"start"' "$LOG")" -ge $((n_start + 3)) ]
+
+# 3. an exec that fails takes the connection back: records go on, and the
+# descriptor is close-on-exec again
+out=$(fg "$WS/fleetguard.ini" "$PYTHON3" -c "
+import os, stat
+try:
+    os.execv('$WS/work/missing', ['missing'])
+except OSError as e:
+    print('failed', e.errno)
+open('$WS/work/after', 'w').write('x')
+socks = [fd for fd in range(512, 1024)
+         if os.path.exists('/proc/self/fd/%d' % fd)
+         and stat.S_ISSOCK(os.fstat(fd).st_mode)]
+print(len(socks), all(not os.get_inheritable(fd) for fd in socks))" 2> "$TMP/err")
+check "a failed exec: the error is the kernel's ($out)" \
+	[ "$(printf '%s\n' "$out" | head -1)" = "failed 2" ]
+check "... the connection is back, close-on-exec, and not doubled ($out)" \
+	[ "$(printf '%s\n' "$out" | tail -1)" = "1 True" ]
+check "... and the write after it is recorded" grep -q "\"op\":\"open\",\"path\":\"$WS/work/after\"" "$LOG"
+finish
