@@ -53,7 +53,7 @@ fuzz-gateway:
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I$(top_srcdir) -I$(top_builddir) -DHAVE_CONFIG_H \
 		$(top_srcdir)/tests/fuzz/fuzz_gateway_http.c $(top_srcdir)/gateway/http.c \
-		$(top_srcdir)/gateway/model.c -o tests/fuzz/fuzz_gateway_http
+		$(top_srcdir)/gateway/model.c $(top_srcdir)/breaker/http.c -o tests/fuzz/fuzz_gateway_http
 	tests/fuzz/fuzz_gateway_http -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
 		-print_final_stats=1 tests/fuzz/work-gateway $(top_srcdir)/tests/fuzz/corpus-gateway
 .PHONY: fuzz-gateway
