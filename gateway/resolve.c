@@ -232,16 +232,15 @@ static void remember(struct gw_res *r, const struct job *j)
 static int enqueue(struct gw_res *r, const char *host, uint16_t port, void *w)
 {
 	struct waiter *n = malloc(sizeof(*n));
-	struct job *j, **tail;
+	struct job *j, *last = NULL;
 
 	if (n == NULL)
 		return -ENOMEM;
 	n->w = w;
 	pthread_mutex_lock(&r->mu);
-	for (tail = &r->jobs; *tail != NULL; tail = &(*tail)->next)
-		if ((*tail)->port == port && strcmp((*tail)->host, host) == 0)
+	for (j = r->jobs; j != NULL; last = j, j = j->next)
+		if (j->port == port && strcmp(j->host, host) == 0)
 			break;
-	j = *tail;
 	if (j == NULL) {
 		j = calloc(1, sizeof(*j));
 		if (j == NULL) {
@@ -251,7 +250,10 @@ static int enqueue(struct gw_res *r, const char *host, uint16_t port, void *w)
 		}
 		snprintf(j->host, sizeof(j->host), "%s", host);
 		j->port = port;
-		*tail = j;
+		if (last != NULL)
+			last->next = j;
+		else
+			r->jobs = j;
 		if (r->nth == 0)
 			start_threads(r);
 		pthread_cond_signal(&r->cv);
