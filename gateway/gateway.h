@@ -24,6 +24,7 @@
  *
  * This header is the contract between the gateway's files:
  *   http.c      request and response heads, body framing (pure functions)
+ *   model.c     the fallback's model rewrite of a JSON body (pure)
  *   proxy.c     the event loop: connections, requests, breaker, audit
  *   main.c      the program: options, policy, listeners, rendezvous
  *
@@ -108,5 +109,23 @@ int fg_gw_resp_parse(const char *p, size_t n, bool head, int64_t now_wall,
 
 /* Is the header line (without its line end) named name (case-insensitive)? */
 bool fg_gw_hdr_is(const char *line, size_t n, const char *name);
+
+/* --- the fallback's model ---------------------------------------------------- */
+
+/* Largest request body the fallback's model rewrite buffers; larger ones,
+ * and chunked ones, go to the fallback unchanged. */
+#define FG_GW_REWRITE_MAX (8u * 1024 * 1024)
+
+/*
+ * Replace the value of every top-level "model" member of the JSON object
+ * body[0..n) by the string model (put in as it is: the policy allows no
+ * quote, backslash or control character in it).  Returns 1 and sets *out
+ * (malloc'ed, the caller frees) and *outlen; 0 when the body is not a JSON
+ * object or has no top-level "model" (*out NULL: send it unchanged);
+ * -ENOMEM.  was (size waslen, may be 0) receives the replaced value, a
+ * string without its quotes, truncated to fit.
+ */
+int fg_gw_model_rewrite(const char *body, size_t n, const char *model, char **out,
+			size_t *outlen, char *was, size_t waslen);
 
 #endif /* FLEETGUARD_GATEWAY_H */

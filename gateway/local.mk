@@ -16,7 +16,7 @@
 # linked by the preloaded library and the fleetguard tool, never libssl.
 noinst_LTLIBRARIES += libfggateway.la libfggwclient.la
 libfggwclient_la_SOURCES = gateway/rendezvous.h gateway/rendezvous.c
-libfggateway_la_SOURCES = gateway/gateway.h gateway/http.c gateway/proxy.h gateway/proxy.c \
+libfggateway_la_SOURCES = gateway/gateway.h gateway/http.c gateway/model.c gateway/proxy.h gateway/proxy.c \
 	gateway/tls.h gateway/tls.c
 libfggateway_la_CFLAGS = $(AM_CFLAGS) $(SSL_CFLAGS)
 libfggateway_la_LIBADD = $(SSL_LIBS)
@@ -32,7 +32,8 @@ libfleetguard_la_LIBADD += libfggwclient.la
 libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h
 
 GATEWAY_ITESTS = tests/integration/gateway_http.sh tests/integration/gateway_https.sh \
-	tests/integration/gateway_run.sh
+	tests/integration/gateway_run.sh tests/integration/gateway_model.sh \
+	tests/integration/gateway_auto.sh
 TESTS += $(GATEWAY_ITESTS)
 EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh
 

@@ -55,6 +55,16 @@ struct buf {
 	size_t off, len;      /* bytes d[off..len) are waiting */
 };
 
+/* A body held back for the fallback's model rewrite (gateway.h). */
+struct rewrite {
+	bool collect;                 /* the body is being gathered in d */
+	bool send;                    /* d[off..len) goes out after uout */
+	bool done;                    /* the model was replaced (audited) */
+	char *d;
+	size_t off, len, cap;
+	char was[129];                /* the model the client asked for */
+};
+
 enum cstate { RQ_HEAD = 0, RQ_BODY, RQ_WAIT, RQ_DONE, RQ_CLOSE };
 enum route { R_UPSTREAM = 0, R_FALLBACK, R_LOCAL };
 
@@ -80,6 +90,7 @@ struct conn {
 	bool dead;                    /* freed at the end of this round of events */
 	unsigned status;
 	char method[16], path[512];
+	struct rewrite rw;            /* the fallback's model rewrite of this request */
 	uint64_t t_start, t_sent, t_first, last_ms, up_bytes, down_bytes;
 };
 
@@ -284,6 +295,12 @@ static void close_upstream(struct conn *c)
 	c->ureusable = false;
 }
 
+static void rw_reset(struct rewrite *rw)
+{
+	free(rw->d);
+	*rw = (struct rewrite){ 0 };
+}
+
 static void conn_free(struct conn *c)
 {
 	struct gw *g = c->g;
@@ -293,6 +310,7 @@ static void conn_free(struct conn *c)
 	if (c->ticket)
 		fg_bk_release(&c->e->bk, &c->t);
 	close_upstream(c);
+	rw_reset(&c->rw);
 	/* what the client sent and we did not read would turn our close
 	 * into a reset, which may destroy the answer before it is read */
 	if (c->cssl != NULL)
@@ -338,8 +356,9 @@ static const char *route_name(enum route r)
 static void audit_request(struct conn *c)
 {
 	const struct gw_target *t = c->route == R_FALLBACK ? &c->e->fb : &c->e->up;
-	struct fg_audit_field f[9];
+	struct fg_audit_field f[11];
 	uint64_t ms = now_ms() - c->t_start;
+	size_t n = 9;
 
 	f[0] = fstr("endpoint", c->e->ep->name);
 	f[1] = fstr("method", c->method);
@@ -350,7 +369,11 @@ static void audit_request(struct conn *c)
 	f[6] = fstr("addr", c->route == R_LOCAL ? "" : t->shown);
 	f[7] = fint("bytes_out", (int64_t)c->up_bytes);
 	f[8] = fint("bytes_in", (int64_t)c->down_bytes);
-	record(c->g, "llm", f, 9, c->route == R_LOCAL && c->status == 503 ? "deny" : "allow",
+	if (c->rw.done) {
+		f[n++] = fstr("model_rewrite", c->e->ep->fallback_model);
+		f[n++] = fstr("model_was", c->rw.was);
+	}
+	record(c->g, "llm", f, n, c->route == R_LOCAL && c->status == 503 ? "deny" : "allow",
 	       c->e->rule);
 }
 
@@ -467,6 +490,19 @@ static int upstream_open(struct conn *c)
 	return upstream_connect(c, c->route == R_FALLBACK ? &c->e->fb : &c->e->up);
 }
 
+/* Host is the target's; the agent's credentials give way to api_key_file;
+ * a body to rewrite gets its length later and needs no 100 Continue. */
+static bool header_kept(const struct conn *c, const char *line, size_t len)
+{
+	if (fg_gw_hdr_is(line, len, "host"))
+		return false;
+	if (c->e->cred != NULL && (fg_gw_hdr_is(line, len, "authorization") ||
+				   fg_gw_hdr_is(line, len, "x-api-key")))
+		return false;
+	return !c->rw.collect || (!fg_gw_hdr_is(line, len, "content-length") &&
+				  !fg_gw_hdr_is(line, len, "expect"));
+}
+
 /* The request line and headers for the upstream: Host of the target, the
  * fallback's path prefix, every other header as the client sent it. */
 static int build_head(struct conn *c, const char *h, size_t hlen, const struct fg_gw_req *r)
@@ -498,9 +534,7 @@ static int build_head(struct conn *c, const char *h, size_t hlen, const struct f
 		len = e - i;
 		if (len > 0 && h[i + len - 1] == '\r')
 			len--;
-		if (len > 0 && !fg_gw_hdr_is(h + i, len, "host") &&
-		    !(c->e->cred != NULL && (fg_gw_hdr_is(h + i, len, "authorization") ||
-					     fg_gw_hdr_is(h + i, len, "x-api-key")))) {
+		if (len > 0 && header_kept(c, h + i, len)) {
 			rc = put(&c->uout, h + i, len);
 			if (rc == 0)
 				rc = put(&c->uout, "\r\n", 2);
@@ -510,9 +544,58 @@ static int build_head(struct conn *c, const char *h, size_t hlen, const struct f
 	/* the provider's key, never the fallback's business */
 	if (rc == 0 && c->e->cred != NULL && c->route == R_UPSTREAM)
 		rc = put(&c->uout, c->e->cred, strlen(c->e->cred));
+	/* a rewritten body's length and the blank line follow with it */
 	if (rc == 0)
-		rc = putf(&c->uout, "Host: %s\r\n\r\n", t->authority);
+		rc = putf(&c->uout, "Host: %s\r\n%s", t->authority, c->rw.collect ? "" : "\r\n");
 	return rc;
+}
+
+/* A request to the fallback of an endpoint with fallback_model, with a
+ * Content-Length body small enough: gather the body before the head goes. */
+static void rw_begin(struct conn *c, const struct fg_gw_req *r)
+{
+	struct rewrite *rw = &c->rw;
+
+	if (c->route != R_FALLBACK || c->e->ep->fallback_model == NULL ||
+	    r->body.frame != FG_GW_LENGTH || r->body.left == 0 ||
+	    r->body.left > FG_GW_REWRITE_MAX)
+		return;
+	rw->d = malloc((size_t)r->body.left);
+	if (rw->d == NULL)
+		return;      /* unchanged, as a larger body would be */
+	rw->cap = (size_t)r->body.left;
+	rw->collect = true;
+	/* the client may wait for this before it sends the body */
+	if (r->expect_continue)
+		putf(&c->cout, "HTTP/1.1 100 Continue\r\n\r\n");
+}
+
+/* The whole body is in: replace the model, then the length and the blank
+ * line end the head, and the body follows it. */
+static void rw_finish(struct conn *c)
+{
+	struct rewrite *rw = &c->rw;
+	char *out = NULL;
+	size_t n = 0;
+
+	rw->collect = false;
+	if (fg_gw_model_rewrite(rw->d, rw->len, c->e->ep->fallback_model, &out, &n, rw->was,
+				sizeof(rw->was)) > 0) {
+		free(rw->d);
+		rw->d = out;
+		rw->len = rw->cap = n;
+		rw->done = true;
+	}
+	rw->off = 0;
+	rw->send = true;
+	if (putf(&c->uout, "Content-Length: %zu\r\n\r\n", rw->len) < 0) {
+		rw->send = false;
+		close_upstream(c);
+		c->uout.off = c->uout.len = 0;
+		c->route = R_LOCAL;
+		c->rq_close = true;
+		local_answer(c, 431, "bad_request", 0);
+	}
 }
 
 /* A request head is complete in cin: judge it, route it, queue it. */
@@ -530,6 +613,7 @@ static void on_request_head(struct conn *c, size_t hlen)
 	c->status = 0;
 	c->rs_head = c->judged = c->slow_said = c->replay = false;
 	c->hold = 0;
+	rw_reset(&c->rw);
 	snprintf(c->method, sizeof(c->method), "%.*s", bad ? 1 : (int)r.method.n,
 		 bad ? "-" : r.method.p);
 	snprintf(c->path, sizeof(c->path), "%.*s", bad ? 1 : (int)r.path.n, bad ? "-" : r.path.p);
@@ -553,6 +637,7 @@ static void on_request_head(struct conn *c, size_t hlen)
 	if (c->route == R_FALLBACK)
 		fg_bk_count_fallback(&c->e->bk);
 	compact(&c->uout);
+	rw_begin(c, &r);
 	if (c->route == R_LOCAL) {
 		local_answer(c, 503, "circuit_open", retry > 0 ? (unsigned)((retry + 999) / 1000) : 1);
 	} else if (build_head(c, h, hlen, &r) < 0) {
@@ -585,6 +670,7 @@ static void upstream_failed(struct conn *c, enum fg_bk_outcome o)
 	if (c->ureused && c->replay && !c->rs_head && c->hold == 0) {
 		close_upstream(c);
 		c->uout.off = 0;
+		c->rw.off = 0;
 		if (upstream_connect(c, c->route == R_FALLBACK ? &c->e->fb : &c->e->up) == 0)
 			return;
 	}
@@ -733,24 +819,46 @@ static int read_upstream(struct conn *c)
 	return 1;
 }
 
+/* What goes to the upstream next: uout, then a rewritten body (held back
+ * entirely while it is gathered). */
+static size_t upstream_next(struct conn *c, const char **p)
+{
+	if (c->rw.collect)
+		return 0;
+	if (avail(&c->uout) > 0) {
+		*p = c->uout.d + c->uout.off;
+		return avail(&c->uout);
+	}
+	if (c->rw.send && c->rw.off < c->rw.len) {
+		*p = c->rw.d + c->rw.off;
+		return c->rw.len - c->rw.off;
+	}
+	return 0;
+}
+
 static int write_upstream(struct conn *c)
 {
+	const char *p = NULL;
+	size_t len;
 	ssize_t n;
 
-	if (c->ufd < 0 || c->uconnecting || avail(&c->uout) == 0)
+	if (c->ufd < 0 || c->uconnecting || (len = upstream_next(c, &p)) == 0)
 		return 0;
-	n = io_write(c->ufd, c->ussl, c->uout.d + c->uout.off, avail(&c->uout), &c->uwant_w);
+	n = io_write(c->ufd, c->ussl, p, len, &c->uwant_w);
 	if (n == -EAGAIN)
 		return 0;
 	if (n <= 0) {
 		upstream_failed(c, c->ureused ? FG_BK_F_RESET : FG_BK_F_CONNECT);
 		return 1;
 	}
-	c->uout.off += (size_t)n;
+	if (avail(&c->uout) > 0)
+		c->uout.off += (size_t)n;
+	else
+		c->rw.off += (size_t)n;
 	c->up_bytes += (uint64_t)n;
 	if (avail(&c->uout) == 0 && !c->replay)
 		c->uout.off = c->uout.len = 0;
-	if (avail(&c->uout) == 0 && c->rqb.done && c->t_sent == 0)
+	if (upstream_next(c, &p) == 0 && c->rqb.done && c->t_sent == 0)
 		c->t_sent = now_ms();
 	return 1;
 }
@@ -762,7 +870,10 @@ static int move_body(struct conn *c)
 
 	if (n == 0 || c->rqb.done)
 		return 0;
-	if (c->route != R_LOCAL) {
+	if (c->rw.collect) {
+		if (n > c->rw.cap - c->rw.len)
+			n = c->rw.cap - c->rw.len;
+	} else if (c->route != R_LOCAL) {
 		if (room(&c->uout) < n && !c->replay)
 			compact(&c->uout);
 		if (room(&c->uout) < n && c->replay) {
@@ -779,9 +890,15 @@ static int move_body(struct conn *c)
 		c->rq_close = true;
 		c->rqb.done = true;
 	}
-	if (c->route != R_LOCAL)
+	if (c->rw.collect && c->route != R_LOCAL) {
+		memcpy(c->rw.d + c->rw.len, c->cin.d + c->cin.off, used);
+		c->rw.len += used;
+	} else if (c->route != R_LOCAL) {
 		put(&c->uout, c->cin.d + c->cin.off, used);
+	}
 	c->cin.off += used;
+	if (c->rw.collect && c->rqb.done && c->route != R_LOCAL)
+		rw_finish(c);
 	return used > 0;
 }
 
@@ -940,14 +1057,19 @@ static int next_request(struct conn *c)
 static void set_interest(struct conn *c)
 {
 	uint32_t cw = EPOLLRDHUP, uw = 0;
+	const char *p;
 
-	if (c->st != RQ_CLOSE && room(&c->cin) > 0)
+	/* room after compaction: read_client makes it */
+	if (c->st != RQ_CLOSE && avail(&c->cin) < BUF_CAP)
 		cw |= EPOLLIN;
 	if (avail(&c->cout) > c->hold || c->cwant_w)
 		cw |= EPOLLOUT;
 	if (c->ufd >= 0) {
 		uw = EPOLLIN | EPOLLRDHUP;
-		if (c->uconnecting || avail(&c->uout) > 0 || c->uwant_w)
+		/* body bytes still in cin (pump stopped at its round limit with
+		 * cin full and uout sent): the upstream's room moves them on */
+		if (c->uconnecting || upstream_next(c, &p) > 0 || c->uwant_w ||
+		    (c->st == RQ_BODY && !c->rqb.done && avail(&c->cin) > 0))
 			uw |= EPOLLOUT;
 	}
 	watch(c->g, c->cfd, &c->cmask, cw, &c->cio);

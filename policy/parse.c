@@ -165,6 +165,7 @@ static void finish(struct pstate *st, struct eplines *el, unsigned dns_line)
 	if (p->net.dns)
 		fg_parse_add_dns(st, dns_line);
 	fg_parse_add_endpoint_rules(st, el);
+	fg_policy_gateway_resolve(p, false);
 	if (!st->ndg && !st->oom && fg_path_index_build(p) < 0)
 		st->oom = true;
 }
@@ -318,6 +319,7 @@ void fg_policy_free(struct fg_policy *p)
 		free(p->ep[i].fallback_path);
 		free(p->ep[i].api_key_file);
 		free(p->ep[i].ca_file);
+		free(p->ep[i].fallback_model);
 		free_breaker(&p->ep[i].breaker);
 	}
 	free(p->ep);

@@ -91,7 +91,8 @@ struct pstate {
 /* Where each endpoint (or [breaker]) key came from, for cross checks. */
 struct eplines {
 	unsigned address, protocol, fallback, open, max_open;
-	unsigned gateway, gw_only;   /* lines of gateway, and of api_key_file / ca_file */
+	unsigned gateway, gw_only;   /* lines of gateway, and of the last gateway-only key */
+	const char *gw_only_key;     /* that key's name (api_key_file, ca_file, ...) */
 	bool bad_protocol;
 };
 
@@ -123,7 +124,7 @@ struct choice {
 	int val;
 };
 extern const struct choice fg_ch_bool[], fg_ch_mode[], fg_ch_kernel[], fg_ch_unconf[],
-	fg_ch_events[], fg_ch_fsync[], fg_ch_onfail[], fg_ch_proto[];
+	fg_ch_events[], fg_ch_fsync[], fg_ch_onfail[], fg_ch_proto[], fg_ch_gateway[];
 bool fg_parse_choice_key(struct pstate *st, const struct entry *e, const char *v,
 			 const struct choice *c, int *out);
 

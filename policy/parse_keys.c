@@ -368,7 +368,33 @@ static void fallback_key(struct pstate *st, const struct entry *e, const char *v
 	free(hp);
 }
 
-/* gateway, api_key_file, api_key_header, ca_file of an [endpoint]. */
+/* fallback_model = NAME: printable, no quote or backslash (it is put into
+ * JSON as it is), at most FG_POLICY_MAX_MODEL bytes. */
+static void model_key(struct pstate *st, const struct entry *e, const char *v,
+		      struct fg_endpoint *ep)
+{
+	size_t n = strlen(v);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)v[i];
+
+		if (ch < 0x20 || ch == 0x7f || ch == '"' || ch == '\\') {
+			fg_parse_diag(st, e->line, "fallback_model: no quotes, backslashes or control characters, not '%s'", v);
+			return;
+		}
+	}
+	if (n == 0 || n > FG_POLICY_MAX_MODEL) {
+		fg_parse_diag(st, e->line, "fallback_model: expected a model name of 1 to %u bytes",
+			      FG_POLICY_MAX_MODEL);
+		return;
+	}
+	free(ep->fallback_model);
+	ep->fallback_model = strdup(v);
+	if (!ep->fallback_model)
+		st->oom = true;
+}
+
+/* gateway, api_key_file, api_key_header, ca_file, fallback_model of an [endpoint]. */
 static void gateway_key(struct pstate *st, const struct entry *e, const char *v,
 			struct fg_endpoint *ep)
 {
@@ -378,8 +404,10 @@ static void gateway_key(struct pstate *st, const struct entry *e, const char *v,
 		return;
 
 	if (!strcmp(e->key, "gateway")) {
-		if (fg_parse_choice_key(st, e, v, fg_ch_bool, &x))
-			ep->gateway = x;
+		if (fg_parse_choice_key(st, e, v, fg_ch_gateway, &x))
+			ep->gateway_mode = x < 0 ? FG_GWM_AUTO : x ? FG_GWM_YES : FG_GWM_NO;
+	} else if (!strcmp(e->key, "fallback_model")) {
+		model_key(st, e, v, ep);
 	} else if (!strcmp(e->key, "api_key_header")) {
 		if (!strcasecmp(v, "authorization") || !strcasecmp(v, "x-api-key"))
 			ep->api_key_x = !strcasecmp(v, "x-api-key");
@@ -419,9 +447,10 @@ static void endpoint_key(struct pstate *st, const struct entry *e, const char *v
 		gateway_key(st, e, v, ep);
 		el[e->ep].gateway = e->line;
 	} else if (!strcmp(e->key, "api_key_file") || !strcmp(e->key, "ca_file") ||
-		   !strcmp(e->key, "api_key_header")) {
+		   !strcmp(e->key, "api_key_header") || !strcmp(e->key, "fallback_model")) {
 		gateway_key(st, e, v, ep);
 		el[e->ep].gw_only = e->line;
+		el[e->ep].gw_only_key = e->key;
 	}
 }
 
@@ -460,6 +489,22 @@ void fg_parse_main_pass(struct pstate *st, struct eplines *el, unsigned *dns_lin
 	}
 }
 
+/* gateway = no: nothing may need the gateway. */
+static void gateway_off_checks(struct pstate *st, const struct fg_endpoint *ep,
+			       const struct eplines *el)
+{
+	if (ep->has_fallback && ep->https && !el->bad_protocol)
+		fg_parse_diag(st, el->fallback,
+			      "fallback of a protocol = https endpoint needs the gateway (a TLS client would not accept the fallback's identity): remove gateway = no");
+	else if (ep->has_fallback && (ep->fallback_tls || ep->fallback_path))
+		fg_parse_diag(st, el->fallback,
+			      "fallback: a URL needs the gateway (the library alone can only connect to host:port): remove gateway = no");
+	if (el->gw_only)
+		fg_parse_diag(st, el->gw_only,
+			      "%s is used by the gateway: remove gateway = no from [endpoint %s]",
+			      el->gw_only_key ? el->gw_only_key : "this key", ep->name);
+}
+
 void fg_parse_endpoint_pass(struct pstate *st, struct eplines *el)
 {
 	struct fg_policy *p = st->p;
@@ -492,16 +537,27 @@ void fg_parse_endpoint_pass(struct pstate *st, struct eplines *el)
 
 		if (!el[i].address)
 			fg_parse_diag(st, ep->line, "[endpoint %s] has no address", ep->name);
-		if (ep->has_fallback && !ep->gateway && ep->https && !el[i].bad_protocol)
-			fg_parse_diag(st, el[i].fallback,
-				      "fallback is only allowed for protocol = http endpoints (a TLS client would not accept the fallback's identity); with gateway = yes any URL is");
-		else if (ep->has_fallback && !ep->gateway && (ep->fallback_tls || ep->fallback_path))
-			fg_parse_diag(st, el[i].fallback,
-				      "fallback: a URL needs gateway = yes (the library alone can only connect to host:port)");
-		if (el[i].gw_only && !ep->gateway)
-			fg_parse_diag(st, el[i].gw_only,
-				      "api_key_file and ca_file are used by the gateway: set gateway = yes in [endpoint %s]", ep->name);
+		if (ep->gateway_mode == FG_GWM_NO)
+			gateway_off_checks(st, ep, &el[i]);
 		if (el[i].open || el[i].max_open)
 			fg_parse_check_open_range(st, &ep->breaker, &el[i], ep->line);
+	}
+}
+
+bool fg_endpoint_needs_gateway(const struct fg_endpoint *e)
+{
+	return e->api_key_file != NULL || e->api_key_x || e->ca_file != NULL ||
+	       e->fallback_model != NULL ||
+	       (e->has_fallback && (e->https || e->fallback_tls || e->fallback_path != NULL));
+}
+
+void fg_policy_gateway_resolve(struct fg_policy *p, bool under_run)
+{
+	for (size_t i = 0; i < p->nep; i++) {
+		struct fg_endpoint *e = &p->ep[i];
+
+		e->gateway = e->gateway_mode == FG_GWM_YES ||
+			     (e->gateway_mode == FG_GWM_AUTO &&
+			      (!e->https || under_run || fg_endpoint_needs_gateway(e)));
 	}
 }

@@ -50,7 +50,8 @@ const char *const fg_parse_keys_breaker[] = {
 	"threshold", "open_seconds", "max_open_seconds", "probes", "failure_status",
 	"state_dir", "slow_first_byte_seconds", "min_processes", NULL };
 static const char *const keys_endpoint[] = { "address", "protocol", "fallback", "gateway",
-					     "api_key_file", "api_key_header", "ca_file", NULL };
+					     "api_key_file", "api_key_header", "ca_file",
+					     "fallback_model", NULL };
 static const char *const keys_audit[] = {
 	"log", "events", "fsync", "on_failure", "key_file", "max_size", "state_dir", "witness",
 	"forward", "checkpoint_every", "daemon_user", NULL };

@@ -215,6 +215,9 @@ const struct choice fg_ch_fsync[] = {
 	{ "always", FG_FSYNC_ALWAYS }, { "batch", FG_FSYNC_BATCH }, { "never", FG_FSYNC_NEVER }, { NULL, 0 } };
 const struct choice fg_ch_onfail[] = {
 	{ "deny", FG_ONFAIL_DENY }, { "allow", FG_ONFAIL_ALLOW }, { NULL, 0 } };
+const struct choice fg_ch_gateway[] = {
+	{ "auto", -1 }, { "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 }, { "on", 1 },
+	{ "off", 0 }, { NULL, 0 } };
 const struct choice fg_ch_proto[] = { { "https", 1 }, { "http", 0 }, { NULL, 0 } };
 
 /* Expanding after the split keeps a variable's commas inside one item and

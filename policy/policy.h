@@ -91,6 +91,10 @@ static inline bool fg_status_is_failure(const struct fg_breaker_conf *c, unsigne
 	       (c->failure_status[status / 8] >> (status % 8)) & 1u;
 }
 
+/* gateway = auto | yes | no of an [endpoint] (docs/BREAKER.md, "When the
+ * gateway is on"). */
+enum fg_gw_mode { FG_GWM_AUTO = 0, FG_GWM_YES, FG_GWM_NO };
+
 struct fg_endpoint {
 	char *name;              /* from [endpoint NAME] */
 	char *host;              /* lower-case name or literal address */
@@ -100,13 +104,16 @@ struct fg_endpoint {
 	char *fallback_host;
 	uint16_t fallback_port;
 	/* The gateway (fleetguard-gateway, docs/BREAKER.md): */
-	bool gateway;            /* gateway = yes: requests go through the gateway */
+	enum fg_gw_mode gateway_mode;   /* gateway = auto (default) | yes | no */
+	bool gateway;            /* in effect: requests go through the gateway
+				  * (fg_policy_gateway_resolve; sealed as decided) */
 	bool fallback_tls;       /* fallback = https://... */
 	char *fallback_path;     /* the fallback URL's path ("" for none), put before
 				  * the request's; NULL for host:port */
 	char *api_key_file;      /* the gateway sets the provider's credential from it */
 	bool api_key_x;          /* api_key_header = x-api-key (else authorization: Bearer) */
 	char *ca_file;           /* more roots to verify the provider (and fallback) by */
+	char *fallback_model;    /* the JSON body's top-level "model" on the fallback, or NULL */
 	struct fg_breaker_conf breaker;   /* [breaker] with this section's overrides applied */
 	unsigned line;           /* line of the section header */
 };
@@ -169,6 +176,8 @@ struct fg_policy {
 #define FG_POLICY_MAX_ENDPOINTS 64
 #define FG_POLICY_MAX_EP_NAME 63
 #define FG_POLICY_MAX_EP_ADDR 127
+/* Longest fallback_model value. */
+#define FG_POLICY_MAX_MODEL 256
 /* Largest policy file accepted by fg_policy_load. */
 #define FG_POLICY_MAX_SIZE (1024 * 1024)
 
@@ -191,6 +200,21 @@ int fg_policy_parse(const char *name, const char *buf, size_t len,
 		    struct fg_policy **out, fg_diag_fn diag, void *ctx);
 
 void fg_policy_free(struct fg_policy *p);
+
+/* Does endpoint e use something only the gateway provides (api_key_file,
+ * api_key_header, ca_file, fallback_model, a fallback URL, a fallback of an
+ * https endpoint)?  Then gateway = auto turns it on in every mode. */
+bool fg_endpoint_needs_gateway(const struct fg_endpoint *e);
+
+/*
+ * Decide gateway = auto for every endpoint of p (sets fg_endpoint.gateway):
+ * yes is on, no is off; auto is on for protocol = http, on for https when
+ * under_run (`fleetguard run` makes its agents trust the gateway's CA), and
+ * for https in library-only mode only when fg_endpoint_needs_gateway.
+ * fg_policy_load decides for library-only mode; `fleetguard run` decides
+ * again with under_run before it seals.
+ */
+void fg_policy_gateway_resolve(struct fg_policy *p, bool under_run);
 
 /* Why a decision went the way it did: one code per reason, its text in one
  * table (fg_reason_text).  The policy gives the FG_R_POL_* codes; the shim

@@ -41,7 +41,7 @@
  * seal_write/seal_read and bump FG_SEAL_VERSION, then update the size. */
 #if defined(__x86_64__) && defined(__LP64__)
 _Static_assert(sizeof(struct fg_policy) == 368, "struct fg_policy changed: seal the new field");
-_Static_assert(sizeof(struct fg_endpoint) == 200, "struct fg_endpoint changed: seal the new field");
+_Static_assert(sizeof(struct fg_endpoint) == 216, "struct fg_endpoint changed: seal the new field");
 _Static_assert(sizeof(struct fg_breaker_conf) == 120, "struct fg_breaker_conf changed: seal the new field");
 #endif
 
@@ -68,6 +68,7 @@ struct seal_ep {
 	uint32_t name, host, port, https, has_fallback, fallback_host, fallback_port, line;
 	uint32_t gw_flags;       /* 1 gateway, 2 fallback_tls, 4 api_key_x */
 	uint32_t fallback_path, api_key_file, ca_file;
+	uint32_t gateway_mode, fallback_model;    /* format 6 */
 	struct seal_breaker breaker;
 };
 
@@ -221,6 +222,8 @@ static void w_eps(struct wbuf *w, struct seal_head *h, const struct fg_policy *p
 				    (e->api_key_x ? 4u : 0u),
 			.fallback_path = w_str(w, e->fallback_path),
 			.api_key_file = w_str(w, e->api_key_file), .ca_file = w_str(w, e->ca_file),
+			.gateway_mode = (uint32_t)e->gateway_mode,
+			.fallback_model = w_str(w, e->fallback_model),
 		};
 
 		w_breaker(w, &e->breaker, &r.breaker);
@@ -455,9 +458,11 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 			.api_key_x = (s.gw_flags & 4u) != 0,
 			.fallback_path = r_str(r, s.fallback_path),
 			.api_key_file = r_str(r, s.api_key_file), .ca_file = r_str(r, s.ca_file),
+			.gateway_mode = (enum fg_gw_mode)s.gateway_mode,
+			.fallback_model = r_str(r, s.fallback_model),
 		};
 		r_breaker(r, &s.breaker, &e->breaker);
-		if (s.gw_flags > 7u)
+		if (s.gw_flags > 7u || s.gateway_mode > (uint32_t)FG_GWM_NO)
 			r->bad = true;
 		if (e->has_fallback && e->fallback_host == NULL)
 			r->bad = true;

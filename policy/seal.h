@@ -45,7 +45,7 @@
 #define FG_SEAL_ENV "FLEETGUARD_SEALED"
 
 /* The blob's format version; fg_seal_open refuses any other. */
-#define FG_SEAL_VERSION 5u
+#define FG_SEAL_VERSION 6u
 
 /* The seals a policy memfd carries, exactly. */
 #define FG_SEAL_SEALS (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)

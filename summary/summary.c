@@ -199,11 +199,11 @@ int64_t fg_sum_parse_ts(const char *ts)
 /* --- one record ------------------------------------------------------------ */
 
 enum { K_TS, K_PID, K_AGENT, K_EXE, K_OP, K_DECISION, K_RULE, K_PATH, K_ADDR, K_NAME,
-       K_ENDPOINT, K_FALLBACK, K_FROM, K_TO, K_WHY, K_FAILURES, K_SECONDS, K_N };
+       K_ENDPOINT, K_FALLBACK, K_FROM, K_TO, K_WHY, K_FAILURES, K_SECONDS, K_ROUTE, K_N };
 
 static const char *const keys[K_N] = {
 	"ts", "pid", "agent", "exe", "op", "decision", "rule", "path", "addr", "name",
-	"endpoint", "fallback", "from", "to", "why", "failures", "seconds",
+	"endpoint", "fallback", "from", "to", "why", "failures", "seconds", "route",
 };
 
 struct rec {
@@ -381,6 +381,14 @@ static int count(struct fg_sum *s, const struct rec *r, int64_t ns)
 			return -ENOMEM;
 		e->fallback += r->s[K_FALLBACK][0] != '\0';
 		e->refused += deny;
+	} else if (strcmp(r->s[K_OP], "llm") == 0 && r->s[K_ENDPOINT][0]) {
+		/* the gateway's request: its route says where it went */
+		struct fg_sum_ep *e = ep_of(s, r->s[K_ENDPOINT]);
+
+		if (e == NULL)
+			return -ENOMEM;
+		e->fallback += strcmp(r->s[K_ROUTE], "fallback") == 0;
+		e->refused += deny && strcmp(r->s[K_ROUTE], "local") == 0;
 	}
 	if (deny)
 		add_tick(s, ns);

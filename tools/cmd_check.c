@@ -169,6 +169,43 @@ static void origin_text(enum fg_rule_origin o, unsigned line, char *buf, size_t 
 		snprintf(buf, len, "%s", origin_names[o]);
 }
 
+/* gateway = MODE and what it comes to: auto decides by the protocol and
+ * by whether the policy runs under `fleetguard run` (docs/BREAKER.md). */
+static void gateway_effect(const struct fg_endpoint *e, bool *lib, bool *run)
+{
+	struct fg_endpoint x = *e;
+	struct fg_policy one = { .ep = &x, .nep = 1 };
+
+	fg_policy_gateway_resolve(&one, false);
+	*lib = x.gateway;
+	fg_policy_gateway_resolve(&one, true);
+	*run = x.gateway;
+}
+
+static const char *const gw_mode_names[] = { "auto", "yes", "no" };
+
+static void text_gateway(const struct fg_endpoint *e)
+{
+	bool lib, run;
+
+	gateway_effect(e, &lib, &run);
+	printf("gateway = %s   ; library-only: %s, under fleetguard run: %s\n",
+	       gw_mode_names[e->gateway_mode], lib ? "on" : "off", run ? "on" : "off");
+}
+
+static void json_gateway(const struct fg_endpoint *e)
+{
+	bool lib, run;
+
+	gateway_effect(e, &lib, &run);
+	printf(", \"gateway\": {\"mode\": \"%s\", \"library\": %s, \"run\": %s}, \"fallback_model\": ",
+	       gw_mode_names[e->gateway_mode], lib ? "true" : "false", run ? "true" : "false");
+	if (e->fallback_model != NULL)
+		json_str(stdout, e->fallback_model);
+	else
+		printf("null");
+}
+
 static void text_breaker(const struct fg_breaker_conf *c)
 {
 	char st[1024];
@@ -217,9 +254,14 @@ static void print_text(const struct fg_policy *p)
 		       e->https ? "https" : "http");
 		if (e->has_fallback) {
 			v6 = strchr(e->fallback_host, ':') != NULL;
-			printf("fallback = %s%s%s:%u\n", v6 ? "[" : "", e->fallback_host, v6 ? "]" : "",
-			       e->fallback_port);
+			printf("fallback = %s%s%s%s:%u%s\n",
+			       e->fallback_path == NULL ? "" : e->fallback_tls ? "https://" : "http://",
+			       v6 ? "[" : "", e->fallback_host, v6 ? "]" : "", e->fallback_port,
+			       e->fallback_path != NULL ? e->fallback_path : "");
 		}
+		if (e->fallback_model != NULL)
+			printf("fallback_model = %s\n", e->fallback_model);
+		text_gateway(e);
 		text_breaker(&e->breaker);
 	}
 	printf("\n[audit]\nlog = %s%s\nevents = %s\nfsync = %s\non_failure = %s\nkey_file = %s\nmax_size = %llu\n",
@@ -325,6 +367,7 @@ static void print_json(const struct fg_policy *p, const char *warnings)
 		} else {
 			printf("null");
 		}
+		json_gateway(e);
 		printf(", \"breaker\": ");
 		json_breaker(&e->breaker);
 		printf("}");

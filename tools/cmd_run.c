@@ -506,6 +506,8 @@ int fg_cmd_run(int argc, char **argv)
 		fg_warn_trees(p, on_warn, NULL);
 	pick_library(lib, sizeof(lib));
 	set_preload(lib);
+	/* run makes its agents trust the gateway's CA: https endpoints too */
+	fg_policy_gateway_resolve(p, true);
 	seal(p);
 	setenv("FLEETGUARD_POLICY", p->file, 1);
 	fg_run_gateway(p, o.quiet);

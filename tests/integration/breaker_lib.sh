@@ -73,8 +73,8 @@ expect_gap() {
 # write_policy PROTOCOL [extra [breaker] lines...]: $TMP/policy.ini for the
 # endpoint llm = 127.0.0.1:$PORT.  BK_THRESHOLD (3), BK_OPEN (2), BK_MAX (8),
 # BK_PROBES (1) and BK_STATE ($TMP/state) change the [breaker] defaults;
-# BK_FALLBACK sets the endpoint's fallback; BK_EP_EXTRA adds lines to the
-# endpoint's section.
+# BK_FALLBACK sets the endpoint's fallback; BK_EP_EXTRA gives the lines that end the
+# endpoint's section (unset: "gateway = no", the library's own judgement).
 write_policy() {
 	local proto=$1; shift
 	local state=${BK_STATE:-$TMP/state}
@@ -87,7 +87,9 @@ write_policy() {
 		for l in "$@"; do printf '%s\n' "$l"; done
 		printf '\n[endpoint llm]\naddress = 127.0.0.1:%s\nprotocol = %s\n' "$PORT" "$proto"
 		[ -z "$BK_FALLBACK" ] || printf 'fallback = %s\n' "$BK_FALLBACK"
-		[ -z "$BK_EP_EXTRA" ] || printf '%s\n' "$BK_EP_EXTRA"
+		# these scripts test the library's own judgement: gateway = auto would
+		# send an http endpoint through fleetguard-gateway (gateway_*.sh)
+		printf '%s\n' "${BK_EP_EXTRA-gateway = no}"
 		printf '\n[audit]\nlog = %s\n' "$TMP/audit.log"
 	} > "$TMP/policy.ini"
 	POLICY="$TMP/policy.ini"

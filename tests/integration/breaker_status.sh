@@ -156,6 +156,7 @@ cat >> "$POLICY" <<EOF2
 [endpoint side]
 address = 127.0.0.1:1
 protocol = http
+gateway = no
 threshold = 1
 state_dir = $TMP/state-side
 EOF2

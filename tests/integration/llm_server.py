@@ -38,7 +38,8 @@ request (HTTP/1.1 keep-alive) instead of closing it.
 Every request that arrives is appended to DIR/requests as one line
 "<monotonic seconds> <method> <path> <protocol> <client port> <host header>"
 (flushed before answering); its Authorization or x-api-key header, if any,
-goes to DIR/auth (one line per request, "-" when absent).  The
+goes to DIR/auth (one line per request, "-" when absent), and its body to
+DIR/bodies as "length|chunked <bytes> <body, newlines as \\n>".  The
 server stops when DIR/stop exists.
 """
 import email.utils
@@ -96,12 +97,37 @@ def read_request(conn):
     with log_lock:
         with open(os.path.join(DIR, "auth"), "a") as f:
             f.write(auth + "\n")
+    body = bytearray(body)    # large bodies: no quadratic copying
     while len(body) < length:
-        chunk = conn.recv(4096)
+        chunk = conn.recv(65536)
         if not chunk:
             break
         body += chunk
+    body = bytes(body)
+    chunked = any(h.lower().replace(" ", "") == "transfer-encoding:chunked" for h in lines[1:])
+    if chunked:
+        body = read_chunked(conn, body)
+    with log_lock:
+        with open(os.path.join(DIR, "bodies"), "ab") as f:
+            f.write(b"%s %d %s\n" % (b"chunked" if chunked else b"length", len(body),
+                                     body.replace(b"\n", b"\\n")))
     return lines[0] + " " + host
+
+
+def read_chunked(conn, data):
+    """The decoded body of a chunked request whose first bytes are data."""
+    body = b""
+    while True:
+        while b"\r\n" not in data:
+            data += conn.recv(65536)
+        size, _, data = data.partition(b"\r\n")
+        n = int(size.split(b";")[0], 16)
+        while len(data) < n + 2:
+            data += conn.recv(65536)
+        body += data[:n]
+        data = data[n + 2:]
+        if n == 0:
+            return body
 
 
 def keepalive():

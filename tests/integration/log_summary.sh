@@ -41,6 +41,8 @@ state_dir = $TMP/state
 address = 127.0.0.1:$PORT
 protocol = http
 fallback = 127.0.0.1:$FBPORT
+; the library's own breaker and fallback (gateway_*.sh test the gateway's)
+gateway = no
 [audit]
 log = $LOG
 INI

@@ -18,6 +18,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway/gateway.h"
@@ -173,14 +174,118 @@ END_TEST
 
 START_TEST(policy_keys_bad)
 {
-	ck_assert(parse("[endpoint a]\naddress = a.b:443\nfallback = https://x:1\n") == NULL);
-	ck_assert_msg(strstr(first, "gateway = yes") != NULL, "%s", first);
-	ck_assert(parse("[endpoint a]\naddress = a.b:443\napi_key_file = /k\n") == NULL);
-	ck_assert_msg(strstr(first, "set gateway = yes") != NULL, "%s", first);
+	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = no\nfallback = https://x:1\n") == NULL);
+	ck_assert_msg(strstr(first, "remove gateway = no") != NULL, "%s", first);
+	ck_assert(parse("[endpoint a]\naddress = a.b:80\nprotocol = http\ngateway = no\n"
+			"fallback = http://x:1/v1\n") == NULL);
+	ck_assert_msg(strstr(first, "a URL needs the gateway") != NULL, "%s", first);
+	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = no\napi_key_file = /k\n") == NULL);
+	ck_assert_msg(strstr(first, "api_key_file is used by the gateway") != NULL, "%s", first);
+	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = no\nfallback_model = m\n") == NULL);
+	ck_assert_msg(strstr(first, "fallback_model is used by the gateway") != NULL, "%s", first);
 	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = maybe\n") == NULL);
+	ck_assert_msg(strstr(first, "auto, yes, no") != NULL, "%s", first);
 	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = yes\napi_key_header = bearer\n") == NULL);
 	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = yes\napi_key_file = rel/k\n") == NULL);
 	ck_assert(parse("[endpoint a]\naddress = a.b:443\ngateway = yes\ngatewy = no\n") == NULL);
+	ck_assert(parse("[endpoint a]\naddress = a.b:443\nfallback_model = \"x\n") == NULL);
+	ck_assert(parse("[endpoint a]\naddress = a.b:443\nfallback_model = a\\b\n") == NULL);
+}
+END_TEST
+
+/* gateway = auto: on for http, on for https under run, else only when a
+ * gateway-only key needs it. */
+START_TEST(policy_gateway_auto)
+{
+	static const struct {
+		const char *lines;
+		bool lib, run;
+	} t[] = {
+		{ "address = a.b:80\nprotocol = http\n", true, true },
+		{ "address = a.b:443\n", false, true },
+		{ "address = a.b:443\ngateway = auto\n", false, true },
+		{ "address = a.b:443\ngateway = yes\n", true, true },
+		{ "address = a.b:80\nprotocol = http\ngateway = no\n", false, false },
+		{ "address = a.b:80\nprotocol = http\ngateway = off\nfallback = 127.0.0.1:9\n", false, false },
+		{ "address = a.b:443\napi_key_file = /k\n", true, true },
+		{ "address = a.b:443\nca_file = /c.pem\n", true, true },
+		{ "address = a.b:443\nfallback = http://127.0.0.1:9/v1\n", true, true },
+		{ "address = a.b:443\nfallback = 127.0.0.1:9\n", true, true },
+		{ "address = a.b:443\nfallback_model = llama3.2:1b\n", true, true },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char text[512];
+		struct fg_policy *p;
+
+		snprintf(text, sizeof(text), "[endpoint a]\n%s", t[i].lines);
+		p = parse(text);
+		ck_assert_msg(p != NULL, "%s: %s", t[i].lines, first);
+		ck_assert_msg(p->ep[0].gateway == t[i].lib, "library-only: %s", t[i].lines);
+		fg_policy_gateway_resolve(p, true);
+		ck_assert_msg(p->ep[0].gateway == t[i].run, "under run: %s", t[i].lines);
+		fg_policy_gateway_resolve(p, false);
+		ck_assert_msg(p->ep[0].gateway == t[i].lib, "back to library-only: %s", t[i].lines);
+		fg_policy_free(p);
+	}
+}
+END_TEST
+
+START_TEST(policy_fallback_model)
+{
+	struct fg_policy *p = parse("[endpoint a]\naddress = a.b:443\n"
+				    "fallback = http://127.0.0.1:11434/v1\nfallback_model = llama3.2:1b\n");
+
+	ck_assert_msg(p != NULL, "%s", first);
+	ck_assert_str_eq(p->ep[0].fallback_model, "llama3.2:1b");
+	ck_assert_int_eq(p->ep[0].gateway_mode, FG_GWM_AUTO);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* rewrite(body, model): the rewritten body, or "=" when left alone. */
+static const char *rewrite(const char *body, const char *model, char *was)
+{
+	static char res[1024];
+	char *out = NULL;
+	size_t n = 0;
+	int rc = fg_gw_model_rewrite(body, strlen(body), model, &out, &n, was, 64);
+
+	ck_assert_int_ge(rc, 0);
+	if (rc == 0) {
+		ck_assert_ptr_null(out);
+		return "=";
+	}
+	ck_assert_uint_eq(n, strlen(out));
+	snprintf(res, sizeof(res), "%s", out);
+	free(out);
+	return res;
+}
+
+START_TEST(model_rewrite)
+{
+	char was[64];
+
+	ck_assert_str_eq(rewrite("{\"model\":\"gpt-4o\",\"messages\":[]}", "llama3", was),
+			 "{\"model\":\"llama3\",\"messages\":[]}");
+	ck_assert_str_eq(was, "gpt-4o");
+	ck_assert_str_eq(rewrite(" { \"messages\" : [{\"model\":\"inner\"}], \"model\" : \"a\" } ", "b", was),
+			 " { \"messages\" : [{\"model\":\"inner\"}], \"model\" : \"b\" } ");
+	ck_assert_str_eq(rewrite("{\"m\\u006fdel\":\"x\\\"y\",\"n\":1.5e3,\"t\":true}", "z", was),
+			 "{\"m\\u006fdel\":\"z\",\"n\":1.5e3,\"t\":true}");
+	ck_assert_str_eq(was, "x\\\"y");
+	ck_assert_str_eq(rewrite("{\"model\":null}", "m", was), "{\"model\":\"m\"}");
+	ck_assert_str_eq(rewrite("{\"model\":\"a\",\"model\":\"b\"}", "c", was), "{\"model\":\"c\",\"model\":\"c\"}");
+	ck_assert_str_eq(was, "b");
+	/* left alone: not one object, no model, malformed */
+	ck_assert_str_eq(rewrite("{\"messages\":[]}", "m", was), "=");
+	ck_assert_str_eq(rewrite("[{\"model\":\"a\"}]", "m", was), "=");
+	ck_assert_str_eq(rewrite("{\"model\":\"a\"", "m", was), "=");
+	ck_assert_str_eq(rewrite("{\"model\":\"a\"} x", "m", was), "=");
+	ck_assert_str_eq(rewrite("{\"model\" \"a\"}", "m", was), "=");
+	ck_assert_str_eq(rewrite("{\"model\":\"a\x01\"}", "m", was), "=");
+	ck_assert_str_eq(rewrite("{\"modelx\":\"a\",\"mode\":\"b\"}", "m", was), "=");
+	ck_assert_str_eq(rewrite("", "m", was), "=");
 }
 END_TEST
 
@@ -197,6 +302,11 @@ static Suite *suite(void)
 	tc = tcase_create("policy");
 	tcase_add_test(tc, policy_keys);
 	tcase_add_test(tc, policy_keys_bad);
+	tcase_add_test(tc, policy_gateway_auto);
+	tcase_add_test(tc, policy_fallback_model);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("model");
+	tcase_add_test(tc, model_rewrite);
 	suite_add_tcase(s, tc);
 	return s;
 }

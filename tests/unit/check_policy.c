@@ -805,7 +805,9 @@ END_TEST
 START_TEST(t_endpoint_errors)
 {
 	one_bad("[endpoint a]\nprotocol = http\n", 1, "[endpoint a] has no address");
-	one_bad("[endpoint a]\naddress = a.b:1\nfallback = c.d:2\n", 3, "fallback is only allowed for protocol = http");
+	/* gateway = auto turns the gateway on for such a fallback; no cannot */
+	one_bad("[endpoint a]\naddress = a.b:1\ngateway = no\nfallback = c.d:2\n", 4,
+		"fallback of a protocol = https endpoint needs the gateway");
 	one_bad("[endpoint a]\naddress = a.b:*\n", 2, "port must be 1..65535");
 	one_bad("[endpoint a]\naddress = a.b\n", 2, "missing port");
 	one_bad("[endpoint a]\naddress = a.b:1\nprotocol = ftp\n", 3, "protocol must be https or http");

@@ -44,6 +44,13 @@ static const char full[] =
 	"protocol = http\n"
 	"fallback = 127.0.0.1:8001\n"
 	"threshold = 7\n"
+	"[endpoint cloud]\n"
+	"address = api.openai.com:443\n"
+	"fallback = http://127.0.0.1:11434/v1\n"
+	"fallback_model = llama3.2:1b\n"
+	"[endpoint plain]\n"
+	"address = api.anthropic.com:443\n"
+	"gateway = auto\n"
 	"[audit]\n"
 	"log = /var/log/fg/audit.log\n"
 	"events = writes\n"
@@ -123,8 +130,14 @@ START_TEST(t_round_trip)
 		ck_assert_mem_eq(q->net.allow[i].addr, p->net.allow[i].addr, 16);
 	}
 	ck_assert_uint_eq(q->breaker.threshold, 3);
-	ck_assert_uint_eq(q->nep, 1);
+	ck_assert_uint_eq(q->nep, 3);
 	ck_assert_str_eq(q->ep[0].name, "local");
+	ck_assert(q->ep[0].gateway && q->ep[0].gateway_mode == FG_GWM_AUTO);
+	ck_assert_str_eq(q->ep[1].fallback_model, "llama3.2:1b");
+	ck_assert_str_eq(q->ep[1].fallback_path, "/v1");
+	ck_assert(q->ep[1].gateway && q->ep[1].fallback_tls == false);
+	ck_assert(!q->ep[2].gateway && q->ep[2].gateway_mode == FG_GWM_AUTO);
+	ck_assert_ptr_null(q->ep[2].fallback_model);
 	ck_assert_str_eq(q->ep[0].fallback_host, "127.0.0.1");
 	ck_assert_uint_eq(q->ep[0].breaker.threshold, 7);
 	ck_assert_mem_eq(q->ep[0].breaker.failure_status, p->ep[0].breaker.failure_status,
@@ -307,7 +320,35 @@ START_TEST(t_other_version)
 
 	snprintf(want, sizeof(want), "format version %u,", FG_SEAL_VERSION + 1);
 	ck_assert_msg(strstr(why, want) != NULL, "%s", why);
+	/* format 6 carries gateway = auto|yes|no and fallback_model (5 added
+	 * daemon_user): a blob of format 5 (without them) is refused, not read
+	 * with zeros */
+	ck_assert_uint_eq(FG_SEAL_VERSION, 6);
+	ver = 5;
+	memcpy(buf + 8, &ver, sizeof(ver));
+	fd = memfd_with(buf, n, FG_SEAL_SEALS);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), -EPROTO);
 	fg_policy_free(p);
+}
+END_TEST
+
+/* `fleetguard run` decides gateway = auto before it seals: descendants
+ * see the decision, not the library-only one. */
+START_TEST(t_gateway_under_run)
+{
+	struct fg_policy *p = parsed(), *q;
+	char why[128];
+	int fd;
+
+	ck_assert(!p->ep[2].gateway);
+	fg_policy_gateway_resolve(p, true);
+	fd = fg_seal_create(p, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	ck_assert(q->ep[0].gateway && q->ep[1].gateway && q->ep[2].gateway);
+	fg_seal_close(q);
+	fg_policy_free(p);
+	close(fd);
 }
 END_TEST
 
@@ -353,6 +394,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, t_wrong_seals);
 	tcase_add_test(tc, t_other_version);
 	tcase_add_test(tc, t_round_trip_defaults);
+	tcase_add_test(tc, t_gateway_under_run);
 	tcase_add_test(tc, t_every_byte_checked);
 	suite_add_tcase(s, tc);
 	return s;

@@ -76,6 +76,23 @@ START_TEST(groups_and_processes)
 }
 END_TEST
 
+/* The gateway's llm records count by their route: fallback, refused. */
+START_TEST(gateway_routes)
+{
+	struct fg_sum *s;
+
+	ck_assert_int_eq(fg_sum_new(&s), 0);
+	add(s, "{\"ts\":\"2026-01-01T00:00:00Z\",\"pid\":9,\"agent\":\"g\",\"exe\":\"/gw\",\"op\":\"llm\",\"endpoint\":\"llm\",\"method\":\"POST\",\"path\":\"/v1\",\"status\":200,\"route\":\"fallback\",\"decision\":\"allow\",\"rule\":\"p:12\"}");
+	add(s, "{\"ts\":\"2026-01-01T00:00:01Z\",\"pid\":9,\"agent\":\"g\",\"exe\":\"/gw\",\"op\":\"llm\",\"endpoint\":\"llm\",\"method\":\"POST\",\"path\":\"/v1\",\"status\":503,\"route\":\"local\",\"decision\":\"deny\",\"rule\":\"p:12\"}");
+	add(s, "{\"ts\":\"2026-01-01T00:00:02Z\",\"pid\":9,\"agent\":\"g\",\"exe\":\"/gw\",\"op\":\"llm\",\"endpoint\":\"llm\",\"method\":\"POST\",\"path\":\"/v1\",\"status\":200,\"route\":\"upstream\",\"decision\":\"allow\",\"rule\":\"p:12\"}");
+	fg_sum_finish(s);
+	ck_assert_uint_eq(s->neps, 1);
+	ck_assert_uint_eq(s->eps[0].fallback, 1);
+	ck_assert_uint_eq(s->eps[0].refused, 1);
+	fg_sum_free(s);
+}
+END_TEST
+
 START_TEST(ticks_are_thinned)
 {
 	struct fg_sum *s;
@@ -101,6 +118,7 @@ int main(void)
 
 	tcase_add_test(tc, timestamps);
 	tcase_add_test(tc, groups_and_processes);
+	tcase_add_test(tc, gateway_routes);
 	tcase_add_test(tc, ticks_are_thinned);
 	suite_add_tcase(s, tc);
 	return fg_check_main(s);
