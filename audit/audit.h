@@ -72,6 +72,10 @@ struct fg_audit_conf {
 	 * daemon run by that uid. */
 	const char *daemon_user;
 	long daemon_uid;
+	/* fg_audit_open_remote only: send the hello without waiting for its
+	 * answer (see fg_auditc_attach); a refusal comes back from the next
+	 * append. */
+	bool owe_hello;
 };
 
 enum fg_audit_ftype {
@@ -122,6 +126,10 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
 int fg_audit_flush(struct fg_audit *a);
 
 void fg_audit_close(struct fg_audit *a);
+/* fg_audit_close without the flush, for a caller whose last record waited
+ * for its answer (.barrier): its records are in the log, and waiting for
+ * the daemon's disk sync on top cost every launch a sync. */
+void fg_audit_close_sent(struct fg_audit *a);
 
 /* The files this writer owns (log, segments' directory prefix, head or lock
  * files): true if path (absolute, normalised) is one of them.  The shim

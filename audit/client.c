@@ -60,12 +60,16 @@ struct fg_auditc {
 	dev_t dev;             /* the socket's identity: the number may be */
 	ino_t ino;             /* closed under us and reused by the program */
 	pid_t pid;             /* the process the connection belongs to */
+	pid_t made_by;         /* the process that made the last connection
+				* (pid is cleared to force a new one) */
 	/* the daemon first reached: a later connection must reach it again */
 	bool known;
 	pid_t dpid;
 	dev_t sdev;            /* the socket file's identity */
 	ino_t sino;
 	int pending;           /* a failure the daemon reported, not yet returned */
+	bool owed;             /* the hello was sent without waiting: its
+				* answer comes before any other */
 	bool degraded;         /* a record failed: each waits for its answer
 				* until one is in the log again (a full disk
 				* refuses reads then, rather than let them go
@@ -152,8 +156,9 @@ static int check_peer(struct fg_auditc *c, int fd)
 }
 
 /* A connection: SO_PASSCRED so the kernel attaches our credentials even
- * before the daemon accepts; the hello answered. */
-static int connect_hello(struct fg_auditc *c, bool root)
+ * before the daemon accepts; the hello answered, or (wait false) sent and
+ * its answer owed (c->owed set when the caller adopts the connection). */
+static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
@@ -196,7 +201,7 @@ static int connect_hello(struct fg_auditc *c, bool root)
 		fg_auditw_put_cstr(&b, c->keypath ? c->keypath : "");
 	}
 	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
-	if (r == 0)
+	if (r == 0 && wait)
 		r = read_answer(fd, &pending, true);
 	if (r < 0) {
 		close(fd);
@@ -210,13 +215,41 @@ out:
 	return r;
 }
 
-/* Keep fd as the connection, remembering what it is. */
-static void set_conn(struct fg_auditc *c, int fd)
+static int connect_hello(struct fg_auditc *c, bool root)
+{
+	return connect_hello_as(c, root, true);
+}
+
+/* The next answer on the connection to this record or flush: an owed
+ * hello's answer is taken first.  A refused hello means the daemon
+ * dropped the connection with whatever was sent after it: that failure
+ * is returned (and comes back as the earlier records' failure). */
+static int conn_answer(struct fg_auditc *c, bool wait)
+{
+	if (c->owed) {
+		int r = read_answer(c->fd, &c->pending, wait);
+
+		if (r == 1)
+			return 1;
+		c->owed = false;
+		if (r < 0) {
+			if (c->pending == 0)
+				c->pending = r;
+			return r;
+		}
+	}
+	return read_answer(c->fd, &c->pending, wait);
+}
+
+/* Keep fd as the connection, remembering what it is; owed: its hello's
+ * answer is still to come. */
+static void set_conn(struct fg_auditc *c, int fd, bool owed)
 {
 	struct stat st;
 
+	c->owed = owed;
 	c->fd = fg_audit_high_fd(fd);
-	c->pid = getpid();
+	c->pid = c->made_by = getpid();
 	if (fstat(c->fd, &st) == 0) {
 		c->dev = st.st_dev;
 		c->ino = st.st_ino;
@@ -275,9 +308,10 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 	return fd;
 }
 
-/* a: the log's handle, to start a daemon for it (NULL: never). */
+/* a: the log's handle, to start a daemon for it (NULL: never); owe: send
+ * the hello without waiting for its answer (a has to be NULL). */
 static int client_new(const char *sockpath, const struct fg_audit *a, const char *agent,
-		      const char *exe, const struct fg_auditd_settings *set,
+		      const char *exe, const struct fg_auditd_settings *set, bool owe,
 		      struct fg_auditc **out, char *err, size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
@@ -306,7 +340,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	fd = connect_hello(c, false);
+	fd = connect_hello_as(c, false, !owe || spawn);
 	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
 		fd = reach(c, a, false, err, errlen);
 	else if (spawn && fd == -EINVAL)
@@ -327,7 +361,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		fg_auditc_free(c);
 		return fd;
 	}
-	set_conn(c, fd);
+	set_conn(c, fd, owe && !spawn);
 	*out = c;
 	return 0;
 }
@@ -336,7 +370,14 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, false, out, err, errlen);
+}
+
+int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
+		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		     size_t errlen)
+{
+	return client_new(sockpath, NULL, agent, exe, set, true, out, err, errlen);
 }
 
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
@@ -346,22 +387,29 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
 	char sock[PATH_MAX + 8];
 
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, out, err, errlen);
+	return client_new(sock, a, agent, exe, set, false, out, err, errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own
- * connection: answers on a shared one would go to whoever reads first. */
+ * connection: answers on a shared one would go to whoever reads first.
+ * A fork child reaches the daemon its parent reached (same pid, same
+ * socket file: check_peer), so its hello is not waited for; the answer is
+ * read before any other (conn_answer).  A process that replaces its own
+ * connection waits: records still queued on the old one must be appended
+ * before those it sends on the new one. */
 static int own_connection(struct fg_auditc *c)
 {
+	pid_t self = getpid();
+	bool owed = c->known && c->made_by != self;
 	int fd;
 
-	if (c->pid == getpid() && c->fd >= 0 && still_ours(c))
+	if (c->pid == self && c->fd >= 0 && still_ours(c))
 		return 0;
-	fd = connect_hello(c, false);
+	fd = connect_hello_as(c, false, !owed);
 	if (fd < 0)
 		return fd;
 	close_conn(c);
-	set_conn(c, fd);
+	set_conn(c, fd, owed);
 	c->pending = 0;
 	return 0;
 }
@@ -378,30 +426,42 @@ static int refusal(struct fg_auditc *c, int ret)
 	return ret;
 }
 
+/* A vfork child's record, on a connection of its own (the parent's
+ * threads may be using the parent's); the daemon was reached before, so
+ * the record follows the hello at once and both answers come back in one
+ * wake-up. */
+static int append_guest(struct fg_auditc *c, const struct fg_auditw_out *b)
+{
+	bool owed = c->known;
+	int fd, ret, pending = 0;
+
+	fd = connect_hello_as(c, false, !owed);
+	if (fd < 0)
+		return fd;
+	ret = send_all(fd, b->p, b->len);
+	if (ret == 0 && owed)
+		ret = read_answer(fd, &pending, true);
+	if (ret == 0)
+		ret = read_answer(fd, &pending, true);
+	close(fd);
+	return ret;
+}
+
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
 {
 	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
-	int fd, ret, pending = 0, earlier;
+	int ret, earlier;
 
 	sync = sync || c->degraded;
 	ret = fg_auditw_encode_rec(&b, r, sync || guest);
 	if (ret < 0)
 		return ret;
-	if (guest) {
-		/* a vfork child: a connection of its own for this record */
-		fd = connect_hello(c, false);
-		if (fd < 0)
-			return fd;
-		ret = send_all(fd, b.p, b.len);
-		if (ret == 0)
-			ret = read_answer(fd, &pending, true);
-		close(fd);
-		return ret;
-	}
+	if (guest)
+		return append_guest(c, &b);
 	ret = own_connection(c);
 	if (ret < 0)
 		return ret;
-	ret = read_answer(c->fd, &c->pending, false);
+	ret = conn_answer(c, false);
 	if (ret < 0) {
 		/* the connection is gone: the daemon closed it (after saying
 		 * why, maybe), or our descriptor was closed under us.  A new
@@ -441,7 +501,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 			ret = send_all(c->fd, b.p, b.len);
 	}
 	if (ret == 0 && sync) {
-		ret = refusal(c, read_answer(c->fd, &c->pending, true));
+		ret = refusal(c, conn_answer(c, true));
 		c->degraded = ret < 0 || earlier != 0;
 	}
 	if (ret == 0 && earlier == 0 && c->pending) {
@@ -467,7 +527,7 @@ int fg_auditc_flush(struct fg_auditc *c)
 	}
 	ret = send_all(c->fd, "F", 1);
 	if (ret == 0)
-		ret = read_answer(c->fd, &c->pending, true);
+		ret = conn_answer(c, true);
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;

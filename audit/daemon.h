@@ -69,6 +69,13 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 /* fdatasync the active segment now (a client whose policy says fsync =
  * always shares a daemon started with another mode). */
 int fg_audit_sync(struct fg_audit *a);
+/* fsync = batch: milliseconds until the records appended but not synced
+ * yet are due (0: now), or -1 when none waits.  The audit daemon calls
+ * fg_audit_sync_batch() when this reaches 0 (which syncs, or after a
+ * failure waits 100 ms more), so no client has to wait for a sync to have
+ * its records on disk within 100 ms. */
+int fg_audit_sync_due_ms(struct fg_audit *a);
+int fg_audit_sync_batch(struct fg_audit *a);
 
 /* A client of the daemon at sockpath.  set: the settings the client's
  * policy gives; the daemon refuses a different key file or max_size
@@ -78,6 +85,13 @@ int fg_audit_sync(struct fg_audit *a);
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen);
+/* fg_auditc_new without waiting for the hello's answer: for a process
+ * whose launcher started the daemon with the same settings.  A refused
+ * hello comes back from the next append or flush, as the failure of the
+ * records sent since (the daemon dropped them with the connection). */
+int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
+		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
+		     size_t errlen);
 /* The same for the log of handle a (paths and settings), starting a
  * daemon (fg_auditd_program()) when none answers. */
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,

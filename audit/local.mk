@@ -13,7 +13,7 @@
 
 noinst_LTLIBRARIES += libfgaudit.la
 libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
-	audit/record.c audit/log.c audit/verify.h audit/verify.c \
+	audit/record.c audit/sha256.h audit/sha256.c audit/log.c audit/verify.h audit/verify.c \
 	audit/daemon.h audit/wire.h audit/wire.c audit/client.c audit/server.c \
 	audit/checkpoint.h audit/checkpoint.c audit/witness.h audit/witness.c \
 	audit/verify_ckpt.h audit/verify_ckpt.c

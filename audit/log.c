@@ -1312,7 +1312,12 @@ static int open_client(const struct fg_audit_conf *conf, bool spawn, struct fg_a
 		char sock[PATH_MAX + 8];
 
 		fg_audit_sock_path(a, sock, sizeof(sock));
-		r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+		if (conf->owe_hello)
+			r = fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err,
+					     errlen);
+		else
+			r = fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err,
+					  errlen);
 	}
 	if (r < 0) {
 		writer_free(a);
@@ -1377,6 +1382,37 @@ int fg_audit_sync(struct fg_audit *a)
 	return ret;
 }
 
+int fg_audit_sync_due_ms(struct fg_audit *a)
+{
+	int64_t left = -1;
+
+	pthread_mutex_lock(&audit_mu);
+	if (!a->remote && a->unsynced && a->head) {
+		left = (a->head->synced_ns + BATCH_NS - fg_audit_now_ns(CLOCK_MONOTONIC)) / 1000000;
+		if (left < 0)
+			left = 0;
+	}
+	pthread_mutex_unlock(&audit_mu);
+	return (int)left;
+}
+
+int fg_audit_sync_batch(struct fg_audit *a)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&audit_mu);
+	if (!a->remote && a->unsynced && a->head && a->lock_pid == getpid()) {
+		if (fdatasync(a->logfd) < 0)
+			ret = -errno;
+		else
+			a->unsynced = false;
+		/* a failed sync is tried again in 100 ms, not in a loop */
+		a->head->synced_ns = fg_audit_now_ns(CLOCK_MONOTONIC);
+	}
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
 void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 {
 	out->fsync = (int)a->fsync;
@@ -1393,6 +1429,16 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 {
 	snprintf(out, cap, "%s.sock", a->path);
+}
+
+void fg_audit_close_sent(struct fg_audit *a)
+{
+	if (a && a->remote) {
+		fg_auditc_free(a->remote);
+		writer_free(a);
+		return;
+	}
+	fg_audit_close(a);
 }
 
 void fg_audit_close(struct fg_audit *a)

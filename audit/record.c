@@ -31,6 +31,7 @@
 #include <openssl/evp.h>
 
 #include "audit/record.h"
+#include "audit/sha256.h"
 
 /* --- output buffer ------------------------------------------------------ */
 
@@ -520,52 +521,35 @@ int fg_sha256_hex(const void *p, size_t n, char hex[FG_HASH_HEX])
 	return 0;
 }
 
+/* Built-in SHA-256 (sha256.c): the library hashes the policy file in the
+ * first process of a tree, where loading libcrypto would cost more than
+ * the rest of its start-up together. */
 int fg_sha256_file(const char *path, char hex[65])
 {
-	unsigned char buf[65536], md[32];
-	unsigned int mdlen = 0;
-	EVP_MD_CTX *ctx;
+	unsigned char buf[16384], md[32];
+	struct fg_sha256 c;
 	ssize_t n;
 	int fd, r = 0;
 
-	pthread_once(&algs_once, algs_fetch);
-	if (!alg_sha256)
-		return -ENOSYS;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx) {
-		r = -ENOMEM;
-		goto out_close;
-	}
-	if (!EVP_DigestInit_ex2(ctx, alg_sha256, NULL)) {
-		r = -EIO;
-		goto out_free;
-	}
+	fg_sha256_init(&c);
 	for (;;) {
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
 			r = -errno;
-			goto out_free;
+			goto out_close;
 		}
 		if (n == 0)
 			break;
-		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
-			r = -EIO;
-			goto out_free;
-		}
+		fg_sha256_update(&c, buf, (size_t)n);
 	}
-	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {
-		r = -EIO;
-		goto out_free;
-	}
+	fg_sha256_final(&c, md);
 	fg_hex(md, 32, hex);
 	hex[64] = '\0';
-out_free:
-	EVP_MD_CTX_free(ctx);
 out_close:
 	close(fd);
 	return r;

@@ -89,6 +89,7 @@ struct server {
 	size_t nroots;
 	int spare;             /* a descriptor kept to accept and close when out of them */
 	bool retire;           /* make way for a daemon with other settings */
+	int64_t idle_since;    /* no root, no client since (monotonic ms), or 0 */
 	struct fg_auditd_settings set;
 	char *buf;
 	struct fg_ckpt *ck;    /* checkpoints and witnesses, or NULL */
@@ -484,14 +485,23 @@ static void drop_silent(struct server *s)
 			drop_conn(s, i);
 }
 
-/* The poll timeout in ms (-1: none): the linger when nobody is
- * connected, the first hello deadline, the next checkpoint by time. */
-static int poll_timeout(const struct server *s)
+/* The poll timeout in ms (-1: none): the rest of the linger when nobody
+ * is connected (noting since when), the first hello deadline, the next
+ * checkpoint by time, the next batch sync. */
+static int poll_timeout(struct server *s)
 {
 	int timeout = -1, ck;
 
-	if (s->nroots == 0 && s->nconns == 0)
-		timeout = FG_AUDITD_LINGER_MS;
+	if (s->nroots == 0 && s->nconns == 0) {
+		int64_t idle;
+
+		if (s->idle_since == 0)
+			s->idle_since = mono_ms();
+		idle = mono_ms() - s->idle_since;
+		timeout = idle >= FG_AUDITD_LINGER_MS ? 0 : (int)(FG_AUDITD_LINGER_MS - idle);
+	} else {
+		s->idle_since = 0;
+	}
 	for (size_t i = 0; i < s->nconns; i++)
 		if (!s->conns[i].agent) {
 			int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
@@ -500,6 +510,11 @@ static int poll_timeout(const struct server *s)
 				timeout = ms;
 		}
 	ck = fg_ckpt_wait_ms(s->ck);
+	if (ck >= 0 && (timeout < 0 || ck < timeout))
+		timeout = ck;
+	/* the batch sync no client waits for: fsync = batch puts a record
+	 * on disk within 100 ms by itself */
+	ck = fg_audit_sync_due_ms(s->a);
 	if (ck >= 0 && (timeout < 0 || ck < timeout))
 		timeout = ck;
 	return timeout;
@@ -570,6 +585,15 @@ static void stop_listening(struct server *s)
 	s->lfd = -1;
 }
 
+/* Nobody has used the daemon for FG_AUDITD_LINGER_MS (since poll_timeout
+ * saw it idle): a poll that timed out for a checkpoint or a batch sync is
+ * no reason to leave sooner. */
+static bool idle_for_linger(const struct server *s)
+{
+	return s->nroots == 0 && s->nconns == 0 && s->idle_since != 0 &&
+	       mono_ms() - s->idle_since >= FG_AUDITD_LINGER_MS;
+}
+
 static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 {
 	struct pollfd *p = NULL;
@@ -598,10 +622,12 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		handled = 0;
 		if (fg_ckpt_due(s->ck))
 			(void)fg_ckpt_emit(s->ck);
+		if (fg_audit_sync_due_ms(s->a) == 0)
+			(void)fg_audit_sync_batch(s->a);
 		if (n < 0)
 			continue;
 		if (n == 0) {
-			if (s->nroots == 0 && s->nconns == 0) {
+			if (idle_for_linger(s)) {
 				leaving = try_leave(s, sockpath, lockfd);
 				if (leaving)
 					stop_listening(s);

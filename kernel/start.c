@@ -80,7 +80,8 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 		{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
 		{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
 	};
-	struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 3 };
+	/* waits for its answer: in the log before the domain applies */
+	struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 3, .barrier = true };
 	bool deny = s->pol->audit.on_failure == FG_ONFAIL_DENY;
 	int rc;
 
@@ -177,7 +178,7 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	rc = a != NULL ? hand_over_audit(s, a, pl, err, errlen) : 0;
 	if (rc < 0)
 		goto out_free;
-	fg_audit_close(a);
+	fg_audit_close_sent(a);
 	a = NULL;
 	if (s->entering != NULL)
 		s->entering(s->ctx, own, nown);

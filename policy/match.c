@@ -53,7 +53,8 @@ struct pnode {
 struct fg_path_index {
 	uint64_t lenbits[LENBITS / 64];
 	uint32_t mask;
-	uint32_t *slots;        /* node index + 1; 0 is empty */
+	const uint32_t *slots;  /* node index + 1; 0 is empty */
+	uint32_t *own;          /* slots when built here, NULL when they lie in a seal */
 	struct pnode *nodes;
 	size_t nnodes;
 	const struct fg_path_list *deny;
@@ -117,7 +118,7 @@ void fg_path_index_free(struct fg_path_index *idx)
 {
 	if (!idx)
 		return;
-	free(idx->slots);
+	free(idx->own);
 	free(idx->nodes);
 	free(idx);
 }
@@ -143,9 +144,9 @@ int fg_path_index_build(struct fg_policy *p)
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->slots = calloc(size, sizeof(*x->slots));
+	x->slots = x->own = calloc(size, sizeof(*x->own));
 	x->nodes = calloc(total ? total : 1, sizeof(*x->nodes));
-	if (!x->slots || !x->nodes) {
+	if (!x->own || !x->nodes) {
 		fg_path_index_free(x);
 		return -ENOMEM;
 	}
@@ -164,7 +165,7 @@ int fg_path_index_build(struct fg_policy *p)
 			while (x->slots[j])
 				j = (j + 1) & x->mask;
 			x->nodes[x->nnodes] = (struct pnode){ .path = r->path, .len = r->len, .hash = h };
-			x->slots[j] = (uint32_t)++x->nnodes;
+			x->own[j] = (uint32_t)++x->nnodes;
 			x->lenbits[(r->len % LENBITS) / 64] |= 1ull << ((r->len % LENBITS) % 64);
 		}
 	}
@@ -187,6 +188,126 @@ int fg_path_index_build(struct fg_policy *p)
 			}
 		}
 		nd->any = nearer(nd->read, nd->write);
+	}
+	p->index = x;
+	return 0;
+}
+
+/* --- the index as plain data (sealed with the policy) ---------------------- */
+
+_Static_assert(sizeof(((struct fg_pindex *)0)->lenbits) ==
+	       sizeof(((struct fg_path_index *)0)->lenbits), "lenbits differ");
+
+static const struct fg_path_list *pi_list(const struct fg_policy *p, unsigned k)
+{
+	return k == 0 ? &p->fs.deny : k == 1 ? &p->fs.write : &p->fs.read;
+}
+
+/* A rule as (list << 24 | index) + 1, 0 for none. */
+static uint32_t pi_ref(const struct fg_policy *p, const struct fg_path_rule *r)
+{
+	for (unsigned k = 0; r != NULL && k < 3; k++) {
+		const struct fg_path_list *l = pi_list(p, k);
+
+		if (l->n > 0 && r >= l->v && r < l->v + l->n)
+			return (k << 24 | (uint32_t)(r - l->v)) + 1;
+	}
+	return 0;
+}
+
+/* The rule a reference names, or NULL; *bad when it names none there is. */
+static const struct fg_path_rule *pi_rule(const struct fg_policy *p, uint32_t ref, bool *bad)
+{
+	const struct fg_path_list *l;
+
+	if (ref-- == 0)
+		return NULL;
+	l = pi_list(p, ref >> 24);
+	if ((ref >> 24) > 2 || (ref & 0xffffffu) >= l->n) {
+		*bad = true;
+		return NULL;
+	}
+	return &l->v[ref & 0xffffffu];
+}
+
+void fg_path_index_export(const struct fg_policy *p, struct fg_pindex *out)
+{
+	const struct fg_path_index *x = p->index;
+
+	memset(out, 0, sizeof(*out));
+	if (!x)
+		return;
+	memcpy(out->lenbits, x->lenbits, sizeof(out->lenbits));
+	out->mask = x->mask;
+	out->nnodes = (uint32_t)x->nnodes;
+	out->slots = x->slots;
+}
+
+void fg_path_index_export_node(const struct fg_policy *p, size_t i, struct fg_pindex_node *o)
+{
+	const struct pnode *nd = &p->index->nodes[i];
+	const struct fg_path_list *lists[3] = { &p->fs.deny, &p->fs.write, &p->fs.read };
+
+	*o = (struct fg_pindex_node){
+		.hash = nd->hash, .len = (uint32_t)nd->len, .deny = pi_ref(p, nd->deny),
+		.write = pi_ref(p, nd->write), .read = pi_ref(p, nd->read), .any = pi_ref(p, nd->any),
+	};
+	/* the node's path is the path of some rule: name the first */
+	for (unsigned k = 0; k < 3 && o->path == 0; k++)
+		for (size_t j = 0; j < lists[k]->n && o->path == 0; j++)
+			if (lists[k]->v[j].path == nd->path)
+				o->path = (k << 24 | (uint32_t)j) + 1;
+}
+
+int fg_path_index_adopt(struct fg_policy *p, const struct fg_pindex *in)
+{
+	struct fg_path_index *x;
+	bool bad = false;
+
+	if (in->nnodes == 0 || in->mask == 0 || (in->mask & (in->mask + 1)) != 0 ||
+	    in->nnodes > in->mask)
+		return -EBADMSG;
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return -ENOMEM;
+	x->nodes = calloc(in->nnodes, sizeof(*x->nodes));
+	if (!x->nodes) {
+		free(x);
+		return -ENOMEM;
+	}
+	memcpy(x->lenbits, in->lenbits, sizeof(x->lenbits));
+	x->mask = in->mask;
+	x->slots = in->slots;
+	x->nnodes = in->nnodes;
+	x->deny = &p->fs.deny;
+	/* slots name nodes, one each, and leave one empty at least (a lookup
+	 * of a path not in the index stops at an empty slot) */
+	for (uint32_t i = 0, used = 0; i <= in->mask && !bad; i++) {
+		used += in->slots[i] != 0;
+		bad = in->slots[i] > in->nnodes || used > in->nnodes;
+	}
+	for (size_t i = 0; i < x->nnodes && !bad; i++) {
+		const struct fg_pindex_node *o = &in->nodes[i];
+		const struct fg_path_rule *r = pi_rule(p, o->path, &bad);
+		struct pnode *nd = &x->nodes[i];
+
+		if (r == NULL || r->len != o->len || hash_bytes(r->path, r->len) != o->hash) {
+			bad = true;
+			break;
+		}
+		*nd = (struct pnode){
+			.path = r->path, .len = r->len, .hash = o->hash,
+			.deny = pi_rule(p, o->deny, &bad), .write = pi_rule(p, o->write, &bad),
+			.read = pi_rule(p, o->read, &bad), .any = pi_rule(p, o->any, &bad),
+		};
+	}
+	/* every node is found where the slots say, and nowhere else */
+	for (size_t i = 0; i < x->nnodes && !bad; i++)
+		bad = lookup(x, x->nodes[i].path, x->nodes[i].len) != &x->nodes[i] ||
+		      !len_bit(x, x->nodes[i].len);
+	if (bad) {
+		fg_path_index_free(x);
+		return -EBADMSG;
 	}
 	p->index = x;
 	return 0;

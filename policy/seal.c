@@ -86,6 +86,8 @@ struct seal_head {
 	uint32_t daemon_user, daemon_uid;       /* UINT32_MAX: none */
 	uint64_t max_size;
 	struct seal_breaker breaker;
+	/* the path index, built (policy_int.h: struct fg_pindex) */
+	uint32_t idx_nodes, idx_n, idx_slots, idx_mask, idx_lenbits, idx_pad;
 };
 
 /* A sealed policy: the policy first, so a struct fg_policy * is one. */
@@ -185,6 +187,34 @@ static void w_paths(struct wbuf *w, struct seal_head *h, int k, const struct fg_
 	}
 }
 
+/* The path index as the parser built it: descendants adopt it instead of
+ * comparing every rule with every node again. */
+static void w_index(struct wbuf *w, struct seal_head *h, const struct fg_policy *p)
+{
+	struct fg_pindex x;
+	uint32_t at;
+
+	fg_path_index_export(p, &x);
+	if (x.nnodes == 0 || w->err)
+		return;
+	h->idx_n = x.nnodes;
+	h->idx_mask = x.mask;
+	h->idx_lenbits = w_reserve(w, sizeof(x.lenbits));
+	if (!w->err)
+		memcpy(w->b + h->idx_lenbits, x.lenbits, sizeof(x.lenbits));
+	h->idx_slots = w_reserve(w, ((size_t)x.mask + 1) * sizeof(uint32_t));
+	if (!w->err)
+		memcpy(w->b + h->idx_slots, x.slots, ((size_t)x.mask + 1) * sizeof(uint32_t));
+	at = w_reserve(w, x.nnodes * sizeof(struct fg_pindex_node));
+	h->idx_nodes = at;
+	for (size_t i = 0; i < x.nnodes && !w->err; i++) {
+		struct fg_pindex_node o;
+
+		fg_path_index_export_node(p, i, &o);
+		memcpy(w->b + at + i * sizeof(o), &o, sizeof(o));
+	}
+}
+
 static void w_nets(struct wbuf *w, struct seal_head *h, const struct fg_policy *p)
 {
 	uint32_t at = w_reserve(w, p->net.nallow * sizeof(struct seal_net));
@@ -251,6 +281,7 @@ static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha2
 	w_paths(w, &h, 0, &p->fs.read);
 	w_paths(w, &h, 1, &p->fs.write);
 	w_paths(w, &h, 2, &p->fs.deny);
+	w_index(w, &h, p);
 	h.net_mode = p->net.mode;
 	h.net_dns = p->net.dns;
 	h.net_line = p->net.line;
@@ -469,6 +500,30 @@ static void r_eps(struct rbuf *r, const struct seal_head *h, struct fg_policy *p
 	}
 }
 
+/* The path index: adopted from the blob (its arrays stay in the mapping),
+ * or built when the blob has none (no path rule at all). */
+static int r_index(struct rbuf *r, const struct seal_head *h, struct fg_policy *p)
+{
+	struct fg_pindex x = { .mask = h->idx_mask, .nnodes = h->idx_n };
+	size_t nslots = (size_t)h->idx_mask + 1;
+
+	if (h->idx_n == 0)
+		return fg_path_index_build(p);
+	if (h->idx_lenbits < sizeof(struct seal_head) || h->idx_slots < sizeof(struct seal_head) ||
+	    h->idx_nodes < sizeof(struct seal_head) || r->size < sizeof(x.lenbits) ||
+	    nslots > r->size / sizeof(uint32_t) ||
+	    h->idx_n > r->size / sizeof(struct fg_pindex_node) ||
+	    h->idx_lenbits > r->size - sizeof(x.lenbits) ||
+	    h->idx_slots > r->size - nslots * sizeof(uint32_t) ||
+	    h->idx_nodes > r->size - (size_t)h->idx_n * sizeof(struct fg_pindex_node) ||
+	    (h->idx_slots | h->idx_nodes) % 8 != 0)
+		return -EBADMSG;
+	memcpy(x.lenbits, r->b + h->idx_lenbits, sizeof(x.lenbits));
+	x.slots = (const uint32_t *)(const void *)(r->b + h->idx_slots);
+	x.nodes = (const struct fg_pindex_node *)(const void *)(r->b + h->idx_nodes);
+	return fg_path_index_adopt(p, &x);
+}
+
 /* The policy of a checked blob; r->bad when an offset or value is wrong. */
 static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy *p)
 {
@@ -594,7 +649,7 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	s->map = map;
 	s->size = r.size;
 	r_policy(&r, &h, &s->p);
-	if (!r.bad && fg_path_index_build(&s->p) < 0)
+	if (!r.bad && r_index(&r, &h, &s->p) < 0)
 		r.bad = true;
 	if (r.bad) {
 		fg_seal_close(&s->p);

@@ -22,7 +22,9 @@
  * descriptor until it has checked that it is a memfd with exactly those
  * seals, the format version, every offset and the checksum, and maps it
  * read-only.  Strings of the resulting policy point into the mapping; only
- * the rule arrays and the path index are rebuilt (once, a few microseconds).
+ * the rule arrays are rebuilt.  The path index travels built: its slots
+ * stay in the mapping, its nodes get pointers in one pass, after every
+ * reference, hash and slot in it has been checked.
  *
  * The blob holds a policy as the parser produced it, with every ${...}
  * already expanded: a descendant never reads the INI file, HOME, TMPDIR or

@@ -301,3 +301,8 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 {
 	return fg_record_as(op, f, nf, decision, rule, result, false);
 }
+
+int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf)
+{
+	return fg_record_as(op, f, nf, NULL, NULL, 0, true);
+}

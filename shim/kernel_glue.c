@@ -16,8 +16,10 @@
  * line: the constructor runs the bring-up `fleetguard run` runs
  * (kernel/start.c), which applies the policy's plan unless this process
  * already runs inside that plan's domain (the FLEETGUARD_LANDLOCK marker
- * names the plan, and the kernel confirms a domain).  This file only says
- * where its lines go and what the library needs to know afterwards.
+ * names the plan, and the kernel confirms a domain).  A descendant that
+ * inherited the sealed policy, the marker and a domain trusts those and
+ * builds no plan.  This file only says where its lines go and what the
+ * library needs to know afterwards.
  */
 #include "config.h"
 
@@ -100,13 +102,25 @@ void fg_kernel_init(void)
 		.note = kg_note, .say = kg_say, .applying = kg_applying,
 	};
 	char err[PATH_MAX + 256];
+	bool confined;
 	int rc;
 
 	fg_ll_set_syscall(fg_syscall);
+	if (fg_g.pol->fs.kernel == FG_KERNEL_OFF)
+		return;
+	confined = s.marker != NULL && strcmp(s.marker, FG_LL_UNAVAILABLE) != 0 &&
+		   fg_ll_confined() > 0;
 	/* the gateway starts outside the domain to come, and its ports go
 	 * into the ruleset (as fleetguard run puts them into its own) */
-	if (fg_g.pol->fs.kernel != FG_KERNEL_OFF)
-		fg_gw_before_landlock(s.marker != NULL && fg_ll_confined() > 0);
+	fg_gw_before_landlock(confined);
+	/* A descendant whose sealed policy came from an ancestor that applied
+	 * the domain is inside it (the kernel says so, and a domain cannot be
+	 * left): building the plan again only to find the same digest cost
+	 * more than the rest of its start-up (docs/PERFORMANCE.md). */
+	if (fg_g.inherited && confined) {
+		fg_g.landlock_active = true;
+		return;
+	}
 	rc = fg_ll_start(&s, err, sizeof(err));
 	if (rc < 0)
 		fg_fatal("%s", err);

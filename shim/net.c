@@ -39,14 +39,18 @@
 static struct fg_sockaddr fg_resolvers[FG_RESOLVERS];
 static size_t fg_nresolvers;
 
-void fg_net_init(void)
+/* The name servers of /etc/resolv.conf, read at the first connect to a
+ * port 53 (most processes never make one: reading the file in every
+ * constructor cost each of them three system calls and a parse). */
+static pthread_once_t fg_resolv_once = PTHREAD_ONCE_INIT;
+
+static void fg_resolv_read(void)
 {
 	char buf[4096], *line, *save = NULL;
 	ssize_t n;
 	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/etc/resolv.conf", O_RDONLY | O_CLOEXEC);
 
 	fg_nresolvers = 0;
-	fg_names_init();
 	if (fd < 0)
 		return;
 	n = fg_syscall(SYS_read, fd, buf, sizeof(buf) - 1);
@@ -77,12 +81,20 @@ void fg_net_init(void)
 	}
 }
 
+void fg_net_init(void)
+{
+	fg_names_init();
+}
+
 static bool fg_is_resolver(const struct fg_sockaddr *d)
 {
 	size_t i;
+	int saved = errno;
 
 	if (d->port != 53)
 		return false;
+	pthread_once(&fg_resolv_once, fg_resolv_read);
+	errno = saved;
 	for (i = 0; i < fg_nresolvers; i++)
 		if (fg_resolvers[i].family == d->family && memcmp(fg_resolvers[i].a, d->a, 16) == 0)
 			return true;

@@ -78,6 +78,7 @@ struct fg_state {
 	bool quiet;
 	bool debug;
 	bool landlock_active;      /* the process is confined by Landlock */
+	bool inherited;            /* the sealed policy came from an ancestor */
 };
 
 extern struct fg_state fg_g;
@@ -129,6 +130,9 @@ int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verd
 /* Record any event (breaker transitions, start, exit) with its own fields. */
 int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 		     const char *decision, const char *rule, int result);
+/* The same for a record that waits for its answer (the exit record: every
+ * record of the process is in the log when it returns). */
+int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf);
 
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);

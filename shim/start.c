@@ -44,46 +44,44 @@ static void fg_diag_first(void *ctx, const char *file, unsigned line, const char
 	fg_fatal("%s: %s", file, msg);
 }
 
-/* argv of this process from /proc/self/cmdline, NUL-separated, as a
- * NULL-terminated vector in static storage (truncated if very long). */
-static const char *const *fg_cmdline(void)
+/* argv as the constructor received it (glibc passes argc, argv and envp
+ * to the constructors of preloaded libraries; reading /proc/self/cmdline
+ * cost every process an open, two reads and a close), cut as the kernel's
+ * page of it was: at most 255 arguments and 8 KiB, so that the start
+ * record of a compiler called with thousands of files still fits. */
+static const char *fg_argv[256];
+
+static void fg_keep_argv(char **argv)
 {
 	static char buf[8192];
-	static const char *argv[256];
-	size_t n = 0, i, argc = 0;
-	int fd = (int)fg_syscall(SYS_openat, AT_FDCWD, "/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	size_t n = 0, argc = 0;
 
-	if (fd >= 0) {
-		ssize_t r;
+	for (; argv != NULL && *argv != NULL && argc < 255 && n < sizeof(buf) - 1; argv++) {
+		size_t len = strlen(*argv);
 
-		while (n < sizeof(buf) - 1 &&
-		       (r = fg_syscall(SYS_read, fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-			n += (size_t)r;
-		fg_syscall(SYS_close, fd);
+		if (len > sizeof(buf) - 1 - n)
+			len = sizeof(buf) - 1 - n;
+		memcpy(buf + n, *argv, len);
+		buf[n + len] = '\0';
+		fg_argv[argc++] = buf + n;
+		n += len + 1;
 	}
-	buf[n] = '\0';
-	for (i = 0; i < n && argc < 255; i += strlen(buf + i) + 1)
-		argv[argc++] = buf + i;
-	argv[argc] = NULL;
-	return argv;
+	fg_argv[argc] = NULL;
 }
 
+/* The exit record waits for its answer: every record this process sent
+ * is then in the log (one connection's records go in order), so whoever
+ * waited for this process reads them all.  No flush: under fsync = batch
+ * the audit daemon syncs within 100 ms by itself, and waiting for that
+ * here cost every process a disk sync. */
 static void fg_on_exit(int status, void *arg)
 {
 	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
-	int rc;
 
+	(void)arg;
 	if (!fg_ready || fg_g.audit == NULL)
 		return;
-	fg_record_fields("exit", &f, 1, NULL, NULL, 0);
-	fg_in_guard++;
-	rc = fg_audit_flush(fg_g.audit);
-	fg_in_guard--;
-	/* the last records sent to the audit daemon, or the last batch's
-	 * sync, failed: too late to refuse a call, never too late to say so */
-	if (rc < 0)
-		fg_say("cannot write the last audit records to %s: %s", fg_g.pol->audit.log,
-		       strerror(-rc));
+	fg_record_waited("exit", &f, 1);
 }
 
 static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
@@ -101,12 +99,15 @@ static void fg_open_audit(void)
 	const struct fg_policy *p = fg_g.pol;
 	struct fg_audit_conf conf = fg_audit_conf_of(p, fg_g.agent, fg_g.exe);
 	char err[512] = "";
+	int rc;
+
 	/* the audit daemon is the only writer: this process holds no
 	 * descriptor of the log.  Under Landlock it was started before the
-	 * domain; without, the first process that needs it starts it */
-	int rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
-		 fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
-
+	 * domain, for this very policy's settings, so the hello is not waited
+	 * for; without, the first process that needs it starts it */
+	conf.owe_hello = true;
+	rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+	     fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
 			fg_fatal("%s", err[0] ? err : strerror(-rc));
@@ -121,7 +122,7 @@ static void fg_open_audit(void)
 static void fg_write_start(void)
 {
 	const char *sha = fg_g.policy_sha[0] ? fg_g.policy_sha : "unreadable";
-	const char *const *argv = fg_cmdline();
+	const char *const *argv = fg_argv;
 	struct fg_audit_field f[4] = {
 		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
 		{ .key = "policy_sha256", .type = FG_AF_STR, .s = sha },
@@ -188,17 +189,21 @@ static void fg_load_policy(void)
 		rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
 	} else if (rc == 0) {
 		snprintf(fg_g.policy_sha, sizeof(fg_g.policy_sha), "%s", sha);
+		fg_g.inherited = true;
 	}
 	if (rc < 0)
 		fg_fatal("%s; refusing to run (the policy is sealed when the process tree starts)",
 			 why);
 }
 
-__attribute__((constructor)) static void fg_init(void)
+__attribute__((constructor)) static void fg_init(int argc, char **argv, char **envp)
 {
 	const char *v;
 
+	(void)argc;
+	(void)envp;
 	fg_in_guard++;
+	fg_keep_argv(argv);
 	v = getenv("FLEETGUARD_QUIET");
 	fg_g.quiet = v != NULL && strcmp(v, "1") == 0;
 	v = getenv("FLEETGUARD_DEBUG");

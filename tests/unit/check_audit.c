@@ -34,6 +34,7 @@
 
 #include "audit/audit.h"
 #include "audit/record.h"
+#include "audit/sha256.h"
 #include "audit/verify.h"
 #include "tests/unit/check_main.h"
 
@@ -483,6 +484,61 @@ START_TEST(test_sha256_file)
 	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	snprintf(path, sizeof(path), "%s/missing", tmpdir);
 	ck_assert_int_eq(fg_sha256_file(path, hex), -ENOENT);
+}
+END_TEST
+
+/* The built-in SHA-256 (the library's, without libcrypto): the standard's
+ * known answers, then libcrypto's digest for every length up to 1000
+ * bytes and every split of a message across two updates. */
+static void builtin_hex(const void *p, size_t n, size_t split, char hex[65])
+{
+	unsigned char md[32];
+	struct fg_sha256 c;
+
+	fg_sha256_init(&c);
+	fg_sha256_update(&c, p, split);
+	fg_sha256_update(&c, (const char *)p + split, n - split);
+	fg_sha256_final(&c, md);
+	fg_hex(md, 32, hex);
+	hex[64] = '\0';
+}
+
+START_TEST(test_sha256_builtin)
+{
+	static unsigned char msg[1000];
+	char got[65], want[65];
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	struct fg_sha256 c;
+	unsigned char md[32];
+
+	builtin_hex("", 0, 0, got);
+	ck_assert_str_eq(got, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	builtin_hex("abc", 3, 1, got);
+	ck_assert_str_eq(got, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	builtin_hex(two, strlen(two), 0, got);
+	ck_assert_str_eq(got, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	memset(msg, 'a', sizeof(msg));
+	fg_sha256_init(&c);
+	for (int i = 0; i < 1000; i++)
+		fg_sha256_update(&c, msg, sizeof(msg));
+	fg_sha256_final(&c, md);
+	fg_hex(md, 32, got);
+	got[64] = '\0';
+	ck_assert_str_eq(got, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 131 + 7);
+	for (size_t n = 0; n <= sizeof(msg); n++) {
+		ck_assert_int_eq(fg_sha256_hex(msg, n, want), 0);
+		want[64] = '\0';
+		builtin_hex(msg, n, n / 3, got);
+		ck_assert_str_eq(got, want);
+		if (n >= 130 && n <= 200) {
+			for (size_t split = 0; split <= n; split++) {
+				builtin_hex(msg, n, split, got);
+				ck_assert_str_eq(got, want);
+			}
+		}
+	}
 }
 END_TEST
 
@@ -1884,6 +1940,7 @@ static Suite *suite(void)
 	tc = tcase_create("hashing");
 	tcase_add_checked_fixture(tc, setup_dir, teardown_dir);
 	tcase_add_test(tc, test_sha256_file);
+	tcase_add_test(tc, test_sha256_builtin);
 	tcase_add_test(tc, test_checkpoint_parse);
 	tcase_add_test(tc, test_hmac_known_answer);
 	tcase_add_test(tc, test_key_file_checks);

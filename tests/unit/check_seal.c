@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "policy/policy.h"
+#include "policy/policy_int.h"
 #include "policy/seal.h"
 #include "tests/unit/check_main.h"
 
@@ -378,6 +379,110 @@ START_TEST(t_every_byte_checked)
 }
 END_TEST
 
+/* The path index travels built: decisions on the sealed copy equal the
+ * parsed policy's for paths at, inside, beside and above every rule, with
+ * system = yes (60-odd rules, deny and write inside read trees). */
+static const char nested[] =
+	"[workspace]\n"
+	"root = /srv/ws\n"
+	"[filesystem]\n"
+	"read = /opt, /opt/models/a, /srv\n"
+	"write = ${root}, /tmp, /srv/ws/out/tmp\n"
+	"deny = ${root}/.git/hooks, ${root}/out, /opt/models/a/secret, /tmp/x\n";
+
+static void same_decision(const struct fg_policy *p, const struct fg_policy *q, const char *path)
+{
+	static const unsigned acc[] = { FG_ACC_READ, FG_ACC_WRITE, FG_ACC_MOVE };
+
+	for (size_t i = 0; i < sizeof(acc) / sizeof(acc[0]); i++) {
+		struct fg_verdict a, b;
+		bool x = fg_policy_path(p, path, strlen(path), acc[i], &a);
+		bool y = fg_policy_path(q, path, strlen(path), acc[i], &b);
+
+		ck_assert_msg(x == y && a.line == b.line && a.why == b.why, "%s (%u)", path, acc[i]);
+	}
+}
+
+START_TEST(t_index_travels)
+{
+	struct fg_policy *p = NULL, *q;
+	const struct fg_path_list *lists[3];
+	char why[128], path[4200];
+	int fd;
+
+	ck_assert_int_eq(fg_policy_parse("/srv/ws/fleetguard.ini", nested, strlen(nested), &p, NULL,
+					 NULL), 0);
+	fd = fg_seal_create(p, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	lists[0] = &p->fs.read, lists[1] = &p->fs.write, lists[2] = &p->fs.deny;
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < lists[k]->n; i++) {
+			const char *r = lists[k]->v[i].path;
+
+			same_decision(p, q, r);
+			snprintf(path, sizeof(path), "%s/f", r);
+			same_decision(p, q, path);
+			snprintf(path, sizeof(path), "%s-x/f", r);
+			same_decision(p, q, path);
+			snprintf(path, sizeof(path), "%.*s", (int)(strrchr(r, '/') - r), r);
+			same_decision(p, q, path[0] ? path : "/");
+		}
+	}
+	same_decision(p, q, "/");
+	same_decision(p, q, "/nowhere/at/all");
+	fg_seal_close(q);
+	close(fd);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* An index whose references, hashes or slots are wrong is refused. */
+START_TEST(t_index_checked)
+{
+	struct fg_policy *p = NULL, *q = NULL;
+	struct fg_pindex x;
+	struct fg_pindex_node nodes[256];
+	uint32_t slots[1024];
+	struct fg_path_index *keep;
+
+	ck_assert_int_eq(fg_policy_parse("/srv/ws/fleetguard.ini", nested, strlen(nested), &p, NULL,
+					 NULL), 0);
+	fg_path_index_export(p, &x);
+	ck_assert_uint_le(x.nnodes, 256);
+	ck_assert_uint_le(x.mask + 1, 1024);
+	memcpy(slots, x.slots, (x.mask + 1) * sizeof(*slots));
+	for (size_t i = 0; i < x.nnodes; i++)
+		fg_path_index_export_node(p, i, &nodes[i]);
+	x.slots = slots;
+	x.nodes = nodes;
+	keep = p->index;
+	/* as exported: adopted, and it decides like the built one */
+	ck_assert_int_eq(fg_policy_parse("/srv/ws/fleetguard.ini", nested, strlen(nested), &q, NULL,
+					 NULL), 0);
+	ck_assert_int_eq(fg_path_index_adopt(p, &x), 0);
+	same_decision(p, q, "/srv/ws/out/tmp/f");
+	same_decision(p, q, "/opt/models/a/secret/k");
+	fg_path_index_free(p->index);
+	p->index = keep;
+	nodes[1].hash ^= 1;
+	ck_assert_int_eq(fg_path_index_adopt(p, &x), -EBADMSG);
+	nodes[1].hash ^= 1;
+	nodes[2].deny = (3u << 24) + 1;
+	ck_assert_int_eq(fg_path_index_adopt(p, &x), -EBADMSG);
+	nodes[2].deny = 0;
+	nodes[2].path = (uint32_t)p->fs.read.n + 1 + (2u << 24);
+	ck_assert_int_eq(fg_path_index_adopt(p, &x), -EBADMSG);
+	fg_path_index_export_node(p, 2, &nodes[2]);
+	for (uint32_t i = 0; i <= x.mask; i++)
+		slots[i] = slots[i] ? slots[i] : 1;  /* no empty slot left */
+	ck_assert_int_eq(fg_path_index_adopt(p, &x), -EBADMSG);
+	ck_assert_ptr_eq(p->index, keep);
+	fg_policy_free(q);
+	fg_policy_free(p);
+}
+END_TEST
+
 static Suite *seal_suite(void)
 {
 	Suite *s = suite_create("seal");
@@ -396,6 +501,8 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, t_round_trip_defaults);
 	tcase_add_test(tc, t_gateway_under_run);
 	tcase_add_test(tc, t_every_byte_checked);
+	tcase_add_test(tc, t_index_travels);
+	tcase_add_test(tc, t_index_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }
