@@ -183,9 +183,7 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 		}
 		c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
 	}
-	if (conns_of(s, cr->pid, true, c) >= PER_PID_CONNS)
-		return -EUSERS;         /* over the per-process limit */
-	c->peer = cr->pid;
+	c->peer = cr->pid;      /* counted as this process's from now on */
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
 	if (!c->agent || !c->exe)
@@ -338,8 +336,6 @@ static int on_message(struct server *s, struct conn *c)
 	switch (s->buf[0]) {
 	case 'H':
 		r = on_hello(s, c, &b, &cr);
-		if (r == -EUSERS)
-			return -1;      /* as at accept: closed without an answer */
 		answer(c->fd, 'A', r);
 		return r == 0 ? 1 : -1;
 	case 'F':
@@ -379,12 +375,15 @@ static int64_t mono_ms(void)
 }
 
 /* One process holds at most PER_PID_CONNS connections: one agent cannot
- * take them all and keep another from starting.  Counted twice: at accept
- * by the connecting pid (SO_PEERCRED) among connections that have not
- * said hello (PER_PID_PENDING), and at hello by the pid the kernel attaches to the hello
- * (SCM_CREDENTIALS, the sender's).  Under fleetguard run's supervisor the
- * connecting pid is the supervisor's for every agent process (it performs
- * their connects), so only the hello's pid can tell them apart. */
+ * take them all and keep another from starting.  Checked at accept (a
+ * refusal there is seen by the client at once), counting the connections
+ * that said hello by the pid the kernel attached to the hello
+ * (SCM_CREDENTIALS, the sender's) and those still waiting for their hello
+ * by the pid that connected (SO_PEERCRED; at most PER_PID_PENDING).  Under
+ * fleetguard run's supervisor the connecting pid is the supervisor's for
+ * every agent process (it performs their connects): their connections
+ * count as pending only until their hello, and then as their own
+ * process's, which the check at accept cannot see (docs/SECURITY.md). */
 static size_t conns_of(const struct server *s, pid_t pid, bool greeted, const struct conn *but)
 {
 	size_t n = 0;
@@ -404,7 +403,8 @@ static bool below_limit(const struct server *s, int fd, pid_t *peer)
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		return false;
 	*peer = cr.pid;
-	return conns_of(s, cr.pid, false, NULL) < PER_PID_PENDING;
+	return conns_of(s, cr.pid, true, NULL) < PER_PID_CONNS &&
+	       conns_of(s, cr.pid, false, NULL) < PER_PID_PENDING;
 }
 
 static void on_accept(struct server *s)
