@@ -37,12 +37,13 @@
 #include "gateway/gateway.h"
 #include "gateway/proxy.h"
 #include "gateway/rendezvous.h"
+#include "gateway/resolve.h"
 #include "gateway/tls.h"
 
 #define BUF_CAP (FG_GW_HEAD_MAX + 4096)
 #define IDLE_CLIENT_MS (300 * 1000)
 
-enum io_kind { IO_LISTEN = 1, IO_CLIENT, IO_UPSTREAM };
+enum io_kind { IO_LISTEN = 1, IO_CLIENT, IO_UPSTREAM, IO_RESOLVE };
 
 struct gw_io {
 	enum io_kind kind;
@@ -82,6 +83,7 @@ struct conn {
 	size_t hold;                  /* bytes at the end of cout not yet to send */
 	enum cstate st;
 	enum route route, uroute;     /* this request's; the open upstream's */
+	bool resolving;               /* the upstream's name is being looked up */
 	bool uconnecting, ureused, ureusable, replay, ticket, judged, rs_head, slow_said;
 	bool rq_close, rq_head_method;
 	struct fg_gw_body rqb, rsb;
@@ -97,6 +99,8 @@ struct conn {
 struct gw {
 	struct gw_conf conf;
 	struct gw_tls *tls;           /* NULL: no endpoint speaks TLS */
+	struct gw_res *res;           /* name lookups off the loop (resolve.h) */
+	struct gw_io rio;
 	int epfd;
 	struct gw_ep *eps;
 	size_t neps;
@@ -311,6 +315,8 @@ static void conn_free(struct conn *c)
 		fg_bk_release(&c->e->bk, &c->t);
 	close_upstream(c);
 	rw_reset(&c->rw);
+	if (c->resolving)
+		gw_res_cancel(g->res, c);
 	/* what the client sent and we did not read would turn our close
 	 * into a reset, which may destroy the answer before it is read */
 	if (c->cssl != NULL)
@@ -437,28 +443,16 @@ static void local_answer(struct conn *c, unsigned status, const char *type, unsi
 
 /* --- the connection to the provider or the fallback ------------------------------------ */
 
-static int upstream_connect(struct conn *c, const struct gw_target *t)
+/* A connection to t at a, started (non-blocking), TLS set up. */
+static int upstream_dial(struct conn *c, const struct gw_target *t, const struct gw_addr *a)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-	struct addrinfo *res = NULL;
-	char port[8];
 	int fd, one = 1, rc;
 
-	snprintf(port, sizeof(port), "%u", (unsigned)t->port);
-	/* a blocking lookup: names of providers are few and cached by the
-	 * system resolver; see docs/BREAKER.md */
-	rc = getaddrinfo(t->host, port, &hints, &res);
-	if (rc != 0)
-		return -EHOSTUNREACH;
-	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		freeaddrinfo(res);
-		return rc;
-	}
+	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	rc = connect(fd, res->ai_addr, res->ai_addrlen) < 0 ? -errno : 0;
-	freeaddrinfo(res);
+	rc = connect(fd, (const struct sockaddr *)&a->sa, a->len) < 0 ? -errno : 0;
 	if (rc < 0 && rc != -EINPROGRESS) {
 		close(fd);
 		return rc;
@@ -473,10 +467,29 @@ static int upstream_connect(struct conn *c, const struct gw_target *t)
 	c->ufd = fd;
 	c->umask = 0;
 	c->uconnecting = rc == -EINPROGRESS;
-	c->uroute = c->route;
 	c->ureused = false;
 	c->ureusable = true;
 	return 0;
+}
+
+/* Connect to t: at once for a literal or cached address, else once the
+ * resolver threads have the name (on_resolved); never blocks the loop. */
+static int upstream_connect(struct conn *c, const struct gw_target *t)
+{
+	struct gw_addr a;
+	int rc;
+
+	if (c->resolving) {
+		gw_res_cancel(c->g->res, c);
+		c->resolving = false;
+	}
+	c->uroute = c->route;
+	rc = gw_res_lookup(c->g->res, t->host, t->port, c, &a);
+	if (rc == 1) {
+		c->resolving = true;
+		return 0;
+	}
+	return rc < 0 ? -EHOSTUNREACH : upstream_dial(c, t, &a);
 }
 
 /* The kept connection if it goes where this request goes, else a new one. */
@@ -1117,6 +1130,25 @@ static void upstream_event(struct conn *c, uint32_t events)
 	pump(c);
 }
 
+/* A name the request waited for is resolved (or not): connect, go on. */
+static void on_resolved(void *waiter, int err, const struct gw_addr *a, void *ctx)
+{
+	struct conn *c = waiter;
+
+	(void)ctx;
+	c->resolving = false;
+	if (err < 0 || upstream_dial(c, c->route == R_FALLBACK ? &c->e->fb : &c->e->up, a) < 0)
+		upstream_failed(c, FG_BK_F_CONNECT);
+	if (!c->dead)
+		pump(c);
+}
+
+static void on_unresolved(const char *host, const char *msg, void *ctx)
+{
+	(void)ctx;
+	say("cannot resolve %s: %s", host, msg);
+}
+
 /* --- accepting, timers, the loop ------------------------------------------------------------- */
 
 static int accept_one(struct gw *g, struct gw_ep *e)
@@ -1222,6 +1254,8 @@ int gw_run(struct gw *g)
 			if (io->kind == IO_LISTEN)
 				while (accept_one(g, io->e) == 0)
 					;
+			else if (io->kind == IO_RESOLVE)
+				gw_res_drain(g->res, on_resolved, g, on_unresolved);
 			else if (io->c->dead)
 				continue;
 			else if (io->kind == IO_UPSTREAM)
@@ -1380,6 +1414,7 @@ static int ep_setup(struct gw *g, struct gw_ep *e, unsigned i, char *err, size_t
 int gw_new(const struct gw_conf *conf, struct gw **out, char *err, size_t errlen)
 {
 	struct gw *g = calloc(1, sizeof(*g));
+	struct epoll_event ev;
 	int rc = 0;
 
 	err[0] = '\0';
@@ -1388,8 +1423,14 @@ int gw_new(const struct gw_conf *conf, struct gw **out, char *err, size_t errlen
 	g->conf = *conf;
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	g->eps = calloc(conf->pol->nep ? conf->pol->nep : 1, sizeof(*g->eps));
-	if (g->epfd < 0 || g->eps == NULL) {
+	if (g->epfd < 0 || g->eps == NULL || gw_res_new(&g->res) < 0) {
 		rc = -ENOMEM;
+		goto out_free;
+	}
+	g->rio = (struct gw_io){ .kind = IO_RESOLVE };
+	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = &g->rio };
+	if (epoll_ctl(g->epfd, EPOLL_CTL_ADD, gw_res_fd(g->res), &ev) < 0) {
+		rc = -errno;
 		goto out_free;
 	}
 	for (size_t i = 0; i < conf->pol->nep && g->tls == NULL; i++) {
@@ -1437,6 +1478,7 @@ void gw_free(struct gw *g)
 	}
 	/* the breaker maps stay until exit: slots may share one */
 	free(g->eps);
+	gw_res_free(g->res);
 	gw_tls_free(g->tls);
 	if (g->epfd >= 0)
 		close(g->epfd);

@@ -16,12 +16,17 @@
 #endif
 
 #include <check.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gateway/gateway.h"
+#include "gateway/resolve.h"
 #include "policy/policy.h"
 #include "tests/unit/check_main.h"
 
@@ -289,6 +294,172 @@ START_TEST(model_rewrite)
 }
 END_TEST
 
+/* --- the resolver ------------------------------------------------------------- */
+
+struct got {
+	int calls, err;
+	struct gw_addr a;
+};
+
+static void got_it(void *waiter, int err, const struct gw_addr *a, void *ctx)
+{
+	struct got *g = waiter;
+
+	(void)ctx;
+	g->calls++;
+	g->err = err;
+	if (a != NULL)
+		g->a = *a;
+}
+
+/* Drain until n answers came (the threads answer through the eventfd). */
+static void wait_answers(struct gw_res *r, const int *calls, int n)
+{
+	for (int i = 0; i < 500 && *calls < n; i++) {
+		struct pollfd p = { .fd = gw_res_fd(r), .events = POLLIN };
+
+		if (poll(&p, 1, 20) > 0)
+			gw_res_drain(r, got_it, NULL, NULL);
+	}
+}
+
+START_TEST(resolver)
+{
+	struct gw_res *r;
+	struct got a = { 0 }, b = { 0 }, gone = { 0 };
+	struct gw_addr now;
+	int calls;
+
+	ck_assert_int_eq(gw_res_new(&r), 0);
+	/* a literal: at once, in this thread, no lookup */
+	ck_assert_int_eq(gw_res_lookup(r, "127.0.0.1", 80, &a, &now), 0);
+	ck_assert_int_eq(now.sa.ss_family, AF_INET);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in *)&now.sa)->sin_port), 80);
+	ck_assert_int_eq(gw_res_lookup(r, "::1", 443, &a, &now), 0);
+	ck_assert_int_eq(now.sa.ss_family, AF_INET6);
+	ck_assert_uint_eq(gw_res_queries(r), 0);
+	/* a name: later; three waiters share one lookup; a cancelled one hears nothing */
+	ck_assert_int_eq(gw_res_lookup(r, "localhost", 8080, &a, &now), 1);
+	ck_assert_int_eq(gw_res_lookup(r, "localhost", 8080, &b, &now), 1);
+	ck_assert_int_eq(gw_res_lookup(r, "localhost", 8080, &gone, &now), 1);
+	gw_res_cancel(r, &gone);
+	wait_answers(r, &a.calls, 1);
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_int_eq(b.calls, 1);
+	ck_assert_int_eq(gone.calls, 0);
+	ck_assert_int_eq(a.err, 0);
+	ck_assert_int_eq(ntohs(((struct sockaddr_in *)&a.a.sa)->sin_port), 8080);
+	ck_assert_uint_eq(gw_res_queries(r), 1);
+	/* then from the cache, at once */
+	ck_assert_int_eq(gw_res_lookup(r, "localhost", 8080, &a, &now), 0);
+	ck_assert_int_eq(memcmp(&now.sa, &a.a.sa, now.len), 0);
+	ck_assert_uint_eq(gw_res_queries(r), 1);
+	/* another port is another lookup */
+	ck_assert_int_eq(gw_res_lookup(r, "localhost", 8081, &a, &now), 1);
+	calls = a.calls;
+	wait_answers(r, &a.calls, calls + 1);
+	ck_assert_uint_eq(gw_res_queries(r), 2);
+	gw_res_free(r);
+}
+END_TEST
+
+/* --- fuzz: tests/fuzz/fuzz_gateway_http.c under deterministic mutations ------- */
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char *const seeds[] = {
+	"POST /v1/chat/completions HTTP/1.1\r\nHost: api.example.com\r\nContent-Length: 27\r\n"
+	"Content-Type: application/json\r\n\r\n{\"model\":\"gpt-4o\",\"n\":[1]}",
+	"POST /v1/chat HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+	"5\r\nhello\r\n3;x=y\r\n{}\n\r\n0\r\nTrailer: t\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+	"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+	"e\r\ndata: {\"a\":1}\n\r\n0\r\n\r\n",
+	"HTTP/1.1 429 Too Many Requests\r\nRetry-After: Wed, 21 Oct 2026 07:28:00 GMT\r\n"
+	"Content-Length: 2\r\nConnection: close\r\n\r\n{}",
+	"HTTP/1.0 503 Service Unavailable\r\nRetry-After: 30\r\n\r\nbody until close",
+	"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+	"GET http://api.example.com/v1/models?x=1 HTTP/1.0\nConnection: keep-alive\n\n",
+	"{\"messages\":[{\"role\":\"user\",\"content\":\"\\u006dodel \\\"x\\\"\"}],"
+	"\"model\" : \"claude\", \"model\":null, \"t\":true}",
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* One mutation of buf (len bytes, room cap) in place; the new length. */
+static size_t mutate(char *buf, size_t len, size_t cap)
+{
+	static const char *const tokens[] = { "\r\n", "\r\n\r\n", ":", " ", "\t", "0", "ffffffff",
+		"Content-Length: ", "Transfer-Encoding: chunked\r\n", "99999999999999999999",
+		"HTTP/1.1 ", "\"model\":", "\\u00", "{", "}", "[", "\"", ";", "\n", "-1" };
+	size_t at = len ? next() % (len + 1) : 0, n;
+	const char *t;
+
+	switch (next() % 7) {
+	case 0:                     /* flip a bit */
+		if (len)
+			buf[at % len] ^= (char)(1u << (next() % 8));
+		return len;
+	case 1:                     /* any byte */
+		if (len)
+			buf[at % len] = (char)next();
+		return len;
+	case 2:                     /* cut a piece out */
+		n = len - at ? next() % (len - at) + 1 : 0;
+		memmove(buf + at, buf + at + n, len - at - n);
+		return len - n;
+	case 3:                     /* truncate */
+		return at;
+	case 4:                     /* repeat a piece */
+		n = len - at ? next() % (len - at < 64 ? len - at : 64) + 1 : 0;
+		if (n == 0 || len + n > cap)
+			return len;
+		memmove(buf + at + n, buf + at, len - at);
+		return len + n;
+	default:                    /* a token that matters to the parsers */
+		t = tokens[next() % (sizeof(tokens) / sizeof(tokens[0]))];
+		n = strlen(t);
+		if (len + n > cap)
+			return len;
+		memmove(buf + at + n, buf + at, len - at);
+		memcpy(buf + at, t, n);
+		return len + n;
+	}
+}
+
+/* 40,000 inputs: each seed mutated 1 to 8 times, deterministically. */
+START_TEST(fuzz_mutations)
+{
+	enum { ROUNDS = 5000, CAP = 4096 };
+	const size_t nseeds = sizeof(seeds) / sizeof(seeds[0]);
+
+	for (size_t s = 0; s < nseeds; s++)
+		LLVMFuzzerTestOneInput((const uint8_t *)seeds[s], strlen(seeds[s]));
+	for (unsigned i = 0; i < ROUNDS * nseeds; i++) {
+		/* exactly len bytes on the heap: ASan sees any read past them */
+		char work[CAP], *exact;
+		size_t len = strlen(seeds[i % nseeds]);
+		unsigned times = (unsigned)(next() % 8) + 1;
+
+		memcpy(work, seeds[i % nseeds], len);
+		for (unsigned k = 0; k < times; k++)
+			len = mutate(work, len, sizeof(work));
+		exact = malloc(len ? len : 1);
+		ck_assert_ptr_nonnull(exact);
+		memcpy(exact, work, len);
+		LLVMFuzzerTestOneInput((const uint8_t *)exact, len);
+		free(exact);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("gateway");
@@ -305,8 +476,15 @@ static Suite *suite(void)
 	tcase_add_test(tc, policy_gateway_auto);
 	tcase_add_test(tc, policy_fallback_model);
 	suite_add_tcase(s, tc);
+	tc = tcase_create("resolver");
+	tcase_add_test(tc, resolver);
+	suite_add_tcase(s, tc);
 	tc = tcase_create("model");
 	tcase_add_test(tc, model_rewrite);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("fuzz");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, fuzz_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
