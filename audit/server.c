@@ -59,12 +59,16 @@
 #define MAX_ROOTS 4096
 /* the most connections of one process */
 #define PER_PID_CONNS 16
+/* Connections one pid may have made that have not said hello yet (each
+ * has HELLO_MS to do so): more, since under fleetguard run's supervisor one
+ * pid makes them for a whole tree of starting processes. */
+#define PER_PID_PENDING 256
 
 /* --- the daemon ---------------------------------------------------------- */
 
 struct conn {
 	int fd;
-	pid_t peer;            /* the process that connected */
+	pid_t peer;            /* the process that connected; after hello, the one that said it */
 	bool dead;             /* found closed or refused: drop it */
 	int64_t since;         /* accepted at (monotonic ms), for the hello deadline */
 	bool sync_each;        /* its policy says fsync = always */
@@ -146,6 +150,8 @@ static bool idle_but(struct server *s, const struct conn *c)
 	return true;
 }
 
+static size_t conns_of(const struct server *s, pid_t pid, bool greeted, const struct conn *but);
+
 static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, const struct ucred *cr)
 {
 	const uint8_t *flags = fg_auditw_take(b, 1);
@@ -177,6 +183,7 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 		}
 		c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
 	}
+	c->peer = cr->pid;      /* counted as this process's from now on */
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
 	if (!c->agent || !c->exe)
@@ -397,20 +404,36 @@ static int64_t mono_ms(void)
 }
 
 /* One process holds at most PER_PID_CONNS connections: one agent cannot
- * take them all and keep another from starting. */
+ * take them all and keep another from starting.  Checked at accept (a
+ * refusal there is seen by the client at once), counting the connections
+ * that said hello by the pid the kernel attached to the hello
+ * (SCM_CREDENTIALS, the sender's) and those still waiting for their hello
+ * by the pid that connected (SO_PEERCRED; at most PER_PID_PENDING).  Under
+ * fleetguard run's supervisor the connecting pid is the supervisor's for
+ * every agent process (it performs their connects): their connections
+ * count as pending only until their hello, and then as their own
+ * process's, which the check at accept cannot see (docs/SECURITY.md). */
+static size_t conns_of(const struct server *s, pid_t pid, bool greeted, const struct conn *but)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nconns; i++)
+		if (&s->conns[i] != but && s->conns[i].peer == pid && !s->conns[i].dead &&
+		    (s->conns[i].agent != NULL) == greeted)
+			n++;
+	return n;
+}
+
 static bool below_limit(const struct server *s, int fd, pid_t *peer)
 {
 	struct ucred cr;
 	socklen_t len = sizeof(cr);
-	size_t n = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		return false;
 	*peer = cr.pid;
-	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i].peer == cr.pid && !s->conns[i].dead && ++n >= PER_PID_CONNS)
-			return false;
-	return true;
+	return conns_of(s, cr.pid, true, NULL) < PER_PID_CONNS &&
+	       conns_of(s, cr.pid, false, NULL) < PER_PID_PENDING;
 }
 
 static void on_accept(struct server *s)

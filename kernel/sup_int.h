@@ -88,5 +88,8 @@ extern const size_t fg_sup_attr_n;
 bool fg_sup_net_traps(long nr);
 /* Answer the socket call in s->req (it may finish on a worker thread). */
 void fg_sup_net_handle(struct fg_sup *s);
+/* bind, trapped with the path family: a pathname UNIX socket's name is
+ * judged as a creation, then the call goes on in the caller. */
+void fg_sup_bind_handle(struct fg_sup *s);
 
 #endif /* FLEETGUARD_KERNEL_SUP_INT_H */

@@ -654,3 +654,87 @@ void fg_sup_net_handle(struct fg_sup *s)
 	}
 	run_job(j);
 }
+
+/* --- bind ------------------------------------------------------------------ */
+
+/* The name a pathname UNIX bind would create, as dir + leaf judged for
+ * writing: -EACCES when refused, 0 when allowed or not a pathname. */
+static int judge_bind_name(struct fg_sup *s, int tid, const struct sockaddr_un *un,
+			   socklen_t len, char *name, size_t cap, unsigned *line)
+{
+	size_t plen = len > offsetof(struct sockaddr_un, sun_path) ?
+		      len - offsetof(struct sockaddr_un, sun_path) : 0;
+	char path[sizeof(un->sun_path) + 1], dpath[PATH_MAX], *slash;
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_MAGICLINKS };
+	const char *leaf;
+	bool in_root;
+	int base, dfd, rc;
+
+	if (un->sun_family != AF_UNIX || plen == 0 || un->sun_path[0] == '\0')
+		return 0;       /* an address, an abstract or unnamed socket: no name */
+	memcpy(path, un->sun_path, plen);
+	path[plen] = '\0';
+	slash = strrchr(path, '/');
+	leaf = slash ? slash + 1 : path;
+	if (slash == path)
+		path[1] = '\0';
+	else if (slash != NULL)
+		*slash = '\0';
+	base = fg_sup_base(s, tid, AT_FDCWD, slash ? path : "", &in_root);
+	if (base < 0)
+		return base;
+	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
+	dfd = (int)syscall(SYS_openat2, base, slash ? path : ".", &how, sizeof(how));
+	rc = dfd < 0 ? -errno : fg_sup_fd_name(dfd, tid, dpath, sizeof(dpath));
+	fg_sup_base_put(s, base);
+	if (dfd >= 0)
+		close(dfd);
+	if (rc == 0 && (size_t)snprintf(name, cap, "%s/%s", strcmp(dpath, "/") ? dpath : "",
+					 leaf) >= cap)
+		rc = -ENAMETOOLONG;
+	if (rc == 0 && !fg_sup_judge(s, name, FG_ACC_WRITE, line))
+		rc = -EACCES;
+	return rc;
+}
+
+/*
+ * bind(2) of a pathname UNIX socket creates a name, which Landlock allows
+ * anywhere in a write tree: the name is judged like any creation.  The call
+ * then goes on in the caller ("continue"), not performed here: bound by
+ * the supervisor, the socket would report a name of the supervisor's
+ * making to getsockname.  So this check narrows, it does not hold: a thread
+ * that rewrites the path between the check and the kernel's own reading can
+ * still create an empty socket name in a denied directory (it reaches no
+ * content).  TCP binds stay Landlock's (judged in the caller's domain).
+ */
+void fg_sup_bind_handle(struct fg_sup *s)
+{
+	const __u64 *a = s->req->data.args;
+	int tid = (int)s->req->pid;
+	struct sockaddr_un un = { 0 };
+	char name[PATH_MAX];
+	uint64_t id = s->req->id;
+	unsigned line = 0;
+	int rc = 0;
+
+	name[0] = '\0';
+	if (a[2] >= sizeof(sa_family_t) && a[2] <= sizeof(un))
+		rc = fg_sup_read_mem(tid, a[1], &un, a[2]);
+	if (rc == 0)
+		rc = judge_bind_name(s, tid, &un, (socklen_t)a[2], name, sizeof(name), &line);
+	if (rc == 0) {
+		struct seccomp_notif_resp r = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+
+		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &r);
+	} else if (fg_sup_answer(s, id, -rc, 0) < 0) {
+		return;         /* the caller is gone */
+	}
+	if (name[0] != '\0' && (rc == 0 || rc == -EACCES)) {
+		struct fg_sup_event ev = { .op = "bind", .path = name, .flags = -1, .tid = tid,
+					   .allow = rc == 0, .line = line, .own = s->own_hit,
+					   .result = -rc };
+
+		fg_sup_emit(s, &ev);
+	}
+}

@@ -133,6 +133,7 @@ int fg_sup_install(unsigned traps)
 		for (i = 0; i < fg_sup_attr_n; i++)
 			if (fg_sup_attr_nrs[i] != SYS_utimensat)
 				list[nt++] = fg_sup_attr_nrs[i];
+		list[nt++] = SYS_bind;  /* a pathname UNIX socket is a new name */
 	}
 	if (traps & FG_SUP_TRAP_NET)
 		for (i = 0; i < 3; i++)
@@ -1010,6 +1011,10 @@ static void handle(struct fg_sup *s)
 	}
 	if (fg_sup_attr_traps((long)s->req->data.nr)) {
 		fg_sup_attr_handle(s);
+		return;
+	}
+	if ((long)s->req->data.nr == SYS_bind) {
+		fg_sup_bind_handle(s);
 		return;
 	}
 	if (!is_open((long)s->req->data.nr)) {

@@ -25,6 +25,8 @@
  *                                          dup2()s a UDP socket over it
  *   unix PATH | unixdg PATH                connect a stream / send a datagram
  *                                          to the UNIX socket PATH
+ *   unixbind PATH                          bind a UNIX socket to PATH and print
+ *                                          the name getsockname reports
  * Exit status: 0 done, 3 refused (EACCES/EPERM), 4 another error.
  */
 #define _GNU_SOURCE 1
@@ -192,6 +194,23 @@ static int unix_one(const char *mode, const char *path)
 	return 0;
 }
 
+static int unix_bind(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX }, got = { 0 };
+	socklen_t len = sizeof(got);
+	long fd = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
+
+	if (fd < 0)
+		return verdict("socket", errno);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (syscall(SYS_bind, fd, &a, sizeof(a)) < 0)
+		return verdict("bind", errno);
+	if (syscall(SYS_getsockname, fd, &got, &len) < 0)
+		return verdict("getsockname", errno);
+	printf("bound %s\n", got.sun_path);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -202,6 +221,8 @@ int main(int argc, char **argv)
 		return race(atoi(argv[2]), atoi(argv[3]));
 	if (strcmp(argv[1], "swap") == 0)
 		return swap(atoi(argv[2]));
+	if (strcmp(argv[1], "unixbind") == 0)
+		return unix_bind(argv[2]);
 	if (strncmp(argv[1], "unix", 4) == 0)
 		return unix_one(argv[1], argv[2]);
 	return one(argv[1], argv[2]);

@@ -19,7 +19,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 22
+plan 24
 ll_setup
 PROBE="$WS/attr_probe"
 cp "$FG_TOP_BUILDDIR/tests/bin/attr_probe" "$PROBE"
@@ -85,6 +85,15 @@ check "python3 os.utime and os.chmod in the workspace ($out)" [ "$out" = 7.0 ]
 out=$(sup sh -c 'chmod 600 token' 2>&1); rc=$?
 check "coreutils chmod of the denied file fails with a message (rc $rc)" \
 	sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'Permission denied'"
+# --- bind: a pathname UNIX socket is a new name -------------------------
+NET="$WS/net_probe"
+cp "$FG_TOP_BUILDDIR/tests/bin/net_probe" "$NET"
+out=$(sup "$NET" unixbind "$WS/secrets/s.sock" 2>/dev/null); rc=$?
+check "static bind of a UNIX socket in the denied directory: EACCES, no name made ($out)" \
+	[ "$rc" -eq 3 -a ! -e "$WS/secrets/s.sock" ]
+out=$(sup "$NET" unixbind "$WS/ok.sock" 2>/dev/null); rc=$?
+check "in the workspace: bound, getsockname names what was asked ($out)" \
+	[ "$rc" -eq 0 -a "$out" = "bound $WS/ok.sock" -a -S "$WS/ok.sock" ]
 out=$(fgrun --floor=masking --policy "$POL" -- "$PROBE" chmod "$WS/token" 2> "$TMP/err"); rc=$?
 if grep -q "cannot enter a mount namespace" "$TMP/err"; then
 	skip_check "masking: chmod of the denied file" "no user namespaces here"

@@ -21,7 +21,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 32
+plan 33
 ll_setup
 PROBE="$WS/net_probe"
 cp "$FG_TOP_BUILDDIR/tests/bin/net_probe" "$PROBE"
@@ -206,6 +206,12 @@ else
 fi
 kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null
+
+# the supervisor makes every process's connection to the audit daemon: the
+# daemon must tell them apart by who says hello, not by who connected
+out=$(fgrun --policy "$POL" -- sh -c 'for i in $(seq 1 40); do (sleep 2; echo x > "many.$i") & done; wait' 2>&1)
+check "40 processes started at once all reach the audit daemon and write ($(ls "$WS" | grep -c '^many\.') of 40)" \
+	[ "$(ls "$WS" | grep -c '^many\.')" = 40 ]
 "$VERIFY" "$LOG" > /dev/null 2>&1
 check "the audit log with the supervisor's records verifies" [ $? -eq 0 ]
 finish
