@@ -316,8 +316,8 @@ int main(int argc, char **argv)
 		return 2;
 	fprintf(f, "[filesystem]\nmode = off\n\n[network]\nallow = 127.0.0.1:*\n\n"
 		   "[breaker]\nthreshold = 1\nopen_seconds = 600\nstate_dir = %s/state\n\n"
-		   "[endpoint llm]\naddress = 127.0.0.1:%d\nprotocol = http\n\n"
-		   "[endpoint down]\naddress = 127.0.0.1:%d\nprotocol = http\n\n"
+		   "[endpoint llm]\naddress = 127.0.0.1:%d\nprotocol = http\ngateway = no\n\n"
+		   "[endpoint down]\naddress = 127.0.0.1:%d\nprotocol = http\ngateway = no\n\n"
 		   "[audit]\nlog = %s/audit.log\nevents = denied\nfsync = never\n",
 		dir, http, down, dir);
 	fclose(f);
