@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,13 +101,20 @@ static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
 static void fg_handed(struct fg_audit_conf *conf)
 {
 	const char *v = getenv(FG_AUDIT_HANDOVER_ENV);
-	int fd, owed;
-	char end;
+	char *end;
+	long fd, owed;
 
-	if (v != NULL && sscanf(v, "%d:%d%c", &fd, &owed, &end) == 2) {
-		conf->handed_fd = fd;
-		conf->handed_owed = owed;
-	}
+	/* strtol, not sscanf: scanf's code is pages no other start-up touches */
+	if (v == NULL || *v < '0' || *v > '9')
+		return;
+	fd = strtol(v, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return;
+	owed = strtol(end + 1, &end, 10);
+	if (*end != '\0' || fd > INT_MAX || owed > INT_MAX)
+		return;
+	conf->handed_fd = (int)fd;
+	conf->handed_owed = (int)owed;
 }
 
 static void fg_open_audit(void)
