@@ -30,6 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "audit/daemon.h"
 #include "policy/seal.h"
 #include "shim/auditconf.h"
 #include "shim/shim.h"
@@ -170,6 +171,23 @@ static void fg_identity(void)
 	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
 }
 
+/* The audit daemon's state directory is sealed too when the policy leaves
+ * it to the default ($XDG_STATE_HOME, $HOME, else the password file):
+ * descendants then neither look at the environment the agent controls nor
+ * read the password database in every process that has no HOME. */
+static void fg_seal_state_dir(struct fg_policy *p)
+{
+	char dir[PATH_MAX];
+
+	if (p->audit.state_dir != NULL && p->audit.state_dir[0] != '\0')
+		return;
+	fg_audit_default_state(dir, sizeof(dir));
+	free(p->audit.state_dir);
+	p->audit.state_dir = strdup(dir);
+	if (p->audit.state_dir == NULL)
+		fg_fatal("out of memory");
+}
+
 /* First process of a tree: parse the file FLEETGUARD_POLICY names, expand
  * it once and seal it at FG_SEAL_FD for every descendant. */
 static void fg_seal_first(void)
@@ -191,6 +209,7 @@ static void fg_seal_first(void)
 	}
 	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
 		fg_g.policy_sha[0] = '\0';
+	fg_seal_state_dir(p);
 	fd = fg_seal_create(p, fg_g.policy_sha);
 	if (fd < 0)
 		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));
