@@ -150,6 +150,13 @@ int fg_sup_install(unsigned traps)
 		}
 		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_name_to_handle_at, 0, 1));
 		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EOPNOTSUPP));
+#ifdef SYS_io_uring_setup
+		/* io_uring opens, renames and unlinks without a system call
+		 * this filter sees (the socket filter refuses it only when
+		 * [network] is enforced): ENOSYS, and programs fall back */
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_io_uring_setup, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
+#endif
 		/* the caller's root stays the supervisor's (fg_sup_share_root) */
 		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_chroot, 0, 1));
 		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
