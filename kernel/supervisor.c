@@ -500,7 +500,7 @@ static unsigned access_of(int flags)
 	return FG_ACC_READ;
 }
 
-static mode_t caller_umask(int tid)
+mode_t fg_sup_caller_umask(int tid)
 {
 	char at[64], buf[2048];
 	const char *u;
@@ -582,7 +582,7 @@ static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t
 		rc = still_there(s);
 	if (rc == 0) {
 		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
-			    c->mode & ~caller_umask(c->tid) & 07777);
+			    c->mode & ~fg_sup_caller_umask(c->tid) & 07777);
 		rc = fd < 0 ? -errno : fd;
 	}
 	close(dfd);
@@ -948,10 +948,10 @@ static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup
 		return unlinkat(o->dfd, o->leaf, strcmp(m->op, "rmdir") == 0 ? AT_REMOVEDIR :
 					m->extra >= 0 ? (int)a[m->extra] : 0) < 0 ? -errno : 0;
 	if (strcmp(m->op, "mkdir") == 0)
-		return mkdirat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~caller_umask(tid) & 07777) <
+		return mkdirat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~fg_sup_caller_umask(tid) & 07777) <
 		       0 ? -errno : 0;
 	if (strcmp(m->op, "mknod") == 0)
-		return mknodat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~(caller_umask(tid) & 0777),
+		return mknodat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~(fg_sup_caller_umask(tid) & 0777),
 			       (dev_t)a[m->extra + 1]) < 0 ? -errno : 0;
 	return -ENOSYS;
 }
