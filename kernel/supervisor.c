@@ -21,6 +21,7 @@
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -187,46 +188,59 @@ int fg_sup_install(unsigned traps)
 #endif
 }
 
-/* A filter trapping getppid, in a child: does the kernel give a listener,
- * and does it know ADDFD with SEND (an unknown id then answers ENOENT)? */
+/* The probe's child: a filter trapping getppid; does the kernel give a
+ * listener, and does it know ADDFD with SEND (an unknown id then answers
+ * ENOENT)?  Its exit status is the answer's bits. */
+static int probe_child(void *arg)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = 4, .filter = f };
+	struct seccomp_notif_addfd add = { .id = 1, .flags = SECCOMP_ADDFD_FLAG_SEND, .srcfd = 0 };
+	long fd;
+	int bits = 0;
+
+	(void)arg;
+	if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF)
+		bits |= FG_SUP_GETFD;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return bits;
+	fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd >= 0) {
+		bits |= FG_SUP_NOTIF;
+		if (ioctl((int)fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno == ENOENT)
+			bits |= FG_SUP_ADDFD;
+	}
+	return bits;
+}
+
+/* Ask probe_child in a process of its own (the filter must not stay on
+ * this one).  The child shares this memory and runs on a stack of its own
+ * while this thread waits (CLONE_VM | CLONE_VFORK): a fork copied the
+ * launcher's page tables and then paid a copy-on-write fault for every
+ * page the launcher wrote afterwards, a millisecond of every run.  The
+ * filter and no_new_privs stay with the child's task. */
 int fg_sup_probe(void)
 {
 	static int known = -1;  /* run asks twice: for the paths, for sockets */
-	int status = 0;
+	static char stack[16384] __attribute__((aligned(16)));
+	int status = 0, saved = errno;
 	pid_t pid;
 
 	if (known >= 0)
 		return known;
-	pid = fork();
-	if (pid < 0)
+	pid = clone(probe_child, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+	if (pid < 0) {
+		errno = saved;
 		return 0;
-	if (pid == 0) {
-		struct sock_filter f[] = {
-			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-		};
-		struct sock_fprog prog = { .len = 4, .filter = f };
-		struct seccomp_notif_addfd add = { .id = 1, .flags = SECCOMP_ADDFD_FLAG_SEND,
-						   .srcfd = 0 };
-		long fd;
-		int bits = 0;
-
-		if (syscall(SYS_pidfd_getfd, -1, 0, 0) < 0 && errno == EBADF)
-			bits |= FG_SUP_GETFD;
-		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-			_exit(bits);
-		fd = sup_seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-		if (fd >= 0) {
-			bits |= FG_SUP_NOTIF;
-			if (ioctl((int)fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0 && errno == ENOENT)
-				bits |= FG_SUP_ADDFD;
-		}
-		_exit(bits);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	errno = saved;
 	known = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
 	return known;
 }

@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/daemon.h"
 #include "kernel/landlock.h"
 #include "kernel/start.h"
 #include "policy/policy.h"
@@ -313,6 +314,17 @@ static void seal(struct fg_policy *p)
 	}
 	if (fg_sha256_file(p->file, sha) < 0)
 		sha[0] = '\0';
+	/* the daemon's default state directory, expanded here once like the
+	 * rest: no descendant looks at HOME or the password file for it */
+	if (p->audit.state_dir == NULL || p->audit.state_dir[0] == '\0') {
+		char state[PATH_MAX];
+
+		fg_audit_default_state(state, sizeof(state));
+		free(p->audit.state_dir);
+		p->audit.state_dir = strdup(state);
+		if (p->audit.state_dir == NULL)
+			die(126, "out of memory");
+	}
 	fd = fg_seal_create(p, sha);
 	if (fd < 0)
 		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));
