@@ -538,7 +538,31 @@ static void drain_others(struct server *s, const struct conn *c)
 	draining = false;
 }
 
-static int on_message(struct server *s, struct conn *c)
+/* Take the descriptors of a control message: the one of a single-
+ * descriptor message into *fd, every other closed (and the message
+ * marked cut). */
+static void take_fds(struct cmsghdr *cm, int *fd, int *flags)
+{
+	size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+	for (size_t i = 0; i < nfd; i++) {
+		int x;
+		memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+		if (*fd < 0 && nfd == 1)
+			*fd = x;
+		else
+			close(x);
+	}
+	if (nfd != 1)
+		*flags |= MSG_CTRUNC;
+}
+
+/* The next message of c into s->buf, with its sender and the descriptor
+ * it carried (*fd, or -1): its length, or RECV_NONE, RECV_AGAIN, or -1
+ * when the connection should go. */
+#define RECV_NONE (-2)
+#define RECV_AGAIN (-3)
+static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int *fd)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
@@ -547,17 +571,13 @@ static int on_message(struct server *s, struct conn *c)
 	struct iovec iov = { s->buf, FG_AUDITW_MSG_MAX };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 			     .msg_controllen = sizeof(ctl.b) };
-	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
 	struct cmsghdr *cm;
-	struct fg_auditw_in b;
 	ssize_t n;
-	int r, fd = -1;
 
-	if (c->dead)
-		return -1;
+	*fd = -1;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return errno == EINTR ? 1 : errno == EAGAIN ? 0 : -1;
+		return errno == EINTR ? RECV_AGAIN : errno == EAGAIN ? RECV_NONE : -1;
 	if (n == 0)
 		return -1;
 	/* room for the credentials and one descriptor (a ring's): more do
@@ -565,36 +585,54 @@ static int on_message(struct server *s, struct conn *c)
 	 * below) */
 	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
-			memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
-		else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			for (size_t i = 0; i < nfd; i++) {
-				int x;
-				memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-				if (fd < 0 && nfd == 1)
-					fd = x;
-				else
-					close(x);
-			}
-			if (nfd != 1)
-				mh.msg_flags |= MSG_CTRUNC;
-		}
+			memcpy(cr, CMSG_DATA(cm), sizeof(*cr));
+		else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			take_fds(cm, fd, &mh.msg_flags);
 	}
 	/* no credentials from the kernel, a cut message, a descriptor with
 	 * anything but 'M': not a client of ours */
-	if (cr.pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
-	    (fd >= 0) != (n == 1 && s->buf[0] == 'M')) {
-		if (fd >= 0)
-			close(fd);
+	if (cr->pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (*fd >= 0) != (n == 1 && s->buf[0] == 'M')) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		answer(c->fd, 'A', -EPROTO);
 		return -1;
 	}
 	/* what the process put in its ring before this message comes first */
 	if (c->ring && ring_drain(s, c, SIZE_MAX) < 0) {
-		if (fd >= 0)
-			close(fd);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		return -1;
 	}
+	return n;
+}
+
+/* A process making a new connection (its number was taken from it):
+ * what it left in its old rings comes first. */
+static void drain_pid_rings(struct server *s, const struct conn *c, pid_t pid)
+{
+	for (size_t i = 0; i < s->nconns; i++)
+		if (&s->conns[i] != c && s->conns[i].peer == pid && s->conns[i].ring &&
+		    !s->conns[i].dead && ring_drain(s, &s->conns[i], SIZE_MAX) < 0)
+			s->conns[i].dead = true;
+}
+
+static int on_message(struct server *s, struct conn *c)
+{
+	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
+	struct fg_auditw_in b;
+	ssize_t n;
+	int r, fd;
+
+	if (c->dead)
+		return -1;
+	n = recv_msg(s, c, &cr, &fd);
+	if (n == RECV_NONE || n == RECV_AGAIN)
+		return n == RECV_NONE ? 0 : 1;
+	if (n < 0)
+		return -1;
 	b = (struct fg_auditw_in){ s->buf + 1, (size_t)n - 1, 0, false };
 	switch (s->buf[0]) {
 	case 'M':
@@ -611,12 +649,7 @@ static int on_message(struct server *s, struct conn *c)
 		answer(c->fd, 'A', 0);
 		return 1;
 	case 'H':
-		/* a process making a new connection (its number was taken
-		 * from it): what it left in its old ring comes first */
-		for (size_t i = 0; i < s->nconns; i++)
-			if (&s->conns[i] != c && s->conns[i].peer == cr.pid && s->conns[i].ring &&
-			    !s->conns[i].dead && ring_drain(s, &s->conns[i], SIZE_MAX) < 0)
-				s->conns[i].dead = true;
+		drain_pid_rings(s, c, cr.pid);
 		r = on_hello(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
 		return r == 0 ? 1 : -1;
