@@ -106,6 +106,7 @@ struct fg_ll_plan {
 	uint64_t port_rights[64];
 	size_t nports;
 	uint64_t h;
+	uint64_t withhold;      /* rights granted nowhere (fg_ll_plan_no_sockets) */
 	char digest[17];
 	int err;
 	fg_ll_note_fn note;
@@ -428,6 +429,15 @@ static void plan_degraded(struct fg_ll_plan *pl)
 		     FG_LL_ABI_KNOWN, what);
 }
 
+void fg_ll_plan_no_sockets(struct fg_ll_plan *pl)
+{
+	if (!(pl->fs & LL_FS_MAKE_SOCK))
+		return;
+	/* not in the digest: the library's processes compare it with the
+	 * plan they build, which knows no floor ("floor" in the record says) */
+	pl->withhold |= LL_FS_MAKE_SOCK;
+}
+
 int fg_ll_plan_new(const struct fg_policy *p, int abi, const struct fg_ll_own *own,
 		   size_t nown, fg_ll_note_fn notefn, void *ctx, struct fg_ll_plan **out)
 {
@@ -517,7 +527,7 @@ size_t fg_ll_plan_rules(const struct fg_ll_plan *pl)
 /* --- applying ----------------------------------------------------------- */
 
 #if HAVE_DECL_SYS_LANDLOCK_CREATE_RULESET
-static int add_path(int rfd, const struct ll_grant *g)
+static int add_path(int rfd, const struct ll_grant *g, uint64_t withhold)
 {
 	struct ll_path_beneath_attr pb;
 	struct stat st;
@@ -530,7 +540,7 @@ static int add_path(int rfd, const struct ll_grant *g)
 		rc = -errno;
 		goto out_close;
 	}
-	pb.allowed_access = g->rights;
+	pb.allowed_access = g->rights & ~withhold;
 	if (!S_ISDIR(st.st_mode))
 		pb.allowed_access &= LL_FILE_RIGHTS;
 	pb.parent_fd = fd;
@@ -559,7 +569,7 @@ int fg_ll_apply(const struct fg_ll_plan *pl)
 	if (rfd < 0)
 		return rfd;
 	for (size_t i = 0; i < pl->ng && rc == 0; i++)
-		rc = add_path(rfd, &pl->g[i]);
+		rc = add_path(rfd, &pl->g[i], pl->withhold);
 	for (size_t i = 0; i < pl->nports && rc == 0; i++) {
 		struct ll_net_port_attr np = { .allowed_access = pl->port_rights[i],
 					       .port = pl->ports[i] };

@@ -107,6 +107,11 @@ int fg_ll_plan_new(const struct fg_policy *p, int abi, const struct fg_ll_own *o
 
 void fg_ll_plan_free(struct fg_ll_plan *pl);
 
+/* Grant the making of socket files (bind of a pathname UNIX socket)
+ * nowhere: under the supervisor it binds them itself, on a copy of the
+ * address it judged, so the agent's own bind of a name must fail. */
+void fg_ll_plan_no_sockets(struct fg_ll_plan *pl);
+
 /* True when the plan restricts nothing ([filesystem] and [network] modes
  * are report or off): there is nothing to apply. */
 bool fg_ll_plan_empty(const struct fg_ll_plan *pl);

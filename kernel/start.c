@@ -163,6 +163,8 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	if (s->opened != NULL)
 		s->opened(s->ctx, a != NULL ? fg_audit_path(a) : NULL);
 	rc = build(s, abi, audit_dir, own, &nown, state, &pl);
+	if (rc == 0 && s->sup_binds != NULL && *s->sup_binds)
+		fg_ll_plan_no_sockets(pl);
 	if (rc < 0) {
 		rc = step_failed(s, "build", rc, err, errlen);
 		goto out_close;

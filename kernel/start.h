@@ -52,6 +52,9 @@ struct fg_ll_start {
 					/* after the audit daemon started, just before the
 					 * ruleset is applied, with fleetguard's own paths
 					 * (fleetguard run sets up its floor there); may be NULL */
+	const bool *sup_binds;          /* true after opened(): pathname UNIX sockets are
+					 * bound by the supervisor only (no socket file
+					 * made in the domain); may be NULL */
 	void *ctx;
 };
 

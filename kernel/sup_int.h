@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "kernel/supervisor.h"
 
@@ -65,6 +66,9 @@ void fg_sup_base_put(const struct fg_sup *s, int fd);
 /* The path of what fd holds, the caller's /proc/<tid> named /proc/self. */
 int fg_sup_fd_name(int fd, int tid, char *out, size_t cap);
 
+/* The caller's umask (from /proc/<tid>/status; 022 if unreadable). */
+mode_t fg_sup_caller_umask(int tid);
+
 /* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
  * the caller's own descriptor N, or -1. */
 int fg_sup_own_fd(const char *path);
@@ -88,8 +92,8 @@ extern const size_t fg_sup_attr_n;
 bool fg_sup_net_traps(long nr);
 /* Answer the socket call in s->req (it may finish on a worker thread). */
 void fg_sup_net_handle(struct fg_sup *s);
-/* bind, trapped with the path family: a pathname UNIX socket's name is
- * judged as a creation, then the call goes on in the caller. */
+/* bind, trapped with the path family: a UNIX socket's name is judged as a
+ * creation and bound here, on the caller's socket, with the copy judged. */
 void fg_sup_bind_handle(struct fg_sup *s);
 
 #endif /* FLEETGUARD_KERNEL_SUP_INT_H */

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
@@ -104,9 +105,10 @@ struct net_job {
 
 static int tgid_of(int tid)
 {
-	char at[64], buf[1024];
+	char at[64], buf[1024], *end;
 	const char *t;
 	ssize_t n;
+	long v;
 	int fd;
 
 	snprintf(at, sizeof(at), "/proc/%d/status", tid);
@@ -117,7 +119,13 @@ static int tgid_of(int tid)
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	t = strstr(buf, "\nTgid:\t");
-	return t ? atoi(t + 7) : -ESRCH;
+	if (!t)
+		return -ESRCH;
+	errno = 0;
+	v = strtol(t + 7, &end, 10);
+	if (errno || end == t + 7 || *end != '\n' || v <= 0 || v > INT_MAX)
+		return -ESRCH;
+	return (int)v;
 }
 
 /* A pidfd for the calling thread (Linux 6.9), else for its process. */
@@ -698,15 +706,58 @@ static int judge_bind_name(struct fg_sup *s, int tid, const struct sockaddr_un *
 	return rc;
 }
 
+/* Bind the caller's socket skno here with the address un it judged (the
+ * caller's memory is not read again): a relative name from the caller's
+ * cwd (the supervisor's own for the call, then back), under the caller's
+ * umask; getsockname gives back the very bytes asked. */
+static int bind_here(struct fg_sup *s, int tid, int skno, const struct sockaddr_un *un,
+		     socklen_t len)
+{
+	static int home = -1;   /* the supervisor's own cwd */
+	bool in_root, moved = false;
+	int pidfd = pidfd_of(tid), sk, cwd, rc = 0;
+	mode_t old;
+
+	if (pidfd < 0)
+		return pidfd;
+	sk = take_fd(pidfd, skno);
+	close(pidfd);
+	if (sk < 0)
+		return sk;
+	if (un->sun_path[0] == '/' && s->root_fd < 0)
+		rc = -EPERM;    /* the caller's root is not the supervisor's */
+	else if (un->sun_path[0] != '/' && un->sun_path[0] != '\0') {
+		if (home < 0)
+			home = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cwd = fg_sup_base(s, tid, AT_FDCWD, "", &in_root);
+		rc = cwd < 0 ? cwd : fchdir(cwd) < 0 ? -errno : 0;
+		moved = rc == 0;
+		fg_sup_base_put(s, cwd);
+	}
+	if (rc == 0) {
+		old = umask(fg_sup_caller_umask(tid));
+		rc = bind(sk, (const struct sockaddr *)un, len) < 0 ? -errno : 0;
+		umask(old);
+	}
+	if (moved && (home < 0 || fchdir(home) < 0))
+		(void)!chdir("/");
+	close(sk);
+	return rc;
+}
+
 /*
- * bind(2) of a pathname UNIX socket creates a name, which Landlock allows
- * anywhere in a write tree: the name is judged like any creation.  The call
- * then goes on in the caller ("continue"), not performed here: bound by
- * the supervisor, the socket would report a name of the supervisor's
- * making to getsockname.  So this check narrows, it does not hold: a thread
- * that rewrites the path between the check and the kernel's own reading can
- * still create an empty socket name in a denied directory (it reaches no
- * content).  TCP binds stay Landlock's (judged in the caller's domain).
+ * bind(2) of a pathname UNIX socket creates a name, which Landlock would
+ * allow anywhere in a write tree: the name is judged like any creation, and
+ * the supervisor binds the caller's socket itself (pidfd_getfd) with the
+ * address it copied and judged.  Answering "continue" instead would let the
+ * kernel read the address again after the check, and another thread could
+ * have put a denied name there.  Under the supervisor Landlock grants the
+ * making of socket files nowhere (fg_ll_plan_no_sockets), so an address
+ * flipped from another family to a UNIX pathname after the check fails in
+ * the kernel too.  Names are made while no other name change of the agent
+ * can run (those are trapped and performed by this same thread).  Other
+ * families go on in the caller: TCP binds stay Landlock's, judged in the
+ * caller's domain; autobind (the family alone) names nothing.
  */
 void fg_sup_bind_handle(struct fg_sup *s)
 {
@@ -716,6 +767,7 @@ void fg_sup_bind_handle(struct fg_sup *s)
 	char name[PATH_MAX];
 	uint64_t id = s->req->id;
 	unsigned line = 0;
+	bool here = false, allow;
 	int rc = 0;
 
 	name[0] = '\0';
@@ -723,17 +775,22 @@ void fg_sup_bind_handle(struct fg_sup *s)
 		rc = fg_sup_read_mem(tid, a[1], &un, a[2]);
 	if (rc == 0)
 		rc = judge_bind_name(s, tid, &un, (socklen_t)a[2], name, sizeof(name), &line);
-	if (rc == 0) {
+	allow = rc != -EACCES;
+	if (rc == 0 && un.sun_family == AF_UNIX && a[2] > sizeof(sa_family_t) &&
+	    a[2] <= sizeof(un)) {
+		here = true;
+		rc = bind_here(s, tid, (int)a[0], &un, (socklen_t)a[2]);
+	}
+	if (rc == 0 && !here) {
 		struct seccomp_notif_resp r = { .id = id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
 
 		ioctl(s->listener, SECCOMP_IOCTL_NOTIF_SEND, &r);
 	} else if (fg_sup_answer(s, id, -rc, 0) < 0) {
 		return;         /* the caller is gone */
 	}
-	if (name[0] != '\0' && (rc == 0 || rc == -EACCES)) {
+	if (name[0] != '\0' && (rc == 0 || !allow || here)) {
 		struct fg_sup_event ev = { .op = "bind", .path = name, .flags = -1, .tid = tid,
-					   .allow = rc == 0, .line = line, .own = s->own_hit,
-					   .result = -rc };
+					   .allow = allow, .line = line, .own = s->own_hit, .result = -rc };
 
 		fg_sup_emit(s, &ev);
 	}

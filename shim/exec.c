@@ -44,8 +44,12 @@
 #include "shim/shim.h"
 
 #define FG_ENV_MAX 8
-static char fg_env_store[FG_ENV_MAX][PATH_MAX + 32];
-static size_t fg_env_n;
+#define FG_ENV_LEN (PATH_MAX + 32)
+/* the kept variables, packed one after the other: one slot of PATH_MAX
+ * each touched a page of its own in every process */
+static char fg_env_buf[FG_ENV_MAX * FG_ENV_LEN];
+static char *fg_env_store[FG_ENV_MAX];
+static size_t fg_env_n, fg_env_used;
 
 static bool fg_is_ours(const char *e)
 {
@@ -54,17 +58,23 @@ static bool fg_is_ours(const char *e)
 
 static void fg_env_keep(const char *a, const char *b)
 {
-	if (fg_env_n < FG_ENV_MAX) {
-		snprintf(fg_env_store[fg_env_n], sizeof(fg_env_store[0]), "%s%s", a, b);
-		fg_env_n++;
-	}
+	char *at = fg_env_buf + fg_env_used;
+	int n;
+
+	if (fg_env_n >= FG_ENV_MAX)
+		return;
+	n = snprintf(at, FG_ENV_LEN, "%s%s", a, b);
+	if (n < 0)
+		return;
+	fg_env_store[fg_env_n++] = at;
+	fg_env_used += (n < FG_ENV_LEN ? (size_t)n : FG_ENV_LEN - 1) + 1;
 }
 
 void fg_exec_init(char **envp)
 {
 	char **e;
 
-	fg_env_n = 0;
+	fg_env_n = fg_env_used = 0;
 	for (e = envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, "FLEETGUARD_POLICY=", 18) == 0)
 			fg_env_keep("FLEETGUARD_POLICY=", fg_g.pol->file);

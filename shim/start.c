@@ -23,12 +23,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "audit/daemon.h"
 #include "policy/seal.h"
 #include "shim/auditconf.h"
 #include "shim/shim.h"
@@ -100,13 +102,20 @@ static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
 static void fg_handed(struct fg_audit_conf *conf)
 {
 	const char *v = getenv(FG_AUDIT_HANDOVER_ENV);
-	int fd, owed;
-	char end;
+	char *end;
+	long fd, owed;
 
-	if (v != NULL && sscanf(v, "%d:%d%c", &fd, &owed, &end) == 2) {
-		conf->handed_fd = fd;
-		conf->handed_owed = owed;
-	}
+	/* strtol, not sscanf: scanf's code is pages no other start-up touches */
+	if (v == NULL || *v < '0' || *v > '9')
+		return;
+	fd = strtol(v, &end, 10);
+	if (*end != ':' || end[1] < '0' || end[1] > '9')
+		return;
+	owed = strtol(end + 1, &end, 10);
+	if (*end != '\0' || fd > INT_MAX || owed > INT_MAX)
+		return;
+	conf->handed_fd = (int)fd;
+	conf->handed_owed = (int)owed;
 }
 
 static void fg_open_audit(void)
@@ -162,6 +171,23 @@ static void fg_identity(void)
 	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
 }
 
+/* The audit daemon's state directory is sealed too when the policy leaves
+ * it to the default ($XDG_STATE_HOME, $HOME, else the password file):
+ * descendants then neither look at the environment the agent controls nor
+ * read the password database in every process that has no HOME. */
+static void fg_seal_state_dir(struct fg_policy *p)
+{
+	char dir[PATH_MAX];
+
+	if (p->audit.state_dir != NULL && p->audit.state_dir[0] != '\0')
+		return;
+	fg_audit_default_state(dir, sizeof(dir));
+	free(p->audit.state_dir);
+	p->audit.state_dir = strdup(dir);
+	if (p->audit.state_dir == NULL)
+		fg_fatal("out of memory");
+}
+
 /* First process of a tree: parse the file FLEETGUARD_POLICY names, expand
  * it once and seal it at FG_SEAL_FD for every descendant. */
 static void fg_seal_first(void)
@@ -183,6 +209,7 @@ static void fg_seal_first(void)
 	}
 	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
 		fg_g.policy_sha[0] = '\0';
+	fg_seal_state_dir(p);
 	fd = fg_seal_create(p, fg_g.policy_sha);
 	if (fd < 0)
 		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));

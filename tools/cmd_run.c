@@ -48,6 +48,7 @@
 #include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/daemon.h"
 #include "kernel/landlock.h"
 #include "kernel/start.h"
 #include "policy/policy.h"
@@ -80,6 +81,7 @@ struct run_enter {
 	bool entered;
 };
 static struct run_enter run_enter;
+static bool run_sup_binds;              /* the supervisor binds UNIX socket names */
 
 /* The floor is picked once the audit directory exists (masking covers it)
  * and before the plan is built, so that the plan's notes can leave out what
@@ -91,6 +93,7 @@ static void on_opened(void *ctx, const char *log)
 	(void)ctx;
 	run_floor_pick(e->p, log, e->o->floor, e->o->quiet, e->fl);
 	run_fl = e->fl;
+	run_sup_binds = e->fl->supervise;
 	e->f[0].s = e->fl->mech;
 	e->f[0].len = strlen(e->fl->mech);
 	e->f[1].i = (int64_t)e->fl->masked;
@@ -311,6 +314,17 @@ static void seal(struct fg_policy *p)
 	}
 	if (fg_sha256_file(p->file, sha) < 0)
 		sha[0] = '\0';
+	/* the daemon's default state directory, expanded here once like the
+	 * rest: no descendant looks at HOME or the password file for it */
+	if (p->audit.state_dir == NULL || p->audit.state_dir[0] == '\0') {
+		char state[PATH_MAX];
+
+		fg_audit_default_state(state, sizeof(state));
+		free(p->audit.state_dir);
+		p->audit.state_dir = strdup(state);
+		if (p->audit.state_dir == NULL)
+			die(126, "out of memory");
+	}
 	fd = fg_seal_create(p, sha);
 	if (fd < 0)
 		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));
@@ -347,7 +361,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	struct fg_ll_start s = {
 		.pol = p, .library = lib, .marker = NULL, .verb = "run", .audit_required = true,
 		.extra = f, .nextra = 3, .note = on_note, .say = on_say, .opened = on_opened,
-		.entering = on_entering,
+		.entering = on_entering, .sup_binds = &run_sup_binds,
 		.ctx = (void *)o,
 	};
 

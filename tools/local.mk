@@ -13,7 +13,11 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 bin_PROGRAMS += fleetguard fleetguard-verify
-fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c tools/warn.c
-fleetguard_LDADD = libfglearn.la libfgsummary.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(CRYPTO_LIBS) $(LIBS)
+fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c tools/warn.c shim/crypto_lazy.c
+# No libcrypto at start: shim/crypto_lazy.c loads it on first use, so that
+# `fleetguard run` (which never hashes with it) does not map and relocate it.
+fleetguard_CPPFLAGS = $(AM_CPPFLAGS) -DFG_CRYPTO_TOOL
+fleetguard_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
+fleetguard_LDADD = libfglearn.la libfgsummary.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(LIBS)
 fleetguard_verify_SOURCES = tools/tools.h tools/die.c tools/fleetguard-verify.c
 fleetguard_verify_LDADD = libfgaudit.la $(CRYPTO_LIBS)

@@ -19,7 +19,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 24
+plan 26
 ll_setup
 PROBE="$WS/attr_probe"
 cp "$FG_TOP_BUILDDIR/tests/bin/attr_probe" "$PROBE"
@@ -94,6 +94,55 @@ check "static bind of a UNIX socket in the denied directory: EACCES, no name mad
 out=$(sup "$NET" unixbind "$WS/ok.sock" 2>/dev/null); rc=$?
 check "in the workspace: bound, getsockname names what was asked ($out)" \
 	[ "$rc" -eq 0 -a "$out" = "bound $WS/ok.sock" -a -S "$WS/ok.sock" ]
+# a thread flips the name between a public and the denied directory (same
+# length) while raw binds run: the supervisor binds its own copy, so no
+# name can land in the denied directory after the check
+BIND_RACE='
+import ctypes, platform, socket, sys, threading
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+nr = {"x86_64": 49, "aarch64": 200}[platform.machine()]
+ws, n = sys.argv[1], int(sys.argv[2])
+good, bad = (ws + "/publics/").encode(), (ws + "/secrets/").encode()
+class SUN(ctypes.Structure):
+    _fields_ = [("family", ctypes.c_ushort), ("path", ctypes.c_char * 108)]
+addr = SUN(socket.AF_UNIX)
+base = ctypes.addressof(addr) + SUN.path.offset
+stop = False
+def flip():
+    while not stop:
+        ctypes.memmove(base, bad, len(bad))
+        ctypes.memmove(base, good, len(good))
+sys.setswitchinterval(1e-5)
+t = threading.Thread(target=flip)
+t.start()
+ok = refused = 0
+for i in range(n):
+    name = good + b"s%d" % i
+    addr.path = name
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    r = libc.syscall(nr, s.fileno(), ctypes.byref(addr), SUN.path.offset + len(name) + 1)
+    ok += r == 0
+    refused += r != 0 and ctypes.get_errno() == 13
+    s.close()
+stop = True
+t.join()
+print(ok, refused)
+'
+mkdir -p "$WS/publics"
+out=$(sup "$PYTHON3" -c "$BIND_RACE" "$WS" 1500 2>/dev/null)
+made=$(find "$WS/secrets" -type s | wc -l)
+check "1500 raw binds raced by a flipping thread: some bound, none in the denied directory ($out, $made)" \
+	sh -c "[ '$made' -eq 0 ] && [ \$(echo '$out' | cut -d' ' -f1) -gt 0 ]"
+REL_BIND='
+import os, socket, sys
+os.chdir(sys.argv[1])
+s = socket.socket(socket.AF_UNIX)
+s.bind("rel.sock")
+print(s.getsockname(), oct(os.stat("rel.sock").st_mode & 0o777))
+'
+out=$(cd "$WS/publics" && umask 027 && sup "$PYTHON3" -c "$REL_BIND" "$WS/publics" 2>/dev/null)
+check "a relative bind: made in the caller's cwd, getsockname as asked, the caller's umask ($out)" \
+	[ "$out" = "rel.sock 0o750" -a -S "$WS/publics/rel.sock" ]
 out=$(fgrun --floor=masking --policy "$POL" -- "$PROBE" chmod "$WS/token" 2> "$TMP/err"); rc=$?
 if grep -q "cannot enter a mount namespace" "$TMP/err"; then
 	skip_check "masking: chmod of the denied file" "no user namespaces here"

@@ -54,7 +54,10 @@ else:
     c = socket.socket(fam, socket.SOCK_STREAM)
     c.connect(p if k == "unix" else ("127.0.0.1", int(p))); c.sendall(b"END"); c.close()
 ' "$LKIND" "$PORT"
-	wait "$LPID"
+	# heard runs in $(...): the listener is not this subshell's child, so
+	# wait would return at once; the count file (renamed into place) is
+	# the listener's last act
+	wait_until 60 test -e "$TMP/count" || diag "the listener wrote no count"
 	cat "$TMP/count"
 }
 

@@ -42,5 +42,6 @@ while True:
     if data == b"END":
         break
     n += 1
-with open(countfile, "w") as f:
+with open(countfile + ".tmp", "w") as f:
     f.write(str(n))
+os.rename(countfile + ".tmp", countfile)

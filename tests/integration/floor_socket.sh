@@ -46,7 +46,10 @@ if k == "udp":
 else:
     c = socket.create_connection(("127.0.0.1", p)); c.sendall(b"END"); c.close()
 ' "$LKIND" "$PORT"
-	wait "$LPID"
+	# heard runs in $(...): the listener is not this subshell's child, so
+	# wait would return at once; the count file (renamed into place) is
+	# the listener's last act
+	wait_until 60 test -e "$TMP/count" || diag "the listener wrote no count"
 	cat "$TMP/count"
 }
 

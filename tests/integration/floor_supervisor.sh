@@ -17,7 +17,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 17
+plan 18
 ll_setup
 mkdir -p "$WS/secrets"
 echo "workspace secret" > "$WS/secrets/a.txt"
@@ -131,6 +131,17 @@ if [ "$(id -u)" = 0 ]; then
 else
 	skip_check "as an unprivileged user" "the tests do not run as root"
 fi
+
+# io_uring opens with no system call a filter sees: the path trap refuses
+# it even where [network] (whose filter refuses it too) is not enforced
+cp "$FG_TOP_BUILDDIR/tests/uring_openat" "$WS/uring_openat"
+ll_policy "$WS/nonet.ini" auto "deny = \${root}/secrets
+[network]
+mode = off"
+out=$(fgrun --floor=supervisor --policy "$WS/nonet.ini" -- "$WS/uring_openat" \
+	"$WS/secrets/a.txt" 2>/dev/null); rc=$?
+check "io_uring openat of the denied file, [network] off: io_uring refused ($out)" \
+	sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q '^io_uring_setup:'"
 
 # no trap where the policy has no deny inside a tree
 ll_policy "$WS/plain.ini" auto ""

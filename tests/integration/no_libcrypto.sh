@@ -21,7 +21,7 @@
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 fg_prove_run
-plan 8
+plan 10
 make_ws
 
 needed=$(readelf -d "$FG_LIB" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
@@ -50,6 +50,10 @@ for o in client wire; do
 done
 check "the audit client's objects call no OpenSSL function (${bad:-none})" [ -z "$bad" ]
 
+needed=$(readelf -d "$FG_TOP_BUILDDIR/fleetguard" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+check "the fleetguard command needs no libcrypto either: run never hashes with it ($needed)" \
+	sh -c "! echo '$needed' | grep -q -e libcrypto -e libssl"
+
 # and at run time: an agent whose records the daemon writes never maps it.
 # Without fleetguard run, the first process of a tree hashes the policy
 # file once as it seals it (env here); every descendant reads the hash from
@@ -73,4 +77,10 @@ check "under fleetguard run, not even the first agent process maps it" \
 	sh -c "grep -q libfleetguard '$TMP/maps' && ! grep -q libcrypto '$TMP/maps'"
 "$FG_TOP_BUILDDIR/fleetguard-verify" "$WS/.fleetguard/audit.log" > "$TMP/v" 2>&1
 check "and its log verifies ($(head -c 120 "$TMP/v"))" [ $? -eq 0 ]
+# fleetguard log hashes: it loads libcrypto on first use
+FLEETGUARD_QUIET=1 "$FG_TOP_BUILDDIR/fleetguard" log "$WS/.fleetguard/audit.log" \
+	> "$TMP/l" 2>&1
+rc=$?
+check "fleetguard log (chain checked first) loads libcrypto when it needs it (rc $rc: $(head -c 120 "$TMP/l"))" \
+	[ $rc -eq 0 ]
 finish

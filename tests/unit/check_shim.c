@@ -993,7 +993,8 @@ END_TEST
 START_TEST(audit_failure_deny_refuses)
 {
 	start_with("enforce", "enforce", "all", "deny");
-	fg_audit_close(fg_g.audit);
+	/* not closed: the owner start_with() registered still names the log's
+	 * files through it (closing it left the owner a dangling pointer) */
 	fg_g.audit = NULL;        /* every record fails */
 	ck_assert_int_eq(open_("w/new", O_WRONLY | O_CREAT), -1);
 	ck_assert_int_eq(errno, EIO);
@@ -1007,8 +1008,7 @@ START_TEST(audit_failure_allow_goes_on)
 	int fd;
 
 	start_with("enforce", "enforce", "all", "allow");
-	fg_audit_close(fg_g.audit);
-	fg_g.audit = NULL;
+	fg_g.audit = NULL;        /* every record fails; the owner keeps it */
 	errno = EDOM;
 	fd = open_("w/new", O_WRONLY | O_CREAT);
 	ck_assert_int_ge(fd, 0);
