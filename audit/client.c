@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -54,6 +55,9 @@
 
 /* how long a client waits for the daemon before the append fails */
 #define CLIENT_TIMEOUT_S 30
+/* pipelined records a connection sends before it sets up its ring (a
+ * short-lived process never pays for one) */
+#define RING_AFTER 16
 
 struct fg_auditc {
 	int fd;
@@ -82,6 +86,13 @@ struct fg_auditc {
 	char *keypath;
 	long duid;             /* [audit] daemon_user's uid, or -1 */
 	char *buf;             /* MSG_MAX bytes */
+	/* the shared ring of this connection (wire.h), or NULL */
+	struct fg_auditw_ring *ring;
+	uint64_t rhead;        /* what we published (ours: the map is not) */
+	uint32_t rerrs;        /* the daemon's error count we have read */
+	unsigned piped;        /* pipelined records sent without a ring */
+	bool noring;           /* the daemon refused one: do not ask again */
+	bool ring_owed;        /* the last owed answer is the ring's ('M') */
 };
 
 static struct timeval client_timeout = { CLIENT_TIMEOUT_S, 0 };
@@ -224,19 +235,35 @@ static int connect_hello(struct fg_auditc *c, bool root)
  * hello's answer is taken first.  A refused hello means the daemon
  * dropped the connection with whatever was sent after it: that failure
  * is returned (and comes back as the earlier records' failure). */
+static void ring_refused(struct fg_auditc *c);
+
+/* One owed answer: 1 not there yet, 0 taken, or the failure (noted). */
+static int owed_answer(struct fg_auditc *c, bool wait)
+{
+	int r = read_answer(c->fd, &c->pending, wait);
+
+	if (r == 1)
+		return 1;
+	c->owed--;
+	if (c->owed == 0 && c->ring_owed) {
+		/* the ring's answer: a refusal sends its records again */
+		c->ring_owed = false;
+		if (r < 0)
+			ring_refused(c);
+		return 0;
+	}
+	if (r < 0 && c->pending == 0)
+		c->pending = r;
+	return r < 0 ? r : 0;
+}
+
 static int conn_answer(struct fg_auditc *c, bool wait)
 {
 	while (c->owed > 0) {
-		int r = read_answer(c->fd, &c->pending, wait);
+		int r = owed_answer(c, wait);
 
-		if (r == 1)
-			return 1;
-		c->owed--;
-		if (r < 0) {
-			if (c->pending == 0)
-				c->pending = r;
+		if (r != 0)
 			return r;
-		}
 	}
 	return read_answer(c->fd, &c->pending, wait);
 }
@@ -272,6 +299,195 @@ static void close_conn(struct fg_auditc *c)
 	if (c->fd >= 0 && still_ours(c))
 		close(c->fd);
 	c->fd = -1;
+}
+
+/* --- the ring ------------------------------------------------------------- */
+
+/* Forget the ring without unmapping it: a fork child does not have it
+ * (MADV_DONTFORK). */
+static void ring_forget(struct fg_auditc *c)
+{
+	c->ring = NULL;
+	c->rhead = 0;
+	c->rerrs = 0;
+	c->piped = 0;
+}
+
+/* Unmap our ring: what is in it stays readable by the daemon, which
+ * drains it before it drops the connection or answers this process's
+ * next hello. */
+static void ring_drop(struct fg_auditc *c)
+{
+	if (c->ring)
+		munmap(c->ring, FG_AUDITW_RING_MAP);
+	ring_forget(c);
+}
+
+/* A memfd sealed against shrinking (a daemon reading a cut map would
+ * fault), mapped here, handed to the daemon with 'M'; its answer waited
+ * for, so that no record goes into a ring the daemon refused. */
+static int ring_make(struct fg_auditc *c)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)"M", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm;
+	void *map;
+	ssize_t w;
+	int fd, r;
+
+	fd = (int)syscall(SYS_memfd_create, "fleetguard-audit-ring",
+			  MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, FG_AUDITW_RING_MAP) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	map = mmap(NULL, FG_AUDITW_RING_MAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* a fork child makes its own connection and ring */
+	(void)madvise(map, FG_AUDITW_RING_MAP, MADV_DONTFORK);
+	memset(ctl.b, 0, sizeof(ctl.b));
+	cm = CMSG_FIRSTHDR(&mh);
+	if (!cm) {
+		munmap(map, FG_AUDITW_RING_MAP);
+		close(fd);
+		return -EINVAL;
+	}
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	do
+		w = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
+	while (w < 0 && errno == EINTR);
+	r = w == 1 ? 0 : w < 0 ? -errno : -EIO;
+	close(fd);
+	if (r < 0) {
+		munmap(map, FG_AUDITW_RING_MAP);
+		return r;
+	}
+	/* its answer is owed, not waited for (the daemon may be busy or
+	 * stopped): until it comes, every record stays in the ring from its
+	 * start, to send again if the daemon refuses the ring */
+	c->ring = map;
+	c->rhead = 0;
+	c->rerrs = 0;
+	c->owed++;
+	c->ring_owed = true;
+	return 0;
+}
+
+/* The daemon refused our ring (it never read it): its records go down
+ * the socket, in order, and we go on without one. */
+static void ring_refused(struct fg_auditc *c)
+{
+	const char *data = (const char *)c->ring + FG_AUDITW_RING_OFF;
+	uint64_t at = 0;
+
+	while (c->ring && at + 4 <= c->rhead && c->rhead <= FG_AUDITW_RING_DATA) {
+		uint32_t len;
+
+		memcpy(&len, data + at, 4);
+		if (len == 0 || len > c->rhead - at - 4 || len > FG_AUDITW_MSG_MAX)
+			break;
+		if (send_all(c->fd, data + at + 4, len) < 0 && c->pending == 0)
+			c->pending = -EIO;
+		at += 4 + (uint64_t)len;
+	}
+	ring_drop(c);
+	c->noring = true;
+}
+
+/* Wait for the ring's answer when it is still owed (before anything
+ * that must follow its records on the socket). */
+static int ring_confirm(struct fg_auditc *c)
+{
+	while (c->ring_owed && c->owed > 0) {
+		int r = owed_answer(c, true);
+
+		if (r < 0)
+			return r;
+	}
+	c->ring_owed = false;
+	return 0;
+}
+
+static void ring_copy_in(char *data, uint64_t at, const void *p, size_t n)
+{
+	size_t off = (size_t)(at % FG_AUDITW_RING_DATA), first = FG_AUDITW_RING_DATA - off;
+
+	if (first > n)
+		first = n;
+	memcpy(data + off, p, first);
+	memcpy(data, (const char *)p + first, n - first);
+}
+
+/* Has the daemon sent an 'E' for a ring record since we last looked? */
+static bool ring_quiet(struct fg_auditc *c)
+{
+	uint32_t e;
+
+	if (!c->ring || c->owed > 0)
+		return false;
+	e = __atomic_load_n(&c->ring->errs, __ATOMIC_ACQUIRE);
+	if (e == c->rerrs)
+		return true;
+	c->rerrs = e;
+	return false;
+}
+
+/* Wait until the daemon has emptied the ring ('W'). */
+static int ring_wait(struct fg_auditc *c)
+{
+	int r = still_ours(c) ? send_all(c->fd, "W", 1) : -EBADF;
+
+	return r == 0 ? conn_answer(c, true) : r;
+}
+
+/* Put one pipelined record (b, n) into the ring.  -ECONNRESET: the daemon
+ * closed the ring (or we scribbled on it): the record is not in it. */
+static int ring_put(struct fg_auditc *c, const char *b, size_t n)
+{
+	struct fg_auditw_ring *h = c->ring;
+	char *data = (char *)h + FG_AUDITW_RING_OFF;
+	uint64_t head = c->rhead, tail = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE), want;
+	uint32_t len = (uint32_t)n;
+
+	if (head - tail > FG_AUDITW_RING_DATA || head - tail + 4 + n > FG_AUDITW_RING_DATA) {
+		int r = ring_wait(c);
+
+		if (r < 0)
+			return r;
+		tail = __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE);
+		if (head - tail > FG_AUDITW_RING_DATA || head - tail + 4 + n > FG_AUDITW_RING_DATA)
+			return -ECONNRESET;
+	}
+	ring_copy_in(data, head, &len, 4);
+	ring_copy_in(data, head + 4, b, n);
+	want = head;
+	if (!__atomic_compare_exchange_n(&h->head, &want, head + 4 + n, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return -ECONNRESET;
+	c->rhead = head + 4 + n;
+	/* the daemon said it may sleep: wake it (one sender per sleep) */
+	if (__atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) != 0) {
+		if (!still_ours(c))
+			return -EBADF;  /* in the ring; a new connection follows */
+		(void)send_all(c->fd, "D", 1);
+	}
+	return 0;
 }
 
 static int reach_locked(struct fg_auditc *c, const struct fg_audit *a, bool root, char *err,
@@ -413,18 +629,22 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
  * read before any other (conn_answer).  A process that replaces its own
  * connection waits: records still queued on the old one must be appended
  * before those it sends on the new one. */
-static int own_connection(struct fg_auditc *c)
+static int own_connection(struct fg_auditc *c, pid_t self, bool check)
 {
-	pid_t self = getpid();
 	bool owed = c->known && c->made_by != self;
 	int fd;
 
-	if (c->pid == self && c->fd >= 0 && still_ours(c))
+	/* check: the record goes down the socket (a ring record does not:
+	 * the ring's doorbell checks, and a ring the daemon let go refuses) */
+	if (c->pid == self && c->fd >= 0 && (!check || still_ours(c)))
 		return 0;
+	if (c->made_by != self)
+		ring_forget(c);         /* a fork child: not mapped here */
 	fd = connect_hello_as(c, false, !owed);
 	if (fd < 0)
 		return fd;
 	close_conn(c);
+	ring_drop(c);
 	set_conn(c, fd, owed);
 	c->pending = 0;
 	return 0;
@@ -463,7 +683,46 @@ static int append_guest(struct fg_auditc *c, const struct fg_auditw_out *b)
 	return ret;
 }
 
-int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
+/* Send b: into the ring when there is one and nobody waits for the
+ * answer, else down the socket.  A ring the daemon let go (or that we
+ * can no longer reach) means a new connection, which gets the record. */
+static int send_rec(struct fg_auditc *c, const struct fg_auditw_out *b, bool sync, pid_t self)
+{
+	int ret;
+
+	if (!sync && c->ring) {
+		ret = ring_put(c, b->p, b->len);
+		if (ret == 0 || (ret != -ECONNRESET && ret != -EBADF))
+			return ret;
+		if (ret == -EBADF) {
+			/* the record is in the ring, the number is not ours: a
+			 * new connection, whose hello the daemon answers after
+			 * draining this ring */
+			c->fd = -1;
+			c->pid = 0;
+			return own_connection(c, self, true);
+		}
+		ring_drop(c);
+		c->pid = 0;
+		ret = own_connection(c, self, true);
+		return ret < 0 ? ret : send_all(c->fd, b->p, b->len);
+	}
+	ret = send_all(c->fd, b->p, b->len);
+	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
+	    ret == -ENOTSOCK) {
+		/* our descriptor was closed under us, or the daemon restarted */
+		if (ret == -EBADF || ret == -ENOTSOCK)
+			c->fd = -1;
+		c->pid = 0;
+		ret = own_connection(c, self, true);
+		if (ret == 0)
+			ret = send_all(c->fd, b->p, b->len);
+	}
+	return ret;
+}
+
+int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync,
+			  pid_t self, bool guest)
 {
 	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
 	int ret, earlier;
@@ -474,10 +733,13 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 		return ret;
 	if (guest)
 		return append_guest(c, &b);
-	ret = own_connection(c);
+	ret = own_connection(c, self, sync || !c->ring);
 	if (ret < 0)
 		return ret;
-	ret = conn_answer(c, false);
+	if (!sync && !c->ring && !c->noring && c->owed == 0 && ++c->piped >= RING_AFTER &&
+	    ring_make(c) < 0)
+		c->noring = true;       /* the socket then, as before rings */
+	ret = ring_quiet(c) ? 1 : conn_answer(c, false);
 	if (ret < 0) {
 		/* the connection is gone: the daemon closed it (after saying
 		 * why, maybe), or our descriptor was closed under us.  A new
@@ -487,7 +749,7 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 		if (ret == -EBADF || ret == -ENOTSOCK)
 			c->fd = -1;     /* the number is not ours any more */
 		c->pid = 0;
-		ret = own_connection(c);
+		ret = own_connection(c, self, true);
 		if (ret < 0)
 			return noted ? noted : ret;
 		c->pending = noted;
@@ -501,21 +763,17 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	/* a record that waits for its own answer goes out even when an
 	 * earlier, pipelined one failed: the call it records may already have
 	 * happened, and its record must not be lost with the earlier one */
+	/* a record down the socket follows the ring's records */
+	if (sync && c->ring_owed) {
+		ret = ring_confirm(c);
+		if (ret < 0)
+			return refusal(c, ret);
+	}
 	earlier = c->pending;
 	c->pending = 0;
 	if (earlier)
 		c->degraded = true;
-	ret = send_all(c->fd, b.p, b.len);
-	if (ret == -EPIPE || ret == -ECONNRESET || ret == -ENOTCONN || ret == -EBADF ||
-	    ret == -ENOTSOCK) {
-		/* our descriptor was closed under us, or the daemon restarted */
-		if (ret == -EBADF || ret == -ENOTSOCK)
-			c->fd = -1;
-		c->pid = 0;
-		ret = own_connection(c);
-		if (ret == 0)
-			ret = send_all(c->fd, b.p, b.len);
-	}
+	ret = send_rec(c, &b, sync, self);
 	if (ret == 0 && sync) {
 		ret = refusal(c, conn_answer(c, true));
 		c->degraded = ret < 0 || earlier != 0;
@@ -528,6 +786,11 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	return ret == 0 && earlier ? -earlier : ret;
 }
 
+int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest)
+{
+	return fg_auditc_append_from(c, r, sync, getpid(), guest);
+}
+
 int fg_auditc_flush(struct fg_auditc *c)
 {
 	int ret;
@@ -537,11 +800,13 @@ int fg_auditc_flush(struct fg_auditc *c)
 	if (!still_ours(c)) {
 		c->fd = -1;
 		c->pid = 0;
-		ret = own_connection(c);
+		ret = own_connection(c, getpid(), true);
 		if (ret < 0)
 			return ret;
 	}
-	ret = send_all(c->fd, "F", 1);
+	ret = ring_confirm(c);
+	if (ret == 0)
+		ret = send_all(c->fd, "F", 1);
 	if (ret == 0)
 		ret = conn_answer(c, true);
 	if (ret == 0 && c->pending)
@@ -563,6 +828,9 @@ int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool g
 		return fg_auditc_append(c, r, true, guest);
 	if (!guest) {
 		ret = fg_auditc_append(c, r, false, false);
+		/* the next image knows nothing of our ring */
+		if (ret >= 0 && c->ring_owed && ring_confirm(c) < 0)
+			ret = -EIO;
 		if (ret >= 0 && c->fd >= 0 && fcntl(c->fd, F_SETFD, 0) == 0) {
 			h->fd = c->fd;
 			h->owed = c->owed;
@@ -649,8 +917,10 @@ void fg_auditc_free(struct fg_auditc *c)
 {
 	if (!c)
 		return;
-	if (c->pid == getpid())
+	if (c->pid == getpid()) {
 		close_conn(c);
+		ring_drop(c);
+	}
 	free(c->agent);
 	free(c->exe);
 	free(c->keypath);

@@ -34,6 +34,19 @@
 int fg_audit_append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
 		       const struct fg_audit_rec *r);
 
+/* A batch of appends by one thread of the only writer (the daemon): the
+ * chain is held from begin to end, the lines go out in one write at end
+ * (fsync as for single appends).  add returns -EAGAIN when the batch is
+ * full or the record must wait for a rotation, or the record's own error:
+ * the caller then ends the batch and appends the record alone.  end
+ * returns the failure of the whole batch (no line of it is in the chain
+ * then, or a torn one that the next append repairs).  fg_audit_append*
+ * in between fail with -EBUSY. */
+int fg_audit_batch_begin(struct fg_audit *a);
+int fg_audit_batch_add(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
+		       const struct fg_audit_rec *r);
+int fg_audit_batch_end(struct fg_audit *a);
+
 /* Shared with the writer: a monotonic or real clock in nanoseconds, and a
  * long-lived descriptor moved above the numbers programs use (512, or half
  * a lower descriptor limit); the descriptor is kept if that fails. */
@@ -114,6 +127,9 @@ int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe
  * back from the next call).  guest: a vfork child, which must not touch
  * the parent's connection.  The caller serialises calls. */
 int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync, bool guest);
+/* The same for a caller that knows its pid (self: getpid()). */
+int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync,
+			  pid_t self, bool guest);
 /* Wait until every record sent so far is in the log; the first failure. */
 int fg_auditc_flush(struct fg_auditc *c);
 void fg_auditc_free(struct fg_auditc *c);

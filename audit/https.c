@@ -168,10 +168,30 @@ static int write_all(SSL *ssl, const char *p, size_t n)
 	return 0;
 }
 
+/* The code of a status line "HTTP/1.0 DDD" or "HTTP/1.1 DDD" (exactly three
+ * digits), else -1. */
+static int status_of(const char *resp, size_t got)
+{
+	int code = 0;
+	size_t i;
+
+	if (got < 12 || memcmp(resp, "HTTP/1.", 7) != 0 || (resp[7] != '0' && resp[7] != '1') ||
+	    resp[8] != ' ')
+		return -1;
+	for (i = 9; i < 12; i++) {
+		if (resp[i] < '0' || resp[i] > '9')
+			return -1;
+		code = code * 10 + (resp[i] - '0');
+	}
+	if (got > 12 && resp[12] >= '0' && resp[12] <= '9')
+		return -1;
+	return code;
+}
+
 /* Send the request; read the status line: 0 for 2xx. */
 static int exchange(SSL *ssl, const struct url *u, const char *body, char *err, size_t errlen)
 {
-	char head[2048], resp[256];
+	char head[2048], resp[256] = "";
 	size_t bl = strlen(body), got = 0;
 	int n, status = 0;
 
@@ -195,7 +215,8 @@ static int exchange(SSL *ssl, const struct url *u, const char *body, char *err, 
 		got += (size_t)r;
 	}
 	resp[got] = '\0';
-	if (sscanf(resp, "HTTP/1.%*1[01] %3d", &status) != 1) {
+	status = status_of(resp, got);
+	if (status < 0) {
 		snprintf(err, errlen, "no HTTP answer from the collector");
 		return -EPROTO;
 	}

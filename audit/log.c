@@ -183,6 +183,8 @@ struct fg_audit {
 	struct fg_auditc *remote;   /* records go to the audit daemon */
 	fg_audit_tap_fn *tap;       /* told of each record this writer appends */
 	void *tap_arg;
+	bool batch;                 /* between batch_begin and batch_end */
+	struct batch *bat;          /* its lines, allocated at the first */
 };
 
 /* Threads of one process share the record lock, so they also take this. */
@@ -963,11 +965,68 @@ static void leave(struct fg_audit *a, struct wstate *w, unsigned hold)
 		pthread_mutex_unlock(&h->mu);
 }
 
+/* Hold the chain for this process (descriptors, locks, recovery): the
+ * part of an append before its line.  exit_writer() undoes it, whatever
+ * this returned. */
+static int enter(struct fg_audit *a, struct wstate *w, unsigned *hold, bool *sync_now)
+{
+	bool dead = false;
+	int ret;
+
+	w->fd = a->logfd;
+	w->lockfd = a->headfd;
+	w->dirfd = a->dirfd;
+	w->segment = a->segment;
+	w->pid = getpid();
+	w->guest = w->pid != audit_pid;
+	*hold = HOLD_NONE;
+	if (a->lock_pid != w->pid) {
+		ret = take_fds(a, w);
+		if (ret < 0)
+			return ret;
+	}
+	if (w->guest)
+		ret = enter_guest(a, w, hold, &dead);
+	else
+		ret = enter_writer(a, w, hold, &dead);
+	if (ret < 0)
+		return ret;
+	if (dead)
+		a->head->dirty = 1;
+	if (a->head->dirty || a->checked_pid != w->pid)
+		return recover(a, w, sync_now);
+	if (w->segment != a->head->segment)
+		return reopen_active(a, w);
+	return 0;
+}
+
+/* Let the chain go; the batch sync when due.  Returns ret or the sync's
+ * failure. */
+static int exit_writer(struct fg_audit *a, struct wstate *w, unsigned hold, bool sync_now,
+		       int ret)
+{
+	leave(a, w, hold);
+	if (w->lockfd != a->headfd)
+		close(w->lockfd);
+	if (w->dirfd != a->dirfd)
+		close(w->dirfd);
+	if (ret == 0 && sync_now) {
+		/* batch: one fdatasync for the whole fleet at most every 100 ms */
+		if (fdatasync(w->fd) < 0)
+			ret = -errno;
+		else
+			a->unsynced = false;
+	}
+	if (w->fd != a->logfd)
+		close(w->fd);
+	return ret;
+}
+
 static int append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
 		     const struct fg_audit_rec *r)
 {
 	struct wstate w;
-	bool sync_now = false, dead = false;
+	bool sync_now = false;
 	unsigned hold = HOLD_NONE;
 	int ret, cancel;
 
@@ -982,59 +1041,161 @@ static int append_as(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pi
 		return ret;
 	}
 	if (a->remote) {
-		ret = fg_auditc_append(a->remote, r, a->fsync == FG_AUDIT_FSYNC_ALWAYS || r->barrier,
-				       getpid() != audit_pid);
+		pid_t self = getpid();
+
+		ret = fg_auditc_append_from(a->remote, r,
+					    a->fsync == FG_AUDIT_FSYNC_ALWAYS || r->barrier, self,
+					    self != audit_pid);
 		pthread_mutex_unlock(&audit_mu);
 		pthread_setcancelstate(cancel, NULL);
 		return ret;
 	}
-	w.fd = a->logfd;
-	w.lockfd = a->headfd;
-	w.dirfd = a->dirfd;
-	w.segment = a->segment;
-	w.pid = getpid();
-	w.guest = w.pid != audit_pid;
-	if (a->lock_pid != w.pid) {
-		ret = take_fds(a, &w);
-		if (ret < 0)
-			goto out_unlock_mu;
+	if (a->batch) {
+		ret = -EBUSY;   /* the batch's owner appends with fg_audit_batch_add */
+		goto out;
 	}
-	if (w.guest)
-		ret = enter_guest(a, &w, &hold, &dead);
-	else
-		ret = enter_writer(a, &w, &hold, &dead);
-	if (ret < 0)
-		goto out_unlock;
-	if (dead)
-		a->head->dirty = 1;
-	if (a->head->dirty || a->checked_pid != w.pid) {
-		ret = recover(a, &w, &sync_now);
-		if (ret < 0)
-			goto out_unlock;
-	} else if (w.segment != a->head->segment) {
-		ret = reopen_active(a, &w);
-		if (ret < 0)
-			goto out_unlock;
-	}
-	ret = append_locked(a, &w, id ? id : &a->id, pid ? pid : w.pid, r, &sync_now);
-out_unlock:
-	leave(a, &w, hold);
-	if (w.lockfd != a->headfd)
-		close(w.lockfd);
-	if (w.dirfd != a->dirfd)
-		close(w.dirfd);
-out_unlock_mu:
-	if (ret == 0 && sync_now) {
-		/* batch: one fdatasync for the whole fleet at most every 100 ms */
-		if (fdatasync(w.fd) < 0)
-			ret = -errno;
-		else
-			a->unsynced = false;
-	}
-	if (w.fd != a->logfd)
-		close(w.fd);
+	ret = enter(a, &w, &hold, &sync_now);
+	if (ret == 0)
+		ret = append_locked(a, &w, id ? id : &a->id, pid ? pid : w.pid, r, &sync_now);
+	ret = exit_writer(a, &w, hold, sync_now, ret);
+out:
 	pthread_mutex_unlock(&audit_mu);
 	pthread_setcancelstate(cancel, NULL);
+	return ret;
+}
+
+/* --- batches (the audit daemon) ------------------------------------------ */
+
+#define BATCH_MAX 256
+#define BATCH_BYTES (64 * 1024)
+
+struct batch {
+	struct wstate w;
+	unsigned hold;
+	int cancel;
+	bool sync_now;
+	uint64_t seq;                   /* the last line's */
+	char prev[FG_HASH_HEX];         /* and its hash */
+	size_t n, len;
+	size_t off[BATCH_MAX];
+	char hash[BATCH_MAX][FG_HASH_HEX];
+	char buf[BATCH_BYTES + FG_AUDIT_LINE_MAX];
+};
+
+int fg_audit_batch_begin(struct fg_audit *a)
+{
+	struct batch *b;
+	int ret;
+
+	if (!a || a->remote || a->batch)
+		return -EINVAL;
+	if (!a->bat) {
+		a->bat = malloc(sizeof(*a->bat));
+		if (!a->bat)
+			return -ENOMEM;
+	}
+	b = a->bat;
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &b->cancel);
+	pthread_mutex_lock(&audit_mu);
+	b->sync_now = false;
+	ret = enter(a, &b->w, &b->hold, &b->sync_now);
+	if (ret < 0) {
+		ret = exit_writer(a, &b->w, b->hold, b->sync_now, ret);
+		pthread_mutex_unlock(&audit_mu);
+		pthread_setcancelstate(b->cancel, NULL);
+		return ret;
+	}
+	b->seq = cur(a->head)->seq;
+	memcpy(b->prev, cur(a->head)->hash, FG_HASH_HEX);
+	b->n = b->len = 0;
+	a->batch = true;
+	return 0;
+}
+
+int fg_audit_batch_add(struct fg_audit *a, const struct fg_rec_ident *id, pid_t pid,
+		       const struct fg_audit_rec *rec)
+{
+	struct batch *bt = a->bat;
+	struct fg_buf b = { a->line, 0, FG_AUDIT_LINE_MAX, false };
+	uint64_t size = cur(a->head)->size;
+	struct timespec ts;
+	char hex[FG_HASH_HEX];
+	int r;
+
+	if (!a->batch)
+		return -EINVAL;
+	if (bt->n >= BATCH_MAX || bt->len >= BATCH_BYTES)
+		return -EAGAIN;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r = fg_rec_encode(&b, bt->seq + 1, &ts, id, pid, rec, bt->prev);
+	if (r == 0)
+		r = fg_hasher_line(a->hasher, b.p, b.len, hex);
+	if (r == 0)
+		r = fg_rec_finish(&b, hex);
+	if (r < 0)
+		return r;
+	/* a rotation starts a new segment: one record at a time there */
+	if (a->max_size && size + bt->len > 0 && size + bt->len + b.len > a->max_size)
+		return -EAGAIN;
+	r = reserve(a, &bt->w, bt->len + b.len);
+	if (r < 0)
+		return r;
+	memcpy(bt->buf + bt->len, b.p, b.len);
+	bt->off[bt->n] = bt->len;
+	memcpy(bt->hash[bt->n], hex, FG_HASH_HEX);
+	bt->len += b.len;
+	bt->n++;
+	bt->seq++;
+	memcpy(bt->prev, hex, FG_HASH_HEX);
+	return 0;
+}
+
+/* The batch's lines in one write, then the head, then the taps. */
+static int batch_write(struct fg_audit *a, struct batch *bt)
+{
+	struct head *h = a->head;
+	uint64_t size = cur(h)->size;
+	int r;
+
+	h->dirty = 1;
+	r = write_all(bt->w.fd, bt->buf, bt->len);
+	if (r < 0)
+		return r;       /* dirty stays set: the next writer repairs */
+	if (a->fsync == FG_AUDIT_FSYNC_ALWAYS && fdatasync(bt->w.fd) < 0)
+		r = -errno;
+	commit(h, bt->seq, size + bt->len, bt->prev);
+	if (h->reserved < cur(h)->size)
+		h->reserved = cur(h)->size;
+	h->dirty = 0;
+	for (size_t i = 0; a->tap && i < bt->n; i++) {
+		size_t end = i + 1 < bt->n ? bt->off[i + 1] : bt->len;
+		a->tap(a->tap_arg, bt->seq - bt->n + 1 + i, bt->hash[i], bt->buf + bt->off[i],
+		       end - bt->off[i]);
+	}
+	if (a->fsync == FG_AUDIT_FSYNC_BATCH) {
+		int64_t now = fg_audit_now_ns(CLOCK_MONOTONIC);
+		if (now - h->synced_ns >= BATCH_NS) {
+			h->synced_ns = now;
+			bt->sync_now = true;
+		} else
+			a->unsynced = true;
+	}
+	return r;
+}
+
+int fg_audit_batch_end(struct fg_audit *a)
+{
+	struct batch *bt = a ? a->bat : NULL;
+	int ret = 0;
+
+	if (!a || !a->batch)
+		return 0;
+	if (bt->n > 0)
+		ret = batch_write(a, bt);
+	a->batch = false;
+	ret = exit_writer(a, &bt->w, bt->hold, bt->sync_now, ret);
+	pthread_mutex_unlock(&audit_mu);
+	pthread_setcancelstate(bt->cancel, NULL);
 	return ret;
 }
 
@@ -1169,6 +1330,7 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 
 static void writer_free(struct fg_audit *a)
 {
+	free(a->bat);
 	free(a->witness);
 	free(a->forward);
 	free(a->daemon_user);

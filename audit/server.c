@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,6 +75,8 @@ struct conn {
 	bool sync_each;        /* its policy says fsync = always */
 	struct fg_rec_ident *id;
 	char *agent, *exe;
+	struct fg_auditw_ring *ring; /* its process's ring (wire.h), or NULL */
+	uint64_t rtail;        /* what we took from it: ours, never read back */
 };
 
 struct server {
@@ -92,6 +95,7 @@ struct server {
 	int64_t idle_since;    /* no root, no client since (monotonic ms), or 0 */
 	struct fg_auditd_settings set;
 	char *buf;
+	char *rbuf;            /* a ring entry, copied out before it is read */
 	struct fg_ckpt *ck;    /* checkpoints and witnesses, or NULL */
 	int resfd;             /* the disk-space reserve */
 	bool res_held;
@@ -107,8 +111,14 @@ static void answer(int fd, char kind, int err)
 	(void)send(fd, m, sizeof(m), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+static int ring_drain(struct server *s, struct conn *c, size_t most);
+static void ring_close(struct server *s, struct conn *c);
+
 static void drop_conn(struct server *s, size_t i)
 {
+	/* its ring's last records first (a process that died right after
+	 * appending loses none) */
+	ring_close(s, &s->conns[i]);
 	/* a process went (or at least its connection): its records are
 	 * checkpointed now */
 	if (s->conns[i].agent)
@@ -297,6 +307,205 @@ static int append_rec(struct server *s, const struct fg_rec_ident *id, pid_t pid
 	return ret;
 }
 
+/* --- the rings ------------------------------------------------------------ */
+
+/* Copy n bytes at ring offset at (modulo the data size) out of the map. */
+static void ring_copy_out(const struct fg_auditw_ring *h, uint64_t at, void *out, size_t n)
+{
+	const char *data = (const char *)h + FG_AUDITW_RING_OFF;
+	size_t off = (size_t)(at % FG_AUDITW_RING_DATA), first = FG_AUDITW_RING_DATA - off;
+
+	if (first > n)
+		first = n;
+	memcpy(out, data + off, first);
+	memcpy((char *)out + first, data, n - first);
+}
+
+/* A failure of a ring record, told to its client ('E', counted in the
+ * ring so that the client knows to read it). */
+static void ring_failed(struct conn *c, int r)
+{
+	answer(c->fd, 'E', r);
+	__atomic_fetch_add(&c->ring->errs, 1, __ATOMIC_RELEASE);
+}
+
+/* End the batch *open (if it is), telling c of its failure. */
+static void ring_batch_end(struct server *s, struct conn *c, bool *open)
+{
+	int r;
+
+	if (!*open)
+		return;
+	*open = false;
+	r = fg_audit_batch_end(s->a);
+	if (r < 0)
+		ring_failed(c, r);
+}
+
+/* One entry copied out of the ring into s->rbuf, then appended like a
+ * pipelined 'R' from the process that set the ring up, in the batch
+ * *open (begun here when it is not).  Returns 0, or -1 for an entry our
+ * client could not have written. */
+static int ring_entry(struct server *s, struct conn *c, size_t n, bool *open)
+{
+	struct fg_auditw_in b = { s->rbuf + 1, n - 1, 0, false };
+	int r;
+
+	if (s->rbuf[0] != 'R')
+		return -1;
+	r = fg_auditw_decode_rec(&b, &dec);
+	if (r < 0 || dec.sync)
+		return -1;
+	/* fsync = always for this client: one record, one sync */
+	if (!*open && !c->sync_each && fg_audit_batch_begin(s->a) == 0)
+		*open = true;
+	if (*open && fg_audit_batch_add(s->a, c->id, c->peer, &dec.rec) == 0)
+		return 0;
+	/* full, a rotation, a failure: alone, with the reserve's help */
+	ring_batch_end(s, c, open);
+	r = append_rec(s, c->id, c->peer, &dec.rec);
+	if (r == 0 && c->sync_each)
+		r = fg_audit_sync(s->a);
+	if (r < 0)
+		ring_failed(c, r);
+	return 0;
+}
+
+/* Append up to most entries of c's ring: the number taken, or -1 when the
+ * ring holds what our client never writes (the connection goes; only
+ * that process's records are at stake). */
+static int ring_drain(struct server *s, struct conn *c, size_t most)
+{
+	struct fg_auditw_ring *h = c->ring;
+	uint64_t head;
+	size_t k = 0;
+	bool open = false;
+	int ret = 0;
+
+	if (!h)
+		return 0;
+	head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & ~FG_AUDITW_RING_CLOSED;
+	while (k < most && c->rtail != head) {
+		uint64_t avail = head - c->rtail;
+		uint32_t len;
+
+		if (avail > FG_AUDITW_RING_DATA || avail < 4) {
+			ret = -1;
+			break;
+		}
+		ring_copy_out(h, c->rtail, &len, 4);
+		if (len == 0 || len > FG_AUDITW_MSG_MAX || len > avail - 4) {
+			ret = -1;
+			break;
+		}
+		ring_copy_out(h, c->rtail + 4, s->rbuf, len);
+		c->rtail += 4 + (uint64_t)len;
+		/* copied out: the room is the client's again */
+		__atomic_store_n(&h->tail, c->rtail, __ATOMIC_RELEASE);
+		if (ring_entry(s, c, len, &open) < 0) {
+			ret = -1;
+			break;
+		}
+		k++;
+		/* more may have come meanwhile (not for a drain to the end:
+		 * a client that keeps writing could hold us there) */
+		if (c->rtail == head && most != SIZE_MAX)
+			head = __atomic_load_n(&h->head, __ATOMIC_ACQUIRE) & ~FG_AUDITW_RING_CLOSED;
+	}
+	ring_batch_end(s, c, &open);
+	return ret < 0 ? ret : (int)k;
+}
+
+/* The connection goes: close the ring to its client (a record published
+ * after this is refused to it and sent on a new connection), take what
+ * is in it, unmap it. */
+static void ring_close(struct server *s, struct conn *c)
+{
+	uint64_t head;
+
+	if (!c->ring)
+		return;
+	head = __atomic_load_n(&c->ring->head, __ATOMIC_SEQ_CST);
+	while (!__atomic_compare_exchange_n(&c->ring->head, &head, head | FG_AUDITW_RING_CLOSED,
+					    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	(void)ring_drain(s, c, SIZE_MAX);
+	munmap(c->ring, FG_AUDITW_RING_MAP);
+	c->ring = NULL;
+}
+
+/* 'M': the ring fd from the process that said hello on c.  It must be a
+ * memfd sealed against shrinking, at least FG_AUDITW_RING_MAP long. */
+static int ring_attach(struct conn *c, int fd, const struct ucred *cr)
+{
+	struct stat st;
+	void *map;
+	int seals;
+
+	if (fd < 0 || !c->agent || c->ring || cr->pid != c->peer)
+		return -EBADMSG;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < FG_AUDITW_RING_MAP)
+		return -EINVAL;
+	map = mmap(NULL, FG_AUDITW_RING_MAP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	c->ring = map;
+	c->rtail = 0;
+	/* a ring that does not start empty is the client's loss */
+	__atomic_store_n(&c->ring->tail, 0, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Drain every ring a little (256 entries each); a bad one marks its
+ * connection dead.  Returns the entries taken. */
+static int drain_rings(struct server *s)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct conn *c = &s->conns[i];
+		int k;
+
+		if (!c->ring || c->dead)
+			continue;
+		/* awake: no doorbell needed until we say so again */
+		if (__atomic_load_n(&c->ring->sleeping, __ATOMIC_RELAXED))
+			__atomic_store_n(&c->ring->sleeping, 0, __ATOMIC_RELAXED);
+		k = ring_drain(s, c, 256);
+		if (k < 0)
+			c->dead = true;
+		else
+			n += k;
+	}
+	return n;
+}
+
+/* Any record waiting in a ring? */
+static bool rings_ready(const struct server *s)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		const struct conn *c = &s->conns[i];
+
+		if (c->ring && !c->dead &&
+		    (__atomic_load_n(&c->ring->head, __ATOMIC_SEQ_CST) & ~FG_AUDITW_RING_CLOSED) !=
+			    c->rtail)
+			return true;
+	}
+	return false;
+}
+
+/* About to sleep: every client must ring its doorbell for its next
+ * record; a record published before the flag was seen is found here. */
+static bool rings_sleep(const struct server *s)
+{
+	for (size_t i = 0; i < s->nconns; i++)
+		if (s->conns[i].ring && !s->conns[i].dead)
+			__atomic_store_n(&s->conns[i].ring->sleeping, 1, __ATOMIC_SEQ_CST);
+	return !rings_ready(s);
+}
+
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
 static int on_message(struct server *s, struct conn *c);
 
@@ -317,6 +526,10 @@ static void drain_others(struct server *s, const struct conn *c)
 
 		if (o == c || o->dead)
 			continue;
+		if (o->ring && ring_drain(s, o, SIZE_MAX) < 0) {
+			o->dead = true;
+			continue;
+		}
 		while (k < 1024 && (r = on_message(s, o)) == 1)
 			k++;
 		if (r < 0)
@@ -325,45 +538,124 @@ static void drain_others(struct server *s, const struct conn *c)
 	draining = false;
 }
 
-static int on_message(struct server *s, struct conn *c)
+/* Take the descriptors of a control message: the one of a single-
+ * descriptor message into *fd, every other closed (and the message
+ * marked cut). */
+static void take_fds(struct cmsghdr *cm, int *fd, int *flags)
+{
+	size_t nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+	for (size_t i = 0; i < nfd; i++) {
+		int x;
+		memcpy(&x, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+		if (*fd < 0 && nfd == 1)
+			*fd = x;
+		else
+			close(x);
+	}
+	if (nfd != 1)
+		*flags |= MSG_CTRUNC;
+}
+
+/* The next message of c into s->buf, with its sender and the descriptor
+ * it carried (*fd, or -1): its length, or RECV_NONE, RECV_AGAIN, or -1
+ * when the connection should go. */
+#define RECV_NONE (-2)
+#define RECV_AGAIN (-3)
+static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int *fd)
 {
 	union {
-		char b[CMSG_SPACE(sizeof(struct ucred))];
+		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { s->buf, FG_AUDITW_MSG_MAX };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
 			     .msg_controllen = sizeof(ctl.b) };
-	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
 	struct cmsghdr *cm;
-	struct fg_auditw_in b;
 	ssize_t n;
-	int r;
 
-	if (c->dead)
-		return -1;
+	*fd = -1;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0)
-		return errno == EINTR ? 1 : errno == EAGAIN ? 0 : -1;
+		return errno == EINTR ? RECV_AGAIN : errno == EAGAIN ? RECV_NONE : -1;
 	if (n == 0)
 		return -1;
-	/* room for the credentials only: descriptors someone passes do not
-	 * fit, so the kernel releases them and sets MSG_CTRUNC (refused below) */
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+	/* room for the credentials and one descriptor (a ring's): more do
+	 * not fit, so the kernel releases them and sets MSG_CTRUNC (refused
+	 * below) */
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
-			memcpy(&cr, CMSG_DATA(cm), sizeof(cr));
-	/* no credentials from the kernel, or a cut message: not a client of ours */
-	if (cr.pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			memcpy(cr, CMSG_DATA(cm), sizeof(*cr));
+		else if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			take_fds(cm, fd, &mh.msg_flags);
+	}
+	/* no credentials from the kernel, a cut message, a descriptor with
+	 * anything but 'M': not a client of ours */
+	if (cr->pid <= 0 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (*fd >= 0) != (n == 1 && s->buf[0] == 'M')) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
 		answer(c->fd, 'A', -EPROTO);
 		return -1;
 	}
+	/* what the process put in its ring before this message comes first */
+	if (c->ring && ring_drain(s, c, SIZE_MAX) < 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -1;
+	}
+	return n;
+}
+
+/* A process making a new connection (its number was taken from it):
+ * what it left in its old rings comes first. */
+static void drain_pid_rings(struct server *s, const struct conn *c, pid_t pid)
+{
+	for (size_t i = 0; i < s->nconns; i++)
+		if (&s->conns[i] != c && s->conns[i].peer == pid && s->conns[i].ring &&
+		    !s->conns[i].dead && ring_drain(s, &s->conns[i], SIZE_MAX) < 0)
+			s->conns[i].dead = true;
+}
+
+static int on_message(struct server *s, struct conn *c)
+{
+	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
+	struct fg_auditw_in b;
+	ssize_t n;
+	int r, fd;
+
+	if (c->dead)
+		return -1;
+	n = recv_msg(s, c, &cr, &fd);
+	if (n == RECV_NONE || n == RECV_AGAIN)
+		return n == RECV_NONE ? 0 : 1;
+	if (n < 0)
+		return -1;
 	b = (struct fg_auditw_in){ s->buf + 1, (size_t)n - 1, 0, false };
 	switch (s->buf[0]) {
+	case 'M':
+		r = ring_attach(c, fd, &cr);
+		close(fd);
+		answer(c->fd, 'A', r);
+		/* a ring we cannot use: the client goes on without one */
+		return r == 0 || r == -EINVAL ? 1 : -1;
+	case 'D':
+		return c->agent ? 1 : -1;
+	case 'W':
+		if (!c->agent)
+			return -1;
+		answer(c->fd, 'A', 0);
+		return 1;
 	case 'H':
+		drain_pid_rings(s, c, cr.pid);
 		r = on_hello(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
 		return r == 0 ? 1 : -1;
 	case 'N':
+		/* the old image's ring is drained; the new image has none */
+		ring_close(s, c);
 		r = on_rename(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
 		return r == 0 ? 1 : -1;
@@ -554,19 +846,23 @@ static int poll_timeout(struct server *s)
  * sleeping daemon costs the sender more than its record (an
  * inter-processor interrupt, on a VM an exit).  A sparse stream never
  * spins.  *caught says whether the spin found something. */
-static int wait_events(struct pollfd *p, size_t np, int timeout, bool dense, bool *caught)
+static int wait_events(struct server *s, struct pollfd *p, size_t np, int timeout, bool dense,
+		       bool *caught)
 {
 	int n = 0;
+	bool ring = false;
 
 	if (dense) {
 		int64_t until = fg_audit_now_ns(CLOCK_MONOTONIC) + SPIN_NS;
-		do
+		do {
+			ring = rings_ready(s);
 			n = poll(p, (nfds_t)np, 0);
-		while (n == 0 && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
+		} while (n == 0 && !ring && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
 	}
-	*caught = n > 0;
-	if (n == 0)
-		n = poll(p, (nfds_t)np, timeout);
+	*caught = n > 0 || ring;
+	/* a ring's client rings the doorbell once we said we may sleep */
+	if (n == 0 && !ring)
+		n = poll(p, (nfds_t)np, rings_sleep(s) ? timeout : 0);
 	return n;
 }
 
@@ -647,8 +943,8 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 			p[np++] = (struct pollfd){ s->roots[i], POLLIN, 0 };
 		if (leaving && s->nroots == 0 && s->nconns == 0)
 			break;
-		n = wait_events(p, np, poll_timeout(s), handled > 1 || caught, &caught);
-		handled = 0;
+		n = wait_events(s, p, np, poll_timeout(s), handled > 1 || caught, &caught);
+		handled = drain_rings(s);
 		if (fg_ckpt_due(s->ck))
 			(void)fg_ckpt_emit(s->ck);
 		if (fg_audit_sync_due_ms(s->a) == 0)
@@ -656,6 +952,10 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		if (n < 0)
 			continue;
 		if (n == 0) {
+			if (handled > 0) {
+				drop_silent(s);
+				continue;
+			}
 			if (idle_for_linger(s)) {
 				leaving = try_leave(s, sockpath, lockfd);
 				if (leaving)
@@ -664,7 +964,7 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 			drop_silent(s);
 			continue;
 		}
-		handled = serve_ready(s, p, leaving);
+		handled += serve_ready(s, p, leaving);
 		if (s->retire && !leaving) {
 			/* the spawner that asked holds the directory lock and
 			 * waits for us: the name is free to take */
@@ -723,12 +1023,14 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 		strcpy(s.host, "unknown");
 	s.host[sizeof(s.host) - 1] = '\0';
 	s.buf = malloc(FG_AUDITW_MSG_MAX);
+	s.rbuf = malloc(FG_AUDITW_MSG_MAX);
 	lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = s.buf && lockfd >= 0 ? listen_on(&s, sockpath) : -ENOMEM;
+	r = s.buf && s.rbuf && lockfd >= 0 ? listen_on(&s, sockpath) : -ENOMEM;
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));
 		(void)!write(ready, msg, strlen(msg));
 		free(s.buf);
+		free(s.rbuf);
 		return 1;
 	}
 	if (ck)
@@ -740,5 +1042,6 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 	if (s.resfd >= 0)
 		close(s.resfd);
 	free(s.buf);
+	free(s.rbuf);
 	return 0;
 }

@@ -29,6 +29,25 @@
  *           the connection its old image handed over)
  *   status  'S'                            -> answer, then one packet of
  *                                             text (the daemon's witnesses)
+ *   ring    'M' + a memfd (SCM_RIGHTS)     -> answer
+ *           (after the hello, from the process that said it: from here
+ *           on its pipelined records go through the ring below)
+ *   doorbell 'D'                           (the daemon may be asleep: look
+ *                                           at the ring)
+ *   wait    'W'                            -> answer once the ring is empty
+ *
+ * The ring: FG_AUDITW_RING_MAP bytes of a memfd sealed against shrinking,
+ * mapped by the client and the daemon.  The client appends entries
+ * (u32 length, then an 'R' message without SYNC, byte-wrapped modulo
+ * FG_AUDITW_RING_DATA) and publishes them by advancing head with a
+ * compare-and-swap; the daemon copies each entry out before reading it,
+ * advances tail, and on closing the connection sets FG_AUDITW_RING_CLOSED
+ * in head with a compare-and-swap too, so that an entry is either seen by
+ * its last drain or refused to the client (which sends it again on a new
+ * connection).  Everything in the ring is the client's to scribble on:
+ * the daemon keeps its own tail and bounds-checks every length, and a bad
+ * entry ends that connection only.  Before any message on the socket the
+ * daemon drains the ring, so a message never overtakes a record.
  *   answer  'A' | 'E' (a failed record sent without SYNC)  i32 -errno
  *
  *   cstr  u32 length with the NUL (0: NULL), the bytes, NUL
@@ -55,6 +74,21 @@
 #define FG_AUDITW_SYNC 1
 #define FG_AUDITW_MAX_FIELDS 32
 #define FG_AUDITW_MAX_STRV 4096
+
+#define FG_AUDITW_RING_OFF 4096
+#define FG_AUDITW_RING_DATA (128 * 1024)
+#define FG_AUDITW_RING_MAP (FG_AUDITW_RING_OFF + FG_AUDITW_RING_DATA)
+#define FG_AUDITW_RING_CLOSED (1ULL << 63)
+
+/* The ring's first page (the entries start at FG_AUDITW_RING_OFF). */
+struct fg_auditw_ring {
+	uint64_t head;          /* bytes published by the client (+ CLOSED) */
+	char pad1[56];
+	uint64_t tail;          /* bytes the daemon has taken */
+	char pad2[56];
+	uint32_t sleeping;      /* the daemon may sleep: ring the doorbell */
+	uint32_t errs;          /* 'E' answers the daemon sent for ring records */
+};
 
 /* A UNIX address for path; a path longer than sun_path goes through an
  * O_PATH descriptor of its directory (*dirfd, to close after use). */

@@ -105,9 +105,10 @@ struct net_job {
 
 static int tgid_of(int tid)
 {
-	char at[64], buf[1024];
+	char at[64], buf[1024], *end;
 	const char *t;
 	ssize_t n;
+	long v;
 	int fd;
 
 	snprintf(at, sizeof(at), "/proc/%d/status", tid);
@@ -118,7 +119,13 @@ static int tgid_of(int tid)
 	close(fd);
 	buf[n > 0 ? n : 0] = '\0';
 	t = strstr(buf, "\nTgid:\t");
-	return t ? atoi(t + 7) : -ESRCH;
+	if (!t)
+		return -ESRCH;
+	errno = 0;
+	v = strtol(t + 7, &end, 10);
+	if (errno || end == t + 7 || *end != '\n' || v <= 0 || v > INT_MAX)
+		return -ESRCH;
+	return (int)v;
 }
 
 /* A pidfd for the calling thread (Linux 6.9), else for its process. */

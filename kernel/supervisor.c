@@ -124,9 +124,9 @@ int fg_sup_install(unsigned traps)
 #ifdef SUP_ARCH
 	struct sock_filter f[128];
 	struct sock_fprog prog = { .filter = f };
-	unsigned short n = 0, i;
+	unsigned short n = 0;
 	long list[64];
-	size_t nt = 0;
+	size_t nt = 0, i;
 	long fd;
 
 	if (traps & FG_SUP_TRAP_PATHS) {

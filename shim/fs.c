@@ -67,15 +67,23 @@ void fg_fs_init(void)
 	pthread_atfork(NULL, NULL, fg_pid_renew);
 }
 
-/* "/proc/<our pid>/..." is judged as "/proc/self/...". */
+/* "/proc/<our pid>/..." is judged as "/proc/self/...".  The cached pid is
+ * the parent's in a vfork child (CPython's subprocess, posix_spawn: no
+ * atfork handler runs there), so a miss asks the kernel, and does not
+ * store the answer (a vfork child shares the parent's memory). */
 static long fg_proc_self(char *p, long n)
 {
 	char pfx[32];
+	pid_t pid = fg_pid;
 	int k;
 
-	if (n < 7 || memcmp(p, "/proc/", 6) != 0)
+	if (n < 7 || memcmp(p, "/proc/", 6) != 0 || p[6] < '0' || p[6] > '9')
 		return n;
-	k = snprintf(pfx, sizeof(pfx), "/proc/%d", (int)fg_pid);
+	k = snprintf(pfx, sizeof(pfx), "/proc/%d", (int)pid);
+	if (!(n >= k && memcmp(p, pfx, (size_t)k) == 0 && (p[k] == '/' || p[k] == '\0'))) {
+		pid = (pid_t)fg_syscall(SYS_getpid);
+		k = pid == fg_pid ? k : snprintf(pfx, sizeof(pfx), "/proc/%d", (int)pid);
+	}
 
 	if (n >= k && memcmp(p, pfx, (size_t)k) == 0 && (p[k] == '/' || p[k] == '\0')) {
 		memmove(p + 10, p + k, (size_t)(n - k + 1));

@@ -168,7 +168,7 @@ FG_EXPORT int close(int fd)
 {
 	FG_REAL(int, close, int);
 
-	if (__builtin_expect(fg_seal_fd_refuse("close", fd), 0))
+	if (__builtin_expect(fg_seal_fd_keep(fd), 0))
 		return -1;
 	if (__builtin_expect(fg_circuit_tracked(fd), 0))
 		fg_circuit_on_close(fd);

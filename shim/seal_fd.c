@@ -17,7 +17,13 @@
  * the agent's calls may neither close it, replace it (dup2/dup3 onto it)
  * nor mark it close-on-exec: each is refused like a touch of any other of
  * fleetguard's own files, with the denial line and a record.  Bulk closes
- * (close_range, closefrom) close everything else they were asked to.
+ * (close_range, closefrom) close everything else they were asked to; a
+ * plain close() of it answers EBADF quietly, as if it were not open (the
+ * raw call gets the same from the seccomp filter): closing every
+ * descriptor one by one is what bulk closers fall back to (CPython's
+ * subprocess and multiprocessing children walk /proc/self/fd and close
+ * each), so a line and a record there would be noise, not an attack.
+ * Replacing it (dup2, dup3) or marking it close-on-exec stays loud.
  */
 #include "config.h"
 
@@ -41,6 +47,14 @@ bool fg_seal_fd_refuse(const char *op, int fd)
 		return false;
 	snprintf(what, sizeof(what), "/memfd:fleetguard-policy (descriptor %d)", fd);
 	fg_enforce(&act, what, &v, FG_MODE_ENFORCE);
+	errno = EBADF;
+	return true;
+}
+
+bool fg_seal_fd_keep(int fd)
+{
+	if (fd != FG_SEAL_FD || fg_passthrough())
+		return false;
 	errno = EBADF;
 	return true;
 }

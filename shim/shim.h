@@ -319,6 +319,9 @@ int fg_spawn_check(const void *fa);
  * descriptor and the caller is the agent: close, dup2/dup3 onto it and
  * FD_CLOEXEC on it are refused. */
 bool fg_seal_fd_refuse(const char *op, int fd);
+/* close(2) of the sealed descriptor by the agent: true, errno EBADF, the
+ * descriptor kept, and no line or record (bulk closers hit it by design). */
+bool fg_seal_fd_keep(int fd);
 /* close_range(first, last, flags) through real, leaving FG_SEAL_FD open. */
 int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
 			   int (*real)(unsigned, unsigned, int));

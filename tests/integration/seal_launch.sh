@@ -233,8 +233,10 @@ print(subprocess.run(['/bin/true'], close_fds=True).returncode)" 2>/dev/null | t
 check "Python: os.close refused, closerange and close_fds children keep it ($out)" [ "$out" = "close 9 0 " ]
 out=$(fg "$WS/fleetguard.ini" "$ATK" closefrom 2>/dev/null)
 check "C: a child spawned with addclosefrom_np(3) still finds the seal ($out)" [ "$out" = "spawn 0 status 0" ]
+# close() is refused quietly (bulk closers hit it by design); dup2, dup3
+# and FD_CLOEXEC are recorded
 check "... the refusals are in the log" \
-	sh -c "[ \$(grep -c 'fleetguard-policy (descriptor 1021)\".*\"decision\":\"deny\"' '$LOG') -ge 5 ]"
+	sh -c "[ \$(grep -c 'fleetguard-policy (descriptor 1021)\".*\"decision\":\"deny\"' '$LOG') -ge 3 ]"
 
 # 10. a sealed tree without a valid seal fails closed
 must_fail 126 env FLEETGUARD_SEALED=1 LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$WS/allow.ini" /bin/true 2>"$TMP/err"

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -50,6 +51,7 @@
 #include "audit/daemon.h"
 #include "audit/record.h"
 #include "audit/verify.h"
+#include "audit/wire.h"
 #include "tests/unit/check_main.h"
 #include "tests/unit/failmalloc.h"
 
@@ -1259,6 +1261,251 @@ START_TEST(test_malformed_messages)
 }
 END_TEST
 
+/* --- the shared ring (wire.h): a client that lies ------------------------- */
+
+/* A sealed memfd of size bytes (seal: add F_SEAL_SHRINK), mapped at *map. */
+static int ring_memfd(size_t size, bool seal, void **map)
+{
+	int fd = (int)syscall(SYS_memfd_create, "test-ring", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	if (seal)
+		ck_assert_int_eq(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
+	*map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ck_assert_ptr_ne(*map, MAP_FAILED);
+	return fd;
+}
+
+/* Send 'M' with n descriptors on sock; the daemon's answer (or 0 / -1 as
+ * m_answer: 0 at end of stream). */
+static int send_ring(int sock, const int *fds, size_t n, int32_t *err)
+{
+	union {
+		char b[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)"M", 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+	struct cmsghdr *cm;
+	char k = 0;
+	int r;
+
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&mh);
+	ck_assert_ptr_nonnull(cm);
+	if (!cm)
+		return -1;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(n * sizeof(int));
+	memcpy(CMSG_DATA(cm), fds, n * sizeof(int));
+	ck_assert_int_eq(sendmsg(sock, &mh, MSG_NOSIGNAL), 1);
+	r = m_answer(sock, &k, err, 3000);
+	if (r == 1)
+		ck_assert_int_eq(k, 'A');
+	return r;
+}
+
+/* A raw client with a ring the daemon took; *ring is its map. */
+static int ring_client(struct fg_auditw_ring **ring)
+{
+	int sock = raw_client(0), fd;
+	void *map;
+	int32_t e = 1;
+
+	fd = ring_memfd(FG_AUDITW_RING_MAP, true, &map);
+	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
+	ck_assert_int_eq(e, 0);
+	close(fd);
+	*ring = map;
+	return sock;
+}
+
+/* Put n bytes at p as one entry at *head, with a length of len, and
+ * publish it. */
+static void ring_entry_put(struct fg_auditw_ring *r, uint64_t *head, uint32_t len,
+			   const void *p, size_t n)
+{
+	char *data = (char *)r + FG_AUDITW_RING_OFF;
+
+	for (size_t i = 0; i < 4; i++)
+		data[(*head + i) % FG_AUDITW_RING_DATA] = ((const char *)&len)[i];
+	for (size_t i = 0; i < n; i++)
+		data[(*head + 4 + i) % FG_AUDITW_RING_DATA] = ((const char *)p)[i];
+	*head += 4 + n;
+	__atomic_store_n(&r->head, *head, __ATOMIC_SEQ_CST);
+}
+
+/* 'W': 1 when the daemon answered 0 (the ring taken), 0 when it dropped
+ * the connection. */
+static int ring_wait_answer(int sock)
+{
+	char k = 0;
+	int32_t e = -1;
+	int r;
+
+	ck_assert_int_eq(send(sock, "W", 1, MSG_NOSIGNAL), 1);
+	r = m_answer(sock, &k, &e, 5000);
+	ck_assert_int_ge(r, 0);
+	if (r == 1) {
+		ck_assert_int_eq(k, 'A');
+		ck_assert_int_eq(e, 0);
+	}
+	return r;
+}
+
+static void m_path_rec(struct msg *x, uint8_t flags, const char *path)
+{
+	m_rec(x, flags, 0, "open", "allow", NULL, 1);
+	m_u8(x, T_STR);
+	m_cstr(x, "path");
+	m_u32(x, (uint32_t)strlen(path));
+	m_put(x, path, strlen(path));
+}
+
+/* One lie on a fresh ring: the daemon must end that connection (and
+ * only it); the good entry before the lie is in the log. */
+static void ring_lie(int kind)
+{
+	struct fg_auditw_ring *r;
+	int sock = ring_client(&r);
+	uint64_t head = 0;
+
+	m_path_rec(&m, 0, "/ws/before-lie");
+	ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
+	ck_assert_int_eq(ring_wait_answer(sock), 1);
+	switch (kind) {
+	case 0:         /* head far past what the ring can hold */
+		__atomic_store_n(&r->head, head + 4 * FG_AUDITW_RING_DATA, __ATOMIC_SEQ_CST);
+		break;
+	case 1:         /* an entry of length 0 */
+		ring_entry_put(r, &head, 0, "", 0);
+		break;
+	case 2:         /* a length past what was published */
+		m_path_rec(&m, 0, "/ws/long");
+		ring_entry_put(r, &head, (uint32_t)m.n + 64, m.b, m.n);
+		break;
+	case 3:         /* a length past any message */
+		ring_entry_put(r, &head, UINT32_MAX, m.b, 16);
+		break;
+	case 4:         /* a hello in the ring */
+		m_hello(&m, 0);
+		ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
+		break;
+	case 5:         /* a record that wants an answer */
+		m_path_rec(&m, 1, "/ws/sync");
+		ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
+		break;
+	default:        /* a record cut short */
+		m_path_rec(&m, 0, "/ws/cut");
+		ring_entry_put(r, &head, (uint32_t)m.n - 3, m.b, m.n - 3);
+		break;
+	}
+	ck_assert_int_eq(ring_wait_answer(sock), 0);
+	/* closed to the client: a record put now would be refused to it */
+	ck_assert(__atomic_load_n(&r->head, __ATOMIC_SEQ_CST) & FG_AUDITW_RING_CLOSED);
+	munmap(r, FG_AUDITW_RING_MAP);
+	close(sock);
+}
+
+START_TEST(test_ring_hostile)
+{
+	struct fg_audit *a = open_local(), *good;
+	struct fg_auditw_ring *r;
+	uint64_t head = 0;
+	pid_t d;
+	int sock, fd, fds[2];
+	int32_t e;
+	char k;
+	void *map;
+	size_t n, before = 0, lies = 7;
+
+	d = start_daemon(a);
+	/* a well-behaved client beside the liars, with a ring of its own */
+	good = open_remote(FG_AUDIT_FSYNC_NEVER);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(add(good, "/ws/good"), 0);
+
+	/* good entries, a scribbled tail (ours is the daemon's own), wrapping */
+	sock = ring_client(&r);
+	__atomic_store_n(&r->tail, 12345, __ATOMIC_SEQ_CST);
+	m_path_rec(&m, 0, "/ws/ring");
+	for (int i = 0; i < 2400; i++) {
+		ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
+		if (i % 100 == 99)
+			ck_assert_int_eq(ring_wait_answer(sock), 1);
+	}
+	ck_assert_uint_gt(head, FG_AUDITW_RING_DATA);   /* it wrapped */
+	ck_assert_int_eq(ring_wait_answer(sock), 1);
+	ck_assert_uint_eq(__atomic_load_n(&r->tail, __ATOMIC_SEQ_CST), head);
+	/* records left in the ring when the process goes are appended */
+	m_path_rec(&m, 0, "/ws/last");
+	ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
+	close(sock);
+	munmap(r, FG_AUDITW_RING_MAP);
+
+	for (int j = 0; j < (int)lies; j++)
+		ring_lie(j);
+
+	/* rings the daemon refuses, keeping the connection */
+	sock = raw_client(0);
+	fd = ring_memfd(FG_AUDITW_RING_MAP, false, &map);       /* not sealed */
+	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
+	ck_assert_int_eq(e, -EINVAL);
+	munmap(map, FG_AUDITW_RING_MAP);
+	close(fd);
+	fd = ring_memfd(4096, true, &map);                      /* too small */
+	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
+	ck_assert_int_eq(e, -EINVAL);
+	ck_assert_int_eq(ftruncate(fd, 0), -1);                 /* sealed */
+	ck_assert_int_eq(errno, EPERM);
+	munmap(map, 4096);
+	close(fd);
+	ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);             /* not a memfd */
+	ck_assert_int_eq(send_ring(sock, &fds[0], 1, &e), 1);
+	ck_assert_int_eq(e, -EINVAL);
+	/* two descriptors, or one with another message: the connection goes */
+	ck_assert_int_eq(send_ring(sock, fds, 2, &e), 1);
+	ck_assert_int_eq(e, -EPROTO);
+	ck_assert_int_eq(m_answer(sock, &k, &e, 3000), 0);
+	close(sock);
+	close(fds[0]);
+	close(fds[1]);
+	/* a ring before the hello */
+	sock = raw_connect(sockpath);
+	fd = ring_memfd(FG_AUDITW_RING_MAP, true, &map);
+	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
+	ck_assert_int_eq(e, -EBADMSG);
+	ck_assert_int_eq(m_answer(sock, &k, &e, 3000), 0);
+	munmap(map, FG_AUDITW_RING_MAP);
+	close(fd);
+	close(sock);
+
+	/* the daemon lives, the good client goes on, the log is intact */
+	ck_assert_int_eq(kill(d, 0), 0);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(add(good, "/ws/good"), 0);
+	ck_assert_int_eq(fg_audit_flush(good), 0);
+	n = verify_log();
+	ck_assert_uint_eq(n, 80 + 2401 + lies);
+	for (size_t i = 0; i < nseen; i++) {
+		if (strcmp(seen[i].path, "/ws/ring") == 0 || strcmp(seen[i].path, "/ws/last") == 0 ||
+		    strcmp(seen[i].path, "/ws/before-lie") == 0) {
+			ck_assert_int_eq(seen[i].pid, getpid());
+			ck_assert_str_eq(seen[i].agent, "raw");
+			before++;
+		} else {
+			ck_assert_str_eq(seen[i].path, "/ws/good");
+		}
+	}
+	ck_assert_uint_gt(before, lies);
+	fg_audit_close(good);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A descriptor passed to the daemon does not stay open there. */
 START_TEST(test_passed_descriptor_closed)
 {
@@ -1892,6 +2139,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_daemon_leaves);
 	tcase_add_test(tc, test_malformed_messages);
 	tcase_add_test(tc, test_passed_descriptor_closed);
+	tcase_add_test(tc, test_ring_hostile);
 	tcase_add_test(tc, test_uid_follows_sender);
 	tcase_add_test(tc, test_hangup_keeps_queued_records);
 	tcase_add_test(tc, test_append_failure_reported);
