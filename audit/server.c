@@ -70,6 +70,8 @@
 struct conn {
 	int fd;
 	pid_t peer;            /* the process that connected; after hello, the one that said it */
+	pid_t maker;           /* the process that connected (under fleetguard run's
+				* supervisor: the supervisor, which connects for the agent) */
 	bool dead;             /* found closed or refused: drop it */
 	int64_t since;         /* accepted at (monotonic ms), for the hello deadline */
 	bool sync_each;        /* its policy says fsync = always */
@@ -442,8 +444,14 @@ static int ring_attach(struct conn *c, int fd, const struct ucred *cr)
 	void *map;
 	int seals;
 
-	if (fd < 0 || !c->agent || c->ring || cr->pid != c->peer)
+	if (fd < 0 || !c->agent || c->ring)
 		return -EBADMSG;
+	/* the process that said hello, or the one that connected for it: the
+	 * supervisor performs the agent's sendmsg calls, so the kernel names
+	 * it as their sender.  Anyone else (a fork child using its parent's
+	 * connection) is refused, and the connection goes on without a ring. */
+	if (cr->pid != c->peer && cr->pid != c->maker)
+		return -EPERM;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK) || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    st.st_size < FG_AUDITW_RING_MAP)
@@ -640,7 +648,7 @@ static int on_message(struct server *s, struct conn *c)
 		close(fd);
 		answer(c->fd, 'A', r);
 		/* a ring we cannot use: the client goes on without one */
-		return r == 0 || r == -EINVAL ? 1 : -1;
+		return r == 0 || r == -EINVAL || r == -EPERM ? 1 : -1;
 	case 'D':
 		return c->agent ? 1 : -1;
 	case 'W':
@@ -760,7 +768,8 @@ static void on_accept(struct server *s)
 			return;
 		}
 		s->conns = n;
-		s->conns[s->nconns++] = (struct conn){ .fd = fd, .peer = peer, .since = mono_ms() };
+		s->conns[s->nconns++] = (struct conn){ .fd = fd, .peer = peer, .maker = peer,
+						      .since = mono_ms() };
 	}
 }
 

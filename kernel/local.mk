@@ -72,7 +72,7 @@ LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock
 	tests/integration/landlock_audit_order.sh \
 	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
 	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh \
-	tests/integration/landlock_writetree.sh
+	tests/integration/landlock_writetree.sh tests/integration/audit_ring_run.sh
 TESTS += $(LANDLOCK_TESTS)
 EXTRA_DIST += $(LANDLOCK_TESTS) tests/integration/landlock_lib.sh
 
