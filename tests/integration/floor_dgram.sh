@@ -201,11 +201,11 @@ out=$(fgrun --policy "$WS/web.ini" -- "$PYTHON3" -c '
 import sys, urllib.request
 print(len(urllib.request.urlopen("http://127.0.0.1:%s/" % sys.argv[1]).read()) > 0)' "$HPORT" 2>/dev/null)
 check "python3 urllib to an allowed local server works under the supervisor ($out)" [ "$out" = True ]
-if command -v curl > /dev/null; then
+if command -v curl > /dev/null && ! asan_breaks curl; then
 	out=$(fgrun --policy "$WS/web.ini" -- curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$HPORT/" 2>/dev/null)
 	check "curl too ($out)" [ "$out" = 200 ]
 else
-	skip_check "curl under the supervisor" "no curl"
+	skip_check "curl under the supervisor" "curl absent or hangs under a preloaded ASan runtime, without fleetguard too"
 fi
 kill "$HPID" 2>/dev/null
 wait "$HPID" 2>/dev/null

@@ -49,13 +49,13 @@ check "fleetguard status shows the gateway's counts" \
 	sh -c "'$FG_TOP_BUILDDIR/fleetguard' status --policy '$POLICY' | grep -Eq '^llm .* open +3 +0 +3 '"
 check "the gateway's log has the transition" gw_log_has "circuit open for 127\.0\.0\.1:$PORT: threshold"
 
-if command -v curl > /dev/null; then
+if command -v curl > /dev/null && ! asan_breaks curl; then
 	fg "$POLICY" curl -sS -i "$URL" -d '{}' > "$TMP/curl" 2>&1
 	check "curl while open: 503 with Retry-After and the JSON error" \
 		sh -c "grep -q '^HTTP/1.1 503' '$TMP/curl' && grep -q '^Retry-After: [0-9]' '$TMP/curl' &&
 		       grep -q '\"type\":\"circuit_open\",\"endpoint\":\"llm\"' '$TMP/curl'"
 else
-	skip_check "curl while open" "curl not installed"
+	skip_check "curl while open" "curl absent or hangs under a preloaded ASan runtime, without fleetguard too"
 fi
 
 # --- half-open probe, recovery --------------------------------------------------

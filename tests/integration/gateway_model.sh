@@ -121,7 +121,9 @@ check "every rewrite is in its llm record: model_rewrite and the model asked for
 
 # --- closed: the provider gets the agent's model --------------------------------------
 "$FGT" breaker reset llm --policy "$POLICY" > /dev/null 2>&1
-fg "$POLICY" curl -sS -o /dev/null -w '%{http_code}' "$URL" -d '{"model":"gpt-4o-mini"}' > "$TMP/out" 2>&1 ||
+# (python3 where curl is absent, or hangs under a preloaded ASan runtime)
+{ command -v curl > /dev/null && ! asan_breaks curl &&
+	fg "$POLICY" curl -sS -o /dev/null -w '%{http_code}' "$URL" -d '{"model":"gpt-4o-mini"}' > "$TMP/out" 2>&1; } ||
 	fg "$POLICY" "$PYTHON3" -c '
 import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1], data=b"{\"model\":\"gpt-4o-mini\"}").status, end="")' "$URL" > "$TMP/out" 2>&1

@@ -865,6 +865,27 @@ START_TEST(t_allow_errors)
 }
 END_TEST
 
+/* A URL pasted where host:port belongs: the message says what to write,
+ * with the scheme's default port when the URL has none, and without any
+ * user:password@. */
+START_TEST(t_url_pasted)
+{
+	one_bad("[network]\nallow = http://127.0.0.1:18080/v1\n", 2,
+		"allow: 'http://127.0.0.1:18080/v1' is a URL; write host:port: 127.0.0.1:18080");
+	one_bad("[network]\nallow = HTTPS://api.example.com/v1?x=1\n", 2,
+		"is a URL; write host:port: api.example.com:443");
+	one_bad("[network]\nallow = http://bob:secret@api.example.com#top\n", 2,
+		"is a URL; write host:port: api.example.com:80");
+	one_bad("[network]\nallow = http://[::1]:8080/\n", 2, "is a URL; write host:port: [::1]:8080");
+	one_bad("[network]\nallow = https://[::1]/\n", 2, "is a URL; write host:port: [::1]:443");
+	one_bad("[network]\nallow = ftp://files.example.com/\n", 2,
+		"'ftp://files.example.com/' is a URL; write host:port");
+	one_bad("[network]\nallow = http:///v1\n", 2, "'http:///v1' is a URL; write host:port");
+	one_bad("[endpoint llm]\naddress = https://llm.example.com/v1\n", 2,
+		"address: 'https://llm.example.com/v1' is a URL; write host:port: llm.example.com:443");
+}
+END_TEST
+
 START_TEST(t_dns_rules)
 {
 	struct fg_policy *p = ok("[network]\ndns = yes\n");
@@ -1788,6 +1809,7 @@ static Suite *suite(void)
 	tc = tcase_create("network values");
 	tcase_add_test(tc, t_allow_forms);
 	tcase_add_test(tc, t_allow_errors);
+	tcase_add_test(tc, t_url_pasted);
 	tcase_add_test(tc, t_dns_rules);
 	tcase_add_test(tc, t_allow_more_errors);
 	tcase_add_test(tc, t_endpoint_addr_errors);
