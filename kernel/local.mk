@@ -63,9 +63,9 @@ tests_no_floor_SOURCES = tests/no_floor.c
 FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
 	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh \
 	tests/integration/floor_dgram.sh tests/integration/floor_seal.sh \
-	tests/integration/floor_attr.sh
+	tests/integration/floor_attr.sh tests/integration/floor_cred.sh
 TESTS += $(FLOOR_TESTS)
-EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py
+EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration/floor_cred.py
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -96,6 +97,8 @@ struct net_job {
 	size_t done;                    /* bytes of a stream send already gone */
 	int *fds;                       /* SCM_RIGHTS, as the supervisor's descriptors */
 	size_t nfds;
+	bool vouch;                     /* cred goes with every message (UNIX, root) */
+	struct ucred cred;              /* the caller's, as the supervisor names it */
 	struct fg_sup_event ev;         /* the first denied or judged destination */
 	char text[PATH_MAX + 8];
 	bool judged;
@@ -298,6 +301,218 @@ static int copy_call(struct net_job *j)
 	return rc;
 }
 
+/* --- credentials ------------------------------------------------------------
+ *
+ * The supervisor sends for the caller, so the kernel would attach the
+ * supervisor's pid, uid and gid to a UNIX message (SCM_CREDENTIALS), and
+ * would check credentials the caller claims against the supervisor's, not
+ * the caller's: a root supervisor would pass on "pid 1, uid 0" from an agent
+ * that dropped to nobody.  So a claim is judged here as the kernel would
+ * judge it for the caller (scm_check_creds: its own tgid, one of its real,
+ * effective or saved ids, or the capability, counted only in the
+ * supervisor's user and pid namespaces), and, when the supervisor may
+ * vouch (CAP_SYS_ADMIN, CAP_SETUID, CAP_SETGID), a message without a claim
+ * gets the caller's own tgid, uid and gid, as the kernel would attach them.
+ */
+
+struct caller_cred {
+	int tgid;               /* as the supervisor names it */
+	int own_tgid;           /* in the caller's own pid namespace */
+	uid_t uid[3];           /* real, effective, saved */
+	gid_t gid[3];
+	unsigned long long cap; /* effective capabilities */
+};
+
+/* The text after "\nname:\t" in a /proc status, or NULL. */
+static const char *status_field(const char *buf, const char *name)
+{
+	const char *t = strstr(buf, name);
+
+	return t ? t + strlen(name) : NULL;
+}
+
+static bool status_ids(const char *t, unsigned v[3])
+{
+	char *end;
+
+	for (int i = 0; i < 3 && t != NULL; i++) {
+		errno = 0;
+		v[i] = (unsigned)strtoul(t, &end, 10);
+		t = errno || end == t ? NULL : end;
+	}
+	return t != NULL;
+}
+
+/* The credentials of pid (0: the supervisor) from /proc: 0 or -errno. */
+static int caller_cred(int pid, struct caller_cred *c)
+{
+	char at[64], buf[4096], *end;
+	const char *t, *ns;
+	ssize_t n;
+	int fd;
+
+	snprintf(at, sizeof(at), pid ? "/proc/%d/status" : "/proc/self/status", pid);
+	fd = open(at, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf + 1, sizeof(buf) - 2);
+	close(fd);
+	buf[0] = '\n';
+	buf[n > 0 ? n + 1 : 1] = '\0';
+	t = status_field(buf, "\nTgid:\t");
+	ns = status_field(buf, "\nNStgid:\t");
+	c->tgid = t ? (int)strtol(t, NULL, 10) : 0;
+	c->own_tgid = c->tgid;
+	while (ns != NULL && *ns != '\n' && *ns != '\0') {
+		long v = strtol(ns, &end, 10);
+
+		if (end == ns)
+			break;
+		c->own_tgid = (int)v;
+		ns = end + (*end == '\t');
+	}
+	t = status_field(buf, "\nCapEff:\t");
+	c->cap = t ? strtoull(t, NULL, 16) : 0;
+	if (c->tgid <= 0 || !status_ids(status_field(buf, "\nUid:\t"), c->uid) ||
+	    !status_ids(status_field(buf, "\nGid:\t"), c->gid))
+		return -ESRCH;
+	return 0;
+}
+
+static bool has_cap(const struct caller_cred *c, int cap)
+{
+	return (c->cap >> cap) & 1;
+}
+
+/* May the supervisor name another process in SCM_CREDENTIALS?  Asked once:
+ * its capabilities do not change. */
+static bool may_vouch(void)
+{
+	static int known;       /* 0: not asked, 1: yes, 2: no */
+	struct caller_cred me;
+
+	if (__atomic_load_n(&known, __ATOMIC_RELAXED) == 0)
+		__atomic_store_n(&known, caller_cred(0, &me) == 0 &&
+				 has_cap(&me, CAP_SYS_ADMIN) && has_cap(&me, CAP_SETUID) &&
+				 has_cap(&me, CAP_SETGID) ? 1 : 2, __ATOMIC_RELAXED);
+	return __atomic_load_n(&known, __ATOMIC_RELAXED) == 1;
+}
+
+/* Do the caller's capabilities count here: is it in the supervisor's user
+ * and pid namespaces? */
+static bool caller_privileged_here(int tid, const struct caller_cred *c)
+{
+	char at[64];
+	struct stat a, b;
+
+	snprintf(at, sizeof(at), "/proc/%d/ns/user", tid);
+	return c->tgid == c->own_tgid && stat(at, &a) == 0 &&
+	       stat("/proc/self/ns/user", &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+/* Judge the caller's claim cl as the kernel would for the caller; rewrite
+ * its own pid as the supervisor names it.  0, -EINVAL or -EPERM. */
+static int judge_claim(int tid, const struct caller_cred *c, struct ucred *cl)
+{
+	bool pid_ok = cl->pid == c->own_tgid, uid_ok = false, gid_ok = false;
+	bool priv;
+
+	if (cl->uid == (uid_t)-1 || cl->gid == (gid_t)-1)
+		return -EINVAL;
+	for (int i = 0; i < 3; i++) {
+		uid_ok = uid_ok || cl->uid == c->uid[i];
+		gid_ok = gid_ok || cl->gid == c->gid[i];
+	}
+	if (!(pid_ok && uid_ok && gid_ok)) {
+		priv = caller_privileged_here(tid, c);
+		if ((!pid_ok && !(priv && has_cap(c, CAP_SYS_ADMIN))) ||
+		    (!uid_ok && !(priv && has_cap(c, CAP_SETUID))) ||
+		    (!gid_ok && !(priv && has_cap(c, CAP_SETGID))))
+			return -EPERM;
+	}
+	if (pid_ok)
+		cl->pid = c->tgid;
+	return 0;
+}
+
+/* Judge every claim in m's control messages; *claims: how many. */
+static int judge_claims(struct net_job *j, struct net_msg *m, const struct caller_cred *c,
+			unsigned *claims)
+{
+	struct msghdr mh = { .msg_control = m->ctl, .msg_controllen = m->ctllen };
+	int rc = 0;
+
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h != NULL && rc == 0;
+	     h = CMSG_NXTHDR(&mh, h)) {
+		struct ucred cl;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_CREDENTIALS ||
+		    h->cmsg_len != CMSG_LEN(sizeof(cl)))
+			continue;       /* a wrong length: the kernel's EINVAL */
+		memcpy(&cl, CMSG_DATA(h), sizeof(cl));
+		rc = judge_claim(j->tid, c, &cl);
+		memcpy(CMSG_DATA(h), &cl, sizeof(cl));
+		++*claims;
+	}
+	return rc;
+}
+
+/* Append the caller's credentials to m's control messages. */
+static int add_cred(struct net_msg *m, const struct ucred *cr)
+{
+	size_t at = CMSG_ALIGN(m->ctllen), len = at + CMSG_SPACE(sizeof(*cr));
+	char *ctl = realloc(m->ctl, len);
+	struct cmsghdr *h;
+
+	if (ctl == NULL)
+		return -ENOMEM;
+	memset(ctl + m->ctllen, 0, len - m->ctllen);
+	h = (struct cmsghdr *)(void *)(ctl + at);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_CREDENTIALS;
+	h->cmsg_len = CMSG_LEN(sizeof(*cr));
+	memcpy(CMSG_DATA(h), cr, sizeof(*cr));
+	m->ctl = ctl;
+	m->ctllen = len;
+	return 0;
+}
+
+/* Claims judged for the caller; on a UNIX socket of a supervisor that may
+ * vouch, the caller's credentials on each message that claims none. */
+static int fix_creds(struct net_job *j)
+{
+	struct caller_cred c;
+	socklen_t l = sizeof(int);
+	unsigned claims;
+	int dom = 0, rc;
+	bool have = false;
+
+	if (j->nr == SYS_connect)
+		return 0;
+	j->vouch = may_vouch() && getsockopt(j->sk, SOL_SOCKET, SO_DOMAIN, &dom, &l) == 0 &&
+		   dom == AF_UNIX;
+	for (unsigned i = 0; i < j->n; i++) {
+		struct net_msg *m = &j->m[i];
+
+		if (m->ctl == NULL && !j->vouch)
+			continue;
+		if (!have) {
+			rc = caller_cred(j->tid, &c);
+			if (rc < 0)
+				return rc;
+			j->cred = (struct ucred){ .pid = c.tgid, .uid = c.uid[0], .gid = c.gid[0] };
+			have = true;
+		}
+		claims = 0;
+		rc = judge_claims(j, m, &c, &claims);
+		if (rc == 0 && claims == 0 && j->vouch)
+			rc = add_cred(m, &j->cred);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* --- judging ------------------------------------------------------------- */
 
 /* TCP as Landlock measures it: the port of some rule that names a host
@@ -478,6 +693,34 @@ static long do_sendmmsg(struct net_job *j, int flags)
 	return rc;
 }
 
+/* The rest of a stream send, with the caller's credentials again when
+ * the first part carried them (descriptors went with the first part). */
+static long send_rest(struct net_job *j, int flags)
+{
+	struct net_msg *m = &j->m[0];
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { m->data + j->done, m->len - j->done };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	long rc;
+
+	if (j->vouch) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_CREDENTIALS;
+		h->cmsg_len = CMSG_LEN(sizeof(j->cred));
+		memcpy(CMSG_DATA(h), &j->cred, sizeof(j->cred));
+	}
+	rc = sendmsg(j->sk, &mh, flags);
+	return rc < 0 ? -errno : rc;
+}
+
 /* The call itself, on the caller's socket, with what was copied; flags
  * are the caller's plus MSG_NOSIGNAL (a broken pipe is the caller's
  * signal, not the supervisor's) and extra. */
@@ -493,11 +736,11 @@ static long perform(struct net_job *j, int extra)
 		rc = connect(j->sk, (struct sockaddr *)&m->name, m->namelen);
 	else if (j->nr == SYS_sendmmsg)
 		return j->n == 0 ? 0 : do_sendmmsg(j, flags);
-	else if (j->nr == SYS_sendto)
+	else if (j->nr == SYS_sendto && m->ctl == NULL)
 		rc = sendto(j->sk, m->data + j->done, m->len - j->done, flags,
 			    m->namelen ? (struct sockaddr *)&m->name : NULL, m->namelen);
 	else if (j->done > 0)
-		rc = send(j->sk, m->data + j->done, m->len - j->done, flags);
+		return send_rest(j, flags);
 	else {
 		mh = msghdr_of(m, &iov);
 		rc = sendmsg(j->sk, &mh, flags);
@@ -615,7 +858,7 @@ static const char *op_of(long nr)
 static int prepare(struct net_job *j)
 {
 	socklen_t l = sizeof(int);
-	int fl;
+	int fl, rc;
 
 	j->pidfd = pidfd_of(j->tid);
 	/* the tid might have died and been reused before the pidfd was taken */
@@ -630,7 +873,8 @@ static int prepare(struct net_job *j)
 		return -errno;
 	fl = fcntl(j->sk, F_GETFL);
 	j->blocking = fl >= 0 && !(fl & O_NONBLOCK);
-	return copy_call(j);
+	rc = copy_call(j);
+	return rc < 0 ? rc : fix_creds(j);
 }
 
 void fg_sup_net_handle(struct fg_sup *s)

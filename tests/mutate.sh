@@ -83,8 +83,8 @@ m relative-path-accepted policy policy/parse_values.c "$U/check_policy $I/policy
 	"	if (v[0] == '~') {"
 
 m verify-ignores-link audit audit/verify.c "$U/check_audit $I/audit_tamper.sh" \
-	'		if (memcmp(prevp, v->prev, FG_HASH_HEX) != 0)' \
-	'		if (0)'
+	'	if (memcmp(prevp, v->prev, FG_HASH_HEX) != 0)' \
+	'	if (0)'
 m verify-ignores-hash audit audit/verify.c "$U/check_audit $I/audit_tamper.sh" \
 	'	if (memcmp(hex, hashp, FG_HASH_HEX) != 0) {' \
 	'	if (0) {'
@@ -94,6 +94,12 @@ m verify-exit-0 audit tools/fleetguard-verify.c "$I/audit_tamper.sh $I/shim_thre
 m events-denied-logs-all audit shim/core.c "$I/sandbox_modes.sh" \
 	$'	case FG_EVENTS_DENIED:\n		return allowed;' \
 	$'	case FG_EVENTS_DENIED:\n		return false;'
+m https-non-2xx-delivered audit audit/https.c "$I/audit_https.sh" \
+	'	if (status < 200 || status > 299) {' \
+	'	if (status < 100) {'
+m https-long-status-code audit audit/https.c "$I/audit_https.sh" \
+	"	if (got > 12 && resp[12] >= '0' && resp[12] <= '9')" \
+	'	if (0)'
 
 m streak-not-reset breaker breaker/machine.c "$U/check_breaker $I/breaker_status.sh" \
 	'			atomic_store(&s->streak[k], 0);' \
@@ -118,8 +124,8 @@ m long-name-judged shim shim/fs.c "$I/shim_longnames.sh" \
 	'	return p != NULL && strnlen(p, PATH_MAX) == PATH_MAX;' \
 	'	return false;'
 m raw-openat-unjudged shim shim/hooks_syscall.c "$I/sandbox_exec.sh $I/sandbox_escapes.sh" \
-	$'	case SYS_openat:\n		return fg_openat_checked("open", (int)A(0), P(1), (int)A(2), (mode_t)A(3));' \
-	$'	case SYS_openat:\n		return fg_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);'
+	$'	case SYS_openat:\n		*ret = fg_openat_checked("open", (int)A(0), P(1), (int)A(2), (mode_t)A(3));' \
+	$'	case SYS_openat:\n		*ret = fg_syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);'
 m connect-loopback-free shim shim/net.c "$I/sandbox_net.sh" \
 	'	if (strcmp(op, "bind") == 0 && (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d))))' \
 	'	if (sa->sa_family == AF_UNIX || (ip && fg_is_loopback(&d)))'

@@ -21,7 +21,7 @@
 V="$FG_BIN/fleetguard-verify"
 command -v openssl > /dev/null || skip_all "openssl not installed"
 make_ws
-plan 11
+plan 20
 export XDG_STATE_HOME="$TMP/state"
 LOG="$WS/.fleetguard/audit.log"
 pids=
@@ -45,13 +45,23 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-keyout rogue.key -out rogue.pem > /dev/null 2>&1
 [ -s srv.pem ] && [ -s rogue.pem ] || { echo "Bail out! openssl could not make the test certificates"; exit 1; }
 
-# collector PORT CERT KEY OUT: HTTPS on loopback; each POST body a line of OUT
+# collector PORT CERT KEY OUT: HTTPS on loopback; each POST body a line of OUT.
+# While the file OUT.answer exists, each POST is answered with its text as
+# the status line instead, and logged to OUT.tries as "ANSWER<TAB>SEQ".
 cat > collector.py <<'PY'
-import http.server, ssl, sys
+import http.server, json, os, ssl, sys
 port, cert, key, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        if os.path.exists(out + ".answer"):
+            with open(out + ".answer", "rb") as f:
+                answer = f.read().strip()
+            with open(out + ".tries", "ab") as f:
+                f.write(answer + b"\t" + str(json.loads(body)["seq"]).encode() + b"\n")
+            self.wfile.write(answer + b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            if answer != b"HTTP/1.1 200 OK":
+                return
         with open(out, "ab") as f:
             f.write(self.path.encode() + b" " + self.headers.get("Content-Type", "").encode()
                     + b" " + body + b"\n")
@@ -158,5 +168,50 @@ wait_until 10 sh -c "FLEETGUARD_POLICY='$WS/p.ini' '$FG_BIN/fleetguard' status 2
 status > "$TMP/status"
 check "without ca: the test CA is not trusted (system roots only)" \
 	grep -q "witness https https://127.0.0.1:$port/cp: failing (certificate refused: unable to get local issuer certificate)" "$TMP/status"
+kill $keep 2>/dev/null
+wait_until 10 sh -c "[ ! -e '$LOG.sock' ]"
+
+# A collector that answers an error or a status line that is not
+# "HTTP/1.x NNN": the witness is failing, the same checkpoint is posted
+# again (a second POST of one seq under one answer proves the first was
+# not taken as delivered: the queue did not move), and none counts as sent.
+B="$TMP/bad.got"
+bport=$(freeport)
+printf 'HTTP/1.1 500 Internal Server Error' > "$B.answer"
+"$PYTHON3" "$TMP/collector.py" "$bport" "$TMP/srv.pem" "$TMP/srv.key" "$B" &
+pids="$pids $!"
+wait_until 10 test -e "$B.up"
+sed -i "s|^witness = .*|witness = file, https://127.0.0.1:$bport/cp, ca:$TMP/ca.pem|" "$WS/p.ini"
+keeper
+wait_until 10 test -S "$LOG.sock"
+fg "$WS/p.ini" "$PYTHON3" -c '
+for i in range(12):
+    open("b%d.txt" % i, "w").write("x")'
+# retried ANSWER: some checkpoint was posted twice while ANSWER was given
+retried() { awk -F '\t' -v a="$1" '$1 == a && seen[$2]++ { f = 1 } END { exit !f }' "$B.tries"; }
+# shows TEXT: fleetguard status shows this witness as TEXT (a grep pattern)
+shows() { status > "$TMP/status"; grep -q "witness https https://127.0.0.1:$bport/cp: $1" "$TMP/status"; }
+refused() { retried "$1" && shows "$2"; }
+for answer in 'HTTP/1.1 500 Internal Server Error' 'HTTP/1.0 302 Found' 'HTTP/1.1 199 Early'; do
+	printf '%s' "$answer" > "$B.answer"
+	code=${answer#HTTP/1.? }; code=${code%% *}
+	wait_until 20 retried "$answer"
+	check "collector answers '$answer': failing, 0 sent, the checkpoint posted again" \
+		refused "$answer" "failing (the collector answered HTTP $code), 0 sent, [1-9]"
+done
+for answer in 'HTTP/1.1 2000 OK' 'HTTP/2 200 OK' 'HTTP/1.1 20 OK' 'HTTP/1.1  200 OK' 'ICY 200 OK'; do
+	printf '%s' "$answer" > "$B.answer"
+	wait_until 20 retried "$answer"
+	check "malformed status line '$answer': failing, 0 sent, the checkpoint posted again" \
+		refused "$answer" "failing (no HTTP answer from the collector), 0 sent, [1-9]"
+done
+# the collector recovers: every checkpoint arrives once, and "sent" counts
+# only the POSTs answered 2xx
+printf 'HTTP/1.1 200 OK' > "$B.answer"
+wait_until 20 shows 'ok, [1-9][0-9]* sent, 0 waiting'
+ok2=$(grep -c '^HTTP/1.1 200 OK	' "$B.tries")
+once() { [ "$(awk -F '\t' '$1 == "HTTP/1.1 200 OK" { print $2 }' "$B.tries" | sort | uniq -d)" = "" ]; }
+recovered() { shows "ok, $ok2 sent, 0 waiting" && [ "$(grep -c . "$B")" -eq "$ok2" ] && once; }
+check "answered 200 at last: ok, sent = the $ok2 POSTs answered 2xx, each checkpoint once" recovered
 kill $keep 2>/dev/null
 finish
