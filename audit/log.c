@@ -809,7 +809,8 @@ static int recover(struct fg_audit *a, struct wstate *w, bool *sync_now)
 			return r;
 	}
 	h->dirty = 0;
-	a->checked_pid = w->pid;
+	if (!w->guest)  /* a vfork child's pid in our memory would only make us check again */
+		a->checked_pid = w->pid;
 	return 0;
 }
 

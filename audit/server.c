@@ -257,7 +257,8 @@ static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
 	return set_ident(s, c, cr->uid);
 }
 
-static struct fg_auditw_rec dec;
+/* cold in the library's processes (shim/shim.h, FG_COLD) */
+static __attribute__((section(".lbss.fleetguard"))) struct fg_auditw_rec dec;
 
 /* --- the disk-space reserve ------------------------------------------------ */
 

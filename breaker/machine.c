@@ -42,11 +42,16 @@ const char *fg_bk_outcome_name(enum fg_bk_outcome o)
 static uint32_t rand32(const struct fg_bk_map *m)
 {
 	static __thread uint64_t x;
+	static __thread pid_t seeded_by;        /* a fork child draws its own */
+	pid_t me;
 
 	if (m->env.rand32 != NULL)
 		return m->env.rand32(m->env.ctx);
-	if (x == 0)
-		x = (uint64_t)getpid() << 32 ^ fg_bk_clock_ms() ^ (uint64_t)(uintptr_t)&x;
+	me = getpid();
+	if (x == 0 || seeded_by != me) {
+		x = (uint64_t)me << 32 ^ fg_bk_clock_ms() ^ (uint64_t)(uintptr_t)&x;
+		seeded_by = me;
+	}
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;

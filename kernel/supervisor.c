@@ -1181,9 +1181,12 @@ static void *sup_watcher(void *arg)
 			break;          /* no process uses the filter any more */
 	}
 	atomic_store(&w->done, 1);
-	while (!atomic_load(&w->left)) {
+	/* the receiver usually leaves at once (its receive fails when the
+	 * last user goes): look again soon before nudging it once more, a
+	 * fixed 1 ms was a millisecond on every run's way out */
+	for (useconds_t pause = 20; !atomic_load(&w->left); pause = pause < 1000 ? pause * 2 : 1000) {
 		pthread_kill(w->receiver, SIGUSR1);
-		usleep(1000);
+		usleep(pause);
 	}
 	return NULL;
 }

@@ -40,8 +40,8 @@
 /* --- calls in flight, one per tracked descriptor --------------------------- */
 
 
-_Atomic unsigned char fg_circuit_active[FG_CIRCUIT_FDS];
-struct call *_Atomic fg_circuit_calls[FG_CIRCUIT_FDS];
+FG_COLD _Atomic unsigned char fg_circuit_active[FG_CIRCUIT_FDS];
+FG_COLD struct call *_Atomic fg_circuit_calls[FG_CIRCUIT_FDS];
 
 struct call *fg_circuit_call_get(int fd)
 {

@@ -38,7 +38,7 @@
 #define SSL_SLOTS 1024u
 #define SSL_TOMB ((uintptr_t)1)
 
-static struct {
+static FG_COLD struct {
 	_Atomic uintptr_t key;
 	_Atomic int fd;
 } sslmap[SSL_SLOTS];

@@ -47,7 +47,7 @@
 #define FG_ENV_LEN (PATH_MAX + 32)
 /* the kept variables, packed one after the other: one slot of PATH_MAX
  * each touched a page of its own in every process */
-static char fg_env_buf[FG_ENV_MAX * FG_ENV_LEN];
+static FG_COLD char fg_env_buf[FG_ENV_MAX * FG_ENV_LEN];
 static char *fg_env_store[FG_ENV_MAX];
 static size_t fg_env_n, fg_env_used;
 

@@ -31,8 +31,8 @@
 #include "shim/shim.h"
 
 static char gw_key[FG_GW_KEY_LEN + 1];
-static char gw_dir[PATH_MAX];
-static char gw_prog[PATH_MAX];
+static FG_COLD char gw_dir[PATH_MAX];
+static FG_COLD char gw_prog[PATH_MAX];
 static bool gw_ok;
 static atomic_bool gw_said;
 

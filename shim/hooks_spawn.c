@@ -172,7 +172,7 @@ FG_EXPORT int system(const char *cmd)
 
 #define FG_POPEN_MAX 64
 
-static struct { FILE *f; int fd; pid_t pid; } fg_popen_tab[FG_POPEN_MAX];
+static FG_COLD struct { FILE *f; int fd; pid_t pid; } fg_popen_tab[FG_POPEN_MAX];
 static pthread_mutex_t fg_popen_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The file actions of a popen child: its end of the pipe onto want, and

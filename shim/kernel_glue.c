@@ -41,7 +41,7 @@
 /* Notes (what the kernel leaves to the library) are printed only with
  * FLEETGUARD_DEBUG=1: the library must not change what a program prints;
  * `fleetguard run` prints them.  Held back until this process applies. */
-static char kg_notes[4096];
+static FG_COLD char kg_notes[4096];
 static size_t kg_notes_len;
 
 static void kg_note(void *ctx, bool debug, const char *msg)

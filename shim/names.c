@@ -36,7 +36,7 @@ struct fg_name_entry {
 	char host[256];
 };
 
-static struct fg_name_entry fg_names[FG_NAMES];
+static FG_COLD struct fg_name_entry fg_names[FG_NAMES];
 static unsigned fg_names_next;
 static pthread_mutex_t fg_names_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -29,6 +29,12 @@
 #include "policy/policy.h"
 
 #define FG_EXPORT __attribute__((visibility("default")))
+/* Large zero-initialised tables most processes never touch: kept after
+ * .bss (an .lbss section, still zero-filled anonymous memory) so that the
+ * small variables every process writes share a few pages instead of being
+ * spread between them (each first touch of a page is a fault, about 26 us
+ * on a paravirtualised guest: docs/PERFORMANCE.md). */
+#define FG_COLD __attribute__((section(".lbss.fleetguard")))
 
 /* --- real symbols ------------------------------------------------------- */
 

@@ -41,7 +41,7 @@ struct fg_spawn_rec {
 	int oflag;
 };
 
-static struct fg_spawn_rec fg_spawn_tab[FG_SPAWN_MAX];
+static FG_COLD struct fg_spawn_rec fg_spawn_tab[FG_SPAWN_MAX];
 static pthread_mutex_t fg_spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int fg_spawn_note(const void *fa, const char *path, int oflag)

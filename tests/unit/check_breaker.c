@@ -539,6 +539,58 @@ START_TEST(threads_race_for_three_probes)
 }
 END_TEST
 
+/* The open period's jitter is drawn per process: a fork child (pre-forked
+ * workers sharing one breaker file) does not repeat its parent's draws. */
+static uint64_t trip(struct fg_bk *b)
+{
+	struct fg_bk_ticket t;
+	uint64_t retry = 0;
+
+	ck_assert_int_eq(fg_bk_admit(b, &t, NULL, NULL, NULL), FG_BK_GO);
+	ck_assert_int_eq(fg_bk_report(b, &t, FG_BK_F_CONNECT, 0, getpid(), NULL), 1);
+	ck_assert_int_eq(fg_bk_admit(b, &t, &retry, NULL, NULL), FG_BK_REFUSE);
+	return retry;
+}
+
+START_TEST(fork_child_draws_its_own_jitter)
+{
+	static const struct fg_bk_env own_rand = {clock_fn, NULL, NULL, say_fn};
+	struct fg_bk_conf c = conf(1, 1000, 1000, 1);  /* 1000 s, jitter up to 100 s */
+	struct fg_bk_map *m;
+	struct fg_bk b;
+	uint64_t mine, theirs = 0;
+	char err[256];
+	int fds[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(fg_bk_map_open(dir, &own_rand, &m, err, sizeof(err)), 0);
+	ck_assert_int_eq(fg_bk_attach(m, "first", "127.0.0.1:1", &c, &b), 0);
+	trip(&b);       /* this process has drawn */
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (fg_bk_attach(m, "child", "127.0.0.1:2", &c, &b) != 0)
+			_exit(2);
+		theirs = trip(&b);
+		_exit(write(fds[1], &theirs, sizeof(theirs)) == sizeof(theirs) ? 0 : 3);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(fg_bk_attach(m, "parent", "127.0.0.1:3", &c, &b), 0);
+	mine = trip(&b);
+	ck_assert_int_eq(read(fds[0], &theirs, sizeof(theirs)), sizeof(theirs));
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_uint_ge(mine, 1000000);
+	ck_assert_uint_ge(theirs, 1000000);
+	/* the same draw in both: 1 in 100000 by chance */
+	ck_assert_uint_ne(mine, theirs);
+	fg_bk_map_close(m);
+}
+END_TEST
+
 /* Separate processes with their own mappings of the file. */
 START_TEST(processes_race_for_probes)
 {
@@ -1403,6 +1455,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, failed_probe_doubles_up_to_cap);
 	tcase_add_test(tc, doubling_stops_at_an_odd_cap);
 	tcase_add_test(tc, jitter_is_at_most_a_tenth);
+	tcase_add_test(tc, fork_child_draws_its_own_jitter);
 	tcase_add_test(tc, retry_after_lengthens_and_is_capped);
 	tcase_add_test(tc, lease_expires_and_new_round_probes);
 	tcase_add_test(tc, slow_first_byte_lengthens_lease);
