@@ -12,4 +12,4 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 dist_doc_DATA += docs/ARCHITECTURE.md docs/SECURITY.md docs/PERFORMANCE.md docs/BREAKER.md \
-	docs/AUDIT.md docs/LEARN.md
+	docs/AUDIT.md docs/LEARN.md docs/TESTING.md
