@@ -76,6 +76,11 @@ struct fg_audit_conf {
 	 * answer (see fg_auditc_attach); a refusal comes back from the next
 	 * append. */
 	bool owe_hello;
+	/* fg_audit_open_client only: the hello also registers this process
+	 * as one the daemon must outlive, as fg_auditd_ensure() does: for a
+	 * process about to confine itself, so that it needs no second
+	 * connection (and no second wait) for that. */
+	bool root;
 	/* a connection handed over by the image before this one, and the
 	 * answers owed on it (FG_AUDIT_HANDOVER_ENV); handed_fd < 3: none */
 	int handed_fd, handed_owed;

@@ -526,16 +526,21 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 static int adopt_conn(struct fg_auditc *c, int fd, int owed);
 
-/* a: the log's handle, to start a daemon for it (NULL: never); owe: send
- * the hello without waiting for its answer (a has to be NULL); hand: a
- * connection the image before this one handed over, tried first. */
+/* How client_new connects. */
+enum {
+	CN_OWE = 1,     /* send the hello without waiting for its answer (a NULL) */
+	CN_ROOT = 2,    /* the hello registers a process the daemon must outlive */
+};
+
+/* a: the log's handle, to start a daemon for it (NULL: never); how: CN_*;
+ * hand: a connection the image before this one handed over, tried first. */
 static int client_new(const char *sockpath, const struct fg_audit *a, const char *agent,
-		      const char *exe, const struct fg_auditd_settings *set, bool owe,
+		      const char *exe, const struct fg_auditd_settings *set, unsigned how,
 		      const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		      size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
-	bool spawn = a != NULL;
+	bool spawn = a != NULL, owe = how & CN_OWE, root = how & CN_ROOT;
 	int fd;
 
 	if (!c || strlen(sockpath) >= sizeof(c->sockpath)) {
@@ -564,9 +569,9 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		*out = c;
 		return 0;
 	}
-	fd = connect_hello_as(c, false, !owe || spawn);
+	fd = connect_hello_as(c, root, !owe || spawn);
 	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
-		fd = reach(c, a, false, err, errlen);
+		fd = reach(c, a, root, err, errlen);
 	else if (spawn && fd == -EINVAL)
 		/* a daemon with other settings: as a root (a process it must
 		 * outlive) we make it go if it only lingers, and start ours */
@@ -594,14 +599,14 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, false, NULL, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, 0, NULL, out, err, errlen);
 }
 
 int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
 		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		     size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, true, NULL, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, CN_OWE, NULL, out, err, errlen);
 }
 
 int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *agent,
@@ -609,17 +614,18 @@ int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *
 		    const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		    size_t errlen)
 {
-	return client_new(sockpath, a, agent, exe, set, a == NULL, hand, out, err, errlen);
+	return client_new(sockpath, a, agent, exe, set, a == NULL ? CN_OWE : 0, hand, out, err,
+			  errlen);
 }
 
 int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
-		    const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
-		    size_t errlen)
+		    const struct fg_auditd_settings *set, bool root, struct fg_auditc **out,
+		    char *err, size_t errlen)
 {
 	char sock[PATH_MAX + 8];
 
 	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, false, NULL, out, err, errlen);
+	return client_new(sock, a, agent, exe, set, root ? CN_ROOT : 0, NULL, out, err, errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own

@@ -1497,7 +1497,8 @@ static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool
 		return fg_auditc_adopt(sock, spawn ? a : NULL, conf->agent, conf->exe, &set, &hand,
 				       &a->remote, err, errlen);
 	if (spawn)
-		return fg_auditc_start(a, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+		return fg_auditc_start(a, conf->agent, conf->exe, &set, conf->root, &a->remote, err,
+				       errlen);
 	if (conf->owe_hello)
 		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);

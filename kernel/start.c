@@ -56,7 +56,10 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	dir[0] = '\0';
 	*a = NULL;
 	/* the audit daemon is the only writer, started here, outside the
-	 * domain to come */
+	 * domain to come; the hello registers this process as one the
+	 * daemon must outlive (fg_auditd_ensure's work, on this connection:
+	 * a second connection and hello cost every launch a round trip) */
+	conf.root = true;
 	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
 		*a = NULL;
 		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
@@ -69,8 +72,10 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	return 0;
 }
 
-/* The "landlock" record, then an audit daemon outside the domain for this
- * process and its children (the domain holds no right on the log). */
+/* The "landlock" record.  The audit daemon outside the domain for this
+ * process and its children (the domain holds no right on the log) is the
+ * one a's hello reached, with this policy's settings, and it outlives this
+ * process (open_audit: conf.root). */
 static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 			   const struct fg_ll_plan *pl, char *err, size_t errlen)
 {
@@ -93,11 +98,9 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 			 strerror(-rc));
 		return -1;
 	}
-	rc = fg_auditd_ensure(a, s->agent, s->exe, err, errlen);
-	if (rc < 0 && deny)
-		return -1;
 	if (rc < 0)
-		say(s, "%s; going on without audit (on_failure = allow)", err);
+		say(s, "cannot write to the audit log '%s': %s; going on without audit (on_failure = allow)",
+		    fg_audit_path(a), strerror(-rc));
 	return 0;
 }
 
