@@ -151,13 +151,21 @@ static void commit(struct head *h, uint64_t seq, uint64_t size, const char *hash
 	__atomic_store_n(&h->cur, next, __ATOMIC_RELEASE);
 }
 
+/* Every process that writes a record makes one of these, most of them a
+ * client of the daemon that fills only the settings and the paths: those
+ * come first and the paths are packed in names, so that such a process
+ * touches one page of it (each first touch of a page is a fault, 25 us on
+ * a paravirtualised machine: docs/PERFORMANCE.md, start-up); the record
+ * identity only the in-process writer fills (49 KiB) comes last. */
 struct fg_audit {
-	char path[PATH_MAX];        /* canonical: realpath(dir) + "/" + base */
+	char *path;                 /* canonical: realpath(dir) + "/" + base */
 	size_t pathlen;
 	size_t baseoff;             /* path + baseoff is the base name */
-	char headpath[PATH_MAX + 8];
-	char keypath[PATH_MAX];     /* "" without a key */
-	char state_dir[PATH_MAX];   /* the daemon's keys and witness file */
+	const char *headpath;       /* path + ".head" */
+	const char *keypath;        /* "" without a key */
+	const char *state_dir;      /* the daemon's keys and witness file */
+	size_t nameslen;            /* bytes of names in use */
+	struct fg_auditc *remote;   /* records go to the audit daemon */
 	char *witness, *forward;    /* [audit] witness and forward, or NULL */
 	unsigned checkpoint_every;
 	char *daemon_user;          /* [audit] daemon_user, or NULL */
@@ -179,13 +187,46 @@ struct fg_audit {
 	pid_t checked_pid;          /* process that last compared head and log */
 	bool unsynced;              /* batch: our records may not be on disk yet */
 	bool no_fallocate;
-	struct fg_rec_ident id;
-	struct fg_auditc *remote;   /* records go to the audit daemon */
 	fg_audit_tap_fn *tap;       /* told of each record this writer appends */
 	void *tap_arg;
 	bool batch;                 /* between batch_begin and batch_end */
 	struct batch *bat;          /* its lines, allocated at the first */
+	/* path, headpath, keypath and state_dir, one after the other */
+	char names[4 * PATH_MAX + 16];
+	struct fg_rec_ident id;
 };
+
+/* The free end of a->names, with room for a path of PATH_MAX + 8. */
+static char *names_end(struct fg_audit *a)
+{
+	return a->names + a->nameslen;
+}
+
+/* The string just written at names_end() is kept there. */
+static char *names_keep(struct fg_audit *a)
+{
+	char *s = a->names + a->nameslen;
+
+	a->nameslen += strlen(s) + 1;
+	return s;
+}
+
+/* a + b into out (cap bytes), cut to fit: no printf, whose code is pages
+ * no other start-up work touches. */
+static void cat2(char *out, size_t cap, const char *x, const char *y)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (cap == 0)
+		return;
+	if (nx > cap - 1)
+		nx = cap - 1;
+	if (ny > cap - 1 - nx)
+		ny = cap - 1 - nx;
+	memcpy(out, x, nx);
+	memcpy(out + nx, y, ny);
+	out[nx + ny] = '\0';
+}
 
 /* Threads of one process share the record lock, so they also take this. */
 static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1312,12 +1353,14 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 		dlen = 0;       /* "/" */
 	if (dlen + 1 + strlen(basebuf) + 8 >= PATH_MAX)
 		return -ENAMETOOLONG;
+	a->path = names_end(a);
 	memcpy(a->path, real, dlen);
 	a->path[dlen] = '/';
 	strcpy(a->path + dlen + 1, basebuf);
 	a->baseoff = dlen + 1;
-	a->pathlen = strlen(a->path);
-	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
+	a->pathlen = strlen(names_keep(a));
+	cat2(names_end(a), PATH_MAX + 8, a->path, ".head");
+	a->headpath = names_keep(a);
 	if (create != WN_OPEN)
 		return 0;       /* a client of the daemon opens nothing there */
 	a->dirfd = fg_audit_high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
@@ -1382,12 +1425,15 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 		writer_free(a);
 		return r;
 	}
-	if (conf->key_file && !realpath(conf->key_file, a->keypath))
-		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	names_end(a)[0] = '\0';
+	if (conf->key_file && !realpath(conf->key_file, names_end(a)))
+		cat2(names_end(a), PATH_MAX, conf->key_file, "");
+	a->keypath = names_keep(a);
 	if (conf->state_dir && conf->state_dir[0])
-		snprintf(a->state_dir, sizeof(a->state_dir), "%s", conf->state_dir);
+		cat2(names_end(a), PATH_MAX, conf->state_dir, "");
 	else
-		fg_audit_default_state(a->state_dir, sizeof(a->state_dir));
+		fg_audit_default_state(names_end(a), PATH_MAX);
+	a->state_dir = names_keep(a);
 	a->checkpoint_every = conf->checkpoint_every;
 	a->witness = conf->witness ? strdup(conf->witness) : NULL;
 	a->forward = conf->forward ? strdup(conf->forward) : NULL;
@@ -1625,7 +1671,7 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s.sock", a->path);
+	cat2(out, cap, a->path, ".sock");
 }
 
 void fg_audit_close_sent(struct fg_audit *a)
