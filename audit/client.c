@@ -618,14 +618,12 @@ int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *
 			  errlen);
 }
 
-int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
-		    const struct fg_auditd_settings *set, bool root, struct fg_auditc **out,
-		    char *err, size_t errlen)
+int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set, bool root,
+		    struct fg_auditc **out, char *err, size_t errlen)
 {
-	char sock[PATH_MAX + 8];
-
-	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, root ? CN_ROOT : 0, NULL, out, err, errlen);
+	return client_new(sockpath, a, agent, exe, set, root ? CN_ROOT : 0, NULL, out, err,
+			  errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own
@@ -886,7 +884,6 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	struct sockaddr_un sa, peer;
 	socklen_t salen = 0, plen = sizeof(peer), len;
 	struct fg_auditw_out b;
-	char msg[2 * PATH_MAX + 16];
 	int dfd, type = 0, r;
 
 	if (fd < 3 || owed < 0 || owed > 2)
@@ -904,7 +901,10 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	r = check_peer(c, fd);
 	if (r < 0)
 		return r;
-	b = (struct fg_auditw_out){ msg, 0, sizeof(msg), false };
+	/* c->buf, not the stack: a new image adopts, no vfork child's record
+	 * waits there, and its first page is written by the first record
+	 * anyway (each page the stack grows by is a fault at start-up) */
+	b = (struct fg_auditw_out){ c->buf, 0, FG_AUDITW_MSG_MAX, false };
 	fg_auditw_put_u8(&b, 'N');
 	fg_auditw_put_cstr(&b, c->agent);
 	fg_auditw_put_cstr(&b, c->exe);

@@ -121,9 +121,9 @@ void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h);
  * daemon (fg_auditd_program()) when none answers; root: the hello also
  * registers the caller as a process the daemon must outlive (what
  * fg_auditd_ensure() does, on this one connection). */
-int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
-		    const struct fg_auditd_settings *set, bool root, struct fg_auditc **out,
-		    char *err, size_t errlen);
+int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set, bool root,
+		    struct fg_auditc **out, char *err, size_t errlen);
 /* Send one record.  sync: wait until it is in the log and return the
  * result; else return at once (a failure the daemon reports later comes
  * back from the next call).  guest: a vfork child, which must not touch

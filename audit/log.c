@@ -162,6 +162,7 @@ struct fg_audit {
 	size_t pathlen;
 	size_t baseoff;             /* path + baseoff is the base name */
 	const char *headpath;       /* path + ".head" */
+	const char *sockpath;       /* path + ".sock", the daemon's */
 	const char *keypath;        /* "" without a key */
 	const char *state_dir;      /* the daemon's keys and witness file */
 	size_t nameslen;            /* bytes of names in use */
@@ -191,8 +192,9 @@ struct fg_audit {
 	void *tap_arg;
 	bool batch;                 /* between batch_begin and batch_end */
 	struct batch *bat;          /* its lines, allocated at the first */
-	/* path, headpath, keypath and state_dir, one after the other */
-	char names[4 * PATH_MAX + 16];
+	/* path, headpath, sockpath, keypath and state_dir, one after the
+	 * other */
+	char names[5 * PATH_MAX + 32];
 	struct fg_rec_ident id;
 };
 
@@ -1306,69 +1308,90 @@ static int make_dirs(char *dir)
  * also make the missing directories, or also open the directory. */
 enum { WN_PATHS = 0, WN_DIRS, WN_OPEN };
 
-static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+/* The log's directory, absolute (malloc'd, cut at its last slash), and
+ * in *base its base name (checked).  Heap, not two PATH_MAX buffers on
+ * the stack: every page the stack grows by is a fault at start-up. */
+static int log_dir(const char *path, char **dirp, const char **base, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], real[PATH_MAX];
-	const char *slash, *b;
-	size_t dlen;
-	int r;
+	char *cwd = NULL, *dir, *slash;
+	size_t clen = 0, plen = strlen(path), dlen;
 
 	if (path[0] != '/') {
-		if (!getcwd(dir, sizeof(dir)))
+		cwd = getcwd(NULL, 0);
+		if (!cwd)
 			return -errno;
-		dlen = strlen(dir);
-		if (dlen + 1 + strlen(path) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		dir[dlen] = '/';
-		strcpy(dir + dlen + 1, path);
-	} else {
-		if (strlen(path) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		strcpy(dir, path);
+		clen = strlen(cwd) + 1;
 	}
+	dir = clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
+	if (!dir) {
+		free(cwd);
+		return clen + plen < PATH_MAX ? -ENOMEM : -ENAMETOOLONG;
+	}
+	if (cwd) {
+		memcpy(dir, cwd, clen - 1);
+		dir[clen - 1] = '/';
+		free(cwd);
+	}
+	memcpy(dir + clen, path, plen + 1);
 	slash = strrchr(dir, '/');
-	b = slash + 1;
-	if (!*b || !strcmp(b, ".") || !strcmp(b, "..")) {
+	*base = path + (slash + 1 - dir - clen);
+	if (!slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, "..")) {
 		snprintf(err, errlen, "audit log '%s' does not name a file", path);
+		free(dir);
 		return -EINVAL;
 	}
-	dlen = (size_t)(slash - dir);
-	char basebuf[NAME_MAX + 1];
-	if (strlen(b) > NAME_MAX)
+	if (strlen(slash + 1) > NAME_MAX) {
+		free(dir);
 		return -ENAMETOOLONG;
-	strcpy(basebuf, b);
-	dir[dlen ? dlen : 1] = '\0';
-	r = create != WN_PATHS ? make_dirs(dir) : 0;
-	if (r < 0) {
-		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
-		return r;
 	}
-	if (!realpath(dir, real)) {
+	dlen = (size_t)(slash - dir);
+	dir[dlen ? dlen : 1] = '\0';
+	*dirp = dir;
+	return 0;
+}
+
+static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+{
+	const char *b = NULL;
+	char *dir = NULL, *real = names_end(a);
+	size_t dlen;
+	int r = log_dir(path, &dir, &b, err, errlen);
+
+	if (r < 0)
+		return r;
+	r = create != WN_PATHS ? make_dirs(dir) : 0;
+	if (r < 0)
+		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
+	else if (!realpath(dir, real)) {
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
-		return r;
 	}
+	free(dir);
+	if (r < 0)
+		return r;
 	dlen = strlen(real);
 	if (dlen == 1)
 		dlen = 0;       /* "/" */
-	if (dlen + 1 + strlen(basebuf) + 8 >= PATH_MAX)
+	if (dlen + 1 + strlen(b) + 8 >= PATH_MAX)
 		return -ENAMETOOLONG;
-	a->path = names_end(a);
-	memcpy(a->path, real, dlen);
+	if (create == WN_OPEN) {
+		a->dirfd = fg_audit_high_fd(open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (a->dirfd < 0) {
+			r = -errno;
+			snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
+			return r;
+		}
+	}
+	/* the path over the directory's canonical name in names */
+	a->path = real;
 	a->path[dlen] = '/';
-	strcpy(a->path + dlen + 1, basebuf);
+	strcpy(a->path + dlen + 1, b);
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(names_keep(a));
 	cat2(names_end(a), PATH_MAX + 8, a->path, ".head");
 	a->headpath = names_keep(a);
-	if (create != WN_OPEN)
-		return 0;       /* a client of the daemon opens nothing there */
-	a->dirfd = fg_audit_high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	if (a->dirfd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
-		return r;
-	}
+	cat2(names_end(a), PATH_MAX + 8, a->path, ".sock");
+	a->sockpath = names_keep(a);
 	return 0;
 }
 
@@ -1535,16 +1558,15 @@ static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool
 {
 	struct fg_audit_handover hand = { .fd = conf->handed_fd, .owed = conf->handed_owed };
 	struct fg_auditd_settings set;
-	char sock[PATH_MAX + 8];
+	const char *sock = a->sockpath;
 
 	fg_audit_settings(a, &set);
-	fg_audit_sock_path(a, sock, sizeof(sock));
 	if (conf->handed_fd >= 3)
 		return fg_auditc_adopt(sock, spawn ? a : NULL, conf->agent, conf->exe, &set, &hand,
 				       &a->remote, err, errlen);
 	if (spawn)
-		return fg_auditc_start(a, conf->agent, conf->exe, &set, conf->root, &a->remote, err,
-				       errlen);
+		return fg_auditc_start(sock, a, conf->agent, conf->exe, &set, conf->root,
+				       &a->remote, err, errlen);
 	if (conf->owe_hello)
 		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
@@ -1671,7 +1693,7 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 {
-	cat2(out, cap, a->path, ".sock");
+	cat2(out, cap, a->sockpath, "");
 }
 
 void fg_audit_close_sent(struct fg_audit *a)
