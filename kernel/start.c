@@ -60,6 +60,8 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	 * daemon must outlive (fg_auditd_ensure's work, on this connection:
 	 * a second connection and hello cost every launch a round trip) */
 	conf.root = true;
+	/* and its answer is read once the plan is built (settle_audit) */
+	conf.settle_later = true;
 	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
 		*a = NULL;
 		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
@@ -70,6 +72,19 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	if (n < dlen)
 		snprintf(dir, dlen, "%.*s", (int)n, path);
 	return 0;
+}
+
+/* The answer to a's hello, read after the plan was built (the daemon
+ * answered meanwhile): -1 with err when a refusal it could not mend is
+ * fatal, else 0 (*a NULL: going on without audit). */
+static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *err,
+			size_t errlen)
+{
+	if (*a == NULL || fg_audit_settle(*a, err, errlen) == 0)
+		return 0;
+	fg_audit_close(*a);
+	*a = NULL;
+	return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
 }
 
 /* The "landlock" record.  The audit daemon outside the domain for this
@@ -171,6 +186,10 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	if (rc < 0) {
 		rc = step_failed(s, "build", rc, err, errlen);
 		goto out_close;
+	}
+	if (settle_audit(s, &a, err, errlen) < 0) {
+		rc = -1;
+		goto out_free;
 	}
 	rc = FG_LL_NOT_CONFINED;
 	if (fg_ll_plan_empty(pl))
