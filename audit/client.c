@@ -81,13 +81,13 @@ struct fg_auditc {
 	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
+	bool root;             /* its hellos register a process to outlive */
+	bool settle;           /* a spawner's hello is owed: fg_auditc_settle */
 	uint8_t fsync;
 	uint64_t max_size;
 	char *keypath;
 	long duid;             /* [audit] daemon_user's uid, or -1 */
 	char *buf;             /* MSG_MAX bytes */
-	bool root;             /* its hellos register a process to outlive */
-	bool settle;           /* a spawner's hello is owed: fg_auditc_settle */
 	/* the shared ring of this connection (wire.h), or NULL */
 	struct fg_auditw_ring *ring;
 	uint64_t rhead;        /* what we published (ours: the map is not) */

@@ -1357,8 +1357,8 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 	size_t dlen;
 	int r = log_dir(path, &dir, &b, err, errlen);
 
-	if (r < 0)
-		return r;
+	if (r < 0 || dir == NULL || b == NULL)
+		return r < 0 ? r : -EINVAL;
 	r = create != WN_PATHS ? make_dirs(dir) : 0;
 	if (r < 0)
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
