@@ -25,7 +25,8 @@ libfleetguard_la_LIBADD += libfgkernel.la
 # the preloaded library.
 noinst_LTLIBRARIES += libfgfloor.la
 libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c \
-	kernel/supervisor.h kernel/supervisor.c kernel/sup_int.h kernel/sup_net.c kernel/sup_attr.c
+	kernel/supervisor.h kernel/supervisor.c kernel/sup_int.h kernel/sup_net.c kernel/sup_attr.c \
+	kernel/sup_cred.c
 libfgfloor_la_CFLAGS = $(AM_CFLAGS)
 
 fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c

@@ -150,7 +150,10 @@ static int pidfd_of(int tid)
 
 static int take_fd(int pidfd, int n)
 {
-	long fd = syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	long fd;
+
+	fg_sup_as_self();       /* the supervisor's right to take it */
+	fd = syscall(SYS_pidfd_getfd, pidfd, n, 0);
 
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -554,6 +557,28 @@ static bool judge_ip(struct net_job *j, const struct net_msg *m, bool stream,
 	return stream && tcp_port_allowed(p, d.port, v);
 }
 
+/* The socket a UNIX pathname reaches, walked as the caller would walk it;
+ * when its credentials differ from the supervisor's, the caller must also
+ * be allowed to write to the socket (what connect and sendto check): the
+ * call itself is then made with the supervisor's (it may name the caller
+ * in SCM_CREDENTIALS).  The O_PATH descriptor, or -errno. */
+static int caller_walk(struct net_job *j, int base, const char *path, struct open_how *how)
+{
+	int rc = fg_sup_as_caller(j->s, j->tid), fd = -1;
+
+	if (rc == 0) {
+		fd = (int)syscall(SYS_openat2, base, path, how, sizeof(*how));
+		rc = fd < 0 ? -errno : 0;
+	}
+	if (rc == 0 && fg_sup_cred_switched() &&
+	    syscall(SYS_faccessat2, fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
+		rc = -errno;
+	fg_sup_as_self();
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc < 0 ? rc : fd;
+}
+
 /* A UNIX pathname is resolved where the caller would resolve it; the
  * socket reached is judged by its own path and addressed through the
  * descriptor, so a link swapped in afterwards changes nothing.  Returns 1
@@ -580,9 +605,7 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	if (base < 0)
 		return base;
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
-	m->pfd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
-	if (m->pfd < 0)
-		m->pfd = -errno;
+	m->pfd = caller_walk(j, base, path, &how);
 	fg_sup_base_put(j->s, base);
 	if (m->pfd < 0) {
 		int err = m->pfd;
@@ -979,8 +1002,11 @@ static int bind_here(struct fg_sup *s, int tid, int skno, const struct sockaddr_
 		fg_sup_base_put(s, cwd);
 	}
 	if (rc == 0) {
-		old = umask(fg_sup_caller_umask(tid));
-		rc = bind(sk, (const struct sockaddr *)un, len) < 0 ? -errno : 0;
+		rc = fg_sup_as_caller(s, tid);  /* the new name is the caller's */
+		old = umask(fg_sup_caller_umask(s, tid));
+		if (rc == 0)
+			rc = bind(sk, (const struct sockaddr *)un, len) < 0 ? -errno : 0;
+		fg_sup_as_self();
 		umask(old);
 	}
 	if (moved && (home < 0 || fchdir(home) < 0))
