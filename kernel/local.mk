@@ -59,14 +59,20 @@ tests_bin_seal_raw_LDFLAGS = -all-static
 tests_bin_attr_probe_SOURCES = tests/bin/attr_probe.c
 tests_bin_attr_probe_CFLAGS = $(WARN_CFLAGS)
 tests_bin_attr_probe_LDFLAGS = -all-static
+check_PROGRAMS += tests/bin/cred_probe
+tests_bin_cred_probe_SOURCES = tests/bin/cred_probe.c
+tests_bin_cred_probe_CFLAGS = $(WARN_CFLAGS)
+tests_bin_cred_probe_LDFLAGS = -all-static
 check_PROGRAMS += tests/no_floor
 tests_no_floor_SOURCES = tests/no_floor.c
 FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
 	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh \
 	tests/integration/floor_dgram.sh tests/integration/floor_seal.sh \
-	tests/integration/floor_attr.sh tests/integration/floor_cred.sh
+	tests/integration/floor_attr.sh tests/integration/floor_cred.sh \
+	tests/integration/floor_drop.sh
 TESTS += $(FLOOR_TESTS)
-EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration/floor_cred.py
+EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration/floor_cred.py \
+	tests/integration/floor_drop.py
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
