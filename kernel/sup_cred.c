@@ -82,6 +82,8 @@ struct sup_cred {
 static struct sup_cred self;
 static uint64_t self_prm, self_inh;
 static dev_t self_ns_dev;
+static bool sure_ids;           /* CAP_SETUID and CAP_SETGID: setfs*id cannot fail */
+static bool fs_fixup;           /* fsuid back to 0 raises more than its own */
 static ino_t self_ns_ino;
 
 /* The calling thread's state: switched to a caller's, broken when a switch
@@ -274,6 +276,8 @@ int fg_sup_cred_init(struct fg_sup *s)
 	self_ns_dev = st.st_dev;
 	self_ns_ino = st.st_ino;
 	held = self;
+	sure_ids = (self.eff >> CAP_SETUID & 1) && (self.eff >> CAP_SETGID & 1);
+	fs_fixup = self.fsuid == 0 && (self_prm & ~self.eff) != 0;
 	s->cred_vary = !exec_keeps();
 	return 0;
 }
@@ -296,7 +300,7 @@ static bool same_cred(const struct sup_cred *a, const struct sup_cred *b)
  * fsuid while the supervisor's own capabilities allow it, then the
  * effective set (setfsuid also drops or raises the file capabilities:
  * the last capset makes the set exact). */
-static int take(const struct sup_cred *c)
+static int take(const struct sup_cred *c, bool caps)
 {
 	if ((held.ngroups != c->ngroups ||
 	     memcmp(held.groups, c->groups, c->ngroups * sizeof(c->groups[0])) != 0)) {
@@ -306,28 +310,32 @@ static int take(const struct sup_cred *c)
 		held.ngroups = c->ngroups;
 		memcpy(held.groups, c->groups, c->ngroups * sizeof(c->groups[0]));
 	}
+	/* setfs*id answers the previous id whatever happened: without
+	 * CAP_SETUID / CAP_SETGID ask again (with them, an id the kernel
+	 * showed in this namespace is always taken) */
 	if (held.fsgid != c->fsgid) {
+		held.fsgid = c->fsgid;
 		syscall(SYS_setfsgid, c->fsgid);
-		/* setfs*id answers the previous id whatever happened: ask again */
-		held.fsgid = (gid_t)syscall(SYS_setfsgid, c->fsgid);
-		if (held.fsgid != c->fsgid)
+		if (!sure_ids && (gid_t)syscall(SYS_setfsgid, c->fsgid) != c->fsgid)
 			return -EPERM;
 	}
 	if (held.fsuid != c->fsuid) {
+		held.fsuid = c->fsuid;
 		syscall(SYS_setfsuid, c->fsuid);
-		held.fsuid = (uid_t)syscall(SYS_setfsuid, c->fsuid);
-		if (held.fsuid != c->fsuid)
+		if (!sure_ids && (uid_t)syscall(SYS_setfsuid, c->fsuid) != c->fsuid)
 			return -EPERM;
 	}
-	return capset_eff(c->eff & self_prm);
+	return caps ? capset_eff(c->eff & self_prm) : 0;
 }
 
 void fg_sup_as_self(void)
 {
 	if (!switched || broken)
 		return;
-	/* capabilities first: setgroups and setfs*id need them */
-	if (capset_eff(self.eff) < 0 || take(&self) < 0) {
+	/* capabilities first: setgroups and setfs*id need them; fsuid back
+	 * to 0 raises the file capabilities of the permitted set again, a
+	 * second capset only when the supervisor's own lack some */
+	if (capset_eff(self.eff) < 0 || take(&self, fs_fixup) < 0) {
 		broken = true;  /* stuck with less than its own: refuse from now on */
 		fprintf(stderr, "fleetguard: floor: the supervisor cannot take its own credentials back: every further call is refused\n");
 		return;
@@ -350,9 +358,9 @@ static int know_caller(const struct fg_sup *s, int tid)
 	if (rc < 0)
 		return rc == -ENOENT ? -ESRCH : rc;
 	snprintf(at, sizeof(at), "/proc/%d/ns/user", tid);
-	if (stat(at, &st) < 0)
+	if (caller.eff != 0 && stat(at, &st) < 0)
 		return errno == ENOENT ? -ESRCH : -errno;
-	if (st.st_dev != self_ns_dev || st.st_ino != self_ns_ino)
+	if (caller.eff != 0 && (st.st_dev != self_ns_dev || st.st_ino != self_ns_ino))
 		caller.eff = 0; /* its capabilities are another namespace's */
 	/* still waiting: the tid read is the caller's, not a reused one */
 	if (ioctl(s->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->req->id) < 0)
@@ -377,7 +385,7 @@ int fg_sup_as_caller(const struct fg_sup *s, int tid)
 	if (caller_same || switched)
 		return 0;
 	switched = true;
-	rc = take(&caller);
+	rc = take(&caller, true);
 	if (rc < 0) {
 		fg_sup_as_self();
 		return rc == -EPERM ? -EACCES : rc;
