@@ -557,26 +557,31 @@ static bool judge_ip(struct net_job *j, const struct net_msg *m, bool stream,
 	return stream && tcp_port_allowed(p, d.port, v);
 }
 
-/* The socket a UNIX pathname reaches, walked as the caller would walk it;
- * when its credentials differ from the supervisor's, the caller must also
- * be allowed to write to the socket (what connect and sendto check): the
+/* May the caller itself reach and write to the socket pfd holds (what
+ * connect and sendto check), walking path from base with its own
+ * credentials?  Asked only when those differ from the supervisor's: the
  * call itself is then made with the supervisor's (it may name the caller
- * in SCM_CREDENTIALS).  The O_PATH descriptor, or -errno. */
-static int caller_walk(struct net_job *j, int base, const char *path, struct open_how *how)
+ * in SCM_CREDENTIALS).  0 or -errno; a walk that reaches another socket
+ * (the name was swapped meanwhile) is refused. */
+static int caller_may_write(struct net_job *j, int base, const char *path,
+			    const struct open_how *how, int pfd)
 {
+	struct stat a, b;
 	int rc = fg_sup_as_caller(j->s, j->tid), fd = -1;
 
-	if (rc == 0) {
+	if (rc == 0 && fg_sup_cred_switched()) {
 		fd = (int)syscall(SYS_openat2, base, path, how, sizeof(*how));
 		rc = fd < 0 ? -errno : 0;
+		if (rc == 0 && syscall(SYS_faccessat2, fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
+			rc = -errno;
+		if (rc == 0 && (fstat(fd, &a) < 0 || fstat(pfd, &b) < 0 || a.st_ino != b.st_ino ||
+				a.st_dev != b.st_dev))
+			rc = -EACCES;
 	}
-	if (rc == 0 && fg_sup_cred_switched() &&
-	    syscall(SYS_faccessat2, fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
-		rc = -errno;
 	fg_sup_as_self();
-	if (rc < 0 && fd >= 0)
+	if (fd >= 0)
 		close(fd);
-	return rc < 0 ? rc : fd;
+	return rc;
 }
 
 /* A UNIX pathname is resolved where the caller would resolve it; the
@@ -591,7 +596,7 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	char path[sizeof(un->sun_path) + 1], name[PATH_MAX];
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
 	bool in_root;
-	int base;
+	int base, rc;
 
 	if (plen == 0 || un->sun_path[0] == '\0') {
 		snprintf(j->text, sizeof(j->text), "unix:%s%.*s", plen ? "@" : "",
@@ -605,22 +610,29 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	if (base < 0)
 		return base;
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
-	m->pfd = caller_walk(j, base, path, &how);
-	fg_sup_base_put(j->s, base);
+	m->pfd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
 	if (m->pfd < 0) {
-		int err = m->pfd;
+		int err = -errno;
 
+		fg_sup_base_put(j->s, base);
 		m->pfd = -1;
 		return err == -ELOOP || err == -EXDEV ? 0 : err;
 	}
-	if (fg_sup_fd_name(m->pfd, j->tid, name, sizeof(name)) < 0)
+	if (fg_sup_fd_name(m->pfd, j->tid, name, sizeof(name)) < 0) {
+		fg_sup_base_put(j->s, base);
 		return false;
+	}
 	snprintf(j->text, sizeof(j->text), "unix:%s", name);
 	if (fg_sup_in_own(j->s, name, FG_LL_OWN_AUDIT_DIR)) {
+		fg_sup_base_put(j->s, base);
 		*v = (struct fg_verdict){ .allow = true };
-		*own = true;            /* the audit daemon's socket */
+		*own = true;            /* the audit daemon's socket: reached for any caller */
 		return true;
 	}
+	rc = caller_may_write(j, base, path, &how, m->pfd);
+	fg_sup_base_put(j->s, base);
+	if (rc < 0)
+		return rc;
 	if (strlen(name) >= sizeof(real.sun_path))
 		return false;
 	memcpy(real.sun_path, name, strlen(name) + 1);

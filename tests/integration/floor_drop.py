@@ -20,6 +20,7 @@
 #   thread    a second thread drops to 65534 with raw system calls (only
 #             itself) and acts; then the first thread, still root, acts
 #   userns    unshare(CLONE_NEWUSER): no capability left outside it
+#   child     drop, then a child (/bin/sh) creates made-child and reads rootfile
 # Every call below goes through libc's syscall() (no library hook in the
 # way); each prints "TAG OP ok" or "TAG OP <errno name>".
 import ctypes
@@ -27,6 +28,7 @@ import errno
 import os
 import platform
 import socket
+import subprocess
 import sys
 import threading
 
@@ -93,6 +95,14 @@ def act(tag, d):
     except OSError as e:
         print("%s bind %s" % (tag, errno.errorcode.get(e.errno, str(e.errno))), flush=True)
     s.close()
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        s.sendto(b"x", d + "/rootsock")     # root's, mode 0600, nobody bound to it
+        print("%s sendto-rootsock ok" % tag, flush=True)
+    except OSError as e:
+        print("%s sendto-rootsock %s" % (tag, errno.errorcode.get(e.errno, str(e.errno))),
+              flush=True)
+    s.close()
     fd = say(tag, "read-denied", sc("openat", AT_FDCWD, b(d + "/secrets/s.txt"), os.O_RDONLY))
     if fd >= 0:
         os.close(fd)
@@ -133,6 +143,15 @@ def main():
     elif mode == "userns":
         if sc("unshare", 0x10000000)[0] < 0:
             sys.exit("unshare failed")
+    if mode == "child":
+        os.setgroups([])
+        os.setresgid(65534, 65534, 65534)
+        os.setresuid(65534, 65534, 65534)
+        r = subprocess.run(["/bin/sh", "-c", 'echo x > "$1/made-child" && echo made; '
+                            'cat "$1/rootfile" || echo unread', "sh", d],
+                           capture_output=True, text=True)
+        print("child", r.returncode, r.stdout.replace("\n", " "), flush=True)
+        return
     if mode != "thread":
         act(mode, d)
         return

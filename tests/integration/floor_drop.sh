@@ -18,7 +18,7 @@
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
 [ "$(id -u)" = 0 ] || skip_all "dropping credentials needs a root agent"
-plan 23
+plan 26
 ll_setup
 chmod 755 "$TMP"        # the agent drops to nobody and still walks in
 mkdir -p "$TMP/bin"
@@ -38,6 +38,9 @@ fixture() {
 	echo f > "$1/rootdir/f"; chmod 755 "$1/rootdir"
 	chmod 1777 "$1/sticky"; echo r > "$1/sticky/rootowned"
 	echo denied > "$1/secrets/s.txt"; chmod 755 "$1/secrets"; chmod 644 "$1/secrets/s.txt"
+	env -u LD_PRELOAD "$PYTHON3" -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind(sys.argv[1])' \
+		"$1/rootsock"
+	chmod 600 "$1/rootsock"
 }
 # policy DIR: write DIR, deny DIR/secrets (so the supervisor has paths to take)
 policy() {
@@ -47,6 +50,8 @@ write  = $1
 read   = $TMP/bin
 deny   = $1/secrets
 kernel = on
+[network]
+allow  = unix:$1/rootsock
 [audit]
 log = $LOG
 EOF
@@ -75,7 +80,7 @@ same() {
 owner() { stat -c %u:%g "$1" 2>/dev/null; }
 line() { grep -c "^$1 $2 $3\$" "$TMP/out.$4"; }
 
-for m in plain drop groups capdrop thread; do
+for m in plain drop groups capdrop thread child; do
 	agent native $m
 	agent supervisor $m
 done
@@ -96,6 +101,9 @@ check "... root's files stay: mode, the root-only directory, the sticky director
 check "... rename and unlink of root's file in a sticky directory: EPERM" \
 	[ "$(line drop rename-sticky EPERM drop.supervisor)" = 1 \
 	  -a "$(line drop unlink-sticky EPERM drop.supervisor)" = 1 ]
+check "... a datagram to root's 0600 socket: EACCES, as natively (root: ECONNREFUSED)" \
+	[ "$(line drop sendto-rootsock EACCES drop.supervisor)" = 1 \
+	  -a "$(line plain sendto-rootsock ECONNREFUSED plain.supervisor)" = 1 ]
 check "... chmod of root's file EPERM, a hard link to it EPERM (protected_hardlinks)" \
 	[ "$(line drop chmod-rootfile EPERM drop.supervisor)" = 1 \
 	  -a "$(line drop link-rootfile EPERM drop.supervisor)" = 1 ]
@@ -121,6 +129,12 @@ check "... the dropped thread refused, the root thread reads" \
 	  -a "$(line root read-rootfile ok thread.supervisor)" = 1 ]
 check "... each thread's creations are its own ($(owner "$D/made-dropped") $(owner "$D/made-root"))" \
 	[ "$(owner "$D/made-dropped")" = 65534:65534 -a "$(owner "$D/made-root")" = 0:0 ]
+
+D="$TMP/supervisor-child"
+check "a child started after the drop: as natively ($(cat "$TMP/out.child.supervisor"))" same child supervisor
+check "... it runs (the audit daemon still reached), creates as nobody, cannot read root's file" \
+	[ "$(owner "$D/made-child")" = 65534:65534 \
+	  -a "$(line child 0 'made unread ' child.supervisor)" = 1 ]
 
 D="$TMP/supervisor-plain"
 check "no change of credentials: every call as natively (root)" same plain supervisor
