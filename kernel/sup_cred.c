@@ -83,14 +83,17 @@ static struct sup_cred self;
 static uint64_t self_prm, self_inh;
 static dev_t self_ns_dev;
 static bool sure_ids;           /* CAP_SETUID and CAP_SETGID: setfs*id cannot fail */
-static bool fs_fixup;           /* fsuid back to 0 raises more than its own */
 static ino_t self_ns_ino;
 
-/* The calling thread's state: switched to a caller's, broken when a switch
- * back failed (every later step is refused).  Only the serving thread ever
- * switches; workers keep the supervisor's own. */
-static __thread bool switched, broken;
-static struct sup_cred held;    /* what the serving thread holds (fs ids, groups) */
+/* Only the thread that serves notifications ever switches (mine); workers
+ * keep the supervisor's own.  held and held_eff: what it holds now (file
+ * ids and groups; the effective set, EFF_UNKNOWN after a setfsuid, which
+ * changes it); broken when taking its own back failed (every later step
+ * is refused). */
+#define EFF_UNKNOWN (~0ull)
+static __thread bool mine, broken;
+static struct sup_cred held;
+static uint64_t held_eff;
 
 /* The caller's credentials for the notification being served. */
 static struct sup_cred caller;
@@ -177,26 +180,68 @@ static bool parse_hex(const char *buf, const char *key, uint64_t *out)
 	return errno == 0 && end != t + strlen(key);
 }
 
+/*
+ * /proc/<tid>/status kept open per thread (a direct-mapped table): a pread
+ * from offset 0 makes the file anew (about 6 us here, against 21 us for
+ * open, read and close).  The descriptor is bound to the thread it was
+ * opened for, not to the number: once that thread is gone the read fails
+ * (ESRCH) even if the number was given to another, and the file is opened
+ * again; while it lives, the number is its alone.
+ */
+#define STATUS_SLOTS 64
+static struct { int tid, fd; } status_fds[STATUS_SLOTS];
+
+static int status_open(int tid)
+{
+	char at[64];
+	int fd;
+
+	if (tid == 0)
+		return open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+	snprintf(at, sizeof(at), "/proc/%d/status", tid);
+	fd = open(at, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		int k = tid % STATUS_SLOTS;
+
+		if (status_fds[k].tid > 0)
+			close(status_fds[k].fd);
+		status_fds[k].tid = tid;
+		status_fds[k].fd = fd;
+	}
+	return fd;
+}
+
+static ssize_t status_read(int tid, char *buf, size_t cap)
+{
+	int k = tid % STATUS_SLOTS, fd;
+	ssize_t n;
+
+	if (tid > 0 && status_fds[k].tid == tid) {
+		n = pread(status_fds[k].fd, buf, cap, 0);
+		if (n > 0)
+			return n;
+		close(status_fds[k].fd);        /* that thread is gone */
+		status_fds[k].tid = 0;
+	}
+	fd = status_open(tid);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, cap, 0);
+	if (tid == 0)
+		close(fd);
+	return n;
+}
+
 /* The credentials of thread tid (0: this thread) from its status. */
 static int read_cred(int tid, struct sup_cred *c)
 {
 	static char buf[FG_SUP_GROUPS_MAX * 11 + 4096];
-	char at[64];
 	const char *u;
 	ssize_t n;
 	unsigned fsuid, fsgid;
-	int fd;
 
-	if (tid)
-		snprintf(at, sizeof(at), "/proc/%d/status", tid);
-	else
-		snprintf(at, sizeof(at), "/proc/thread-self/status");
-	fd = open(at, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
 	buf[0] = '\n';
-	n = read(fd, buf + 1, sizeof(buf) - 2);
-	close(fd);
+	n = status_read(tid, buf + 1, sizeof(buf) - 2);
 	if (n <= 0 || (size_t)n >= sizeof(buf) - 2)
 		return n < 0 ? -errno : -EOVERFLOW;
 	buf[n + 1] = '\0';
@@ -276,8 +321,8 @@ int fg_sup_cred_init(struct fg_sup *s)
 	self_ns_dev = st.st_dev;
 	self_ns_ino = st.st_ino;
 	held = self;
+	held_eff = self.eff;
 	sure_ids = (self.eff >> CAP_SETUID & 1) && (self.eff >> CAP_SETGID & 1);
-	fs_fixup = self.fsuid == 0 && (self_prm & ~self.eff) != 0;
 	s->cred_vary = !exec_keeps();
 	return 0;
 }
@@ -296,15 +341,31 @@ static bool same_cred(const struct sup_cred *a, const struct sup_cred *b)
 	       memcmp(a->groups, b->groups, a->ngroups * sizeof(a->groups[0])) == 0;
 }
 
-/* Take c on this thread (what differs from what it holds): groups, fsgid,
- * fsuid while the supervisor's own capabilities allow it, then the
- * effective set (setfsuid also drops or raises the file capabilities:
- * the last capset makes the set exact). */
-static int take(const struct sup_cred *c, bool caps)
+static int set_eff(uint64_t eff)
 {
-	if ((held.ngroups != c->ngroups ||
-	     memcmp(held.groups, c->groups, c->ngroups * sizeof(c->groups[0])) != 0)) {
-		held.ngroups = 0;       /* unknown until it worked */
+	int rc;
+
+	if (held_eff == eff)
+		return 0;
+	rc = capset_eff(eff);
+	held_eff = rc == 0 ? eff : EFF_UNKNOWN;
+	return rc;
+}
+
+/* Take c's file ids and groups on this thread (what differs from what it
+ * holds), with the supervisor's own capabilities while it does (setgroups
+ * and setfs*id need CAP_SETGID and CAP_SETUID). */
+static int take_ids(const struct sup_cred *c)
+{
+	bool groups = held.ngroups != c->ngroups ||
+		      memcmp(held.groups, c->groups, c->ngroups * sizeof(c->groups[0])) != 0;
+
+	if (!groups && held.fsgid == c->fsgid && held.fsuid == c->fsuid)
+		return 0;
+	if (set_eff(self.eff) < 0)
+		return -EPERM;
+	if (groups) {
+		held.ngroups = FG_SUP_GROUPS_MAX + 1;   /* unknown until it worked */
 		if (syscall(SYS_setgroups, (size_t)c->ngroups, c->groups) < 0)
 			return -errno;
 		held.ngroups = c->ngroups;
@@ -321,26 +382,38 @@ static int take(const struct sup_cred *c, bool caps)
 	}
 	if (held.fsuid != c->fsuid) {
 		held.fsuid = c->fsuid;
+		held_eff = EFF_UNKNOWN; /* fsuid from or to 0 changes the file capabilities */
 		syscall(SYS_setfsuid, c->fsuid);
 		if (!sure_ids && (uid_t)syscall(SYS_setfsuid, c->fsuid) != c->fsuid)
 			return -EPERM;
 	}
-	return caps ? capset_eff(c->eff & self_prm) : 0;
+	return 0;
 }
 
+static void give_up(void)
+{
+	broken = true;  /* stuck with less than its own: refuse from now on */
+	fprintf(stderr, "fleetguard: floor: the supervisor cannot take its own credentials back: every further call is refused\n");
+}
+
+/*
+ * Its own capabilities back, the caller's file ids and groups left in
+ * place: every look into a caller (process_vm_readv, /proc/<tid>/fd,
+ * pidfd_getfd: ptrace checks, passed with CAP_SYS_PTRACE whatever the file
+ * ids) works so, and a dropped agent's next call needs one capset, not
+ * seven system calls.  Whatever may create a file of the supervisor's
+ * own (its records) takes everything back first: fg_sup_as_self_full.
+ */
 void fg_sup_as_self(void)
 {
-	if (!switched || broken)
-		return;
-	/* capabilities first: setgroups and setfs*id need them; fsuid back
-	 * to 0 raises the file capabilities of the permitted set again, a
-	 * second capset only when the supervisor's own lack some */
-	if (capset_eff(self.eff) < 0 || take(&self, fs_fixup) < 0) {
-		broken = true;  /* stuck with less than its own: refuse from now on */
-		fprintf(stderr, "fleetguard: floor: the supervisor cannot take its own credentials back: every further call is refused\n");
-		return;
-	}
-	switched = false;
+	if (mine && !broken && set_eff(self.eff) < 0)
+		give_up();
+}
+
+void fg_sup_as_self_full(void)
+{
+	if (mine && !broken && (take_ids(&self) < 0 || set_eff(self.eff) < 0))
+		give_up();
 }
 
 /* The caller of the notification being served, read once per notification. */
@@ -373,6 +446,7 @@ static int know_caller(const struct fg_sup *s, int tid)
 
 int fg_sup_as_caller(const struct fg_sup *s, int tid)
 {
+	const struct sup_cred *target;
 	int rc;
 
 	if (broken)
@@ -382,20 +456,21 @@ int fg_sup_as_caller(const struct fg_sup *s, int tid)
 	rc = know_caller(s, tid);
 	if (rc < 0)
 		return rc;
-	if (caller_same || switched)
-		return 0;
-	switched = true;
-	rc = take(&caller, true);
+	target = caller_same ? &self : &caller;
+	mine = true;
+	rc = take_ids(target);
+	if (rc == 0)
+		rc = set_eff(target->eff & self_prm);
 	if (rc < 0) {
-		fg_sup_as_self();
+		fg_sup_as_self_full();
 		return rc == -EPERM ? -EACCES : rc;
 	}
 	return 0;
 }
 
-bool fg_sup_cred_switched(void)
+bool fg_sup_cred_differ(const struct fg_sup *s)
 {
-	return switched;
+	return s->cred_vary && caller_known && caller_id == s->req->id && !caller_same;
 }
 
 bool fg_sup_cred_umask(const struct fg_sup *s, mode_t *out)

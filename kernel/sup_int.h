@@ -114,11 +114,15 @@ void fg_sup_cred_handle(struct fg_sup *s);
  * caller tid on this thread (nothing when they cannot differ).  0, or
  * -errno to answer (-ESRCH: the caller is gone). */
 int fg_sup_as_caller(const struct fg_sup *s, int tid);
-/* Before a step that is the supervisor's own (reading the caller's memory,
- * /proc/<tid>/fd, pidfd_getfd, the audit records): its own credentials. */
+/* Before a step that is the supervisor's own look into a caller (reading
+ * its memory, /proc/<tid>/fd, pidfd_getfd): its own capabilities (the
+ * caller's file ids may stay: those checks pass on CAP_SYS_PTRACE). */
 void fg_sup_as_self(void);
-/* True while this thread holds a caller's credentials that differ. */
-bool fg_sup_cred_switched(void);
+/* Before anything else of its own (records, leaving): all of its own. */
+void fg_sup_as_self_full(void);
+/* True when the caller of the notification being served holds other
+ * credentials than the supervisor (known after fg_sup_as_caller). */
+bool fg_sup_cred_differ(const struct fg_sup *s);
 /* The caller's umask when its credentials were read for this call. */
 bool fg_sup_cred_umask(const struct fg_sup *s, mode_t *out);
 

@@ -569,7 +569,7 @@ static int caller_may_write(struct net_job *j, int base, const char *path,
 	struct stat a, b;
 	int rc = fg_sup_as_caller(j->s, j->tid), fd = -1;
 
-	if (rc == 0 && fg_sup_cred_switched()) {
+	if (rc == 0 && fg_sup_cred_differ(j->s)) {
 		fd = (int)syscall(SYS_openat2, base, path, how, sizeof(*how));
 		rc = fd < 0 ? -errno : 0;
 		if (rc == 0 && syscall(SYS_faccessat2, fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)

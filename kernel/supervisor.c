@@ -783,7 +783,7 @@ void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev)
 {
 	if (s->rec == NULL)
 		return;
-	fg_sup_as_self();
+	fg_sup_as_self_full();  /* a record may open or create the supervisor's files */
 	pthread_mutex_lock(&s->rec_lock);
 	s->rec(s->ctx, ev);
 	pthread_mutex_unlock(&s->rec_lock);
@@ -1299,6 +1299,7 @@ int fg_sup_serve(struct fg_sup *s, int listener, int wake_fd, void (*wake)(void 
 		handle(s);
 		fg_sup_as_self();       /* whatever path the call took */
 	}
+	fg_sup_as_self_full();
 	atomic_store(&w.left, 1);
 	if (rc < 0)
 		pthread_cancel(t);
