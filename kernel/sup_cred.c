@@ -307,7 +307,7 @@ static bool exec_keeps(void)
 
 int fg_sup_cred_init(struct fg_sup *s)
 {
-	struct stat st;
+	struct stat st = { 0 };
 	uint64_t eff = 0;
 	int rc = read_cred(0, &self);
 

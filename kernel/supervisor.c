@@ -141,17 +141,11 @@ static unsigned short cred_block(struct sock_filter *f, unsigned short n, size_t
 	return n;
 }
 
-int fg_sup_install(unsigned traps)
+/* The numbers handed over whatever their arguments, into list: how many. */
+static size_t trap_list(unsigned traps, long *list)
 {
-#ifdef SUP_ARCH
-	struct sock_filter f[128];
-	struct sock_fprog prog = { .filter = f };
-	unsigned short n = 0;
-	long list[80];
 	size_t nt = 0, i, ncred;
 	const long *cred = fg_sup_cred_nrs(&ncred);
-	unsigned cb = (traps & FG_SUP_TRAP_PATHS) ? CRED_BLOCK : 0;
-	long fd;
 
 	if (traps & FG_SUP_TRAP_PATHS) {
 		for (i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++)
@@ -166,6 +160,20 @@ int fg_sup_install(unsigned traps)
 	if (traps & FG_SUP_TRAP_NET)
 		for (i = 0; i < 3; i++)
 			list[nt++] = net_trapped[i];
+	return nt;
+}
+
+int fg_sup_install(unsigned traps)
+{
+#ifdef SUP_ARCH
+	struct sock_filter f[128];
+	struct sock_fprog prog = { .filter = f };
+	unsigned short n = 0;
+	long list[80];
+	size_t nt = trap_list(traps, list), i;
+	unsigned cb = (traps & FG_SUP_TRAP_PATHS) ? CRED_BLOCK : 0;
+	long fd;
+
 	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
 	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
