@@ -854,6 +854,26 @@ static void to_worker(struct net_job *j)
 	}
 }
 
+/* A UNIX stream or seqpacket connect waits only while the listener's
+ * backlog is full: tried here without waiting (the socket non-blocking for
+ * the call, its flags put back at once; an unconnected socket has nothing
+ * else to read or write meanwhile), so that the audit daemon's connect of
+ * every process the agent starts costs no thread.  True when answered. */
+static bool connect_now(struct net_job *j)
+{
+	int fl = fcntl(j->sk, F_GETFL);
+	long rc;
+
+	if (fl < 0 || fcntl(j->sk, F_SETFL, fl | O_NONBLOCK) < 0)
+		return false;
+	rc = perform(j, 0);
+	fcntl(j->sk, F_SETFL, fl);
+	if (rc == -EAGAIN)
+		return false;   /* the backlog is full: a worker waits */
+	finish(j, rc);
+	return true;
+}
+
 /* Perform now if it cannot block; else try without waiting and hand what
  * is left to a worker. */
 static void run_job(struct net_job *j)
@@ -866,6 +886,8 @@ static void run_job(struct net_job *j)
 		return;
 	}
 	if (j->nr == SYS_connect) {
+		if (j->m[0].name.ss_family == AF_UNIX && connect_now(j))
+			return;
 		to_worker(j);
 		return;
 	}
