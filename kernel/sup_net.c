@@ -20,7 +20,9 @@
  * data and the control messages are copied once, the copy is judged and the
  * copy is sent, on that socket.  A call that may block (a blocking connect
  * of a stream, a send into a full buffer) is finished on a worker thread,
- * so one agent thread cannot stall the others.
+ * so one agent thread cannot stall the others; a UNIX connect is tried
+ * inline first (it waits only on a full backlog), so the audit daemon's
+ * connect of each new process costs no thread.
  *
  * What is judged: datagram destinations (IP: the [network] allow rules,
  * where dns = yes names the resolvers of resolv.conf on port 53 only; UNIX:

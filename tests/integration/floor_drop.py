@@ -1,4 +1,4 @@
-"""floor_drop.py - an agent that changes its credentials, then reads, creates, renames, unlinks, chmods, links and binds with raw calls, printing each outcome."""
+# floor_drop.py - the agent of floor_drop.sh: changes its credentials, then reads, creates, renames, unlinks, chmods, links and binds with raw calls, printing each outcome.
 #
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
