@@ -67,3 +67,10 @@ noinst_PROGRAMS += bench/audit_bench
 bench_audit_bench_SOURCES = bench/audit_bench.c
 bench_audit_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 bench_audit_bench_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
+
+# The witnesses and the signing key when things go wrong.
+check_PROGRAMS += tests/unit/check_audit_errors
+tests_unit_check_audit_errors_SOURCES = tests/unit/check_audit_errors.c tests/unit/check_main.h
+tests_unit_check_audit_errors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_audit_errors_LDADD = libfgaudit.la $(CHECK_LIBS) $(CRYPTO_LIBS) $(LIBS)
+TESTS += tests/unit/check_audit_errors

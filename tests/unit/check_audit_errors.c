@@ -1,0 +1,497 @@
+/* check_audit_errors.c - the checkpoint witnesses and the daemon's signing key when things go wrong: sinks that fail (a directory, a full disk, an absent or wrong journal socket, no /dev/log, a refused or dropped forward), bad state directories and keys, each with the reason shown.
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ * Copyright 2026 The fleetguard Authors
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License"); you may not
+ * use this file except in compliance with the License. You may obtain a copy
+ * of the License at http://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+ * WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit/checkpoint.h"
+#include "audit/witness.h"
+#include "tests/unit/check_main.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/fg-auderr.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "umount -q %s/* 2>/dev/null; rm -rf %s", dir, dir);
+	(void)!system(cmd);
+}
+
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000L + t.tv_nsec / 1000000;
+}
+
+/* Poll the witnesses' status until it holds want (or ms pass); the status. */
+static const char *status_has(struct fg_wit *w, const char *want, int ms)
+{
+	static char st[4096];
+	long end = now_ms() + ms;
+
+	for (;;) {
+		fg_wit_status(w, st, sizeof(st));
+		if (strstr(st, want) || now_ms() > end)
+			return st;
+		usleep(20000);
+	}
+}
+
+#define ck_status(w, want, ms)                                                    \
+	do {                                                                      \
+		const char *s_ = status_has(w, want, ms);                         \
+		ck_assert_msg(strstr(s_, want), "want \"%s\" in:\n%s", want, s_); \
+	} while (0)
+
+static struct fg_wit *wit(const char *list, const char *forward)
+{
+	struct fg_wit *w = NULL;
+	char err[512] = "";
+
+	ck_assert_msg(fg_wit_open(list, "/nonexistent/default", forward, &w, err, sizeof(err)) == 0,
+		      "%s", err);
+	return w;
+}
+
+static int bound(const char *path, int type)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+/* --- witnesses ------------------------------------------------------------ */
+
+/* A file witness that is a directory: failing with the reason, the line
+ * kept; past the queue's room the oldest are dropped and counted. */
+START_TEST(t_file_is_directory)
+{
+	char list[128];
+	struct fg_wit *w;
+
+	snprintf(list, sizeof(list), "file:%s", dir);
+	w = wit(list, NULL);
+	fg_wit_send(w, "line 1");
+	ck_status(w, "failing (Is a directory), 0 sent, 1 waiting, 0 dropped", 5000);
+	for (int i = 0; i < 1024; i++)
+		fg_wit_send(w, "more");
+	ck_status(w, "failing (Is a directory), 0 sent, 1024 waiting, 1 dropped", 5000);
+	fg_wit_close(w, 0);
+}
+END_TEST
+
+/* A file witness on a full disk: failing (no space), the line waits, and
+ * arrives once there is room again. */
+START_TEST(t_file_disk_full)
+{
+	char mnt[128], list[200], path[160], cmd[256], got[64] = "";
+	struct fg_wit *w;
+	FILE *f;
+
+	snprintf(mnt, sizeof(mnt), "%s/small", dir);
+	ck_assert_int_eq(mkdir(mnt, 0700), 0);
+	if (mount("fg-auderr", mnt, "tmpfs", 0, "size=16k") < 0)
+		return; /* not root: nothing to test here */
+	snprintf(path, sizeof(path), "%s/wit", mnt);
+	snprintf(cmd, sizeof(cmd), "dd if=/dev/zero of=%s/fill bs=4k count=64 2>/dev/null", mnt);
+	(void)!system(cmd);
+	snprintf(list, sizeof(list), "file:%s", path);
+	w = wit(list, NULL);
+	fg_wit_send(w, "checkpoint one");
+	ck_status(w, "failing (No space left on device), 0 sent, 1 waiting", 5000);
+	snprintf(cmd, sizeof(cmd), "%s/fill", mnt);
+	ck_assert_int_eq(unlink(cmd), 0);
+	ck_status(w, ": ok, 1 sent, 0 waiting", 5000);
+	fg_wit_close(w, 1000);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(got, "checkpoint one\n");
+	umount(mnt);
+}
+END_TEST
+
+/* Lines the file and journal carriers cannot hold are refused, not cut. */
+START_TEST(t_line_too_long)
+{
+	char list[256], line[1200];
+	struct fg_wit *w;
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	snprintf(list, sizeof(list), "file:%s/w journald:%s/j", dir, dir);
+	w = wit(list, NULL);
+	fg_wit_send(w, line);
+	ck_status(w, "witness file", 100);
+	ck_status(w, "failing (Argument list too long), 0 sent, 1 waiting", 5000);
+	ck_status(w, "witness journald", 100);
+	ck_status(w, "j: failing (Argument list too long), 0 sent, 1 waiting", 5000);
+	fg_wit_close(w, 0);
+}
+END_TEST
+
+/* The journal socket absent, refusing (a file, nobody bound), of the wrong
+ * type (a stream socket) or a path too long for sun_path: each failing
+ * with its reason; a datagram socket gets the native journal fields. */
+START_TEST(t_journald_sockets)
+{
+	char list[1024], longp[300], path[160], buf[512];
+	struct fg_wit *w;
+	int fd, dg;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/file", dir);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	snprintf(path, sizeof(path), "%s/stream", dir);
+	fd = bound(path, SOCK_STREAM);
+	snprintf(path, sizeof(path), "%s/dgram", dir);
+	dg = bound(path, SOCK_DGRAM);
+	snprintf(longp, sizeof(longp), "%s/%0200d", dir, 0);
+	snprintf(list, sizeof(list), "journald:%s/absent,journald:%s/file journald:%s/stream,"
+		 "journald:%s,journald:%s/dgram", dir, dir, dir, longp, dir);
+	w = wit(list, NULL);
+	fg_wit_send(w, "ck \"1\"");
+	ck_status(w, "absent: failing (No such file or directory), 0 sent, 1 waiting", 5000);
+	ck_status(w, "file: failing (Connection refused), 0 sent, 1 waiting", 5000);
+	ck_status(w, "stream: failing (Protocol wrong type for socket), 0 sent, 1 waiting", 5000);
+	ck_status(w, "0: failing (File name too long), 0 sent, 1 waiting", 5000);
+	ck_status(w, "dgram: ok, 1 sent, 0 waiting", 5000);
+	n = recv(dg, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_str_eq(buf, "MESSAGE=ck \"1\"\nSYSLOG_IDENTIFIER=fg-auditd\nSYSLOG_FACILITY=10\nPRIORITY=5\n");
+	fg_wit_close(w, 0);
+	close(fd);
+	close(dg);
+}
+END_TEST
+
+/* In a mount namespace of its own: /dev/log absent, then a socket of ours
+ * there.  syslog fails with the reason, then delivers as authpriv.notice;
+ * the default list (no witness setting) takes syslog when /dev/log is. */
+START_TEST(t_syslog)
+{
+	char devlog[160], buf[1024];
+	struct fg_wit *w;
+	int fd;
+	ssize_t n;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return; /* not root */
+	ck_assert_int_eq(mount("fg-auderr", "/dev", "tmpfs", 0, "size=64k"), 0);
+	w = wit("syslog", NULL);
+	fg_wit_send(w, "ckpt-a");
+	ck_status(w, "witness syslog: failing (No such file or directory), 0 sent, 1 waiting", 5000);
+	fd = bound("/dev/log", SOCK_DGRAM);
+	ck_status(w, "witness syslog: ok, 1 sent, 0 waiting", 5000);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	/* <85>: authpriv (10) * 8 + notice (5) */
+	ck_assert_msg(strncmp(buf, "<85>", 4) == 0 && strstr(buf, "fg-auditd[") &&
+		      strstr(buf, "]: ckpt-a"), "%s", buf);
+	fg_wit_close(w, 0);
+	snprintf(devlog, sizeof(devlog), "%s/wit", dir);
+	ck_assert_int_eq(fg_wit_open(NULL, devlog, NULL, &w, buf, sizeof(buf)), 0);
+	fg_wit_status(w, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "witness file ") && strstr(buf, "witness syslog: ok"), "%s", buf);
+	fg_wit_close(w, 0);
+	close(fd);
+	umount("/dev");
+}
+END_TEST
+
+/* The word list: a word too long, an https witness where no https
+ * delivery is set, and the forward's spelling. */
+START_TEST(t_list_errors)
+{
+	static char big[PATH_MAX + 64];
+	struct fg_wit *w = NULL;
+	char err[1024], host[400];
+
+	memset(big, 'a', sizeof(big) - 1);
+	memcpy(big, "file:/", 6);
+	ck_assert_int_eq(fg_wit_open(big, "/x", NULL, &w, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "witness 'file:/aaaa") && strstr(err, "...': too long"), "%s", err);
+	ck_assert_int_eq(fg_wit_open("file https://h/", "/x", NULL, &w, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "witness 'https://h/': only fg-auditd delivers https (expected file, file:/PATH, syslog, journald, journald:/SOCKET, https://URL or ca:/PATH)");
+	ck_assert_int_eq(fg_wit_open("file,file,file,file,file,file,file,file,file", "/x", NULL, &w,
+				     err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "witness 'file': Argument list too long"), "%s", err);
+	snprintf(host, sizeof(host), "syslog+tcp://%0300d:514", 0);
+	ck_assert_int_eq(fg_wit_open("file", "/x", host, &w, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "': host name too long"), "%s", err);
+	{
+		static const char *const bad[] = { "syslog+tcp://h", "syslog+tcp://:514",
+			"syslog+tcp://h:", "syslog+tcp://h:51x", "syslog+tcp://h:123456", "tcp://h:1" };
+		char want[128];
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			ck_assert_int_eq(fg_wit_open("file", "/x", bad[i], &w, err, sizeof(err)), -EINVAL);
+			snprintf(want, sizeof(want), "forward '%s': expected syslog+tcp://HOST:PORT", bad[i]);
+			ck_assert_str_eq(err, want);
+		}
+	}
+}
+END_TEST
+
+/* A forward to a port nobody listens on: failing (refused), records wait;
+ * [::1]:PORT is read as an IPv6 address; a collector that hangs up. */
+START_TEST(t_forward_errors)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	char fwd[128], want[256];
+	struct fg_wit *w;
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
+
+	ck_assert_int_ge(fd, 0);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return; /* no IPv6 loopback */
+	}
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	/* bound, not listening: connections are refused */
+	snprintf(fwd, sizeof(fwd), "syslog+tcp://[::1]:%u", ntohs(sa.sin6_port));
+	w = wit("file:/dev/null", fwd);
+	fg_wit_forward(w, "{\"seq\":1}\n", 10);
+	snprintf(want, sizeof(want), "forward %s: failing (Connection refused), 0 sent, 1 waiting, 0 dropped", fwd);
+	ck_status(w, want, 5000);
+	/* now it listens, takes one connection and hangs up on it */
+	ck_assert_int_eq(listen(fd, 1), 0);
+	snprintf(want, sizeof(want), "forward %s: ok, 1 sent, 0 waiting", fwd);
+	ck_status(w, want, 5000);
+	c = accept(fd, NULL, NULL);
+	ck_assert_int_ge(c, 0);
+	{
+		char buf[512];
+		ssize_t n = recv(c, buf, sizeof(buf) - 1, 0);
+
+		ck_assert_int_gt(n, 0);
+		buf[n] = '\0';
+		ck_assert_msg(strstr(buf, " <85>1 ") && strstr(buf, " fg-auditd ") &&
+			      strstr(buf, " audit - {\"seq\":1}"), "%s", buf);
+	}
+	close(c);
+	close(fd);
+	/* nobody is there any more: the next records fail to go (a broken
+	 * pipe or reset on the old connection, then refused) and wait.  The
+	 * first one written after the hang-up may still count as sent: TCP
+	 * took it, and syslog over TCP has no answer to tell otherwise. */
+	for (int i = 0; i < 3; i++) {
+		fg_wit_forward(w, "{\"seq\":2}\n", 10);
+		usleep(100000);
+	}
+	snprintf(want, sizeof(want), "forward %s: failing (", fwd);
+	ck_status(w, want, 5000);
+	{
+		const char *s = status_has(w, "", 0);
+		unsigned sent = 0, waiting = 0;
+		const char *f = strstr(s, "forward ");
+
+		ck_assert_msg(f && (strstr(f, "(Broken pipe)") || strstr(f, "(Connection reset by peer)") ||
+				    strstr(f, "(Connection refused)")), "%s", s);
+		ck_assert_int_eq(sscanf(strchr(f, ')') + 1, ", %u sent, %u waiting", &sent, &waiting), 2);
+		ck_assert_msg(sent <= 2 && waiting >= 2 && sent + waiting == 4, "%s", s);
+	}
+	fg_wit_close(w, 0);
+}
+END_TEST
+
+/* --- checkpoints: the state directory and the signing key ----------------- */
+
+static int ckpt_open_err(const char *state, char *err, size_t errlen)
+{
+	struct fg_ckpt_conf cc = { .log = "/ws/audit.log", .state_dir = state, .witness = "file:/dev/null" };
+	struct fg_ckpt *k = NULL;
+	int r;
+
+	err[0] = '\0';
+	r = fg_ckpt_open(&cc, &k, err, errlen);
+	if (r == 0)
+		fg_ckpt_close(k);
+	return r;
+}
+
+static void put(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+START_TEST(t_state_dir_errors)
+{
+	char st[128], p[192], err[PATH_MAX + 256];
+
+	/* the state directory under a regular file */
+	snprintf(p, sizeof(p), "%s/file", dir);
+	put(p, "x", 0600);
+	snprintf(st, sizeof(st), "%s/file/state", dir);
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), -ENOTDIR);
+	ck_assert_msg(strstr(err, "cannot create '") && strstr(err, "/file/state/audit/': Not a directory"),
+		      "%s", err);
+	/* its audit/ a regular file */
+	snprintf(st, sizeof(st), "%s/s1", dir);
+	ck_assert_int_eq(mkdir(st, 0700), 0);
+	snprintf(p, sizeof(p), "%s/audit", st);
+	put(p, "x", 0600);
+	ck_assert_int_lt(ckpt_open_err(st, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "cannot create '") && strstr(err, "/s1/audit/"), "%s", err);
+}
+END_TEST
+
+START_TEST(t_signing_key_errors)
+{
+	char st[128], a[192], key[256], pub[256], tmp[300], err[PATH_MAX + 256];
+
+	snprintf(st, sizeof(st), "%s/st", dir);
+	snprintf(a, sizeof(a), "%s/audit", st);
+	snprintf(key, sizeof(key), "%s/signing.key", a);
+	snprintf(pub, sizeof(pub), "%s/signing.pub", a);
+	ck_assert_int_eq(mkdir(st, 0700), 0);
+	ck_assert_int_eq(mkdir(a, 0700), 0);
+	/* a dangling symbolic link where the key goes: neither followed to
+	 * create one nor read */
+	ck_assert_int_eq(symlink("/nonexistent/key", key), 0);
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(strstr(err, "cannot open signing key '") && strstr(err, "': No such file or directory"),
+		      "%s", err);
+	ck_assert_int_eq(unlink(key), 0);
+	/* a key others may read */
+	put(key, "-----BEGIN PRIVATE KEY-----\n", 0644);
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), -EPERM);
+	ck_assert_msg(strstr(err, "signing.key' must be ours and mode 0600"), "%s", err);
+	/* not a key */
+	put(key, "not a key\n", 0600);
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "signing.key' is not an Ed25519 private key in PEM"), "%s", err);
+	ck_assert_int_eq(unlink(key), 0);
+	/* the public key cannot be written (its temporary name is taken by a
+	 * directory): no key is left behind, and the reason is said */
+	snprintf(tmp, sizeof(tmp), "%s.tmp", pub);
+	ck_assert_int_eq(mkdir(tmp, 0700), 0);
+	ck_assert_int_lt(ckpt_open_err(st, err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "cannot create signing key '") && strstr(err, "Is a directory"), "%s", err);
+	ck_assert_int_eq(access(key, F_OK), -1);
+	ck_assert_int_eq(rmdir(tmp), 0);
+	/* then it works, and the public key removed is written again */
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), 0);
+	ck_assert_int_eq(unlink(pub), 0);
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), 0);
+	ck_assert_int_eq(access(pub, R_OK), 0);
+}
+END_TEST
+
+START_TEST(t_public_key_errors)
+{
+	struct fg_ckpt_pub *k = NULL;
+	char p[192], err[PATH_MAX + 256];
+
+	snprintf(p, sizeof(p), "%s/missing.pub", dir);
+	ck_assert_int_eq(fg_ckpt_pub_load(p, &k, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(strstr(err, "cannot open public key '") && strstr(err, "missing.pub': No such file or directory"),
+		      "%s", err);
+	/* a real public key of another type (X25519) */
+	snprintf(p, sizeof(p), "%s/x25519.pub", dir);
+	put(p, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VuAyEAsDDTVJ84isrJryp2kHhPMNXlKfm2cYwnSJjN2udv3BI=\n"
+	       "-----END PUBLIC KEY-----\n", 0644);
+	ck_assert_int_eq(fg_ckpt_pub_load(p, &k, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "x25519.pub' is not an Ed25519 public key in PEM"), "%s", err);
+	ck_assert_int_eq(fg_ckpt_pub_load(dir, &k, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
+/* Status with checkpoints off; a line carried with trailing blanks. */
+START_TEST(t_ckpt_odd_ends)
+{
+	const char *good = "fleetguard-checkpoint v1 log=0123456789abcdef0123456789abcdef seq=7 "
+		"head=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa "
+		"time=2026-12-06T01:02:03Z prev=0000000000000000000000000000000000000000000000000000000000000000 "
+		"from=1 digest=- key=0123456789abcdef "
+		"sig=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+	struct fg_ckpt_rec r;
+	char line[1024], out[64];
+
+	fg_ckpt_status(NULL, out, sizeof(out));
+	ck_assert_str_eq(out, "no checkpoints\n");
+	snprintf(line, sizeof(line), "Dec 6 host fg-auditd[1]: %s \t\r\n", good);
+	ck_assert_int_eq(fg_ckpt_parse(line, strlen(line), &r), 1);
+	ck_assert_uint_eq(r.seq, 7);
+	ck_assert_str_eq(r.sig + 120, "bbbbbbbb");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("audit errors");
+	TCase *tw = tcase_create("witnesses"), *tk = tcase_create("checkpoint keys");
+
+	tcase_set_timeout(tw, 60);
+	tcase_add_checked_fixture(tw, setup, teardown);
+	tcase_add_test(tw, t_file_is_directory);
+	tcase_add_test(tw, t_file_disk_full);
+	tcase_add_test(tw, t_line_too_long);
+	tcase_add_test(tw, t_journald_sockets);
+	tcase_add_test(tw, t_syslog);
+	tcase_add_test(tw, t_list_errors);
+	tcase_add_test(tw, t_forward_errors);
+	suite_add_tcase(s, tw);
+	tcase_add_checked_fixture(tk, setup, teardown);
+	tcase_add_test(tk, t_state_dir_errors);
+	tcase_add_test(tk, t_signing_key_errors);
+	tcase_add_test(tk, t_public_key_errors);
+	tcase_add_test(tk, t_ckpt_odd_ends);
+	suite_add_tcase(s, tk);
+	return s;
+}
+
+int main(void)
+{
+	return fg_check_main(suite());
+}
