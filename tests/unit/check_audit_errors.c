@@ -26,11 +26,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "audit/checkpoint.h"
+#include "audit/https.h"
 #include "audit/witness.h"
 #include "tests/unit/check_main.h"
 
@@ -340,6 +342,65 @@ START_TEST(t_forward_errors)
 }
 END_TEST
 
+/* --- https witnesses (fg-auditd's https.c) --------------------------------- */
+
+/* A URL it cannot use, a host that does not resolve, a CA file that does not
+ * load: each refused before any connection, with the reason. */
+START_TEST(t_https_refused_early)
+{
+	char err[512];
+
+	ck_assert_int_eq(fg_https_post("https://h:44x/", NULL, "{}", err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "bad URL 'https://h:44x/'");
+	ck_assert_int_eq(fg_https_post("https://[::1:443/p", NULL, "{}", err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "bad URL 'https://[::1:443/p'");
+	ck_assert_int_eq(fg_https_post("https://[::1]:/p", NULL, "{}", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(fg_https_post("https://:443/p", NULL, "{}", err, sizeof(err)), -EINVAL);
+	ck_assert_int_eq(fg_https_post("https://no-such-host.invalid", NULL, "{}", err, sizeof(err)),
+			 -EHOSTUNREACH);
+	ck_assert_str_eq(err, "cannot resolve 'no-such-host.invalid'");
+	ck_assert_int_eq(fg_https_post("https://127.0.0.1:1/", "/nonexistent/ca.pem", "{}", err,
+				       sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "cannot load the CA file '/nonexistent/ca.pem'");
+}
+END_TEST
+
+/* A collector on [::1] that hangs up before TLS: the handshake fails and
+ * says so (and the bracketed address with its port is what was reached). */
+START_TEST(t_https_no_tls)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	socklen_t sl = sizeof(sa);
+	char url[96], err[512];
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), st;
+	pid_t p;
+
+	ck_assert_int_ge(fd, 0);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return; /* no IPv6 loopback */
+	}
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		int c = accept(fd, NULL, NULL);
+		char b[512];
+
+		_exit(c >= 0 && recv(c, b, sizeof(b), 0) > 0 && b[0] == 0x16 ? 0 : 1); /* a ClientHello */
+	}
+	close(fd);
+	snprintf(url, sizeof(url), "https://[::1]:%u", ntohs(sa.sin6_port));
+	ck_assert_int_eq(fg_https_post(url, NULL, "{}", err, sizeof(err)), -ECONNRESET);
+	/* OpenSSL 3 names the early end itself */
+	ck_assert_msg(!strcmp(err, "TLS handshake failed: unexpected eof while reading") ||
+		      !strcmp(err, "TLS handshake failed: connection closed"), "%s", err);
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 /* --- checkpoints: the state directory and the signing key ----------------- */
 
 static int ckpt_open_err(const char *state, char *err, size_t errlen)
@@ -481,6 +542,8 @@ static Suite *suite(void)
 	tcase_add_test(tw, t_syslog);
 	tcase_add_test(tw, t_list_errors);
 	tcase_add_test(tw, t_forward_errors);
+	tcase_add_test(tw, t_https_refused_early);
+	tcase_add_test(tw, t_https_no_tls);
 	suite_add_tcase(s, tw);
 	tcase_add_checked_fixture(tk, setup, teardown);
 	tcase_add_test(tk, t_state_dir_errors);
