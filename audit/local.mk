@@ -59,7 +59,8 @@ AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurre
 	tests/integration/audit_reserve.sh tests/integration/audit_https.sh \
 	tests/integration/audit_rsyslog.sh tests/integration/audit_daemon_user.sh \
 	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh \
-	tests/integration/audit_vfork.sh tests/integration/audit_auditd_args.sh
+	tests/integration/audit_vfork.sh tests/integration/audit_auditd_args.sh \
+	tests/integration/audit_verify_errors.sh
 TESTS += $(AUDIT_TESTS)
 EXTRA_DIST += $(AUDIT_TESTS)
 
