@@ -353,7 +353,7 @@ static int create_key(const char *priv, const char *pub, EVP_PKEY **out)
 		return -EIO;
 	fd = open(priv, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		int r = -errno;
+		r = -errno;
 		EVP_PKEY_free(k);
 		return r;
 	}

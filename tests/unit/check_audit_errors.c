@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -31,7 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "audit/checkpoint.h"
+#include "audit/daemon.h"
 #include "audit/https.h"
 #include "audit/witness.h"
 #include "tests/unit/check_main.h"
@@ -528,10 +531,386 @@ START_TEST(t_ckpt_odd_ends)
 }
 END_TEST
 
+/* --- the daemon as the client starts it ------------------------------------ */
+
+/* The pid listening on sock (the kernel keeps the listener's credentials). */
+static pid_t listener_pid(const char *sock)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cr = { 0 };
+	socklen_t len = sizeof(cr);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len), 0);
+	close(fd);
+	return cr.pid;
+}
+
+/* The daemon's command line, its NULs as newlines. */
+static void cmdline(pid_t pid, char *out, size_t cap)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/cmdline", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, out, cap - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	for (ssize_t i = 0; i < n; i++)
+		if (!out[i])
+			out[i] = '\n';
+	out[n] = '\0';
+}
+
+/* The daemon of log, or 0 when none listens (it has gone). */
+static pid_t listener_pid_or_0(const char *log)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct ucred cr = { 0 };
+	socklen_t len = sizeof(cr);
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.sock", log);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		cr.pid = 0;
+	close(fd);
+	return cr.pid;
+}
+
+static void stop_daemon(pid_t pid)
+{
+	long end = now_ms() + 5000;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	while (kill(pid, 0) == 0 && now_ms() < end)
+		usleep(20000);
+}
+
+/* Every setting of the policy's [audit] reaches the daemon the client
+ * starts: key, state directory, witnesses, forward, checkpoint period;
+ * and the daemon acts on them (a checkpoint per record, in the witness
+ * named, with the digest a keyed log carries). */
+START_TEST(t_spawn_passes_settings)
+{
+	char log[128], key[128], real[PATH_MAX], st[128], wit[128], wl[160], sock[160];
+	char cl[2048], want[PATH_MAX + 512], err[PATH_MAX + 256], line[1024] = "";
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "spawner",
+				   .exe = "/bin/spawner", .checkpoint_every = 1,
+				   .forward = "syslog+tcp://127.0.0.1:1" };
+	struct fg_audit *a = NULL, *r = NULL;
+	struct fg_audit_rec rec = { .op = "open", .decision = "allow", .rule = "p.ini:1" };
+	pid_t pid;
+	FILE *f;
+	long end;
+
+	snprintf(log, sizeof(log), "%s/log/audit.log", dir);
+	snprintf(key, sizeof(key), "%s/hmac.key", dir);
+	snprintf(st, sizeof(st), "%s/state", dir);
+	snprintf(wit, sizeof(wit), "%s/witness.txt", dir);
+	snprintf(wl, sizeof(wl), "file:%s", wit);
+	put(key, "0123456789abcdef0123456789abcdef", 0600);
+	ck_assert_ptr_nonnull(realpath(key, real));
+	c.path = log;
+	c.key_file = key;
+	c.state_dir = st;
+	c.witness = wl;
+	ck_assert_msg(fg_audit_open(&c, &a, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(fg_auditd_ensure(a, "spawner", "/bin/spawner", err, sizeof(err)) == 0, "%s", err);
+	fg_audit_sock_path(a, sock, sizeof(sock));
+	pid = listener_pid(sock);
+	cmdline(pid, cl, sizeof(cl));
+	ck_assert_uint_lt(strlen(real), 1024);
+	snprintf(want, sizeof(want), "\n--key\n%s\n--state\n%s\n--witness\n%s\n"
+		 "--forward\nsyslog+tcp://127.0.0.1:1\n--checkpoint-every\n1\n", real, st, wl);
+	ck_assert_msg(strstr(cl, want), "want %s in %s", want, cl);
+	ck_assert_msg(fg_audit_open_remote(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(fg_audit_append(r, &rec), 0);
+	fg_audit_close(r);
+	for (end = now_ms() + 5000; now_ms() < end && !strstr(line, " digest="); usleep(20000)) {
+		f = fopen(wit, "r");
+		if (f) {
+			if (!fgets(line, sizeof(line), f))
+				line[0] = '\0';
+			fclose(f);
+		}
+	}
+	ck_assert_msg(strstr(line, "fleetguard-checkpoint v1 ") && strstr(line, " seq=1 ") &&
+		      !strstr(line, " digest=- "), "%s", line);
+	fg_audit_close(a);
+	stop_daemon(pid);
+}
+END_TEST
+
+/* Root starts the daemon as its daemon_user: --user, and it runs as that
+ * user; a client of another uid than root, ours and it is refused. */
+START_TEST(t_spawn_as_daemon_user)
+{
+	char ud[128], log[160], st[160], sock[192], cl[2048], p[64], buf[4096], err[PATH_MAX + 256];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "spawner",
+				   .exe = "/bin/spawner", .daemon_user = "nobody", .daemon_uid = 65534 };
+	struct fg_audit *r = NULL;
+	pid_t pid;
+	int fd;
+	ssize_t n;
+
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	snprintf(ud, sizeof(ud), "%s/u", dir);
+	ck_assert_int_eq(mkdir(ud, 0700), 0);
+	ck_assert_int_eq(chown(ud, 65534, 65534), 0);
+	snprintf(log, sizeof(log), "%s/log", ud);
+	ck_assert_int_eq(mkdir(log, 0700), 0);
+	ck_assert_int_eq(chown(log, 65534, 65534), 0);
+	snprintf(log, sizeof(log), "%s/log/audit.log", ud);
+	snprintf(st, sizeof(st), "%s/state", ud);
+	c.path = log;
+	c.state_dir = st;
+	ck_assert_msg(fg_audit_open_client(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	snprintf(sock, sizeof(sock), "%s.sock", log);
+	pid = listener_pid(sock);
+	cmdline(pid, cl, sizeof(cl));
+	ck_assert_msg(strstr(cl, "\n--user\nnobody\n"), "%s", cl);
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_msg(strstr(buf, "\nUid:\t65534\t65534\t65534\t65534\n"), "%s", buf);
+	fg_audit_close(r);
+	stop_daemon(pid);
+}
+END_TEST
+
+static size_t log_lines(const char *log, const char *needle)
+{
+	char line[8192];
+	size_t n = 0;
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/* An exec's record hands the connection to the next image (close-on-exec
+ * off); after a failed exec it is taken back (close-on-exec on again) and
+ * the process goes on recording on it.  A vfork child's exec gets a
+ * connection of its own, which a failed exec closes. */
+START_TEST(t_handover_and_back)
+{
+	char log[128], err[PATH_MAX + 256];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_BATCH, .agent = "agent", .exe = "/bin/agent" };
+	struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = "/bin/x", .len = 6 } };
+	struct fg_audit_handover h = { .fd = -1 };
+	static struct fg_audit_handover gh;
+	static volatile int gr, gflags, gafter, gerr, gfd;
+	struct fg_audit_rec ex = { .op = "exec", .f = f, .nf = 1, .decision = "allow", .handover = &h };
+	struct fg_audit_rec plain = { .op = "open", .decision = "allow" };
+	struct fg_audit *r = NULL;
+	int fd, st;
+	pid_t g;
+
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	c.path = log;
+	ck_assert_msg(fg_audit_open_client(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(fg_audit_append(r, &plain), 0);
+	ck_assert_int_eq(fg_audit_append(r, &ex), 0);
+	ck_assert_int_ge(h.fd, 3);
+	ck_assert(!h.guest);
+	fd = h.fd;
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+	fg_audit_handback(r, &h);               /* the exec failed */
+	ck_assert_int_eq(h.fd, -1);
+	ck_assert_int_eq(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	fg_audit_handback(r, &h);               /* twice: nothing more */
+	/* a vfork child's exec */
+	gh = (struct fg_audit_handover){ .fd = -1 };
+	g = vfork();
+	if (g == 0) {
+		static struct fg_audit_rec gx;
+
+		gx = ex;
+		gx.handover = &gh;
+		gr = fg_audit_append(r, &gx);
+		gflags = gh.fd >= 0 ? fcntl(gh.fd, F_GETFD) : -2;
+		gfd = gh.fd;
+		fg_audit_handback(r, &gh);
+		gafter = fcntl(gfd, F_GETFD);
+		gerr = errno;
+		_exit(0);
+	}
+	ck_assert_int_gt(g, 0);
+	ck_assert_int_eq(waitpid(g, &st, 0), g);
+	ck_assert_int_eq(gr, 0);
+	ck_assert(gh.guest);
+	ck_assert_int_eq(gflags & FD_CLOEXEC, 0);      /* it was open across the exec */
+	ck_assert_int_eq(gh.owed, 1);
+	ck_assert_int_eq(gafter, -1);                  /* and closed when it failed */
+	ck_assert_int_eq(gerr, EBADF);
+	ck_assert_int_eq(fg_audit_append(r, &plain), 0);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	ck_assert_uint_eq(log_lines(log, "\"op\":\"exec\""), 2);
+	ck_assert_uint_eq(log_lines(log, "\"op\":\"open\""), 2);
+	fg_audit_close(r);
+	stop_daemon(listener_pid_or_0(log));
+}
+END_TEST
+
+/* A client that owes its hello (attach): a refusal comes with the next
+ * record.  Here the daemon's key differs: the record is refused, named. */
+START_TEST(t_attach_refused_later)
+{
+	char log[128], key[128], err[PATH_MAX + 256];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_BATCH, .agent = "a", .exe = "/bin/a" };
+	struct fg_audit_rec plain = { .op = "open", .decision = "allow", .barrier = true };
+	struct fg_audit *d = NULL, *r = NULL;
+	int ret;
+
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(key, sizeof(key), "%s/k", dir);
+	c.path = log;
+	ck_assert_msg(fg_audit_open_client(&c, &d, err, sizeof(err)) == 0, "%s", err);
+	put(key, "0123456789abcdef0123456789abcdef", 0600);
+	c.key_file = key;
+	c.owe_hello = true;
+	ck_assert_msg(fg_audit_open_remote(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ret = fg_audit_append(r, &plain);
+	ck_assert_msg(ret < 0, "%d", ret);
+	fg_audit_close(r);
+	c.owe_hello = false;
+	/* the same settings: attached, and recorded */
+	c.key_file = NULL;
+	c.owe_hello = true;
+	ck_assert_msg(fg_audit_open_remote(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(fg_audit_append(r, &plain), 0);
+	fg_audit_close(r);
+	ck_assert_uint_eq(log_lines(log, "\"op\":\"open\""), 1);
+	fg_audit_close(d);
+	stop_daemon(listener_pid_or_0(log));
+}
+END_TEST
+
+/* A key file that does not exist: the log is not opened, the reason named. */
+START_TEST(t_key_file_missing)
+{
+	char log[128], key[128], err[PATH_MAX + 256];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_BATCH, .agent = "a", .exe = "/bin/a" };
+	struct fg_audit *a = NULL;
+
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(key, sizeof(key), "%s/no.key", dir);
+	c.path = log;
+	c.key_file = key;
+	ck_assert_int_eq(fg_audit_open(&c, &a, err, sizeof(err)), -ENOENT);
+	ck_assert_msg(strstr(err, "cannot open key file '") && strstr(err, "no.key': No such file or directory"),
+		      "%s", err);
+}
+END_TEST
+
+/* A daemon of the test's own, on a real socket: it answers the hello,
+ * takes the pipelined records and the ring, refuses the ring only once the
+ * client has put records in it, then expects them again down the socket,
+ * in order, before the record that waits for its answer.  Exit 0 if so. */
+static int refusing_daemon(int lfd)
+{
+	static char buf[70000], seen[70000];
+	char ans[8] = { 'A' };
+	const char *last = seen;
+	size_t sl = 0;
+	int fd = accept(lfd, NULL, NULL), before = 0;
+	ssize_t n;
+
+	if (fd < 0 || recv(fd, buf, sizeof(buf), 0) <= 0 || buf[0] != 'H')
+		return 10;
+	memcpy(ans + 4, &(int32_t){ 0 }, 4);
+	(void)!send(fd, ans, 8, 0);
+	/* the records before the ring, then the ring ('M', with its fd) */
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0 && buf[0] != 'M')
+		before++;
+	if (n != 1)
+		return 11;
+	usleep(300000);                 /* the client fills the ring meanwhile */
+	memcpy(ans + 4, &(int32_t){ -EPERM }, 4);
+	(void)!send(fd, ans, 8, 0);
+	/* what comes now: the ring's records again, then the waiting one */
+	for (int i = 0; i < 6; i++) {
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0 || sl + (size_t)n >= sizeof(seen))
+			return 12;
+		memcpy(seen + sl, buf, (size_t)n);
+		sl += (size_t)n;
+	}
+	memcpy(ans + 4, &(int32_t){ 0 }, 4);
+	(void)!send(fd, ans, 8, 0);
+	for (int i = 0; i < 6; i++) {
+		char want[16];
+		const char *at;
+
+		snprintf(want, sizeof(want), "/ws/r%d", before + 1 + i);
+		at = memmem(seen, sl, want, strlen(want));
+		if (!at || at < last)
+			return 13 + i;  /* lost, or out of order */
+		last = at;
+	}
+	(void)!recv(fd, buf, sizeof(buf), 0);  /* until the client goes */
+	return before == 15 ? 0 : 30;
+}
+
+/* The daemon refuses the ring after records went into it: they are sent
+ * again down the socket, in order, none lost, and the client goes on
+ * without a ring. */
+START_TEST(t_ring_refused_records_resent)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fg_auditc *c = NULL;
+	char sock[128], path[16], err[256];
+	struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = path } };
+	struct fg_audit_rec rec = { .op = "open", .f = f, .nf = 1, .decision = "allow" };
+	int lfd, st;
+	pid_t p;
+
+	snprintf(sock, sizeof(sock), "%s/fake.sock", dir);
+	strcpy(sa.sun_path, sock);
+	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 4), 0);
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0)
+		_exit(refusing_daemon(lfd));
+	close(lfd);
+	ck_assert_msg(fg_auditc_new(sock, "a", "/bin/a", NULL, &c, err, sizeof(err)) == 0, "%s", err);
+	/* 15 down the socket, the ring made at the 16th, which goes into it
+	 * with 4 more; the 21st waits for its answer */
+	for (int i = 1; i <= 21; i++) {
+		snprintf(path, sizeof(path), "/ws/r%d", i);
+		f[0].len = strlen(path);
+		ck_assert_int_eq(fg_auditc_append(c, &rec, i == 21, false), 0);
+	}
+	fg_auditc_free(c);
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fake daemon: %d", WEXITSTATUS(st));
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit errors");
 	TCase *tw = tcase_create("witnesses"), *tk = tcase_create("checkpoint keys");
+	TCase *td = tcase_create("daemon start");
 
 	tcase_set_timeout(tw, 60);
 	tcase_add_checked_fixture(tw, setup, teardown);
@@ -551,6 +930,15 @@ static Suite *suite(void)
 	tcase_add_test(tk, t_public_key_errors);
 	tcase_add_test(tk, t_ckpt_odd_ends);
 	suite_add_tcase(s, tk);
+	tcase_set_timeout(td, 60);
+	tcase_add_checked_fixture(td, setup, teardown);
+	tcase_add_test(td, t_spawn_passes_settings);
+	tcase_add_test(td, t_spawn_as_daemon_user);
+	tcase_add_test(td, t_handover_and_back);
+	tcase_add_test(td, t_attach_refused_later);
+	tcase_add_test(td, t_key_file_missing);
+	tcase_add_test(td, t_ring_refused_records_resent);
+	suite_add_tcase(s, td);
 	return s;
 }
 
