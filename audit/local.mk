@@ -72,6 +72,7 @@ bench_audit_bench_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
 # The witnesses and the signing key when things go wrong.
 check_PROGRAMS += tests/unit/check_audit_errors
 tests_unit_check_audit_errors_SOURCES = tests/unit/check_audit_errors.c tests/unit/check_main.h \
+	tests/unit/failmalloc.h \
 	audit/https.h audit/https.c
 tests_unit_check_audit_errors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS) $(CRYPTO_CFLAGS)
 tests_unit_check_audit_errors_LDADD = libfgaudit.la $(CHECK_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(LIBS)

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -36,8 +37,10 @@
 #include "audit/checkpoint.h"
 #include "audit/daemon.h"
 #include "audit/https.h"
+#include "audit/verify_ckpt.h"
 #include "audit/witness.h"
 #include "tests/unit/check_main.h"
+#include "tests/unit/failmalloc.h"
 
 static char dir[64];
 
@@ -910,6 +913,260 @@ START_TEST(t_ring_refused_records_resent)
 }
 END_TEST
 
+/* A daemon run by another user (not root, not ours, no daemon_user said):
+ * refused before anything is sent, and named so. */
+START_TEST(t_daemon_of_another_user_refused)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct fg_auditc *c = NULL;
+	char err[512], want[512];
+	int lfd, st, ready[2];
+	pid_t p;
+
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/other.sock", dir);
+	ck_assert_int_eq(pipe(ready), 0);
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		char b[256];
+		int fd;
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(1);
+		lfd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4) < 0)
+			_exit(2);
+		(void)!write(ready[1], "", 1);
+		fd = accept(lfd, NULL, NULL);
+		/* whatever comes is not a hello: the client hangs up first */
+		_exit(fd >= 0 && recv(fd, b, sizeof(b), 0) == 0 ? 0 : 3);
+	}
+	close(ready[1]);
+	ck_assert_int_eq(read(ready[0], err, 1), 1);
+	ck_assert_int_eq(fg_auditc_new(sa.sun_path, "a", "/bin/a", NULL, &c, err, sizeof(err)), -EPERM);
+	snprintf(want, sizeof(want), "the audit daemon at '%s' runs as another user: refused", sa.sun_path);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%d", WEXITSTATUS(st));
+}
+END_TEST
+
+/* No daemon serves the log and its daemon_user is another: only root may
+ * start one (it would hold the key within our reach). */
+START_TEST(t_spawn_refused_to_non_root)
+{
+	char ud[128], log[160], err[PATH_MAX + 256];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "a", .exe = "/bin/a",
+				   .daemon_user = "root", .daemon_uid = 0 };
+	struct fg_audit *r = NULL;
+	int st;
+	pid_t p;
+
+	if (geteuid() != 0)
+		return;
+	ck_assert_int_eq(chmod(dir, 0711), 0);
+	snprintf(ud, sizeof(ud), "%s/n", dir);
+	ck_assert_int_eq(mkdir(ud, 0700), 0);
+	ck_assert_int_eq(chown(ud, 65534, 65534), 0);
+	snprintf(log, sizeof(log), "%s/audit.log", ud);
+	c.path = log;
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		char want[PATH_MAX + 256];
+
+		if (setresgid(65534, 65534, 65534) < 0 || setresuid(65534, 65534, 65534) < 0)
+			_exit(1);
+		if (fg_audit_open_client(&c, &r, err, sizeof(err)) != -EPERM)
+			_exit(2);
+		snprintf(want, sizeof(want),
+			 "no audit daemon serves '%s', and only root can start one as daemon_user 'root'", log);
+		_exit(strcmp(err, want) ? 3 : 0);
+	}
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%d", WEXITSTATUS(st));
+	ck_assert_int_eq(access(log, F_OK), -1);        /* nothing was started */
+}
+END_TEST
+
+/* The daemon is stopped while a client fills its ring: the client waits
+ * for it to drain ('W') instead of overwriting, and every record arrives.
+ * The daemon raised its descriptor limit to the hard limit at start. */
+START_TEST(t_ring_full_waits)
+{
+	char log[128], err[PATH_MAX + 256], big[2048], lim[4096], p[64];
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "a", .exe = "/bin/a" };
+	struct fg_audit_field f[] = { { .key = "path", .type = FG_AF_STR, .s = big, .len = sizeof(big) - 1 } };
+	struct fg_audit_rec rec = { .op = "open", .f = f, .nf = 1, .decision = "allow" };
+	struct rlimit rl, low;
+	struct fg_audit *r = NULL;
+	pid_t d, w;
+	int fd;
+	ssize_t n;
+
+	memset(big, 'b', sizeof(big) - 1);
+	big[0] = '/';
+	big[sizeof(big) - 1] = '\0';
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	c.path = log;
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	low = (struct rlimit){ 256, rl.rlim_max };
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	ck_assert_msg(fg_audit_open_client(&c, &r, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	d = listener_pid_or_0(log);
+	ck_assert_int_gt(d, 0);
+	snprintf(p, sizeof(p), "/proc/%d/limits", (int)d);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	n = read(fd, lim, sizeof(lim) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	lim[n] = '\0';
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max > 256) {
+		char want[128];
+
+		snprintf(want, sizeof(want), "Max open files            %-20llu %-20llu",
+			 (unsigned long long)rl.rlim_max, (unsigned long long)rl.rlim_max);
+		ck_assert_msg(strstr(lim, want), "want %s in %s", want, lim);
+	}
+	/* the ring: made after 16 records, confirmed by a barrier */
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(fg_audit_append(r, &rec), 0);
+	rec.barrier = true;
+	ck_assert_int_eq(fg_audit_append(r, &rec), 0);
+	rec.barrier = false;
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	w = fork();
+	ck_assert_int_ge(w, 0);
+	if (w == 0) {
+		usleep(400000);
+		kill(d, SIGCONT);
+		_exit(0);
+	}
+	/* 200 records of 2 KiB: more than the ring's 128 KiB */
+	for (int i = 0; i < 200; i++)
+		ck_assert_int_eq(fg_audit_append(r, &rec), 0);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	ck_assert_int_eq(waitpid(w, NULL, 0), w);
+	ck_assert_uint_eq(log_lines(log, "\"op\":\"open\""), 221);
+	fg_audit_close(r);
+	stop_daemon(listener_pid_or_0(log));
+}
+END_TEST
+
+/* Where the daemon keeps its state with no XDG_STATE_HOME: under HOME, or
+ * the passwd entry's home when HOME is not absolute, or /tmp for a uid
+ * with no entry. */
+START_TEST(t_default_state)
+{
+	char out[PATH_MAX];
+	int st;
+	pid_t p;
+
+	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home/fgtest", 1);
+	fg_audit_default_state(out, sizeof(out));
+	ck_assert_str_eq(out, "/home/fgtest/.local/state/fleetguard");
+	setenv("HOME", "/", 1);
+	fg_audit_default_state(out, sizeof(out));
+	ck_assert_str_eq(out, "/.local/state/fleetguard");
+	setenv("XDG_STATE_HOME", "relative", 1);        /* not absolute: not taken */
+	setenv("HOME", "relative/home", 1);
+	fg_audit_default_state(out, sizeof(out));
+	ck_assert_msg(strcmp(out, "relative/fleetguard") && strstr(out, "/.local/state/fleetguard") &&
+		      out[0] == '/', "%s", out);
+	if (geteuid() != 0)
+		return;
+	p = fork();
+	ck_assert_int_ge(p, 0);
+	if (p == 0) {
+		unsetenv("HOME");
+		if (setresuid(48213, 48213, 48213) < 0)   /* no passwd entry */
+			_exit(1);
+		fg_audit_default_state(out, sizeof(out));
+		_exit(strcmp(out, "/tmp/fleetguard-48213") ? 2 : 0);
+	}
+	ck_assert_int_eq(waitpid(p, &st, 0), p);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%d", WEXITSTATUS(st));
+}
+END_TEST
+
+/* The checkpoints read for a log from a state directory given, and a
+ * line that is not a record passed over by the checkpoint check. */
+START_TEST(t_vckpt_state_dir)
+{
+	struct fg_vckpt_opts o = { .state_dir = dir };
+	struct fg_vckpt *v = NULL;
+	char err[PATH_MAX + 256] = "", log[128];
+
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	o.log = log;
+	ck_assert_msg(fg_vckpt_load(&o, &v, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(fg_vckpt_count(v), 0);
+	ck_assert_msg(strstr(fg_vckpt_witness(v), dir) && strstr(fg_vckpt_witness(v), "/audit/"),
+		      "%s", fg_vckpt_witness(v));
+	fg_vckpt_on_record(v, "not a record\n", 13);
+	fg_vckpt_free(v);
+}
+END_TEST
+
+#if FG_FAILMALLOC
+/* Each allocation of opening the witnesses, the checkpoints and a log with
+ * every setting fails in turn: a clean error, never a crash. */
+START_TEST(t_out_of_memory)
+{
+	char st[128], log[128], key[128], err[PATH_MAX + 256];
+	struct fg_ckpt_conf cc = { .log = "/ws/audit.log", .witness = "file:/dev/null", .digest = true };
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "a", .exe = "/bin/a",
+				   .witness = "file", .forward = "syslog+tcp://127.0.0.1:1",
+				   .daemon_user = "root" };
+	struct fg_ckpt *k;
+	struct fg_audit *a;
+	int failed = 0, r;
+
+	snprintf(st, sizeof(st), "%s/st", dir);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(key, sizeof(key), "%s/k", dir);
+	put(key, "0123456789abcdef0123456789abcdef", 0600);
+	cc.state_dir = st;
+	c.path = log;
+	c.key_file = key;
+	c.state_dir = st;
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), 0);      /* the key, made */
+	for (long i = 0; i < 400; i++) {
+		k = NULL;
+		err[0] = '\0';
+		fail_alloc(i);
+		r = fg_ckpt_open(&cc, &k, err, sizeof(err));
+		fail_off();
+		if (r == 0)
+			fg_ckpt_close(k);
+		if (!fail_hit)
+			break;
+		ck_assert_msg(r == 0 || r == -ENOMEM || r == -EIO || r == -EINVAL, "%ld: %d %s", i, r, err);
+		failed += r < 0;
+	}
+	ck_assert_int_gt(failed, 0);
+	for (long i = 0; i < 400; i++) {
+		a = NULL;
+		fail_alloc(i);
+		r = fg_audit_open(&c, &a, err, sizeof(err));
+		fail_off();
+		if (r == 0)
+			fg_audit_close(a);
+		if (!fail_hit)
+			break;
+		ck_assert_msg(r == 0 || r == -ENOMEM, "%ld: %d %s", i, r, err);
+		ck_assert_msg(r == 0 || strstr(err, "out of memory") || strstr(err, "Cannot allocate memory"),
+			      "%ld: %s", i, err);
+	}
+}
+END_TEST
+#endif
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit errors");
@@ -942,6 +1199,14 @@ static Suite *suite(void)
 	tcase_add_test(td, t_attach_refused_later);
 	tcase_add_test(td, t_key_file_missing);
 	tcase_add_test(td, t_ring_refused_records_resent);
+	tcase_add_test(td, t_daemon_of_another_user_refused);
+	tcase_add_test(td, t_spawn_refused_to_non_root);
+	tcase_add_test(td, t_ring_full_waits);
+	tcase_add_test(td, t_default_state);
+	tcase_add_test(td, t_vckpt_state_dir);
+#if FG_FAILMALLOC
+	tcase_add_test(td, t_out_of_memory);
+#endif
 	suite_add_tcase(s, td);
 	return s;
 }
