@@ -1190,6 +1190,79 @@ START_TEST(t_out_of_memory)
 END_TEST
 #endif
 
+/* The log's paths alone (no directory made): a directory that does not
+ * exist is named; a log at the root is "/NAME", and nothing is created. */
+START_TEST(t_open_paths)
+{
+	struct fg_audit_conf c = { .fsync = FG_AUDIT_FSYNC_NEVER, .agent = "a", .exe = "/bin/a" };
+	struct fg_audit *a = NULL;
+	char log[128], err[PATH_MAX + 256], want[PATH_MAX + 256];
+
+	snprintf(log, sizeof(log), "%s/missing/audit.log", dir);
+	c.path = log;
+	ck_assert_int_eq(fg_audit_open_paths(&c, &a, err, sizeof(err)), -ENOENT);
+	snprintf(want, sizeof(want), "cannot resolve directory '%s/missing': No such file or directory", dir);
+	ck_assert_str_eq(err, want);
+	c.path = "/fg-auderr-root.log";
+	ck_assert_msg(fg_audit_open_paths(&c, &a, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(fg_audit_path(a), "/fg-auderr-root.log");
+	fg_audit_close(a);
+	ck_assert_int_eq(access("/fg-auderr-root.log", F_OK), -1);
+}
+END_TEST
+
+/* A state directory whose files' names would not fit: said, not cut. */
+START_TEST(t_state_dir_too_long)
+{
+	static char st[PATH_MAX];
+	char err[PATH_MAX + 256];
+
+	memset(st, 'a', sizeof(st) - 8);
+	st[0] = '/';
+	st[sizeof(st) - 8] = '\0';
+	ck_assert_int_eq(ckpt_open_err(st, err, sizeof(err)), -ENAMETOOLONG);
+	ck_assert_str_eq(err, "checkpoints: File name too long");
+}
+END_TEST
+
+static char posted[4096];
+
+/* The https delivery replaced by one that keeps the body it was given. */
+static int keep_body(const char *url, const char *ca, const char *body, char *err, size_t errlen)
+{
+	(void)url;
+	(void)ca;
+	(void)err;
+	(void)errlen;
+	snprintf(posted, sizeof(posted), "%s", body);
+	return 0;
+}
+
+/* The checkpoint as JSON for an https witness: its fields, seq and from as
+ * numbers, and the line itself with its quotes and backslashes escaped;
+ * the default journald witness is the system journal's socket. */
+START_TEST(t_checkpoint_json)
+{
+	struct fg_wit *w;
+	char st[1024];
+
+	fg_wit_set_https(keep_body);
+	w = wit("https://collector.example/c", NULL);
+	/* (the fields are the daemon's own: hex, numbers and a time; quotes
+	 * and backslashes can only be in the line, which is escaped) */
+	fg_wit_send(w, "x\"y\\z fleetguard-checkpoint v1 log=ab seq=7 from=3 time=2026-12-06T01:02:03Z sig=ff");
+	ck_status(w, "ok, 1 sent", 5000);
+	fg_wit_close(w, 0);
+	ck_assert_str_eq(posted, "{\"log\":\"ab\",\"seq\":7,\"from\":3,\"time\":\"2026-12-06T01:02:03Z\",\"sig\":\"ff\","
+			 "\"line\":\"x\\\"y\\\\z fleetguard-checkpoint v1 log=ab seq=7 from=3 time=2026-12-06T01:02:03Z sig=ff\"}");
+	fg_wit_set_https(NULL);
+	w = wit("journald", NULL);      /* nothing sent: the host's journal is not ours */
+	fg_wit_status(w, st, sizeof(st));
+	ck_assert_str_eq(st, "witness journald /run/systemd/journal/socket: ok, 0 sent, 0 waiting, 0 dropped\n");
+	fg_wit_close(w, 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("audit errors");
@@ -1227,6 +1300,9 @@ static Suite *suite(void)
 	tcase_add_test(td, t_ring_full_waits);
 	tcase_add_test(td, t_default_state);
 	tcase_add_test(td, t_vckpt_state_dir);
+	tcase_add_test(td, t_open_paths);
+	tcase_add_test(td, t_state_dir_too_long);
+	tcase_add_test(td, t_checkpoint_json);
 #if FG_FAILMALLOC
 	tcase_add_test(td, t_out_of_memory);
 #endif
