@@ -52,6 +52,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel/sup_int.h"
@@ -102,6 +103,7 @@ struct net_job {
 	bool vouch;                     /* cred goes with every message (UNIX, root) */
 	struct ucred cred;              /* the caller's, as the supervisor names it */
 	struct fg_sup_event ev;         /* the first denied or judged destination */
+	struct net_job *next;           /* waiting for an idle worker */
 	char text[PATH_MAX + 8];
 	bool judged;
 };
@@ -817,9 +819,25 @@ static void finish(struct net_job *j, long rc)
 	job_free(j);
 }
 
-static void *worker(void *arg)
+/*
+ * Workers wait for a few seconds after a job for the next one (at most
+ * POOL_IDLE of them), so a burst of blocking connects or sends does not
+ * start a thread each.  A job goes to an idle worker only when one is free
+ * for it (pool_idle counts the idle workers no queued job is promised to);
+ * otherwise a new thread starts, as before: a call that blocks never waits
+ * behind another.  The pool is the process's, not a supervisor's: an idle
+ * worker holds nothing of one.
+ */
+#define POOL_IDLE 4
+#define POOL_LINGER_S 2
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static struct net_job *pool_head, *pool_tail;
+static unsigned pool_idle;
+
+static void work(struct net_job *j)
 {
-	struct net_job *j = arg;
 	struct fg_sup *s = j->s;
 	long rc = perform(j, 0);
 
@@ -831,7 +849,63 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&s->rec_lock);
 	s->workers--;
 	pthread_mutex_unlock(&s->rec_lock);
+}
+
+/* The next job for an idle worker, or NULL after POOL_LINGER_S without. */
+static struct net_job *next_job(void)
+{
+	struct timespec until;
+	struct net_job *j;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_LINGER_S;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_idle >= POOL_IDLE) {
+		pthread_mutex_unlock(&pool_lock);
+		return NULL;
+	}
+	pool_idle++;
+	while (pool_head == NULL)
+		if (pthread_cond_timedwait(&pool_cond, &pool_lock, &until) == ETIMEDOUT &&
+		    pool_head == NULL) {
+			pool_idle--;
+			pthread_mutex_unlock(&pool_lock);
+			return NULL;
+		}
+	j = pool_head;          /* promised to an idle worker: pool_idle was taken */
+	pool_head = j->next;
+	if (pool_head == NULL)
+		pool_tail = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	return j;
+}
+
+static void *worker(void *arg)
+{
+	for (struct net_job *j = arg; j != NULL; j = next_job())
+		work(j);
 	return NULL;
+}
+
+/* Give j to an idle worker: false when none is free. */
+static bool to_idle(struct net_job *j)
+{
+	bool ok;
+
+	pthread_mutex_lock(&pool_lock);
+	ok = pool_idle > 0;
+	if (ok) {
+		pool_idle--;
+		j->next = NULL;
+		if (pool_tail != NULL)
+			pool_tail->next = j;
+		else
+			pool_head = j;
+		pool_tail = j;
+		pthread_cond_signal(&pool_cond);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return ok;
 }
 
 static void to_worker(struct net_job *j)
@@ -843,6 +917,8 @@ static void to_worker(struct net_job *j)
 	pthread_mutex_lock(&j->s->rec_lock);
 	j->s->workers++;
 	pthread_mutex_unlock(&j->s->rec_lock);
+	if (to_idle(j))
+		return;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 64 * 1024);
