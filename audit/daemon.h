@@ -153,10 +153,6 @@ typedef void fg_audit_tap_fn(void *arg, uint64_t seq, const char *hash, const ch
 			     size_t len);
 void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg);
 
-/* The end of the chain as this writer last mapped it: -ENODATA before the
- * writer's first append. */
-int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65]);
-
 /* A handle with the log's canonical paths and settings only (no
  * descriptor, no connection), to close with fg_audit_close(). */
 int fg_audit_open_paths(const struct fg_audit_conf *conf, struct fg_audit **out, char *err,

@@ -1638,23 +1638,6 @@ void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg)
 	a->tap_arg = arg;
 }
 
-int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65])
-{
-	const struct chain *c;
-
-	pthread_mutex_lock(&audit_mu);
-	if (!a->head) {
-		pthread_mutex_unlock(&audit_mu);
-		return -ENODATA;
-	}
-	c = cur(a->head);
-	*seq = c->seq;
-	memcpy(hash, c->hash, FG_HASH_HEX);
-	hash[FG_HASH_HEX] = '\0';
-	pthread_mutex_unlock(&audit_mu);
-	return 0;
-}
-
 int fg_audit_sync(struct fg_audit *a)
 {
 	int ret = 0;
