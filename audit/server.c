@@ -94,6 +94,7 @@ struct server {
 	size_t nroots;
 	int spare;             /* a descriptor kept to accept and close when out of them */
 	bool retire;           /* make way for a daemon with other settings */
+	const char *sockpath;  /* the name it listens on */
 	int64_t idle_since;    /* no root, no client since (monotonic ms), or 0 */
 	struct fg_auditd_settings set;
 	char *buf;
@@ -164,6 +165,16 @@ static bool idle_but(struct server *s, const struct conn *c)
 
 static size_t conns_of(const struct server *s, pid_t pid, bool greeted, const struct conn *but);
 
+/* Remove the socket's name if it still names ours (a new daemon may have
+ * bound it since). */
+static void unlink_if_ours(const struct server *s, const char *sockpath)
+{
+	struct stat st;
+
+	if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
+		unlink(sockpath);
+}
+
 static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, const struct ucred *cr)
 {
 	const uint8_t *flags = fg_auditw_take(b, 1);
@@ -188,7 +199,11 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 			/* a spawner with other settings: if nobody else uses
 			 * us (lingering), make way for a daemon with its own */
 			if (root && idle_but(s, c)) {
+				/* the name goes before the answer: the spawner
+				 * binds it next, and a name removed after the
+				 * answer could be the new daemon's */
 				s->retire = true;
+				unlink_if_ours(s, s->sockpath);
 				return -ESTALE;
 			}
 			return -EINVAL;
@@ -774,16 +789,6 @@ static void on_accept(struct server *s)
 	}
 }
 
-/* Remove the socket's name if it still names ours (a new daemon may have
- * bound it since). */
-static void unlink_if_ours(const struct server *s, const char *sockpath)
-{
-	struct stat st;
-
-	if (stat(sockpath, &st) == 0 && st.st_dev == s->sdev && st.st_ino == s->sino)
-		unlink(sockpath);
-}
-
 /* No root alive and no client: remove the socket if it is still ours, with
  * the directory lock that spawners hold, unless a connection is waiting. */
 static bool try_leave(struct server *s, const char *sockpath, int lockfd)
@@ -976,9 +981,7 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 		}
 		handled += serve_ready(s, p, leaving);
 		if (s->retire && !leaving) {
-			/* the spawner that asked holds the directory lock and
-			 * waits for us: the name is free to take */
-			unlink_if_ours(s, sockpath);
+			/* our name went before the answer (on_hello) */
 			stop_listening(s);
 			leaving = true;
 		}
@@ -1035,6 +1038,7 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 	s.buf = malloc(FG_AUDITW_MSG_MAX);
 	s.rbuf = malloc(FG_AUDITW_MSG_MAX);
 	lockfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s.sockpath = sockpath;
 	r = s.buf && s.rbuf && lockfd >= 0 ? listen_on(&s, sockpath) : -ENOMEM;
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));

@@ -984,6 +984,48 @@ START_TEST(test_spawner_replaces_lingering_daemon)
 }
 END_TEST
 
+/* A lingering daemon that makes way for a spawner with other settings
+ * removes its name before it answers: the spawner binds that name next,
+ * and a name removed after the answer could already be the new daemon's
+ * (its agents then failed with ENOENT). */
+START_TEST(test_retiring_daemon_name_gone_first)
+{
+	struct fg_audit *a;
+	struct msg h;
+	uint64_t max_size = 1 << 20;
+	pid_t root, d1;
+	int st, fd;
+	char k = 0;
+	int32_t e = 0;
+
+	root = fork();
+	ck_assert_int_ge(root, 0);
+	if (root == 0) {
+		a = open_local();
+		note_daemon(start_daemon(a));
+		fg_audit_close(a);
+		child_exit(0);
+	}
+	ck_assert_int_eq(waitpid(root, &st, 0), root);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	d1 = daemon_pid(sockpath);
+	fd = raw_connect(sockpath);
+	ck_assert_int_ge(fd, 0);
+	m_hello(&h, FG_AUDITW_ROOT);
+	m_u8(&h, FG_AUDIT_FSYNC_BATCH);
+	m_put(&h, &max_size, 8);
+	m_cstr(&h, "");
+	m_send(fd, &h);
+	ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 1);
+	ck_assert_int_eq(e, -ESTALE);
+	/* at once, with no wait: the name is already gone */
+	ck_assert_int_eq(access(sockpath, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	close(fd);
+	ck_assert(wait_gone(d1, 3000));
+}
+END_TEST
+
 /* A local process cannot wedge the daemon: connections that say no hello
  * go after HELLO_MS, one process registers as a root once however often
  * it asks, and with its descriptors used up the daemon ends new
@@ -2130,6 +2172,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_flush_drains_other_connections);
 	tcase_add_test(tc, test_settings_must_match);
 	tcase_add_test(tc, test_spawner_replaces_lingering_daemon);
+	tcase_add_test(tc, test_retiring_daemon_name_gone_first);
 	tcase_add_test(tc, test_daemon_not_wedged);
 	tcase_add_test(tc, test_client_timeout);
 	tcase_add_test(tc, test_vfork_guest);
