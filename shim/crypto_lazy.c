@@ -71,7 +71,9 @@ static void *fg_crypto(const char *name)
 	return sym;
 }
 
-/* Define name(params) as a forwarder to libcrypto's, resolved once. */
+/* Define name(params) as a forwarder to libcrypto's, resolved once (ret
+ * and params are a type and a parameter list: they cannot be bracketed). */
+/* NOLINTBEGIN(bugprone-macro-parentheses) */
 #define FG_LAZY(ret, name, params, args)                                        \
 	ret name params                                                         \
 	{                                                                       \
@@ -80,6 +82,7 @@ static void *fg_crypto(const char *name)
 			fn = (ret (*) params)fg_crypto(#name);                  \
 		return fn args;                                                 \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 FG_LAZY(EVP_MD *, EVP_MD_fetch, (OSSL_LIB_CTX *c, const char *a, const char *p), (c, a, p))
 FG_LAZY(EVP_MAC *, EVP_MAC_fetch, (OSSL_LIB_CTX *c, const char *a, const char *p), (c, a, p))
