@@ -312,10 +312,32 @@ static __thread struct {
 } fg_exec_last;
 
 /* fg_enforce() of an exec; one that goes on is remembered. */
+#ifdef FG_COVERAGE_DIR
+void __gcov_dump(void);
+void __gcov_reset(void);
+
+/* A --enable-coverage build only: the counters of this process (the
+ * library's and an instrumented program's) go to their files before the
+ * image is replaced, and start again from zero should the exec fail. */
+static void fg_exec_coverage_flush(void)
+{
+	int saved = errno;
+
+	fg_in_guard++;
+	__gcov_dump();
+	__gcov_reset();
+	fg_in_guard--;
+	errno = saved;
+}
+#endif
+
 static int fg_exec_go(const struct fg_act *act, const char *shown, const struct fg_verdict *v)
 {
 	if (fg_enforce(act, shown, v, fg_g.pol->fs.mode) < 0)
 		return -1;
+#ifdef FG_COVERAGE_DIR
+	fg_exec_coverage_flush();
+#endif
 	fg_exec_last.act = *act;
 	fg_exec_last.act.barrier = false;
 	fg_exec_last.act.handover = NULL;       /* the record of the failure waits */
