@@ -52,6 +52,10 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 TESTS += tests/integration/shim_longnames.sh
 EXTRA_DIST += tests/integration/shim_longnames.sh
 
+# the coverage allowance (gcov-data) exists in --enable-coverage builds only
+TESTS += tests/integration/coverage_switch.sh
+EXTRA_DIST += tests/integration/coverage_switch.sh
+
 # audit records carry the call's real result (connect, bind, exec, Landlock)
 TESTS += tests/integration/record_outcome.sh
 EXTRA_DIST += tests/integration/record_outcome.sh
