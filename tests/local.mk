@@ -52,6 +52,13 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 TESTS += tests/integration/shim_longnames.sh
 EXTRA_DIST += tests/integration/shim_longnames.sh
 
+# each hooked entry point and syscall() number, denied and allowed
+check_PROGRAMS += tests/bin/hookcalls
+tests_bin_hookcalls_SOURCES = tests/bin/hookcalls.c
+tests_bin_hookcalls_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -Wno-write-strings
+TESTS += tests/integration/hook_calls.sh
+EXTRA_DIST += tests/integration/hook_calls.sh
+
 # the coverage allowance (gcov-data) exists in --enable-coverage builds only
 TESTS += tests/integration/coverage_switch.sh
 EXTRA_DIST += tests/integration/coverage_switch.sh
