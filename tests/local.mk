@@ -59,6 +59,10 @@ tests_bin_hookcalls_CFLAGS = $(AM_CFLAGS) -Wno-missing-prototypes -Wno-write-str
 TESTS += tests/integration/hook_calls.sh
 EXTRA_DIST += tests/integration/hook_calls.sh
 
+# the supervisor against open/creat/truncate/mknod and odd datagrams, raw
+TESTS += tests/integration/floor_rawcalls.sh
+EXTRA_DIST += tests/integration/floor_rawcalls.sh
+
 # the coverage allowance (gcov-data) exists in --enable-coverage builds only
 TESTS += tests/integration/coverage_switch.sh
 EXTRA_DIST += tests/integration/coverage_switch.sh
