@@ -28,12 +28,20 @@
  * supervisor - run per open (the target: <= 25 us).  The policies use
  * events = denied so that the audit log's cost does not hide the floor's.
  * Run from the build tree: `make bench-floor`.
+ *
+ * `floor_bench --ab OTHER-FLEETGUARD` compares the supervisor of another
+ * build (before) with this one (after), open+close under --floor=supervisor
+ * in alternating turns, and (as root) this build with an agent that first
+ * dropped to nobody (its calls then read the caller's credentials and take
+ * them on the serving thread: kernel/sup_cred.c).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +96,15 @@ static int run(const char *const argv[], char *out, size_t outlen)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-static int openclose(const char *file)
+static int openclose(const char *file, bool drop)
 {
 	double t0 = 0;
 
+	if (drop && (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+		     setresuid(65534, 65534, 65534) < 0)) {
+		perror("dropping to nobody");
+		return 1;
+	}
 	for (int i = 0; i < WARMUP + OPENS; i++) {
 		int fd;
 
@@ -185,6 +198,45 @@ static void measure(const char *self, const char *tool, const char *pol[2], cons
 	}
 }
 
+#define AB_ROUNDS 11
+#define NAB 3
+
+/* Open+close under --floor=supervisor: the other build (before), this one
+ * (after), this one with a dropped agent, taking turns. */
+static int ab(const char *self, const char *other, const char *pol, const char *file)
+{
+	static const char *const what[NAB] = { "before", "after", "after, dropped" };
+	static double ns[NAB][AB_ROUNDS];
+	int kinds = geteuid() == 0 ? NAB : NAB - 1;
+	char out[64];
+
+	for (int r = 0; r < AB_ROUNDS; r++)
+		for (int k = 0; k < kinds; k++) {
+			int s = (k + r) % kinds;
+			const char *argv[] = { s == 0 ? other : "./fleetguard", "run",
+					       "--floor=supervisor", "--policy", pol, "--", self,
+					       s == 2 ? "--openclose-drop" : "--openclose", file, NULL };
+
+			if (run(argv, out, sizeof(out)) != 0) {
+				fprintf(stderr, "floor_bench: the %s set-up failed\n", what[s]);
+				return 1;
+			}
+			ns[s][r] = strtod(out, NULL);
+		}
+	printf("%-16s %14s %10s\n", "supervisor", "open+close ns", "(first)");
+	for (int s = 0; s < kinds; s++) {
+		double first = ns[s][0];
+
+		printf("%-16s %14.0f %10.0f\n", what[s], median(ns[s], AB_ROUNDS), first);
+	}
+	printf("after / before: %.3fx", median(ns[1], AB_ROUNDS) / median(ns[0], AB_ROUNDS));
+	if (kinds == NAB)
+		printf("; a dropped agent pays %.1f us more per open",
+		       (median(ns[2], AB_ROUNDS) - median(ns[1], AB_ROUNDS)) / 1e3);
+	printf("\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static double open_ns[NSETUP][ROUNDS], start_us[NSETUP][ROUNDS];
@@ -194,7 +246,9 @@ int main(int argc, char **argv)
 	double mo[NSETUP], ms[NSETUP];
 
 	if (argc == 3 && strcmp(argv[1], "--openclose") == 0)
-		return openclose(argv[2]);
+		return openclose(argv[2], false);
+	if (argc == 3 && strcmp(argv[1], "--openclose-drop") == 0)
+		return openclose(argv[2], true);
 	if (mkdtemp(dir) == NULL) {
 		perror("mkdtemp");
 		return 1;
@@ -214,7 +268,17 @@ int main(int argc, char **argv)
 	*strrchr(self, '/') = '\0';
 	write_policy(pol0, NULL, log, self);
 	write_policy(pol1, deny, log, self);
-	close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	close(open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	if (argc == 3 && strcmp(argv[1], "--ab") == 0) {
+		int rc;
+
+		chmod(dir, 0755);       /* the dropped agent walks in */
+		snprintf(cmd, sizeof(cmd), "%s/ws", dir);
+		chmod(cmd, 0755);
+		rc = ab(argv[0], argv[2], pol1, file);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		return system(cmd) == 0 ? rc : 1;
+	}
 	measure(argv[0], "./fleetguard", pol, file, open_ns, start_us);
 	printf("%-11s %14s %10s %16s %10s\n", "set-up", "open+close ns", "(min)", "start /bin/true us", "(min)");
 	for (int s = 0; s < NSETUP; s++) {

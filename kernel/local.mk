@@ -25,7 +25,8 @@ libfleetguard_la_LIBADD += libfgkernel.la
 # the preloaded library.
 noinst_LTLIBRARIES += libfgfloor.la
 libfgfloor_la_SOURCES = kernel/mask.h kernel/mask.c kernel/seccomp.h kernel/seccomp.c \
-	kernel/supervisor.h kernel/supervisor.c kernel/sup_int.h kernel/sup_net.c kernel/sup_attr.c
+	kernel/supervisor.h kernel/supervisor.c kernel/sup_int.h kernel/sup_net.c kernel/sup_attr.c \
+	kernel/sup_cred.c
 libfgfloor_la_CFLAGS = $(AM_CFLAGS)
 
 fleetguard_SOURCES += tools/cmd_run.c tools/run_floor.h tools/run_floor.c
@@ -58,14 +59,20 @@ tests_bin_seal_raw_LDFLAGS = -all-static
 tests_bin_attr_probe_SOURCES = tests/bin/attr_probe.c
 tests_bin_attr_probe_CFLAGS = $(WARN_CFLAGS)
 tests_bin_attr_probe_LDFLAGS = -all-static
+check_PROGRAMS += tests/bin/cred_probe
+tests_bin_cred_probe_SOURCES = tests/bin/cred_probe.c
+tests_bin_cred_probe_CFLAGS = $(WARN_CFLAGS)
+tests_bin_cred_probe_LDFLAGS = -all-static
 check_PROGRAMS += tests/no_floor
 tests_no_floor_SOURCES = tests/no_floor.c
 FLOOR_TESTS = tests/integration/floor_socket.sh tests/integration/floor_mask.sh \
 	tests/integration/floor_supervisor.sh tests/integration/floor_missing.sh \
 	tests/integration/floor_dgram.sh tests/integration/floor_seal.sh \
-	tests/integration/floor_attr.sh tests/integration/floor_cred.sh
+	tests/integration/floor_attr.sh tests/integration/floor_cred.sh \
+	tests/integration/floor_drop.sh
 TESTS += $(FLOOR_TESTS)
-EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration/floor_cred.py
+EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration/floor_cred.py \
+	tests/integration/floor_drop.py
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \

@@ -108,6 +108,7 @@ static int resolve(const struct fg_sup *s, int tid, int dirfd, const char *path,
 			snprintf(at, sizeof(at), "/proc/%d/cwd", tid);
 		else
 			snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, n);
+		fg_sup_as_self();
 		fd = open(at, O_PATH | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
@@ -115,8 +116,11 @@ static int resolve(const struct fg_sup *s, int tid, int dirfd, const char *path,
 	if (base < 0)
 		return base;
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
-	fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
-	fd = fd < 0 ? -errno : fd;
+	fd = fg_sup_as_caller(s, tid);  /* the walk is the caller's */
+	if (fd == 0) {
+		fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+		fd = fd < 0 ? -errno : fd;
+	}
 	fg_sup_base_put(s, base);
 	return fd;
 }
@@ -148,7 +152,8 @@ static int times_of(int tid, enum attr_kind k, uint64_t at, struct timespec ts[2
 }
 
 /* xattr name and value, read once. */
-static long do_xattr(int tid, const struct attr_op *o, const __u64 *a, const char *at, bool link)
+static long do_xattr(const struct fg_sup *s, int tid, const struct attr_op *o, const __u64 *a,
+		     const char *at, bool link)
 {
 	char name[XATTR_NAME_MAX + 1];
 	void *value = NULL;
@@ -158,8 +163,10 @@ static long do_xattr(int tid, const struct attr_op *o, const __u64 *a, const cha
 		return rc == -ENAMETOOLONG ? -ERANGE : rc;
 	if (link)
 		return -EPERM;  /* no user attributes on links; the rest need privileges */
-	if (o->kind == A_REMOVEX)
-		return removexattr(at, name) < 0 ? -errno : 0;
+	if (o->kind == A_REMOVEX) {
+		rc = fg_sup_as_caller(s, tid);
+		return rc < 0 ? rc : removexattr(at, name) < 0 ? -errno : 0;
+	}
 	if (a[3] > XATTR_SIZE_MAX)
 		return -E2BIG;
 	value = malloc(a[3] ? a[3] : 1);
@@ -167,13 +174,15 @@ static long do_xattr(int tid, const struct attr_op *o, const __u64 *a, const cha
 		return -ENOMEM;
 	rc = fg_sup_read_mem(tid, a[2], value, a[3]);
 	if (rc == 0)
+		rc = fg_sup_as_caller(s, tid);
+	if (rc == 0)
 		rc = setxattr(at, name, value, a[3], (int)a[4]) < 0 ? -errno : 0;
 	free(value);
 	return rc;
 }
 
 /* The change itself, on the object behind pfd. */
-static long perform(int tid, const struct attr_op *o, const __u64 *a, int pfd, bool link)
+static long perform(const struct fg_sup *s, int tid, const struct attr_op *o, const __u64 *a, int pfd, bool link)
 {
 	struct timespec ts[2], *tp;
 	char at[64];
@@ -185,25 +194,35 @@ static long perform(int tid, const struct attr_op *o, const __u64 *a, int pfd, b
 	case A_CHMOD:
 		if (link)
 			return -EOPNOTSUPP;
-		return chmod(at, (mode_t)a[o->path + 1]) < 0 ? -errno : 0;
+		rc = fg_sup_as_caller(s, tid);
+		return rc < 0 ? rc : chmod(at, (mode_t)a[o->path + 1]) < 0 ? -errno : 0;
 	case A_CHOWN:
-		return fchownat(pfd, "", (uid_t)a[o->path + 1], (gid_t)a[o->path + 2],
+		rc = fg_sup_as_caller(s, tid);
+		return rc < 0 ? rc : fchownat(pfd, "", (uid_t)a[o->path + 1], (gid_t)a[o->path + 2],
 				AT_EMPTY_PATH) < 0 ? -errno : 0;
 	case A_UTIMENS:
 	case A_UTIMES:
 	case A_UTIME:
 		rc = times_of(tid, o->kind, a[o->path + 1], ts, &tp);
+		if (rc == 0)
+			rc = fg_sup_as_caller(s, tid);
 		return rc < 0 ? rc : utimensat(pfd, "", tp, AT_EMPTY_PATH) < 0 ? -errno : 0;
 	case A_SETX:
 	case A_REMOVEX:
-		return do_xattr(tid, o, a, at, link);
+		return do_xattr(s, tid, o, a, at, link);
 	case A_WATCH:
+		fg_sup_as_self();       /* taking the caller's descriptor */
 		pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 		ifd = pidfd < 0 ? -1 : syscall(SYS_pidfd_getfd, pidfd, (int)a[0], 0);
 		if (pidfd >= 0)
 			close(pidfd);
 		if (ifd < 0)
 			return -EBADF;
+		rc = fg_sup_as_caller(s, tid);
+		if (rc < 0) {
+			close((int)ifd);
+			return rc;
+		}
 		rc = inotify_add_watch((int)ifd, at, (uint32_t)a[2] & ~IN_DONT_FOLLOW);
 		rc = rc < 0 ? -errno : rc;
 		close((int)ifd);
@@ -254,9 +273,12 @@ void fg_sup_attr_handle(struct fg_sup *s)
 				    &line))
 		rc = -EACCES;
 	if (rc == 0)
-		rc = perform(tid, o, a, pfd, fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode));
+		rc = perform(s, tid, o, a, pfd, fstat(pfd, &st) == 0 && S_ISLNK(st.st_mode));
+	fg_sup_as_self();
 	if (pfd >= 0)
 		close(pfd);
+	if (rc == -ESRCH)
+		return;         /* the caller is gone */
 	fg_sup_answer(s, id, rc < 0 ? (int)-rc : 0, rc < 0 ? 0 : rc);
 	if (pfd >= 0 && (rc != -EACCES || line > 0 || s->own_hit)) {
 		struct fg_sup_event ev = { .op = o->op, .path = name, .flags = -1, .tid = tid,

@@ -42,6 +42,7 @@ struct fg_sup {
 	int listener;
 	int root_fd;            /* the callers' root when it is the supervisor's, or -1 */
 	bool own_hit;           /* this call touched one of fleetguard's files */
+	bool cred_vary;         /* callers' credentials may differ from the supervisor's */
 };
 
 /* Copy a NUL-terminated string of at most cap bytes from tid at addr. */
@@ -66,8 +67,9 @@ void fg_sup_base_put(const struct fg_sup *s, int fd);
 /* The path of what fd holds, the caller's /proc/<tid> named /proc/self. */
 int fg_sup_fd_name(int fd, int tid, char *out, size_t cap);
 
-/* The caller's umask (from /proc/<tid>/status; 022 if unreadable). */
-mode_t fg_sup_caller_umask(int tid);
+/* The caller's umask (from /proc/<tid>/status, once per call when its
+ * credentials were read; 022 if unreadable). */
+mode_t fg_sup_caller_umask(const struct fg_sup *s, int tid);
 
 /* "/proc/self/fd/N", "/proc/thread-self/fd/N", "/dev/fd/N", "/dev/stdin"...:
  * the caller's own descriptor N, or -1. */
@@ -95,5 +97,33 @@ void fg_sup_net_handle(struct fg_sup *s);
 /* bind, trapped with the path family: a UNIX socket's name is judged as a
  * creation and bound here, on the caller's socket, with the copy judged. */
 void fg_sup_bind_handle(struct fg_sup *s);
+
+/* Credentials (sup_cred.c).  Supplementary groups kept per caller: more
+ * and the call is refused (EOVERFLOW). */
+#define FG_SUP_GROUPS_MAX 4096
+/* Read the supervisor's own; 0 or -errno. */
+int fg_sup_cred_init(struct fg_sup *s);
+/* The numbers the path filter hands over (answered "continue") because
+ * they may change the caller's credentials; prctl and clone are trapped
+ * for some arguments only (fg_sup_install). */
+const long *fg_sup_cred_nrs(size_t *n);
+bool fg_sup_cred_traps(long nr);
+void fg_sup_cred_handle(struct fg_sup *s);
+/* Before a step the kernel checks with the caller's credentials (open,
+ * create, rename, chmod, bind...): take those of the notification's
+ * caller tid on this thread (nothing when they cannot differ).  0, or
+ * -errno to answer (-ESRCH: the caller is gone). */
+int fg_sup_as_caller(const struct fg_sup *s, int tid);
+/* Before a step that is the supervisor's own look into a caller (reading
+ * its memory, /proc/<tid>/fd, pidfd_getfd): its own capabilities (the
+ * caller's file ids may stay: those checks pass on CAP_SYS_PTRACE). */
+void fg_sup_as_self(void);
+/* Before anything else of its own (records, leaving): all of its own. */
+void fg_sup_as_self_full(void);
+/* True when the caller of the notification being served holds other
+ * credentials than the supervisor (known after fg_sup_as_caller). */
+bool fg_sup_cred_differ(const struct fg_sup *s);
+/* The caller's umask when its credentials were read for this call. */
+bool fg_sup_cred_umask(const struct fg_sup *s, mode_t *out);
 
 #endif /* FLEETGUARD_KERNEL_SUP_INT_H */

@@ -20,7 +20,9 @@
  * data and the control messages are copied once, the copy is judged and the
  * copy is sent, on that socket.  A call that may block (a blocking connect
  * of a stream, a send into a full buffer) is finished on a worker thread,
- * so one agent thread cannot stall the others.
+ * so one agent thread cannot stall the others; a UNIX connect is tried
+ * inline first (it waits only on a full backlog), so the audit daemon's
+ * connect of each new process costs no thread.
  *
  * What is judged: datagram destinations (IP: the [network] allow rules,
  * where dns = yes names the resolvers of resolv.conf on port 53 only; UNIX:
@@ -50,6 +52,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kernel/sup_int.h"
@@ -100,6 +103,7 @@ struct net_job {
 	bool vouch;                     /* cred goes with every message (UNIX, root) */
 	struct ucred cred;              /* the caller's, as the supervisor names it */
 	struct fg_sup_event ev;         /* the first denied or judged destination */
+	struct net_job *next;           /* waiting for an idle worker */
 	char text[PATH_MAX + 8];
 	bool judged;
 };
@@ -150,7 +154,10 @@ static int pidfd_of(int tid)
 
 static int take_fd(int pidfd, int n)
 {
-	long fd = syscall(SYS_pidfd_getfd, pidfd, n, 0);
+	long fd;
+
+	fg_sup_as_self();       /* the supervisor's right to take it */
+	fd = syscall(SYS_pidfd_getfd, pidfd, n, 0);
 
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -554,6 +561,33 @@ static bool judge_ip(struct net_job *j, const struct net_msg *m, bool stream,
 	return stream && tcp_port_allowed(p, d.port, v);
 }
 
+/* May the caller itself reach and write to the socket pfd holds (what
+ * connect and sendto check), walking path from base with its own
+ * credentials?  Asked only when those differ from the supervisor's: the
+ * call itself is then made with the supervisor's (it may name the caller
+ * in SCM_CREDENTIALS).  0 or -errno; a walk that reaches another socket
+ * (the name was swapped meanwhile) is refused. */
+static int caller_may_write(struct net_job *j, int base, const char *path,
+			    const struct open_how *how, int pfd)
+{
+	struct stat a, b;
+	int rc = fg_sup_as_caller(j->s, j->tid), fd = -1;
+
+	if (rc == 0 && fg_sup_cred_differ(j->s)) {
+		fd = (int)syscall(SYS_openat2, base, path, how, sizeof(*how));
+		rc = fd < 0 ? -errno : 0;
+		if (rc == 0 && syscall(SYS_faccessat2, fd, "", W_OK, AT_EACCESS | AT_EMPTY_PATH) < 0)
+			rc = -errno;
+		if (rc == 0 && (fstat(fd, &a) < 0 || fstat(pfd, &b) < 0 || a.st_ino != b.st_ino ||
+				a.st_dev != b.st_dev))
+			rc = -EACCES;
+	}
+	fg_sup_as_self();
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* A UNIX pathname is resolved where the caller would resolve it; the
  * socket reached is judged by its own path and addressed through the
  * descriptor, so a link swapped in afterwards changes nothing.  Returns 1
@@ -566,7 +600,7 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 	char path[sizeof(un->sun_path) + 1], name[PATH_MAX];
 	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
 	bool in_root;
-	int base;
+	int base, rc;
 
 	if (plen == 0 || un->sun_path[0] == '\0') {
 		snprintf(j->text, sizeof(j->text), "unix:%s%.*s", plen ? "@" : "",
@@ -581,23 +615,28 @@ static int judge_unix(struct net_job *j, struct net_msg *m, struct fg_verdict *v
 		return base;
 	how.resolve |= in_root ? RESOLVE_IN_ROOT : 0;
 	m->pfd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
-	if (m->pfd < 0)
-		m->pfd = -errno;
-	fg_sup_base_put(j->s, base);
 	if (m->pfd < 0) {
-		int err = m->pfd;
+		int err = -errno;
 
+		fg_sup_base_put(j->s, base);
 		m->pfd = -1;
 		return err == -ELOOP || err == -EXDEV ? 0 : err;
 	}
-	if (fg_sup_fd_name(m->pfd, j->tid, name, sizeof(name)) < 0)
+	if (fg_sup_fd_name(m->pfd, j->tid, name, sizeof(name)) < 0) {
+		fg_sup_base_put(j->s, base);
 		return false;
+	}
 	snprintf(j->text, sizeof(j->text), "unix:%s", name);
 	if (fg_sup_in_own(j->s, name, FG_LL_OWN_AUDIT_DIR)) {
+		fg_sup_base_put(j->s, base);
 		*v = (struct fg_verdict){ .allow = true };
-		*own = true;            /* the audit daemon's socket */
+		*own = true;            /* the audit daemon's socket: reached for any caller */
 		return true;
 	}
+	rc = caller_may_write(j, base, path, &how, m->pfd);
+	fg_sup_base_put(j->s, base);
+	if (rc < 0)
+		return rc;
 	if (strlen(name) >= sizeof(real.sun_path))
 		return false;
 	memcpy(real.sun_path, name, strlen(name) + 1);
@@ -780,9 +819,25 @@ static void finish(struct net_job *j, long rc)
 	job_free(j);
 }
 
-static void *worker(void *arg)
+/*
+ * Workers wait for a few seconds after a job for the next one (at most
+ * POOL_IDLE of them), so a burst of blocking connects or sends does not
+ * start a thread each.  A job goes to an idle worker only when one is free
+ * for it (pool_idle counts the idle workers no queued job is promised to);
+ * otherwise a new thread starts, as before: a call that blocks never waits
+ * behind another.  The pool is the process's, not a supervisor's: an idle
+ * worker holds nothing of one.
+ */
+#define POOL_IDLE 4
+#define POOL_LINGER_S 2
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static struct net_job *pool_head, *pool_tail;
+static unsigned pool_idle;
+
+static void work(struct net_job *j)
 {
-	struct net_job *j = arg;
 	struct fg_sup *s = j->s;
 	long rc = perform(j, 0);
 
@@ -794,7 +849,63 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&s->rec_lock);
 	s->workers--;
 	pthread_mutex_unlock(&s->rec_lock);
+}
+
+/* The next job for an idle worker, or NULL after POOL_LINGER_S without. */
+static struct net_job *next_job(void)
+{
+	struct timespec until;
+	struct net_job *j;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += POOL_LINGER_S;
+	pthread_mutex_lock(&pool_lock);
+	if (pool_idle >= POOL_IDLE) {
+		pthread_mutex_unlock(&pool_lock);
+		return NULL;
+	}
+	pool_idle++;
+	while (pool_head == NULL)
+		if (pthread_cond_timedwait(&pool_cond, &pool_lock, &until) == ETIMEDOUT &&
+		    pool_head == NULL) {
+			pool_idle--;
+			pthread_mutex_unlock(&pool_lock);
+			return NULL;
+		}
+	j = pool_head;          /* promised to an idle worker: pool_idle was taken */
+	pool_head = j->next;
+	if (pool_head == NULL)
+		pool_tail = NULL;
+	pthread_mutex_unlock(&pool_lock);
+	return j;
+}
+
+static void *worker(void *arg)
+{
+	for (struct net_job *j = arg; j != NULL; j = next_job())
+		work(j);
 	return NULL;
+}
+
+/* Give j to an idle worker: false when none is free. */
+static bool to_idle(struct net_job *j)
+{
+	bool ok;
+
+	pthread_mutex_lock(&pool_lock);
+	ok = pool_idle > 0;
+	if (ok) {
+		pool_idle--;
+		j->next = NULL;
+		if (pool_tail != NULL)
+			pool_tail->next = j;
+		else
+			pool_head = j;
+		pool_tail = j;
+		pthread_cond_signal(&pool_cond);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return ok;
 }
 
 static void to_worker(struct net_job *j)
@@ -806,6 +917,8 @@ static void to_worker(struct net_job *j)
 	pthread_mutex_lock(&j->s->rec_lock);
 	j->s->workers++;
 	pthread_mutex_unlock(&j->s->rec_lock);
+	if (to_idle(j))
+		return;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&at, 64 * 1024);
@@ -817,6 +930,26 @@ static void to_worker(struct net_job *j)
 		pthread_mutex_unlock(&j->s->rec_lock);
 		finish(j, -EAGAIN);
 	}
+}
+
+/* A UNIX stream or seqpacket connect waits only while the listener's
+ * backlog is full: tried here without waiting (the socket non-blocking for
+ * the call, its flags put back at once; an unconnected socket has nothing
+ * else to read or write meanwhile), so that the audit daemon's connect of
+ * every process the agent starts costs no thread.  True when answered. */
+static bool connect_now(struct net_job *j)
+{
+	int fl = fcntl(j->sk, F_GETFL);
+	long rc;
+
+	if (fl < 0 || fcntl(j->sk, F_SETFL, fl | O_NONBLOCK) < 0)
+		return false;
+	rc = perform(j, 0);
+	fcntl(j->sk, F_SETFL, fl);
+	if (rc == -EAGAIN)
+		return false;   /* the backlog is full: a worker waits */
+	finish(j, rc);
+	return true;
 }
 
 /* Perform now if it cannot block; else try without waiting and hand what
@@ -831,6 +964,8 @@ static void run_job(struct net_job *j)
 		return;
 	}
 	if (j->nr == SYS_connect) {
+		if (j->m[0].name.ss_family == AF_UNIX && connect_now(j))
+			return;
 		to_worker(j);
 		return;
 	}
@@ -979,8 +1114,11 @@ static int bind_here(struct fg_sup *s, int tid, int skno, const struct sockaddr_
 		fg_sup_base_put(s, cwd);
 	}
 	if (rc == 0) {
-		old = umask(fg_sup_caller_umask(tid));
-		rc = bind(sk, (const struct sockaddr *)un, len) < 0 ? -errno : 0;
+		rc = fg_sup_as_caller(s, tid);  /* the new name is the caller's */
+		old = umask(fg_sup_caller_umask(s, tid));
+		if (rc == 0)
+			rc = bind(sk, (const struct sockaddr *)un, len) < 0 ? -errno : 0;
+		fg_sup_as_self();
 		umask(old);
 	}
 	if (moved && (home < 0 || fchdir(home) < 0))

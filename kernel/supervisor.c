@@ -119,15 +119,33 @@ static unsigned short trap_if_set(struct sock_filter *f, unsigned short n, long 
 	return n;
 }
 
-int fg_sup_install(unsigned traps)
+#define CRED_BLOCK 8    /* instructions of cred_block */
+
+/* prctl that changes what an exec or a later setuid leaves of the
+ * capabilities, and clone into a new user namespace: handed over (to be
+ * answered "continue", see sup_cred.c).  The list of nt numbers follows,
+ * then ALLOW, NOTIF. */
+static unsigned short cred_block(struct sock_filter *f, unsigned short n, size_t nt)
 {
-#ifdef SUP_ARCH
-	struct sock_filter f[128];
-	struct sock_fprog prog = { .filter = f };
-	unsigned short n = 0;
-	long list[64];
-	size_t nt = 0, i;
-	long fd;
+	uint8_t t = (uint8_t)nt;
+
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_prctl, 0, 4));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_CAPBSET_DROP, (uint8_t)(t + 6), 0));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_SET_SECUREBITS, (uint8_t)(t + 5), 0));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PR_CAP_AMBIENT, (uint8_t)(t + 4),
+			 (uint8_t)(t + 3)));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 2));
+	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])));
+	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NEWUSER, (uint8_t)(t + 1), t));
+	return n;
+}
+
+/* The numbers handed over whatever their arguments, into list: how many. */
+static size_t trap_list(unsigned traps, long *list)
+{
+	size_t nt = 0, i, ncred;
+	const long *cred = fg_sup_cred_nrs(&ncred);
 
 	if (traps & FG_SUP_TRAP_PATHS) {
 		for (i = 0; i < sizeof(trapped) / sizeof(trapped[0]); i++)
@@ -136,10 +154,26 @@ int fg_sup_install(unsigned traps)
 			if (fg_sup_attr_nrs[i] != SYS_utimensat)
 				list[nt++] = fg_sup_attr_nrs[i];
 		list[nt++] = SYS_bind;  /* a pathname UNIX socket is a new name */
+		for (i = 0; i < ncred; i++)
+			list[nt++] = cred[i];   /* the caller's credentials may change */
 	}
 	if (traps & FG_SUP_TRAP_NET)
 		for (i = 0; i < 3; i++)
 			list[nt++] = net_trapped[i];
+	return nt;
+}
+
+int fg_sup_install(unsigned traps)
+{
+#ifdef SUP_ARCH
+	struct sock_filter f[128];
+	struct sock_fprog prog = { .filter = f };
+	unsigned short n = 0;
+	long list[80];
+	size_t nt = trap_list(traps, list), i;
+	unsigned cb = (traps & FG_SUP_TRAP_PATHS) ? CRED_BLOCK : 0;
+	long fd;
+
 	SUP_INS(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
 	SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SUP_ARCH, 1, 0));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
@@ -161,15 +195,24 @@ int fg_sup_install(unsigned traps)
 		/* the caller's root stays the supervisor's (fg_sup_share_root) */
 		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_chroot, 0, 1));
 		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+		/* clone3 keeps its flags in memory, out of this filter's sight
+		 * (CLONE_NEWUSER changes credentials): ENOSYS, libc uses clone */
+		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1));
+		SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS));
 		/* futimens(fd): a descriptor to content was judged at its open */
-		n = trap_if_set(f, n, SYS_utimensat, 1, nt, (traps & FG_SUP_TRAP_NET) ? 6 : 0);
+		n = trap_if_set(f, n, SYS_utimensat, 1, nt,
+				((traps & FG_SUP_TRAP_NET) ? 6 : 0) + cb);
 	}
 	if (traps & FG_SUP_TRAP_NET)
-		n = trap_if_set(f, n, SYS_sendto, 4, nt, 0);
+		n = trap_if_set(f, n, SYS_sendto, 4, nt, cb);
+	if (cb)
+		n = cred_block(f, n, nt);
 	for (i = 0; i < nt; i++)
 		SUP_INS(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)list[i], (uint8_t)(nt - i), 0));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 	SUP_INS(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF));
+	if (n > sizeof(f) / sizeof(f[0]))
+		abort();        /* SUP_INS wrote past f: a list grew without room */
 	prog.len = n;
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1 &&
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -253,6 +296,7 @@ int fg_sup_read_str(int tid, uint64_t addr, char *out, size_t cap)
 {
 	size_t got = 0;
 
+	fg_sup_as_self();       /* the supervisor's right to read the caller */
 	while (got < cap) {
 		size_t room = 4096 - ((addr + got) & 4095);
 		struct iovec l, r;
@@ -309,6 +353,7 @@ static int read_call(struct fg_sup *s, const struct seccomp_notif *req, struct s
 
 		if (a[3] < sizeof(how))
 			return -EFAULT;
+		fg_sup_as_self();
 		n = process_vm_readv(c->tid, l, 2, r, 2, 0);
 		if (n < (ssize_t)sizeof(how))
 			return -EFAULT;
@@ -381,6 +426,7 @@ int fg_sup_base(const struct fg_sup *s, int tid, int dirfd, const char *path, bo
 		snprintf(at, sizeof(at), "/proc/%d/cwd", tid);
 	else
 		snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, dirfd);
+	fg_sup_as_self();       /* a look into the caller: the supervisor's right */
 	fd = open(at, O_PATH | O_CLOEXEC | O_DIRECTORY);
 	return fd < 0 ? -errno : fd;
 }
@@ -516,13 +562,16 @@ static unsigned access_of(int flags)
 	return FG_ACC_READ;
 }
 
-mode_t fg_sup_caller_umask(int tid)
+mode_t fg_sup_caller_umask(const struct fg_sup *s, int tid)
 {
 	char at[64], buf[2048];
 	const char *u;
 	ssize_t n;
+	mode_t m;
 	int fd;
 
+	if (fg_sup_cred_umask(s, &m))
+		return m;       /* read with its credentials for this call */
 	snprintf(at, sizeof(at), "/proc/%d/status", tid);
 	fd = open(at, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -598,7 +647,7 @@ static int create(struct fg_sup *s, const struct sup_call *c, int base, uint64_t
 		rc = still_there(s);
 	if (rc == 0) {
 		fd = openat(dfd, leaf, c->flags | O_NOFOLLOW | O_CLOEXEC,
-			    c->mode & ~fg_sup_caller_umask(c->tid) & 07777);
+			    c->mode & ~fg_sup_caller_umask(s, c->tid) & 07777);
 		rc = fd < 0 ? -errno : fd;
 	}
 	close(dfd);
@@ -647,14 +696,27 @@ static int sup_open(struct fg_sup *s, struct sup_call *c, char *name, size_t cap
 	c->held = -1;
 	if (n >= 0) {
 		snprintf(at, sizeof(at), "/proc/%d/fd/%d", c->tid, n);
+		fg_sup_as_self();
 		pfd = open(at, O_PATH | O_CLOEXEC);
 		if (pfd < 0)
 			return -errno;
+		rc = fg_sup_as_caller(s, c->tid);       /* the reopen is the caller's */
+		if (rc < 0) {
+			close(pfd);
+			return rc;
+		}
 	} else {
 		map_proc_self(c);
 		base = base_fd(s, c, &in_root);
 		if (base < 0)
 			return base;
+		/* from here on the walk, the creation and the reopen are
+		 * checked by the kernel as the caller's own would be */
+		rc = fg_sup_as_caller(s, c->tid);
+		if (rc < 0) {
+			fg_sup_base_put(s, base);
+			return rc;
+		}
 		if (in_root)
 			res |= RESOLVE_IN_ROOT;
 		if (c->resolve & RESOLVE_IN_ROOT)
@@ -731,6 +793,7 @@ void fg_sup_emit(struct fg_sup *s, const struct fg_sup_event *ev)
 {
 	if (s->rec == NULL)
 		return;
+	fg_sup_as_self_full();  /* a record may open or create the supervisor's files */
 	pthread_mutex_lock(&s->rec_lock);
 	s->rec(s->ctx, ev);
 	pthread_mutex_unlock(&s->rec_lock);
@@ -755,6 +818,7 @@ int fg_sup_read_mem(int tid, uint64_t addr, void *out, size_t len)
 
 	if (len == 0)
 		return 0;
+	fg_sup_as_self();
 	n = process_vm_readv(tid, &l, 1, &r, 1, 0);
 	if (n < 0)
 		return errno == ESRCH ? -ESRCH : -EFAULT;
@@ -808,9 +872,12 @@ static int name_of(struct fg_sup *s, int tid, int dirfd, uint64_t addr, unsigned
 	base = base_fd(s, &c, &in_root);
 	if (base < 0)
 		return base;
-	n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
-				  RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : 0));
-	rc = n->dfd < 0 ? -errno : 0;
+	rc = fg_sup_as_caller(s, tid);  /* the walk is the caller's */
+	if (rc == 0)
+		n->dfd = (int)sup_openat2(base, c.path, O_PATH | O_DIRECTORY | O_CLOEXEC,
+					  RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : 0));
+	if (rc == 0)
+		rc = n->dfd < 0 ? -errno : 0;
 	fg_sup_base_put(s, base);
 	if (rc == 0)
 		rc = fg_sup_fd_name(n->dfd, tid, dpath, sizeof(dpath));
@@ -836,6 +903,7 @@ static int caller_fd_object(int tid, uint64_t addr)
 	if (n < 0)
 		return -ENOENT;
 	snprintf(at, sizeof(at), "/proc/%d/fd/%d", tid, n);
+	fg_sup_as_self();
 	fd = open(at, O_PATH | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
 }
@@ -863,6 +931,8 @@ static long do_link(struct fg_sup *s, int tid, const __u64 *a, int od, int oi, i
 		rc = -EACCES;
 	if (rc == 0)
 		rc = name_of(s, tid, nd < 0 ? AT_FDCWD : (int)a[nd], a[ni], FG_ACC_WRITE, n, line);
+	if (rc == 0)
+		rc = fg_sup_as_caller(s, tid);
 	if (rc == 0) {
 		snprintf(src, sizeof(src), "/proc/self/fd/%d", ofd);
 		rc = linkat(AT_FDCWD, src, n->dfd, n->leaf, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
@@ -908,12 +978,16 @@ static long do_truncate(struct fg_sup *s, int tid, const __u64 *a, struct sup_na
 
 	if (pfd == -ENOENT) {
 		rc = name_of(s, tid, AT_FDCWD, a[0], FG_ACC_WRITE, n, line);
+		if (rc == 0)
+			rc = fg_sup_as_caller(s, tid);
 		fd = rc < 0 ? rc : openat(n->dfd, n->leaf, O_WRONLY | O_CLOEXEC | O_NONBLOCK |
 								 O_NOFOLLOW);
 	} else if (pfd >= 0) {
 		rc = fg_sup_fd_name(pfd, tid, n->path, sizeof(n->path));
 		if (rc == 0 && !fg_sup_judge(s, n->path, FG_ACC_WRITE, line))
 			rc = -EACCES;
+		if (rc == 0)
+			rc = fg_sup_as_caller(s, tid);
 		snprintf(at, sizeof(at), "/proc/self/fd/%d", pfd);
 		fd = rc < 0 ? rc : open(at, O_WRONLY | O_CLOEXEC | O_NONBLOCK);
 		close(pfd);
@@ -946,6 +1020,8 @@ static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup
 		if (rc == 0)
 			rc = name_of(s, tid, m->d2 < 0 ? AT_FDCWD : (int)a[m->d2], a[m->p2],
 				     FG_ACC_WRITE, n, line);
+		if (rc == 0)
+			rc = fg_sup_as_caller(s, tid);
 		return rc < 0 ? rc : symlinkat(target, n->dfd, n->leaf) < 0 ? -errno : 0;
 	}
 	if (nr == SYS_truncate)
@@ -955,6 +1031,8 @@ static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup
 		     strcmp(m->op, "rename") == 0 ? mv : FG_ACC_WRITE, o, line);
 	if (rc == 0 && strcmp(m->op, "rename") == 0)
 		rc = name_of(s, tid, m->d2 < 0 ? AT_FDCWD : (int)a[m->d2], a[m->p2], mv, n, line);
+	if (rc == 0)
+		rc = fg_sup_as_caller(s, tid);  /* the change is the caller's */
 	if (rc < 0)
 		return rc;
 	if (strcmp(m->op, "rename") == 0)
@@ -964,10 +1042,10 @@ static long do_mut(struct fg_sup *s, const struct mut_op *m, int tid, struct sup
 		return unlinkat(o->dfd, o->leaf, strcmp(m->op, "rmdir") == 0 ? AT_REMOVEDIR :
 					m->extra >= 0 ? (int)a[m->extra] : 0) < 0 ? -errno : 0;
 	if (strcmp(m->op, "mkdir") == 0)
-		return mkdirat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~fg_sup_caller_umask(tid) & 07777) <
+		return mkdirat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~fg_sup_caller_umask(s, tid) & 07777) <
 		       0 ? -errno : 0;
 	if (strcmp(m->op, "mknod") == 0)
-		return mknodat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~(fg_sup_caller_umask(tid) & 0777),
+		return mknodat(o->dfd, o->leaf, (mode_t)a[m->extra] & ~(fg_sup_caller_umask(s, tid) & 0777),
 			       (dev_t)a[m->extra + 1]) < 0 ? -errno : 0;
 	return -ENOSYS;
 }
@@ -989,6 +1067,7 @@ static void handle_mut(struct fg_sup *s)
 		return;
 	}
 	rc = do_mut(s, m, tid, &o, &n, &line);
+	fg_sup_as_self();
 	if (o.dfd >= 0)
 		close(o.dfd);
 	if (n.dfd >= 0)
@@ -1017,6 +1096,7 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 {
 	struct seccomp_notif_sizes sz;
 	struct fg_sup *s;
+	int rc;
 
 	*out = NULL;
 	if (sup_seccomp(SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
@@ -1027,6 +1107,11 @@ int fg_sup_new(const struct fg_policy *p, const struct fg_ll_own *own, size_t no
 	*s = (struct fg_sup){ .p = p, .own = own, .nown = nown, .rec = rec, .ctx = ctx,
 			      .listener = -1, .root_fd = -1 };
 	pthread_mutex_init(&s->rec_lock, NULL);
+	rc = fg_sup_cred_init(s);
+	if (rc < 0) {
+		free(s);
+		return rc;
+	}
 	if (self_fds < 0)
 		self_fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
@@ -1086,6 +1171,10 @@ static void handle(struct fg_sup *s)
 	int fd;
 
 	s->own_hit = false;
+	if (fg_sup_cred_traps((long)s->req->data.nr)) {
+		fg_sup_cred_handle(s);
+		return;
+	}
 	if (fg_sup_net_traps((long)s->req->data.nr)) {
 		fg_sup_net_handle(s);
 		return;
@@ -1118,6 +1207,7 @@ static void handle(struct fg_sup *s)
 		return;
 	}
 	fd = sup_open(s, &c, name, sizeof(name), &line, &judged);
+	fg_sup_as_self();
 	if (fd == -ESRCH)
 		return;         /* the caller is gone */
 	if (fd >= 0) {
@@ -1217,7 +1307,9 @@ int fg_sup_serve(struct fg_sup *s, int listener, int wake_fd, void (*wake)(void 
 			break;
 		}
 		handle(s);
+		fg_sup_as_self();       /* whatever path the call took */
 	}
+	fg_sup_as_self_full();
 	atomic_store(&w.left, 1);
 	if (rc < 0)
 		pthread_cancel(t);

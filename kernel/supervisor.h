@@ -83,6 +83,11 @@ void fg_sup_free(struct fg_sup *s);
  * the supervisor's own "/", one /proc walk fewer per call. */
 int fg_sup_share_root(struct fg_sup *s);
 
+/* The callers may hold other credentials than the supervisor from the
+ * start (masking: the agent is in a user namespace of its own): each step
+ * taken for a caller reads them first (kernel/sup_cred.c). */
+void fg_sup_creds_vary(struct fg_sup *s);
+
 /* What the trapping filter hands over: the path family (open, the name
  * changes above), and with FG_SUP_TRAP_NET the socket calls that name a
  * destination (connect, sendto with an address, sendmsg, sendmmsg): the

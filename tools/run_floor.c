@@ -169,6 +169,7 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 struct sup_state {
 	const struct fg_policy *p;
 	bool share_root;        /* paths supervised: no mount namespace, no chroot */
+	bool masking;           /* the agent runs in a user namespace of its own */
 	struct fg_audit *a;
 	pid_t child;
 	int status;
@@ -304,6 +305,8 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
 		if (rc == 0 && st->share_root)
 			rc = fg_sup_share_root(s);
+		if (rc == 0 && st->masking)
+			fg_sup_creds_vary(s);   /* the agent is in its own user namespace */
 		if (rc < 0) {
 			kill(st->child, SIGKILL);
 			die(126, "floor: cannot start the supervisor: %s", strerror(-rc));
@@ -354,7 +357,7 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
 	st = (struct sup_state){ .p = p, .sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC),
-				 .share_root = f->supervise && !f->masking };
+				 .share_root = f->supervise && !f->masking, .masking = f->masking };
 	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
 	fflush(NULL);
