@@ -1,5 +1,5 @@
 #!/bin/bash
-# floor_rawcalls.sh - the supervisor floor against the older system call forms (open, creat, truncate by name, mknod) and datagrams to an abstract UNIX name and to netlink, made raw past the library.
+# floor_rawcalls.sh - the supervisor floor against the older system call forms (open, creat, truncate, mknod, utimes, utime by name; removexattr; futimens) and datagrams to an abstract UNIX name and to netlink, made raw past the library.
 #
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
@@ -18,7 +18,7 @@
 # allowed ones itself.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 6
+plan 8
 ll_setup
 mkdir -p "$WS/deny"
 echo hidden > "$WS/deny/h"
@@ -47,6 +47,16 @@ call("truncate_allowed", 76, b(ws + "/t"), 1)
 call("truncate_denied", 76, b(ws + "/deny/h"), 0)
 call("mknod_allowed", 133, b(ws + "/fifo"), 0o10600, 0)
 call("mknod_denied", 133, b(ws + "/deny/fifo"), 0o10600, 0)
+# the older time calls and xattr removal, performed by the supervisor
+tv = (ctypes.c_long * 4)(1000000000, 0, 1000000000, 0)
+call("utimes_allowed", 235, b(ws + "/t"), tv)
+call("utimes_denied", 235, b(ws + "/deny/h"), tv)
+ub = (ctypes.c_long * 2)(1100000000, 1100000000)
+call("utime_allowed", 132, b(ws + "/c"), ub)
+call("removexattr_denied", 197, b(ws + "/deny/h"), b"user.fg")
+fd = os.open(ws, os.O_RDONLY)
+call("futimens", 280, fd, None, None, 0)
+os.close(fd)
 # datagrams: an abstract UNIX name no rule allows, a netlink message
 u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 try:
@@ -72,6 +82,10 @@ check "truncate(2) by name: the workspace file is cut, the denied one refused ($
 	sh -c "[ '$(v truncate_allowed)|$(v truncate_denied)' = '0|13' ] && [ \$(stat -c %s '$WS/t') -eq 1 ] && [ \"\$(cat '$WS/deny/h')\" = hidden ]"
 check "mknod(2): a FIFO made in the workspace, refused under deny ($(v mknod_allowed) / $(v mknod_denied))" \
 	sh -c "[ '$(v mknod_allowed)|$(v mknod_denied)' = '0|13' ] && [ -p '$WS/fifo' ] && [ ! -e '$WS/deny/fifo' ]"
+check "utimes(2) and utime(2) by name: allowed in the workspace (times set), refused under deny ($(v utimes_allowed) $(v utime_allowed) / $(v utimes_denied))" \
+	sh -c "[ '$(v utimes_allowed)$(v utime_allowed)|$(v utimes_denied)' = '00|13' ] && [ \$(stat -c %Y '$WS/t') -eq 1000000000 ] && [ \$(stat -c %Y '$WS/c') -eq 1100000000 ]"
+check "removexattr(2) under deny is refused, futimens(2) of a held descriptor allowed ($(v removexattr_denied) / $(v futimens))" \
+	[ "$(v removexattr_denied)|$(v futimens)" = "13|0" ]
 check "a datagram to an abstract UNIX name no rule allows is refused ($(v abstract))" [ "$(v abstract)" = 13 ]
 # AF_NETLINK sockets are let through by design (docs/SECURITY.md, the
 # seccomp filter): a message to the kernel names no destination
