@@ -214,6 +214,13 @@ static void sys_net(void)
 	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
 	int x = socket(AF_UNIX, SOCK_STREAM, 0);
 
+	struct sockaddr_in dns = { .sin_family = AF_INET, .sin_port = htons(53),
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int t53 = socket(AF_INET, SOCK_STREAM, 0);
+
+	/* port 53 of a host resolv.conf does not name: judged as any address */
+	DENY("connect to port 53 of no name server", connect(t53, (struct sockaddr *)&dns, sizeof(dns)));
+	close(t53);
 	snprintf(un.sun_path, sizeof(un.sun_path), "%s", d("sock"));
 	DENY("syscall connect", syscall(SYS_connect, t, &no, sizeof(no)));
 	DENY("syscall bind", syscall(SYS_bind, x, &un, sizeof(un)));

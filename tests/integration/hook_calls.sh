@@ -31,6 +31,7 @@ write = $WS
 
 [network]
 allow = 127.0.0.1:9, localhost:80
+dns = yes
 
 [audit]
 log = $LOG
