@@ -76,6 +76,16 @@ struct fg_audit_conf {
 	 * answer (see fg_auditc_attach); a refusal comes back from the next
 	 * append. */
 	bool owe_hello;
+	/* fg_audit_open_client only: the hello also registers this process
+	 * as one the daemon must outlive, as fg_auditd_ensure() does: for a
+	 * process about to confine itself, so that it needs no second
+	 * connection (and no second wait) for that. */
+	bool root;
+	/* fg_audit_open_client only: when a daemon answers the connect, the
+	 * answer to the hello is read by fg_audit_settle(), which the caller
+	 * must call before its first record (it works meanwhile instead of
+	 * waiting a round trip); a refusal is dealt with there. */
+	bool settle_later;
 	/* a connection handed over by the image before this one, and the
 	 * answers owed on it (FG_AUDIT_HANDOVER_ENV); handed_fd < 3: none */
 	int handed_fd, handed_owed;
@@ -197,6 +207,9 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
  * process then holds no descriptor of the log, only its connection. */
 int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen);
+/* The hello of fg_audit_open_client(settle_later) answered, the daemon
+ * started or replaced if it refused.  0, or the failure with err. */
+int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen);
 
 /* What the daemon serving conf's log says of its witnesses and forwarder,
  * one line each, into out.  Returns the daemon's pid, or -ECONNREFUSED /

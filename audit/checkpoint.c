@@ -347,13 +347,13 @@ static int create_key(const char *priv, const char *pub, EVP_PKEY **out)
 {
 	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	FILE *f;
-	int fd, ok;
+	int fd, ok, r;
 
 	if (!k)
 		return -EIO;
 	fd = open(priv, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		int r = -errno;
+		r = -errno;
 		EVP_PKEY_free(k);
 		return r;
 	}
@@ -361,10 +361,10 @@ static int create_key(const char *priv, const char *pub, EVP_PKEY **out)
 	ok = f && PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
 	if (f ? fclose(f) != 0 : close(fd) != 0)
 		ok = 0;
-	if (!ok || write_pub(k, pub) < 0) {
+	if (!ok || (r = write_pub(k, pub)) < 0) {
 		unlink(priv);
 		EVP_PKEY_free(k);
-		return -EIO;
+		return ok ? r : -EIO;
 	}
 	*out = k;
 	return 0;

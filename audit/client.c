@@ -81,6 +81,8 @@ struct fg_auditc {
 	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
+	bool root;             /* its hellos register a process to outlive */
+	bool settle;           /* a spawner's hello is owed: fg_auditc_settle */
 	uint8_t fsync;
 	uint64_t max_size;
 	char *keypath;
@@ -526,16 +528,47 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 static int adopt_conn(struct fg_auditc *c, int fd, int owed);
 
-/* a: the log's handle, to start a daemon for it (NULL: never); owe: send
- * the hello without waiting for its answer (a has to be NULL); hand: a
- * connection the image before this one handed over, tried first. */
+/* How client_new connects. */
+enum {
+	CN_OWE = 1,     /* send the hello without waiting for its answer */
+	CN_ROOT = 2,    /* the hello registers a process the daemon must outlive */
+};
+
+/* The hello on a new connection failed with fd: a spawner (a) starts or
+ * replaces the daemon, returning the new connection; else the reason in
+ * err and fd back. */
+static int hello_failed(struct fg_auditc *c, const struct fg_audit *a, bool root, int fd,
+			char *err, size_t errlen)
+{
+	bool spawn = a != NULL;
+
+	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
+		fd = reach(c, a, root, err, errlen);
+	else if (spawn && fd == -EINVAL)
+		/* a daemon with other settings: as a root (a process it must
+		 * outlive) we make it go if it only lingers, and start ours */
+		fd = reach(c, a, true, err, errlen);
+	else if (fd == -EPERM)
+		snprintf(err, errlen, "the audit daemon at '%s' runs as another user: refused",
+			 c->sockpath);
+	else if (fd == -EINVAL)
+		snprintf(err, errlen, "the audit daemon at '%s' chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
+			 c->sockpath);
+	else if (fd < 0)
+		snprintf(err, errlen, "cannot reach the audit daemon at '%s': %s", c->sockpath,
+			 strerror(-fd));
+	return fd;
+}
+
+/* a: the log's handle, to start a daemon for it (NULL: never); how: CN_*;
+ * hand: a connection the image before this one handed over, tried first. */
 static int client_new(const char *sockpath, const struct fg_audit *a, const char *agent,
-		      const char *exe, const struct fg_auditd_settings *set, bool owe,
+		      const char *exe, const struct fg_auditd_settings *set, unsigned how,
 		      const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		      size_t errlen)
 {
 	struct fg_auditc *c = calloc(1, sizeof(*c));
-	bool spawn = a != NULL;
+	bool spawn = a != NULL, owe = how & CN_OWE, root = how & CN_ROOT;
 	int fd;
 
 	if (!c || strlen(sockpath) >= sizeof(c->sockpath)) {
@@ -564,29 +597,44 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		*out = c;
 		return 0;
 	}
-	fd = connect_hello_as(c, false, !owe || spawn);
-	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
-		fd = reach(c, a, false, err, errlen);
-	else if (spawn && fd == -EINVAL)
-		/* a daemon with other settings: as a root (a process it must
-		 * outlive) we make it go if it only lingers, and start ours */
-		fd = reach(c, a, true, err, errlen);
-	else if (fd == -EPERM)
-		snprintf(err, errlen, "the audit daemon at '%s' runs as another user: refused",
-			 c->sockpath);
-	else if (fd == -EINVAL)
-		snprintf(err, errlen, "the audit daemon at '%s' chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
-			 c->sockpath);
-	else if (fd < 0)
-		snprintf(err, errlen, "cannot reach the audit daemon at '%s': %s", c->sockpath,
-			 strerror(-fd));
+	/* a spawner that owes the hello reads its answer in fg_auditc_settle */
+	fd = connect_hello_as(c, root, !owe);
+	owe = owe && fd >= 0;
+	if (fd < 0)
+		fd = hello_failed(c, a, root, fd, err, errlen);
 	if (fd < 0) {
 		c->fd = -1;
 		fg_auditc_free(c);
 		return fd;
 	}
-	set_conn(c, fd, owe && !spawn);
+	set_conn(c, fd, owe);
+	c->settle = owe && spawn;
+	c->root = root;
 	*out = c;
+	return 0;
+}
+
+int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, size_t errlen)
+{
+	int pending = 0, r, fd;
+
+	if (!c->settle)
+		return 0;
+	c->settle = false;
+	if (c->owed == 0)
+		return 0;       /* the hello was answered (a daemon started) */
+	r = read_answer(c->fd, &pending, true);
+	c->owed = 0;
+	if (r == 0)
+		return 0;
+	/* refused: as client_new does with a refusal it waited for */
+	close(c->fd);
+	c->fd = -1;
+	c->known = false;
+	fd = hello_failed(c, a, c->root, r, err, errlen);
+	if (fd < 0)
+		return fd;
+	set_conn(c, fd, false);
 	return 0;
 }
 
@@ -594,14 +642,14 @@ int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
 		  const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		  size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, false, NULL, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, 0, NULL, out, err, errlen);
 }
 
 int fg_auditc_attach(const char *sockpath, const char *agent, const char *exe,
 		     const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
 		     size_t errlen)
 {
-	return client_new(sockpath, NULL, agent, exe, set, true, NULL, out, err, errlen);
+	return client_new(sockpath, NULL, agent, exe, set, CN_OWE, NULL, out, err, errlen);
 }
 
 int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *agent,
@@ -609,17 +657,16 @@ int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *
 		    const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		    size_t errlen)
 {
-	return client_new(sockpath, a, agent, exe, set, a == NULL, hand, out, err, errlen);
+	return client_new(sockpath, a, agent, exe, set, a == NULL ? CN_OWE : 0, hand, out, err,
+			  errlen);
 }
 
-int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
-		    const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
-		    size_t errlen)
+int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set, bool root, bool owe,
+		    struct fg_auditc **out, char *err, size_t errlen)
 {
-	char sock[PATH_MAX + 8];
-
-	fg_audit_sock_path(a, sock, sizeof(sock));
-	return client_new(sock, a, agent, exe, set, false, NULL, out, err, errlen);
+	return client_new(sockpath, a, agent, exe, set, (root ? CN_ROOT : 0) | (owe ? CN_OWE : 0),
+			  NULL, out, err, errlen);
 }
 
 /* A process other than the one that connected (a fork child) gets its own
@@ -880,7 +927,6 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	struct sockaddr_un sa, peer;
 	socklen_t salen = 0, plen = sizeof(peer), len;
 	struct fg_auditw_out b;
-	char msg[2 * PATH_MAX + 16];
 	int dfd, type = 0, r;
 
 	if (fd < 3 || owed < 0 || owed > 2)
@@ -898,7 +944,10 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	r = check_peer(c, fd);
 	if (r < 0)
 		return r;
-	b = (struct fg_auditw_out){ msg, 0, sizeof(msg), false };
+	/* c->buf, not the stack: a new image adopts, no vfork child's record
+	 * waits there, and its first page is written by the first record
+	 * anyway (each page the stack grows by is a fault at start-up) */
+	b = (struct fg_auditw_out){ c->buf, 0, FG_AUDITW_MSG_MAX, false };
 	fg_auditw_put_u8(&b, 'N');
 	fg_auditw_put_cstr(&b, c->agent);
 	fg_auditw_put_cstr(&b, c->exe);

@@ -118,10 +118,19 @@ int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool g
 		       struct fg_audit_handover *h);
 void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h);
 /* The same for the log of handle a (paths and settings), starting a
- * daemon (fg_auditd_program()) when none answers. */
-int fg_auditc_start(const struct fg_audit *a, const char *agent, const char *exe,
-		    const struct fg_auditd_settings *set, struct fg_auditc **out, char *err,
-		    size_t errlen);
+ * daemon (fg_auditd_program()) when none answers; root: the hello also
+ * registers the caller as a process the daemon must outlive (what
+ * fg_auditd_ensure() does, on this one connection); owe: when a daemon
+ * answers the connect, its answer to the hello is read later, by
+ * fg_auditc_settle(), which the caller must call before it relies on the
+ * daemon (the caller works meanwhile instead of waiting a round trip). */
+int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
+		    const char *exe, const struct fg_auditd_settings *set, bool root, bool owe,
+		    struct fg_auditc **out, char *err, size_t errlen);
+/* The answer to the hello fg_auditc_start(owe) sent; a refusal is dealt
+ * with as fg_auditc_start deals with one it waited for (the daemon started
+ * or replaced, for a), on a new connection.  0, or the failure with err. */
+int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, size_t errlen);
 /* Send one record.  sync: wait until it is in the log and return the
  * result; else return at once (a failure the daemon reports later comes
  * back from the next call).  guest: a vfork child, which must not touch
@@ -143,10 +152,6 @@ void fg_auditc_set_timeout(int seconds);
 typedef void fg_audit_tap_fn(void *arg, uint64_t seq, const char *hash, const char *line,
 			     size_t len);
 void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg);
-
-/* The end of the chain as this writer last mapped it: -ENODATA before the
- * writer's first append. */
-int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65]);
 
 /* A handle with the log's canonical paths and settings only (no
  * descriptor, no connection), to close with fg_audit_close(). */

@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,54 @@ struct args {
 	int ready;
 };
 
-static int parse_args(int argc, char **argv, struct args *o)
+/* A whole decimal number, digits only (strtoull alone takes "-1", " 7", "+7"). */
+static bool number(const char *s, unsigned long long max, unsigned long long *v)
+{
+	char *end = NULL;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno == 0 && end && !*end && *v <= max;
+}
+
+/* One option with a number; false with the reason in err. */
+static bool num_opt(int c, const char *arg, struct args *o, char *err, size_t errlen)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'r':
+		if (!number(arg, INT_MAX, &v))
+			break;
+		o->ready = (int)v;
+		return true;
+	case 'f':
+		if (!number(arg, FG_AUDIT_FSYNC_NEVER, &v))
+			break;
+		o->conf.fsync = (enum fg_audit_fsync)v;
+		return true;
+	case 'm':
+		if (!number(arg, ULLONG_MAX, &v))
+			break;
+		o->conf.max_size = v;
+		return true;
+	case 'c':
+		if (!number(arg, UINT_MAX, &v) || v == 0)
+			break;
+		o->conf.checkpoint_every = (unsigned)v;
+		return true;
+	}
+	snprintf(err, errlen, "--%s '%s': expected %s",
+		 c == 'r' ? "ready" : c == 'f' ? "fsync" : c == 'm' ? "max-size" : "checkpoint-every",
+		 arg,
+		 c == 'r' ? "a descriptor number" : c == 'f' ? "0 (batch), 1 (always) or 2 (never)" :
+		 c == 'm' ? "a size in bytes" : "a count from 1 to 4294967295");
+	return false;
+}
+
+static int parse_args(int argc, char **argv, struct args *o, char *err, size_t errlen)
 {
 	static const struct option longopts[] = {
 		{ "log", required_argument, NULL, 'l' },
@@ -73,11 +121,8 @@ static int parse_args(int argc, char **argv, struct args *o)
 	int c;
 
 	o->ready = -1;
+	err[0] = '\0';
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		char *end = NULL;
-		unsigned long long v = optarg ? strtoull(optarg, &end, 10) : 0;
-		bool num = optarg && *optarg && end && !*end;
-
 		switch (c) {
 		case 'l': o->conf.path = optarg; break;
 		case 'k': o->conf.key_file = optarg; break;
@@ -85,31 +130,21 @@ static int parse_args(int argc, char **argv, struct args *o)
 		case 'w': o->conf.witness = optarg; break;
 		case 'F': o->conf.forward = optarg; break;
 		case 'u': o->conf.daemon_user = optarg; break;
-		case 'r':
-			if (!num || v > INT_MAX)
+		case 'r': case 'f': case 'm': case 'c':
+			if (!num_opt(c, optarg, o, err, errlen))
 				return -EINVAL;
-			o->ready = (int)v;
 			break;
-		case 'f':
-			if (!num || v > FG_AUDIT_FSYNC_NEVER)
-				return -EINVAL;
-			o->conf.fsync = (enum fg_audit_fsync)v;
-			break;
-		case 'm':
-			if (!num)
-				return -EINVAL;
-			o->conf.max_size = v;
-			break;
-		case 'c':
-			if (!num || v == 0 || v > UINT_MAX)
-				return -EINVAL;
-			o->conf.checkpoint_every = (unsigned)v;
-			break;
-		default:
+		default:        /* getopt_long has named the option */
 			return -EINVAL;
 		}
 	}
-	return optind == argc && o->conf.path && o->ready >= 0 ? 0 : -EINVAL;
+	if (optind < argc)
+		snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
+	else if (!o->conf.path || !o->conf.path[0])
+		snprintf(err, errlen, "--log PATH is required");
+	else if (o->ready < 0)
+		snprintf(err, errlen, "--ready FD is required");
+	return err[0] ? -EINVAL : 0;
 }
 
 /* Become user name for good (root only; already being it is fine). */
@@ -139,10 +174,13 @@ static int become(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-/* Say why we cannot serve, on the ready pipe, and go. */
+/* Say why we cannot serve, on the ready pipe and on stderr (/dev/null when
+ * the library starts us; a person who started us by hand reads it there,
+ * and the ready descriptor may not even be open), and go. */
 static int fail(int ready, const char *msg)
 {
 	(void)!write(ready, msg, strlen(msg));
+	fprintf(stderr, "fg-auditd: %s\n", msg);
 	return 1;
 }
 
@@ -156,7 +194,9 @@ int main(int argc, char **argv)
 	const char *path, *slash;
 	int st;
 
-	if (parse_args(argc, argv, &o) < 0) {
+	if (parse_args(argc, argv, &o, err, sizeof(err)) < 0) {
+		if (err[0])
+			fprintf(stderr, "fg-auditd: %s\n", err);
 		fprintf(stderr, "usage: fg-auditd --log PATH --ready FD [--fsync N] [--max-size N] [--key FILE] [--state DIR] [--witness LIST] [--forward URL] [--checkpoint-every N] [--user NAME]\n");
 		return 2;
 	}

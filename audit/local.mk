@@ -59,7 +59,8 @@ AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurre
 	tests/integration/audit_reserve.sh tests/integration/audit_https.sh \
 	tests/integration/audit_rsyslog.sh tests/integration/audit_daemon_user.sh \
 	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh \
-	tests/integration/audit_vfork.sh
+	tests/integration/audit_vfork.sh tests/integration/audit_auditd_args.sh \
+	tests/integration/audit_verify_errors.sh
 TESTS += $(AUDIT_TESTS)
 EXTRA_DIST += $(AUDIT_TESTS)
 
@@ -67,3 +68,12 @@ noinst_PROGRAMS += bench/audit_bench
 bench_audit_bench_SOURCES = bench/audit_bench.c
 bench_audit_bench_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 bench_audit_bench_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
+
+# The witnesses and the signing key when things go wrong.
+check_PROGRAMS += tests/unit/check_audit_errors
+tests_unit_check_audit_errors_SOURCES = tests/unit/check_audit_errors.c tests/unit/check_main.h \
+	tests/unit/failmalloc.h \
+	audit/https.h audit/https.c
+tests_unit_check_audit_errors_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SSL_CFLAGS) $(CRYPTO_CFLAGS)
+tests_unit_check_audit_errors_LDADD = libfgaudit.la $(CHECK_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS) $(LIBS)
+TESTS += tests/unit/check_audit_errors

@@ -78,6 +78,9 @@
 #include <linux/futex.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "audit/daemon.h"
 #include "audit/record.h"
@@ -151,13 +154,22 @@ static void commit(struct head *h, uint64_t seq, uint64_t size, const char *hash
 	__atomic_store_n(&h->cur, next, __ATOMIC_RELEASE);
 }
 
+/* Every process that writes a record makes one of these, most of them a
+ * client of the daemon that fills only the settings and the paths: those
+ * come first and the paths are packed in names, so that such a process
+ * touches one page of it (each first touch of a page is a fault, 25 us on
+ * a paravirtualised machine: docs/PERFORMANCE.md, start-up); the record
+ * identity only the in-process writer fills (49 KiB) comes last. */
 struct fg_audit {
-	char path[PATH_MAX];        /* canonical: realpath(dir) + "/" + base */
+	char *path;                 /* canonical: realpath(dir) + "/" + base */
 	size_t pathlen;
 	size_t baseoff;             /* path + baseoff is the base name */
-	char headpath[PATH_MAX + 8];
-	char keypath[PATH_MAX];     /* "" without a key */
-	char state_dir[PATH_MAX];   /* the daemon's keys and witness file */
+	const char *headpath;       /* path + ".head" */
+	const char *sockpath;       /* path + ".sock", the daemon's */
+	const char *keypath;        /* "" without a key */
+	const char *state_dir;      /* the daemon's keys and witness file */
+	size_t nameslen;            /* bytes of names in use */
+	struct fg_auditc *remote;   /* records go to the audit daemon */
 	char *witness, *forward;    /* [audit] witness and forward, or NULL */
 	unsigned checkpoint_every;
 	char *daemon_user;          /* [audit] daemon_user, or NULL */
@@ -179,13 +191,47 @@ struct fg_audit {
 	pid_t checked_pid;          /* process that last compared head and log */
 	bool unsynced;              /* batch: our records may not be on disk yet */
 	bool no_fallocate;
-	struct fg_rec_ident id;
-	struct fg_auditc *remote;   /* records go to the audit daemon */
 	fg_audit_tap_fn *tap;       /* told of each record this writer appends */
 	void *tap_arg;
 	bool batch;                 /* between batch_begin and batch_end */
 	struct batch *bat;          /* its lines, allocated at the first */
+	/* path, headpath, sockpath, keypath and state_dir, one after the
+	 * other */
+	char names[5 * PATH_MAX + 32];
+	struct fg_rec_ident id;
 };
+
+/* The free end of a->names, with room for a path of PATH_MAX + 8. */
+static char *names_end(struct fg_audit *a)
+{
+	return a->names + a->nameslen;
+}
+
+/* The string just written at names_end() is kept there. */
+static char *names_keep(struct fg_audit *a)
+{
+	char *s = a->names + a->nameslen;
+
+	a->nameslen += strlen(s) + 1;
+	return s;
+}
+
+/* a + b into out (cap bytes), cut to fit: no printf, whose code is pages
+ * no other start-up work touches. */
+static void cat2(char *out, size_t cap, const char *x, const char *y)
+{
+	size_t nx = strlen(x), ny = strlen(y);
+
+	if (cap == 0)
+		return;
+	if (nx > cap - 1)
+		nx = cap - 1;
+	if (ny > cap - 1 - nx)
+		ny = cap - 1 - nx;
+	memcpy(out, x, nx);
+	memcpy(out + nx, y, ny);
+	out[nx + ny] = '\0';
+}
 
 /* Threads of one process share the record lock, so they also take this. */
 static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -1265,67 +1311,90 @@ static int make_dirs(char *dir)
  * also make the missing directories, or also open the directory. */
 enum { WN_PATHS = 0, WN_DIRS, WN_OPEN };
 
-static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+/* The log's directory, absolute (malloc'd, cut at its last slash), and
+ * in *base its base name (checked).  Heap, not two PATH_MAX buffers on
+ * the stack: every page the stack grows by is a fault at start-up. */
+static int log_dir(const char *path, char **dirp, const char **base, char *err, size_t errlen)
 {
-	char dir[PATH_MAX], real[PATH_MAX];
-	const char *slash, *b;
-	size_t dlen;
-	int r;
+	char *cwd = NULL, *dir, *slash;
+	size_t clen = 0, plen = strlen(path), dlen;
 
 	if (path[0] != '/') {
-		if (!getcwd(dir, sizeof(dir)))
+		cwd = getcwd(NULL, 0);
+		if (!cwd)
 			return -errno;
-		dlen = strlen(dir);
-		if (dlen + 1 + strlen(path) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		dir[dlen] = '/';
-		strcpy(dir + dlen + 1, path);
-	} else {
-		if (strlen(path) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		strcpy(dir, path);
+		clen = strlen(cwd) + 1;
 	}
+	dir = clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
+	if (!dir) {
+		free(cwd);
+		return clen + plen < PATH_MAX ? -ENOMEM : -ENAMETOOLONG;
+	}
+	if (cwd) {
+		memcpy(dir, cwd, clen - 1);
+		dir[clen - 1] = '/';
+		free(cwd);
+	}
+	memcpy(dir + clen, path, plen + 1);
 	slash = strrchr(dir, '/');
-	b = slash + 1;
-	if (!*b || !strcmp(b, ".") || !strcmp(b, "..")) {
+	*base = path + (slash + 1 - dir - clen);
+	if (!slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, "..")) {
 		snprintf(err, errlen, "audit log '%s' does not name a file", path);
+		free(dir);
 		return -EINVAL;
 	}
-	dlen = (size_t)(slash - dir);
-	char basebuf[NAME_MAX + 1];
-	if (strlen(b) > NAME_MAX)
+	if (strlen(slash + 1) > NAME_MAX) {
+		free(dir);
 		return -ENAMETOOLONG;
-	strcpy(basebuf, b);
-	dir[dlen ? dlen : 1] = '\0';
-	r = create != WN_PATHS ? make_dirs(dir) : 0;
-	if (r < 0) {
-		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
-		return r;
 	}
-	if (!realpath(dir, real)) {
+	dlen = (size_t)(slash - dir);
+	dir[dlen ? dlen : 1] = '\0';
+	*dirp = dir;
+	return 0;
+}
+
+static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+{
+	const char *b = NULL;
+	char *dir = NULL, *real = names_end(a);
+	size_t dlen;
+	int r = log_dir(path, &dir, &b, err, errlen);
+
+	if (r < 0 || dir == NULL || b == NULL)
+		return r < 0 ? r : -EINVAL;
+	r = create != WN_PATHS ? make_dirs(dir) : 0;
+	if (r < 0)
+		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
+	else if (!realpath(dir, real)) {
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
-		return r;
 	}
+	free(dir);
+	if (r < 0)
+		return r;
 	dlen = strlen(real);
 	if (dlen == 1)
 		dlen = 0;       /* "/" */
-	if (dlen + 1 + strlen(basebuf) + 8 >= PATH_MAX)
+	if (dlen + 1 + strlen(b) + 8 >= PATH_MAX)
 		return -ENAMETOOLONG;
-	memcpy(a->path, real, dlen);
-	a->path[dlen] = '/';
-	strcpy(a->path + dlen + 1, basebuf);
-	a->baseoff = dlen + 1;
-	a->pathlen = strlen(a->path);
-	snprintf(a->headpath, sizeof(a->headpath), "%s.head", a->path);
-	if (create != WN_OPEN)
-		return 0;       /* a client of the daemon opens nothing there */
-	a->dirfd = fg_audit_high_fd(open(dlen ? real : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-	if (a->dirfd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
-		return r;
+	if (create == WN_OPEN) {
+		a->dirfd = fg_audit_high_fd(open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+		if (a->dirfd < 0) {
+			r = -errno;
+			snprintf(err, errlen, "cannot open directory '%s': %s", real, strerror(-r));
+			return r;
+		}
 	}
+	/* the path over the directory's canonical name in names */
+	a->path = real;
+	a->path[dlen] = '/';
+	strcpy(a->path + dlen + 1, b);
+	a->baseoff = dlen + 1;
+	a->pathlen = strlen(names_keep(a));
+	cat2(names_end(a), PATH_MAX + 8, a->path, ".head");
+	a->headpath = names_keep(a);
+	cat2(names_end(a), PATH_MAX + 8, a->path, ".sock");
+	a->sockpath = names_keep(a);
 	return 0;
 }
 
@@ -1335,6 +1404,9 @@ static void writer_free(struct fg_audit *a)
 	free(a->witness);
 	free(a->forward);
 	free(a->daemon_user);
+#ifdef __SANITIZE_ADDRESS__
+	__lsan_unregister_root_region(a, sizeof(*a));
+#endif
 	munmap(a, sizeof(*a));
 }
 
@@ -1343,13 +1415,21 @@ static void writer_free(struct fg_audit *a)
  * anonymous pages are zero and cost nothing until touched, where calloc
  * (from an arena already in use) cleared and so faulted in all sixteen
  * pages in every process, each fault 25 us on a paravirtualised machine
- * (docs/PERFORMANCE.md, start-up). */
+ * (docs/PERFORMANCE.md, start-up).  LeakSanitizer scans only the heap,
+ * stacks and globals: under ASan the pages are registered with it, or
+ * what the writer points to (its line buffer, its hasher) would be
+ * reported as leaked by any process that exits with a writer open. */
 static struct fg_audit *writer_alloc(void)
 {
 	void *m = mmap(NULL, sizeof(struct fg_audit), PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return m == MAP_FAILED ? NULL : m;
+	if (m == MAP_FAILED)
+		return NULL;
+#ifdef __SANITIZE_ADDRESS__
+	__lsan_register_root_region(m, sizeof(struct fg_audit));
+#endif
+	return m;
 }
 
 /* What a writer and a client of the daemon both start with: the settings
@@ -1382,12 +1462,15 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 		writer_free(a);
 		return r;
 	}
-	if (conf->key_file && !realpath(conf->key_file, a->keypath))
-		snprintf(a->keypath, sizeof(a->keypath), "%s", conf->key_file);
+	names_end(a)[0] = '\0';
+	if (conf->key_file && !realpath(conf->key_file, names_end(a)))
+		cat2(names_end(a), PATH_MAX, conf->key_file, "");
+	a->keypath = names_keep(a);
 	if (conf->state_dir && conf->state_dir[0])
-		snprintf(a->state_dir, sizeof(a->state_dir), "%s", conf->state_dir);
+		cat2(names_end(a), PATH_MAX, conf->state_dir, "");
 	else
-		fg_audit_default_state(a->state_dir, sizeof(a->state_dir));
+		fg_audit_default_state(names_end(a), PATH_MAX);
+	a->state_dir = names_keep(a);
 	a->checkpoint_every = conf->checkpoint_every;
 	a->witness = conf->witness ? strdup(conf->witness) : NULL;
 	a->forward = conf->forward ? strdup(conf->forward) : NULL;
@@ -1489,15 +1572,15 @@ static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool
 {
 	struct fg_audit_handover hand = { .fd = conf->handed_fd, .owed = conf->handed_owed };
 	struct fg_auditd_settings set;
-	char sock[PATH_MAX + 8];
+	const char *sock = a->sockpath;
 
 	fg_audit_settings(a, &set);
-	fg_audit_sock_path(a, sock, sizeof(sock));
 	if (conf->handed_fd >= 3)
 		return fg_auditc_adopt(sock, spawn ? a : NULL, conf->agent, conf->exe, &set, &hand,
 				       &a->remote, err, errlen);
 	if (spawn)
-		return fg_auditc_start(a, conf->agent, conf->exe, &set, &a->remote, err, errlen);
+		return fg_auditc_start(sock, a, conf->agent, conf->exe, &set, conf->root,
+				       conf->settle_later, &a->remote, err, errlen);
 	if (conf->owe_hello)
 		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
@@ -1542,27 +1625,17 @@ int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out
 	return open_client(conf, true, out, err, errlen);
 }
 
+int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
+	return a->remote ? fg_auditc_settle(a->remote, a, err, errlen) : 0;
+}
+
 void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg)
 {
 	a->tap = fn;
 	a->tap_arg = arg;
-}
-
-int fg_audit_last(struct fg_audit *a, uint64_t *seq, char hash[65])
-{
-	const struct chain *c;
-
-	pthread_mutex_lock(&audit_mu);
-	if (!a->head) {
-		pthread_mutex_unlock(&audit_mu);
-		return -ENODATA;
-	}
-	c = cur(a->head);
-	*seq = c->seq;
-	memcpy(hash, c->hash, FG_HASH_HEX);
-	hash[FG_HASH_HEX] = '\0';
-	pthread_mutex_unlock(&audit_mu);
-	return 0;
 }
 
 int fg_audit_sync(struct fg_audit *a)
@@ -1624,7 +1697,7 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s.sock", a->path);
+	cat2(out, cap, a->sockpath, "");
 }
 
 void fg_audit_close_sent(struct fg_audit *a)

@@ -138,9 +138,9 @@ static int read_witness(struct fg_vckpt *v, const struct fg_ckpt_pub *k, const c
 	prev[64] = '\0';
 	while (r == 0 && getline(&line, &lcap, f) >= 0)
 		r = take_line(v, k, id, line, ++lineno, prev, &cap);
-	free(line);
 	if (r == 0 && ferror(f))
-		r = -EIO;
+		r = errno ? -errno : -EIO;      /* a directory: EISDIR, said */
+	free(line);
 	if (v->n > 1)   /* v->p is NULL when there is none: qsort's UB */
 		qsort(v->p, v->n, sizeof(*v->p), cmp_point);
 	return r;

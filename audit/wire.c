@@ -35,32 +35,44 @@
 
 /* A UNIX address for path; a path longer than sun_path goes through an
  * O_PATH descriptor of its directory (*dirfd, to close after use). */
-int fg_auditw_sock_addr(const char *path, struct sockaddr_un *sa, socklen_t *len, int *dirfd)
+/* A name too long for sun_path: through its directory's descriptor.  A
+ * function of its own, so that the common case's frame holds no PATH_MAX
+ * buffer (each page the stack grows by is a fault at start-up). */
+static __attribute__((noinline)) int sock_addr_long(const char *path, struct sockaddr_un *sa,
+						    int *dirfd)
 {
 	const char *slash = strrchr(path, '/');
 	char dir[PATH_MAX];
 	int n;
 
+	if (!slash || (size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	*dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*dirfd < 0)
+		return -errno;
+	n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", *dirfd, slash + 1);
+	if (n < 0 || (size_t)n >= sizeof(sa->sun_path)) {
+		close(*dirfd);
+		*dirfd = -1;
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+int fg_auditw_sock_addr(const char *path, struct sockaddr_un *sa, socklen_t *len, int *dirfd)
+{
 	*dirfd = -1;
 	memset(sa, 0, sizeof(*sa));
 	sa->sun_family = AF_UNIX;
 	if (strlen(path) < sizeof(sa->sun_path)) {
 		strcpy(sa->sun_path, path);
 	} else {
-		if (!slash || (size_t)(slash - path) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, path, (size_t)(slash - path));
-		dir[slash - path] = '\0';
-		*dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (*dirfd < 0)
-			return -errno;
-		n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", *dirfd,
-			     slash + 1);
-		if (n < 0 || (size_t)n >= sizeof(sa->sun_path)) {
-			close(*dirfd);
-			*dirfd = -1;
-			return -ENAMETOOLONG;
-		}
+		int r = sock_addr_long(path, sa, dirfd);
+
+		if (r < 0)
+			return r;
 	}
 	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(sa->sun_path) + 1);
 	return 0;

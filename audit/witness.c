@@ -286,7 +286,9 @@ static int fwd_connect(struct fwd *f)
 	return 0;
 }
 
-/* One record as an octet-counted RFC 5424 message: <86> is authpriv.notice. */
+/* One record as an octet-counted RFC 5424 message: <85> is authpriv.notice
+ * (facility 10 * 8 + severity 5; <86> was authpriv.info, below what a
+ * collector selecting authpriv.notice keeps). */
 static int fwd_one(struct fwd *f, const char *rec)
 {
 	char msg[FG_AUDIT_LINE_MAX + 512], ts[40];
@@ -300,7 +302,7 @@ static int fwd_one(struct fwd *f, const char *rec)
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	h = snprintf(msg + 16, sizeof(msg) - 16, "<86>1 %s.%06ldZ %s fg-auditd %d audit - ", ts,
+	h = snprintf(msg + 16, sizeof(msg) - 16, "<85>1 %s.%06ldZ %s fg-auditd %d audit - ", ts,
 		     now.tv_nsec / 1000, f->hostname, (int)getpid());
 	if (h < 0 || (size_t)h + rl + 16 >= sizeof(msg))
 		return -E2BIG;

@@ -56,7 +56,12 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	dir[0] = '\0';
 	*a = NULL;
 	/* the audit daemon is the only writer, started here, outside the
-	 * domain to come */
+	 * domain to come; the hello registers this process as one the
+	 * daemon must outlive (fg_auditd_ensure's work, on this connection:
+	 * a second connection and hello cost every launch a round trip) */
+	conf.root = true;
+	/* and its answer is read once the plan is built (settle_audit) */
+	conf.settle_later = true;
 	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
 		*a = NULL;
 		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
@@ -69,8 +74,23 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	return 0;
 }
 
-/* The "landlock" record, then an audit daemon outside the domain for this
- * process and its children (the domain holds no right on the log). */
+/* The answer to a's hello, read after the plan was built (the daemon
+ * answered meanwhile): -1 with err when a refusal it could not mend is
+ * fatal, else 0 (*a NULL: going on without audit). */
+static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *err,
+			size_t errlen)
+{
+	if (*a == NULL || fg_audit_settle(*a, err, errlen) == 0)
+		return 0;
+	fg_audit_close(*a);
+	*a = NULL;
+	return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
+}
+
+/* The "landlock" record.  The audit daemon outside the domain for this
+ * process and its children (the domain holds no right on the log) is the
+ * one a's hello reached, with this policy's settings, and it outlives this
+ * process (open_audit: conf.root). */
 static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 			   const struct fg_ll_plan *pl, char *err, size_t errlen)
 {
@@ -93,11 +113,9 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 			 strerror(-rc));
 		return -1;
 	}
-	rc = fg_auditd_ensure(a, s->agent, s->exe, err, errlen);
-	if (rc < 0 && deny)
-		return -1;
 	if (rc < 0)
-		say(s, "%s; going on without audit (on_failure = allow)", err);
+		say(s, "cannot write to the audit log '%s': %s; going on without audit (on_failure = allow)",
+		    fg_audit_path(a), strerror(-rc));
 	return 0;
 }
 
@@ -168,6 +186,10 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	if (rc < 0) {
 		rc = step_failed(s, "build", rc, err, errlen);
 		goto out_close;
+	}
+	if (settle_audit(s, &a, err, errlen) < 0) {
+		rc = -1;
+		goto out_free;
 	}
 	rc = FG_LL_NOT_CONFINED;
 	if (fg_ll_plan_empty(pl))

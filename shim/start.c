@@ -99,23 +99,43 @@ static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
 /* The connection the image before this one handed over at its exec, if
  * FG_AUDIT_HANDOVER_ENV names one: only a hint, the audit client checks
  * the descriptor before it uses it. */
+/* The decimal number at *v (at most 9 digits), *v moved past it; -1 when
+ * there is none.  Neither sscanf nor strtol: their code and locale tables
+ * are pages (a fault each) no other start-up work touches. */
+static long fg_digits(const char **v)
+{
+	long n = 0;
+	int k = 0;
+
+	for (; **v >= '0' && **v <= '9' && k < 10; (*v)++, k++)
+		n = n * 10 + (**v - '0');
+	return k == 0 || k > 9 ? -1 : n;
+}
+
 static void fg_handed(struct fg_audit_conf *conf)
 {
 	const char *v = getenv(FG_AUDIT_HANDOVER_ENV);
-	char *end;
 	long fd, owed;
 
-	/* strtol, not sscanf: scanf's code is pages no other start-up touches */
-	if (v == NULL || *v < '0' || *v > '9')
+	if (v == NULL)
 		return;
-	fd = strtol(v, &end, 10);
-	if (*end != ':' || end[1] < '0' || end[1] > '9')
+	fd = fg_digits(&v);
+	if (fd < 0 || *v++ != ':')
 		return;
-	owed = strtol(end + 1, &end, 10);
-	if (*end != '\0' || fd > INT_MAX || owed > INT_MAX)
+	owed = fg_digits(&v);
+	if (owed < 0 || *v != '\0')
 		return;
 	conf->handed_fd = (int)fd;
 	conf->handed_owed = (int)owed;
+}
+
+/* src into dst (cap bytes), cut to fit: no snprintf (see fg_digits). */
+static void fg_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void fg_open_audit(void)
@@ -168,7 +188,7 @@ static void fg_identity(void)
 	fg_g.exe[n > 0 ? n : 0] = '\0';
 	if (id == NULL)
 		id = program_invocation_short_name;
-	snprintf(fg_g.agent, sizeof(fg_g.agent), "%s", id);
+	fg_copy(fg_g.agent, sizeof(fg_g.agent), id);
 }
 
 /* The audit daemon's state directory is sealed too when the policy leaves
@@ -231,7 +251,7 @@ static void fg_load_policy(void)
 		fg_seal_first();
 		rc = fg_seal_open(FG_SEAL_FD, &fg_g.pol, &sha, why, sizeof(why));
 	} else if (rc == 0) {
-		snprintf(fg_g.policy_sha, sizeof(fg_g.policy_sha), "%s", sha);
+		fg_copy(fg_g.policy_sha, sizeof(fg_g.policy_sha), sha);
 		fg_g.inherited = true;
 	}
 	if (rc < 0)

@@ -21,7 +21,9 @@
 # it, rebuilds, runs its tests, and puts the file back.  A mutant is
 # "caught" when the tests fail, "SURVIVED" when they pass; "stale" when its
 # line is no longer in the file (update the mutant), "no build" when the
-# mutated tree does not compile.  The source tree is never touched.
+# mutated tree does not compile.  Under a caught mutant, "by:" names the
+# first check that failed: one unrelated to the mutant (a flaky check)
+# is no catch.  The source tree is never touched.
 #
 # Tests: each mutant names the subset of `make check` that covers what it
 # breaks (the unit test of its module and the integration scripts that
@@ -226,7 +228,7 @@ caught=0 total=0
 for i in "${!names[@]}"; do
 	selected "${names[$i]}" || continue
 	total=$((total + 1))
-	f=${files[$i]}
+	f=${files[$i]} by=""
 	cp -p "$f" "$scratch/.orig"
 	echo "=== mutant ${names[$i]} ($f)" >> "$log"
 	apply "$f" "${olds[$i]}" "${news[$i]}"
@@ -234,11 +236,18 @@ for i in "${!names[@]}"; do
 	0)
 		if ! make -j2 >> "$log" 2>&1; then
 			result="no build"
-		elif run_tests "${tests[$i]}"; then
-			result=SURVIVED
 		else
-			result=caught
-			caught=$((caught + 1))
+			from=$(wc -l < "$log")
+			if run_tests "${tests[$i]}"; then
+				result=SURVIVED
+			else
+				result=caught
+				caught=$((caught + 1))
+				# which check failed: a flaky one, unrelated to
+				# the mutant, would make "caught" a false comfort
+				by=$(tail -n +"$((from + 1))" "$log" | grep -m1 -E '^(FAIL|ERROR):' |
+					sed -E 's/^[A-Z]+: (tests\/)?//' | cut -c1-100)
+			fi
 		fi ;;
 	3) result=stale ;;
 	*) result=error ;;
@@ -247,6 +256,7 @@ for i in "${!names[@]}"; do
 	touch "$f"
 	printf '%-3s %-8s %-24s %-9s %s\n' "$total" "${modules[$i]}" "${names[$i]}" "$result" \
 		"$(what "${tests[$i]}")"
+	[ -n "$by" ] && printf '%-3s   by: %s\n' '' "$by"
 done
 make -j2 >> "$log" 2>&1
 printf '\n%d of %d mutants caught\n' "$caught" "$total"

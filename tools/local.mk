@@ -19,5 +19,9 @@ fleetguard_SOURCES = tools/tools.h tools/fleetguard.c tools/die.c tools/warn.c s
 fleetguard_CPPFLAGS = $(AM_CPPFLAGS) -DFG_CRYPTO_TOOL
 fleetguard_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 fleetguard_LDADD = libfglearn.la libfgsummary.la libfgpolicy.la libfgaudit.la $(INIH_STATIC) $(LIBS)
+# Bound at start (-z now): `fleetguard run` forks the agent after its set-up,
+# and a symbol bound lazily after that fork writes the GOT page, one copy-
+# on-write fault in the agent and one in the supervisor, plus the lookup.
+fleetguard_LDFLAGS = $(AM_LDFLAGS) -Wl,-z,now
 fleetguard_verify_SOURCES = tools/tools.h tools/die.c tools/fleetguard-verify.c
 fleetguard_verify_LDADD = libfgaudit.la $(CRYPTO_LIBS)

@@ -273,6 +273,12 @@ static void sup_audit(struct sup_state *st, const char *agent, const char *exe)
 	struct fg_audit_conf conf = fg_audit_conf_of(st->p, agent, exe);
 	char err[512];
 
+	/* the launcher's own hello (kernel/start.c) just reached this daemon
+	 * with these settings: the supervisor does not wait for its answer
+	 * before it serves the agent, whose first trapped call (its own
+	 * connect to the daemon) waited for it (the answer is read before
+	 * the first record's; a refusal fails that record) */
+	conf.owe_hello = true;
 	if (fg_audit_open_remote(&conf, &st->a, err, sizeof(err)) < 0) {
 		st->a = NULL;
 		if (st->p->audit.on_failure == FG_ONFAIL_DENY) {

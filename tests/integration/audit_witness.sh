@@ -67,9 +67,9 @@ while True:
                 if len(rest) < int(n):
                     break
                 frame, bufs[s] = rest[:int(n)], rest[int(n):]
-                # <86>1 TS HOST APP PROCID MSGID SD MSG
+                # <85>1 (authpriv.notice) TS HOST APP PROCID MSGID SD MSG
                 parts = frame.split(b" ", 7)
-                assert parts[0] == b"<86>1" and parts[3] == b"fg-auditd" and parts[5] == b"audit"
+                assert parts[0] == b"<85>1" and parts[3] == b"fg-auditd" and parts[5] == b"audit"
                 cout.write(parts[7] + b"\n")
 PY
 listener=$!

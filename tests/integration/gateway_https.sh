@@ -80,13 +80,18 @@ if command -v curl > /dev/null && ! asan_breaks curl; then
 	fg "$POLICY" curl -sS --cacert "$CA" -o /dev/null -w '%{http_code} %{http_version}' "$URL" -d '{}' > "$TMP/curl" 2>&1
 	check "curl https: 200 over HTTP/1.1 (ALPN h1 only)" test "$(cat "$TMP/curl")" = "200 1.1"
 else
+	# the probe curl would have made: it closes the circuit and starts the
+	# gateway again (it leaves after 10 s idle: wait_open slept 9, and an
+	# ASan start takes longer), so the base-URL check below finds one
+	client --cafile "$CA" --count 1 "$URL"
 	skip_check "curl https" "curl absent or hangs under a preloaded ASan runtime"
 fi
 
 # --- the base-URL form: plain http to the gateway's port ---------------------------
 if command -v curl > /dev/null; then
 	curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$(gw_port)/v1/chat" -d '{}' > "$TMP/base" 2>&1
-	check "base URL http://127.0.0.1:PORT/v1: the gateway speaks TLS upstream" test "$(cat "$TMP/base")" = "200"
+	check "base URL http://127.0.0.1:PORT/v1: the gateway speaks TLS upstream" \
+		sh -c "[ \"\$(cat '$TMP/base')\" = 200 ] || { sed 's/^/# /' '$TMP/base'; exit 1; }"
 else
 	skip_check "base URL" "curl not installed"
 fi

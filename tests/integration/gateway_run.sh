@@ -54,6 +54,7 @@ EOF
 POLICY="$TMP/policy.ini"
 URL="https://127.0.0.1:$PORT/v1/chat"
 RUN="fgrun --policy $POLICY --"
+requests=1      # python's below; node and curl each add one where they run
 
 $RUN "$PYTHON3" -c '
 import os, sys, urllib.request
@@ -83,16 +84,18 @@ if command -v node > /dev/null; then
 	$RUN node -e '
 fetch(process.argv[1], { method: "POST", body: "{}" }).then((r) => console.log(r.status));
 ' "$URL" > "$TMP/node" 2> "$TMP/node.err"
+	requests=$((requests + 1))
 	check "run: node fetch trusts the gateway through NODE_EXTRA_CA_CERTS" sh -c "[ \"\$(cat '$TMP/node')\" = 200 ] || { sed 's/^/# /' '$TMP/node' | head -20; exit 1; }"
 else
 	skip_check "run: node fetch" "node not installed"
 fi
 if command -v curl > /dev/null && ! asan_breaks curl; then
 	$RUN curl -sS -o /dev/null -w '%{http_code}' "$URL" -d '{}' > "$TMP/curl" 2> "$TMP/curl.err"
+	requests=$((requests + 1))
 	check "run: curl trusts the gateway through CURL_CA_BUNDLE" sh -c "[ \"\$(cat '$TMP/curl')\" = 200 ] || { sed 's/^/# /' '$TMP/curl'; exit 1; }"
 else
 	skip_check "run: curl" "curl absent or hangs under a preloaded ASan runtime"
 fi
-check "run: the requests are in the audit chain" \
-	sh -c "[ \$(grep -c '\"op\":\"llm\"' '$TMP/audit.log') -ge 3 ] && '$FG_TOP_BUILDDIR/fleetguard-verify' '$TMP/audit.log' > /dev/null"
+check "run: the requests are in the audit chain (one per client that ran)" \
+	sh -c "[ \$(grep -c '\"op\":\"llm\"' '$TMP/audit.log') -ge $requests ] && '$FG_TOP_BUILDDIR/fleetguard-verify' '$TMP/audit.log' > /dev/null"
 finish

@@ -52,6 +52,14 @@ starts() {
 
 while read -r pol; do
 	base=$(basename "$pol" .ini)
+	# a workspace per policy, as each would have in use: in a shared one,
+	# the previous policy's audit daemon (its log is ${root}/.fleetguard)
+	# stays in use by that tree's lingering gateway for up to 10 s, and an
+	# agent whose policy chains with another max_size is refused meanwhile
+	# (docs/TESTING.md, Sanitizers)
+	WS="$TMP/ws-$base"
+	mkdir -p "$WS/report"
+	echo "task" > "$WS/task.txt"
 	cp "$pol" "$WS/fleetguard.ini"
 	if "$FG_BIN/fleetguard" check "$WS/fleetguard.ini" >/dev/null 2>"$TMP/err"; then
 		ok "$base: fleetguard check accepts it"
