@@ -396,7 +396,7 @@ static bool has_cap(const struct caller_cred *c, int cap)
 static bool may_vouch(void)
 {
 	static int known;       /* 0: not asked, 1: yes, 2: no */
-	struct caller_cred me;
+	struct caller_cred me = { 0 };
 
 	if (__atomic_load_n(&known, __ATOMIC_RELAXED) == 0)
 		__atomic_store_n(&known, caller_cred(0, &me) == 0 &&
@@ -488,7 +488,7 @@ static int add_cred(struct net_msg *m, const struct ucred *cr)
  * vouch, the caller's credentials on each message that claims none. */
 static int fix_creds(struct net_job *j)
 {
-	struct caller_cred c;
+	struct caller_cred c = { 0 };
 	socklen_t l = sizeof(int);
 	unsigned claims;
 	int dom = 0, rc;
