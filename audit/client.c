@@ -1006,7 +1006,32 @@ struct spawn_args {
 	char prog[PATH_MAX];
 	char fsync[16], max_size[32], every[32];
 	const char *argv[SPAWN_ARGS];
+#ifdef FG_COVERAGE_DIR
+	char cov[2][PATH_MAX + 32];   /* GCOV_PREFIX, GCOV_PREFIX_STRIP */
+	char *envp[3];
+#endif
 };
+
+#ifdef FG_COVERAGE_DIR
+/* A --enable-coverage build only: the daemon's counters go where the
+ * agent's do (its environment is otherwise empty). */
+static void spawn_coverage_env(struct spawn_args *sa)
+{
+	static const char *const names[2] = { "GCOV_PREFIX", "GCOV_PREFIX_STRIP" };
+	size_t n = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *v = getenv(names[i]);
+
+		if (v != NULL) {
+			snprintf(sa->cov[n], sizeof(sa->cov[n]), "%s=%s", names[i], v);
+			sa->envp[n] = sa->cov[n];
+			n++;
+		}
+	}
+	sa->envp[n] = NULL;
+}
+#endif
 
 static void spawn_argv(struct spawn_args *sa, const struct fg_audit *a)
 {
@@ -1051,6 +1076,9 @@ static void spawn_argv(struct spawn_args *sa, const struct fg_audit *a)
 		sa->argv[n++] = set.daemon_user;
 	}
 	sa->argv[n] = NULL;
+#ifdef FG_COVERAGE_DIR
+	spawn_coverage_env(sa);
+#endif
 }
 
 /* In the grandchild: only async-signal-safe calls from here on, and raw
@@ -1059,7 +1087,11 @@ static void spawn_argv(struct spawn_args *sa, const struct fg_audit *a)
  * other descriptor closed, the environment empty (no LD_PRELOAD). */
 static void exec_daemon(const struct spawn_args *sa, int ready)
 {
+#ifdef FG_COVERAGE_DIR
+	char *const *envp = sa->envp;
+#else
 	static char *const envp[] = { NULL };
+#endif
 	long fd;
 
 	if (ready != 3) {

@@ -468,6 +468,10 @@ int fg_ll_plan_new(const struct fg_policy *p, int abi, const struct fg_ll_own *o
 	if (pl->fs) {
 		plan_fs(pl);
 		plan_own(pl, own, nown);
+#ifdef FG_COVERAGE_DIR
+		/* gcov's data, coverage builds only: not in the digest */
+		grant(pl, FG_COVERAGE_DIR, LL_READ | LL_WRITE);
+#endif
 	}
 	if (p->net.mode == FG_MODE_ENFORCE && abi >= 4)
 		plan_net(pl);

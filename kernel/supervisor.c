@@ -520,6 +520,8 @@ static bool judge_why(const struct fg_sup *s, const char *path, unsigned acc, un
 
 	*line = 0;
 	*own = false;
+	if (fg_coverage_path(path, strlen(path)))
+		return true;    /* gcov's data: a --enable-coverage build only */
 	for (size_t i = 0; i < s->nown; i++) {
 		if (s->own[i].path == NULL || !within(s->own[i].path, path))
 			continue;

@@ -114,6 +114,13 @@ bool fg_path_within(const char *tree, size_t tlen, const char *path, size_t plen
 	return plen >= tlen && !memcmp(tree, path, tlen) && (plen == tlen || path[tlen] == '/');
 }
 
+#ifdef FG_COVERAGE_DIR
+bool fg_coverage_path(const char *path, size_t len)
+{
+	return fg_path_within(FG_COVERAGE_DIR, sizeof(FG_COVERAGE_DIR) - 1, path, len);
+}
+#endif
+
 void fg_path_index_free(struct fg_path_index *idx)
 {
 	if (!idx)
@@ -346,6 +353,9 @@ static const char *const fg_reasons[FG_R_COUNT] = {
 	[FG_R_SPAWN_RELATIVE_OPEN] = "relative open after a change of directory in the spawn actions",
 	[FG_R_KERNEL_REFUSED] = "refused by the kernel (landlock)",
 	[FG_R_GATEWAY_BUNDLE] = "the gateway's trust bundle",
+#ifdef FG_COVERAGE_DIR
+	[FG_R_COVERAGE_DATA] = "coverage data (a --enable-coverage build)",
+#endif
 };
 
 const char *fg_reason_text(enum fg_reason r)

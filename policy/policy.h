@@ -253,6 +253,9 @@ enum fg_reason {
 	FG_R_SPAWN_RELATIVE_OPEN,   /* posix_spawn file actions the shim cannot judge */
 	FG_R_KERNEL_REFUSED,        /* allowed here, refused by Landlock */
 	FG_R_GATEWAY_BUNDLE,        /* the trust bundle fleetguard run hands out: read-only */
+#ifdef FG_COVERAGE_DIR
+	FG_R_COVERAGE_DATA,         /* gcov's data directory: coverage builds only */
+#endif
 	FG_R_COUNT
 };
 
@@ -317,5 +320,24 @@ long fg_path_normalize(const char *in, char *out, size_t outlen);
 /* Does tree (normalised, length tlen) contain path (normalised) by whole
  * components?  "/srv/ws" contains "/srv/ws" and "/srv/ws/a", not "/srv/ws-evil". */
 bool fg_path_within(const char *tree, size_t tlen, const char *path, size_t plen);
+
+/*
+ * A --enable-coverage build only: FG_COVERAGE_DIR (the build tree's
+ * gcov-data, where GCOV_PREFIX sends every process's counters) may be read
+ * and written by any process whatever the policy, unrecorded, so that
+ * preloaded and confined processes can write their coverage data.  In any
+ * other build the macro is undefined, this is constant false, and no trace
+ * of the directory is compiled in (tests/integration/coverage_switch.sh).
+ */
+#ifdef FG_COVERAGE_DIR
+bool fg_coverage_path(const char *path, size_t len);
+#else
+static inline bool fg_coverage_path(const char *path, size_t len)
+{
+	(void)path;
+	(void)len;
+	return false;
+}
+#endif
 
 #endif /* FLEETGUARD_POLICY_H */

@@ -275,6 +275,10 @@ int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verd
 
 	if (fg_unrecorded(act, allowed))
 		return 0;
+#ifdef FG_COVERAGE_DIR
+	if (v != NULL && v->why == FG_R_COVERAGE_DATA)
+		return 0;       /* gcov writing its counters: not the agent's doing */
+#endif
 	/* a host name is "name": "host" is the writer's own field (the machine) */
 	f[n++] = (struct fg_audit_field){ .key = fg_obj_key[act->obj], .type = FG_AF_STR,
 					  .s = act->path, .len = strlen(act->path) };

@@ -43,7 +43,11 @@
 #include "policy/seal.h"
 #include "shim/shim.h"
 
+#ifdef FG_COVERAGE_DIR
+#define FG_ENV_MAX 10   /* GCOV_PREFIX and GCOV_PREFIX_STRIP too */
+#else
 #define FG_ENV_MAX 8
+#endif
 #define FG_ENV_LEN (PATH_MAX + 32)
 /* the kept variables, packed one after the other: one slot of PATH_MAX
  * each touched a page of its own in every process */
@@ -53,6 +57,12 @@ static size_t fg_env_n, fg_env_used;
 
 static bool fg_is_ours(const char *e)
 {
+#ifdef FG_COVERAGE_DIR
+	/* a --enable-coverage build: gcov's data goes where the tree's does,
+	 * even from a child started with an empty environment */
+	if (strncmp(e, "GCOV_PREFIX", 11) == 0)
+		return true;
+#endif
 	return strncmp(e, "LD_PRELOAD=", 11) == 0 || strncmp(e, "FLEETGUARD_", 11) == 0;
 }
 
@@ -318,10 +328,37 @@ static __thread struct {
 } fg_exec_last;
 
 /* fg_enforce() of an exec; one that goes on is remembered. */
+#ifdef FG_COVERAGE_DIR
+void __gcov_dump(void);
+void __gcov_reset(void);
+
+/* A --enable-coverage build only: the counters of this process (the
+ * library's and an instrumented program's) go to their files before the
+ * image is replaced, and start again from zero should the exec fail.
+ * The children's environment gets GCOV_PREFIX back (fg_is_ours). */
+static void fg_exec_coverage_flush(void)
+{
+	int saved = errno;
+
+	/* a program that emptied its environment (env -i) would send them
+	 * to the build tree: those counters are left out */
+	if (getenv("GCOV_PREFIX") == NULL)
+		return;
+	fg_in_guard++;
+	__gcov_dump();
+	__gcov_reset();
+	fg_in_guard--;
+	errno = saved;
+}
+#endif
+
 static int fg_exec_go(const struct fg_act *act, const char *shown, const struct fg_verdict *v)
 {
 	if (fg_enforce(act, shown, v, fg_g.pol->fs.mode) < 0)
 		return -1;
+#ifdef FG_COVERAGE_DIR
+	fg_exec_coverage_flush();
+#endif
 	fg_exec_last.act = *act;
 	fg_exec_last.act.barrier = false;
 	fg_exec_last.act.handover = NULL;       /* the record of the failure waits */

@@ -167,6 +167,12 @@ bool fg_judge(const char *path, size_t len, unsigned access, struct fg_verdict *
 		*v = (struct fg_verdict){ .allow = false, .why = FG_R_ABOVE_OWN_FILES };
 		return false;
 	}
+#ifdef FG_COVERAGE_DIR
+	if (fg_coverage_path(path, len)) {
+		*v = (struct fg_verdict){ .allow = true, .why = FG_R_COVERAGE_DATA };
+		return true;
+	}
+#endif
 	if (fg_gw_bundle(path, len)) {
 		bool ro = !(access & (FG_ACC_WRITE | FG_ACC_MOVE));
 

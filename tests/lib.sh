@@ -30,6 +30,25 @@ if [ "${FG_SANITIZERS:-no}" = yes ]; then
 	export ASAN_OPTIONS=detect_leaks=0:verify_asan_link_order=0
 fi
 
+# Under --enable-coverage every process writes its gcov counters below
+# FG_GCOV_DIR (GCOV_PREFIX, set by make check): the one directory the
+# policy lets any process write in that build.  Its layout mirrors the
+# build tree's objects and is made here before the first test: a folder and
+# an empty .gcda (gcov starts an empty one afresh) for each .gcno, open to
+# every uid, so that gcov never creates a folder above it and a process
+# that dropped to another uid (fg-auditd --user, floor_mask.sh's nobody)
+# can add its counters too.
+if [ -n "${FG_GCOV_DIR:-}" ] && [ ! -e "$FG_GCOV_DIR/.layout" ]; then
+	mkdir -p "$FG_GCOV_DIR"
+	(cd "$FG_TOP_BUILDDIR" && find . -path ./gcov-data -prune -o -name '*.gcno' -print) |
+		sed 's/\.gcno$/.gcda/' > "$FG_GCOV_DIR/.files.$$"
+	(cd "$FG_GCOV_DIR" && sed 's|/[^/]*$||' ".files.$$" | sort -u | xargs mkdir -p &&
+		xargs touch < ".files.$$" && xargs chmod 0666 < ".files.$$")
+	rm -f "$FG_GCOV_DIR/.files.$$"
+	find "$FG_GCOV_DIR" -type d -exec chmod 1777 {} +
+	: > "$FG_GCOV_DIR/.layout"
+fi
+
 plan() { echo "1..$1"; }
 
 # asan_breaks PROG: true under --enable-sanitizers when PROG cannot even run

@@ -52,6 +52,24 @@ EXTRA_DIST += tests/integration/sandbox_tmp.sh
 TESTS += tests/integration/shim_longnames.sh
 EXTRA_DIST += tests/integration/shim_longnames.sh
 
+# each hooked entry point and syscall() number, denied and allowed
+check_PROGRAMS += tests/bin/hookcalls
+tests_bin_hookcalls_SOURCES = tests/bin/hookcalls.c
+# not instrumented under --enable-coverage: gcc sends an instrumented
+# program's execl/execlp/execle calls to gcov's own wrappers, which would
+# step past the hooks this program is for
+tests_bin_hookcalls_CFLAGS = $(WARN_CFLAGS) $(SAN_CFLAGS) -Wno-missing-prototypes -Wno-write-strings
+TESTS += tests/integration/hook_calls.sh
+EXTRA_DIST += tests/integration/hook_calls.sh
+
+# the supervisor against open/creat/truncate/mknod and odd datagrams, raw
+TESTS += tests/integration/floor_rawcalls.sh
+EXTRA_DIST += tests/integration/floor_rawcalls.sh
+
+# the coverage allowance (gcov-data) exists in --enable-coverage builds only
+TESTS += tests/integration/coverage_switch.sh
+EXTRA_DIST += tests/integration/coverage_switch.sh
+
 # audit records carry the call's real result (connect, bind, exec, Landlock)
 TESTS += tests/integration/record_outcome.sh
 EXTRA_DIST += tests/integration/record_outcome.sh

@@ -394,6 +394,19 @@ START_TEST(apply_asks_the_kernel_for_the_plan)
 	ck_assert_int_eq(k.nnp, 1);              /* no_new_privs before restrict_self */
 	ck_assert_int_eq(k.restricts, 1);
 	ck_assert_int_eq(k.nports, 2);           /* 80, and bind to 0 */
+#ifdef FG_COVERAGE_DIR
+	/* a --enable-coverage build: gcov's directory, last, read and write */
+	if (access(FG_COVERAGE_DIR, F_OK) == 0) {
+		ck_assert_int_eq(k.nrules, 3);
+		ck_assert_str_eq(k.paths[2], FG_COVERAGE_DIR);
+		ck_assert_uint_eq(k.rights[2], (LL_READ | LL_WRITE) & pl->fs);
+		k.nrules--;
+	}
+#else
+	/* any other build: no grant beyond the policy's (no gcov directory) */
+	for (int i = 0; i < k.nrules; i++)
+		ck_assert_ptr_null(strstr(k.paths[i], "gcov-data"));
+#endif
 	ck_assert_int_eq(k.nrules, 2);           /* the missing tree is skipped */
 	snprintf(w, sizeof(w), "%s/w", dir);
 	ck_assert_str_eq(k.paths[0], w);
