@@ -327,10 +327,97 @@ START_TEST(digest_names_the_rules_not_the_listing)
 }
 END_TEST
 
+/* A read tree that is a file, with a deny "below" it: nothing to list, a
+ * debug note says so, and the file keeps only the listing right. */
+START_TEST(read_tree_that_is_a_file_with_a_deny_below)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	char f[256];
+
+	snprintf(f, sizeof(f), "%s/f", dir);
+	fclose(fopen(f, "w"));
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\nread = @/f\ndeny = @/f/x\n");
+	pl = plan(p, 3, NULL, 0);
+	ck_assert_int_eq(rights(pl, "f"), (int64_t)LL_FS_READ_DIR);
+	ck_assert_int_eq(ndebug, 1);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* A write tree the policy also denies gets no rule; an own path that is
+ * not absolute is skipped; a plan without a note callback still builds. */
+START_TEST(denied_write_tree_and_odd_own_paths)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+	struct fg_ll_own own[2] = { { .path = NULL, .kind = FG_LL_OWN_READ },
+				    { .path = "relative/lib.so", .kind = FG_LL_OWN_READ } };
+
+	mk("w");
+	mk("v");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w, @/v\ndeny = @/w\n");
+	pl = plan(p, 1, own, 2);
+	ck_assert_int_eq(rights(pl, "w"), -1);
+	ck_assert_int_eq(rights(pl, "v"), (int64_t)(LL_READ | LL_WRITE) & (int64_t)pl->fs);
+	ck_assert_int_eq(rights(pl, "relative/lib.so"), -1);
+	fg_ll_plan_free(pl);
+	/* ABI 1 has notes to give; with no callback they are dropped */
+	ck_assert_int_eq(fg_ll_plan_new(p, 1, NULL, 0, NULL, NULL, &pl), 0);
+	ck_assert_int_eq(rights(pl, "v"), (int64_t)(LL_READ | LL_WRITE) & (int64_t)pl->fs);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* More distinct ports than a plan holds (64): the plan is refused with
+ * E2BIG, not built without some of them. */
+START_TEST(too_many_ports_is_e2big)
+{
+	char text[4096];
+	struct fg_policy *p;
+	struct fg_ll_plan *pl = NULL;
+	size_t o;
+
+	o = (size_t)snprintf(text, sizeof(text), "[filesystem]\nsystem = no\n[network]\ndns = no\nallow = ");
+	for (int i = 0; i < 70; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "%s127.0.0.1:%d", i ? ", " : "", 1000 + i);
+	snprintf(text + o, sizeof(text) - o, "\n");
+	p = pol(text);
+	ck_assert_int_eq(fg_ll_plan_new(p, 4, NULL, 0, on_note, NULL, &pl), -E2BIG);
+	ck_assert_ptr_null(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
+/* A carved tree with more entries than a ruleset may hold (4096 rules):
+ * E2BIG, never a partial ruleset. */
+START_TEST(too_many_rules_is_e2big)
+{
+	struct fg_policy *p;
+	struct fg_ll_plan *pl = NULL;
+	char f[256];
+
+	mk("r");
+	mk("r/secret");
+	for (int i = 0; i < LL_MAX_RULES + 8; i++) {
+		snprintf(f, sizeof(f), "%s/r/f%d", dir, i);
+		fclose(fopen(f, "w"));
+	}
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\nread = @/r\ndeny = @/r/secret\n");
+	ck_assert_int_eq(fg_ll_plan_new(p, 3, NULL, 0, on_note, NULL, &pl), -E2BIG);
+	ck_assert_ptr_null(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
 /* --- applying, against a fake kernel -------------------------------------- */
 
 static struct {
 	int rulesets, restricts, nnp;
+	long fail_nr, fail_kind;        /* the call to fail (kind: rule type, -1 any) */
+	int fail_errno;
 	char paths[16][256];
 	uint64_t rights[16];
 	int nrules, nports;
@@ -347,6 +434,11 @@ static long fake_sys(long nr, ...)
 	a2 = va_arg(ap, long);
 	a3 = va_arg(ap, long);
 	va_end(ap);
+	if (k.fail_errno != 0 && nr == k.fail_nr &&
+	    (k.fail_kind < 0 || (nr == SYS_landlock_add_rule ? a1 : a0) == k.fail_kind)) {
+		errno = k.fail_errno;
+		return -1;
+	}
 	if (nr == SYS_landlock_create_ruleset)
 		return k.rulesets++, 1000;
 	if (nr == SYS_landlock_add_rule) {
@@ -419,6 +511,44 @@ START_TEST(apply_asks_the_kernel_for_the_plan)
 }
 END_TEST
 
+/* Each step the kernel refuses ends fg_ll_apply with that step's errno,
+ * and nothing after it is asked (no restrict_self after a failed rule). */
+START_TEST(apply_returns_the_failed_steps_errno)
+{
+	static const struct {
+		long nr, kind;
+		int err;
+	} steps[] = {
+		{ SYS_landlock_create_ruleset, -1, ENOSYS },
+		{ SYS_fstat, -1, EIO },
+		{ SYS_landlock_add_rule, LL_RULE_PATH_BENEATH, EINVAL },
+		{ SYS_landlock_add_rule, LL_RULE_NET_PORT, EPERM },
+		{ SYS_prctl, PR_SET_NO_NEW_PRIVS, EPERM },
+		{ SYS_landlock_restrict_self, -1, E2BIG },
+	};
+	struct fg_policy *p;
+	struct fg_ll_plan *pl;
+
+	mk("w");
+	p = pol("[filesystem]\nsystem = no\nwrite = @/w\n[network]\ndns = no\nallow = 127.0.0.1:80\n");
+	pl = plan(p, 4, NULL, 0);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		memset(&k, 0, sizeof(k));
+		k.fail_nr = steps[i].nr;
+		k.fail_kind = steps[i].kind;
+		k.fail_errno = steps[i].err;
+		fg_ll_set_syscall(fake_sys);
+		ck_assert_int_eq(fg_ll_apply(pl), -steps[i].err);
+		fg_ll_set_syscall(NULL);
+		ck_assert_int_eq(k.restricts, 0);
+		/* no_new_privs only when every rule went in */
+		ck_assert_int_eq(k.nnp, steps[i].nr == SYS_landlock_restrict_self);
+	}
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
 START_TEST(missing_write_trees_are_made)
 {
 	struct fg_policy *p;
@@ -460,11 +590,16 @@ static Suite *suite(void)
 	tcase_add_test(tc, report_and_off_are_empty);
 	tcase_add_test(tc, network_ports);
 	tcase_add_test(tc, digest_names_the_rules_not_the_listing);
+	tcase_add_test(tc, read_tree_that_is_a_file_with_a_deny_below);
+	tcase_add_test(tc, denied_write_tree_and_odd_own_paths);
+	tcase_add_test(tc, too_many_ports_is_e2big);
+	tcase_add_test(tc, too_many_rules_is_e2big);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("apply");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, apply_asks_the_kernel_for_the_plan);
+	tcase_add_test(tc, apply_returns_the_failed_steps_errno);
 	tcase_add_test(tc, missing_write_trees_are_made);
 	suite_add_tcase(s, tc);
 	return s;
