@@ -34,7 +34,7 @@ tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
 TESTS += tests/unit/check_breaker
 
-BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_https.sh \
+BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_fallback.sh tests/integration/breaker_https.sh \
 	tests/integration/breaker_fleet.sh tests/integration/breaker_status.sh
 TESTS += $(BREAKER_ITESTS)
 EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \

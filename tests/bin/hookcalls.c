@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #define _LARGEFILE64_SOURCE
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -265,6 +266,54 @@ static void exec_forms(void)
 	DENY("execlp", execlp(d("secret"), "secret", (char *)NULL));
 }
 
+typedef int (*spawn_fn)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
+/* the exec and spawn calls that come back: refused, or failed by the
+ * kernel after the library let them through (the caller must see the
+ * kernel's errno), and posix_spawn's older symbol versions */
+static void exec_failures(void)
+{
+	char *argv[] = { "x", NULL };
+	char *envp[] = { "FG_HOOKCALLS=1", NULL };
+	pid_t pid;
+	int fd, st, rc;
+
+	DENY("execve", execve(d("secret"), argv, envp));
+	DENY("execv", execv(d("secret"), argv));
+	DENY("execl with arguments", execl(d("secret"), "secret", "-a", "-b", (char *)NULL));
+	errno = 0;
+	expect("execve of a missing program: ENOENT",
+	       execve(a("no-such-program"), argv, envp) == -1 && errno == ENOENT, errno);
+	/* an allowed file that is not executable: the kernel's EACCES */
+	fd = open(a("s2"), O_RDONLY | O_CLOEXEC);
+	errno = 0;
+	expect("fexecve of a file without x bits: EACCES",
+	       fd >= 0 && fexecve(fd, argv, envp) == -1 && errno == EACCES, errno);
+	errno = 0;
+	expect("execveat AT_EMPTY_PATH of that file: EACCES",
+	       fd >= 0 && execveat(fd, "", argv, envp, AT_EMPTY_PATH) == -1 && errno == EACCES, errno);
+	if (fd >= 0)
+		close(fd);
+	rc = posix_spawn(&pid, d("secret"), NULL, NULL, argv, envp);
+	expect("posix_spawn (denied)", rc == EACCES, rc);
+	rc = posix_spawnp(&pid, "true", NULL, NULL, argv, envp);
+	st = -1;
+	if (rc == 0)
+		waitpid(pid, &st, 0);
+	expect("posix_spawnp true (allowed)", rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0, rc);
+	/* a program linked against glibc < 2.15 binds these versions */
+	for (int i = 0; i < 2; i++) {
+		spawn_fn f = (spawn_fn)dlvsym(RTLD_DEFAULT, i ? "posix_spawnp" : "posix_spawn",
+					      "GLIBC_2.2.5");
+
+		rc = f != NULL ? f(&pid, d("secret"), NULL, NULL, argv, envp) : -1;
+		printf("%s posix_spawn%s@GLIBC_2.2.5 (denied, rc %d)\n", rc == EACCES ? "ok" : "BAD",
+		       i ? "p" : "", rc);
+		bad += rc != EACCES;
+	}
+}
+
 static void libc_paths(void)
 {
 	char t1[4096], t2[4096], t3[4096], t4[4096];
@@ -301,6 +350,10 @@ static void libc_paths(void)
 	errno = 0;
 	expect("freopen with a bad mode: EINVAL", freopen(a("s2"), "q", f) == NULL && errno == EINVAL,
 	       errno);
+	f = fmemopen(t1, sizeof(t1), "r");
+	errno = 0;
+	expect("freopen of a stream with no descriptor fails (allowed name)",
+	       f != NULL && freopen(a("s2"), "r", f) == NULL, errno);
 	snprintf(t1, sizeof(t1), "%s", d("tXXXXXX"));
 	DENY("mkostemp64", mkostemp64(t1, O_CLOEXEC));
 	snprintf(t2, sizeof(t2), "%s", a("tXXXXXX.s"));
@@ -402,6 +455,7 @@ int main(int argc, char **argv)
 	sys_openat2();
 	sys_net();
 	exec_forms();
+	exec_failures();
 	libc_paths();
 	names();
 	io_calls();
