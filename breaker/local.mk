@@ -34,11 +34,11 @@ tests_unit_check_breaker_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_check_breaker_LDADD = libfgbreaker.la $(CHECK_LIBS) $(LIBS)
 TESTS += tests/unit/check_breaker
 
-BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_fallback.sh tests/integration/breaker_https.sh \
+BREAKER_ITESTS = tests/integration/breaker_http.sh tests/integration/breaker_fallback.sh tests/integration/breaker_calls.sh tests/integration/breaker_https.sh \
 	tests/integration/breaker_fleet.sh tests/integration/breaker_status.sh
 TESTS += $(BREAKER_ITESTS)
 EXTRA_DIST += $(BREAKER_ITESTS) tests/integration/breaker_lib.sh \
-	tests/integration/llm_server.py tests/integration/llm_client.py
+	tests/integration/llm_server.py tests/integration/llm_client.py tests/integration/breaker_calls.py
 
 noinst_PROGRAMS += bench/breaker_bench
 bench_breaker_bench_SOURCES = bench/breaker_bench.c

@@ -1,8 +1,5 @@
 #!/bin/bash
 # breaker_fallback.sh - the library's own breaker (gateway = no) with fallbacks it cannot use on an IPv4 call: a host name, and an IPv6 literal.
-# http.client, curl) under the library: each kind of failure opens the
-# circuit after threshold (3), calls then fail fast without reaching the
-# server, one probe goes after the open period, success closes it.
 #
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
@@ -11,6 +8,9 @@
 # use this file except in compliance with the License. You may obtain a copy
 # of the License at http://www.apache.org/licenses/LICENSE-2.0
 #
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 # A fallback is used only when it is a literal address of the call's
 # family.  A host name is announced once at start and never used; an IPv6
