@@ -17,7 +17,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 1
-plan 19
+plan 21
 ll_setup
 mkdir -p "$WS/secrets"
 echo "workspace secret" > "$WS/secrets/a.txt"
@@ -87,6 +87,26 @@ grep '"op":"landlock"' "$LOG" | tail -1 | grep -q '"floor":"masking","masked":3'
 check "the landlock record names the floor and the count" [ $? -eq 0 ]
 grep '"op":"open"' "$LOG" | grep -q '"path":"'"$WS"'/secrets/a.txt".*"decision":"deny"'
 check "the library's denial is recorded through the masked audit directory" [ $? -eq 0 ]
+
+# The audit log's key file in the workspace is masked like a deny path (the
+# agent could otherwise read the key and forge the chain); its own log here,
+# as policies sharing a log must share its key.
+head -c 32 /dev/urandom > "$WS/audit.key"; chmod 600 "$WS/audit.key"
+cat > "$WS/key.ini" <<EOF2
+[filesystem]
+write  = \${root}
+deny   = \${root}/secrets, \${root}/token
+kernel = on
+
+[audit]
+log = \${root}/.fg-keyed/audit.log
+key_file = \${root}/audit.key
+EOF2
+out=$(fgrun --policy "$WS/key.ini" -- "$STATIC" "$WS/audit.key" 2> "$TMP/err"); rc=$?
+check "the audit key file in the workspace is masked: static openat reads nothing (rc $rc, $out)" \
+	sh -c "[ $rc -ne 0 ] && ! echo '$out' | grep -q '^read'"
+check "run counts it among the hidden paths" \
+	grep -q "floor: masking in a mount namespace (4 paths hidden" "$TMP/err"
 
 NOBODY=65534
 if [ "$(id -u)" != 0 ]; then
