@@ -296,6 +296,26 @@ START_TEST(network_ports)
 }
 END_TEST
 
+/* An endpoint's fallback port is granted connect, like its own port. */
+START_TEST(endpoint_fallback_port)
+{
+	struct fg_policy *p = pol("[filesystem]\nsystem = no\n[network]\ndns = no\n"
+				  "[endpoint llm]\naddress = 127.0.0.1:7000\nprotocol = http\n"
+				  "fallback = 127.0.0.1:7001\n");
+	struct fg_ll_plan *pl = plan(p, 4, NULL, 0);
+	int seen = 0;
+
+	for (size_t i = 0; i < pl->nports; i++)
+		if (pl->ports[i] == 7000 || pl->ports[i] == 7001) {
+			ck_assert(pl->port_rights[i] & LL_NET_CONNECT_TCP);
+			seen++;
+		}
+	ck_assert_int_eq(seen, 2);
+	fg_ll_plan_free(pl);
+	fg_policy_free(p);
+}
+END_TEST
+
 START_TEST(digest_names_the_rules_not_the_listing)
 {
 	struct fg_policy *p, *q;
@@ -589,6 +609,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, audit_dir_in_write_tree_is_noted);
 	tcase_add_test(tc, report_and_off_are_empty);
 	tcase_add_test(tc, network_ports);
+	tcase_add_test(tc, endpoint_fallback_port);
 	tcase_add_test(tc, digest_names_the_rules_not_the_listing);
 	tcase_add_test(tc, read_tree_that_is_a_file_with_a_deny_below);
 	tcase_add_test(tc, denied_write_tree_and_odd_own_paths);
