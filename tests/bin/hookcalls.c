@@ -307,7 +307,11 @@ static void exec_failures(void)
 		spawn_fn f = (spawn_fn)dlvsym(RTLD_DEFAULT, i ? "posix_spawnp" : "posix_spawn",
 					      "GLIBC_2.2.5");
 
-		rc = f != NULL ? f(&pid, d("secret"), NULL, NULL, argv, envp) : -1;
+		if (f == NULL) {        /* a libc without that version (not x86_64) */
+			printf("ok posix_spawn%s@GLIBC_2.2.5: not in this libc\n", i ? "p" : "");
+			continue;
+		}
+		rc = f(&pid, d("secret"), NULL, NULL, argv, envp);
 		printf("%s posix_spawn%s@GLIBC_2.2.5 (denied, rc %d)\n", rc == EACCES ? "ok" : "BAD",
 		       i ? "p" : "", rc);
 		bad += rc != EACCES;
