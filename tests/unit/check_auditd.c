@@ -939,6 +939,25 @@ START_TEST(test_settings_must_match)
 }
 END_TEST
 
+/* A daemon whose root has gone, so that it only lingers: its pid. */
+static pid_t lingering_daemon(void)
+{
+	pid_t root = fork();
+	int st;
+
+	ck_assert_int_ge(root, 0);
+	if (root == 0) {
+		struct fg_audit *a = open_local();
+
+		note_daemon(start_daemon(a));
+		fg_audit_close(a);
+		child_exit(0);
+	}
+	ck_assert_int_eq(waitpid(root, &st, 0), root);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return daemon_pid(sockpath);
+}
+
 /* A spawner whose policy has other settings takes over a daemon that only
  * lingers (no live root, no client), and is refused by one that serves
  * running agents. */
@@ -948,21 +967,8 @@ START_TEST(test_spawner_replaces_lingering_daemon)
 				   .exe = "/x", .max_size = 1 << 20 };
 	struct fg_audit *a, *b, *r;
 	char err[1024];
-	pid_t d1, d2, root;
-	int st;
+	pid_t d1 = lingering_daemon(), d2;
 
-	/* a root that has gone: the daemon lingers */
-	root = fork();
-	ck_assert_int_ge(root, 0);
-	if (root == 0) {
-		a = open_local();
-		note_daemon(start_daemon(a));
-		fg_audit_close(a);
-		child_exit(0);
-	}
-	ck_assert_int_eq(waitpid(root, &st, 0), root);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	d1 = daemon_pid(sockpath);
 	ck_assert_msg(fg_audit_open(&c, &b, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(fg_auditd_ensure(b, "x", "/x", err, sizeof(err)) == 0, "%s", err);
 	d2 = daemon_pid(sockpath);
@@ -990,25 +996,13 @@ END_TEST
  * (its agents then failed with ENOENT). */
 START_TEST(test_retiring_daemon_name_gone_first)
 {
-	struct fg_audit *a;
 	struct msg h;
 	uint64_t max_size = 1 << 20;
-	pid_t root, d1;
-	int st, fd;
+	pid_t d1 = lingering_daemon();
+	int fd;
 	char k = 0;
 	int32_t e = 0;
 
-	root = fork();
-	ck_assert_int_ge(root, 0);
-	if (root == 0) {
-		a = open_local();
-		note_daemon(start_daemon(a));
-		fg_audit_close(a);
-		child_exit(0);
-	}
-	ck_assert_int_eq(waitpid(root, &st, 0), root);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	d1 = daemon_pid(sockpath);
 	fd = raw_connect(sockpath);
 	ck_assert_int_ge(fd, 0);
 	m_hello(&h, FG_AUDITW_ROOT);
