@@ -1118,19 +1118,13 @@ START_TEST(test_client_timeout)
 }
 END_TEST
 
-/* Messages that are not what the library sends are refused: the sender is
- * dropped and the log keeps only the good records. */
-START_TEST(test_malformed_messages)
+/* A good record with every kind of operand lands in the log as sent. */
+static void good_record_every_operand(void)
 {
-	struct fg_audit *a = open_local();
-	int fd;
+	int fd = raw_client(0);
 	char k;
 	int32_t e;
-	char big[PATH_MAX + 64];
 
-	start_daemon(a);
-	/* a good record first, with every kind of operand */
-	fd = raw_client(0);
 	m_rec(&m, 1, 13, "exec", "deny", NULL, 5);
 	m_u8(&m, T_STR);
 	m_cstr(&m, "path");
@@ -1165,7 +1159,11 @@ START_TEST(test_malformed_messages)
 						   "\"argv\":[\"ls\",\"-l\"],\"decision\":\"deny\","
 						   "\"rule\":null,\"result\":\"EACCES\""));
 	ck_assert_int_eq(seen[0].pid, getpid());
+}
 
+/* Messages out of order or cut short, and strings without their NUL. */
+static void refuse_bad_framing(void)
+{
 	/* no hello: a record, a flush */
 	m_rec(&m, 1, 0, "open", NULL, NULL, 0);
 	ck_assert_int_eq(refused(&m, false), 0);
@@ -1211,6 +1209,13 @@ START_TEST(test_malformed_messages)
 		m_u16(&m, 0);
 		ck_assert_int_eq(refused(&m, true), -EBADMSG);
 	}
+}
+
+/* Records whose op, decision, result or rule is not one a writer sends. */
+static void refuse_bad_fields(void)
+{
+	char big[PATH_MAX + 64];
+
 	/* op: none, unknown characters, too long, a writer's field */
 	m_rec(&m, 1, 0, NULL, NULL, NULL, 0);
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
@@ -1232,6 +1237,11 @@ START_TEST(test_malformed_messages)
 	big[sizeof(big) - 1] = '\0';
 	m_rec(&m, 1, 0, "open", "allow", big, 0);
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
+}
+
+/* Operands and arrays beyond what a record may hold. */
+static void refuse_bad_operands(void)
+{
 	/* operands: too many, reserved names, an unknown type, no value */
 	m_rec(&m, 1, 0, "open", "allow", NULL, 33);
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
@@ -1276,6 +1286,15 @@ START_TEST(test_malformed_messages)
 			m_cstr(&m, "");
 	}
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
+}
+
+/* A message longer than any record: cut by the kernel, refused. */
+static void refuse_oversized(void)
+{
+	int fd;
+	char k;
+	int32_t e;
+
 	/* a message longer than any record: cut by the kernel */
 	m_rec(&m, 1, 0, "open", "allow", NULL, 1);
 	m_u8(&m, T_STR);
@@ -1290,7 +1309,20 @@ START_TEST(test_malformed_messages)
 	ck_assert_int_eq(e, -EPROTO);
 	ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 0);
 	close(fd);
+}
 
+/* Messages that are not what the library sends are refused: the sender is
+ * dropped and the log keeps only the good records. */
+START_TEST(test_malformed_messages)
+{
+	struct fg_audit *a = open_local();
+
+	start_daemon(a);
+	good_record_every_operand();
+	refuse_bad_framing();
+	refuse_bad_fields();
+	refuse_bad_operands();
+	refuse_oversized();
 	/* none of it reached the log, which is intact */
 	ck_assert_uint_eq(verify_log(), 1);
 	fg_audit_close(a);
