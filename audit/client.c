@@ -838,28 +838,44 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	return fg_auditc_append_from(c, r, sync, getpid(), guest);
 }
 
-int fg_auditc_flush(struct fg_auditc *c)
+/* 'F' (flush) or 'B' (barrier) down our connection, and its answer.  A
+ * flush is for what this process sent: a process without a connection
+ * of its own (a fork child that sent nothing) has nothing to flush.  A
+ * barrier is for what every process sent: one is made for it. */
+static int conn_barrier(struct fg_auditc *c, const char *kind)
 {
+	pid_t self = getpid();
 	int ret;
 
-	if (!c || c->fd < 0 || c->pid != getpid())
+	if (!c || ((c->fd < 0 || c->pid != self) && kind[0] == 'F'))
 		return 0;
-	if (!still_ours(c)) {
-		c->fd = -1;
+	if (c->pid != self || c->fd < 0 || !still_ours(c)) {
+		if (c->pid == self)
+			c->fd = -1;     /* the number is not ours any more */
 		c->pid = 0;
-		ret = own_connection(c, getpid(), true);
+		ret = own_connection(c, self, true);
 		if (ret < 0)
 			return ret;
 	}
 	ret = ring_confirm(c);
 	if (ret == 0)
-		ret = send_all(c->fd, "F", 1);
+		ret = send_all(c->fd, kind, 1);
 	if (ret == 0)
 		ret = conn_answer(c, true);
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;
 	return refusal(c, ret);
+}
+
+int fg_auditc_flush(struct fg_auditc *c)
+{
+	return conn_barrier(c, "F");
+}
+
+int fg_auditc_barrier(struct fg_auditc *c)
+{
+	return conn_barrier(c, "B");
 }
 
 /* --- handing the connection to the next image --------------------------- */

@@ -141,6 +141,10 @@ int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, boo
 			  pid_t self, bool guest);
 /* Wait until every record sent so far is in the log; the first failure. */
 int fg_auditc_flush(struct fg_auditc *c);
+/* Wait until every record any process sent so far is in the log (the
+ * daemon drains every connection: 'B'), without the flush's disk sync;
+ * the first failure, ours or one nobody else may have heard of. */
+int fg_auditc_barrier(struct fg_auditc *c);
 void fg_auditc_free(struct fg_auditc *c);
 /* How long a client waits for the daemon (connect, answers, a full send
  * buffer) before the append fails with -ETIMEDOUT; 30 s unless a test

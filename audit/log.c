@@ -1282,6 +1282,18 @@ int fg_audit_flush(struct fg_audit *a)
 	return ret;
 }
 
+int fg_audit_barrier(struct fg_audit *a)
+{
+	int ret = 0;
+
+	if (!a || !a->remote)
+		return 0;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_barrier(a->remote);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
 /* --- open and close ----------------------------------------------------- */
 
 /* mkdir -p with 0700 for the components that do not exist yet. */

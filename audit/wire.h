@@ -20,10 +20,18 @@
  *           (when given, key file and max_size must be the daemon's own:
  *           one log, one chain; with fsync = always each of the client's
  *           records is synced before its answer)
- *   record  'R' u8 flags(SYNC)  i32 result  cstr op  cstr decision
+ *   record  'R' u8 flags(SYNC, DRAIN)  i32 result  cstr op  cstr decision
  *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
  *                                          -> answer if SYNC or failed
+ *           (SYNC|DRAIN: before the record and its answer the daemon
+ *           appends every message queued on any connection, accepted or
+ *           not, and every ring entry; an 'E' before the answer tells of
+ *           a record of another connection that failed since the last
+ *           such answer: docs/AUDIT.md)
  *   flush   'F'                            -> answer
+ *   barrier 'B'                            -> answer ('F' without the
+ *           disk sync, and with the 'E' of SYNC|DRAIN below: the end of a
+ *           process that waits for no exit record, docs/AUDIT.md)
  *   renamed 'N' cstr agent  cstr exe        -> answer
  *           (after the hello only: the process exec'd a new image on
  *           the connection its old image handed over)
@@ -72,6 +80,7 @@
 #define FG_AUDITW_MSG_MAX FG_AUDIT_LINE_MAX
 #define FG_AUDITW_ROOT 1
 #define FG_AUDITW_SYNC 1
+#define FG_AUDITW_DRAIN 2
 #define FG_AUDITW_MAX_FIELDS 32
 #define FG_AUDITW_MAX_STRV 4096
 
@@ -124,6 +133,7 @@ struct fg_auditw_rec {
 	struct fg_audit_field f[FG_AUDITW_MAX_FIELDS];
 	const char *v[FG_AUDITW_MAX_STRV + FG_AUDITW_MAX_FIELDS];
 	bool sync;
+	bool drain;            /* with sync: the whole log's barrier */
 };
 
 /* The body of an 'R' message (after the kind byte), pointing into b;

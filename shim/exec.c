@@ -144,7 +144,10 @@ char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char
 	/* fg_env_build left room for one more entry */
 	for (n = 0; env[n] != NULL; n++)
 		;
-	snprintf(buf, len, "%s=%d:%d", FG_AUDIT_HANDOVER_ENV, h->fd, h->owed);
+	/* the new image's waiter: a vfork child's parent (the cached pid is
+	 * the parent's), else this process's own */
+	snprintf(buf, len, "%s=%d:%d:%d", FG_AUDIT_HANDOVER_ENV, h->fd, h->owed,
+		 (int)(h->guest ? fg_cached_pid() : fg_g.waiter));
 	env[n] = buf;
 	env[n + 1] = NULL;
 	return env;

@@ -56,6 +56,25 @@ FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 	return -1;
 }
 
+/* _exit and _Exit end the process without exit()'s handlers, so without
+ * the exit record; a process nobody in its tree waits for still waits for
+ * the barrier over the whole log (docs/AUDIT.md).  Not in a vfork child
+ * (its cached pid is its parent's: it shares the parent's memory and must
+ * not use its connection), nor inside the library (a signal handler that
+ * interrupted an append). */
+FG_EXPORT void _exit(int status)
+{
+	if (!fg_passthrough() && fg_syscall(SYS_getpid) == fg_cached_pid())
+		fg_exit_barrier();
+	for (;;)
+		fg_syscall(SYS_exit_group, status);
+}
+
+FG_EXPORT void _Exit(int status)
+{
+	_exit(status);
+}
+
 FG_EXPORT int execv(const char *path, char *const argv[])
 {
 	return execve(path, argv, environ);
