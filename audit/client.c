@@ -528,6 +528,20 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 static int adopt_conn(struct fg_auditc *c, int fd, int owed);
 
+/* The record buffer of the first client of a process: zero pages of the
+ * cold .lbss (as log.c's first writer), not a malloc of MSG_MAX bytes,
+ * which glibc serves with an mmap of its own in every process.  A record
+ * writes only the pages it needs.  Taken once per process image. */
+static __attribute__((section(".lbss.fleetguard"), aligned(4096))) char first_buf[FG_AUDITW_MSG_MAX];
+static bool first_buf_taken;
+
+static char *buf_alloc(void)
+{
+	if (!__atomic_exchange_n(&first_buf_taken, true, __ATOMIC_ACQ_REL))
+		return first_buf;
+	return malloc(FG_AUDITW_MSG_MAX);
+}
+
 /* How client_new connects. */
 enum {
 	CN_OWE = 1,     /* send the hello without waiting for its answer */
@@ -581,7 +595,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 	c->duid = set && set->daemon_user ? set->daemon_uid : -1;
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
-	c->buf = malloc(FG_AUDITW_MSG_MAX);
+	c->buf = buf_alloc();
 	if (set) {
 		c->has_set = true;
 		c->fsync = (uint8_t)set->fsync;
@@ -989,7 +1003,8 @@ void fg_auditc_free(struct fg_auditc *c)
 	free(c->agent);
 	free(c->exe);
 	free(c->keypath);
-	free(c->buf);
+	if (c->buf != first_buf)
+		free(c->buf);
 	free(c);
 }
 

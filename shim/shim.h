@@ -304,10 +304,17 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
 int fg_exec_check_h(const char *op, int dirfd, const char *path, int atflags,
 		    struct fg_audit_handover *h);
 void fg_exec_handback(struct fg_audit_handover *h);
+/* Room on the caller's stack for a child's environment: most fit, so an
+ * exec (often in a vfork child, its parent suspended) maps nothing. */
+#define FG_ENV_ROOM 160
+struct fg_env_room {
+	char hint[64];                 /* the FG_AUDIT_HANDOVER_ENV entry */
+	char *slot[FG_ENV_ROOM];
+};
 /* The child's environment as fg_env_build, plus FG_AUDIT_HANDOVER_ENV for
- * h (buf: where that entry is written, at least 64 bytes). */
-char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char *buf,
-		      size_t len);
+ * h. */
+char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h,
+		      struct fg_env_room *room);
 /* Judge the program open at fd (execveat with AT_EMPTY_PATH, fexecve): a
  * file whose name still leads to it is judged by that name; a memfd or a
  * deleted file is refused unless unconfined_exec = allow. */
@@ -320,8 +327,9 @@ int fg_exec_check_fd(const char *op, int fd);
 void fg_exec_failed(int err);
 /* The file execvp() would run for name (PATH search): 0, or -1 if none. */
 int fg_exec_search(const char *name, char *out, size_t len);
-/* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
-char **fg_env_build(char *const *envp);
+/* A new environment array for a child, in room when it fits (room may be
+ * NULL), else mmap'ed (vfork-safe, unlike malloc); NULL when out of memory. */
+char **fg_env_build(char *const *envp, struct fg_env_room *room);
 void fg_env_free(char **env);
 
 /* --- posix_spawn file actions (shim/spawn.c) ---------------------------- */
