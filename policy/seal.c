@@ -95,52 +95,7 @@ struct sealed {
 	struct fg_policy p;
 	void *map;
 	size_t size;
-	bool copied;            /* map is seal_copy, not a mapping */
 };
-
-/* The first seal a process opens is read into zero pages of the cold
- * .lbss (shim/shim.h, FG_COLD) when it fits, not mapped: on a
- * paravirtualised guest an mmap costs about 21 us and each first touch of
- * a file page 26-28 us, of an anonymous page about 10 (docs/PERFORMANCE.md,
- * fifth pass), and every process opens one.  The copy is read and checked
- * (header, checksum, every reference) after the read, like the mapping
- * was; the memfd's seals keep its content from changing either way. */
-#define SEAL_COPY_MAX (64u * 1024)
-static __attribute__((section(".lbss.fleetguard"), aligned(4096)))
-unsigned char seal_copy[SEAL_COPY_MAX];
-static bool seal_copy_taken;
-
-/* The blob of fd (size bytes): a copy in seal_copy, or a read-only map;
- * *copied says which.  NULL with errno set on failure. */
-static void *seal_load(int fd, size_t size, bool *copied)
-{
-	void *map;
-	ssize_t n;
-
-	*copied = size <= SEAL_COPY_MAX &&
-		  !__atomic_exchange_n(&seal_copy_taken, true, __ATOMIC_ACQ_REL);
-	if (!*copied) {
-		map = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
-		return map == MAP_FAILED ? NULL : map;
-	}
-	do
-		n = pread(fd, seal_copy, size, 0);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)size)
-		return seal_copy;
-	__atomic_store_n(&seal_copy_taken, false, __ATOMIC_RELEASE);
-	if (n >= 0)
-		errno = EIO;
-	return NULL;
-}
-
-static void seal_unload(void *map, size_t size, bool copied)
-{
-	if (copied)
-		__atomic_store_n(&seal_copy_taken, false, __ATOMIC_RELEASE);
-	else
-		munmap(map, size);
-}
 
 static uint64_t seal_sum(const unsigned char *b, size_t n)
 {
@@ -668,15 +623,14 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	struct stat st;
 	struct rbuf r = { 0 };
 	void *map;
-	bool copied;
 	int rc;
 
 	*out = NULL;
 	rc = seal_check_fd(fd, &st, why, whylen);
 	if (rc < 0)
 		return rc;
-	map = seal_load(fd, (size_t)st.st_size, &copied);
-	if (map == NULL) {
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
 		rc = -errno;
 		snprintf(why, whylen, "cannot map the sealed policy: %s", strerror(-rc));
 		return rc;
@@ -693,7 +647,6 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	}
 	s->map = map;
 	s->size = r.size;
-	s->copied = copied;
 	r_policy(&r, &h, &s->p);
 	if (!r.bad && r_index(&r, &h, &s->p) < 0)
 		r.bad = true;
@@ -708,7 +661,7 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	return 0;
 
 out_unmap:
-	seal_unload(map, r.size, copied);
+	munmap(map, r.size);
 	return rc;
 }
 
@@ -724,6 +677,6 @@ void fg_seal_close(struct fg_policy *p)
 	free(p->fs.deny.v);
 	free(p->net.allow);
 	free(p->ep);
-	seal_unload(s->map, s->size, s->copied);
+	munmap(s->map, s->size);
 	free(s);
 }
