@@ -78,7 +78,6 @@ struct fg_auditc {
 				* until one is in the log again (a full disk
 				* refuses reads then, rather than let them go
 				* ahead unrecorded) */
-	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
 	bool root;             /* its hellos register a process to outlive */
@@ -95,6 +94,8 @@ struct fg_auditc {
 	unsigned piped;        /* pipelined records sent without a ring */
 	bool noring;           /* the daemon refused one: do not ask again */
 	bool ring_owed;        /* the last owed answer is the ring's ('M') */
+	/* last: a short path leaves the rest of it untouched (first_client) */
+	char sockpath[PATH_MAX + 8];
 };
 
 static struct timeval client_timeout = { CLIENT_TIMEOUT_S, 0 };
@@ -542,6 +543,49 @@ static char *buf_alloc(void)
 	return malloc(FG_AUDITW_MSG_MAX);
 }
 
+/* The first client of a process and its strings (agent, exe, key file)
+ * live in the cold .lbss too: with the writer, the buffer and the sealed
+ * policy's arena (policy_int.h), a descendant's constructor calls no
+ * malloc (its first use is a getrandom, two brk and heap-page faults in a
+ * program that allocates nothing itself). */
+/* One block, strings first and the client's long socket path last, so
+ * that what a process writes of it shares one page. */
+static __attribute__((section(".lbss.fleetguard"), aligned(4096))) struct {
+	char strs[512];
+	struct fg_auditc c;
+} first;
+#define first_client (first.c)
+#define first_strs (first.strs)
+static bool first_client_taken;
+static size_t first_strs_used;
+
+static struct fg_auditc *client_alloc(void)
+{
+	if (!__atomic_exchange_n(&first_client_taken, true, __ATOMIC_ACQ_REL))
+		return &first_client;
+	return calloc(1, sizeof(struct fg_auditc));
+}
+
+/* s copied for c: into first_strs for the first client while it fits. */
+static char *client_strdup(const struct fg_auditc *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (c != &first_client || n > sizeof(first_strs) - first_strs_used)
+		return strdup(s);
+	d = first_strs + first_strs_used;
+	memcpy(d, s, n);
+	first_strs_used += n;
+	return d;
+}
+
+static void client_strfree(char *s)
+{
+	if (s < first_strs || s >= first_strs + sizeof(first_strs))
+		free(s);
+}
+
 /* How client_new connects. */
 enum {
 	CN_OWE = 1,     /* send the hello without waiting for its answer */
@@ -581,26 +625,27 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		      const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		      size_t errlen)
 {
-	struct fg_auditc *c = calloc(1, sizeof(*c));
+	struct fg_auditc *c = client_alloc();
 	bool spawn = a != NULL, owe = how & CN_OWE, root = how & CN_ROOT;
 	int fd;
 
 	if (!c || strlen(sockpath) >= sizeof(c->sockpath)) {
-		free(c);
+		if (c != &first_client)
+			free(c);
 		snprintf(err, errlen, "cannot attach to the audit daemon: %s",
 			 c ? strerror(ENAMETOOLONG) : strerror(ENOMEM));
 		return c ? -ENAMETOOLONG : -ENOMEM;
 	}
 	strcpy(c->sockpath, sockpath);
 	c->duid = set && set->daemon_user ? set->daemon_uid : -1;
-	c->agent = strdup(agent ? agent : "");
-	c->exe = strdup(exe ? exe : "");
+	c->agent = client_strdup(c, agent ? agent : "");
+	c->exe = client_strdup(c, exe ? exe : "");
 	c->buf = buf_alloc();
 	if (set) {
 		c->has_set = true;
 		c->fsync = (uint8_t)set->fsync;
 		c->max_size = set->max_size;
-		c->keypath = strdup(set->keypath ? set->keypath : "");
+		c->keypath = client_strdup(c, set->keypath ? set->keypath : "");
 	}
 	if (!c->agent || !c->exe || !c->buf || (set && !c->keypath)) {
 		fg_auditc_free(c);
@@ -1000,12 +1045,13 @@ void fg_auditc_free(struct fg_auditc *c)
 		close_conn(c);
 		ring_drop(c);
 	}
-	free(c->agent);
-	free(c->exe);
-	free(c->keypath);
+	client_strfree(c->agent);
+	client_strfree(c->exe);
+	client_strfree(c->keypath);
 	if (c->buf != first_buf)
 		free(c->buf);
-	free(c);
+	if (c != &first_client)
+		free(c);
 }
 
 /* --- starting the daemon ---------------------------------------------------- */

@@ -235,7 +235,10 @@ static void cat2(char *out, size_t cap, const char *x, const char *y)
 
 /* Threads of one process share the record lock, so they also take this. */
 static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* The atfork handlers are registered once, under audit_mu: not with
+ * pthread_once, whose first call ends with a futex wake-up (a system call
+ * in every process). */
+static bool atfork_done;
 /* The process whose fd table our descriptors belong to.  A vfork child
  * (no atfork handler runs) shares our memory but not our fd table: it may
  * use the descriptors it inherited but must not store new ones. */
@@ -259,7 +262,12 @@ static void atfork_child(void)
 
 static void atfork_register(void)
 {
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	pthread_mutex_lock(&audit_mu);
+	if (!atfork_done) {
+		atfork_done = true;
+		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	}
+	pthread_mutex_unlock(&audit_mu);
 }
 
 /* The descriptor one append writes through, and whether it may be kept. */
@@ -1323,10 +1331,14 @@ static int make_dirs(char *dir)
  * also make the missing directories, or also open the directory. */
 enum { WN_PATHS = 0, WN_DIRS, WN_OPEN };
 
-/* The log's directory, absolute (malloc'd, cut at its last slash), and
- * in *base its base name (checked).  Heap, not two PATH_MAX buffers on
- * the stack: every page the stack grows by is a fault at start-up. */
-static int log_dir(const char *path, char **dirp, const char **base, char *err, size_t errlen)
+/* The log's directory, absolute (cut at its last slash), and in *base its
+ * base name (checked).  In small (LOG_DIR_SMALL bytes, the caller's) when
+ * it fits, else malloc'd: not two PATH_MAX buffers on the stack (every
+ * page the stack grows by is a fault at start-up), and no malloc for the
+ * usual short absolute path (a descendant's constructor calls none). */
+#define LOG_DIR_SMALL 256
+static int log_dir(const char *path, char *small, char **dirp, const char **base, char *err,
+		   size_t errlen)
 {
 	char *cwd = NULL, *dir, *slash;
 	size_t clen = 0, plen = strlen(path), dlen;
@@ -1337,7 +1349,8 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 			return -errno;
 		clen = strlen(cwd) + 1;
 	}
-	dir = clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
+	dir = clen + plen < LOG_DIR_SMALL ? small :
+	      clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
 	if (!dir) {
 		free(cwd);
 		return clen + plen < PATH_MAX ? -ENOMEM : -ENAMETOOLONG;
@@ -1352,11 +1365,13 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 	*base = path + (slash + 1 - dir - clen);
 	if (!slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, "..")) {
 		snprintf(err, errlen, "audit log '%s' does not name a file", path);
-		free(dir);
+		if (dir != small)
+			free(dir);
 		return -EINVAL;
 	}
 	if (strlen(slash + 1) > NAME_MAX) {
-		free(dir);
+		if (dir != small)
+			free(dir);
 		return -ENAMETOOLONG;
 	}
 	dlen = (size_t)(slash - dir);
@@ -1368,9 +1383,9 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
 {
 	const char *b = NULL;
-	char *dir = NULL, *real = names_end(a);
+	char *dir = NULL, *real = names_end(a), small[LOG_DIR_SMALL];
 	size_t dlen;
-	int r = log_dir(path, &dir, &b, err, errlen);
+	int r = log_dir(path, small, &dir, &b, err, errlen);
 
 	if (r < 0 || dir == NULL || b == NULL)
 		return r < 0 ? r : -EINVAL;
@@ -1381,7 +1396,8 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
 	}
-	free(dir);
+	if (dir != small)
+		free(dir);
 	if (r < 0)
 		return r;
 	dlen = strlen(real);
@@ -1473,7 +1489,7 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 		snprintf(err, errlen, "no audit log path given");
 		return -EINVAL;
 	}
-	pthread_once(&atfork_once, atfork_register);
+	atfork_register();
 	a = writer_alloc();
 	if (!a) {
 		snprintf(err, errlen, "out of memory");

@@ -331,7 +331,9 @@ int fg_audit_high_fd(int fd)
 	struct rlimit rl;
 	int min = 512, nfd;
 
-	if (fd < 0)
+	/* already above every lower bound below: no getrlimit (an adopted
+	 * connection, every process) */
+	if (fd < 0 || fd >= min)
 		return fd;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < 1024)

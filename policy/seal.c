@@ -97,6 +97,29 @@ struct sealed {
 	size_t size;
 };
 
+#define ARENA_SIZE (32u * 1024)
+static __attribute__((section(".lbss.fleetguard"), aligned(64))) unsigned char arena[ARENA_SIZE];
+static size_t arena_used;
+
+void *fg_arena_calloc(size_t n, size_t size)
+{
+	size_t want, at;
+
+	if (n == 0 || size > ARENA_SIZE / n)
+		return calloc(n, size);
+	want = (n * size + 15) & ~(size_t)15;
+	at = __atomic_fetch_add(&arena_used, want, __ATOMIC_RELAXED);
+	if (at <= ARENA_SIZE && want <= ARENA_SIZE - at)
+		return arena + at;
+	return calloc(n, size);
+}
+
+void fg_arena_free(void *p)
+{
+	if ((unsigned char *)p < arena || (unsigned char *)p >= arena + ARENA_SIZE)
+		free(p);
+}
+
 static uint64_t seal_sum(const unsigned char *b, size_t n)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -398,7 +421,7 @@ static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, s
 		r->bad = true;
 		return NULL;
 	}
-	*out = calloc(n, mem_el);
+	*out = fg_arena_calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
@@ -639,7 +662,7 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	rc = seal_check_head(&r, &h, why, whylen);
 	if (rc < 0)
 		goto out_unmap;
-	s = calloc(1, sizeof(*s));
+	s = fg_arena_calloc(1, sizeof(*s));
 	if (s == NULL) {
 		rc = -ENOMEM;
 		snprintf(why, whylen, "out of memory");
@@ -672,11 +695,11 @@ void fg_seal_close(struct fg_policy *p)
 	if (p == NULL)
 		return;
 	fg_path_index_free(p->index);
-	free(p->fs.read.v);
-	free(p->fs.write.v);
-	free(p->fs.deny.v);
-	free(p->net.allow);
-	free(p->ep);
+	fg_arena_free(p->fs.read.v);
+	fg_arena_free(p->fs.write.v);
+	fg_arena_free(p->fs.deny.v);
+	fg_arena_free(p->net.allow);
+	fg_arena_free(p->ep);
 	munmap(s->map, s->size);
-	free(s);
+	fg_arena_free(s);
 }
