@@ -94,6 +94,12 @@ struct fg_auditc {
 	unsigned piped;        /* pipelined records sent without a ring */
 	bool noring;           /* the daemon refused one: do not ask again */
 	bool ring_owed;        /* the last owed answer is the ring's ('M') */
+	bool rename;           /* an adopted connection's 'N' is still to go, in
+				* one message with the first record (its
+				* answer is counted in owed already) */
+	bool fresh;            /* adopted and checked just now, in the
+				* constructor: the first record needs no
+				* second fstat (cleared by it) */
 	/* last: a short path leaves the rest of it untouched (first_client) */
 	char sockpath[PATH_MAX + 8];
 };
@@ -278,6 +284,7 @@ static void set_conn(struct fg_auditc *c, int fd, bool owed)
 	struct stat st;
 
 	c->owed = owed ? 1 : 0;
+	c->rename = c->fresh = false;
 	c->fd = fg_audit_high_fd(fd);
 	c->pid = c->made_by = getpid();
 	if (fstat(c->fd, &st) == 0) {
@@ -742,8 +749,10 @@ static int own_connection(struct fg_auditc *c, pid_t self, bool check)
 
 	/* check: the record goes down the socket (a ring record does not:
 	 * the ring's doorbell checks, and a ring the daemon let go refuses) */
-	if (c->pid == self && c->fd >= 0 && (!check || still_ours(c)))
+	if (c->pid == self && c->fd >= 0 && (!check || c->fresh || still_ours(c))) {
+		c->fresh = false;
 		return 0;
+	}
 	if (c->made_by != self)
 		ring_forget(c);         /* a fork child: not mapped here */
 	fd = connect_hello_as(c, false, !owed);
@@ -827,6 +836,39 @@ static int send_rec(struct fg_auditc *c, const struct fg_auditw_out *b, bool syn
 	return ret;
 }
 
+/* The rename an adopted connection owes ('N' agent exe), put in front of
+ * the record in b (moved up), so that one message carries both: the
+ * daemon renames, answers, then takes the record.  When both do not fit
+ * in one message the rename goes alone first.  0, or the send's error
+ * (the record is then not sent). */
+static int send_renamed(struct fg_auditc *c, struct fg_auditw_out *b)
+{
+	size_t nlen = 1 + 4 + strlen(c->agent) + 1 + 4 + strlen(c->exe) + 1;
+	struct fg_auditw_out n = { c->buf, 0, nlen, false };
+	int ret;
+
+	c->rename = false;
+	if (b->len + nlen > b->cap) {
+		/* a record of nearly the most a message holds (rare) */
+		n.p = malloc(nlen);
+		if (!n.p)
+			return -ENOMEM;
+		fg_auditw_put_u8(&n, 'N');
+		fg_auditw_put_cstr(&n, c->agent);
+		fg_auditw_put_cstr(&n, c->exe);
+		ret = send_all(c->fd, n.p, n.len);
+		free(n.p);
+		return ret < 0 ? ret : send_all(c->fd, b->p, b->len);
+	}
+	memmove(c->buf + nlen, b->p, b->len);
+	fg_auditw_put_u8(&n, 'N');
+	fg_auditw_put_cstr(&n, c->agent);
+	fg_auditw_put_cstr(&n, c->exe);
+	ret = n.over ? -E2BIG : send_all(c->fd, c->buf, nlen + b->len);
+	memmove(c->buf, c->buf + nlen, b->len);     /* b as it was, to send again */
+	return ret;
+}
+
 int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync,
 			  pid_t self, bool guest)
 {
@@ -879,7 +921,21 @@ int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, boo
 	c->pending = 0;
 	if (earlier)
 		c->degraded = true;
-	ret = send_rec(c, &b, sync, self);
+	if (c->rename) {
+		ret = send_renamed(c, &b);
+		if (ret < 0) {
+			/* the adopted connection is gone: a new one, whose
+			 * hello names us, gets the record alone */
+			if (ret == -EBADF || ret == -ENOTSOCK)
+				c->fd = -1;
+			c->pid = 0;
+			ret = own_connection(c, self, true);
+			if (ret == 0)
+				ret = send_all(c->fd, b.p, b.len);
+		}
+	} else {
+		ret = send_rec(c, &b, sync, self);
+	}
 	if (ret == 0 && sync) {
 		ret = refusal(c, conn_answer(c, true));
 		c->degraded = ret < 0 || earlier != 0;
@@ -917,6 +973,12 @@ static int conn_barrier(struct fg_auditc *c, const char *kind)
 			return ret;
 	}
 	ret = ring_confirm(c);
+	if (ret == 0 && c->rename) {
+		/* the adopted connection's rename, alone (no record to carry it) */
+		struct fg_auditw_out b = { c->buf, 0, 0, false };
+
+		ret = send_renamed(c, &b);
+	}
 	if (ret == 0)
 		ret = send_all(c->fd, kind, 1);
 	if (ret == 0)
@@ -1001,7 +1063,6 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 {
 	struct sockaddr_un sa, peer;
 	socklen_t salen = 0, plen = sizeof(peer), len;
-	struct fg_auditw_out b;
 	int dfd, type = 0, r;
 
 	if (fd < 3 || owed < 0 || owed > 2)
@@ -1019,21 +1080,16 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	r = check_peer(c, fd);
 	if (r < 0)
 		return r;
-	/* c->buf, not the stack: a new image adopts, no vfork child's record
-	 * waits there, and its first page is written by the first record
-	 * anyway (each page the stack grows by is a fault at start-up) */
-	b = (struct fg_auditw_out){ c->buf, 0, FG_AUDITW_MSG_MAX, false };
-	fg_auditw_put_u8(&b, 'N');
-	fg_auditw_put_cstr(&b, c->agent);
-	fg_auditw_put_cstr(&b, c->exe);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
-	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
-	if (r < 0)
-		return r;
 	c->known = true;
 	set_conn(c, fd, false);
+	/* the rename ('N') goes with the first record, in one message (one
+	 * send, one wake-up of the daemon fewer: rename_put); its answer is
+	 * owed from now on */
 	c->owed = owed + 1;
+	c->rename = true;
+	c->fresh = true;
 	return 0;
 }
 

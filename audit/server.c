@@ -253,7 +253,9 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 }
 
 /* The process on c exec'd a new image on the connection its old image
- * handed over: its records carry the new name from here on. */
+ * handed over: its records carry the new name from here on.  The new
+ * image's first record may follow in the same message ('R' and its body
+ * after exe): b is left at it. */
 static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
 		     const struct ucred *cr)
 {
@@ -261,7 +263,7 @@ static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
 	const char *agent = fg_auditw_get_cstr(b, &null), *exe = fg_auditw_get_cstr(b, &null);
 	char *na, *ne;
 
-	if (b->bad || b->off != b->len || !c->agent)
+	if (b->bad || (b->off != b->len && b->p[b->off] != 'R') || !c->agent)
 		return -EBADMSG;
 	na = strdup(agent ? agent : "");
 	ne = strdup(exe ? exe : "");
@@ -748,6 +750,9 @@ static int on_message(struct server *s, struct conn *c)
 		ring_close(s, c);
 		r = on_rename(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
+		if (r == 0 && b.off < b.len)    /* its first record, in the same message */
+			return on_record(s, c, (struct fg_auditw_in){ b.p + b.off + 1,
+					 b.len - b.off - 1, 0, false }, &cr);
 		return r == 0 ? 1 : -1;
 	case 'F':
 	case 'B': {

@@ -32,9 +32,11 @@
  *   barrier 'B'                            -> answer ('F' without the
  *           disk sync, and with the 'E' of SYNC|DRAIN below: the end of a
  *           process that waits for no exit record, docs/AUDIT.md)
- *   renamed 'N' cstr agent  cstr exe        -> answer
+ *   renamed 'N' cstr agent  cstr exe  [record]  -> answer
  *           (after the hello only: the process exec'd a new image on
- *           the connection its old image handed over)
+ *           the connection its old image handed over; the new image's
+ *           first record, 'R' and its body, may follow in the same
+ *           message: one send and one wake-up of the daemon fewer)
  *   status  'S'                            -> answer, then one packet of
  *                                             text (the daemon's witnesses)
  *   ring    'M' + a memfd (SCM_RIGHTS)     -> answer

@@ -1242,6 +1242,13 @@ static void refuse_bad_framing(void)
 	m.n = 0;
 	m_u8(&m, 'Z');
 	ck_assert_int_eq(refused(&m, true), 0);
+	/* a rename followed by anything but a record */
+	m.n = 0;
+	m_u8(&m, 'N');
+	m_cstr(&m, "x");
+	m_cstr(&m, "/bin/x");
+	m_u8(&m, 'Z');
+	ck_assert_int_eq(refused(&m, true), -EBADMSG);
 	/* a second hello, a cut one */
 	m_hello(&m, 0);
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
