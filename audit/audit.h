@@ -55,6 +55,8 @@ enum fg_audit_fsync { FG_AUDIT_FSYNC_BATCH = 0, FG_AUDIT_FSYNC_ALWAYS, FG_AUDIT_
 
 struct fg_audit_conf {
 	const char *path;        /* the log; its directory is created (0700) if missing */
+	bool canonical;          /* path's directory is canonical already (sealed so:
+				  * policy/seal.h): not resolved again */
 	enum fg_audit_fsync fsync;
 	const char *key_file;    /* NULL: plain SHA-256; else HMAC-SHA256 with this key */
 	uint64_t max_size;       /* rotate when the log would exceed this; 0 = never */

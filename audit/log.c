@@ -1380,7 +1380,10 @@ static int log_dir(const char *path, char *small, char **dirp, const char **base
 	return 0;
 }
 
-static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+/* canonical: path's directory is canonical already (sealed so): taken as
+ * it is, without a readlink per component. */
+static int set_paths(struct fg_audit *a, const char *path, bool canonical, int create, char *err,
+		     size_t errlen)
 {
 	const char *b = NULL;
 	char *dir = NULL, *real = names_end(a), small[LOG_DIR_SMALL];
@@ -1392,6 +1395,8 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 	r = create != WN_PATHS ? make_dirs(dir) : 0;
 	if (r < 0)
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
+	else if (canonical && path[0] == '/')
+		cat2(real, PATH_MAX, dir, "");
 	else if (!realpath(dir, real)) {
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
@@ -1498,7 +1503,7 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 	a->dirfd = a->headfd = a->logfd = -1;
 	a->fsync = conf->fsync;
 	a->max_size = conf->max_size;
-	r = set_paths(a, conf->path, create, err, errlen);
+	r = set_paths(a, conf->path, conf->canonical, create, err, errlen);
 	if (r < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));

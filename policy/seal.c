@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -323,7 +324,8 @@ static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha2
 	h.checkpoint_every = p->audit.checkpoint_every;
 	h.daemon_user = w_str(w, p->audit.daemon_user);
 	h.daemon_uid = p->audit.daemon_uid < 0 ? UINT32_MAX : (uint32_t)p->audit.daemon_uid;
-	h.defaulted = (p->root_defaulted ? 1u : 0u) | (p->audit.log_defaulted ? 2u : 0u);
+	h.defaulted = (p->root_defaulted ? 1u : 0u) | (p->audit.log_defaulted ? 2u : 0u) |
+		      (p->audit.log_canonical ? 4u : 0u);
 	if (w->err)
 		return;
 	h.size = (uint32_t)w->len;
@@ -581,6 +583,7 @@ static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy
 	p->audit.daemon_uid = h->daemon_uid == UINT32_MAX ? -1 : (long)h->daemon_uid;
 	p->root_defaulted = (h->defaulted & 1u) != 0;
 	p->audit.log_defaulted = (h->defaulted & 2u) != 0;
+	p->audit.log_canonical = (h->defaulted & 4u) != 0;
 	if (h->fs_mode > FG_MODE_OFF || h->net_mode > FG_MODE_OFF || h->fs_kernel > FG_KERNEL_OFF ||
 	    h->events > FG_EVENTS_DENIED || h->fsync > FG_FSYNC_NEVER ||
 	    h->on_failure > FG_ONFAIL_ALLOW || (p->file != NULL && p->file[0] != '/'))
@@ -636,6 +639,37 @@ static int seal_check_head(const struct rbuf *r, struct seal_head *h, char *why,
 		snprintf(why, whylen, "sealed policy fails its checksum");
 		return -EBADMSG;
 	}
+	return 0;
+}
+
+int fg_seal_canonical_log(struct fg_policy *p)
+{
+	const char *log = p->audit.log, *slash = log != NULL ? strrchr(log, '/') : NULL;
+	char dir[PATH_MAX], *real, *path;
+	size_t dlen, blen;
+
+	if (slash == NULL || log[0] != '/' || (size_t)(slash - log) >= sizeof(dir))
+		return 0;
+	dlen = slash == log ? 1 : (size_t)(slash - log);
+	memcpy(dir, log, dlen);
+	dir[dlen] = '\0';
+	real = realpath(dir, NULL);
+	if (real == NULL)
+		return 0;       /* not there yet: each process resolves it */
+	dlen = strcmp(real, "/") == 0 ? 0 : strlen(real);
+	blen = strlen(slash + 1);
+	path = dlen + 1 + blen < PATH_MAX ? malloc(dlen + 1 + blen + 1) : NULL;
+	if (path == NULL) {
+		free(real);
+		return dlen + 1 + blen < PATH_MAX ? -ENOMEM : 0;
+	}
+	memcpy(path, real, dlen);
+	path[dlen] = '/';
+	memcpy(path + dlen + 1, slash + 1, blen + 1);
+	free(real);
+	free(p->audit.log);
+	p->audit.log = path;
+	p->audit.log_canonical = true;
 	return 0;
 }
 

@@ -264,6 +264,8 @@ static void fg_seal_first(void)
 	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
 		fg_g.policy_sha[0] = '\0';
 	fg_seal_state_dir(p);
+	if (fg_seal_canonical_log(p) < 0)
+		fg_fatal("out of memory");
 	fd = fg_seal_create(p, fg_g.policy_sha);
 	if (fd < 0)
 		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));
