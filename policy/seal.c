@@ -412,8 +412,10 @@ static char *r_req(struct rbuf *r, uint32_t off)
  * inside the blob, and a new zeroed array of n elements of mem_el bytes
  * for the caller to fill (the blob's records are smaller than the structs
  * they become: bounds are the blob's, never the structs'). */
-static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
-		     void **out)
+/* grows: the array may be realloc'ed later (the [network] rules, which
+ * fg_gw_allow_ports extends): calloc'ed, never from the arena. */
+static void *r_array_as(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+			void **out, bool grows)
 {
 	*out = NULL;
 	if (r->bad || n == 0)
@@ -423,10 +425,16 @@ static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, s
 		r->bad = true;
 		return NULL;
 	}
-	*out = fg_arena_calloc(n, mem_el);
+	*out = grows ? calloc(n, mem_el) : fg_arena_calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
+}
+
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+		     void **out)
+{
+	return r_array_as(r, off, n, blob_el, mem_el, out, false);
 }
 
 static void r_breaker(struct rbuf *r, const struct seal_breaker *s, struct fg_breaker_conf *c)
@@ -468,8 +476,8 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct seal_net), sizeof(struct fg_net_rule),
-		    &v) == NULL)
+	if (r_array_as(r, h->allow_off, h->allow_n, sizeof(struct seal_net),
+		       sizeof(struct fg_net_rule), &v, true) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
