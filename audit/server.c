@@ -623,8 +623,13 @@ static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int 
 	*fd = -1;
 	s->last_len = 0;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	/* ECONNRESET: the client closed with an answer of ours unread (it
+	 * need not wait at its exit); the kernel reports that once, ahead of
+	 * what the client sent before it closed, which the next read returns
+	 * (then 0, the end) */
 	if (n < 0)
-		return errno == EINTR ? RECV_AGAIN : errno == EAGAIN ? RECV_NONE : -1;
+		return errno == EINTR || errno == ECONNRESET ? RECV_AGAIN :
+		       errno == EAGAIN ? RECV_NONE : -1;
 	if (n == 0)
 		return -1;
 	/* room for the credentials and one descriptor (a ring's): more do

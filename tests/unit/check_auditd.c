@@ -1754,6 +1754,41 @@ START_TEST(test_hangup_keeps_queued_records)
 }
 END_TEST
 
+/* A client that ends with an answer still unread in its queue (a process
+ * that sends its exit record without waiting, and had not read the
+ * answer to its rename) makes the kernel report ECONNRESET to the
+ * daemon's next read, ahead of the records still queued from it: they
+ * are read and appended all the same. */
+START_TEST(test_reset_keeps_queued_records)
+{
+	struct fg_audit *a = open_local();
+	struct pollfd pf;
+	pid_t d;
+	long until;
+	int fd;
+
+	d = start_daemon(a);
+	fd = raw_client(0);
+	m_rec(&m, FG_AUDITW_SYNC, 0, "open", "report", "p.ini:1", 0);
+	m_send(fd, &m);
+	/* its answer arrives and stays unread */
+	pf = (struct pollfd){ fd, POLLIN, 0 };
+	ck_assert_int_eq(poll(&pf, 1, 5000), 1);
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	for (int i = 0; i < 5; i++) {
+		m_rec(&m, 0, 0, "open", "report", "p.ini:1", 0);
+		m_send(fd, &m);
+	}
+	close(fd);
+	ck_assert_int_eq(kill(d, SIGCONT), 0);
+	until = now_ms() + 5000;
+	while (count_lines() < 6 && now_ms() < until)
+		usleep(20000);
+	ck_assert_uint_eq(verify_log(), 6);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A log the daemon cannot grow: the failure of a pipelined record comes
  * back from a later append, a synchronous one's at once; the log stays
  * intact and nothing past the limit is written. */
@@ -2272,6 +2307,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_barrier_waits);
 	tcase_add_test(tc, test_flush_drains_other_connections);
 	tcase_add_test(tc, test_drain_barriers);
+	tcase_add_test(tc, test_reset_keeps_queued_records);
 	tcase_add_test(tc, test_settings_must_match);
 	tcase_add_test(tc, test_spawner_replaces_lingering_daemon);
 	tcase_add_test(tc, test_retiring_daemon_name_gone_first);
