@@ -117,7 +117,8 @@ void *fg_arena_calloc(size_t n, size_t size)
 
 void fg_arena_free(void *p)
 {
-	if ((unsigned char *)p < arena || (unsigned char *)p >= arena + ARENA_SIZE)
+	/* compared as numbers: only what calloc gave is freed */
+	if ((uintptr_t)p - (uintptr_t)arena >= ARENA_SIZE)
 		free(p);
 }
 
