@@ -987,8 +987,11 @@ int fg_auditd_program(char *out, size_t cap)
 	char self[PATH_MAX], build[PATH_MAX];
 	size_t n;
 
+	/* in a program (fleetguard-gateway), dli_fname is its argv[0]: the
+	 * program's own file is /proc/self/exe */
 	if (dladdr((void *)fg_auditd_program, &di) != 0 && di.dli_fname &&
-	    realpath(di.dli_fname, self) && realpath(FG_BUILDDIR, build)) {
+	    realpath(strchr(di.dli_fname, '/') ? di.dli_fname : "/proc/self/exe", self) &&
+	    realpath(FG_BUILDDIR, build)) {
 		n = strlen(build);
 		if (strncmp(self, build, n) == 0 && self[n] == '/') {
 			snprintf(out, cap, "%s/fg-auditd", build);
