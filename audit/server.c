@@ -600,8 +600,13 @@ static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int 
 
 	*fd = -1;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	/* ECONNRESET: the peer closed with an answer of ours unread (a vfork
+	 * child whose exec failed, a fork child that never read its hello's
+	 * answer).  The kernel reports that once, before the messages still
+	 * queued: they come next, then the end. */
 	if (n < 0)
-		return errno == EINTR ? RECV_AGAIN : errno == EAGAIN ? RECV_NONE : -1;
+		return errno == EINTR || errno == ECONNRESET ? RECV_AGAIN :
+		       errno == EAGAIN ? RECV_NONE : -1;
 	if (n == 0)
 		return -1;
 	/* room for the credentials and one descriptor (a ring's): more do

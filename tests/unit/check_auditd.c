@@ -1679,6 +1679,39 @@ START_TEST(test_hangup_keeps_queued_records)
 }
 END_TEST
 
+/* A process that ends with an answer unread (a vfork child whose exec
+ * failed closes the connection it had handed over, its hello's answer
+ * already there): the kernel reports ECONNRESET to the daemon before the
+ * messages still queued, which must be appended all the same.  The daemon
+ * is stopped while the records queue up behind the answered hello. */
+START_TEST(test_reset_keeps_queued_records)
+{
+	struct fg_audit *a = open_local();
+	pid_t d = start_daemon(a);
+	int fd = raw_connect(sockpath);
+	struct pollfd p;
+	long until;
+
+	ck_assert_int_ge(fd, 0);
+	m_hello(&m, 0);
+	m_send(fd, &m);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);      /* answered, and left unread */
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	for (int i = 0; i < 3; i++) {
+		m_rec(&m, 0, 0, "exec", "allow", "p.ini:1", 0);
+		m_send(fd, &m);
+	}
+	close(fd);
+	ck_assert_int_eq(kill(d, SIGCONT), 0);
+	until = now_ms() + 5000;
+	while (count_lines() < 3 && now_ms() < until)
+		usleep(20000);
+	ck_assert_uint_eq(verify_log(), 3);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A log the daemon cannot grow: the failure of a pipelined record comes
  * back from a later append, a synchronous one's at once; the log stays
  * intact and nothing past the limit is written. */
@@ -2211,6 +2244,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ring_hostile);
 	tcase_add_test(tc, test_uid_follows_sender);
 	tcase_add_test(tc, test_hangup_keeps_queued_records);
+	tcase_add_test(tc, test_reset_keeps_queued_records);
 	tcase_add_test(tc, test_append_failure_reported);
 	tcase_add_test(tc, test_long_socket_path);
 	tcase_add_test(tc, test_reconnect_after_close);
