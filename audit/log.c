@@ -1580,7 +1580,7 @@ static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool
 				       &a->remote, err, errlen);
 	if (spawn)
 		return fg_auditc_start(sock, a, conf->agent, conf->exe, &set, conf->root,
-				       conf->settle_later, &a->remote, err, errlen);
+				       conf->settle_later, conf->follower, &a->remote, err, errlen);
 	if (conf->owe_hello)
 		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
@@ -1630,6 +1630,11 @@ int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	return a->remote ? fg_auditc_settle(a->remote, a, err, errlen) : 0;
+}
+
+bool fg_audit_daemon_gone(const struct fg_audit *a)
+{
+	return a->remote != NULL && fg_auditc_gone(a->remote);
 }
 
 void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg)
