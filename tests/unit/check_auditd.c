@@ -303,6 +303,16 @@ static size_t count_lines(void)
 	return lines;
 }
 
+/* Wait (5 s at most) until the log has n lines: records a closed
+ * connection left queued are appended after the close. */
+static void wait_lines(size_t n)
+{
+	long until = now_ms() + 5000;
+
+	while (count_lines() < n && now_ms() < until)
+		usleep(20000);
+}
+
 static size_t count_pid(long pid)
 {
 	size_t k = 0;
@@ -1662,7 +1672,6 @@ START_TEST(test_hangup_keeps_queued_records)
 {
 	struct fg_audit *a = open_local();
 	int fd;
-	long until;
 
 	start_daemon(a);
 	fd = raw_client(0);
@@ -1671,9 +1680,7 @@ START_TEST(test_hangup_keeps_queued_records)
 		m_send(fd, &m);
 	}
 	close(fd);
-	until = now_ms() + 5000;
-	while (count_lines() < 150 && now_ms() < until)
-		usleep(20000);
+	wait_lines(150);
 	ck_assert_uint_eq(verify_log(), 150);
 	fg_audit_close(a);
 }
@@ -1690,7 +1697,6 @@ START_TEST(test_reset_keeps_queued_records)
 	pid_t d = start_daemon(a);
 	int fd = raw_connect(sockpath);
 	struct pollfd p;
-	long until;
 
 	ck_assert_int_ge(fd, 0);
 	m_hello(&m, 0);
@@ -1704,9 +1710,7 @@ START_TEST(test_reset_keeps_queued_records)
 	}
 	close(fd);
 	ck_assert_int_eq(kill(d, SIGCONT), 0);
-	until = now_ms() + 5000;
-	while (count_lines() < 3 && now_ms() < until)
-		usleep(20000);
+	wait_lines(3);
 	ck_assert_uint_eq(verify_log(), 3);
 	fg_audit_close(a);
 }
