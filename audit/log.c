@@ -1380,7 +1380,7 @@ static int set_paths(struct fg_audit *a, const char *path, bool canonical, int c
 	if (r < 0)
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
 	else if (canonical && path[0] == '/')
-		cat2(real, PATH_MAX, dir, "");
+		fg_cat2(real, PATH_MAX, dir, "");
 	else if (!realpath(dir, real)) {
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
