@@ -221,5 +221,7 @@ const char *fg_errno_name(int err);
 
 /* SHA-256 of a file's contents as 64 lower-case hex digits plus NUL. */
 int fg_sha256_file(const char *path, char hex[65]);
+/* The same of n bytes at p (no libcrypto: audit/sha256.c). */
+void fg_sha256_bytes(const void *p, size_t n, char hex[65]);
 
 #endif /* FLEETGUARD_AUDIT_H */

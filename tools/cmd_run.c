@@ -301,19 +301,27 @@ static void set_preload(const char *lib)
 	}
 }
 
+/* The digest of the policy's bytes as parsed (fg_policy_load_seen): the
+ * file is not read a second time for it. */
+static char run_sha[65];
+
+static void on_policy_bytes(void *ctx, const void *bytes, size_t len)
+{
+	(void)ctx;
+	fg_sha256_bytes(bytes, len, run_sha);
+}
+
 /* Parse once, seal once: CMD and every descendant map this policy from
  * FG_SEAL_FD and never read the file, HOME or TMPDIR again. */
 static void seal(struct fg_policy *p)
 {
-	char sha[65] = "", *real = realpath(p->file, NULL);
+	char *real = realpath(p->file, NULL);
 	int fd;
 
 	if (real != NULL) {
 		free(p->file);
 		p->file = real;
 	}
-	if (fg_sha256_file(p->file, sha) < 0)
-		sha[0] = '\0';
 	/* the daemon's default state directory, expanded here once like the
 	 * rest: no descendant looks at HOME or the password file for it */
 	if (p->audit.state_dir == NULL || p->audit.state_dir[0] == '\0') {
@@ -325,7 +333,7 @@ static void seal(struct fg_policy *p)
 		if (p->audit.state_dir == NULL)
 			die(126, "out of memory");
 	}
-	fd = fg_seal_create(p, sha);
+	fd = fg_seal_create(p, run_sha);
 	if (fd < 0)
 		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));
 	if (dup2(fd, FG_SEAL_FD) < 0)
@@ -486,7 +494,7 @@ static struct fg_policy *load_run_policy(const struct run_opts *o, char **copy, 
 
 	if (o->agent_id != NULL)
 		setenv("FLEETGUARD_AGENT_ID", o->agent_id, 1);
-	if (fg_policy_load(o->policy, &p, on_diag, NULL) != 0) {
+	if (fg_policy_load_seen(o->policy, &p, on_diag, NULL, on_policy_bytes, NULL) != 0) {
 		fprintf(stderr, "%s: %u problem%s in '%s'\n", fg_prog, run_problems,
 			run_problems == 1 ? "" : "s", o->policy);
 		exit(1);
@@ -499,7 +507,7 @@ static struct fg_policy *load_run_policy(const struct run_opts *o, char **copy, 
 	if (!o->report)
 		return p;
 	*copy = derive_report(p, dir, dirlen);
-	if (fg_policy_load(*copy, &rp, on_diag, NULL) != 0)
+	if (fg_policy_load_seen(*copy, &rp, on_diag, NULL, on_policy_bytes, NULL) != 0)
 		die(1, "the report copy '%s' of '%s' does not load", *copy, p->file);
 	fg_policy_free(p);
 	return rp;
