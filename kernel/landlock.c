@@ -560,7 +560,7 @@ out_close:
 	return rc;
 }
 
-int fg_ll_apply(const struct fg_ll_plan *pl)
+int fg_ll_prepare(const struct fg_ll_plan *pl)
 {
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = pl->fs,
@@ -581,7 +581,20 @@ int fg_ll_apply(const struct fg_ll_plan *pl)
 		if (ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_NET_PORT, &np, 0L) < 0)
 			rc = -errno;
 	}
-	if (rc == 0 && ll_sys(SYS_prctl, (long)PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+	if (rc < 0) {
+		ll_sys(SYS_close, (long)rfd);
+		return rc;
+	}
+	return rfd;
+}
+
+int fg_ll_restrict(int rfd)
+{
+	int rc = 0;
+
+	if (rfd < 0)
+		return rfd;
+	if (ll_sys(SYS_prctl, (long)PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
 		rc = -errno;
 	if (rc == 0 && ll_sys(SYS_landlock_restrict_self, (long)rfd, 0L) < 0)
 		rc = -errno;
@@ -589,12 +602,23 @@ int fg_ll_apply(const struct fg_ll_plan *pl)
 	return rc;
 }
 #else
-int fg_ll_apply(const struct fg_ll_plan *pl)
+int fg_ll_prepare(const struct fg_ll_plan *pl)
 {
 	(void)pl;
 	return -ENOSYS;
 }
+
+int fg_ll_restrict(int rfd)
+{
+	(void)rfd;
+	return -ENOSYS;
+}
 #endif
+
+int fg_ll_apply(const struct fg_ll_plan *pl)
+{
+	return fg_ll_restrict(fg_ll_prepare(pl));
+}
 
 /*
  * Making a block device in sysfs fails for everyone (EPERM: no capability,

@@ -151,7 +151,11 @@ static void fg_open_audit(void)
 	 * for; without, the first process that needs it starts it */
 	conf.owe_hello = true;
 	fg_handed(&conf);
-	rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+	/* a first process keeps the connection its Landlock bring-up made
+	 * (one connection and one hello per process) */
+	fg_g.audit = fg_kernel_take_audit();
+	rc = fg_g.audit != NULL ? 0 :
+	     fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
 	     fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)

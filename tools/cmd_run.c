@@ -82,6 +82,7 @@ struct run_enter {
 };
 static struct run_enter run_enter;
 static bool run_sup_binds;              /* the supervisor binds UNIX socket names */
+static bool run_build_late;             /* masking: the ruleset is built in the namespace */
 
 /* The floor is picked once the audit directory exists (masking covers it)
  * and before the plan is built, so that the plan's notes can leave out what
@@ -94,14 +95,16 @@ static void on_opened(void *ctx, const char *log)
 	run_floor_pick(e->p, log, e->o->floor, e->o->quiet, e->fl);
 	run_fl = e->fl;
 	run_sup_binds = e->fl->supervise;
+	run_build_late = e->fl->masking;
 	e->f[0].s = e->fl->mech;
 	e->f[0].len = strlen(e->fl->mech);
 	e->f[1].i = (int64_t)e->fl->masked;
 }
 
-static void on_entering(void *ctx, const struct fg_ll_own *own, size_t nown)
+static void on_entering(void *ctx, const struct fg_ll_own *own, size_t nown, int ruleset)
 {
 	(void)ctx;
+	run_enter.fl->ruleset = ruleset;
 	run_floor_enter(run_enter.p, run_enter.fl, own, nown, run_enter.agent, run_enter.exe);
 	run_enter.entered = true;
 }
@@ -369,8 +372,8 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	struct fg_ll_start s = {
 		.pol = p, .library = lib, .marker = NULL, .verb = "run", .audit_required = true,
 		.extra = f, .nextra = 3, .note = on_note, .say = on_say, .opened = on_opened,
-		.entering = on_entering, .sup_binds = &run_sup_binds,
-		.ctx = (void *)o,
+		.entering = on_entering, .sup_binds = &run_sup_binds, .build_late = &run_build_late,
+		.keep_audit = &fl.audit, .ctx = (void *)o,
 	};
 
 	unsetenv(FG_LL_MARKER);

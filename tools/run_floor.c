@@ -132,7 +132,7 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 	char dir[PATH_MAX], sock[PATH_MAX + 8];
 	int rc;
 
-	*f = (struct run_floor){ .mech = "none", .sock = -1 };
+	*f = (struct run_floor){ .mech = "none", .sock = -1, .ruleset = -1 };
 	if (p->fs.kernel == FG_KERNEL_OFF ||
 	    (p->fs.mode != FG_MODE_ENFORCE && p->net.mode != FG_MODE_ENFORCE))
 		return;
@@ -307,7 +307,8 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 	listener = recv_fd(sock, st->child);
 	close(sock);
 	if (listener >= 0) {
-		sup_audit(st, agent, exe);
+		if (st->a == NULL)
+			sup_audit(st, agent, exe);
 		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
 		if (rc == 0 && st->share_root)
 			rc = fg_sup_share_root(s);
@@ -378,9 +379,30 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 		return;
 	}
 	close(sv[1]);
+	if (f->ruleset >= 0)
+		close(f->ruleset);      /* the agent's, not the supervisor's */
 	st.child = pid;
+	/* the launcher's connection, its hello and landlock record answered */
+	st.a = f->audit;
 	signal(SIGPIPE, SIG_IGN);
 	supervise(p, own, nown, agent, exe, sv[0], &st);
+}
+
+/* The agent's image adopts a connection made here (its hello sent, the
+ * answer owed), checked as after any exec: its own connect would be a
+ * trapped call under the supervisor, a round trip through this
+ * launcher's parent.  Without one it connects itself, as before. */
+static void hand_agent_audit(struct run_floor *f)
+{
+	struct fg_audit_handover h;
+	char v[32];
+
+	unsetenv(FG_AUDIT_HANDOVER_ENV);
+	if (f->audit == NULL || fg_audit_handover_new(f->audit, &h) < 0)
+		return;
+	snprintf(v, sizeof(v), "%d:%d", h.fd, h.owed);
+	if (setenv(FG_AUDIT_HANDOVER_ENV, v, 1) < 0)
+		close(h.fd);
 }
 
 void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
@@ -396,6 +418,7 @@ void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struc
 		if (rc < 0)
 			die(126, "cannot hide the denied paths: %s", strerror(-rc));
 	}
+	hand_agent_audit(f);
 }
 
 void run_floor_seal(const struct fg_policy *p, struct run_floor *f)
