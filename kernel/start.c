@@ -198,21 +198,28 @@ static void keep_or_close(const struct fg_ll_start *s, struct fg_audit *a)
 /* The parts after the plan: the landlock record, the write trees, the
  * ruleset, the floor (s->entering) and the domain.  The ruleset is built
  * while the daemon appends the record, unless s->build_late asks for it
- * after entering (inside a mount namespace).  FG_LL_APPLIED,
+ * after entering (inside a mount namespace).  The plan is freed as soon as
+ * the ruleset holds it (*plp NULL then): after entering's fork each free
+ * would write pages the child shares with its parent (copy-on-write
+ * faults on the agent's way to its exec).  FG_LL_APPLIED,
  * FG_LL_NOT_CONFINED (a step failed under kernel = auto) or -1. */
-static int enter(const struct fg_ll_start *s, struct fg_audit **a, const struct fg_ll_plan *pl,
+static int enter(const struct fg_ll_start *s, struct fg_audit **a, struct fg_ll_plan **plp,
 		 const struct fg_ll_own *own, size_t nown, char *err, size_t errlen)
 {
 	bool late = s->build_late != NULL && *s->build_late;
 	int sent = 0, rfd = -1, rc;
+	char digest[17];
 
 	if (s->applying != NULL)
 		s->applying(s->ctx);
 	if (*a != NULL)
-		sent = landlock_record(s, *a, pl);
+		sent = landlock_record(s, *a, *plp);
+	memcpy(digest, fg_ll_plan_digest(*plp), sizeof(digest));
 	if (!late) {
 		fg_ll_make_write_trees(s->pol, s->note, s->ctx);
-		rfd = fg_ll_prepare(pl);
+		rfd = fg_ll_prepare(*plp);
+		fg_ll_plan_free(*plp);
+		*plp = NULL;
 	}
 	if (landlock_answer(s, a, sent, err, errlen) < 0) {
 		if (rfd >= 0)
@@ -222,16 +229,25 @@ static int enter(const struct fg_ll_start *s, struct fg_audit **a, const struct 
 	/* the record is answered: the caller's now (or closed) */
 	keep_or_close(s, *a);
 	*a = NULL;
-	if (s->entering != NULL)
+	/* the marker goes into the environment before entering may fork, so
+	 * that the child does not grow it (copy-on-write faults); it is taken
+	 * back if the domain is not applied, and trusted by descendants only
+	 * where the kernel confirms a domain (fg_ll_confined) */
+	if (s->entering != NULL) {
+		setenv(FG_LL_MARKER, digest, 1);
 		s->entering(s->ctx, own, nown, rfd);
+	}
 	if (late) {
 		fg_ll_make_write_trees(s->pol, s->note, s->ctx);
-		rfd = fg_ll_prepare(pl);
+		rfd = fg_ll_prepare(*plp);
 	}
 	rc = fg_ll_restrict(rfd);
-	if (rc < 0)
+	if (rc < 0) {
+		unsetenv(FG_LL_MARKER);
 		return step_failed(s, "apply", rc, err, errlen);
-	setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
+	}
+	if (s->entering == NULL)
+		setenv(FG_LL_MARKER, digest, 1);
 	return FG_LL_APPLIED;
 }
 
@@ -270,7 +286,7 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	rc = FG_LL_ALREADY;
 	if (s->marker != NULL && strcmp(s->marker, fg_ll_plan_digest(pl)) == 0 && fg_ll_confined())
 		goto out_free;
-	rc = enter(s, &a, pl, own, nown, err, errlen);
+	rc = enter(s, &a, &pl, own, nown, err, errlen);
 out_free:
 	fg_ll_plan_free(pl);
 out_close:

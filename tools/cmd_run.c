@@ -377,6 +377,7 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	};
 
 	unsetenv(FG_LL_MARKER);
+	unsetenv(FG_AUDIT_HANDOVER_ENV);        /* only the one run_floor hands the agent */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	if (agent == NULL)

@@ -46,6 +46,9 @@ struct run_floor {
 	struct fg_audit *audit;      /* the launcher's audit writer (kernel/start.c kept
 				      * it): the supervisor's records go down it */
 	int ruleset;                 /* the Landlock ruleset built before the fork, or -1 */
+	int handed;                  /* supervisor mode: the number the agent's audit
+				      * connection takes (FG_AUDIT_HANDOVER_ENV names
+				      * it from before the fork), or -1 */
 };
 
 /* Parses "auto", "masking" or "supervisor"; -EINVAL otherwise. */
