@@ -145,9 +145,12 @@ static int landlock_answer(const struct fg_ll_start *s, struct fg_audit **a, int
 static int build(const struct fg_ll_start *s, int abi, const char *audit_dir,
 		 struct fg_ll_own *own, size_t *nown, char *state, struct fg_ll_plan **pl)
 {
+	/* the breaker's state directory only with endpoints (fg_ll_own_list
+	 * lists it only then): finding it makes it (mkdir, access) */
+	bool bk = s->pol->nep > 0 && fg_bk_state_dir(&s->pol->breaker, state, PATH_MAX) == 0;
+
 	*nown = fg_ll_own_list(s->pol, audit_dir[0] ? audit_dir : NULL, s->library,
-			       fg_bk_state_dir(&s->pol->breaker, state, PATH_MAX) == 0 ? state : NULL,
-			       own);
+			       bk ? state : NULL, own);
 	return fg_ll_plan_new(s->pol, abi, own, *nown, s->note, s->ctx, pl);
 }
 
