@@ -86,6 +86,11 @@ struct fg_audit_conf {
 	 * must call before its first record (it works meanwhile instead of
 	 * waiting a round trip); a refusal is dealt with there. */
 	bool settle_later;
+	/* fg_audit_open_client only: this process serves agents without
+	 * being one (fleetguard-gateway): its connection does not keep a
+	 * lingering daemon from making way for a spawner with other settings,
+	 * and that daemon hangs it up when it goes (fg_audit_daemon_gone). */
+	bool follower;
 	/* a connection handed over by the image before this one, and the
 	 * answers owed on it (FG_AUDIT_HANDOVER_ENV); handed_fd < 3: none */
 	int handed_fd, handed_owed;
@@ -225,6 +230,9 @@ int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out
 /* The hello of fg_audit_open_client(settle_later) answered, the daemon
  * started or replaced if it refused.  0, or the failure with err. */
 int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen);
+/* A client's daemon hung up its connection: it crashed, or it made way for
+ * a spawner with other settings and let its followers go (.follower). */
+bool fg_audit_daemon_gone(const struct fg_audit *a);
 
 /* What the daemon serving conf's log says of its witnesses and forwarder,
  * one line each, into out.  Returns the daemon's pid, or -ECONNREFUSED /

@@ -82,6 +82,7 @@ struct fg_auditc {
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
 	bool root;             /* its hellos register a process to outlive */
+	bool follow;           /* it serves agents without being one (wire.h) */
 	bool settle;           /* a spawner's hello is owed: fg_auditc_settle */
 	uint8_t fsync;
 	uint64_t max_size;
@@ -205,7 +206,7 @@ static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 		goto out;
 	}
 	fg_auditw_put_u8(&b, 'H');
-	fg_auditw_put_u8(&b, root ? FG_AUDITW_ROOT : 0);
+	fg_auditw_put_u8(&b, (root ? FG_AUDITW_ROOT : 0) | (c->follow ? FG_AUDITW_FOLLOW : 0));
 	fg_auditw_put_cstr(&b, c->agent);
 	fg_auditw_put_cstr(&b, c->exe);
 	if (c->has_set) {
@@ -528,10 +529,24 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 static int adopt_conn(struct fg_auditc *c, int fd, int owed);
 
+/* A daemon with other settings refused us (EINVAL): it serves agents
+ * still running (a lingering one with no user but followers makes way
+ * instead, server.c), and it will be gone once they have ended. */
+static void in_the_way(const struct fg_auditc *c, char *err, size_t errlen)
+{
+	char pid[32] = "";
+
+	if (c->dpid > 0)
+		snprintf(pid, sizeof(pid), " (pid %ld)", (long)c->dpid);
+	snprintf(err, errlen, "the audit daemon at '%s'%s serves running agents of a policy with another key_file or max_size: policies that share a log must agree on them; it makes way for this one once those agents have ended",
+		 c->sockpath, pid);
+}
+
 /* How client_new connects. */
 enum {
 	CN_OWE = 1,     /* send the hello without waiting for its answer */
 	CN_ROOT = 2,    /* the hello registers a process the daemon must outlive */
+	CN_FOLLOW = 4,  /* a follower's hello (wire.h FG_AUDITW_FOLLOW) */
 };
 
 /* The hello on a new connection failed with fd: a spawner (a) starts or
@@ -552,8 +567,7 @@ static int hello_failed(struct fg_auditc *c, const struct fg_audit *a, bool root
 		snprintf(err, errlen, "the audit daemon at '%s' runs as another user: refused",
 			 c->sockpath);
 	else if (fd == -EINVAL)
-		snprintf(err, errlen, "the audit daemon at '%s' chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
-			 c->sockpath);
+		in_the_way(c, err, errlen);
 	else if (fd < 0)
 		snprintf(err, errlen, "cannot reach the audit daemon at '%s': %s", c->sockpath,
 			 strerror(-fd));
@@ -593,6 +607,7 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	c->follow = how & CN_FOLLOW;
 	if (hand != NULL && adopt_conn(c, hand->fd, hand->owed) == 0) {
 		*out = c;
 		return 0;
@@ -663,10 +678,20 @@ int fg_auditc_adopt(const char *sockpath, const struct fg_audit *a, const char *
 
 int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
 		    const char *exe, const struct fg_auditd_settings *set, bool root, bool owe,
-		    struct fg_auditc **out, char *err, size_t errlen)
+		    bool follow, struct fg_auditc **out, char *err, size_t errlen)
 {
-	return client_new(sockpath, a, agent, exe, set, (root ? CN_ROOT : 0) | (owe ? CN_OWE : 0),
-			  NULL, out, err, errlen);
+	return client_new(sockpath, a, agent, exe, set,
+			  (root ? CN_ROOT : 0) | (owe ? CN_OWE : 0) | (follow ? CN_FOLLOW : 0), NULL,
+			  out, err, errlen);
+}
+
+bool fg_auditc_gone(const struct fg_auditc *c)
+{
+	struct pollfd p = { c->fd, POLLRDHUP, 0 };
+
+	if (c->fd < 0 || c->pid != getpid())
+		return false;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0;
 }
 
 /* A process other than the one that connected (a fork child) gets its own
@@ -1038,8 +1063,11 @@ int fg_auditd_program(char *out, size_t cap)
 	char self[PATH_MAX], build[PATH_MAX];
 	size_t n;
 
+	/* in a program (fleetguard-gateway), dli_fname is its argv[0]: the
+	 * program's own file is /proc/self/exe */
 	if (dladdr((void *)fg_auditd_program, &di) != 0 && di.dli_fname &&
-	    realpath(di.dli_fname, self) && realpath(FG_BUILDDIR, build)) {
+	    realpath(strchr(di.dli_fname, '/') ? di.dli_fname : "/proc/self/exe", self) &&
+	    realpath(FG_BUILDDIR, build)) {
 		n = strlen(build);
 		if (strncmp(self, build, n) == 0 && self[n] == '/') {
 			snprintf(out, cap, "%s/fg-auditd", build);
@@ -1266,8 +1294,7 @@ static int reach_locked(struct fg_auditc *c, const struct fg_audit *a, bool root
 		fd = connect_hello(c, root);
 	}
 	if (fd == -EINVAL)
-		snprintf(err, errlen, "the audit daemon at '%s' serves running agents and chains with another key_file or max_size than this policy's: policies that share a log must agree on them",
-			 c->sockpath);
+		in_the_way(c, err, errlen);
 	else if (fd == -EPERM)
 		snprintf(err, errlen, "the audit daemon at '%s' runs as another user: refused",
 			 c->sockpath);

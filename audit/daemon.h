@@ -123,10 +123,15 @@ void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h);
  * fg_auditd_ensure() does, on this one connection); owe: when a daemon
  * answers the connect, its answer to the hello is read later, by
  * fg_auditc_settle(), which the caller must call before it relies on the
- * daemon (the caller works meanwhile instead of waiting a round trip). */
+ * daemon (the caller works meanwhile instead of waiting a round trip);
+ * follow: the hellos say the caller follows agents without being one
+ * (wire.h FG_AUDITW_FOLLOW). */
 int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *agent,
 		    const char *exe, const struct fg_auditd_settings *set, bool root, bool owe,
-		    struct fg_auditc **out, char *err, size_t errlen);
+		    bool follow, struct fg_auditc **out, char *err, size_t errlen);
+/* The daemon hung up this process's connection (it crashed, or made way
+ * for a daemon with other settings and let its followers go). */
+bool fg_auditc_gone(const struct fg_auditc *c);
 /* The answer to the hello fg_auditc_start(owe) sent; a refusal is dealt
  * with as fg_auditc_start deals with one it waited for (the daemon started
  * or replaced, for a), on a new connection.  0, or the failure with err. */

@@ -12,7 +12,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 noinst_LTLIBRARIES += libfgaudit.la
-libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h \
+libfgaudit_la_SOURCES = audit/audit.h audit/record.h audit/errno_names.h audit/cat2.h \
 	audit/record.c audit/sha256.h audit/sha256.c audit/log.c audit/verify.h audit/verify.c \
 	audit/daemon.h audit/wire.h audit/wire.c audit/client.c audit/server.c \
 	audit/checkpoint.h audit/checkpoint.c audit/witness.h audit/witness.c \

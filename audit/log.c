@@ -82,6 +82,7 @@
 #include <sanitizer/lsan_interface.h>
 #endif
 
+#include "audit/cat2.h"
 #include "audit/daemon.h"
 #include "audit/record.h"
 
@@ -214,23 +215,6 @@ static char *names_keep(struct fg_audit *a)
 
 	a->nameslen += strlen(s) + 1;
 	return s;
-}
-
-/* a + b into out (cap bytes), cut to fit: no printf, whose code is pages
- * no other start-up work touches. */
-static void cat2(char *out, size_t cap, const char *x, const char *y)
-{
-	size_t nx = strlen(x), ny = strlen(y);
-
-	if (cap == 0)
-		return;
-	if (nx > cap - 1)
-		nx = cap - 1;
-	if (ny > cap - 1 - nx)
-		ny = cap - 1 - nx;
-	memcpy(out, x, nx);
-	memcpy(out + nx, y, ny);
-	out[nx + ny] = '\0';
 }
 
 /* Threads of one process share the record lock, so they also take this. */
@@ -1391,9 +1375,9 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 	strcpy(a->path + dlen + 1, b);
 	a->baseoff = dlen + 1;
 	a->pathlen = strlen(names_keep(a));
-	cat2(names_end(a), PATH_MAX + 8, a->path, ".head");
+	fg_cat2(names_end(a), PATH_MAX + 8, a->path, ".head");
 	a->headpath = names_keep(a);
-	cat2(names_end(a), PATH_MAX + 8, a->path, ".sock");
+	fg_cat2(names_end(a), PATH_MAX + 8, a->path, ".sock");
 	a->sockpath = names_keep(a);
 	return 0;
 }
@@ -1464,10 +1448,10 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 	}
 	names_end(a)[0] = '\0';
 	if (conf->key_file && !realpath(conf->key_file, names_end(a)))
-		cat2(names_end(a), PATH_MAX, conf->key_file, "");
+		fg_cat2(names_end(a), PATH_MAX, conf->key_file, "");
 	a->keypath = names_keep(a);
 	if (conf->state_dir && conf->state_dir[0])
-		cat2(names_end(a), PATH_MAX, conf->state_dir, "");
+		fg_cat2(names_end(a), PATH_MAX, conf->state_dir, "");
 	else
 		fg_audit_default_state(names_end(a), PATH_MAX);
 	a->state_dir = names_keep(a);
@@ -1580,7 +1564,7 @@ static int client_for(struct fg_audit *a, const struct fg_audit_conf *conf, bool
 				       &a->remote, err, errlen);
 	if (spawn)
 		return fg_auditc_start(sock, a, conf->agent, conf->exe, &set, conf->root,
-				       conf->settle_later, &a->remote, err, errlen);
+				       conf->settle_later, conf->follower, &a->remote, err, errlen);
 	if (conf->owe_hello)
 		return fg_auditc_attach(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
 	return fg_auditc_new(sock, conf->agent, conf->exe, &set, &a->remote, err, errlen);
@@ -1630,6 +1614,11 @@ int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen)
 	if (errlen)
 		err[0] = '\0';
 	return a->remote ? fg_auditc_settle(a->remote, a, err, errlen) : 0;
+}
+
+bool fg_audit_daemon_gone(const struct fg_audit *a)
+{
+	return a->remote != NULL && fg_auditc_gone(a->remote);
 }
 
 void fg_audit_set_tap(struct fg_audit *a, fg_audit_tap_fn *fn, void *arg)
@@ -1697,7 +1686,7 @@ void fg_audit_settings(const struct fg_audit *a, struct fg_auditd_settings *out)
 
 void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 {
-	cat2(out, cap, a->sockpath, "");
+	fg_cat2(out, cap, a->sockpath, "");
 }
 
 /* The three calls below lock like an append: a and its client are

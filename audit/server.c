@@ -75,6 +75,7 @@ struct conn {
 	bool dead;             /* found closed or refused: drop it */
 	int64_t since;         /* accepted at (monotonic ms), for the hello deadline */
 	bool sync_each;        /* its policy says fsync = always */
+	bool follow;           /* a follower (wire.h): not a user that keeps us */
 	struct fg_rec_ident *id;
 	char *agent, *exe;
 	struct fg_auditw_ring *ring; /* its process's ring (wire.h), or NULL */
@@ -116,6 +117,7 @@ static void answer(int fd, char kind, int err)
 
 static int ring_drain(struct server *s, struct conn *c, size_t most);
 static void ring_close(struct server *s, struct conn *c);
+static int on_message(struct server *s, struct conn *c);
 
 static void drop_conn(struct server *s, size_t i)
 {
@@ -144,8 +146,8 @@ static int set_ident(struct server *s, struct conn *c, uid_t uid)
 }
 
 /* Nobody but c uses the daemon: no root alive, no other connection open
- * (ones whose peer has gone but that the loop has not reaped yet count as
- * gone). */
+ * but followers' (ones whose peer has gone but that the loop has not
+ * reaped yet count as gone). */
 static bool idle_but(struct server *s, const struct conn *c)
 {
 	for (size_t i = 0; i < s->nroots; i++) {
@@ -155,7 +157,7 @@ static bool idle_but(struct server *s, const struct conn *c)
 	}
 	for (size_t i = 0; i < s->nconns; i++) {
 		char x;
-		if (&s->conns[i] == c || s->conns[i].dead)
+		if (&s->conns[i] == c || s->conns[i].dead || s->conns[i].follow)
 			continue;
 		if (recv(s->conns[i].fd, &x, 1, MSG_PEEK | MSG_DONTWAIT) != 0)
 			return false;
@@ -175,6 +177,27 @@ static void unlink_if_ours(const struct server *s, const char *sockpath)
 		unlink(sockpath);
 }
 
+/* Making way: each follower (a lingering gateway) is hung up, so that it
+ * leaves too (fg_audit_daemon_gone); what it sent before is appended
+ * first (its ring's records and its queued messages), and a record it
+ * sends after fails on its side (EPIPE) and goes to the next daemon. */
+static void let_followers_go(struct server *s, const struct conn *c)
+{
+	for (size_t i = 0; i < s->nconns; i++) {
+		struct conn *o = &s->conns[i];
+		int k = 0;
+
+		if (o == c || o->dead || !o->follow)
+			continue;
+		(void)shutdown(o->fd, SHUT_RDWR);
+		while (k < 1024 && on_message(s, o) == 1)
+			k++;
+		ring_close(s, o);
+		o->dead = true;
+	}
+	(void)fg_ckpt_emit(s->ck);
+}
+
 static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, const struct ucred *cr)
 {
 	const uint8_t *flags = fg_auditw_take(b, 1);
@@ -184,6 +207,7 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 	if (b->bad || c->agent)
 		return -EBADMSG;
 	root = *flags & FG_AUDITW_ROOT;
+	c->follow = *flags & FG_AUDITW_FOLLOW;
 	if (b->off != b->len) {
 		/* the client's [audit] settings: they must be ours */
 		const uint8_t *fs = fg_auditw_take(b, 1);
@@ -203,6 +227,7 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 				 * binds it next, and a name removed after the
 				 * answer could be the new daemon's */
 				s->retire = true;
+				let_followers_go(s, c);
 				unlink_if_ours(s, s->sockpath);
 				return -ESTALE;
 			}
@@ -215,7 +240,8 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 	c->exe = strdup(exe ? exe : "");
 	if (!c->agent || !c->exe)
 		return -ENOMEM;
-	if (root) {
+	/* a follower outlives no one: its ROOT only asked us to make way */
+	if (root && !c->follow) {
 		int pfd;
 		size_t i;
 
@@ -600,8 +626,13 @@ static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int 
 
 	*fd = -1;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	/* ECONNRESET: the peer closed with an answer of ours unread (a vfork
+	 * child whose exec failed, a fork child that never read its hello's
+	 * answer).  The kernel reports that once, before the messages still
+	 * queued: they come next, then the end. */
 	if (n < 0)
-		return errno == EINTR ? RECV_AGAIN : errno == EAGAIN ? RECV_NONE : -1;
+		return errno == EINTR || errno == ECONNRESET ? RECV_AGAIN :
+		       errno == EAGAIN ? RECV_NONE : -1;
 	if (n == 0)
 		return -1;
 	/* room for the credentials and one descriptor (a ring's): more do

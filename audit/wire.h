@@ -15,11 +15,14 @@
  * Wire (one host, native byte order; every message is one packet of a
  * SOCK_SEQPACKET UNIX socket, <log>.sock):
  *
- *   hello   'H' u8 flags(ROOT)  cstr agent  cstr exe
+ *   hello   'H' u8 flags(ROOT|FOLLOW)  cstr agent  cstr exe
  *           [u8 fsync  u64 max_size  cstr key file]         -> answer
  *           (when given, key file and max_size must be the daemon's own:
  *           one log, one chain; with fsync = always each of the client's
- *           records is synced before its answer)
+ *           records is synced before its answer; FOLLOW: a process
+ *           that serves agents without being one, the gateway: it does
+ *           not keep the daemon from making way for other settings, is
+ *           hung up when it does, and is never registered as a root)
  *   record  'R' u8 flags(SYNC)  i32 result  cstr op  cstr decision
  *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
  *                                          -> answer if SYNC or failed
@@ -71,6 +74,7 @@
 
 #define FG_AUDITW_MSG_MAX FG_AUDIT_LINE_MAX
 #define FG_AUDITW_ROOT 1
+#define FG_AUDITW_FOLLOW 2
 #define FG_AUDITW_SYNC 1
 #define FG_AUDITW_MAX_FIELDS 32
 #define FG_AUDITW_MAX_STRV 4096

@@ -34,7 +34,8 @@ libfgshim_la_SOURCES += shim/gateway_glue.c shim/gateway_glue.h
 
 GATEWAY_ITESTS = tests/integration/gateway_http.sh tests/integration/gateway_https.sh \
 	tests/integration/gateway_run.sh tests/integration/gateway_model.sh \
-	tests/integration/gateway_auto.sh tests/integration/gateway_dns.sh
+	tests/integration/gateway_auto.sh tests/integration/gateway_dns.sh \
+	tests/integration/gateway_switch.sh
 TESTS += $(GATEWAY_ITESTS)
 EXTRA_DIST += $(GATEWAY_ITESTS) tests/integration/gateway_lib.sh
 

@@ -104,6 +104,9 @@ static struct fg_audit *audit_attach(const struct fg_policy *p)
 
 	exe[n > 0 ? n : 0] = '\0';
 	conf = fg_audit_conf_of(p, p->agent_id != NULL ? p->agent_id : "fleetguard-gateway", exe);
+	/* we serve the agents but are none: a tree of another policy on the
+	 * same log need not wait for our linger (docs/SECURITY.md) */
+	conf.follower = true;
 	if (fg_audit_open_client(&conf, &a, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fleetguard-gateway: %s; requests go unrecorded\n", err);
 		return NULL;

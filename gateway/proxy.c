@@ -1213,13 +1213,18 @@ static bool root_alive(const struct gw *g)
 	return g->conf.root_pidfd >= 0 && poll(&p, 1, 0) == 0;
 }
 
-/* Idle past the linger time: leave, unless a client is connecting now. */
+/* Idle past the linger time, or idle and let go by the audit daemon (it
+ * made way for another policy's tree on the log): leave, unless a client
+ * is connecting now. */
 static bool may_leave(struct gw *g)
 {
-	bool took = false;
+	bool took = false, gone;
 
-	if (g->nconns > 0 || now_ms() - g->idle_since < g->conf.linger_s * 1000ull ||
-	    root_alive(g) || (g->conf.roots_path != NULL && fg_gw_roots_alive(g->conf.roots_path)))
+	if (g->nconns > 0 || root_alive(g) ||
+	    (g->conf.roots_path != NULL && fg_gw_roots_alive(g->conf.roots_path)))
+		return false;
+	gone = g->conf.audit != NULL && fg_audit_daemon_gone(g->conf.audit);
+	if (!gone && now_ms() - g->idle_since < g->conf.linger_s * 1000ull)
 		return false;
 	if (g->conf.lockfd >= 0 && flock(g->conf.lockfd, LOCK_EX | LOCK_NB) < 0)
 		return false;
@@ -1233,7 +1238,11 @@ static bool may_leave(struct gw *g)
 	}
 	if (g->conf.ports_path != NULL)
 		unlink(g->conf.ports_path);
-	say("no client for %u s: leaving", g->conf.linger_s);
+	if (gone)
+		say("the audit daemon of %s hung up (it made way for another policy's): leaving",
+		    fg_audit_path(g->conf.audit));
+	else
+		say("no client for %u s: leaving", g->conf.linger_s);
 	return true;   /* the lock goes with the process */
 }
 

@@ -45,6 +45,18 @@ static const char *ll_why(int err)
 	       err == -EOPNOTSUPP ? "disabled at boot" : strerror(-err);
 }
 
+/* The daemon refused or could not be reached (err): -1 when that is
+ * fatal, else 0, having said why (in library-only mode the library's own
+ * hello comes next and is refused too, with less to say). */
+static int audit_lost(const struct fg_ll_start *s, const char *err)
+{
+	if (s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY)
+		return -1;
+	if (err[0] != '\0')
+		say(s, "%s", err);
+	return 0;
+}
+
 /* The audit log's writer, and its directory in dir ("" without one).
  * -1 with err when it cannot be opened and that is fatal. */
 static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *dir, size_t dlen,
@@ -65,7 +77,7 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 	conf.settle_later = true;
 	if (fg_audit_open_client(&conf, a, err, errlen) < 0) {
 		*a = NULL;
-		return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
+		return audit_lost(s, err);
 	}
 	path = fg_audit_path(*a);
 	slash = strrchr(path, '/');
@@ -85,7 +97,7 @@ static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *
 		return 0;
 	fg_audit_close(*a);
 	*a = NULL;
-	return s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY ? -1 : 0;
+	return audit_lost(s, err);
 }
 
 /* The "landlock" record.  The audit daemon outside the domain for this

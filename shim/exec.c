@@ -40,6 +40,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "audit/cat2.h"
 #include "policy/seal.h"
 #include "shim/shim.h"
 
@@ -66,24 +67,15 @@ static bool fg_is_ours(const char *e)
 	return strncmp(e, "LD_PRELOAD=", 11) == 0 || strncmp(e, "FLEETGUARD_", 11) == 0;
 }
 
-/* a and b, one variable (cut to FG_ENV_LEN - 1 bytes).  No snprintf: its
- * code is pages (a fault each) nothing else at start-up touches. */
+/* a and b, one variable (cut to FG_ENV_LEN - 1 bytes). */
 static void fg_env_keep(const char *a, const char *b)
 {
 	char *at = fg_env_buf + fg_env_used;
-	size_t na = strlen(a), nb = strlen(b);
 
 	if (fg_env_n >= FG_ENV_MAX)
 		return;
-	if (na > FG_ENV_LEN - 1)
-		na = FG_ENV_LEN - 1;
-	if (nb > FG_ENV_LEN - 1 - na)
-		nb = FG_ENV_LEN - 1 - na;
-	memcpy(at, a, na);
-	memcpy(at + na, b, nb);
-	at[na + nb] = '\0';
+	fg_env_used += fg_cat2(at, FG_ENV_LEN, a, b) + 1;
 	fg_env_store[fg_env_n++] = at;
-	fg_env_used += na + nb + 1;
 }
 
 void fg_exec_init(char **envp)

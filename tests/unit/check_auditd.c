@@ -303,6 +303,16 @@ static size_t count_lines(void)
 	return lines;
 }
 
+/* Wait (5 s at most) until the log has n lines: records a closed
+ * connection left queued are appended after the close. */
+static void wait_lines(size_t n)
+{
+	long until = now_ms() + 5000;
+
+	while (count_lines() < n && now_ms() < until)
+		usleep(20000);
+}
+
 static size_t count_pid(long pid)
 {
 	size_t k = 0;
@@ -1478,26 +1488,15 @@ static void ring_lie(int kind)
 	close(sock);
 }
 
-START_TEST(test_ring_hostile)
+/* Good entries through a ring whose tail the client scribbles on (ours
+ * is the daemon's own), wrapping; a record left in the ring when the
+ * process goes is appended. */
+static void ring_wraps(void)
 {
-	struct fg_audit *a = open_local(), *good;
 	struct fg_auditw_ring *r;
 	uint64_t head = 0;
-	pid_t d;
-	int sock, fd, fds[2];
-	int32_t e;
-	char k;
-	void *map;
-	size_t n, before = 0, lies = 7;
+	int sock = ring_client(&r);
 
-	d = start_daemon(a);
-	/* a well-behaved client beside the liars, with a ring of its own */
-	good = open_remote(FG_AUDIT_FSYNC_NEVER);
-	for (int i = 0; i < 40; i++)
-		ck_assert_int_eq(add(good, "/ws/good"), 0);
-
-	/* good entries, a scribbled tail (ours is the daemon's own), wrapping */
-	sock = ring_client(&r);
 	__atomic_store_n(&r->tail, 12345, __ATOMIC_SEQ_CST);
 	m_path_rec(&m, 0, "/ws/ring");
 	for (int i = 0; i < 2400; i++) {
@@ -1513,12 +1512,18 @@ START_TEST(test_ring_hostile)
 	ring_entry_put(r, &head, (uint32_t)m.n, m.b, m.n);
 	close(sock);
 	munmap(r, FG_AUDITW_RING_MAP);
+}
 
-	for (int j = 0; j < (int)lies; j++)
-		ring_lie(j);
+/* Rings the daemon refuses, keeping the connection (not sealed, too
+ * small, not a memfd); two descriptors, or one with another message: the
+ * connection goes. */
+static void refuse_bad_rings(void)
+{
+	int sock = raw_client(0), fd, fds[2];
+	int32_t e;
+	char k;
+	void *map;
 
-	/* rings the daemon refuses, keeping the connection */
-	sock = raw_client(0);
 	fd = ring_memfd(FG_AUDITW_RING_MAP, false, &map);       /* not sealed */
 	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
 	ck_assert_int_eq(e, -EINVAL);
@@ -1541,8 +1546,16 @@ START_TEST(test_ring_hostile)
 	close(sock);
 	close(fds[0]);
 	close(fds[1]);
-	/* a ring before the hello */
-	sock = raw_connect(sockpath);
+}
+
+/* A ring before the hello: refused, the connection goes. */
+static void refuse_ring_before_hello(void)
+{
+	int sock = raw_connect(sockpath), fd;
+	int32_t e;
+	char k;
+	void *map;
+
 	fd = ring_memfd(FG_AUDITW_RING_MAP, true, &map);
 	ck_assert_int_eq(send_ring(sock, &fd, 1, &e), 1);
 	ck_assert_int_eq(e, -EBADMSG);
@@ -1550,13 +1563,14 @@ START_TEST(test_ring_hostile)
 	munmap(map, FG_AUDITW_RING_MAP);
 	close(fd);
 	close(sock);
+}
 
-	/* the daemon lives, the good client goes on, the log is intact */
-	ck_assert_int_eq(kill(d, 0), 0);
-	for (int i = 0; i < 40; i++)
-		ck_assert_int_eq(add(good, "/ws/good"), 0);
-	ck_assert_int_eq(fg_audit_flush(good), 0);
-	n = verify_log();
+/* The log is intact: the good client's 80 records, the ring's 2401 and one
+ * per lie, the ring records (and those before each lie) this process's. */
+static void ring_log_intact(size_t lies)
+{
+	size_t n = verify_log(), before = 0;
+
 	ck_assert_uint_eq(n, 80 + 2401 + lies);
 	for (size_t i = 0; i < nseen; i++) {
 		if (strcmp(seen[i].path, "/ws/ring") == 0 || strcmp(seen[i].path, "/ws/last") == 0 ||
@@ -1569,6 +1583,30 @@ START_TEST(test_ring_hostile)
 		}
 	}
 	ck_assert_uint_gt(before, lies);
+}
+
+START_TEST(test_ring_hostile)
+{
+	struct fg_audit *a = open_local(), *good;
+	size_t lies = 7;
+	pid_t d;
+
+	d = start_daemon(a);
+	/* a well-behaved client beside the liars, with a ring of its own */
+	good = open_remote(FG_AUDIT_FSYNC_NEVER);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(add(good, "/ws/good"), 0);
+	ring_wraps();
+	for (int j = 0; j < (int)lies; j++)
+		ring_lie(j);
+	refuse_bad_rings();
+	refuse_ring_before_hello();
+	/* the daemon lives, the good client goes on, the log is intact */
+	ck_assert_int_eq(kill(d, 0), 0);
+	for (int i = 0; i < 40; i++)
+		ck_assert_int_eq(add(good, "/ws/good"), 0);
+	ck_assert_int_eq(fg_audit_flush(good), 0);
+	ring_log_intact(lies);
 	fg_audit_close(good);
 	fg_audit_close(a);
 }
@@ -1662,7 +1700,6 @@ START_TEST(test_hangup_keeps_queued_records)
 {
 	struct fg_audit *a = open_local();
 	int fd;
-	long until;
 
 	start_daemon(a);
 	fd = raw_client(0);
@@ -1671,10 +1708,38 @@ START_TEST(test_hangup_keeps_queued_records)
 		m_send(fd, &m);
 	}
 	close(fd);
-	until = now_ms() + 5000;
-	while (count_lines() < 150 && now_ms() < until)
-		usleep(20000);
+	wait_lines(150);
 	ck_assert_uint_eq(verify_log(), 150);
+	fg_audit_close(a);
+}
+END_TEST
+
+/* A process that ends with an answer unread (a vfork child whose exec
+ * failed closes the connection it had handed over, its hello's answer
+ * already there): the kernel reports ECONNRESET to the daemon before the
+ * messages still queued, which must be appended all the same.  The daemon
+ * is stopped while the records queue up behind the answered hello. */
+START_TEST(test_reset_keeps_queued_records)
+{
+	struct fg_audit *a = open_local();
+	pid_t d = start_daemon(a);
+	int fd = raw_connect(sockpath);
+	struct pollfd p;
+
+	ck_assert_int_ge(fd, 0);
+	m_hello(&m, 0);
+	m_send(fd, &m);
+	p = (struct pollfd){ fd, POLLIN, 0 };
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);      /* answered, and left unread */
+	ck_assert_int_eq(kill(d, SIGSTOP), 0);
+	for (int i = 0; i < 3; i++) {
+		m_rec(&m, 0, 0, "exec", "allow", "p.ini:1", 0);
+		m_send(fd, &m);
+	}
+	close(fd);
+	ck_assert_int_eq(kill(d, SIGCONT), 0);
+	wait_lines(3);
+	ck_assert_uint_eq(verify_log(), 3);
 	fg_audit_close(a);
 }
 END_TEST
@@ -1898,18 +1963,15 @@ START_TEST(test_reconnect_after_drop)
 END_TEST
 
 /* The client's own checks, on its direct interface. */
-START_TEST(test_client_limits)
+/* Socket paths the client refuses: too long for it, a directory too long,
+ * a name too long for the /proc/self/fd form, a directory that is not
+ * there; a hello too big to send; NULL handles. */
+static void refuse_bad_client_paths(void)
 {
-	struct fg_audit *a = open_local();
-	struct fg_auditc *c = NULL;
 	static char path[PATH_MAX + 64], hello[3 * PATH_MAX];
-	char err[512], *huge;
-	const char **argv;
-	int i;
+	struct fg_auditc *c = NULL;
+	char err[512];
 
-	start_daemon(a);
-	/* paths: too long for the client, a directory too long, a name too
-	 * long for the /proc/self/fd form, a directory that is not there */
 	memset(path, 'x', PATH_MAX + 63);
 	path[0] = '/';
 	path[PATH_MAX + 63] = '\0';
@@ -1927,11 +1989,17 @@ START_TEST(test_client_limits)
 	ck_assert_int_eq(fg_auditc_new(sockpath, hello, "e", NULL, &c, err, sizeof(err)), -E2BIG);
 	ck_assert_int_eq(fg_auditc_flush(NULL), 0);
 	fg_auditc_free(NULL);
+}
 
-	ck_assert_int_eq(fg_auditc_new(sockpath, NULL, NULL, NULL, &c, err, sizeof(err)), 0);
-	/* records the client will not send */
+/* Records the client will not send: no op, too many fields, no fields, a
+ * field with no key or of an unknown type, one longer than a line.  The
+ * long buffer is returned for the next part. */
+static char *refuse_bad_records(struct fg_auditc *c)
+{
 	struct fg_audit_field f[40] = { { .key = "path", .type = FG_AF_STR, .s = "x", .len = 1 } };
 	struct fg_audit_rec rec = { .op = NULL, .f = f, .nf = 1 };
+	char *huge;
+
 	ck_assert_int_eq(fg_auditc_append(c, &rec, true, false), -EINVAL);
 	rec.op = "open";
 	rec.nf = 33;
@@ -1948,13 +2016,23 @@ START_TEST(test_client_limits)
 	huge = malloc(FG_AUDIT_LINE_MAX);
 	ck_assert_ptr_nonnull(huge);
 	if (!huge)
-		return;
+		return NULL;
 	memset(huge, 'z', FG_AUDIT_LINE_MAX);
 	f[0] = (struct fg_audit_field){ .key = "path", .type = FG_AF_STR, .s = huge,
 					.len = FG_AUDIT_LINE_MAX };
 	ck_assert_int_eq(fg_auditc_append(c, &rec, true, false), -E2BIG);
-	/* argv past the client's budget ends with "..."; so does one of too
-	 * many strings; none at all is an empty array */
+	return huge;
+}
+
+/* Three exec records: an argv past the client's budget, one of too many
+ * strings, none at all. */
+static void send_long_argvs(struct fg_auditc *c, char *huge)
+{
+	struct fg_audit_field f[1];
+	struct fg_audit_rec rec = { .op = "exec", .f = f, .nf = 1 };
+	const char **argv;
+	int i;
+
 	memset(huge, 'a', 1000);
 	huge[1000] = '\0';
 	argv = calloc(5000, sizeof(*argv));
@@ -1964,7 +2042,6 @@ START_TEST(test_client_limits)
 	for (i = 0; i < 40; i++)
 		argv[i] = huge;
 	f[0] = (struct fg_audit_field){ .key = "argv", .type = FG_AF_STRV, .v = argv };
-	rec.op = "exec";
 	ck_assert_int_eq(fg_auditc_append(c, &rec, true, false), 0);
 	for (i = 0; i < 4999; i++)
 		argv[i] = "q";
@@ -1972,23 +2049,43 @@ START_TEST(test_client_limits)
 	f[0].v = NULL;
 	ck_assert_int_eq(fg_auditc_append(c, &rec, false, false), 0);
 	ck_assert_int_eq(fg_auditc_flush(c), 0);
-	fg_auditc_free(c);
 	free(argv);
-	free(huge);
+}
+
+/* The argvs as written: one past the budget ends with "..." (the writer
+ * keeps 16 KiB: 16 of the long strings), so does one of too many strings,
+ * none at all is an empty array. */
+static void argvs_cut(void)
+{
+	size_t longs = 0, qs = 0;
+
 	ck_assert_uint_eq(verify_log(), 3);
-	/* the writer keeps 16 KiB of an argv: 16 of the long strings */
-	size_t longs = 0;
 	for (const char *p = seen[0].line; (p = strstr(p, "\"aaaa")); p++)
 		longs++;
 	ck_assert_uint_eq(longs, 16);
 	ck_assert_ptr_nonnull(strstr(seen[0].line, ",\"...\"]"));
-	size_t qs = 0;
 	for (const char *p = seen[1].line; (p = strstr(p, "\"q\"")); p++)
 		qs++;
 	ck_assert_uint_eq(qs, 4095);     /* the writer would have kept 4096 */
 	ck_assert_ptr_nonnull(strstr(seen[1].line, "\"q\",\"...\"]"));
 	ck_assert_ptr_nonnull(strstr(seen[2].line, "\"argv\":[]"));
 	ck_assert_int_eq(seen[2].agent[0], '\0');
+}
+
+START_TEST(test_client_limits)
+{
+	struct fg_audit *a = open_local();
+	struct fg_auditc *c = NULL;
+	char err[512], *huge;
+
+	start_daemon(a);
+	refuse_bad_client_paths();
+	ck_assert_int_eq(fg_auditc_new(sockpath, NULL, NULL, NULL, &c, err, sizeof(err)), 0);
+	huge = refuse_bad_records(c);
+	send_long_argvs(c, huge);
+	fg_auditc_free(c);
+	free(huge);
+	argvs_cut();
 	fg_audit_close(a);
 }
 END_TEST
@@ -2211,6 +2308,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_ring_hostile);
 	tcase_add_test(tc, test_uid_follows_sender);
 	tcase_add_test(tc, test_hangup_keeps_queued_records);
+	tcase_add_test(tc, test_reset_keeps_queued_records);
 	tcase_add_test(tc, test_append_failure_reported);
 	tcase_add_test(tc, test_long_socket_path);
 	tcase_add_test(tc, test_reconnect_after_close);
