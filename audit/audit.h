@@ -174,6 +174,21 @@ void fg_audit_handback(struct fg_audit *a, struct fg_audit_handover *h);
  * the daemon's disk sync on top cost every launch a sync. */
 void fg_audit_close_sent(struct fg_audit *a);
 
+/* A client of the daemon only, on the connection this process made and
+ * with no other answer owed: send r as a record that waits (.barrier) but
+ * read its answer later, with fg_audit_owed_wait(), which returns the
+ * record's failure (or 0) once the daemon answered: the caller works
+ * while the daemon appends (a launcher builds its Landlock ruleset). */
+int fg_audit_append_owed(struct fg_audit *a, const struct fg_audit_rec *r);
+int fg_audit_owed_wait(struct fg_audit *a);
+
+/* A client of the daemon only: a new connection for the image this
+ * process is about to exec (a launcher's child, before a seccomp filter
+ * would trap its connect), its hello sent and owed, open across the exec;
+ * h says which (the caller puts it into FG_AUDIT_HANDOVER_ENV, and the
+ * image adopts it, checked, as after any exec). */
+int fg_audit_handover_new(struct fg_audit *a, struct fg_audit_handover *h);
+
 /* The files this writer owns (log, segments' directory prefix, head or lock
  * files): true if path (absolute, normalised) is one of them.  The shim
  * denies the agent's own calls on them. */
@@ -229,5 +244,7 @@ const char *fg_errno_name(int err);
 
 /* SHA-256 of a file's contents as 64 lower-case hex digits plus NUL. */
 int fg_sha256_file(const char *path, char hex[65]);
+/* The same of n bytes at p (no libcrypto: audit/sha256.c). */
+void fg_sha256_bytes(const void *p, size_t n, char hex[65]);
 
 #endif /* FLEETGUARD_AUDIT_H */

@@ -887,7 +887,58 @@ int fg_auditc_flush(struct fg_auditc *c)
 	return refusal(c, ret);
 }
 
+/* --- a record whose answer is read later --------------------------------- */
+
+int fg_auditc_append_owed(struct fg_auditc *c, const struct fg_audit_rec *r)
+{
+	struct fg_auditw_out b = { c->buf, 0, FG_AUDITW_MSG_MAX, false };
+	int ret;
+
+	/* only on this process's own connection, nothing else owed or in
+	 * a ring: the answer read later is this record's */
+	if (c->fd < 0 || c->pid != getpid() || c->ring != NULL || c->settle || c->owed != 0 ||
+	    c->pending != 0)
+		return -EINVAL;
+	ret = fg_auditw_encode_rec(&b, r, true);
+	if (ret == 0)
+		ret = send_all(c->fd, b.p, b.len);
+	if (ret == 0)
+		c->owed = 1;
+	return refusal(c, ret);
+}
+
+int fg_auditc_owed_wait(struct fg_auditc *c)
+{
+	int ret = 0;
+
+	while (c->owed > 0 && ret == 0)
+		ret = owed_answer(c, true);
+	c->owed = ret < 0 ? 0 : c->owed;
+	c->pending = 0;         /* returned here */
+	return refusal(c, ret);
+}
+
 /* --- handing the connection to the next image --------------------------- */
+
+int fg_auditc_handover_new(struct fg_auditc *c, struct fg_audit_handover *h)
+{
+	int fd;
+
+	*h = (struct fg_audit_handover){ .fd = -1 };
+	if (!c->known)
+		return -ENOTCONN;       /* the daemon's identity is not known yet */
+	fd = connect_hello_as(c, false, false);
+	if (fd < 0)
+		return fd;
+	fd = fg_audit_high_fd(fd);
+	if (fcntl(fd, F_SETFD, 0) < 0) {
+		close(fd);
+		return -errno;
+	}
+	h->fd = fd;
+	h->owed = 1;
+	return 0;
+}
 
 int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool guest,
 		       struct fg_audit_handover *h)

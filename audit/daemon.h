@@ -146,6 +146,11 @@ int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, boo
 			  pid_t self, bool guest);
 /* Wait until every record sent so far is in the log; the first failure. */
 int fg_auditc_flush(struct fg_auditc *c);
+/* fg_audit_append_owed, fg_audit_owed_wait, fg_audit_handover_new
+ * (audit.h) on the client. */
+int fg_auditc_append_owed(struct fg_auditc *c, const struct fg_audit_rec *r);
+int fg_auditc_owed_wait(struct fg_auditc *c);
+int fg_auditc_handover_new(struct fg_auditc *c, struct fg_audit_handover *h);
 void fg_auditc_free(struct fg_auditc *c);
 /* How long a client waits for the daemon (connect, answers, a full send
  * buffer) before the append fails with -ETIMEDOUT; 30 s unless a test

@@ -1689,6 +1689,45 @@ void fg_audit_sock_path(const struct fg_audit *a, char *out, size_t cap)
 	fg_cat2(out, cap, a->sockpath, "");
 }
 
+/* The three calls below lock like an append: a and its client are
+ * shared by the process's threads. */
+int fg_audit_append_owed(struct fg_audit *a, const struct fg_audit_rec *r)
+{
+	int ret;
+
+	if (!a || !a->remote || !r)
+		return -EINVAL;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_append_owed(a->remote, r);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
+int fg_audit_owed_wait(struct fg_audit *a)
+{
+	int ret;
+
+	if (!a || !a->remote)
+		return -EINVAL;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_owed_wait(a->remote);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
+int fg_audit_handover_new(struct fg_audit *a, struct fg_audit_handover *h)
+{
+	int ret;
+
+	h->fd = -1;
+	if (!a || !a->remote)
+		return -EINVAL;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_handover_new(a->remote, h);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
 void fg_audit_close_sent(struct fg_audit *a)
 {
 	if (a && a->remote) {

@@ -524,6 +524,18 @@ int fg_sha256_hex(const void *p, size_t n, char hex[FG_HASH_HEX])
 /* Built-in SHA-256 (sha256.c): the library hashes the policy file in the
  * first process of a tree, where loading libcrypto would cost more than
  * the rest of its start-up together. */
+void fg_sha256_bytes(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[32];
+	struct fg_sha256 c;
+
+	fg_sha256_init(&c);
+	fg_sha256_update(&c, p, n);
+	fg_sha256_final(&c, md);
+	fg_hex(md, 32, hex);
+	hex[64] = '\0';
+}
+
 int fg_sha256_file(const char *path, char hex[65])
 {
 	unsigned char buf[16384], md[32];

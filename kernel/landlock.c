@@ -531,49 +531,89 @@ size_t fg_ll_plan_rules(const struct fg_ll_plan *pl)
 /* --- applying ----------------------------------------------------------- */
 
 #if HAVE_DECL_SYS_LANDLOCK_CREATE_RULESET
-static int add_path(int rfd, const struct ll_grant *g, uint64_t withhold)
+/*
+ * The O_PATH descriptors of the rules added are closed a run at a time
+ * (close_range) instead of one close each: a run only ever holds numbers
+ * this code opened one after the other, never one it did not open, and
+ * at most LL_RUN of them are open at once.
+ */
+#define LL_RUN 64
+
+struct ll_run {
+	int lo, hi;     /* -1: none */
+};
+
+static void run_close(struct ll_run *r)
+{
+	if (r->lo < 0)
+		return;
+#ifdef SYS_close_range
+	if (ll_sys(SYS_close_range, (long)r->lo, (long)r->hi, 0L) < 0)
+#endif
+		for (int fd = r->lo; fd <= r->hi; fd++)
+			ll_sys(SYS_close, (long)fd);
+	r->lo = r->hi = -1;
+}
+
+static void run_keep(struct ll_run *r, int fd)
+{
+	if (r->lo >= 0 && fd == r->hi + 1 && fd - r->lo < LL_RUN) {
+		r->hi = fd;
+		return;
+	}
+	run_close(r);
+	r->lo = r->hi = fd;
+}
+
+/* One path rule.  No fstat for the object's type: the kernel refuses
+ * (EINVAL) rights that mean nothing on a file that is not a directory,
+ * and the rule is then added with the file rights alone, as the type
+ * would have chosen (docs/SECURITY.md). */
+static int add_path(int rfd, const struct ll_grant *g, uint64_t withhold, struct ll_run *run)
 {
 	struct ll_path_beneath_attr pb;
-	struct stat st;
 	int fd, rc = 0;
 
 	fd = (int)ll_sys(SYS_openat, (long)AT_FDCWD, g->path, (long)(O_PATH | O_CLOEXEC));
 	if (fd < 0)
 		return 0;       /* not there (yet): nothing to grant */
-	if (ll_sys(SYS_fstat, (long)fd, &st) < 0) {
-		rc = -errno;
-		goto out_close;
-	}
+	run_keep(run, fd);
 	pb.allowed_access = g->rights & ~withhold;
-	if (!S_ISDIR(st.st_mode))
-		pb.allowed_access &= LL_FILE_RIGHTS;
 	pb.parent_fd = fd;
+	if (pb.allowed_access == 0)
+		return 0;
+	if (ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_PATH_BENEATH, &pb, 0L) == 0)
+		return 0;
+	if (errno == EINVAL && (pb.allowed_access & ~LL_FILE_RIGHTS) != 0) {
+		pb.allowed_access &= LL_FILE_RIGHTS;
+		if (pb.allowed_access == 0 ||
+		    ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_PATH_BENEATH, &pb, 0L) == 0)
+			return 0;
+	}
 	/* EBADFD: the path leads to an object of an internal file system (a
 	 * pipe behind /dev/stdin): nothing the kernel can grant on, and
 	 * nothing a path could reach but an already-open descriptor. */
-	if (pb.allowed_access != 0 &&
-	    ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_PATH_BENEATH, &pb, 0L) < 0 &&
-	    errno != EBADFD)
+	if (errno != EBADFD)
 		rc = -errno;
-out_close:
-	ll_sys(SYS_close, (long)fd);
 	return rc;
 }
 
-int fg_ll_apply(const struct fg_ll_plan *pl)
+int fg_ll_prepare(const struct fg_ll_plan *pl)
 {
 	struct ll_ruleset_attr attr = {
 		.handled_access_fs = pl->fs,
 		.handled_access_net = pl->net,
 		.scoped = pl->scoped,
 	};
+	struct ll_run run = { -1, -1 };
 	int rfd, rc = 0;
 
 	rfd = ll_errno(ll_sys(SYS_landlock_create_ruleset, &attr, (long)sizeof(attr), 0L));
 	if (rfd < 0)
 		return rfd;
 	for (size_t i = 0; i < pl->ng && rc == 0; i++)
-		rc = add_path(rfd, &pl->g[i], pl->withhold);
+		rc = add_path(rfd, &pl->g[i], pl->withhold, &run);
+	run_close(&run);
 	for (size_t i = 0; i < pl->nports && rc == 0; i++) {
 		struct ll_net_port_attr np = { .allowed_access = pl->port_rights[i],
 					       .port = pl->ports[i] };
@@ -581,7 +621,20 @@ int fg_ll_apply(const struct fg_ll_plan *pl)
 		if (ll_sys(SYS_landlock_add_rule, (long)rfd, (long)LL_RULE_NET_PORT, &np, 0L) < 0)
 			rc = -errno;
 	}
-	if (rc == 0 && ll_sys(SYS_prctl, (long)PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+	if (rc < 0) {
+		ll_sys(SYS_close, (long)rfd);
+		return rc;
+	}
+	return rfd;
+}
+
+int fg_ll_restrict(int rfd)
+{
+	int rc = 0;
+
+	if (rfd < 0)
+		return rfd;
+	if (ll_sys(SYS_prctl, (long)PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
 		rc = -errno;
 	if (rc == 0 && ll_sys(SYS_landlock_restrict_self, (long)rfd, 0L) < 0)
 		rc = -errno;
@@ -589,12 +642,23 @@ int fg_ll_apply(const struct fg_ll_plan *pl)
 	return rc;
 }
 #else
-int fg_ll_apply(const struct fg_ll_plan *pl)
+int fg_ll_prepare(const struct fg_ll_plan *pl)
 {
 	(void)pl;
 	return -ENOSYS;
 }
+
+int fg_ll_restrict(int rfd)
+{
+	(void)rfd;
+	return -ENOSYS;
+}
 #endif
+
+int fg_ll_apply(const struct fg_ll_plan *pl)
+{
+	return fg_ll_restrict(fg_ll_prepare(pl));
+}
 
 /*
  * Making a block device in sysfs fails for everyone (EPERM: no capability,

@@ -137,6 +137,15 @@ int fg_ll_make_write_trees(const struct fg_policy *p, fg_ll_note_fn note, void *
  * exist are skipped.  Call it before creating threads. */
 int fg_ll_apply(const struct fg_ll_plan *pl);
 
+/* fg_ll_apply in two steps, so that a caller can build the ruleset while
+ * it waits for something else (the audit daemon's answer): fg_ll_prepare
+ * returns the ruleset's descriptor (close-on-exec) with every rule in, or
+ * a negative errno (nothing left open); fg_ll_restrict(fd) sets
+ * no_new_privs, confines the calling thread with it and closes it (a
+ * negative fd is returned as is). */
+int fg_ll_prepare(const struct fg_ll_plan *pl);
+int fg_ll_restrict(int rfd);
+
 /* 1 when some Landlock domain refuses to make a block device (every plan
  * handles that right and grants it nowhere, whatever the policy), else 0. */
 int fg_ll_confined(void);

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "breaker/breaker.h"
 #include "kernel/start.h"
@@ -105,9 +106,12 @@ static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *
 /* The "landlock" record.  The audit daemon outside the domain for this
  * process and its children (the domain holds no right on the log) is the
  * one a's hello reached, with this policy's settings, and it outlives this
- * process (open_audit: conf.root). */
-static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
-			   const struct fg_ll_plan *pl, char *err, size_t errlen)
+ * process (open_audit: conf.root).  The record waits for its answer (it
+ * is in the log before the domain applies), but the answer is read by
+ * landlock_answer(), after the ruleset is built: the daemon appends while
+ * this process opens the rules' paths. */
+static int landlock_record(const struct fg_ll_start *s, struct fg_audit *a,
+			   const struct fg_ll_plan *pl)
 {
 	const char *dig = fg_ll_plan_digest(pl);
 	struct fg_audit_field f[7] = {
@@ -115,22 +119,40 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 		{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
 		{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
 	};
-	/* waits for its answer: in the log before the domain applies */
 	struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 3, .barrier = true };
-	bool deny = s->pol->audit.on_failure == FG_ONFAIL_DENY;
 	int rc;
 
 	for (size_t i = 0; i < s->nextra && rec.nf < 7; i++)
 		f[rec.nf++] = s->extra[i];
-	rc = fg_audit_append(a, &rec);
-	if (rc < 0 && deny) {
-		snprintf(err, errlen, "cannot write to the audit log '%s': %s", fg_audit_path(a),
+	rc = fg_audit_append_owed(a, &rec);
+	if (rc == -EINVAL)
+		rc = fg_audit_append(a, &rec); /* nothing can be owed there: wait now */
+	return rc > 0 ? 0 : rc;
+}
+
+/* The landlock record's answer (sent is what landlock_record returned):
+ * -1 with err when its failure is fatal; else 0, and *a NULL when the log
+ * is given up (on_failure = allow). */
+static int landlock_answer(const struct fg_ll_start *s, struct fg_audit **a, int sent,
+			   char *err, size_t errlen)
+{
+	int rc = sent;
+
+	if (*a == NULL)
+		return 0;
+	if (rc == 0)
+		rc = fg_audit_owed_wait(*a);
+	if (rc == 0 || rc == -EINVAL)
+		return 0;       /* -EINVAL: nothing was owed (the record waited) */
+	if (s->pol->audit.on_failure == FG_ONFAIL_DENY) {
+		snprintf(err, errlen, "cannot write to the audit log '%s': %s", fg_audit_path(*a),
 			 strerror(-rc));
 		return -1;
 	}
-	if (rc < 0)
-		say(s, "cannot write to the audit log '%s': %s; going on without audit (on_failure = allow)",
-		    fg_audit_path(a), strerror(-rc));
+	say(s, "cannot write to the audit log '%s': %s; going on without audit (on_failure = allow)",
+	    fg_audit_path(*a), strerror(-rc));
+	fg_audit_close_sent(*a);
+	*a = NULL;
 	return 0;
 }
 
@@ -138,9 +160,12 @@ static int hand_over_audit(const struct fg_ll_start *s, struct fg_audit *a,
 static int build(const struct fg_ll_start *s, int abi, const char *audit_dir,
 		 struct fg_ll_own *own, size_t *nown, char *state, struct fg_ll_plan **pl)
 {
+	/* the breaker's state directory only with endpoints (fg_ll_own_list
+	 * lists it only then): finding it makes it (mkdir, access) */
+	bool bk = s->pol->nep > 0 && fg_bk_state_dir(&s->pol->breaker, state, PATH_MAX) == 0;
+
 	*nown = fg_ll_own_list(s->pol, audit_dir[0] ? audit_dir : NULL, s->library,
-			       fg_bk_state_dir(&s->pol->breaker, state, PATH_MAX) == 0 ? state : NULL,
-			       own);
+			       bk ? state : NULL, own);
 	return fg_ll_plan_new(s->pol, abi, own, *nown, s->note, s->ctx, pl);
 }
 
@@ -175,6 +200,73 @@ static int step_failed(const struct fg_ll_start *s, const char *what, int rc, ch
 	say(s, "cannot %s the landlock ruleset: %s; going on with the preloaded library alone",
 	    what, strerror(-rc));
 	return FG_LL_NOT_CONFINED;
+}
+
+/* The writer goes to the caller (s->keep_audit) or is closed. */
+static void keep_or_close(const struct fg_ll_start *s, struct fg_audit *a)
+{
+	if (a == NULL)
+		return;
+	if (s->keep_audit != NULL)
+		*s->keep_audit = a;
+	else
+		fg_audit_close(a);
+}
+
+/* The parts after the plan: the landlock record, the write trees, the
+ * ruleset, the floor (s->entering) and the domain.  The ruleset is built
+ * while the daemon appends the record, unless s->build_late asks for it
+ * after entering (inside a mount namespace).  The plan is freed as soon as
+ * the ruleset holds it (*plp NULL then): after entering's fork each free
+ * would write pages the child shares with its parent (copy-on-write
+ * faults on the agent's way to its exec).  FG_LL_APPLIED,
+ * FG_LL_NOT_CONFINED (a step failed under kernel = auto) or -1. */
+static int enter(const struct fg_ll_start *s, struct fg_audit **a, struct fg_ll_plan **plp,
+		 const struct fg_ll_own *own, size_t nown, char *err, size_t errlen)
+{
+	bool late = s->build_late != NULL && *s->build_late;
+	int sent = 0, rfd = -1, rc;
+	char digest[17];
+
+	if (s->applying != NULL)
+		s->applying(s->ctx);
+	if (*a != NULL)
+		sent = landlock_record(s, *a, *plp);
+	memcpy(digest, fg_ll_plan_digest(*plp), sizeof(digest));
+	if (!late) {
+		fg_ll_make_write_trees(s->pol, s->note, s->ctx);
+		rfd = fg_ll_prepare(*plp);
+		fg_ll_plan_free(*plp);
+		*plp = NULL;
+	}
+	if (landlock_answer(s, a, sent, err, errlen) < 0) {
+		if (rfd >= 0)
+			close(rfd);
+		return -1;
+	}
+	/* the record is answered: the caller's now (or closed) */
+	keep_or_close(s, *a);
+	*a = NULL;
+	/* the marker goes into the environment before entering may fork, so
+	 * that the child does not grow it (copy-on-write faults); it is taken
+	 * back if the domain is not applied, and trusted by descendants only
+	 * where the kernel confirms a domain (fg_ll_confined) */
+	if (s->entering != NULL) {
+		setenv(FG_LL_MARKER, digest, 1);
+		s->entering(s->ctx, own, nown, rfd);
+	}
+	if (late) {
+		fg_ll_make_write_trees(s->pol, s->note, s->ctx);
+		rfd = fg_ll_prepare(*plp);
+	}
+	rc = fg_ll_restrict(rfd);
+	if (rc < 0) {
+		unsetenv(FG_LL_MARKER);
+		return step_failed(s, "apply", rc, err, errlen);
+	}
+	if (s->entering == NULL)
+		setenv(FG_LL_MARKER, digest, 1);
+	return FG_LL_APPLIED;
 }
 
 int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
@@ -212,26 +304,13 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 	rc = FG_LL_ALREADY;
 	if (s->marker != NULL && strcmp(s->marker, fg_ll_plan_digest(pl)) == 0 && fg_ll_confined())
 		goto out_free;
-	if (s->applying != NULL)
-		s->applying(s->ctx);
-	rc = a != NULL ? hand_over_audit(s, a, pl, err, errlen) : 0;
-	if (rc < 0)
-		goto out_free;
-	fg_audit_close_sent(a);
-	a = NULL;
-	if (s->entering != NULL)
-		s->entering(s->ctx, own, nown);
-	fg_ll_make_write_trees(s->pol, s->note, s->ctx);
-	rc = fg_ll_apply(pl);
-	if (rc < 0) {
-		rc = step_failed(s, "apply", rc, err, errlen);
-		goto out_free;
-	}
-	setenv(FG_LL_MARKER, fg_ll_plan_digest(pl), 1);
-	rc = FG_LL_APPLIED;
+	rc = enter(s, &a, &pl, own, nown, err, errlen);
 out_free:
 	fg_ll_plan_free(pl);
 out_close:
-	fg_audit_close(a);
+	if (rc < 0)
+		fg_audit_close(a);
+	else
+		keep_or_close(s, a);
 	return rc;
 }

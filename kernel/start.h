@@ -52,13 +52,24 @@ struct fg_ll_start {
 	void (*opened)(void *ctx, const char *log);
 					/* the audit log is open (its path, or NULL without
 					 * one): called before the plan is built; may be NULL */
-	void (*entering)(void *ctx, const struct fg_ll_own *own, size_t nown);
+	void (*entering)(void *ctx, const struct fg_ll_own *own, size_t nown, int ruleset);
 					/* after the audit daemon started, just before the
 					 * ruleset is applied, with fleetguard's own paths
-					 * (fleetguard run sets up its floor there); may be NULL */
+					 * (fleetguard run sets up its floor there) and the
+					 * ruleset's descriptor (-1 under build_late: not built
+					 * yet); may be NULL */
 	const bool *sup_binds;          /* true after opened(): pathname UNIX sockets are
 					 * bound by the supervisor only (no socket file
 					 * made in the domain); may be NULL */
+	const bool *build_late;         /* true after opened(): the write trees and the
+					 * ruleset are made after entering (inside the mount
+					 * namespace it enters); may be NULL (before) */
+	struct fg_audit **keep_audit;   /* may be NULL; else the audit writer this call
+					 * opened (hello answered, registered as a process
+					 * the daemon outlives, the landlock record in the
+					 * log) is put here instead of closed, before
+					 * entering is called (untouched when there is none:
+					 * the caller sets it to NULL) */
 	void *ctx;
 };
 

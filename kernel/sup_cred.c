@@ -121,34 +121,45 @@ bool fg_sup_cred_traps(long nr)
 
 /* --- reading ------------------------------------------------------------- */
 
+const char *fg_sup_status_field(const char *buf, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (const char *t = strstr(buf, "\n"); t != NULL; t = strstr(t + 1, "\n"))
+		if (strncmp(t + 1, name, l) == 0 && t[l + 1] == ':')
+			return t + l + 2;
+	return NULL;
+}
+
+bool fg_sup_status_nums(const char *t, unsigned long *v, int n)
+{
+	char *end;
+
+	for (int i = 0; i < n && t != NULL; i++) {
+		errno = 0;
+		v[i] = strtoul(t, &end, 10);
+		t = errno || end == t ? NULL : end;
+	}
+	return t != NULL;
+}
+
 static bool parse_ids(const char *buf, const char *key, unsigned *fs)
 {
-	const char *t = strstr(buf, key);
-	char *end;
-	unsigned long v = 0;
+	unsigned long v[4];     /* real, effective, saved, fs */
 
-	if (t == NULL)
+	if (!fg_sup_status_nums(fg_sup_status_field(buf, key), v, 4))
 		return false;
-	t += strlen(key);
-	for (int i = 0; i < 4; i++) {           /* real, effective, saved, fs */
-		errno = 0;
-		v = strtoul(t, &end, 10);
-		if (errno || end == t)
-			return false;
-		t = end;
-	}
-	*fs = (unsigned)v;
+	*fs = (unsigned)v[3];
 	return true;
 }
 
 static bool parse_groups(const char *buf, struct sup_cred *c)
 {
-	const char *t = strstr(buf, "\nGroups:");
+	const char *t = fg_sup_status_field(buf, "Groups");
 	char *end;
 
 	if (t == NULL)
 		return false;
-	t += 8;
 	c->ngroups = 0;
 	for (;;) {
 		unsigned long v;
@@ -170,14 +181,14 @@ static bool parse_groups(const char *buf, struct sup_cred *c)
 
 static bool parse_hex(const char *buf, const char *key, uint64_t *out)
 {
-	const char *t = strstr(buf, key);
+	const char *t = fg_sup_status_field(buf, key);
 	char *end;
 
 	if (t == NULL)
 		return false;
 	errno = 0;
-	*out = strtoull(t + strlen(key), &end, 16);
-	return errno == 0 && end != t + strlen(key);
+	*out = strtoull(t, &end, 16);
+	return errno == 0 && end != t;
 }
 
 /*
@@ -232,26 +243,50 @@ static ssize_t status_read(int tid, char *buf, size_t cap)
 	return n;
 }
 
+ssize_t fg_sup_status(int tid, char *buf, size_t cap, bool cached)
+{
+	char at[64];
+	ssize_t n;
+	int fd, err;
+
+	buf[0] = '\n';
+	if (cached) {
+		n = status_read(tid, buf + 1, cap - 2);
+		if (n < 0)
+			return -errno;
+	} else {
+		snprintf(at, sizeof(at), "/proc/%d/status", tid);
+		fd = open(tid > 0 ? at : tid == 0 ? "/proc/thread-self/status" : "/proc/self/status",
+			  O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf + 1, cap - 2);
+		err = errno;
+		close(fd);
+		errno = err;
+		n = n > 0 ? n : 0;
+	}
+	buf[n + 1] = '\0';
+	return n;
+}
+
 /* The credentials of thread tid (0: this thread) from its status. */
 static int read_cred(int tid, struct sup_cred *c)
 {
 	static char buf[FG_SUP_GROUPS_MAX * 11 + 4096];
 	const char *u;
-	ssize_t n;
+	ssize_t n = fg_sup_status(tid, buf, sizeof(buf), true);
 	unsigned fsuid, fsgid;
 
-	buf[0] = '\n';
-	n = status_read(tid, buf + 1, sizeof(buf) - 2);
 	if (n <= 0 || (size_t)n >= sizeof(buf) - 2)
-		return n < 0 ? -errno : -EOVERFLOW;
-	buf[n + 1] = '\0';
-	if (!parse_ids(buf, "\nUid:", &fsuid) || !parse_ids(buf, "\nGid:", &fsgid) ||
-	    !parse_groups(buf, c) || !parse_hex(buf, "\nCapEff:", &c->eff))
+		return n < 0 ? (int)n : -EOVERFLOW;
+	if (!parse_ids(buf, "Uid", &fsuid) || !parse_ids(buf, "Gid", &fsgid) ||
+	    !parse_groups(buf, c) || !parse_hex(buf, "CapEff", &c->eff))
 		return -EOVERFLOW;
 	c->fsuid = fsuid;
 	c->fsgid = fsgid;
-	u = strstr(buf, "\nUmask:");
-	c->umask = u ? (mode_t)strtoul(u + 7, NULL, 8) & 0777 : 022;
+	u = fg_sup_status_field(buf, "Umask");
+	c->umask = u ? (mode_t)strtoul(u, NULL, 8) & 0777 : 022;
 	return 0;
 }
 
@@ -287,17 +322,9 @@ static bool exec_keeps(void)
 {
 	char buf[4096];
 	uint64_t bnd = 0;
-	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
 
-	if (fd < 0)
-		return false;
-	buf[0] = '\n';
-	n = read(fd, buf + 1, sizeof(buf) - 2);
-	close(fd);
-	buf[n > 0 ? n + 1 : 1] = '\0';
-	if (!parse_hex(buf, "\nCapBnd:", &bnd))
+	if (fg_sup_status(0, buf, sizeof(buf), false) < 0 || !parse_hex(buf, "CapBnd", &bnd))
 		return false;
 	if (self_prm == 0 && self.eff == 0)
 		return true;

@@ -126,4 +126,18 @@ bool fg_sup_cred_differ(const struct fg_sup *s);
 /* The caller's umask when its credentials were read for this call. */
 bool fg_sup_cred_umask(const struct fg_sup *s, mode_t *out);
 
+/* The one reader of /proc/<tid>/status (tid 0: this thread, -1: this
+ * process): one read into buf after a '\n', so that every field is found
+ * as "\nName:", NUL-terminated; the length read, or -errno.  cached: through
+ * the descriptors kept per thread (the serving thread only; a failed read
+ * is -errno).  Not cached: opened, read and closed; a read that fails after
+ * the open leaves the text empty (0). */
+ssize_t fg_sup_status(int tid, char *buf, size_t cap, bool cached);
+/* The text after "\nName:" in such a buffer (the blanks before the value
+ * left to strtoul), or NULL. */
+const char *fg_sup_status_field(const char *buf, const char *name);
+/* n decimal numbers from t (NULL: none) into v; false when one is missing
+ * or out of range. */
+bool fg_sup_status_nums(const char *t, unsigned long *v, int n);
+
 #endif /* FLEETGUARD_KERNEL_SUP_INT_H */

@@ -112,25 +112,19 @@ struct net_job {
 
 static int tgid_of(int tid)
 {
-	char at[64], buf[1024], *end;
+	char buf[1024], *end;
 	const char *t;
-	ssize_t n;
+	ssize_t n = fg_sup_status(tid, buf, sizeof(buf), false);
 	long v;
-	int fd;
 
-	snprintf(at, sizeof(at), "/proc/%d/status", tid);
-	fd = open(at, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	t = strstr(buf, "\nTgid:\t");
+	if (n < 0)
+		return (int)n;
+	t = fg_sup_status_field(buf, "Tgid");
 	if (!t)
 		return -ESRCH;
 	errno = 0;
-	v = strtol(t + 7, &end, 10);
-	if (errno || end == t + 7 || *end != '\n' || v <= 0 || v > INT_MAX)
+	v = strtol(t, &end, 10);
+	if (errno || end == t || *end != '\n' || v <= 0 || v > INT_MAX)
 		return -ESRCH;
 	return (int)v;
 }
@@ -330,44 +324,28 @@ struct caller_cred {
 	unsigned long long cap; /* effective capabilities */
 };
 
-/* The text after "\nname:\t" in a /proc status, or NULL. */
-static const char *status_field(const char *buf, const char *name)
-{
-	const char *t = strstr(buf, name);
-
-	return t ? t + strlen(name) : NULL;
-}
-
 static bool status_ids(const char *t, unsigned v[3])
 {
-	char *end;
+	unsigned long l[3];
 
-	for (int i = 0; i < 3 && t != NULL; i++) {
-		errno = 0;
-		v[i] = (unsigned)strtoul(t, &end, 10);
-		t = errno || end == t ? NULL : end;
-	}
-	return t != NULL;
+	if (!fg_sup_status_nums(t, l, 3))
+		return false;
+	for (int i = 0; i < 3; i++)
+		v[i] = (unsigned)l[i];
+	return true;
 }
 
 /* The credentials of pid (0: the supervisor) from /proc: 0 or -errno. */
 static int caller_cred(int pid, struct caller_cred *c)
 {
-	char at[64], buf[4096], *end;
+	char buf[4096], *end;
 	const char *t, *ns;
-	ssize_t n;
-	int fd;
+	ssize_t n = fg_sup_status(pid ? pid : -1, buf, sizeof(buf), false);
 
-	snprintf(at, sizeof(at), pid ? "/proc/%d/status" : "/proc/self/status", pid);
-	fd = open(at, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf + 1, sizeof(buf) - 2);
-	close(fd);
-	buf[0] = '\n';
-	buf[n > 0 ? n + 1 : 1] = '\0';
-	t = status_field(buf, "\nTgid:\t");
-	ns = status_field(buf, "\nNStgid:\t");
+	if (n < 0)
+		return (int)n;
+	t = fg_sup_status_field(buf, "Tgid");
+	ns = fg_sup_status_field(buf, "NStgid");
 	c->tgid = t ? (int)strtol(t, NULL, 10) : 0;
 	c->own_tgid = c->tgid;
 	while (ns != NULL && *ns != '\n' && *ns != '\0') {
@@ -378,10 +356,10 @@ static int caller_cred(int pid, struct caller_cred *c)
 		c->own_tgid = (int)v;
 		ns = end + (*end == '\t');
 	}
-	t = status_field(buf, "\nCapEff:\t");
+	t = fg_sup_status_field(buf, "CapEff");
 	c->cap = t ? strtoull(t, NULL, 16) : 0;
-	if (c->tgid <= 0 || !status_ids(status_field(buf, "\nUid:\t"), c->uid) ||
-	    !status_ids(status_field(buf, "\nGid:\t"), c->gid))
+	if (c->tgid <= 0 || !status_ids(fg_sup_status_field(buf, "Uid"), c->uid) ||
+	    !status_ids(fg_sup_status_field(buf, "Gid"), c->gid))
 		return -ESRCH;
 	return 0;
 }

@@ -564,23 +564,16 @@ static unsigned access_of(int flags)
 
 mode_t fg_sup_caller_umask(const struct fg_sup *s, int tid)
 {
-	char at[64], buf[2048];
+	char buf[2048];
 	const char *u;
-	ssize_t n;
 	mode_t m;
-	int fd;
 
 	if (fg_sup_cred_umask(s, &m))
 		return m;       /* read with its credentials for this call */
-	snprintf(at, sizeof(at), "/proc/%d/status", tid);
-	fd = open(at, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fg_sup_status(tid, buf, sizeof(buf), false) < 0)
 		return 022;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	u = strstr(buf, "Umask:\t");
-	return u ? (mode_t)strtoul(u + 7, NULL, 8) & 0777 : 022;
+	u = fg_sup_status_field(buf, "Umask");
+	return u ? (mode_t)strtoul(u, NULL, 8) & 0777 : 022;
 }
 
 /* --- opening --------------------------------------------------------------- */

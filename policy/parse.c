@@ -228,6 +228,12 @@ done:
 
 int fg_policy_load(const char *path, struct fg_policy **out, fg_diag_fn diagfn, void *ctx)
 {
+	return fg_policy_load_seen(path, out, diagfn, ctx, NULL, NULL);
+}
+
+int fg_policy_load_seen(const char *path, struct fg_policy **out, fg_diag_fn diagfn, void *ctx,
+			fg_policy_seen_fn seen, void *sctx)
+{
 	struct stat sb;
 	char *buf = NULL, msg[160];
 	size_t len = 0;
@@ -273,6 +279,8 @@ int fg_policy_load(const char *path, struct fg_policy **out, fg_diag_fn diagfn, 
 	}
 	close(fd);
 	rc = fg_policy_parse(path, buf, len, out, diagfn, ctx);
+	if (rc == 0 && seen != NULL)
+		seen(sctx, buf, len);
 	free(buf);
 	return rc;
 

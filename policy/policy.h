@@ -194,6 +194,14 @@ typedef void (*fg_diag_fn)(void *ctx, const char *file, unsigned line, const cha
  */
 int fg_policy_load(const char *path, struct fg_policy **out, fg_diag_fn diag, void *ctx);
 
+/* The same, and when it loads, seen(sctx, bytes, len) with the file's
+ * bytes exactly as parsed (the caller hashes them: reading the file a
+ * second time for its digest cost an open and two reads, and could hash
+ * other bytes than those parsed). */
+typedef void (*fg_policy_seen_fn)(void *sctx, const void *bytes, size_t len);
+int fg_policy_load_seen(const char *path, struct fg_policy **out, fg_diag_fn diag, void *ctx,
+			fg_policy_seen_fn seen, void *sctx);
+
 /* The same from a buffer; name is used as the file name in diagnostics and,
  * if root is not given in the text, its directory is the root. */
 int fg_policy_parse(const char *name, const char *buf, size_t len,

@@ -94,13 +94,27 @@ static void kg_applying(void *ctx)
 	kg_flush_notes();
 }
 
+/* The audit writer the bring-up opened (its hello registered this process
+ * as one the daemon outlives): fg_open_audit takes it as this process's
+ * own instead of connecting a second time. */
+static struct fg_audit *kg_kept;
+
+struct fg_audit *fg_kernel_take_audit(void)
+{
+	struct fg_audit *a = kg_kept;
+
+	kg_kept = NULL;
+	return a;
+}
+
 void fg_kernel_init(void)
 {
 	bool lost = false;
 	struct fg_ll_start s = {
 		.pol = fg_g.pol, .agent = fg_g.agent, .exe = fg_g.exe, .library = kg_library(),
 		.marker = getenv(FG_LL_MARKER), .verb = "start", .audit_required = false,
-		.note = kg_note, .say = kg_say, .applying = kg_applying, .audit_lost = &lost,
+		.note = kg_note, .say = kg_say, .applying = kg_applying, .keep_audit = &kg_kept,
+		.audit_lost = &lost,
 	};
 	char err[PATH_MAX + 256];
 	bool confined;

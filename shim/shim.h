@@ -381,6 +381,9 @@ int fg_resolve_check(const char *op, const char *host);
  * `fleetguard run`, and sets fg_g.landlock_active.  May stop the process
  * (status 126) when kernel = on and Landlock is unavailable. */
 void fg_kernel_init(void);
+/* The audit writer fg_kernel_init's bring-up opened and kept, once; NULL
+ * when there is none. */
+struct fg_audit *fg_kernel_take_audit(void);
 
 /* --- circuit breaker glue (shim/circuit*.c) ----------------------------- */
 

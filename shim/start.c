@@ -151,7 +151,11 @@ static void fg_open_audit(void)
 	 * for; without, the first process that needs it starts it */
 	conf.owe_hello = true;
 	fg_handed(&conf);
-	rc = fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
+	/* a first process keeps the connection its Landlock bring-up made
+	 * (one connection and one hello per process) */
+	fg_g.audit = fg_kernel_take_audit();
+	rc = fg_g.audit != NULL ? 0 :
+	     fg_g.landlock_active ? fg_audit_open_remote(&conf, &fg_g.audit, err, sizeof(err)) :
 	     fg_audit_open_client(&conf, &fg_g.audit, err, sizeof(err));
 	if (rc < 0) {
 		if (p->audit.on_failure == FG_ONFAIL_DENY)
@@ -208,6 +212,13 @@ static void fg_seal_state_dir(struct fg_policy *p)
 		fg_fatal("out of memory");
 }
 
+/* The digest of the policy's bytes as parsed (fg_policy_load_seen). */
+static void fg_policy_digest(void *ctx, const void *bytes, size_t len)
+{
+	(void)ctx;
+	fg_sha256_bytes(bytes, len, fg_g.policy_sha);
+}
+
 /* First process of a tree: parse the file FLEETGUARD_POLICY names, expand
  * it once and seal it at FG_SEAL_FD for every descendant. */
 static void fg_seal_first(void)
@@ -219,7 +230,8 @@ static void fg_seal_first(void)
 	fg_g.policy_file = getenv("FLEETGUARD_POLICY");
 	if (fg_g.policy_file == NULL || fg_g.policy_file[0] == '\0')
 		fg_fatal("FLEETGUARD_POLICY is not set; refusing to run without a policy");
-	if (fg_policy_load(fg_g.policy_file, &p, fg_diag_first, &seen) != 0 || p == NULL)
+	if (fg_policy_load_seen(fg_g.policy_file, &p, fg_diag_first, &seen, fg_policy_digest,
+				NULL) != 0 || p == NULL)
 		fg_fatal("%s: cannot load the policy", fg_g.policy_file);
 	/* the file is judged by the name the kernel resolves: store that one */
 	real = realpath(p->file, NULL);
@@ -227,8 +239,6 @@ static void fg_seal_first(void)
 		free(p->file);
 		p->file = real;
 	}
-	if (fg_sha256_file(p->file, fg_g.policy_sha) < 0)
-		fg_g.policy_sha[0] = '\0';
 	fg_seal_state_dir(p);
 	fd = fg_seal_create(p, fg_g.policy_sha);
 	if (fd < 0)

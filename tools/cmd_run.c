@@ -82,6 +82,7 @@ struct run_enter {
 };
 static struct run_enter run_enter;
 static bool run_sup_binds;              /* the supervisor binds UNIX socket names */
+static bool run_build_late;             /* masking: the ruleset is built in the namespace */
 
 /* The floor is picked once the audit directory exists (masking covers it)
  * and before the plan is built, so that the plan's notes can leave out what
@@ -94,14 +95,16 @@ static void on_opened(void *ctx, const char *log)
 	run_floor_pick(e->p, log, e->o->floor, e->o->quiet, e->fl);
 	run_fl = e->fl;
 	run_sup_binds = e->fl->supervise;
+	run_build_late = e->fl->masking;
 	e->f[0].s = e->fl->mech;
 	e->f[0].len = strlen(e->fl->mech);
 	e->f[1].i = (int64_t)e->fl->masked;
 }
 
-static void on_entering(void *ctx, const struct fg_ll_own *own, size_t nown)
+static void on_entering(void *ctx, const struct fg_ll_own *own, size_t nown, int ruleset)
 {
 	(void)ctx;
+	run_enter.fl->ruleset = ruleset;
 	run_floor_enter(run_enter.p, run_enter.fl, own, nown, run_enter.agent, run_enter.exe);
 	run_enter.entered = true;
 }
@@ -301,19 +304,27 @@ static void set_preload(const char *lib)
 	}
 }
 
+/* The digest of the policy's bytes as parsed (fg_policy_load_seen): the
+ * file is not read a second time for it. */
+static char run_sha[65];
+
+static void on_policy_bytes(void *ctx, const void *bytes, size_t len)
+{
+	(void)ctx;
+	fg_sha256_bytes(bytes, len, run_sha);
+}
+
 /* Parse once, seal once: CMD and every descendant map this policy from
  * FG_SEAL_FD and never read the file, HOME or TMPDIR again. */
 static void seal(struct fg_policy *p)
 {
-	char sha[65] = "", *real = realpath(p->file, NULL);
+	char *real = realpath(p->file, NULL);
 	int fd;
 
 	if (real != NULL) {
 		free(p->file);
 		p->file = real;
 	}
-	if (fg_sha256_file(p->file, sha) < 0)
-		sha[0] = '\0';
 	/* the daemon's default state directory, expanded here once like the
 	 * rest: no descendant looks at HOME or the password file for it */
 	if (p->audit.state_dir == NULL || p->audit.state_dir[0] == '\0') {
@@ -325,7 +336,7 @@ static void seal(struct fg_policy *p)
 		if (p->audit.state_dir == NULL)
 			die(126, "out of memory");
 	}
-	fd = fg_seal_create(p, sha);
+	fd = fg_seal_create(p, run_sha);
 	if (fd < 0)
 		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));
 	if (dup2(fd, FG_SEAL_FD) < 0)
@@ -361,11 +372,12 @@ static void confine(const struct fg_policy *p, const struct run_opts *o, const c
 	struct fg_ll_start s = {
 		.pol = p, .library = lib, .marker = NULL, .verb = "run", .audit_required = true,
 		.extra = f, .nextra = 3, .note = on_note, .say = on_say, .opened = on_opened,
-		.entering = on_entering, .sup_binds = &run_sup_binds,
-		.ctx = (void *)o,
+		.entering = on_entering, .sup_binds = &run_sup_binds, .build_late = &run_build_late,
+		.keep_audit = &fl.audit, .ctx = (void *)o,
 	};
 
 	unsetenv(FG_LL_MARKER);
+	unsetenv(FG_AUDIT_HANDOVER_ENV);        /* only the one run_floor hands the agent */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
 	if (agent == NULL)
@@ -486,7 +498,7 @@ static struct fg_policy *load_run_policy(const struct run_opts *o, char **copy, 
 
 	if (o->agent_id != NULL)
 		setenv("FLEETGUARD_AGENT_ID", o->agent_id, 1);
-	if (fg_policy_load(o->policy, &p, on_diag, NULL) != 0) {
+	if (fg_policy_load_seen(o->policy, &p, on_diag, NULL, on_policy_bytes, NULL) != 0) {
 		fprintf(stderr, "%s: %u problem%s in '%s'\n", fg_prog, run_problems,
 			run_problems == 1 ? "" : "s", o->policy);
 		exit(1);
@@ -499,7 +511,7 @@ static struct fg_policy *load_run_policy(const struct run_opts *o, char **copy, 
 	if (!o->report)
 		return p;
 	*copy = derive_report(p, dir, dirlen);
-	if (fg_policy_load(*copy, &rp, on_diag, NULL) != 0)
+	if (fg_policy_load_seen(*copy, &rp, on_diag, NULL, on_policy_bytes, NULL) != 0)
 		die(1, "the report copy '%s' of '%s' does not load", *copy, p->file);
 	fg_policy_free(p);
 	return rp;

@@ -132,7 +132,7 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 	char dir[PATH_MAX], sock[PATH_MAX + 8];
 	int rc;
 
-	*f = (struct run_floor){ .mech = "none", .sock = -1 };
+	*f = (struct run_floor){ .mech = "none", .sock = -1, .ruleset = -1, .handed = -1 };
 	if (p->fs.kernel == FG_KERNEL_OFF ||
 	    (p->fs.mode != FG_MODE_ENFORCE && p->net.mode != FG_MODE_ENFORCE))
 		return;
@@ -162,6 +162,62 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 		f->net_sup = true;
 	f->mech = f->masking ? "masking" : f->supervise ? "supervisor" : f->sc ? "seccomp" : "none";
 	say(quiet, f, p);
+}
+
+/* --- the agent's audit connection -------------------------------------- */
+
+/* "<fd>:<owed>" into v (32 bytes) without snprintf: in a fork child its
+ * code would be pages touched first, a fault each. */
+static const char *handover_text(char *v, int fd, int owed)
+{
+	char *e = v + 31;
+
+	*e = '\0';
+	*--e = (char)('0' + owed % 10);
+	*--e = ':';
+	for (int n = fd; n > 0 || *e == ':'; n /= 10)
+		*--e = (char)('0' + n % 10);
+	return e;
+}
+
+/* Supervisor mode, before the fork: a number for the agent's audit
+ * connection, held by a placeholder, and FG_AUDIT_HANDOVER_ENV naming it,
+ * so that the child only puts its connection there (setenv in the child
+ * wrote pages it shares with its parent: copy-on-write faults). */
+static void reserve_handover(struct run_floor *f, int any)
+{
+	char v[32];
+
+	f->handed = f->audit != NULL ? fcntl(any, F_DUPFD, 512) : -1;
+	if (f->handed >= 0 && setenv(FG_AUDIT_HANDOVER_ENV, handover_text(v, f->handed, 1), 1) < 0) {
+		close(f->handed);
+		f->handed = -1;
+	}
+}
+
+/* The agent's image adopts a connection made here (its hello sent, the
+ * answer owed), checked as after any exec: its own connect would be a
+ * trapped call under the supervisor, a round trip through this
+ * launcher's parent.  Without one (or at a number that is not one: the
+ * image checks) it connects itself, as before. */
+static void hand_agent_audit(struct run_floor *f)
+{
+	struct fg_audit_handover h;
+	char v[32];
+
+	if (f->audit == NULL || fg_audit_handover_new(f->audit, &h) < 0) {
+		if (f->handed >= 0)
+			close(f->handed);
+		return;
+	}
+	if (f->handed >= 0) {
+		if (dup3(h.fd, f->handed, 0) < 0)
+			close(f->handed);
+		close(h.fd);
+		return;
+	}
+	if (setenv(FG_AUDIT_HANDOVER_ENV, handover_text(v, h.fd, h.owed), 1) < 0)
+		close(h.fd);
 }
 
 /* --- the supervisor ------------------------------------------------------- */
@@ -307,7 +363,8 @@ static noreturn void supervise(const struct fg_policy *p, const struct fg_ll_own
 	listener = recv_fd(sock, st->child);
 	close(sock);
 	if (listener >= 0) {
-		sup_audit(st, agent, exe);
+		if (st->a == NULL)
+			sup_audit(st, agent, exe);
 		rc = fg_sup_new(p, own, nown, sup_record, st, &s);
 		if (rc == 0 && st->share_root)
 			rc = fg_sup_share_root(s);
@@ -366,6 +423,7 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 				 .share_root = f->supervise && !f->masking, .masking = f->masking };
 	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
+	reserve_handover(f, sv[1]);
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -378,7 +436,13 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 		return;
 	}
 	close(sv[1]);
+	if (f->ruleset >= 0)
+		close(f->ruleset);      /* the agent's, not the supervisor's */
+	if (f->handed >= 0)
+		close(f->handed);
 	st.child = pid;
+	/* the launcher's connection, its hello and landlock record answered */
+	st.a = f->audit;
 	signal(SIGPIPE, SIG_IGN);
 	supervise(p, own, nown, agent, exe, sv[0], &st);
 }
@@ -396,6 +460,7 @@ void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struc
 		if (rc < 0)
 			die(126, "cannot hide the denied paths: %s", strerror(-rc));
 	}
+	hand_agent_audit(f);
 }
 
 void run_floor_seal(const struct fg_policy *p, struct run_floor *f)

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "audit/audit.h"
 #include "kernel/landlock.h"
 #include "kernel/mask.h"
 #include "kernel/seccomp.h"
@@ -42,6 +43,12 @@ struct run_floor {
 	bool net_sup;                /* socket destinations judged by the supervisor */
 	struct fg_sc_prog *sc;       /* NULL: no filter */
 	int sock;                    /* supervisor mode: the agent's end of the socketpair */
+	struct fg_audit *audit;      /* the launcher's audit writer (kernel/start.c kept
+				      * it): the supervisor's records go down it */
+	int ruleset;                 /* the Landlock ruleset built before the fork, or -1 */
+	int handed;                  /* supervisor mode: the number the agent's audit
+				      * connection takes (FG_AUDIT_HANDOVER_ENV names
+				      * it from before the fork), or -1 */
 };
 
 /* Parses "auto", "masking" or "supervisor"; -EINVAL otherwise. */
@@ -51,7 +58,10 @@ void run_floor_pick(const struct fg_policy *p, const char *audit_log, enum run_f
 		    bool quiet, struct run_floor *f);
 /* Supervisor mode: the calling process forks; the child returns (it goes
  * on to become the agent), the parent supervises and exits with the
- * agent's status.  agent and exe name the supervisor's records. */
+ * agent's status.  agent and exe name the supervisor's records.  In the
+ * process that goes on, a connection to the audit daemon is made for the
+ * agent's image (before any filter traps its connect) and named in
+ * FG_AUDIT_HANDOVER_ENV. */
 void run_floor_enter(const struct fg_policy *p, struct run_floor *f, const struct fg_ll_own *own,
 		     size_t nown, const char *agent, const char *exe);
 void run_floor_seal(const struct fg_policy *p, struct run_floor *f);
