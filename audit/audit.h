@@ -55,6 +55,8 @@ enum fg_audit_fsync { FG_AUDIT_FSYNC_BATCH = 0, FG_AUDIT_FSYNC_ALWAYS, FG_AUDIT_
 
 struct fg_audit_conf {
 	const char *path;        /* the log; its directory is created (0700) if missing */
+	bool canonical;          /* path's directory is canonical already (sealed so:
+				  * policy/seal.h): not resolved again */
 	enum fg_audit_fsync fsync;
 	const char *key_file;    /* NULL: plain SHA-256; else HMAC-SHA256 with this key */
 	uint64_t max_size;       /* rotate when the log would exceed this; 0 = never */
@@ -123,6 +125,10 @@ struct fg_audit_rec {
 	bool barrier;                      /* when append returns, this record and every one
 					    * before it from this process are in the log (always
 					    * so in process; a client of the daemon waits) */
+	bool drain;                        /* with barrier: a barrier for the whole log, every
+					    * record any process had sent before this one is in
+					    * the log when append returns (the daemon drains
+					    * every connection first: docs/AUDIT.md) */
 	struct fg_audit_handover *handover; /* an exec's record: see below */
 };
 
@@ -165,6 +171,10 @@ int fg_audit_append(struct fg_audit *a, const struct fg_audit_rec *r);
 
 /* Flush a pending batch fsync.  Safe to call at exit. */
 int fg_audit_flush(struct fg_audit *a);
+/* A client of the daemon: wait until every record any process sent so far
+ * is in the log (docs/AUDIT.md), without a disk sync; 0 for a writer.
+ * Returns 0 or the first failure (positive: a record sent earlier). */
+int fg_audit_barrier(struct fg_audit *a);
 
 void fg_audit_close(struct fg_audit *a);
 /* Take back a connection handed over for an exec that failed (above). */

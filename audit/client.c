@@ -78,7 +78,6 @@ struct fg_auditc {
 				* until one is in the log again (a full disk
 				* refuses reads then, rather than let them go
 				* ahead unrecorded) */
-	char sockpath[PATH_MAX + 8];
 	char *agent, *exe;
 	bool has_set;          /* settings to claim in the hello */
 	bool root;             /* its hellos register a process to outlive */
@@ -96,6 +95,14 @@ struct fg_auditc {
 	unsigned piped;        /* pipelined records sent without a ring */
 	bool noring;           /* the daemon refused one: do not ask again */
 	bool ring_owed;        /* the last owed answer is the ring's ('M') */
+	bool rename;           /* an adopted connection's 'N' is still to go, in
+				* one message with the first record (its
+				* answer is counted in owed already) */
+	bool fresh;            /* adopted and checked just now, in the
+				* constructor: the first record needs no
+				* second fstat (cleared by it) */
+	/* last: a short path leaves the rest of it untouched (first_client) */
+	char sockpath[PATH_MAX + 8];
 };
 
 static struct timeval client_timeout = { CLIENT_TIMEOUT_S, 0 };
@@ -278,6 +285,7 @@ static void set_conn(struct fg_auditc *c, int fd, bool owed)
 	struct stat st;
 
 	c->owed = owed ? 1 : 0;
+	c->rename = c->fresh = false;
 	c->fd = fg_audit_high_fd(fd);
 	c->pid = c->made_by = getpid();
 	if (fstat(c->fd, &st) == 0) {
@@ -529,6 +537,65 @@ static int reach(struct fg_auditc *c, const struct fg_audit *a, bool root, char 
 
 static int adopt_conn(struct fg_auditc *c, int fd, int owed);
 
+/* The record buffer of the first client of a process: zero pages of the
+ * cold .lbss (as log.c's first writer), not a malloc of MSG_MAX bytes,
+ * which glibc serves with an mmap of its own in every process.  A record
+ * writes only the pages it needs.  Taken once per process image. */
+static __attribute__((section(".lbss.fleetguard"), aligned(4096))) char first_buf[FG_AUDITW_MSG_MAX];
+static bool first_buf_taken;
+
+static char *buf_alloc(void)
+{
+	if (!__atomic_exchange_n(&first_buf_taken, true, __ATOMIC_ACQ_REL))
+		return first_buf;
+	return malloc(FG_AUDITW_MSG_MAX);
+}
+
+/* The first client of a process and its strings (agent, exe, key file)
+ * live in the cold .lbss too: with the writer, the buffer and the sealed
+ * policy's arena (policy_int.h), a descendant's constructor calls no
+ * malloc (its first use is a getrandom, two brk and heap-page faults in a
+ * program that allocates nothing itself). */
+/* One block, strings first and the client's long socket path last, so
+ * that what a process writes of it shares one page. */
+static __attribute__((section(".lbss.fleetguard"), aligned(4096))) struct {
+	char strs[512];
+	struct fg_auditc c;
+} first;
+#define first_client (first.c)
+#define first_strs (first.strs)
+static bool first_client_taken;
+static size_t first_strs_used;
+
+static struct fg_auditc *client_alloc(void)
+{
+	if (!__atomic_exchange_n(&first_client_taken, true, __ATOMIC_ACQ_REL))
+		return &first_client;
+	return calloc(1, sizeof(struct fg_auditc));
+}
+
+/* s copied for c: into first_strs for the first client while it fits. */
+static char *client_strdup(const struct fg_auditc *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (c != &first_client || n > sizeof(first_strs) - first_strs_used)
+		return strdup(s);
+	d = first_strs + first_strs_used;
+	memcpy(d, s, n);
+	first_strs_used += n;
+	return d;
+}
+
+static void client_strfree(char *s)
+{
+	/* only what strdup gave is freed (the analyzer does not follow the
+	 * range test: a false positive) */
+	if ((uintptr_t)s - (uintptr_t)first_strs >= sizeof(first_strs))
+		free(s); // NOLINT(clang-analyzer-unix.Malloc)
+}
+
 /* A daemon with other settings refused us (EINVAL): it serves agents
  * still running (a lingering one with no user but followers makes way
  * instead, server.c), and it will be gone once they have ended. */
@@ -581,26 +648,27 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 		      const struct fg_audit_handover *hand, struct fg_auditc **out, char *err,
 		      size_t errlen)
 {
-	struct fg_auditc *c = calloc(1, sizeof(*c));
+	struct fg_auditc *c = client_alloc();
 	bool spawn = a != NULL, owe = how & CN_OWE, root = how & CN_ROOT;
 	int fd;
 
 	if (!c || strlen(sockpath) >= sizeof(c->sockpath)) {
-		free(c);
+		if (c != &first_client)
+			free(c);
 		snprintf(err, errlen, "cannot attach to the audit daemon: %s",
 			 c ? strerror(ENAMETOOLONG) : strerror(ENOMEM));
 		return c ? -ENAMETOOLONG : -ENOMEM;
 	}
 	strcpy(c->sockpath, sockpath);
 	c->duid = set && set->daemon_user ? set->daemon_uid : -1;
-	c->agent = strdup(agent ? agent : "");
-	c->exe = strdup(exe ? exe : "");
-	c->buf = malloc(FG_AUDITW_MSG_MAX);
+	c->agent = client_strdup(c, agent ? agent : "");
+	c->exe = client_strdup(c, exe ? exe : "");
+	c->buf = buf_alloc();
 	if (set) {
 		c->has_set = true;
 		c->fsync = (uint8_t)set->fsync;
 		c->max_size = set->max_size;
-		c->keypath = strdup(set->keypath ? set->keypath : "");
+		c->keypath = client_strdup(c, set->keypath ? set->keypath : "");
 	}
 	if (!c->agent || !c->exe || !c->buf || (set && !c->keypath)) {
 		fg_auditc_free(c);
@@ -708,8 +776,10 @@ static int own_connection(struct fg_auditc *c, pid_t self, bool check)
 
 	/* check: the record goes down the socket (a ring record does not:
 	 * the ring's doorbell checks, and a ring the daemon let go refuses) */
-	if (c->pid == self && c->fd >= 0 && (!check || still_ours(c)))
+	if (c->pid == self && c->fd >= 0 && (!check || c->fresh || still_ours(c))) {
+		c->fresh = false;
 		return 0;
+	}
 	if (c->made_by != self)
 		ring_forget(c);         /* a fork child: not mapped here */
 	fd = connect_hello_as(c, false, !owed);
@@ -793,6 +863,39 @@ static int send_rec(struct fg_auditc *c, const struct fg_auditw_out *b, bool syn
 	return ret;
 }
 
+/* The rename an adopted connection owes ('N' agent exe), put in front of
+ * the record in b (moved up), so that one message carries both: the
+ * daemon renames, answers, then takes the record.  When both do not fit
+ * in one message the rename goes alone first.  0, or the send's error
+ * (the record is then not sent). */
+static int send_renamed(struct fg_auditc *c, struct fg_auditw_out *b)
+{
+	size_t nlen = 1 + 4 + strlen(c->agent) + 1 + 4 + strlen(c->exe) + 1;
+	struct fg_auditw_out n = { c->buf, 0, nlen, false };
+	int ret;
+
+	c->rename = false;
+	if (b->len + nlen > b->cap) {
+		/* a record of nearly the most a message holds (rare) */
+		n.p = malloc(nlen);
+		if (!n.p)
+			return -ENOMEM;
+		fg_auditw_put_u8(&n, 'N');
+		fg_auditw_put_cstr(&n, c->agent);
+		fg_auditw_put_cstr(&n, c->exe);
+		ret = send_all(c->fd, n.p, n.len);
+		free(n.p);
+		return ret < 0 ? ret : send_all(c->fd, b->p, b->len);
+	}
+	memmove(c->buf + nlen, b->p, b->len);
+	fg_auditw_put_u8(&n, 'N');
+	fg_auditw_put_cstr(&n, c->agent);
+	fg_auditw_put_cstr(&n, c->exe);
+	ret = n.over ? -E2BIG : send_all(c->fd, c->buf, nlen + b->len);
+	memmove(c->buf, c->buf + nlen, b->len);     /* b as it was, to send again */
+	return ret;
+}
+
 int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, bool sync,
 			  pid_t self, bool guest)
 {
@@ -845,7 +948,21 @@ int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, boo
 	c->pending = 0;
 	if (earlier)
 		c->degraded = true;
-	ret = send_rec(c, &b, sync, self);
+	if (c->rename) {
+		ret = send_renamed(c, &b);
+		if (ret < 0) {
+			/* the adopted connection is gone: a new one, whose
+			 * hello names us, gets the record alone */
+			if (ret == -EBADF || ret == -ENOTSOCK)
+				c->fd = -1;
+			c->pid = 0;
+			ret = own_connection(c, self, true);
+			if (ret == 0)
+				ret = send_all(c->fd, b.p, b.len);
+		}
+	} else {
+		ret = send_rec(c, &b, sync, self);
+	}
 	if (ret == 0 && sync) {
 		ret = refusal(c, conn_answer(c, true));
 		c->degraded = ret < 0 || earlier != 0;
@@ -863,28 +980,50 @@ int fg_auditc_append(struct fg_auditc *c, const struct fg_audit_rec *r, bool syn
 	return fg_auditc_append_from(c, r, sync, getpid(), guest);
 }
 
-int fg_auditc_flush(struct fg_auditc *c)
+/* 'F' (flush) or 'B' (barrier) down our connection, and its answer.  A
+ * flush is for what this process sent: a process without a connection
+ * of its own (a fork child that sent nothing) has nothing to flush.  A
+ * barrier is for what every process sent: one is made for it. */
+static int conn_barrier(struct fg_auditc *c, const char *kind)
 {
+	pid_t self = getpid();
 	int ret;
 
-	if (!c || c->fd < 0 || c->pid != getpid())
+	if (!c || ((c->fd < 0 || c->pid != self) && kind[0] == 'F'))
 		return 0;
-	if (!still_ours(c)) {
-		c->fd = -1;
+	if (c->pid != self || c->fd < 0 || !still_ours(c)) {
+		if (c->pid == self)
+			c->fd = -1;     /* the number is not ours any more */
 		c->pid = 0;
-		ret = own_connection(c, getpid(), true);
+		ret = own_connection(c, self, true);
 		if (ret < 0)
 			return ret;
 	}
 	ret = ring_confirm(c);
+	if (ret == 0 && c->rename) {
+		/* the adopted connection's rename, alone (no record to carry it) */
+		struct fg_auditw_out b = { c->buf, 0, 0, false };
+
+		ret = send_renamed(c, &b);
+	}
 	if (ret == 0)
-		ret = send_all(c->fd, "F", 1);
+		ret = send_all(c->fd, kind, 1);
 	if (ret == 0)
 		ret = conn_answer(c, true);
 	if (ret == 0 && c->pending)
 		ret = c->pending;
 	c->pending = 0;
 	return refusal(c, ret);
+}
+
+int fg_auditc_flush(struct fg_auditc *c)
+{
+	return conn_barrier(c, "F");
+}
+
+int fg_auditc_barrier(struct fg_auditc *c)
+{
+	return conn_barrier(c, "B");
 }
 
 /* --- a record whose answer is read later --------------------------------- */
@@ -1002,7 +1141,6 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 {
 	struct sockaddr_un sa, peer;
 	socklen_t salen = 0, plen = sizeof(peer), len;
-	struct fg_auditw_out b;
 	int dfd, type = 0, r;
 
 	if (fd < 3 || owed < 0 || owed > 2)
@@ -1020,21 +1158,16 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	r = check_peer(c, fd);
 	if (r < 0)
 		return r;
-	/* c->buf, not the stack: a new image adopts, no vfork child's record
-	 * waits there, and its first page is written by the first record
-	 * anyway (each page the stack grows by is a fault at start-up) */
-	b = (struct fg_auditw_out){ c->buf, 0, FG_AUDITW_MSG_MAX, false };
-	fg_auditw_put_u8(&b, 'N');
-	fg_auditw_put_cstr(&b, c->agent);
-	fg_auditw_put_cstr(&b, c->exe);
 	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
 		return -errno;
-	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
-	if (r < 0)
-		return r;
 	c->known = true;
 	set_conn(c, fd, false);
+	/* the rename ('N') goes with the first record, in one message (one
+	 * send, one wake-up of the daemon fewer: rename_put); its answer is
+	 * owed from now on */
 	c->owed = owed + 1;
+	c->rename = true;
+	c->fresh = true;
 	return 0;
 }
 
@@ -1046,11 +1179,13 @@ void fg_auditc_free(struct fg_auditc *c)
 		close_conn(c);
 		ring_drop(c);
 	}
-	free(c->agent);
-	free(c->exe);
-	free(c->keypath);
-	free(c->buf);
-	free(c);
+	client_strfree(c->agent);
+	client_strfree(c->exe);
+	client_strfree(c->keypath);
+	if (c->buf != first_buf)
+		free(c->buf);
+	if (c != &first_client)
+		free(c);
 }
 
 /* --- starting the daemon ---------------------------------------------------- */

@@ -146,6 +146,10 @@ int fg_auditc_append_from(struct fg_auditc *c, const struct fg_audit_rec *r, boo
 			  pid_t self, bool guest);
 /* Wait until every record sent so far is in the log; the first failure. */
 int fg_auditc_flush(struct fg_auditc *c);
+/* Wait until every record any process sent so far is in the log (the
+ * daemon drains every connection: 'B'), without the flush's disk sync;
+ * the first failure, ours or one nobody else may have heard of. */
+int fg_auditc_barrier(struct fg_auditc *c);
 /* fg_audit_append_owed, fg_audit_owed_wait, fg_audit_handover_new
  * (audit.h) on the client. */
 int fg_auditc_append_owed(struct fg_auditc *c, const struct fg_audit_rec *r);

@@ -36,6 +36,7 @@
 #include <pwd.h>
 #include <limits.h>
 #include <malloc.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -207,6 +208,15 @@ int main(int argc, char **argv)
 	 * (two faults of about 26 us per agent process on a paravirtualised
 	 * guest, on the path its exit record waits for); keep them */
 	(void)mallopt(M_TRIM_THRESHOLD, 8 << 20);
+	/* SCHED_BATCH: a record's send wakes the daemon, and the kernel puts
+	 * a task woken by a socket send on the sender's CPU when it can; as
+	 * an ordinary task the daemon then preempted the agent's process in
+	 * the middle of its start-up (about one context switch per process
+	 * under load, docs/PERFORMANCE.md, fifth pass).  A batch task never
+	 * preempts on wake-up: it runs on an idle CPU at once, else when the
+	 * sender blocks (every wait for an answer does) or at the next tick.
+	 * Any user may choose it; its threads inherit it. */
+	(void)sched_setscheduler(0, SCHED_BATCH, &(struct sched_param){ .sched_priority = 0 });
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGINT, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);

@@ -219,7 +219,10 @@ static char *names_keep(struct fg_audit *a)
 
 /* Threads of one process share the record lock, so they also take this. */
 static pthread_mutex_t audit_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* The atfork handlers are registered once, under audit_mu: not with
+ * pthread_once, whose first call ends with a futex wake-up (a system call
+ * in every process). */
+static bool atfork_done;
 /* The process whose fd table our descriptors belong to.  A vfork child
  * (no atfork handler runs) shares our memory but not our fd table: it may
  * use the descriptors it inherited but must not store new ones. */
@@ -243,7 +246,12 @@ static void atfork_child(void)
 
 static void atfork_register(void)
 {
-	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	pthread_mutex_lock(&audit_mu);
+	if (!atfork_done) {
+		atfork_done = true;
+		pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	}
+	pthread_mutex_unlock(&audit_mu);
 }
 
 /* The descriptor one append writes through, and whether it may be kept. */
@@ -1266,6 +1274,18 @@ int fg_audit_flush(struct fg_audit *a)
 	return ret;
 }
 
+int fg_audit_barrier(struct fg_audit *a)
+{
+	int ret = 0;
+
+	if (!a || !a->remote)
+		return 0;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_barrier(a->remote);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
 /* --- open and close ----------------------------------------------------- */
 
 /* mkdir -p with 0700 for the components that do not exist yet. */
@@ -1295,10 +1315,14 @@ static int make_dirs(char *dir)
  * also make the missing directories, or also open the directory. */
 enum { WN_PATHS = 0, WN_DIRS, WN_OPEN };
 
-/* The log's directory, absolute (malloc'd, cut at its last slash), and
- * in *base its base name (checked).  Heap, not two PATH_MAX buffers on
- * the stack: every page the stack grows by is a fault at start-up. */
-static int log_dir(const char *path, char **dirp, const char **base, char *err, size_t errlen)
+/* The log's directory, absolute (cut at its last slash), and in *base its
+ * base name (checked).  In small (LOG_DIR_SMALL bytes, the caller's) when
+ * it fits, else malloc'd: not two PATH_MAX buffers on the stack (every
+ * page the stack grows by is a fault at start-up), and no malloc for the
+ * usual short absolute path (a descendant's constructor calls none). */
+#define LOG_DIR_SMALL 256
+static int log_dir(const char *path, char *small, char **dirp, const char **base, char *err,
+		   size_t errlen)
 {
 	char *cwd = NULL, *dir, *slash;
 	size_t clen = 0, plen = strlen(path), dlen;
@@ -1309,7 +1333,8 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 			return -errno;
 		clen = strlen(cwd) + 1;
 	}
-	dir = clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
+	dir = clen + plen < LOG_DIR_SMALL ? small :
+	      clen + plen < PATH_MAX ? malloc(clen + plen + 1) : NULL;
 	if (!dir) {
 		free(cwd);
 		return clen + plen < PATH_MAX ? -ENOMEM : -ENAMETOOLONG;
@@ -1324,11 +1349,13 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 	*base = path + (slash + 1 - dir - clen);
 	if (!slash[1] || !strcmp(slash + 1, ".") || !strcmp(slash + 1, "..")) {
 		snprintf(err, errlen, "audit log '%s' does not name a file", path);
-		free(dir);
+		if (dir != small)
+			free(dir);
 		return -EINVAL;
 	}
 	if (strlen(slash + 1) > NAME_MAX) {
-		free(dir);
+		if (dir != small)
+			free(dir);
 		return -ENAMETOOLONG;
 	}
 	dlen = (size_t)(slash - dir);
@@ -1337,23 +1364,29 @@ static int log_dir(const char *path, char **dirp, const char **base, char *err, 
 	return 0;
 }
 
-static int set_paths(struct fg_audit *a, const char *path, int create, char *err, size_t errlen)
+/* canonical: path's directory is canonical already (sealed so): taken as
+ * it is, without a readlink per component. */
+static int set_paths(struct fg_audit *a, const char *path, bool canonical, int create, char *err,
+		     size_t errlen)
 {
 	const char *b = NULL;
-	char *dir = NULL, *real = names_end(a);
+	char *dir = NULL, *real = names_end(a), small[LOG_DIR_SMALL];
 	size_t dlen;
-	int r = log_dir(path, &dir, &b, err, errlen);
+	int r = log_dir(path, small, &dir, &b, err, errlen);
 
 	if (r < 0 || dir == NULL || b == NULL)
 		return r < 0 ? r : -EINVAL;
 	r = create != WN_PATHS ? make_dirs(dir) : 0;
 	if (r < 0)
 		snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(-r));
+	else if (canonical && path[0] == '/')
+		fg_cat2(real, PATH_MAX, dir, "");
 	else if (!realpath(dir, real)) {
 		r = -errno;
 		snprintf(err, errlen, "cannot resolve directory '%s': %s", dir, strerror(-r));
 	}
-	free(dir);
+	if (dir != small)
+		free(dir);
 	if (r < 0)
 		return r;
 	dlen = strlen(real);
@@ -1382,12 +1415,23 @@ static int set_paths(struct fg_audit *a, const char *path, int create, char *err
 	return 0;
 }
 
+/* The first writer of a process: zero pages of the library's cold .lbss
+ * (shim/shim.h, FG_COLD), mapped by the loader with the rest of it, so a
+ * process's one handle costs no mmap (21 us on a paravirtualised guest,
+ * docs/PERFORMANCE.md) and faults in only the pages it writes, as fresh
+ * anonymous pages did.  Used once per process image, never given back (a
+ * fork child goes on with its parent's handle, copied with it). */
+static __attribute__((section(".lbss.fleetguard"), aligned(4096))) struct fg_audit first_writer;
+static bool first_writer_taken;
+
 static void writer_free(struct fg_audit *a)
 {
 	free(a->bat);
 	free(a->witness);
 	free(a->forward);
 	free(a->daemon_user);
+	if (a == &first_writer)
+		return;
 #ifdef __SANITIZE_ADDRESS__
 	__lsan_unregister_root_region(a, sizeof(*a));
 #endif
@@ -1405,8 +1449,12 @@ static void writer_free(struct fg_audit *a)
  * reported as leaked by any process that exits with a writer open. */
 static struct fg_audit *writer_alloc(void)
 {
-	void *m = mmap(NULL, sizeof(struct fg_audit), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *m;
+
+	if (!__atomic_exchange_n(&first_writer_taken, true, __ATOMIC_ACQ_REL))
+		return &first_writer;
+	m = mmap(NULL, sizeof(struct fg_audit), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
 
 	if (m == MAP_FAILED)
 		return NULL;
@@ -1430,7 +1478,7 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 		snprintf(err, errlen, "no audit log path given");
 		return -EINVAL;
 	}
-	pthread_once(&atfork_once, atfork_register);
+	atfork_register();
 	a = writer_alloc();
 	if (!a) {
 		snprintf(err, errlen, "out of memory");
@@ -1439,7 +1487,7 @@ static int writer_new(const struct fg_audit_conf *conf, int create, struct fg_au
 	a->dirfd = a->headfd = a->logfd = -1;
 	a->fsync = conf->fsync;
 	a->max_size = conf->max_size;
-	r = set_paths(a, conf->path, create, err, errlen);
+	r = set_paths(a, conf->path, conf->canonical, create, err, errlen);
 	if (r < 0) {
 		if (errlen && !err[0])
 			snprintf(err, errlen, "audit log '%s': %s", conf->path, strerror(-r));

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -104,6 +105,10 @@ struct server {
 	int resfd;             /* the disk-space reserve */
 	bool res_held;
 	unsigned since_rearm;
+	size_t last_len;       /* the length of the message recv_msg took last */
+	int unheard;           /* a record failed whose process may never read
+				* the 'E' (it need not wait at its exit): told
+				* again with the next drain's answer */
 };
 
 static void answer(int fd, char kind, int err)
@@ -274,7 +279,9 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 }
 
 /* The process on c exec'd a new image on the connection its old image
- * handed over: its records carry the new name from here on. */
+ * handed over: its records carry the new name from here on.  The new
+ * image's first record may follow in the same message ('R' and its body
+ * after exe): b is left at it. */
 static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
 		     const struct ucred *cr)
 {
@@ -282,7 +289,7 @@ static int on_rename(struct server *s, struct conn *c, struct fg_auditw_in *b,
 	const char *agent = fg_auditw_get_cstr(b, &null), *exe = fg_auditw_get_cstr(b, &null);
 	char *na, *ne;
 
-	if (b->bad || b->off != b->len || !c->agent)
+	if (b->bad || (b->off != b->len && b->p[b->off] != 'R') || !c->agent)
 		return -EBADMSG;
 	na = strdup(agent ? agent : "");
 	ne = strdup(exe ? exe : "");
@@ -367,8 +374,9 @@ static void ring_copy_out(const struct fg_auditw_ring *h, uint64_t at, void *out
 
 /* A failure of a ring record, told to its client ('E', counted in the
  * ring so that the client knows to read it). */
-static void ring_failed(struct conn *c, int r)
+static void ring_failed(struct server *s, struct conn *c, int r)
 {
+	s->unheard = r;
 	answer(c->fd, 'E', r);
 	__atomic_fetch_add(&c->ring->errs, 1, __ATOMIC_RELEASE);
 }
@@ -383,7 +391,7 @@ static void ring_batch_end(struct server *s, struct conn *c, bool *open)
 	*open = false;
 	r = fg_audit_batch_end(s->a);
 	if (r < 0)
-		ring_failed(c, r);
+		ring_failed(s, c, r);
 }
 
 /* One entry copied out of the ring into s->rbuf, then appended like a
@@ -411,7 +419,7 @@ static int ring_entry(struct server *s, struct conn *c, size_t n, bool *open)
 	if (r == 0 && c->sync_each)
 		r = fg_audit_sync(s->a);
 	if (r < 0)
-		ring_failed(c, r);
+		ring_failed(s, c, r);
 	return 0;
 }
 
@@ -559,31 +567,45 @@ static bool rings_sleep(const struct server *s)
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
 static int on_message(struct server *s, struct conn *c);
 
-/* A flush is a barrier for the whole log: what other processes sent
- * before it (one that ended with _exit, say, and never flushed) is
- * appended before the answer.  Bounded, so a busy stream cannot hold the
- * flusher; not nested. */
-static void drain_others(struct server *s, const struct conn *c)
+static void on_accept(struct server *s);
+
+/* A flush, and a record with SYNC|DRAIN, is a barrier for the whole log:
+ * every message any process had sent before it is appended before the
+ * answer (docs/AUDIT.md).  A sent message is in one of three places:
+ * the accept queue (a connection not taken yet), a connection's receive
+ * queue, or a ring; all three are emptied of what they held when the
+ * drain began, and no more: a connection is read up to the bytes its
+ * queue held (FIONREAD), so a client that keeps sending cannot hold the
+ * drain.  ci: the connection asking, not drained (its own messages are
+ * in order anyway).  Not nested: a barrier found while draining is
+ * inside this one.  Accepting may move s->conns: callers hold an index,
+ * never a pointer, across it. */
+static void drain_others(struct server *s, size_t ci)
 {
 	static bool draining;
 
 	if (draining)
 		return;
 	draining = true;
+	if (s->lfd >= 0)
+		on_accept(s);
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct conn *o = &s->conns[i];
-		int k = 0, r = 0;
+		size_t taken = 0;
+		int queued = 0, r = 1;
 
-		if (o == c || o->dead)
+		if (i == ci || o->dead)
 			continue;
 		if (o->ring && ring_drain(s, o, SIZE_MAX) < 0) {
 			o->dead = true;
 			continue;
 		}
-		while (k < 1024 && (r = on_message(s, o)) == 1)
-			k++;
+		if (ioctl(o->fd, FIONREAD, &queued) < 0)
+			queued = 0;
+		while (taken < (size_t)queued && (r = on_message(s, &s->conns[i])) == 1)
+			taken += s->last_len;
 		if (r < 0)
-			o->dead = true;
+			s->conns[i].dead = true;
 	}
 	draining = false;
 }
@@ -625,11 +647,13 @@ static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int 
 	ssize_t n;
 
 	*fd = -1;
+	s->last_len = 0;
 	n = recvmsg(c->fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	/* ECONNRESET: the peer closed with an answer of ours unread (a vfork
 	 * child whose exec failed, a fork child that never read its hello's
-	 * answer).  The kernel reports that once, before the messages still
-	 * queued: they come next, then the end. */
+	 * answer, any process that sends its exit record without waiting).
+	 * The kernel reports that once, before the messages still queued:
+	 * they come next, then the end. */
 	if (n < 0)
 		return errno == EINTR || errno == ECONNRESET ? RECV_AGAIN :
 		       errno == EAGAIN ? RECV_NONE : -1;
@@ -661,6 +685,7 @@ static ssize_t recv_msg(struct server *s, struct conn *c, struct ucred *cr, int 
 		*fd = -1;
 		return -1;
 	}
+	s->last_len = (size_t)n;
 	return n;
 }
 
@@ -672,6 +697,50 @@ static void drain_pid_rings(struct server *s, const struct conn *c, pid_t pid)
 		if (&s->conns[i] != c && s->conns[i].peer == pid && s->conns[i].ring &&
 		    !s->conns[i].dead && ring_drain(s, &s->conns[i], SIZE_MAX) < 0)
 			s->conns[i].dead = true;
+}
+
+/* 'R': one record (b) from c, appended with the sender's pid.  A record
+ * with SYNC|DRAIN is a barrier for the whole log: its bytes are copied
+ * out first (draining reads other messages into s->buf and decodes them
+ * into dec), then the others are drained, then it is appended and
+ * answered, after an 'E' for a failure nobody may have heard of. */
+static int on_record(struct server *s, struct conn *c, struct fg_auditw_in b,
+		     const struct ucred *cr)
+{
+	const uint8_t both = FG_AUDITW_SYNC | FG_AUDITW_DRAIN;
+	char *copy = NULL;
+	int r;
+
+	if (b.len > 0 && (((const uint8_t *)b.p)[0] & both) == both) {
+		size_t ci = (size_t)(c - s->conns);
+
+		copy = malloc(b.len);
+		if (!copy) {
+			answer(c->fd, 'A', -ENOMEM);    /* not a barrier: say so */
+			return 1;
+		}
+		memcpy(copy, b.p, b.len);
+		b.p = copy;
+		drain_others(s, ci);
+		c = &s->conns[ci];
+	}
+	r = fg_auditw_decode_rec(&b, &dec);
+	if (r == 0 && c->id->uid != (uint32_t)cr->uid)
+		r = set_ident(s, c, cr->uid);
+	if (r == 0)
+		r = append_rec(s, c->id, cr->pid, &dec.rec);
+	if (r == 0 && c->sync_each)
+		r = fg_audit_sync(s->a);
+	if (dec.sync && dec.drain && s->unheard) {
+		answer(c->fd, 'E', s->unheard);
+		s->unheard = 0;
+	}
+	if (!dec.sync && r < 0)
+		s->unheard = r;
+	if (dec.sync || r < 0)
+		answer(c->fd, dec.sync ? 'A' : 'E', r);
+	free(copy);
+	return r == -EBADMSG ? -1 : 1;
 }
 
 static int on_message(struct server *s, struct conn *c)
@@ -713,13 +782,26 @@ static int on_message(struct server *s, struct conn *c)
 		ring_close(s, c);
 		r = on_rename(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
+		if (r == 0 && b.off < b.len)    /* its first record, in the same message */
+			return on_record(s, c, (struct fg_auditw_in){ b.p + b.off + 1,
+					 b.len - b.off - 1, 0, false }, &cr);
 		return r == 0 ? 1 : -1;
 	case 'F':
+	case 'B': {
+		size_t ci = (size_t)(c - s->conns);
+		char kind = s->buf[0];
+
 		if (!c->agent)
 			return -1;
-		drain_others(s, c);
-		answer(c->fd, 'A', fg_audit_flush(s->a));
+		drain_others(s, ci);
+		c = &s->conns[ci];
+		if (kind == 'B' && s->unheard) {
+			answer(c->fd, 'E', s->unheard);
+			s->unheard = 0;
+		}
+		answer(c->fd, 'A', kind == 'F' ? fg_audit_flush(s->a) : 0);
 		return 1;
+	}
 	case 'S':
 		if (!c->agent)
 			return -1;
@@ -728,18 +810,7 @@ static int on_message(struct server *s, struct conn *c)
 		(void)send(c->fd, s->buf, strlen(s->buf) + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 		return 1;
 	case 'R':
-		if (!c->agent)
-			return -1;
-		r = fg_auditw_decode_rec(&b, &dec);
-		if (r == 0 && c->id->uid != (uint32_t)cr.uid)
-			r = set_ident(s, c, cr.uid);
-		if (r == 0)
-			r = append_rec(s, c->id, cr.pid, &dec.rec);
-		if (r == 0 && c->sync_each)
-			r = fg_audit_sync(s->a);
-		if (dec.sync || r < 0)
-			answer(c->fd, dec.sync ? 'A' : 'E', r);
-		return r == -EBADMSG ? -1 : 1;
+		return c->agent ? on_record(s, c, b, &cr) : -1;
 	default:
 		return -1;
 	}

@@ -114,7 +114,7 @@ int fg_auditw_encode_rec(struct fg_auditw_out *b, const struct fg_audit_rec *r, 
 	if (!r->op || r->nf > FG_AUDITW_MAX_FIELDS || (r->nf && !r->f))
 		return -EINVAL;
 	fg_auditw_put_u8(b, 'R');
-	fg_auditw_put_u8(b, sync ? FG_AUDITW_SYNC : 0);
+	fg_auditw_put_u8(b, sync ? FG_AUDITW_SYNC | (r->drain ? FG_AUDITW_DRAIN : 0) : 0);
 	fg_auditw_put(b, &result, 4);
 	fg_auditw_put_cstr(b, r->op);
 	fg_auditw_put_cstr(b, r->decision);
@@ -250,6 +250,7 @@ int fg_auditw_decode_rec(struct fg_auditw_in *b, struct fg_auditw_rec *d)
 	memset(&d->rec, 0, sizeof(d->rec));
 	p = fg_auditw_take(b, 1);
 	d->sync = p && (*(const uint8_t *)p & FG_AUDITW_SYNC);
+	d->drain = d->sync && (*(const uint8_t *)p & FG_AUDITW_DRAIN);
 	p = fg_auditw_take(b, 4);
 	if (!p)
 		return -EBADMSG;
@@ -330,7 +331,9 @@ int fg_audit_high_fd(int fd)
 	struct rlimit rl;
 	int min = 512, nfd;
 
-	if (fd < 0)
+	/* already above every lower bound below: no getrlimit (an adopted
+	 * connection, every process) */
+	if (fd < 0 || fd >= min)
 		return fd;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    rl.rlim_cur < 1024)

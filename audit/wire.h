@@ -23,13 +23,23 @@
  *           that serves agents without being one, the gateway: it does
  *           not keep the daemon from making way for other settings, is
  *           hung up when it does, and is never registered as a root)
- *   record  'R' u8 flags(SYNC)  i32 result  cstr op  cstr decision
+ *   record  'R' u8 flags(SYNC, DRAIN)  i32 result  cstr op  cstr decision
  *           cstr rule  u16 nf  nf x { u8 type  cstr key  value }
  *                                          -> answer if SYNC or failed
+ *           (SYNC|DRAIN: before the record and its answer the daemon
+ *           appends every message queued on any connection, accepted or
+ *           not, and every ring entry; an 'E' before the answer tells of
+ *           a record of another connection that failed since the last
+ *           such answer: docs/AUDIT.md)
  *   flush   'F'                            -> answer
- *   renamed 'N' cstr agent  cstr exe        -> answer
+ *   barrier 'B'                            -> answer ('F' without the
+ *           disk sync, and with the 'E' of SYNC|DRAIN below: the end of a
+ *           process that waits for no exit record, docs/AUDIT.md)
+ *   renamed 'N' cstr agent  cstr exe  [record]  -> answer
  *           (after the hello only: the process exec'd a new image on
- *           the connection its old image handed over)
+ *           the connection its old image handed over; the new image's
+ *           first record, 'R' and its body, may follow in the same
+ *           message: one send and one wake-up of the daemon fewer)
  *   status  'S'                            -> answer, then one packet of
  *                                             text (the daemon's witnesses)
  *   ring    'M' + a memfd (SCM_RIGHTS)     -> answer
@@ -76,6 +86,7 @@
 #define FG_AUDITW_ROOT 1
 #define FG_AUDITW_FOLLOW 2
 #define FG_AUDITW_SYNC 1
+#define FG_AUDITW_DRAIN 2
 #define FG_AUDITW_MAX_FIELDS 32
 #define FG_AUDITW_MAX_STRV 4096
 
@@ -128,6 +139,7 @@ struct fg_auditw_rec {
 	struct fg_audit_field f[FG_AUDITW_MAX_FIELDS];
 	const char *v[FG_AUDITW_MAX_STRV + FG_AUDITW_MAX_FIELDS];
 	bool sync;
+	bool drain;            /* with sync: the whole log's barrier */
 };
 
 /* The body of an 'R' message (after the kind byte), pointing into b;

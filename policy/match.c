@@ -125,9 +125,9 @@ void fg_path_index_free(struct fg_path_index *idx)
 {
 	if (!idx)
 		return;
-	free(idx->own);
-	free(idx->nodes);
-	free(idx);
+	fg_arena_free(idx->own);
+	fg_arena_free(idx->nodes);
+	fg_arena_free(idx);
 }
 
 /* Is b nearer (deeper) than a?  Both are ancestors-or-self of one node. */
@@ -274,12 +274,12 @@ int fg_path_index_adopt(struct fg_policy *p, const struct fg_pindex *in)
 	if (in->nnodes == 0 || in->mask == 0 || (in->mask & (in->mask + 1)) != 0 ||
 	    in->nnodes > in->mask)
 		return -EBADMSG;
-	x = calloc(1, sizeof(*x));
+	x = fg_arena_calloc(1, sizeof(*x));
 	if (!x)
 		return -ENOMEM;
-	x->nodes = calloc(in->nnodes, sizeof(*x->nodes));
+	x->nodes = fg_arena_calloc(in->nnodes, sizeof(*x->nodes));
 	if (!x->nodes) {
-		free(x);
+		fg_arena_free(x);
 		return -ENOMEM;
 	}
 	memcpy(x->lenbits, in->lenbits, sizeof(x->lenbits));

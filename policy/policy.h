@@ -150,6 +150,8 @@ struct fg_policy {
 	struct {
 		char *log;                   /* default ${root}/.fleetguard/audit.log */
 		bool log_defaulted;          /* log not given */
+		bool log_canonical;          /* its directory was resolved (realpath) when the
+					      * policy was sealed: not resolved again */
 		enum fg_events events;
 		enum fg_fsync fsync;
 		enum fg_on_failure on_failure;

@@ -21,6 +21,15 @@
 int fg_path_index_build(struct fg_policy *p);
 void fg_path_index_free(struct fg_path_index *idx);
 
+/* Zeroed memory for what a sealed policy is read into (seal.c): zero
+ * pages of the cold .lbss while they last, else calloc, so that a
+ * descendant's constructor calls no malloc at all (its first use costs a
+ * getrandom, two brk and heap-page faults in a program that allocates
+ * nothing itself: docs/PERFORMANCE.md, fifth pass).  The arena is used
+ * once and never reclaimed; fg_arena_free frees what calloc gave. */
+void *fg_arena_calloc(size_t n, size_t size);
+void fg_arena_free(void *p);
+
 /*
  * The index as plain data, so that it travels in the sealed policy and a
  * descendant adopts it instead of building it (building compares every

@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -96,6 +97,30 @@ struct sealed {
 	void *map;
 	size_t size;
 };
+
+#define ARENA_SIZE (32u * 1024)
+static __attribute__((section(".lbss.fleetguard"), aligned(64))) unsigned char arena[ARENA_SIZE];
+static size_t arena_used;
+
+void *fg_arena_calloc(size_t n, size_t size)
+{
+	size_t want, at;
+
+	if (n == 0 || size > ARENA_SIZE / n)
+		return calloc(n, size);
+	want = (n * size + 15) & ~(size_t)15;
+	at = __atomic_fetch_add(&arena_used, want, __ATOMIC_RELAXED);
+	if (at <= ARENA_SIZE && want <= ARENA_SIZE - at)
+		return arena + at;
+	return calloc(n, size);
+}
+
+void fg_arena_free(void *p)
+{
+	/* compared as numbers: only what calloc gave is freed */
+	if ((uintptr_t)p - (uintptr_t)arena >= ARENA_SIZE)
+		free(p);
+}
 
 static uint64_t seal_sum(const unsigned char *b, size_t n)
 {
@@ -300,7 +325,8 @@ static void w_policy(struct wbuf *w, const struct fg_policy *p, const char *sha2
 	h.checkpoint_every = p->audit.checkpoint_every;
 	h.daemon_user = w_str(w, p->audit.daemon_user);
 	h.daemon_uid = p->audit.daemon_uid < 0 ? UINT32_MAX : (uint32_t)p->audit.daemon_uid;
-	h.defaulted = (p->root_defaulted ? 1u : 0u) | (p->audit.log_defaulted ? 2u : 0u);
+	h.defaulted = (p->root_defaulted ? 1u : 0u) | (p->audit.log_defaulted ? 2u : 0u) |
+		      (p->audit.log_canonical ? 4u : 0u);
 	if (w->err)
 		return;
 	h.size = (uint32_t)w->len;
@@ -387,8 +413,10 @@ static char *r_req(struct rbuf *r, uint32_t off)
  * inside the blob, and a new zeroed array of n elements of mem_el bytes
  * for the caller to fill (the blob's records are smaller than the structs
  * they become: bounds are the blob's, never the structs'). */
-static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
-		     void **out)
+/* grows: the array may be realloc'ed later (the [network] rules, which
+ * fg_gw_allow_ports extends): calloc'ed, never from the arena. */
+static void *r_array_as(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+			void **out, bool grows)
 {
 	*out = NULL;
 	if (r->bad || n == 0)
@@ -398,10 +426,16 @@ static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, s
 		r->bad = true;
 		return NULL;
 	}
-	*out = calloc(n, mem_el);
+	*out = grows ? calloc(n, mem_el) : fg_arena_calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
+}
+
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+		     void **out)
+{
+	return r_array_as(r, off, n, blob_el, mem_el, out, false);
 }
 
 static void r_breaker(struct rbuf *r, const struct seal_breaker *s, struct fg_breaker_conf *c)
@@ -443,8 +477,8 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct seal_net), sizeof(struct fg_net_rule),
-		    &v) == NULL)
+	if (r_array_as(r, h->allow_off, h->allow_n, sizeof(struct seal_net),
+		       sizeof(struct fg_net_rule), &v, true) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
@@ -558,6 +592,7 @@ static void r_policy(struct rbuf *r, const struct seal_head *h, struct fg_policy
 	p->audit.daemon_uid = h->daemon_uid == UINT32_MAX ? -1 : (long)h->daemon_uid;
 	p->root_defaulted = (h->defaulted & 1u) != 0;
 	p->audit.log_defaulted = (h->defaulted & 2u) != 0;
+	p->audit.log_canonical = (h->defaulted & 4u) != 0;
 	if (h->fs_mode > FG_MODE_OFF || h->net_mode > FG_MODE_OFF || h->fs_kernel > FG_KERNEL_OFF ||
 	    h->events > FG_EVENTS_DENIED || h->fsync > FG_FSYNC_NEVER ||
 	    h->on_failure > FG_ONFAIL_ALLOW || (p->file != NULL && p->file[0] != '/'))
@@ -616,6 +651,37 @@ static int seal_check_head(const struct rbuf *r, struct seal_head *h, char *why,
 	return 0;
 }
 
+int fg_seal_canonical_log(struct fg_policy *p)
+{
+	const char *log = p->audit.log, *slash = log != NULL ? strrchr(log, '/') : NULL;
+	char dir[PATH_MAX], *real, *path;
+	size_t dlen, blen;
+
+	if (slash == NULL || log[0] != '/' || (size_t)(slash - log) >= sizeof(dir))
+		return 0;
+	dlen = slash == log ? 1 : (size_t)(slash - log);
+	memcpy(dir, log, dlen);
+	dir[dlen] = '\0';
+	real = realpath(dir, NULL);
+	if (real == NULL)
+		return 0;       /* not there yet: each process resolves it */
+	dlen = strcmp(real, "/") == 0 ? 0 : strlen(real);
+	blen = strlen(slash + 1);
+	path = dlen + 1 + blen < PATH_MAX ? malloc(dlen + 1 + blen + 1) : NULL;
+	if (path == NULL) {
+		free(real);
+		return dlen + 1 + blen < PATH_MAX ? -ENOMEM : 0;
+	}
+	memcpy(path, real, dlen);
+	path[dlen] = '/';
+	memcpy(path + dlen + 1, slash + 1, blen + 1);
+	free(real);
+	free(p->audit.log);
+	p->audit.log = path;
+	p->audit.log_canonical = true;
+	return 0;
+}
+
 int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why, size_t whylen)
 {
 	struct seal_head h;
@@ -639,7 +705,7 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	rc = seal_check_head(&r, &h, why, whylen);
 	if (rc < 0)
 		goto out_unmap;
-	s = calloc(1, sizeof(*s));
+	s = fg_arena_calloc(1, sizeof(*s));
 	if (s == NULL) {
 		rc = -ENOMEM;
 		snprintf(why, whylen, "out of memory");
@@ -672,11 +738,11 @@ void fg_seal_close(struct fg_policy *p)
 	if (p == NULL)
 		return;
 	fg_path_index_free(p->index);
-	free(p->fs.read.v);
-	free(p->fs.write.v);
-	free(p->fs.deny.v);
-	free(p->net.allow);
-	free(p->ep);
+	fg_arena_free(p->fs.read.v);
+	fg_arena_free(p->fs.write.v);
+	fg_arena_free(p->fs.deny.v);
+	fg_arena_free(p->net.allow);
+	fg_arena_free(p->ep);
 	munmap(s->map, s->size);
-	free(s);
+	fg_arena_free(s);
 }

@@ -64,6 +64,16 @@
 int fg_seal_create(const struct fg_policy *p, const char *sha256);
 
 /*
+ * Before sealing: when the audit log's directory exists, write the log's
+ * path over its canonical form (realpath of the directory, then the base
+ * name) and set p->audit.log_canonical, so that no descendant resolves
+ * it again (a readlink per component in every process).  The seal is out
+ * of the agent's reach; a directory made later (the daemon makes it) is
+ * resolved by each process as before.  Returns 0, or -ENOMEM.
+ */
+int fg_seal_canonical_log(struct fg_policy *p);
+
+/*
  * Check that fd is a sealed policy memfd (memfd, exactly FG_SEAL_SEALS,
  * format version, bounds, checksum) and map it read-only.  On success sets
  * *out to a policy whose strings live in the mapping and *sha256 (may be

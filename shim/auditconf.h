@@ -27,6 +27,7 @@ static inline struct fg_audit_conf fg_audit_conf_of(const struct fg_policy *p, c
 {
 	struct fg_audit_conf conf = {
 		.path = p->audit.log,
+		.canonical = p->audit.log_canonical,
 		.fsync = p->audit.fsync == FG_FSYNC_ALWAYS ? FG_AUDIT_FSYNC_ALWAYS :
 			 p->audit.fsync == FG_FSYNC_NEVER ? FG_AUDIT_FSYNC_NEVER :
 			 FG_AUDIT_FSYNC_BATCH,

@@ -184,19 +184,24 @@ void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v)
 	errno = saved;
 }
 
-/* barrier: wait until the record is in the log (only a client of the
+/* barrier 2: a barrier for the whole log (the exit record of a process
+ * nobody in its tree waits for: fg_record_exit). */
+#define FG_BARRIER_LOG 2
+
+/* barrier 1: wait until the record is in the log (only a client of the
  * audit daemon ever waits; the writer in this process always has).  Exec
  * records always wait (fg_act.barrier): the process image ends there, and
  * what it sent to the daemon must be in the log before the new image's
  * records. */
 static int fg_record_as(const char *op, const struct fg_audit_field *f, size_t nf,
-			const char *decision, const char *rule, int result, bool barrier,
+			const char *decision, const char *rule, int result, int barrier,
 			struct fg_audit_handover *handover)
 {
 	static int warned;
 	struct fg_audit_rec rec = {
 		.op = op, .f = f, .nf = nf, .decision = decision, .rule = rule, .result = result,
-		.barrier = barrier, .handover = handover,
+		.barrier = barrier != 0, .drain = barrier == FG_BARRIER_LOG,
+		.handover = handover,
 	};
 	int rc, saved = errno;
 
@@ -311,4 +316,9 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf)
 {
 	return fg_record_as(op, f, nf, NULL, NULL, 0, true, NULL);
+}
+
+int fg_record_exit(const struct fg_audit_field *f, size_t nf, bool wait)
+{
+	return fg_record_as("exit", f, nf, NULL, NULL, 0, wait ? FG_BARRIER_LOG : 0, NULL);
 }

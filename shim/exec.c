@@ -95,14 +95,15 @@ void fg_exec_init(char **envp)
 	fg_env_keep(FG_SEAL_ENV "=1", "");
 }
 
-/* The array is mmap'ed with one hidden slot in front holding its size. */
+/* The array has one hidden slot in front holding the size mapped, 0 when
+ * it is the caller's room. */
 void fg_env_free(char **env)
 {
-	if (env != NULL)
+	if (env != NULL && env[-1] != NULL)
 		munmap(env - 1, (size_t)(uintptr_t)env[-1]);
 }
 
-char **fg_env_build(char *const *envp)
+char **fg_env_build(char *const *envp, struct fg_env_room *room)
 {
 	size_t n = 0, i, k = 0, size;
 	char **env;
@@ -111,10 +112,15 @@ char **fg_env_build(char *const *envp)
 		n++;
 	/* the hidden size, the entries, one spare (fg_env_build_h), NULL */
 	size = (n + fg_env_n + 3) * sizeof(char *);
-	env = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (env == MAP_FAILED)
-		return NULL;
-	env[0] = (char *)(uintptr_t)size;
+	if (room != NULL && size <= sizeof(room->slot)) {
+		env = room->slot;
+		env[0] = NULL;
+	} else {
+		env = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (env == MAP_FAILED)
+			return NULL;
+		env[0] = (char *)(uintptr_t)size;
+	}
 	env++;
 	for (i = 0; i < n; i++)
 		if (!fg_is_ours(envp[i]))
@@ -125,10 +131,10 @@ char **fg_env_build(char *const *envp)
 	return env;
 }
 
-char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char *buf,
-		      size_t len)
+char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h,
+		      struct fg_env_room *room)
 {
-	char **env = fg_env_build(envp);
+	char **env = fg_env_build(envp, room);
 	size_t n;
 
 	if (env == NULL || h == NULL || h->fd < 0)
@@ -136,8 +142,11 @@ char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char
 	/* fg_env_build left room for one more entry */
 	for (n = 0; env[n] != NULL; n++)
 		;
-	snprintf(buf, len, "%s=%d:%d", FG_AUDIT_HANDOVER_ENV, h->fd, h->owed);
-	env[n] = buf;
+	/* the new image's waiter: a vfork child's parent (the cached pid is
+	 * the parent's), else this process's own */
+	snprintf(room->hint, sizeof(room->hint), "%s=%d:%d:%d", FG_AUDIT_HANDOVER_ENV, h->fd,
+		 h->owed, (int)(h->guest ? fg_cached_pid() : fg_g.waiter));
+	env[n] = room->hint;
 	env[n + 1] = NULL;
 	return env;
 }

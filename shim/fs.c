@@ -61,10 +61,23 @@ static void fg_pid_renew(void)
 	fg_pid = (pid_t)fg_syscall(SYS_getpid);
 }
 
+/* A fork child: the parent, a process of this tree that waits for its
+ * own exit record after this one's, is its waiter (docs/AUDIT.md). */
+static void fg_pid_child(void)
+{
+	fg_g.waiter = fg_pid;
+	fg_pid_renew();
+}
+
 void fg_fs_init(void)
 {
 	fg_pid_renew();
-	pthread_atfork(NULL, NULL, fg_pid_renew);
+	pthread_atfork(NULL, NULL, fg_pid_child);
+}
+
+pid_t fg_cached_pid(void)
+{
+	return fg_pid;
 }
 
 /* "/proc/<our pid>/..." is judged as "/proc/self/...".  The cached pid is

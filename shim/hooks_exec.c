@@ -38,7 +38,8 @@ int execvpe(const char *file, char *const argv[], char *const envp[]);
 FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
 	struct fg_audit_handover h = { .fd = -1 };
-	char **env, hbuf[64];
+	struct fg_env_room room;
+	char **env;
 	int err;
 
 	if (fg_passthrough())
@@ -47,13 +48,32 @@ FG_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 		fg_exec_handback(&h);
 		return -1;
 	}
-	env = fg_env_build_h(envp, &h, hbuf, sizeof(hbuf));
+	env = fg_env_build_h(envp, &h, &room);
 	fg_syscall(SYS_execve, path, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
 	fg_exec_handback(&h);
 	fg_exec_failed(err);
 	return -1;
+}
+
+/* _exit and _Exit end the process without exit()'s handlers, so without
+ * the exit record; a process nobody in its tree waits for still waits for
+ * the barrier over the whole log (docs/AUDIT.md).  Not in a vfork child
+ * (its cached pid is its parent's: it shares the parent's memory and must
+ * not use its connection), nor inside the library (a signal handler that
+ * interrupted an append). */
+FG_EXPORT void _exit(int status)
+{
+	if (!fg_passthrough() && fg_syscall(SYS_getpid) == fg_cached_pid())
+		fg_exit_barrier();
+	for (;;)
+		fg_syscall(SYS_exit_group, status);
+}
+
+FG_EXPORT void _Exit(int status)
+{
+	_exit(status);
 }
 
 FG_EXPORT int execv(const char *path, char *const argv[])
@@ -63,6 +83,7 @@ FG_EXPORT int execv(const char *path, char *const argv[])
 
 FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
+	struct fg_env_room room;
 	char **env;
 	int err;
 
@@ -71,7 +92,7 @@ FG_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 	if ((flags & AT_EMPTY_PATH) && path[0] == '\0' ? fg_exec_check_fd("exec", dirfd) < 0 :
 	    fg_exec_check("exec", dirfd, path, flags) < 0)
 		return -1;
-	env = fg_env_build(envp);
+	env = fg_env_build(envp, &room);
 	fg_syscall(SYS_execveat, dirfd, path, argv, env != NULL ? env : envp, flags);
 	err = errno;
 	fg_env_free(env);
@@ -88,7 +109,8 @@ FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	FG_REAL(int, execvpe, const char *, char *const[], char *const[]);
 	struct fg_audit_handover h = { .fd = -1 };
-	char found[PATH_MAX], hbuf[64];
+	struct fg_env_room room;
+	char found[PATH_MAX];
 	char **env;
 	int err;
 
@@ -100,7 +122,7 @@ FG_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		fg_exec_handback(&h);
 		return -1;
 	}
-	env = fg_env_build_h(envp, &h, hbuf, sizeof(hbuf));
+	env = fg_env_build_h(envp, &h, &room);
 	real_execvpe(file, argv, env != NULL ? env : envp);
 	err = errno;
 	fg_env_free(env);
@@ -209,6 +231,7 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 	int (*real)(pid_t *, const char *, const posix_spawn_file_actions_t *,
 		    const posix_spawnattr_t *, char *const[], char *const[]) =
 		search ? real_posix_spawnp : real_posix_spawn;
+	struct fg_env_room room;
 	char found[PATH_MAX];
 	char **env;
 	int rc;
@@ -222,7 +245,7 @@ static int fg_spawn(bool search, pid_t *pid, const char *file,
 		if (fg_exec_check("exec", AT_FDCWD, search ? found : file, 0) < 0)
 			return errno;
 	}
-	env = fg_env_build(envp);
+	env = fg_env_build(envp, &room);
 	rc = real(pid, file, fa, attr, argv, env != NULL ? env : envp);
 	fg_env_free(env);
 	fg_exec_failed(rc);

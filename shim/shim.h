@@ -85,6 +85,10 @@ struct fg_state {
 	bool debug;
 	bool landlock_active;      /* the process is confined by Landlock */
 	bool inherited;            /* the sealed policy came from an ancestor */
+	pid_t waiter;              /* the process of this tree that started this
+				    * one (fork, or exec in a vfork child) and
+				    * that waits for its own exit record after
+				    * ours; 0: none known (docs/AUDIT.md) */
 };
 
 extern struct fg_state fg_g;
@@ -141,6 +145,15 @@ int fg_record_fields(const char *op, const struct fg_audit_field *f, size_t nf,
 /* The same for a record that waits for its answer (the exit record: every
  * record of the process is in the log when it returns). */
 int fg_record_waited(const char *op, const struct fg_audit_field *f, size_t nf);
+/* The exit record: waited for as a barrier for the whole log (every
+ * record any process sent before it is in the log when it returns) when
+ * wait is set, else pipelined like any record. */
+int fg_record_exit(const struct fg_audit_field *f, size_t nf, bool wait);
+/* Does this process wait at its end for a barrier over the whole log?
+ * Yes unless its waiter (fg_g.waiter) is still its parent. */
+bool fg_exit_waits(void);
+/* _exit(): that barrier, without a record, when fg_exit_waits(). */
+void fg_exit_barrier(void);
 
 /* Print the spec's denial line (unless FLEETGUARD_QUIET=1). */
 void fg_say_denied(const char *op, const char *what, const struct fg_verdict *v);
@@ -185,8 +198,11 @@ void fg_own_reset(void);
  */
 int fg_openat_checked(const char *op, int dirfd, const char *path, int flags, mode_t mode);
 
-/* Cache our pid for the /proc/self mapping (renewed in fork children). */
+/* Cache our pid for the /proc/self mapping (renewed in fork children,
+ * whose fg_g.waiter becomes the parent). */
 void fg_fs_init(void);
+/* The cached pid: in a vfork child, its parent's. */
+pid_t fg_cached_pid(void);
 
 /* The absolute path of what fd refers to (/proc/<pid> shown as /proc/self):
  * its length, 0 when fd is no file system object (pipe, socket), or -errno. */
@@ -288,10 +304,17 @@ int fg_exec_check(const char *op, int dirfd, const char *path, int atflags);
 int fg_exec_check_h(const char *op, int dirfd, const char *path, int atflags,
 		    struct fg_audit_handover *h);
 void fg_exec_handback(struct fg_audit_handover *h);
+/* Room on the caller's stack for a child's environment: most fit, so an
+ * exec (often in a vfork child, its parent suspended) maps nothing. */
+#define FG_ENV_ROOM 160
+struct fg_env_room {
+	char hint[64];                 /* the FG_AUDIT_HANDOVER_ENV entry */
+	char *slot[FG_ENV_ROOM];
+};
 /* The child's environment as fg_env_build, plus FG_AUDIT_HANDOVER_ENV for
- * h (buf: where that entry is written, at least 48 bytes). */
-char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h, char *buf,
-		      size_t len);
+ * h. */
+char **fg_env_build_h(char *const *envp, const struct fg_audit_handover *h,
+		      struct fg_env_room *room);
 /* Judge the program open at fd (execveat with AT_EMPTY_PATH, fexecve): a
  * file whose name still leads to it is judged by that name; a memfd or a
  * deleted file is refused unless unconfined_exec = allow. */
@@ -304,8 +327,9 @@ int fg_exec_check_fd(const char *op, int fd);
 void fg_exec_failed(int err);
 /* The file execvp() would run for name (PATH search): 0, or -1 if none. */
 int fg_exec_search(const char *name, char *out, size_t len);
-/* A new environment array for a child (mmap'ed: vfork-safe), or NULL. */
-char **fg_env_build(char *const *envp);
+/* A new environment array for a child, in room when it fits (room may be
+ * NULL), else mmap'ed (vfork-safe, unlike malloc); NULL when out of memory. */
+char **fg_env_build(char *const *envp, struct fg_env_room *room);
 void fg_env_free(char **env);
 
 /* --- posix_spawn file actions (shim/spawn.c) ---------------------------- */

@@ -71,11 +71,21 @@ static void fg_keep_argv(char **argv)
 	fg_argv[argc] = NULL;
 }
 
-/* The exit record waits for its answer: every record this process sent
- * is then in the log (one connection's records go in order), so whoever
- * waited for this process reads them all.  No flush: under fsync = batch
- * the audit daemon syncs within 100 ms by itself, and waiting for that
- * here cost every process a disk sync. */
+/* The exit record.  A process whose waiter (the process of this tree
+ * that started it) is still its parent sends it without waiting: that
+ * parent, or the first ancestor nobody in the tree waits for, waits at
+ * its own exit for a barrier over the whole log, which appends every
+ * record sent before it, ours included.  Any other process (the first of
+ * a tree, one whose parent has gone or is not of the tree) waits for
+ * that barrier itself: whoever waited for it then reads in the log every
+ * record of every process that ended before it (docs/AUDIT.md).  No
+ * flush: under fsync = batch the audit daemon syncs within 100 ms by
+ * itself, and waiting for that here cost every process a disk sync. */
+bool fg_exit_waits(void)
+{
+	return fg_g.waiter <= 0 || getppid() != fg_g.waiter;
+}
+
 static void fg_on_exit(int status, void *arg)
 {
 	struct fg_audit_field f = { .key = "status", .type = FG_AF_INT, .i = status };
@@ -83,7 +93,24 @@ static void fg_on_exit(int status, void *arg)
 	(void)arg;
 	if (!fg_ready || fg_g.audit == NULL)
 		return;
-	fg_record_waited("exit", &f, 1);
+	fg_record_exit(&f, 1, fg_exit_waits());
+}
+
+/* _exit() (a shell ends so, dash always) writes no exit record, but the
+ * process's children may have relied on it for their barrier. */
+void fg_exit_barrier(void)
+{
+	int rc, saved = errno;
+
+	if (!fg_ready || fg_g.audit == NULL || !fg_exit_waits())
+		return;
+	fg_in_guard++;
+	rc = fg_audit_barrier(fg_g.audit);
+	fg_in_guard--;
+	if (rc != 0)
+		fg_say("cannot write an earlier audit record to %s: %s", fg_g.pol->audit.log,
+		       strerror(rc < 0 ? -rc : rc));
+	errno = saved;
 }
 
 static bool fg_audit_owner_owns(const void *ctx, const char *path, size_t len)
@@ -96,9 +123,6 @@ static bool fg_audit_owner_above(const void *ctx, const char *path, size_t len)
 	return fg_audit_owns_below(ctx, path, len);
 }
 
-/* The connection the image before this one handed over at its exec, if
- * FG_AUDIT_HANDOVER_ENV names one: only a hint, the audit client checks
- * the descriptor before it uses it. */
 /* The decimal number at *v (at most 9 digits), *v moved past it; -1 when
  * there is none.  Neither sscanf nor strtol: their code and locale tables
  * are pages (a fault each) no other start-up work touches. */
@@ -112,10 +136,16 @@ static long fg_digits(const char **v)
 	return k == 0 || k > 9 ? -1 : n;
 }
 
+/* The connection the image before this one handed over at its exec, if
+ * FG_AUDIT_HANDOVER_ENV names one ("<fd>:<owed>:<waiter>"): only a hint,
+ * the audit client checks the descriptor before it uses it.  The waiter
+ * (fg_g.waiter) decides only whether the exit record waits: a false one
+ * delays when this process's last records reach the log, never whether
+ * they do. */
 static void fg_handed(struct fg_audit_conf *conf)
 {
 	const char *v = getenv(FG_AUDIT_HANDOVER_ENV);
-	long fd, owed;
+	long fd, owed, waiter;
 
 	if (v == NULL)
 		return;
@@ -123,10 +153,14 @@ static void fg_handed(struct fg_audit_conf *conf)
 	if (fd < 0 || *v++ != ':')
 		return;
 	owed = fg_digits(&v);
-	if (owed < 0 || *v != '\0')
+	if (owed < 0 || (*v != '\0' && *v++ != ':'))
+		return;
+	waiter = v[-1] == ':' ? fg_digits(&v) : 0;
+	if (waiter < 0 || *v != '\0')
 		return;
 	conf->handed_fd = (int)fd;
 	conf->handed_owed = (int)owed;
+	fg_g.waiter = (pid_t)waiter;
 }
 
 /* src into dst (cap bytes), cut to fit: no snprintf (see fg_digits). */
@@ -240,6 +274,8 @@ static void fg_seal_first(void)
 		p->file = real;
 	}
 	fg_seal_state_dir(p);
+	if (fg_seal_canonical_log(p) < 0)
+		fg_fatal("out of memory");
 	fd = fg_seal_create(p, fg_g.policy_sha);
 	if (fd < 0)
 		fg_fatal("%s: cannot seal the policy: %s", p->file, strerror(-fd));

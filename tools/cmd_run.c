@@ -336,6 +336,8 @@ static void seal(struct fg_policy *p)
 		if (p->audit.state_dir == NULL)
 			die(126, "out of memory");
 	}
+	if (fg_seal_canonical_log(p) < 0)
+		die(126, "out of memory");
 	fd = fg_seal_create(p, run_sha);
 	if (fd < 0)
 		die(126, "cannot seal the policy '%s': %s", p->file, strerror(-fd));

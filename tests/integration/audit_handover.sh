@@ -13,7 +13,7 @@
 # WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
-plan 11
+plan 14
 make_ws
 fg_prove_run
 LOG="$WS/.fleetguard/audit.log"
@@ -105,4 +105,27 @@ check "a failed exec: the error is the kernel's ($out)" \
 check "... the connection is back, close-on-exec, and not doubled ($out)" \
 	[ "$(printf '%s\n' "$out" | tail -1)" = "1 True" ]
 check "... and the write after it is recorded" grep -q "\"op\":\"open\",\"path\":\"$WS/work/after\"" "$LOG"
+
+# 4. the agent puts a socket of its own at the number its image adopted
+# (docs/SECURITY.md, the adopted connection): before each record sent
+# down it the library finds the number no longer names its connection
+# (fstat), connects anew, and the agent's socket hears nothing
+cat > "$WS/work/swap.py" <<'PY'
+import os, socket, sys
+fd = int(os.environ["FLEETGUARD_AUDIT_FD"].split(":")[0])
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+os.dup2(b.fileno(), fd)
+open(sys.argv[1], "w").write("x")
+a.setblocking(False)
+try:
+    got = a.recv(65536)
+except BlockingIOError:
+    got = b""
+print(len(got))
+PY
+out=$(fg "$WS/fleetguard.ini" /bin/sh -c "$PYTHON3 $WS/work/swap.py $WS/work/swapped; :" 2> "$TMP/err")
+check "an agent's socket put at the adopted descriptor hears nothing ($out)" [ "$out" = "0" ]
+check "... the write is in the log" grep -q "\"op\":\"open\",\"path\":\"$WS/work/swapped\"" "$LOG"
+check "... and so is the exit of the image that swapped it" \
+	[ "$(grep '"exe":"[^"]*python' "$LOG" | tail -1 | grep -c '"op":"exit"')" = 1 ]
 finish

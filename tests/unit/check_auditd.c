@@ -600,6 +600,74 @@ START_TEST(test_flush_drains_other_connections)
 }
 END_TEST
 
+/* A child that sends 40 records on a new connection of its own, its
+ * hello not waited for (the daemon may be stopped), and ends. */
+static pid_t send_and_go(void)
+{
+	pid_t c = fork();
+	int st;
+
+	ck_assert_int_ge(c, 0);
+	if (c == 0) {
+		struct fg_audit_conf cf = { .path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER,
+					    .agent = "agent-y", .exe = "/usr/bin/y",
+					    .owe_hello = true };
+		struct fg_audit *cr = NULL;
+		char err[256];
+		int bad = fg_audit_open_remote(&cf, &cr, err, sizeof(err)) != 0;
+
+		for (int i = 0; i < 40 && !bad; i++)
+			bad |= add(cr, "/ws/unaccepted") < 0;
+		child_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(c, &st, 0), c);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return c;
+}
+
+/* The exit record of a process nobody in its tree waits for (SYNC|DRAIN)
+ * and the barrier of one that ends with _exit ('B') are barriers for the
+ * whole log (docs/AUDIT.md): every record another process sent before
+ * them is in the log when they return, even on a connection the daemon
+ * had not accepted yet (it was stopped while the child connected, sent
+ * and ended), although the daemon serves the older connection first. */
+START_TEST(test_drain_barriers)
+{
+	struct fg_audit *a = open_local(), *r;
+	struct fg_audit_field f[] = { { .key = "status", .type = FG_AF_INT, .i = 0 } };
+	struct fg_audit_rec ex = { .op = "exit", .f = f, .nf = 1, .barrier = true, .drain = true };
+	pid_t d, c, w;
+	int st;
+
+	d = start_daemon(a);
+	r = open_remote(FG_AUDIT_FSYNC_NEVER);
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(kill(d, SIGSTOP), 0);
+		c = send_and_go();
+		ck_assert_uint_eq(count_lines(), round == 0 ? 0 : 41);
+		w = resume_later(d, 100);
+		if (round == 0)
+			ck_assert_int_eq(fg_audit_append(r, &ex), 0);
+		else
+			ck_assert_int_eq(fg_audit_barrier(r), 0);
+		/* stop it again at once: what the barrier did not drain stays out */
+		ck_assert_int_eq(kill(d, SIGSTOP), 0);
+		ck_assert_uint_eq(count_lines(), round == 0 ? 41 : 81);
+		ck_assert_int_eq(kill(d, SIGCONT), 0);
+		ck_assert_uint_eq(verify_log(), round == 0 ? 41 : 81);
+		ck_assert_uint_eq(count_pid(c), 40);
+		/* drained before the exit record is appended: the child's
+		 * records come first (without the drain they could only follow
+		 * it, accepted after the answer) */
+		if (round == 0)
+			ck_assert(seen[39].pid == c && seen[40].pid == getpid());
+		ck_assert_int_eq(waitpid(w, &st, 0), w);
+	}
+	fg_audit_close(r);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A vfork child appends on a connection of its own; the parent's stays. */
 START_TEST(test_vfork_guest)
 {
@@ -1184,6 +1252,13 @@ static void refuse_bad_framing(void)
 	m.n = 0;
 	m_u8(&m, 'Z');
 	ck_assert_int_eq(refused(&m, true), 0);
+	/* a rename followed by anything but a record */
+	m.n = 0;
+	m_u8(&m, 'N');
+	m_cstr(&m, "x");
+	m_cstr(&m, "/bin/x");
+	m_u8(&m, 'Z');
+	ck_assert_int_eq(refused(&m, true), -EBADMSG);
 	/* a second hello, a cut one */
 	m_hello(&m, 0);
 	ck_assert_int_eq(refused(&m, true), -EBADMSG);
@@ -2293,6 +2368,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_sync_appends);
 	tcase_add_test(tc, test_barrier_waits);
 	tcase_add_test(tc, test_flush_drains_other_connections);
+	tcase_add_test(tc, test_drain_barriers);
 	tcase_add_test(tc, test_settings_must_match);
 	tcase_add_test(tc, test_spawner_replaces_lingering_daemon);
 	tcase_add_test(tc, test_retiring_daemon_name_gone_first);

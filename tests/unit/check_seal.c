@@ -17,7 +17,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -182,6 +184,48 @@ START_TEST(t_round_trip_defaults)
 	fg_seal_close(q);
 	fg_policy_free(p);
 	close(fd);
+}
+END_TEST
+
+/* The log's directory, when it exists, is sealed in its canonical form
+ * (descendants resolve it no more); a missing one is left to each. */
+START_TEST(t_canonical_log)
+{
+	static const char text[] = "[filesystem]\nwrite = ${root}\n[audit]\nlog = %s/via/x/audit.log\n";
+	char dir[] = "/tmp/fg-seal-canon.XXXXXX", pol[256], real[256], want[300];
+	struct fg_policy *p, *q;
+	char why[128];
+	int fd, n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(real, sizeof(real), "%s/real", dir);
+	ck_assert_int_eq(mkdir(real, 0700), 0);
+	snprintf(want, sizeof(want), "%s/via", dir);
+	ck_assert_int_eq(symlink(real, want), 0);
+	n = snprintf(pol, sizeof(pol), text, dir);
+	/* missing: x does not exist yet */
+	ck_assert_int_eq(fg_policy_parse("/srv/ws/fleetguard.ini", pol, (size_t)n, &p, NULL, NULL), 0);
+	ck_assert_int_eq(fg_seal_canonical_log(p), 0);
+	ck_assert(!p->audit.log_canonical);
+	snprintf(want, sizeof(want), "%s/via/x/audit.log", dir);
+	ck_assert_str_eq(p->audit.log, want);
+	/* there: through the symbolic link, resolved and sealed so */
+	snprintf(want, sizeof(want), "%s/x", real);
+	ck_assert_int_eq(mkdir(want, 0700), 0);
+	ck_assert_int_eq(fg_seal_canonical_log(p), 0);
+	ck_assert(p->audit.log_canonical);
+	snprintf(want, sizeof(want), "%s/x/audit.log", real);
+	ck_assert_str_eq(p->audit.log, want);
+	fd = fg_seal_create(p, NULL);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	ck_assert(q->audit.log_canonical);
+	ck_assert_str_eq(q->audit.log, want);
+	fg_seal_close(q);
+	fg_policy_free(p);
+	close(fd);
+	snprintf(pol, sizeof(pol), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(pol), 0);
 }
 END_TEST
 
@@ -490,6 +534,7 @@ static Suite *seal_suite(void)
 
 	tcase_add_test(tc, t_round_trip);
 	tcase_add_test(tc, t_round_trip_counts);
+	tcase_add_test(tc, t_canonical_log);
 	tcase_add_test_raise_signal(tc, t_mapping_read_only, SIGSEGV);
 	tcase_add_test(tc, t_sealed_against_change);
 	suite_add_tcase(s, tc);
