@@ -46,13 +46,16 @@ static const char *ll_why(int err)
 }
 
 /* The daemon refused or could not be reached (err): -1 when that is
- * fatal, else 0, having said why (in library-only mode the library's own
- * hello comes next and is refused too, with less to say). */
+ * fatal, else 0, noted in *s->audit_lost or said (in library-only mode
+ * the library's own hello comes next and is refused too, with less to
+ * say). */
 static int audit_lost(const struct fg_ll_start *s, const char *err)
 {
 	if (s->audit_required && s->pol->audit.on_failure == FG_ONFAIL_DENY)
 		return -1;
-	if (err[0] != '\0')
+	if (s->audit_lost != NULL)
+		*s->audit_lost = true;
+	else if (err[0] != '\0')
 		say(s, "%s", err);
 	return 0;
 }

@@ -39,6 +39,10 @@ struct fg_ll_start {
 	const char *verb;               /* "start" or "run": "refusing to <verb> with ..." */
 	bool audit_required;            /* under on_failure = deny, an audit log that
 					 * cannot be opened stops the process */
+	bool *audit_lost;               /* when it does not: set if the audit daemon
+					 * could not be reached or refused (the reason
+					 * left in err, for the caller to say); NULL:
+					 * the reason is said */
 	const struct fg_audit_field *extra;     /* more fields for the "landlock" record */
 	size_t nextra;                  /* at most 4 */
 	fg_ll_note_fn note;             /* notes about the plan (see fg_ll_plan_new) */

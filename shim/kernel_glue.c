@@ -109,10 +109,12 @@ struct fg_audit *fg_kernel_take_audit(void)
 
 void fg_kernel_init(void)
 {
+	bool lost = false;
 	struct fg_ll_start s = {
 		.pol = fg_g.pol, .agent = fg_g.agent, .exe = fg_g.exe, .library = kg_library(),
 		.marker = getenv(FG_LL_MARKER), .verb = "start", .audit_required = false,
 		.note = kg_note, .say = kg_say, .applying = kg_applying, .keep_audit = &kg_kept,
+		.audit_lost = &lost,
 	};
 	char err[PATH_MAX + 256];
 	bool confined;
@@ -140,6 +142,13 @@ void fg_kernel_init(void)
 	if (rc == FG_LL_APPLIED)
 		kg_flush_notes();       /* those of fg_ll_make_write_trees */
 	fg_g.landlock_active = rc == FG_LL_APPLIED || rc == FG_LL_ALREADY;
+	/* the audit daemon could not be reached or refused this policy: inside
+	 * the domain the library cannot start one of its own, and its hello,
+	 * not waited for, would be refused after the program had begun */
+	if (lost && fg_g.landlock_active && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY)
+		fg_fatal("%s", err);
+	if (lost && err[0] != '\0')
+		fg_say("%s", err);
 	kg_notes_len = 0;
 	kg_notes[0] = '\0';
 }

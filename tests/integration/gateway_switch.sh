@@ -23,7 +23,7 @@
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/breaker_lib.sh"
 . "$FG_TOP_SRCDIR/tests/integration/gateway_lib.sh"
-plan 9
+plan 10
 make_ws
 # every gateway this test started (A's second one too) is stopped at exit
 trap 'for f in "$TMP"/state/fleetguard-gw-*.ports; do [ -f "$f" ] && kill "$(sed -n "1s/^fleetguard-gateway 1 //p" "$f")" 2> /dev/null; done; rm -rf "$TMP"' EXIT
@@ -80,11 +80,13 @@ fg "$TMP/B.ini" sh -c 'echo up > "$1"; read x < "$2"' sh "$WS/B/up" "$WS/B/fifo"
 B=$!
 wait_until 20 test -s "$WS/B/up"
 DB=$(daemon_of 52428800)
-fg "$TMP/A.ini" /bin/true 2> "$TMP/errA2"; rc=$?
+fg "$TMP/A.ini" sh -c 'echo ran > "$1"' sh "$WS/A/ran" 2> "$TMP/errA2"; rc=$?
 echo done > "$WS/B/fifo"
 wait $B
 diag "$(cat "$TMP/errA2")"
-check "A is refused while B's agent runs (exit $rc), naming B's daemon ($DB) and when it goes" \
+check "A is refused while B's agent runs (exit $rc, 126), naming B's daemon ($DB) and when it goes" \
 	grep -q "audit daemon at '$LOG.sock' (pid $DB) serves running agents .* once those agents have ended" \
 	"$TMP/errA2"
+check "and A's program never ran (the refusal came before it, not from a later record)" \
+	sh -c "[ $rc -eq 126 ] && [ ! -e '$WS/A/ran' ]"
 finish
