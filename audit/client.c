@@ -868,6 +868,13 @@ static int send_rec(struct fg_auditc *c, const struct fg_auditw_out *b, bool syn
  * daemon renames, answers, then takes the record.  When both do not fit
  * in one message the rename goes alone first.  0, or the send's error
  * (the record is then not sent). */
+static void put_rename(struct fg_auditw_out *n, const struct fg_auditc *c)
+{
+	fg_auditw_put_u8(n, 'N');
+	fg_auditw_put_cstr(n, c->agent);
+	fg_auditw_put_cstr(n, c->exe);
+}
+
 static int send_renamed(struct fg_auditc *c, struct fg_auditw_out *b)
 {
 	size_t nlen = 1 + 4 + strlen(c->agent) + 1 + 4 + strlen(c->exe) + 1;
@@ -880,17 +887,13 @@ static int send_renamed(struct fg_auditc *c, struct fg_auditw_out *b)
 		n.p = malloc(nlen);
 		if (!n.p)
 			return -ENOMEM;
-		fg_auditw_put_u8(&n, 'N');
-		fg_auditw_put_cstr(&n, c->agent);
-		fg_auditw_put_cstr(&n, c->exe);
+		put_rename(&n, c);
 		ret = send_all(c->fd, n.p, n.len);
 		free(n.p);
 		return ret < 0 ? ret : send_all(c->fd, b->p, b->len);
 	}
 	memmove(c->buf + nlen, b->p, b->len);
-	fg_auditw_put_u8(&n, 'N');
-	fg_auditw_put_cstr(&n, c->agent);
-	fg_auditw_put_cstr(&n, c->exe);
+	put_rename(&n, c);
 	ret = n.over ? -E2BIG : send_all(c->fd, c->buf, nlen + b->len);
 	memmove(c->buf, c->buf + nlen, b->len);     /* b as it was, to send again */
 	return ret;
@@ -1163,7 +1166,7 @@ static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 	c->known = true;
 	set_conn(c, fd, false);
 	/* the rename ('N') goes with the first record, in one message (one
-	 * send, one wake-up of the daemon fewer: rename_put); its answer is
+	 * send, one wake-up of the daemon fewer: send_renamed); its answer is
 	 * owed from now on */
 	c->owed = owed + 1;
 	c->rename = true;

@@ -109,6 +109,8 @@ struct server {
 	int unheard;           /* a record failed whose process may never read
 				* the 'E' (it need not wait at its exit): told
 				* again with the next drain's answer */
+	bool draining;         /* a drain (or a making way) is under way: no
+				* other drain, and so no accept, inside it */
 };
 
 static void answer(int fd, char kind, int err)
@@ -188,6 +190,12 @@ static void unlink_if_ours(const struct server *s, const char *sockpath)
  * sends after fails on its side (EPIPE) and goes to the next daemon. */
 static void let_followers_go(struct server *s, const struct conn *c)
 {
+	bool was = s->draining;
+
+	/* o and c (and on_message's caller's pointer) are held across the
+	 * followers' messages: a barrier among them must not accept, which
+	 * may move s->conns */
+	s->draining = true;
 	for (size_t i = 0; i < s->nconns; i++) {
 		struct conn *o = &s->conns[i];
 		int k = 0;
@@ -200,6 +208,7 @@ static void let_followers_go(struct server *s, const struct conn *c)
 		ring_close(s, o);
 		o->dead = true;
 	}
+	s->draining = was;
 	(void)fg_ckpt_emit(s->ck);
 }
 
@@ -582,11 +591,9 @@ static void on_accept(struct server *s);
  * never a pointer, across it. */
 static void drain_others(struct server *s, size_t ci)
 {
-	static bool draining;
-
-	if (draining)
+	if (s->draining)
 		return;
-	draining = true;
+	s->draining = true;
 	if (s->lfd >= 0)
 		on_accept(s);
 	for (size_t i = 0; i < s->nconns; i++) {
@@ -607,7 +614,7 @@ static void drain_others(struct server *s, size_t ci)
 		if (r < 0)
 			s->conns[i].dead = true;
 	}
-	draining = false;
+	s->draining = false;
 }
 
 /* Take the descriptors of a control message: the one of a single-
@@ -699,6 +706,16 @@ static void drain_pid_rings(struct server *s, const struct conn *c, pid_t pid)
 			s->conns[i].dead = true;
 }
 
+/* A barrier's answer is preceded by the 'E' of a record that failed
+ * since the last one, whose own process may never have read it. */
+static void tell_unheard(struct server *s, const struct conn *c)
+{
+	if (s->unheard) {
+		answer(c->fd, 'E', s->unheard);
+		s->unheard = 0;
+	}
+}
+
 /* 'R': one record (b) from c, appended with the sender's pid.  A record
  * with SYNC|DRAIN is a barrier for the whole log: its bytes are copied
  * out first (draining reads other messages into s->buf and decodes them
@@ -731,10 +748,8 @@ static int on_record(struct server *s, struct conn *c, struct fg_auditw_in b,
 		r = append_rec(s, c->id, cr->pid, &dec.rec);
 	if (r == 0 && c->sync_each)
 		r = fg_audit_sync(s->a);
-	if (dec.sync && dec.drain && s->unheard) {
-		answer(c->fd, 'E', s->unheard);
-		s->unheard = 0;
-	}
+	if (dec.sync && dec.drain)
+		tell_unheard(s, c);
 	if (!dec.sync && r < 0)
 		s->unheard = r;
 	if (dec.sync || r < 0)
@@ -795,10 +810,8 @@ static int on_message(struct server *s, struct conn *c)
 			return -1;
 		drain_others(s, ci);
 		c = &s->conns[ci];
-		if (kind == 'B' && s->unheard) {
-			answer(c->fd, 'E', s->unheard);
-			s->unheard = 0;
-		}
+		if (kind == 'B')
+			tell_unheard(s, c);
 		answer(c->fd, 'A', kind == 'F' ? fg_audit_flush(s->a) : 0);
 		return 1;
 	}
