@@ -332,9 +332,22 @@ static void report_text(FILE *out, const struct fg_verify_result *r, char **file
 			"and records a repair\n");
 }
 
+/* Are the n bytes read (the whole file: no newline among them) the start of
+ * a first record
+ * that its writer did not finish: {"seq": or a piece of it? */
+static bool torn_first_record(const char *buf, size_t n)
+{
+	static const char start[] = "{\"seq\":";
+
+	return n > 0 && memchr(buf, '\n', n) == NULL &&
+	       strncmp(buf, start, n < sizeof(start) - 1 ? n : sizeof(start) - 1) == 0;
+}
+
 /*
  * Is path an audit log at all?  A regular file with a line starting
- * {"seq": in its first 64 KiB, or an empty one beside its writer's head
+ * {"seq": in its first 64 KiB, a first record torn before its newline
+ * (even inside {"seq":, as a writer killed in its first append leaves it:
+ * a torn tail, SPEC section 6), or an empty one beside its writer's head
  * file.  A policy, a head file, an empty file or
  * /dev/null is not: saying "malformed line", "torn tail" or "intact, 0
  * records" of those would mislead.  A log whose records were overwritten
@@ -372,6 +385,8 @@ static void require_log(const char *path)
 	for (const char *p = buf; p != NULL && p < buf + n; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (strncmp(p, "{\"seq\":", 7) == 0)
 			return;
+	if (torn_first_record(buf, (size_t)n))
+		return;
 	die(2, "'%s' is not an audit log: no record in it (a record is a line starting {\"seq\":)\n"
 	       "hint: the log is [audit] log of the policy, by default <root>/.fleetguard/audit.log", path);
 }

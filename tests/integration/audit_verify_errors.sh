@@ -1,5 +1,5 @@
 #!/bin/sh
-# audit_verify_errors.sh - fleetguard-verify names each kind of damage to a log and its signed checkpoints: a record rewritten under a checkpoint, a malformed or foreign checkpoint line, an emptied log, and a witness or key it cannot use.
+# audit_verify_errors.sh - fleetguard-verify names each kind of damage to a log and its signed checkpoints: a record rewritten under a checkpoint, a malformed or foreign checkpoint line, an emptied log, a torn first record, and a witness or key it cannot use.
 #
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
@@ -16,7 +16,7 @@
 
 V="$FG_BIN/fleetguard-verify"
 make_ws
-plan 14
+plan 18
 export XDG_STATE_HOME="$TMP/state"
 LOG="$WS/.fleetguard/audit.log"
 cat > "$WS/p.ini" <<INI
@@ -127,4 +127,76 @@ check "--log-id not 32 lower-case hex digits (short, upper case, 33): each refus
 st=$(vst --log-id "$(basename "$witness" .witness)" --witness "$witness" "$TMP/orig.log")
 check "--log-id of the log: its copy elsewhere verifies against the checkpoints" \
 	sh -c "[ $st = 0 ] && grep -q 'signed checkpoints* agree' '$TMP/v'"
+# 5. a writer killed inside the log's very first record leaves only a piece
+# of it, perhaps not even all of {"seq": (audit_crash.sh met one under
+# load): a torn tail like any other (SPEC 6), not "not an audit log"
+T="$WS/torn/audit.log"
+mkdir -p "$WS/torn"
+first_rec=$(head -n 1 "$TMP/orig.log")
+good=0
+for k in 1 3 4 6 7 40; do
+	printf '%s' "$first_rec" | head -c $k > "$T"
+	st=$(vst "$T")
+	[ "$st" = 1 ] && has "$T:1: torn tail: $k bytes without a newline end the log" || break
+	st=$(vst --json "$T")
+	[ "$st" = 1 ] && has '"status":"torn tail"' && has '"line":1,"offset":0,"seq":0' &&
+		has '"records":0' || break
+	good=$((good + 1))
+done
+check "a first record torn after 1, 3, 4 ({\"se), 6, 7 and 40 bytes: exit 1, torn tail at line 1 (stopped at $k)" \
+	[ $good = 6 ]
+# what merely looks like the start of a record is not one
+good=0
+for j in 'junk' '{"sx' 'x{"se' ' {"seq":' '{"se
+'; do
+	printf '%s' "$j" > "$T"
+	st=$(vst "$T")
+	[ "$st" = 2 ] && has "'$T' is not an audit log: no record in it" || break
+	good=$((good + 1))
+done
+check "junk, or a record's start with a newline or a byte before it: still not an audit log" \
+	[ $good = 5 ]
+# the daemon's first append on such a log ends the piece with a newline and
+# records a repair naming it, chained from 64 zeros; nothing is cut.  Each
+# run has a log of its own (a log's witness would call a new one truncated)
+runs=0
+# torn_run BYTES: a log whose first record holds BYTES, the daemon's
+# appends on it; T is the log
+torn_run() {
+	runs=$((runs + 1))
+	T="$WS/torn$runs/audit.log"
+	mkdir -p "$WS/torn$runs"
+	printf '%s' "$1" > "$T"
+	printf '[filesystem]\nsystem = yes\nwrite = ${root}\nkernel = off\n[audit]\nlog = %s\n' \
+		"$T" > "$WS/torn.ini"
+}
+tgone() { [ ! -e "$T.sock" ]; }
+good=0
+for head in none empty; do
+	torn_run '{"se'
+	[ $head = empty ] && : > "$T.head"
+	fg "$WS/torn.ini" sh -c 'echo t > t1' 2> /dev/null
+	wait_until 10 tgone
+	st=$(vst "$T")
+	[ "$st" = 0 ] && has ': intact, ' && has ', 1 repaired crash' &&
+		[ "$(head -n 1 "$T")" = '{"se' ] &&
+		sed -n 2p "$T" | grep -q '^{"seq":1,.*"op":"repair","offset":0,"length":4,"sha256":"' ||
+		break
+	good=$((good + 1))
+done
+check "the daemon repairs a torn first record ({\"se), with no head file and with an empty one (stopped at $head)" \
+	[ $good = 2 ]
+good=0
+for k in 1 4 6 7; do
+	torn_run "$(printf '%s' "$first_rec" | head -c $k)"
+	st=$(vst "$T")
+	[ "$st" = 1 ] || break
+	fg "$WS/torn.ini" sh -c 'echo t > t1' 2> /dev/null
+	wait_until 10 tgone
+	st=$(vst "$T")
+	[ "$st" = 0 ] && has ', 1 repaired crash' || break
+	good=$((good + 1))
+done
+check "torn tail, then repaired by the daemon, for a first record cut after 1, 4, 6 and 7 bytes (stopped at $k)" \
+	[ $good = 4 ]
 finish

@@ -762,6 +762,76 @@ START_TEST(test_repair_torn_line)
 }
 END_TEST
 
+static void put_file(const char *path, const char *data, size_t n)
+{
+	char dir[160];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
+	mkdir(dir, 0700);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+}
+
+/* A writer killed inside the very first record of a log, even before all
+ * of {"seq": reached it: the next writer (with the head it left, or none)
+ * ends the piece with a newline and records a repair as seq 1, chained
+ * from 64 zeros; verify first calls it a torn tail, then intact. */
+START_TEST(test_repair_torn_first_record)
+{
+	static const size_t cuts[] = { 1, 4, 6, 7, 40 };
+	static char buf[1 << 16], first[4096];
+	struct fg_verify_result res;
+	struct fg_audit *a;
+	char head[200], hex[FG_HASH_HEX + 1] = "", want[256];
+	size_t fl;
+
+	ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+	ck_assert_int_eq(append_n(a, 1), 0);
+	fg_audit_close(a);
+	fl = read_file(logpath, first, sizeof(first));
+	ck_assert_uint_gt(fl, 40);
+	snprintf(head, sizeof(head), "%s.head", logpath);
+	for (size_t i = 0; i < 2 * sizeof(cuts) / sizeof(cuts[0]); i++) {
+		size_t k = cuts[i / 2];
+		bool keep_head = i % 2 == 0;
+
+		/* a head that knows no record (its writer died in its first
+		 * append), or none at all */
+		ck_assert_int_eq(unlink(logpath), 0);
+		ck_assert_int_eq(unlink(head), 0);
+		if (keep_head) {
+			ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+			fg_audit_close(a);
+			ck_assert_int_eq(access(head, F_OK), 0);
+		}
+		put_file(logpath, first, k);
+		ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_TORN_TAIL);
+		ck_assert_uint_eq(res.line, 1);
+		ck_assert_uint_eq(res.offset, 0);
+		ck_assert_uint_eq(res.records, 0);
+
+		ck_assert_int_eq(open_log(&a, NULL, 0), 0);
+		ck_assert_int_eq(append_n(a, 1), 0);
+		fg_audit_close(a);
+		size_t n = read_file(logpath, buf, sizeof(buf));
+		ck_assert_msg(n > k && memcmp(buf, first, k) == 0 && buf[k] == '\n',
+			      "cut %zu (head %d): the torn bytes are not kept and ended", k, keep_head);
+		ck_assert_int_eq(fg_sha256_hex(first, k, hex), 0);
+		snprintf(want, sizeof(want),
+			 "\"op\":\"repair\",\"offset\":0,\"length\":%zu,\"sha256\":\"%s\"", k, hex);
+		ck_assert(strncmp(buf + k + 1, "{\"seq\":1,", 9) == 0);
+		ck_assert_ptr_nonnull(strstr(buf + k + 1, want));
+		ck_assert_ptr_nonnull(strstr(buf + k + 1, "\"prev\":\"0000000000000000"));
+		ck_assert_int_eq(verify_path(logpath, NULL, 0, &res), FG_VERIFY_INTACT);
+		ck_assert_uint_eq(res.records, 2);
+		ck_assert_uint_eq(res.repairs, 1);
+	}
+}
+END_TEST
+
 START_TEST(test_adopt_unrecorded_line)
 {
 	struct fg_audit *a;
@@ -1301,19 +1371,6 @@ START_TEST(test_key_file_more_checks)
 END_TEST
 
 /* The log's directory, for tests that build log files by hand. */
-static void put_file(const char *path, const char *data, size_t n)
-{
-	char dir[160];
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s/log", tmpdir);
-	mkdir(dir, 0700);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
-	close(fd);
-}
-
 /* One well-formed record with the given seq and prev; returns its length
  * (newline included). */
 static size_t mkrec(char *out, size_t cap, uint64_t seq, const char *prev)
@@ -1955,6 +2012,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_fork_child_appends);
 	tcase_add_test(tc, test_child_closes_descriptors);
 	tcase_add_test(tc, test_repair_torn_line);
+	tcase_add_test(tc, test_repair_torn_first_record);
 	tcase_add_test(tc, test_adopt_unrecorded_line);
 	tcase_add_test(tc, test_killed_holders_never_wedge);
 	tcase_add_test(tc, test_vfork_guest_beside_writer);
