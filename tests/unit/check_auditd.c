@@ -377,6 +377,16 @@ static void m_rec(struct msg *x, uint8_t flags, int32_t result, const char *op,
 	m_u16(x, nf);
 }
 
+/* A record of an open of path. */
+static void m_path_rec(struct msg *x, uint8_t flags, const char *path)
+{
+	m_rec(x, flags, 0, "open", "allow", NULL, 1);
+	m_u8(x, T_STR);
+	m_cstr(x, "path");
+	m_u32(x, (uint32_t)strlen(path));
+	m_put(x, path, strlen(path));
+}
+
 static void m_send(int fd, const struct msg *x)
 {
 	ck_assert_int_eq(send(fd, x->b, x->n, MSG_NOSIGNAL), (ssize_t)x->n);
@@ -1509,14 +1519,179 @@ static int ring_wait_answer(int sock)
 	return r;
 }
 
-static void m_path_rec(struct msg *x, uint8_t flags, const char *path)
+/* A daemon serving the log with this program's own code, in a forked
+ * child (so that a sanitizer build checks it, and its end is seen): its
+ * pid.  It has no root: it lingers from the start. */
+static pid_t serve_here(void)
 {
-	m_rec(x, flags, 0, "open", "allow", NULL, 1);
-	m_u8(x, T_STR);
-	m_cstr(x, "path");
-	m_u32(x, (uint32_t)strlen(path));
-	m_put(x, path, strlen(path));
+	int pfd[2];
+	char x = 1;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(pfd, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct fg_audit_conf c = { .path = logpath, .fsync = FG_AUDIT_FSYNC_NEVER,
+					   .agent = "fg-auditd", .exe = "fg-auditd" };
+		struct fg_audit *a = NULL;
+		char err[512];
+		int st;
+
+		close(pfd[0]);
+		if (fg_audit_open(&c, &a, err, sizeof(err)) < 0)
+			child_exit(90);
+		st = fg_auditd_serve(a, sockpath, dir, pfd[1], NULL);
+		fg_audit_close(a);
+		child_exit(st);
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &x, 1), 1);
+	ck_assert_int_eq(x, '\0');
+	close(pfd[0]);
+	return pid;
 }
+
+/* The exit status of the child pid, waited for up to ms (-1 if it has
+ * not ended). */
+static int status_within(pid_t pid, int ms)
+{
+	int st;
+
+	if (!wait_gone(pid, ms))
+		return -1;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return st;
+}
+
+/* The daemon accepted a connection: it holds one descriptor more than
+ * before (5 s at most). */
+static void wait_fds(pid_t pid, int want)
+{
+	long until = now_ms() + 5000;
+
+	while (count_fds(pid) < want && now_ms() < until)
+		usleep(10000);
+	ck_assert_int_ge(count_fds(pid), want);
+}
+
+/* A follower's barrier ('B', 'F', or a record with SYNC|DRAIN) in the
+ * daemon's hands when a spawner with other settings makes it make way
+ * (docs/AUDIT.md, "When records are in the log"; server.c
+ * let_followers_go): read while the follower is being hung up (the
+ * spawner served first, rounds 3-5), or the barrier's own drain accepting
+ * the spawner, whose hello makes way inside it (rounds 0-2); rounds 6-11
+ * again with three of the records in the follower's ring.  The daemon
+ * is stopped while both queue up.  The follower is hung up without an
+ * answer; its records, the barrier record too, are in the log once each
+ * and in the order sent; the spawner is told to start its own daemon
+ * (-ESTALE); the daemon ends with status 0 (under the sanitizers too: it
+ * runs this program's code, in a child). */
+START_TEST(test_follower_barrier_while_making_way)
+{
+	static const char kinds[] = { 'B', 'F', 'R' };
+	uint64_t max_size = 1 << 20;
+	size_t total = 0;
+
+	for (int round = 0; round < 12; round++) {
+		char kind = kinds[round % 3], path[64], k = 0;
+		bool spawner_first = round % 6 >= 3, ring = round >= 6;
+		struct fg_auditw_ring *rg = NULL;
+		uint64_t head = 0;
+		int32_t e = 0;
+		int fd, sp = -1, x, r, st, n0;
+		pid_t d = serve_here();
+
+		fd = raw_client(FG_AUDITW_FOLLOW);
+		if (ring) {
+			void *map;
+			int mfd = ring_memfd(FG_AUDITW_RING_MAP, true, &map);
+
+			ck_assert_int_eq(send_ring(fd, &mfd, 1, &e), 1);
+			ck_assert_int_eq(e, 0);
+			close(mfd);
+			rg = map;
+		}
+		if (spawner_first) {
+			/* accepted (one descriptor more) before the follower sends */
+			n0 = count_fds(d);
+			sp = raw_connect(sockpath);
+			ck_assert_int_ge(sp, 0);
+			wait_fds(d, n0 + 1);
+		}
+		ck_assert_int_eq(kill(d, SIGSTOP), 0);
+		/* with a ring, the first three go through it */
+		for (int i = 0; i < 5; i++) {
+			snprintf(path, sizeof(path), "/ws/r%d-%d", round, i);
+			m_path_rec(&m, 0, path);
+			if (ring && i < 3)
+				ring_entry_put(rg, &head, (uint32_t)m.n, m.b, m.n);
+			else
+				m_send(fd, &m);
+		}
+		snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
+		if (kind == 'R') {
+			m_path_rec(&m, FG_AUDITW_SYNC | FG_AUDITW_DRAIN, path);
+		} else {
+			m.n = 0;
+			m_u8(&m, (uint8_t)kind);
+		}
+		m_send(fd, &m);
+		if (!spawner_first) {
+			sp = raw_connect(sockpath);
+			ck_assert_int_ge(sp, 0);
+		}
+		m_hello(&m, FG_AUDITW_ROOT);
+		m_u8(&m, FG_AUDIT_FSYNC_BATCH);
+		m_put(&m, &max_size, 8);
+		m_cstr(&m, "");
+		m_send(sp, &m);
+		/* one more in the accept queue, gone already (so no user that
+		 * keeps the daemon): an accept while making way would move the
+		 * connection table under its callers */
+		x = raw_connect(sockpath);
+		ck_assert_int_ge(x, 0);
+		close(x);
+		ck_assert_int_eq(kill(d, SIGCONT), 0);
+
+		/* hung up, never answered: a barrier read while making way
+		 * cannot hold (no drain runs inside it, nothing is accepted),
+		 * and an 'A' would say it did */
+		r = m_answer(fd, &k, &e, 5000);
+		ck_assert_msg(r == 0, "round %d (%c): the follower got %s %c %d", round, kind,
+			      r < 0 ? "nothing (timeout)" : "an answer", k, e);
+		/* and what it sends now fails at once (the next daemon gets it) */
+		m_path_rec(&m, 0, "/ws/too-late");
+		ck_assert_int_eq(send(fd, m.b, m.n, MSG_NOSIGNAL), -1);
+		ck_assert_int_eq(errno, EPIPE);
+		ck_assert_int_eq(m_answer(sp, &k, &e, 5000), 1);
+		ck_assert_int_eq(k, 'A');
+		ck_assert_int_eq(e, -ESTALE);
+		close(sp);
+		close(fd);
+		if (ring) {
+			/* closed by the daemon, every entry taken */
+			ck_assert(__atomic_load_n(&rg->head, __ATOMIC_SEQ_CST) & FG_AUDITW_RING_CLOSED);
+			ck_assert_uint_eq(__atomic_load_n(&rg->tail, __ATOMIC_SEQ_CST), head);
+			munmap(rg, FG_AUDITW_RING_MAP);
+		}
+		st = status_within(d, 5000);
+		ck_assert_msg(st == 0, "round %d (%c): the daemon ended with status %#x", round,
+			      kind, st);
+
+		total += 5 + (kind == 'R');
+		ck_assert_uint_eq(verify_log(), total);
+		for (size_t i = 0; i < 5; i++) {
+			snprintf(path, sizeof(path), "/ws/r%d-%zu", round, i);
+			ck_assert_str_eq(seen[total - 5 - (kind == 'R') + i].path, path);
+		}
+		if (kind == 'R') {
+			snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
+			ck_assert_str_eq(seen[total - 1].path, path);
+		}
+	}
+}
+END_TEST
 
 /* One lie on a fresh ring: the daemon must end that connection (and
  * only it); the good entry before the lie is in the log. */
@@ -2372,6 +2547,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_settings_must_match);
 	tcase_add_test(tc, test_spawner_replaces_lingering_daemon);
 	tcase_add_test(tc, test_retiring_daemon_name_gone_first);
+	tcase_add_test(tc, test_follower_barrier_while_making_way);
 	tcase_add_test(tc, test_daemon_not_wedged);
 	tcase_add_test(tc, test_client_timeout);
 	tcase_add_test(tc, test_vfork_guest);
