@@ -1158,6 +1158,12 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "cannot listen on '%s': %s", sockpath, strerror(-r));
 		(void)!write(ready, msg, strlen(msg));
+		if (s.lfd >= 0)
+			close(s.lfd);
+		if (lockfd >= 0)
+			close(lockfd);
+		if (s.spare >= 0)
+			close(s.spare);
 		free(s.buf);
 		free(s.rbuf);
 		return 1;
@@ -1168,6 +1174,14 @@ int fg_auditd_serve(struct fg_audit *a, const char *sockpath, const char *dir, i
 	(void)!write(ready, "", 1);
 	close(ready);
 	serve_loop(&s, sockpath, lockfd);
+	/* no connection and no root is left, but their tables are still
+	 * allocated: a caller may go on (the tests' in-process daemon) */
+	free(s.conns);
+	free(s.roots);
+	free(s.root_pids);
+	if (s.spare >= 0)
+		close(s.spare);
+	close(lockfd);
 	if (s.resfd >= 0)
 		close(s.resfd);
 	free(s.buf);
