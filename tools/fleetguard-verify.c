@@ -332,9 +332,9 @@ static void report_text(FILE *out, const struct fg_verify_result *r, char **file
 			"and records a repair\n");
 }
 
-/* Are the n bytes read (the whole file: no newline among them) the start of
- * a first record
- * that its writer did not finish: {"seq": or a piece of it? */
+/* Are the n bytes read, with no newline among them, the start of a first
+ * record that its writer did not finish: {"seq": or a piece of it?  (Past
+ * 7 bytes the caller's line test has taken it already.) */
 static bool torn_first_record(const char *buf, size_t n)
 {
 	static const char start[] = "{\"seq\":";
