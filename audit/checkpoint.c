@@ -435,30 +435,56 @@ struct fg_ckpt {
 	int64_t first_ms;       /* when the first of them was noted */
 	uint64_t from;          /* the first of them */
 	EVP_MD_CTX *md;         /* their lines, for a log chained with HMAC */
+	int64_t last_ms;        /* when the last checkpoint was signed */
+	int64_t soon_ms;        /* fg_ckpt_soon's deadline, 0: none */
 };
+
+/* How much of a witness file's end resume() reads first (~100 lines). */
+#define FG_CKPT_TAIL ((off_t)64 * 1024)
 
 static int64_t now_ms(void)
 {
 	return fg_audit_now_ns(CLOCK_MONOTONIC) / 1000000;
 }
 
-/* Chain on the last checkpoint of this log in the witness file, if any. */
+/* The last checkpoint of this log in f from offset at on (the partial line
+ * there skipped); false when there is none. */
+static bool last_of(struct fg_ckpt *k, FILE *f, off_t at, struct fg_ckpt_rec *last)
+{
+	char line[FG_CKPT_LINE_MAX * 2];
+	struct fg_ckpt_rec r;
+	bool found = false;
+
+	if (fseeko(f, at, SEEK_SET) != 0)
+		return false;
+	if (at > 0 && fgets(line, sizeof(line), f) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (fg_ckpt_parse(line, strlen(line), &r) == 1 && strcmp(r.log, k->log) == 0) {
+			*last = r;
+			found = true;
+		}
+	return found;
+}
+
+/* Chain on the last checkpoint of this log in the witness file, if any.
+ * The file grows by a line per checkpoint for as long as the log lives:
+ * its tail is read first, the whole file only when the tail holds none. */
 static void resume(struct fg_ckpt *k, const char *file)
 {
 	FILE *f = fopen(file, "re");
-	char line[FG_CKPT_LINE_MAX * 2];
-	struct fg_ckpt_rec r, last;
+	struct fg_ckpt_rec last;
+	struct stat st;
 	bool found = false;
 
 	memset(k->prev, '0', 64);
 	k->prev[64] = '\0';
 	if (!f)
 		return;
-	while (fgets(line, sizeof(line), f))
-		if (fg_ckpt_parse(line, strlen(line), &r) == 1 && strcmp(r.log, k->log) == 0) {
-			last = r;
-			found = true;
-		}
+	if (fstat(fileno(f), &st) == 0 && st.st_size > FG_CKPT_TAIL)
+		found = last_of(k, f, st.st_size - FG_CKPT_TAIL, &last);
+	if (!found)
+		found = last_of(k, f, 0, &last);
 	fclose(f);
 	if (found && fg_ckpt_hash(&last, k->prev) == 0)
 		k->done_seq = last.seq;
@@ -525,7 +551,10 @@ int fg_ckpt_wait_ms(const struct fg_ckpt *k)
 
 	if (!k || k->since == 0)
 		return -1;
-	left = k->first_ms + FG_CKPT_PERIOD_MS - now_ms();
+	left = k->first_ms + FG_CKPT_PERIOD_MS;
+	if (k->soon_ms != 0 && k->soon_ms < left)
+		left = k->soon_ms;
+	left -= now_ms();
 	return left <= 0 ? 0 : (int)left;
 }
 
@@ -593,7 +622,23 @@ int fg_ckpt_emit(struct fg_ckpt *k)
 		return ret;
 	k->done_seq = k->seq;
 	k->since = 0;
+	k->last_ms = now_ms();
+	k->soon_ms = 0;
 	fg_wit_send(k->wit, line);
+	return 0;
+}
+
+int fg_ckpt_soon(struct fg_ckpt *k)
+{
+	int64_t at;
+
+	if (!k || k->since == 0)
+		return 0;
+	at = k->last_ms + FG_CKPT_SOON_MS;
+	if (k->last_ms == 0 || at <= now_ms())
+		return fg_ckpt_emit(k);
+	if (k->soon_ms == 0 || at < k->soon_ms)
+		k->soon_ms = at;
 	return 0;
 }
 

@@ -98,6 +98,7 @@ struct fg_ckpt_conf {
 
 #define FG_CKPT_EVERY 1000
 #define FG_CKPT_PERIOD_MS 1000
+#define FG_CKPT_SOON_MS 100
 
 struct fg_ckpt;
 
@@ -118,6 +119,13 @@ bool fg_ckpt_due(const struct fg_ckpt *k);
 /* Sign a checkpoint of the last record noted, unless it is checkpointed
  * already, and hand it to the witnesses (never waits for them). */
 int fg_ckpt_emit(struct fg_ckpt *k);
+
+/* Checkpoint soon what is pending (a process's connection ended): at once
+ * when the last checkpoint is FG_CKPT_SOON_MS old or more, else as soon
+ * as it is (wait_ms and due() then count that deadline too).  A process
+ * that ends every millisecond (a shell loop) so costs a signature, a
+ * witness line and its sync every 100 ms, not one per process. */
+int fg_ckpt_soon(struct fg_ckpt *k);
 
 /* The witnesses' state, one line each ("file /x: ok, 12 sent"), for
  * fleetguard status. */

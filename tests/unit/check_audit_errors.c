@@ -16,6 +16,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdbool.h>
@@ -531,6 +532,128 @@ START_TEST(t_ckpt_odd_ends)
 	ck_assert_int_eq(fg_ckpt_parse(line, strlen(line), &r), 1);
 	ck_assert_uint_eq(r.seq, 7);
 	ck_assert_str_eq(r.sig + 120, "bbbbbbbb");
+}
+END_TEST
+
+/* --- checkpoints: when, and what a restarted daemon chains on ------------ */
+
+static struct fg_ckpt *ckpt_file(const char *state)
+{
+	struct fg_ckpt_conf cc = { .log = "/ws/audit.log", .state_dir = state, .witness = "file" };
+	struct fg_ckpt *k = NULL;
+	char err[PATH_MAX + 256] = "";
+
+	ck_assert_msg(fg_ckpt_open(&cc, &k, err, sizeof(err)) == 0, "%s", err);
+	return k;
+}
+
+static void ckpt_tap(struct fg_ckpt *k, uint64_t seq)
+{
+	char hash[65], line[64];
+
+	snprintf(hash, sizeof(hash), "%064" PRIu64, seq);
+	snprintf(line, sizeof(line), "{\"seq\":%" PRIu64 "}\n", seq);
+	fg_ckpt_tap(k, seq, hash, line, strlen(line));
+}
+
+/* The checkpoints of the witness file in st, as parsed, in order (n). */
+static size_t ckpt_lines(const char *st, struct fg_ckpt_rec *out, size_t max)
+{
+	char path[PATH_MAX], line[FG_CKPT_LINE_MAX * 2], id[33];
+	size_t n = 0;
+	FILE *f;
+
+	ck_assert_int_eq(fg_ckpt_log_id("/ws/audit.log", id), 0);
+	snprintf(path, sizeof(path), "%s/audit/%s.witness", st, id);
+	f = fopen(path, "re");
+	ck_assert_msg(f != NULL, "%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (n < max && fg_ckpt_parse(line, strlen(line), &out[n]) == 1)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* A process's end asks for a checkpoint soon: the first at once, then at
+ * most one per FG_CKPT_SOON_MS, however many processes end meanwhile. */
+START_TEST(t_ckpt_soon_coalesces)
+{
+	struct fg_ckpt_rec r[8];
+	struct fg_ckpt *k;
+	char st[128];
+	int ms, waited = 0;
+
+	snprintf(st, sizeof(st), "%s/st", dir);
+	k = ckpt_file(st);
+	ck_assert_int_eq(fg_ckpt_wait_ms(k), -1);
+	ck_assert_int_eq(fg_ckpt_soon(k), 0);           /* nothing pending: nothing */
+	ckpt_tap(k, 1);
+	ck_assert_int_eq(fg_ckpt_soon(k), 0);           /* the first: at once */
+	ck_assert_int_eq(fg_ckpt_wait_ms(k), -1);
+	for (uint64_t seq = 2; seq <= 4; seq++) {
+		ckpt_tap(k, seq);
+		ck_assert_int_eq(fg_ckpt_soon(k), 0);   /* the next ones wait */
+		ms = fg_ckpt_wait_ms(k);
+		ck_assert_msg(ms > 0 && ms <= FG_CKPT_SOON_MS, "%d", ms);
+		ck_assert(!fg_ckpt_due(k));
+	}
+	while (!fg_ckpt_due(k) && waited < 2 * FG_CKPT_SOON_MS) {
+		usleep(5000);
+		waited += 5;
+	}
+	/* due by the soon deadline, long before the one-second period */
+	ck_assert_msg(fg_ckpt_due(k) && waited < FG_CKPT_PERIOD_MS / 2, "%d ms", waited);
+	ck_assert_int_eq(fg_ckpt_emit(k), 0);
+	ck_assert_int_eq(fg_ckpt_wait_ms(k), -1);
+	fg_ckpt_close(k);                               /* the witness delivered */
+	ck_assert_uint_eq(ckpt_lines(st, r, 8), 2);
+	ck_assert_uint_eq(r[0].seq, 1);
+	ck_assert_uint_eq(r[1].seq, 4);
+	ck_assert_uint_eq(r[1].from, 2);
+}
+END_TEST
+
+/* A restarted daemon chains on the last checkpoint of a long witness file
+ * (read from its tail), and on one that only a full scan finds (the tail
+ * holds lines of no checkpoint of this log). */
+START_TEST(t_ckpt_resume_tail)
+{
+	struct fg_ckpt_rec r[400];
+	struct fg_ckpt *k;
+	char st[128], path[PATH_MAX], id[33], hash[65];
+	size_t n;
+	FILE *f;
+
+	snprintf(st, sizeof(st), "%s/st", dir);
+	k = ckpt_file(st);
+	for (uint64_t seq = 1; seq <= 300; seq++) {     /* ~120 KB of witness */
+		ckpt_tap(k, seq);
+		ck_assert_int_eq(fg_ckpt_emit(k), 0);
+	}
+	fg_ckpt_close(k);
+	k = ckpt_file(st);
+	ckpt_tap(k, 301);
+	fg_ckpt_close(k);                               /* its last checkpoint */
+	n = ckpt_lines(st, r, 400);
+	ck_assert_uint_eq(n, 301);
+	ck_assert_int_eq(fg_ckpt_hash(&r[299], hash), 0);
+	ck_assert_str_eq(r[300].prev, hash);
+	ck_assert_uint_eq(r[300].from, 301);
+	/* 80 KB of other lines after the last checkpoint */
+	ck_assert_int_eq(fg_ckpt_log_id("/ws/audit.log", id), 0);
+	snprintf(path, sizeof(path), "%s/audit/%s.witness", st, id);
+	f = fopen(path, "ae");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 1000; i++)
+		fprintf(f, "not a checkpoint %0*d\n", 60, i);
+	fclose(f);
+	k = ckpt_file(st);
+	ckpt_tap(k, 302);
+	fg_ckpt_close(k);
+	n = ckpt_lines(st, r, 400);
+	ck_assert_uint_eq(n, 302);
+	ck_assert_int_eq(fg_ckpt_hash(&r[300], hash), 0);
+	ck_assert_str_eq(r[301].prev, hash);
 }
 END_TEST
 
@@ -1286,6 +1409,8 @@ static Suite *suite(void)
 	tcase_add_test(tk, t_signing_key_errors);
 	tcase_add_test(tk, t_public_key_errors);
 	tcase_add_test(tk, t_ckpt_odd_ends);
+	tcase_add_test(tk, t_ckpt_soon_coalesces);
+	tcase_add_test(tk, t_ckpt_resume_tail);
 	suite_add_tcase(s, tk);
 	tcase_set_timeout(td, 60);
 	tcase_add_checked_fixture(td, setup, teardown);
