@@ -185,7 +185,9 @@ void fg_audit_handback(struct fg_audit *a, struct fg_audit_handover *h);
 void fg_audit_close_sent(struct fg_audit *a);
 
 /* A client of the daemon only, on the connection this process made and
- * with no other answer owed: send r as a record that waits (.barrier) but
+ * with no other answer owed (but its hello's, when fg_audit_settle is
+ * still to come: the daemon appends while the caller works, and settle
+ * says whether r must be sent again): send r as a record that waits (.barrier) but
  * read its answer later, with fg_audit_owed_wait(), which returns the
  * record's failure (or 0) once the daemon answered: the caller works
  * while the daemon appends (a launcher builds its Landlock ruleset). */
@@ -238,7 +240,9 @@ int fg_audit_open_remote(const struct fg_audit_conf *conf, struct fg_audit **out
 int fg_audit_open_client(const struct fg_audit_conf *conf, struct fg_audit **out,
 			 char *err, size_t errlen);
 /* The hello of fg_audit_open_client(settle_later) answered, the daemon
- * started or replaced if it refused.  0, or the failure with err. */
+ * started or replaced if it refused.  0; 1 when the hello was refused and
+ * a record sent behind it (fg_audit_append_owed) went with the refused
+ * connection: send it again on the new one; or the failure with err. */
 int fg_audit_settle(struct fg_audit *a, char *err, size_t errlen);
 /* A client's daemon hung up its connection: it crashed, or it made way for
  * a spawner with other settings and let its followers go (.follower). */

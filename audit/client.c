@@ -624,7 +624,10 @@ static int hello_failed(struct fg_auditc *c, const struct fg_audit *a, bool root
 {
 	bool spawn = a != NULL;
 
-	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE))
+	/* ECONNRESET: it hung up without an answer we could read (it had
+	 * refused the hello and closed on the record sent behind it, or it
+	 * crashed): reached again, the new hello gets its own answer */
+	if (spawn && (fd == -ECONNREFUSED || fd == -ENOENT || fd == -ESTALE || fd == -ECONNRESET))
 		fd = reach(c, a, root, err, errlen);
 	else if (spawn && fd == -EINVAL)
 		/* a daemon with other settings: as a root (a process it must
@@ -699,17 +702,20 @@ static int client_new(const char *sockpath, const struct fg_audit *a, const char
 
 int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, size_t errlen)
 {
-	int pending = 0, r, fd;
+	int pending = 0, behind, r, fd;
 
 	if (!c->settle)
 		return 0;
 	c->settle = false;
 	if (c->owed == 0)
 		return 0;       /* the hello was answered (a daemon started) */
+	/* a record sent behind the hello (append_owed) keeps its answer owed */
+	behind = c->owed - 1;
 	r = read_answer(c->fd, &pending, true);
-	c->owed = 0;
+	c->owed = behind;
 	if (r == 0)
 		return 0;
+	c->owed = 0;            /* the daemon dropped what followed the hello */
 	/* refused: as client_new does with a refusal it waited for */
 	close(c->fd);
 	c->fd = -1;
@@ -718,7 +724,7 @@ int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, s
 	if (fd < 0)
 		return fd;
 	set_conn(c, fd, false);
-	return 0;
+	return behind > 0 ? 1 : 0;
 }
 
 int fg_auditc_new(const char *sockpath, const char *agent, const char *exe,
@@ -1037,15 +1043,16 @@ int fg_auditc_append_owed(struct fg_auditc *c, const struct fg_audit_rec *r)
 	int ret;
 
 	/* only on this process's own connection, nothing else owed or in
-	 * a ring: the answer read later is this record's */
-	if (c->fd < 0 || c->pid != getpid() || c->ring != NULL || c->settle || c->owed != 0 ||
-	    c->pending != 0)
+	 * a ring (but the hello fg_auditc_settle reads): the answer read
+	 * later is this record's */
+	if (c->fd < 0 || c->pid != getpid() || c->ring != NULL ||
+	    c->owed != (c->settle ? 1 : 0) || c->pending != 0)
 		return -EINVAL;
 	ret = fg_auditw_encode_rec(&b, r, true);
 	if (ret == 0)
 		ret = send_all(c->fd, b.p, b.len);
 	if (ret == 0)
-		c->owed = 1;
+		c->owed++;
 	return refusal(c, ret);
 }
 

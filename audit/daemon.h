@@ -134,7 +134,9 @@ int fg_auditc_start(const char *sockpath, const struct fg_audit *a, const char *
 bool fg_auditc_gone(const struct fg_auditc *c);
 /* The answer to the hello fg_auditc_start(owe) sent; a refusal is dealt
  * with as fg_auditc_start deals with one it waited for (the daemon started
- * or replaced, for a), on a new connection.  0, or the failure with err. */
+ * or replaced, for a), on a new connection.  0, 1 when a record sent
+ * behind the hello (fg_auditc_append_owed) was lost with the refused
+ * connection (send it again), or the failure with err. */
 int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, size_t errlen);
 /* Send one record.  sync: wait until it is in the log and return the
  * result; else return at once (a failure the daemon reports later comes

@@ -76,7 +76,7 @@ EXTRA_DIST += $(FLOOR_TESTS) tests/integration/floor_listen.py tests/integration
 
 LANDLOCK_TESTS = tests/integration/landlock_static.sh tests/integration/landlock_ctypes.sh \
 	tests/integration/landlock_workspace.sh tests/integration/landlock_audit.sh \
-	tests/integration/landlock_audit_order.sh \
+	tests/integration/landlock_audit_order.sh tests/integration/landlock_audit_makeway.sh \
 	tests/integration/landlock_nokernel.sh tests/integration/landlock_run.sh \
 	tests/integration/landlock_bypass.sh tests/integration/landlock_deny.sh \
 	tests/integration/landlock_writetree.sh tests/integration/audit_ring_run.sh

@@ -96,8 +96,10 @@ static int open_audit(const struct fg_ll_start *s, struct fg_audit **a, char *di
 static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *err,
 			size_t errlen)
 {
-	if (*a == NULL || fg_audit_settle(*a, err, errlen) == 0)
-		return 0;
+	int rc = *a == NULL ? 0 : fg_audit_settle(*a, err, errlen);
+
+	if (rc >= 0)
+		return rc;
 	fg_audit_close(*a);
 	*a = NULL;
 	return audit_lost(s, err);
@@ -109,15 +111,20 @@ static int settle_audit(const struct fg_ll_start *s, struct fg_audit **a, char *
  * process (open_audit: conf.root).  The record waits for its answer (it
  * is in the log before the domain applies), but the answer is read by
  * landlock_answer(), after the ruleset is built: the daemon appends while
- * this process opens the rules' paths. */
+ * this process opens the rules' paths.  It goes out behind the hello,
+ * whose answer is read after the ruleset too (enter). */
+struct ll_summary {
+	char digest[17];
+	int64_t abi, rules;
+};
+
 static int landlock_record(const struct fg_ll_start *s, struct fg_audit *a,
-			   const struct fg_ll_plan *pl)
+			   const struct ll_summary *sum)
 {
-	const char *dig = fg_ll_plan_digest(pl);
 	struct fg_audit_field f[7] = {
-		{ .key = "abi", .type = FG_AF_INT, .i = fg_ll_plan_abi(pl) },
-		{ .key = "ruleset", .type = FG_AF_STR, .s = dig, .len = strlen(dig) },
-		{ .key = "rules", .type = FG_AF_INT, .i = (int64_t)fg_ll_plan_rules(pl) },
+		{ .key = "abi", .type = FG_AF_INT, .i = sum->abi },
+		{ .key = "ruleset", .type = FG_AF_STR, .s = sum->digest, .len = strlen(sum->digest) },
+		{ .key = "rules", .type = FG_AF_INT, .i = sum->rules },
 	};
 	struct fg_audit_rec rec = { .op = "landlock", .f = f, .nf = 3, .barrier = true };
 	int rc;
@@ -226,20 +233,29 @@ static int enter(const struct fg_ll_start *s, struct fg_audit **a, struct fg_ll_
 {
 	bool late = s->build_late != NULL && *s->build_late;
 	int sent = 0, rfd = -1, rc;
-	char digest[17];
+	struct ll_summary sum;
 
+	memcpy(sum.digest, fg_ll_plan_digest(*plp), sizeof(sum.digest));
+	sum.abi = fg_ll_plan_abi(*plp);
+	sum.rules = (int64_t)fg_ll_plan_rules(*plp);
 	if (s->applying != NULL)
 		s->applying(s->ctx);
 	if (*a != NULL)
-		sent = landlock_record(s, *a, *plp);
-	memcpy(digest, fg_ll_plan_digest(*plp), sizeof(digest));
+		sent = landlock_record(s, *a, &sum);
 	if (!late) {
 		fg_ll_make_write_trees(s->pol, s->note, s->ctx);
 		rfd = fg_ll_prepare(*plp);
 		fg_ll_plan_free(*plp);
 		*plp = NULL;
 	}
-	if (landlock_answer(s, a, sent, err, errlen) < 0) {
+	/* the hello's answer: a refusal the client mended (a daemon started
+	 * for this log) took the record with the refused connection (1), or
+	 * the record could not even be sent (the refusing daemon had closed
+	 * it): it goes again, once, on the connection settled */
+	rc = settle_audit(s, a, err, errlen);
+	if ((rc == 1 || (rc == 0 && sent < 0)) && *a != NULL)
+		sent = landlock_record(s, *a, &sum);
+	if (rc < 0 || landlock_answer(s, a, sent, err, errlen) < 0) {
 		if (rfd >= 0)
 			close(rfd);
 		return -1;
@@ -252,7 +268,7 @@ static int enter(const struct fg_ll_start *s, struct fg_audit **a, struct fg_ll_
 	 * back if the domain is not applied, and trusted by descendants only
 	 * where the kernel confirms a domain (fg_ll_confined) */
 	if (s->entering != NULL) {
-		setenv(FG_LL_MARKER, digest, 1);
+		setenv(FG_LL_MARKER, sum.digest, 1);
 		s->entering(s->ctx, own, nown, rfd);
 	}
 	if (late) {
@@ -265,7 +281,7 @@ static int enter(const struct fg_ll_start *s, struct fg_audit **a, struct fg_ll_
 		return step_failed(s, "apply", rc, err, errlen);
 	}
 	if (s->entering == NULL)
-		setenv(FG_LL_MARKER, digest, 1);
+		setenv(FG_LL_MARKER, sum.digest, 1);
 	return FG_LL_APPLIED;
 }
 
@@ -294,17 +310,18 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 		rc = step_failed(s, "build", rc, err, errlen);
 		goto out_close;
 	}
-	if (settle_audit(s, &a, err, errlen) < 0) {
-		rc = -1;
-		goto out_free;
-	}
 	rc = FG_LL_NOT_CONFINED;
-	if (fg_ll_plan_empty(pl))
-		goto out_free;
-	rc = FG_LL_ALREADY;
-	if (s->marker != NULL && strcmp(s->marker, fg_ll_plan_digest(pl)) == 0 && fg_ll_confined())
-		goto out_free;
-	rc = enter(s, &a, &pl, own, nown, err, errlen);
+	if (!fg_ll_plan_empty(pl)) {
+		rc = FG_LL_ALREADY;
+		if (s->marker == NULL || strcmp(s->marker, fg_ll_plan_digest(pl)) != 0 ||
+		    !fg_ll_confined()) {
+			/* the hello is answered in there, after the ruleset */
+			rc = enter(s, &a, &pl, own, nown, err, errlen);
+			goto out_free;
+		}
+	}
+	if (settle_audit(s, &a, err, errlen) < 0)
+		rc = -1;
 out_free:
 	fg_ll_plan_free(pl);
 out_close:
