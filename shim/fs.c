@@ -511,7 +511,12 @@ static long fg_fd_judged_path(int fd, char *out, size_t size)
 }
 
 /* The fast path for an operand whose absolute lexical form (length len) is
- * in n->path: 0 with n->fd set, or -1 to take the slow path. */
+ * in n->path: 0 with n->fd set, 1 to take the slow path, or the kernel's
+ * -errno for an object that does not resolve.  That error is final: the
+ * walk without symlinks stopped (ENOENT, ENOTDIR, EACCES...) before any
+ * symlink, where the slow path's walk stops with the same error; CPython
+ * looks for a dozen missing candidates per import, and the slow path
+ * asked the kernel a second time for each. */
 static int fg_resolve_fast(struct fg_name *n, const char *path, size_t len, enum fg_target t)
 {
 	char parent[PATH_MAX];
@@ -520,20 +525,22 @@ static int fg_resolve_fast(struct fg_name *n, const char *path, size_t len, enum
 
 	if (t != FG_T_NAME) {
 		n->fd = fg_open_lexical(n->path, (long)len, path, O_PATH | O_CLOEXEC, 0);
-		return n->fd >= 0 ? 0 : -1;
+		if (n->fd >= 0)
+			return 0;
+		return fg_take_slow_path(errno) ? 1 : -errno;
 	}
 	if (len <= 1 || fg_split(path, parent, sizeof(parent), &base) < 0)
-		return -1;
+		return 1;
 	/* The caller's last component must be the lexical one ("dir/." is not). */
 	last = strrchr(n->path, '/') + 1;
 	blen = strcspn(base, "/");
 	if (blen != strlen(last) || memcmp(base, last, blen) != 0)
-		return -1;
+		return 1;
 	memcpy(parent, n->path, (size_t)(last - n->path));
 	parent[last - n->path > 1 ? last - n->path - 1 : 1] = '\0';
 	n->fd = fg_open_nosym(parent, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (n->fd < 0)
-		return -1;
+		return 1;
 	n->base = base;
 	return 0;
 }
@@ -635,8 +642,15 @@ int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
 	if (fg_too_long(path))
 		return -ENAMETOOLONG;
 	len = fg_fast_abs(dirfd, path, n->path, PATH_MAX);
-	if (len > 0 && fg_resolve_fast(n, path, (size_t)len, t) == 0)
-		return 0;
+	if (len > 0) {
+		int rc = fg_resolve_fast(n, path, (size_t)len, t);
+
+		if (rc <= 0) {
+			if (rc < 0)
+				n->fd = -1;     /* n->path: what the kernel could have named */
+			return rc;
+		}
+	}
 	n->base = NULL;
 	return fg_resolve_kernel(n, dirfd, path, t, 0);
 }
