@@ -436,7 +436,7 @@ struct fg_ckpt {
 	uint64_t from;          /* the first of them */
 	EVP_MD_CTX *md;         /* their lines, for a log chained with HMAC */
 	int64_t last_ms;        /* when the last checkpoint was signed */
-	int64_t soon_ms;        /* fg_ckpt_soon's deadline, 0: none */
+	bool soon;              /* fg_ckpt_soon asked: due at last_ms + SOON */
 };
 
 /* How much of a witness file's end resume() reads first (~100 lines). */
@@ -552,8 +552,8 @@ int fg_ckpt_wait_ms(const struct fg_ckpt *k)
 	if (!k || k->since == 0)
 		return -1;
 	left = k->first_ms + FG_CKPT_PERIOD_MS;
-	if (k->soon_ms != 0 && k->soon_ms < left)
-		left = k->soon_ms;
+	if (k->soon && k->last_ms + FG_CKPT_SOON_MS < left)
+		left = k->last_ms + FG_CKPT_SOON_MS;
 	left -= now_ms();
 	return left <= 0 ? 0 : (int)left;
 }
@@ -623,22 +623,18 @@ int fg_ckpt_emit(struct fg_ckpt *k)
 	k->done_seq = k->seq;
 	k->since = 0;
 	k->last_ms = now_ms();
-	k->soon_ms = 0;
+	k->soon = false;
 	fg_wit_send(k->wit, line);
 	return 0;
 }
 
 int fg_ckpt_soon(struct fg_ckpt *k)
 {
-	int64_t at;
-
 	if (!k || k->since == 0)
 		return 0;
-	at = k->last_ms + FG_CKPT_SOON_MS;
-	if (k->last_ms == 0 || at <= now_ms())
+	if (k->last_ms == 0 || k->last_ms + FG_CKPT_SOON_MS <= now_ms())
 		return fg_ckpt_emit(k);
-	if (k->soon_ms == 0 || at < k->soon_ms)
-		k->soon_ms = at;
+	k->soon = true;
 	return 0;
 }
 

@@ -712,10 +712,10 @@ int fg_auditc_settle(struct fg_auditc *c, const struct fg_audit *a, char *err, s
 	/* a record sent behind the hello (append_owed) keeps its answer owed */
 	behind = c->owed - 1;
 	r = read_answer(c->fd, &pending, true);
-	c->owed = behind;
+	/* refused: the daemon dropped what followed the hello */
+	c->owed = r == 0 ? behind : 0;
 	if (r == 0)
 		return 0;
-	c->owed = 0;            /* the daemon dropped what followed the hello */
 	/* refused: as client_new does with a refusal it waited for */
 	close(c->fd);
 	c->fd = -1;

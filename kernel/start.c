@@ -311,15 +311,15 @@ int fg_ll_start(const struct fg_ll_start *s, char *err, size_t errlen)
 		goto out_close;
 	}
 	rc = FG_LL_NOT_CONFINED;
-	if (!fg_ll_plan_empty(pl)) {
-		rc = FG_LL_ALREADY;
-		if (s->marker == NULL || strcmp(s->marker, fg_ll_plan_digest(pl)) != 0 ||
-		    !fg_ll_confined()) {
-			/* the hello is answered in there, after the ruleset */
-			rc = enter(s, &a, &pl, own, nown, err, errlen);
-			goto out_free;
-		}
-	}
+	if (fg_ll_plan_empty(pl))
+		goto settle;
+	rc = FG_LL_ALREADY;
+	if (s->marker != NULL && strcmp(s->marker, fg_ll_plan_digest(pl)) == 0 && fg_ll_confined())
+		goto settle;
+	/* the hello is answered in there, after the ruleset */
+	rc = enter(s, &a, &pl, own, nown, err, errlen);
+	goto out_free;
+settle:
 	if (settle_audit(s, &a, err, errlen) < 0)
 		rc = -1;
 out_free:

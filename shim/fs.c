@@ -645,11 +645,8 @@ int fg_resolve(struct fg_name *n, int dirfd, const char *path, enum fg_target t)
 	if (len > 0) {
 		int rc = fg_resolve_fast(n, path, (size_t)len, t);
 
-		if (rc <= 0) {
-			if (rc < 0)
-				n->fd = -1;     /* n->path: what the kernel could have named */
+		if (rc <= 0)    /* an error: n->fd -1, n->path the name judged */
 			return rc;
-		}
 	}
 	n->base = NULL;
 	return fg_resolve_kernel(n, dirfd, path, t, 0);
