@@ -311,17 +311,12 @@ int fg_gw_roots_alive(const char *path)
 int fg_gw_allow_ports(struct fg_policy *p, const struct fg_gw_ports *ports)
 {
 	for (unsigned i = 0; i < ports->n; i++) {
-		struct fg_net_rule *v;
-
-		if (ports->port[i] == 0)
-			continue;
-		v = realloc(p->net.allow, (p->net.nallow + 1) * sizeof(*v));
-		if (v == NULL)
-			return -ENOMEM;
-		p->net.allow = v;
-		v[p->net.nallow++] = (struct fg_net_rule){
+		const struct fg_net_rule r = {
 			.kind = FG_NET_CIDR, .family = AF_INET, .addr = { 127, 0, 0, 1 },
 			.prefix = 32, .port = ports->port[i], .origin = FG_ORIGIN_DEFAULT };
+
+		if (ports->port[i] != 0 && fg_policy_add_net(p, &r) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -375,15 +376,32 @@ bool fg_parse_endpoint_addr(struct pstate *st, const struct entry *e, const char
 	return true;
 }
 
+int fg_policy_add_net(struct fg_policy *p, const struct fg_net_rule *r)
+{
+	size_t n = p->net.nallow;
+	struct fg_net_rule *v;
+
+	/* a sealed policy's rules sit in the arena, which never reallocates:
+	 * they are copied out (the arena's bytes are never reclaimed) */
+	if (fg_arena_owns(p->net.allow)) {
+		v = malloc((n + 1) * sizeof(*v));
+		if (v != NULL)
+			memcpy(v, p->net.allow, n * sizeof(*v));
+	} else {
+		v = realloc(p->net.allow, (n + 1) * sizeof(*v));
+	}
+	if (v == NULL)
+		return -ENOMEM;
+	p->net.allow = v;
+	v[p->net.nallow++] = *r;
+	return 0;
+}
+
 bool fg_parse_add_net_rule(struct pstate *st, const struct fg_net_rule *r)
 {
-	struct fg_net_rule *v = realloc(st->p->net.allow, (st->p->net.nallow + 1) * sizeof(*v));
-
-	if (!v) {
+	if (fg_policy_add_net(st->p, r) < 0) {
 		st->oom = true;
 		return false;
 	}
-	st->p->net.allow = v;
-	v[st->p->net.nallow++] = *r;
 	return true;
 }

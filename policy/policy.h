@@ -211,6 +211,10 @@ int fg_policy_parse(const char *name, const char *buf, size_t len,
 
 void fg_policy_free(struct fg_policy *p);
 
+/* Appends a copy of r to p's [network] allow rules (p parsed or sealed);
+ * -ENOMEM leaves p as it was. */
+int fg_policy_add_net(struct fg_policy *p, const struct fg_net_rule *r);
+
 /* Does endpoint e use something only the gateway provides (api_key_file,
  * api_key_header, ca_file, fallback_model, a fallback URL, a fallback of an
  * https endpoint)?  Then gateway = auto turns it on in every mode. */

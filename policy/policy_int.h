@@ -29,6 +29,7 @@ void fg_path_index_free(struct fg_path_index *idx);
  * once and never reclaimed; fg_arena_free frees what calloc gave. */
 void *fg_arena_calloc(size_t n, size_t size);
 void fg_arena_free(void *p);
+bool fg_arena_owns(const void *p);
 
 /*
  * The index as plain data, so that it travels in the sealed policy and a

@@ -115,10 +115,15 @@ void *fg_arena_calloc(size_t n, size_t size)
 	return calloc(n, size);
 }
 
+bool fg_arena_owns(const void *p)
+{
+	/* compared as numbers: p may point anywhere */
+	return (uintptr_t)p - (uintptr_t)arena < ARENA_SIZE;
+}
+
 void fg_arena_free(void *p)
 {
-	/* compared as numbers: only what calloc gave is freed */
-	if ((uintptr_t)p - (uintptr_t)arena >= ARENA_SIZE)
+	if (!fg_arena_owns(p))
 		free(p);
 }
 
@@ -413,10 +418,8 @@ static char *r_req(struct rbuf *r, uint32_t off)
  * inside the blob, and a new zeroed array of n elements of mem_el bytes
  * for the caller to fill (the blob's records are smaller than the structs
  * they become: bounds are the blob's, never the structs'). */
-/* grows: the array may be realloc'ed later (the [network] rules, which
- * fg_gw_allow_ports extends): calloc'ed, never from the arena. */
-static void *r_array_as(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
-			void **out, bool grows)
+static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
+		     void **out)
 {
 	*out = NULL;
 	if (r->bad || n == 0)
@@ -426,16 +429,10 @@ static void *r_array_as(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el
 		r->bad = true;
 		return NULL;
 	}
-	*out = grows ? calloc(n, mem_el) : fg_arena_calloc(n, mem_el);
+	*out = fg_arena_calloc(n, mem_el);
 	if (*out == NULL)
 		r->bad = true;
 	return *out;
-}
-
-static void *r_array(struct rbuf *r, uint32_t off, uint32_t n, size_t blob_el, size_t mem_el,
-		     void **out)
-{
-	return r_array_as(r, off, n, blob_el, mem_el, out, false);
 }
 
 static void r_breaker(struct rbuf *r, const struct seal_breaker *s, struct fg_breaker_conf *c)
@@ -477,8 +474,8 @@ static void r_nets(struct rbuf *r, const struct seal_head *h, struct fg_policy *
 {
 	void *v;
 
-	if (r_array_as(r, h->allow_off, h->allow_n, sizeof(struct seal_net),
-		       sizeof(struct fg_net_rule), &v, true) == NULL)
+	if (r_array(r, h->allow_off, h->allow_n, sizeof(struct seal_net),
+		    sizeof(struct fg_net_rule), &v) == NULL)
 		return;
 	p->net.allow = v;
 	p->net.nallow = h->allow_n;
@@ -695,7 +692,9 @@ int fg_seal_open(int fd, struct fg_policy **out, const char **sha256, char *why,
 	rc = seal_check_fd(fd, &st, why, whylen);
 	if (rc < 0)
 		return rc;
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	/* populated: every page is read below, and on a virtual machine a
+	 * fault per page costs more than the kernel mapping them at once */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
 	if (map == MAP_FAILED) {
 		rc = -errno;
 		snprintf(why, whylen, "cannot map the sealed policy: %s", strerror(-rc));

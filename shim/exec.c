@@ -217,25 +217,37 @@ static bool fg_shebang(const unsigned char *buf, ssize_t n, char *interp, size_t
 	return j > 0;
 }
 
-/* An ELF's PT_INTERP into interp: 1, 0 when it has none, -1 unreadable. */
-static int fg_pt_interp(int fd, const Elf64_Ehdr *eh, char *interp, size_t len)
+/* count bytes at off of the file: from head (the first n bytes, already
+ * read) when they lie there, else read; false when short. */
+static bool fg_elf_bytes(int fd, const unsigned char *head, ssize_t n, void *out, size_t count,
+			 Elf64_Off off)
 {
+	if (n >= 0 && off <= (Elf64_Off)n && count <= (size_t)n - off) {
+		memcpy(out, head + off, count);
+		return true;
+	}
+	return pread(fd, out, count, (off_t)off) == (ssize_t)count;
+}
+
+/* An ELF's PT_INTERP into interp: 1, 0 when it has none, -1 unreadable.
+ * head: the file's first n bytes, where the program headers and the
+ * interpreter's name usually are (no further read then). */
+static int fg_pt_interp(int fd, const unsigned char *head, ssize_t n, char *interp, size_t len)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)head;
 	Elf64_Phdr ph;
 
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		off_t off = (off_t)(eh->e_phoff + (Elf64_Off)i * eh->e_phentsize);
-		ssize_t r;
+		Elf64_Off off = eh->e_phoff + (Elf64_Off)i * eh->e_phentsize;
 
-		if (pread(fd, &ph, sizeof(ph), off) != (ssize_t)sizeof(ph))
+		if (off < eh->e_phoff || !fg_elf_bytes(fd, head, n, &ph, sizeof(ph), off))
 			return -1;
 		if (ph.p_type != PT_INTERP)
 			continue;
-		if (ph.p_filesz == 0 || ph.p_filesz >= len)
+		if (ph.p_filesz == 0 || ph.p_filesz >= len ||
+		    !fg_elf_bytes(fd, head, n, interp, ph.p_filesz, ph.p_offset))
 			return -1;
-		r = pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset);
-		if (r != (ssize_t)ph.p_filesz)
-			return -1;
-		interp[r] = '\0';
+		interp[ph.p_filesz] = '\0';
 		return 1;
 	}
 	return 0;
@@ -246,7 +258,7 @@ static int fg_pt_interp(int fd, const Elf64_Ehdr *eh, char *interp, size_t len)
  * "#!" lines and ELF interpreters ends in one of those. */
 static enum fg_reason fg_unfollowable(int fd, int depth)
 {
-	unsigned char buf[4096];
+	unsigned char buf[4096] __attribute__((aligned(8)));
 	char interp[PATH_MAX];
 	struct stat st;
 	ssize_t n;
@@ -262,7 +274,7 @@ static enum fg_reason fg_unfollowable(int fd, int depth)
 		return fg_interp_check(interp, depth + 1);
 	if (n >= (ssize_t)sizeof(Elf64_Ehdr) && memcmp(buf, ELFMAG, SELFMAG) == 0 &&
 	    buf[EI_CLASS] == ELFCLASS64) {
-		int rc = fg_pt_interp(fd, (const Elf64_Ehdr *)buf, interp, sizeof(interp));
+		int rc = fg_pt_interp(fd, buf, n, interp, sizeof(interp));
 
 		if (rc < 0)
 			return FG_R_EXEC_BAD_INTERP;

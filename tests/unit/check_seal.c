@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -397,6 +399,37 @@ START_TEST(t_gateway_under_run)
 }
 END_TEST
 
+/* The [network] rules of a sealed policy sit in its arena; adding one (the
+ * gateway's ports) copies them out and keeps every earlier rule. */
+START_TEST(t_sealed_net_grows)
+{
+	struct fg_policy *p = parsed(), *q;
+	const struct fg_net_rule r = { .kind = FG_NET_CIDR, .family = AF_INET,
+				       .addr = { 127, 0, 0, 1 }, .prefix = 32, .port = 9099 };
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(9099),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct fg_verdict v;
+	char why[128];
+	int fd = fg_seal_create(p, NULL);
+	size_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fg_seal_open(fd, &q, NULL, why, sizeof(why)), 0);
+	n = q->net.nallow;
+	ck_assert_uint_gt(n, 0);
+	ck_assert(!fg_policy_addr(q, (struct sockaddr *)&sa, sizeof(sa), NULL, &v));
+	for (int k = 0; k < 3; k++)
+		ck_assert_int_eq(fg_policy_add_net(q, &r), 0);
+	ck_assert_uint_eq(q->net.nallow, n + 3);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(q->net.allow[i].port, p->net.allow[i].port);
+	ck_assert(fg_policy_addr(q, (struct sockaddr *)&sa, sizeof(sa), NULL, &v));
+	fg_seal_close(q);
+	fg_policy_free(p);
+	close(fd);
+}
+END_TEST
+
 /* Every single-byte change anywhere in the blob is refused. */
 START_TEST(t_every_byte_checked)
 {
@@ -545,6 +578,7 @@ static Suite *seal_suite(void)
 	tcase_add_test(tc, t_other_version);
 	tcase_add_test(tc, t_round_trip_defaults);
 	tcase_add_test(tc, t_gateway_under_run);
+	tcase_add_test(tc, t_sealed_net_grows);
 	tcase_add_test(tc, t_every_byte_checked);
 	tcase_add_test(tc, t_index_travels);
 	tcase_add_test(tc, t_index_checked);
