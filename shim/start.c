@@ -50,25 +50,43 @@ static void fg_diag_first(void *ctx, const char *file, unsigned line, const char
  * to the constructors of preloaded libraries; reading /proc/self/cmdline
  * cost every process an open, two reads and a close), cut as the kernel's
  * page of it was: at most 255 arguments and 8 KiB, so that the start
- * record of a compiler called with thousands of files still fits. */
-static const char *fg_argv[256];
+ * record of a compiler called with thousands of files still fits.  Only
+ * the start record reads it, within the constructor: argv is used in
+ * place, and copied (to cold pages) only when it must be cut. */
+#define FG_ARGV_MAX 255
+#define FG_ARGV_BYTES 8192
+static const char *const *fg_argv;
 
 static void fg_keep_argv(char **argv)
 {
-	static char buf[8192];
+	static FG_COLD const char *cut[FG_ARGV_MAX + 1];
+	static FG_COLD char buf[FG_ARGV_BYTES];
 	size_t n = 0, argc = 0;
 
-	for (; argv != NULL && *argv != NULL && argc < 255 && n < sizeof(buf) - 1; argv++) {
-		size_t len = strlen(*argv);
+	for (; argv != NULL && argv[argc] != NULL; argc++) {
+		n += strlen(argv[argc]) + 1;
+		if (argc == FG_ARGV_MAX || n > FG_ARGV_BYTES - 1)
+			break;
+	}
+	if (argv == NULL || argv[argc] == NULL) {
+		static const char *const none[1];
+
+		fg_argv = argv != NULL ? (const char *const *)argv : none;
+		return;
+	}
+	for (n = 0, argc = 0; argv[argc] != NULL && argc < FG_ARGV_MAX && n < sizeof(buf) - 1;
+	     argc++) {
+		size_t len = strlen(argv[argc]);
 
 		if (len > sizeof(buf) - 1 - n)
 			len = sizeof(buf) - 1 - n;
-		memcpy(buf + n, *argv, len);
+		memcpy(buf + n, argv[argc], len);
 		buf[n + len] = '\0';
-		fg_argv[argc++] = buf + n;
+		cut[argc] = buf + n;
 		n += len + 1;
 	}
-	fg_argv[argc] = NULL;
+	cut[argc] = NULL;
+	fg_argv = cut;
 }
 
 /* The exit record.  A process whose waiter (the process of this tree
@@ -205,11 +223,10 @@ static void fg_open_audit(void)
 static void fg_write_start(void)
 {
 	const char *sha = fg_g.policy_sha[0] ? fg_g.policy_sha : "unreadable";
-	const char *const *argv = fg_argv;
 	struct fg_audit_field f[4] = {
 		{ .key = "policy", .type = FG_AF_STR, .s = fg_g.pol->file, .len = strlen(fg_g.pol->file) },
 		{ .key = "policy_sha256", .type = FG_AF_STR, .s = sha },
-		{ .key = "argv", .type = FG_AF_STRV, .v = argv },
+		{ .key = "argv", .type = FG_AF_STRV, .v = fg_argv },
 		{ .key = "ppid", .type = FG_AF_INT, .i = getppid() },
 	};
 

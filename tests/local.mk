@@ -75,8 +75,8 @@ TESTS += tests/integration/record_outcome.sh
 EXTRA_DIST += tests/integration/record_outcome.sh
 
 # the preloaded library and the audit client never link libcrypto
-TESTS += tests/integration/no_libcrypto.sh
-EXTRA_DIST += tests/integration/no_libcrypto.sh
+TESTS += tests/integration/no_libcrypto.sh tests/integration/start_argv.sh
+EXTRA_DIST += tests/integration/no_libcrypto.sh tests/integration/start_argv.sh
 
 # CPython's own tests of os, shutil, subprocess... under the library
 TESTS += tests/integration/cpython_suite.sh
