@@ -182,6 +182,14 @@ int fg_auditd_program(char *out, size_t cap);
  * ~/.local/state/fleetguard (home from $HOME, else the password file). */
 void fg_audit_default_state(char *out, size_t cap);
 
+/* uid's home directory from the passwd file (the password database's
+ * "files" source), into out, when the nsswitch file names "files" first
+ * for passwd, so that getpwuid() would take the same entry from it; false
+ * otherwise (no such entry, another source first, a line that is not
+ * read the way glibc reads it), and the caller asks getpwuid(). */
+bool fg_audit_passwd_home(const char *nsswitch, const char *passwd, uid_t uid, char *out,
+			  size_t cap);
+
 /* The daemon: serve the log a is a writer of on sockpath (dir: the log's
  * directory, locked while leaving), telling the ready pipe when it
  * listens; ck: checkpoints to sign (checkpoint.h), or NULL.  Returns

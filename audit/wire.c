@@ -348,15 +348,161 @@ int fg_audit_high_fd(int fd)
 }
 
 
+/* Lines of the file at fd, one at a time, through a caller's buffer: the
+ * next line (without its newline) in *line, its length in *len; 0 at the
+ * end, -1 for a line longer than the buffer or a read error. */
+struct lines {
+	int fd;
+	char *buf;
+	size_t cap, have, at;
+};
+
+static int next_line(struct lines *l, const char **line, size_t *len)
+{
+	for (;;) {
+		char *nl = memchr(l->buf + l->at, '\n', l->have - l->at);
+		ssize_t n;
+
+		if (nl != NULL) {
+			*line = l->buf + l->at;
+			*len = (size_t)(nl - *line);
+			l->at += *len + 1;
+			return 1;
+		}
+		/* keep the partial line, read more behind it */
+		memmove(l->buf, l->buf + l->at, l->have - l->at);
+		l->have -= l->at;
+		l->at = 0;
+		if (l->have == l->cap)
+			return -1;
+		do
+			n = read(l->fd, l->buf + l->have, l->cap - l->have);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			if (l->have == 0)
+				return 0;
+			*line = l->buf;     /* the last line, without a newline */
+			*len = l->have;
+			l->at = l->have;
+			return 1;
+		}
+		l->have += (size_t)n;
+	}
+}
+
+/* Does the passwd line of nsswitch (a file in its format) name "files" as
+ * its first source? */
+static bool files_first(int fd, char *buf, size_t cap)
+{
+	struct lines l = { .fd = fd, .buf = buf, .cap = cap };
+	const char *s;
+	size_t n;
+
+	while (next_line(&l, &s, &n) > 0) {
+		const char *end = s + n;
+
+		while (s < end && (*s == ' ' || *s == '\t'))
+			s++;
+		if ((size_t)(end - s) < 7 || memcmp(s, "passwd:", 7) != 0)
+			continue;
+		for (s += 7; s < end && (*s == ' ' || *s == '\t'); s++)
+			;
+		return end - s >= 5 && memcmp(s, "files", 5) == 0 &&
+		       (end - s == 5 || s[5] == ' ' || s[5] == '\t' || s[5] == '[');
+	}
+	return false;
+}
+
+/* Field k (0-based) of a passwd line, or NULL; its length in *len. */
+static const char *field(const char *s, size_t n, int k, size_t *len)
+{
+	const char *end = s + n, *c;
+
+	for (; k > 0; k--) {
+		c = memchr(s, ':', (size_t)(end - s));
+		if (c == NULL)
+			return NULL;
+		s = c + 1;
+	}
+	c = memchr(s, ':', (size_t)(end - s));
+	*len = (size_t)((c ? c : end) - s);
+	return s;
+}
+
+/* uid's home in the passwd file at fd: 1 found (into out), 0 not there, -1
+ * a line we do not read as glibc's files source would (too long, or a
+ * compat "+"/"-" entry). */
+static int passwd_home(int fd, uid_t uid, char *buf, size_t cap, char *out, size_t outcap)
+{
+	struct lines l = { .fd = fd, .buf = buf, .cap = cap };
+	const char *s, *u, *d;
+	size_t n, ul, dl;
+	int r;
+
+	while ((r = next_line(&l, &s, &n)) > 0) {
+		unsigned long v = 0;
+
+		if (n == 0 || s[0] == '#')
+			continue;
+		if (s[0] == '+' || s[0] == '-')
+			return -1;
+		u = field(s, n, 2, &ul);
+		d = field(s, n, 5, &dl);
+		if (u == NULL || d == NULL || ul == 0 || ul > 10)
+			continue;
+		for (size_t i = 0; i < ul && v <= 0xffffffffUL; i++)
+			v = u[i] >= '0' && u[i] <= '9' ? v * 10 + (unsigned long)(u[i] - '0') :
+							 0x100000000UL;
+		if (v != (unsigned long)uid)
+			continue;
+		if (dl >= outcap)
+			return -1;
+		memcpy(out, d, dl);
+		out[dl] = '\0';
+		return 1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+bool fg_audit_passwd_home(const char *nsswitch, const char *passwd, uid_t uid, char *out,
+			  size_t cap)
+{
+	char buf[2048] = "";
+	int fd = open(nsswitch, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	bool files;
+
+	if (fd < 0)
+		return false;
+	files = files_first(fd, buf, sizeof(buf));
+	close(fd);
+	if (!files)
+		return false;
+	fd = open(passwd, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	files = passwd_home(fd, uid, buf, sizeof(buf), out, cap) == 1;
+	close(fd);
+	return files;
+}
+
 void fg_audit_default_state(char *out, size_t cap)
 {
 	const char *x = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char pwhome[PATH_MAX];
 	struct passwd *pw;
 
 	if (x && x[0] == '/') {
 		snprintf(out, cap, "%s/fleetguard", x);
 		return;
 	}
+	/* no HOME: the password database, read directly where getpwuid()
+	 * would take the answer from /etc/passwd first */
+	if ((!home || home[0] != '/') &&
+	    fg_audit_passwd_home("/etc/nsswitch.conf", "/etc/passwd", getuid(), pwhome,
+				 sizeof(pwhome)) && pwhome[0] == '/')
+		home = pwhome;
 	if (!home || home[0] != '/') {
 		pw = getpwuid(getuid());
 		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;

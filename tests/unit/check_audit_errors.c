@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -1240,6 +1241,98 @@ START_TEST(t_default_state)
 }
 END_TEST
 
+/* Write text to dir/name; the path into out. */
+static const char *put_file(const char *name, const char *text, char *out, size_t cap)
+{
+	FILE *f;
+
+	snprintf(out, cap, "%s/%s", dir, name);
+	f = fopen(out, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+	return out;
+}
+
+/* The password file read without NSS (the state directory of a process
+ * without HOME): only when nsswitch names "files" first for passwd, the
+ * first entry of the uid, whole fields (uid 100 is not 1000), lines
+ * across the reader's buffer and a last line without its newline; a
+ * compat entry or a line too long to read gives way to getpwuid(). */
+START_TEST(t_passwd_home)
+{
+	char ns[PATH_MAX], pw[PATH_MAX], out[PATH_MAX], big[6000];
+	static const char users[] =
+		"# a comment\n"
+		"\n"
+		"root:x:0:0:root:/root:/bin/bash\n"
+		"a:x:1000:1000:A:/home/a:/bin/sh\n"
+		"b:x:100:100:B:/home/b:/bin/sh\n"
+		"a2:x:1000:1000:A again:/home/a2:/bin/sh\n"
+		"short:x:7\n"
+		"last:x:4242:4242::/home/last:/bin/sh";
+	struct passwd *real;
+
+	put_file("passwd", users, pw, sizeof(pw));
+	put_file("ns", "# comment\npasswd:         files systemd\ngroup: files\n", ns, sizeof(ns));
+	ck_assert(fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	ck_assert_str_eq(out, "/root");
+	ck_assert(fg_audit_passwd_home(ns, pw, 1000, out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/a");
+	ck_assert(fg_audit_passwd_home(ns, pw, 100, out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/b");
+	ck_assert(fg_audit_passwd_home(ns, pw, 4242, out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/last");
+	ck_assert(!fg_audit_passwd_home(ns, pw, 7, out, sizeof(out)));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 10, out, sizeof(out)));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 1000, out, 5));   /* no room */
+
+	/* another source first, or none named: getpwuid() decides */
+	put_file("ns", "passwd: sss files\n", ns, sizeof(ns));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	put_file("ns", "passwd: compat\n", ns, sizeof(ns));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	put_file("ns", "passwd: filesystem\n", ns, sizeof(ns));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	put_file("ns", "group: files\n#passwd: files\n", ns, sizeof(ns));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	snprintf(out, sizeof(out), "%s/none", dir);
+	ck_assert(!fg_audit_passwd_home(out, pw, 0, out, sizeof(out)));
+	put_file("ns", "  passwd:files [NOTFOUND=return]", ns, sizeof(ns));
+	ck_assert(fg_audit_passwd_home(ns, pw, 1000, out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/a");
+
+	/* a compat entry, a line longer than the buffer: not read here */
+	put_file("passwd", "+::::::\nroot:x:0:0::/root:/bin/sh\n", pw, sizeof(pw));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+	memset(big, 'g', sizeof(big));
+	memcpy(big, "long:x:5:5:", 11);
+	memcpy(big + sizeof(big) - 32, ":/home/long:/bin/sh\nroot:x:0:0", 31);
+	big[sizeof(big) - 1] = '\0';
+	put_file("passwd", big, pw, sizeof(pw));
+	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
+
+	/* entries across the reader's buffer: the 300th of 400 */
+	{
+		FILE *f = fopen(put_file("passwd", "", pw, sizeof(pw)), "w");
+
+		ck_assert_ptr_nonnull(f);
+		for (int u = 2000; u < 2400; u++)
+			fprintf(f, "user%d:x:%d:%d:User number %d:/home/user%d:/bin/sh\n", u, u, u,
+				u, u);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	ck_assert(fg_audit_passwd_home(ns, pw, 2299, out, sizeof(out)));
+	ck_assert_str_eq(out, "/home/user2299");
+
+	/* this machine's: the same home as getpwuid() where it is read */
+	real = getpwuid(getuid());
+	if (real != NULL && fg_audit_passwd_home("/etc/nsswitch.conf", "/etc/passwd", getuid(), out,
+						 sizeof(out)))
+		ck_assert_str_eq(out, real->pw_dir);
+}
+END_TEST
+
 /* The checkpoints read for a log from a state directory given, and a
  * line that is not a record passed over by the checkpoint check. */
 START_TEST(t_vckpt_state_dir)
@@ -1424,6 +1517,7 @@ static Suite *suite(void)
 	tcase_add_test(td, t_spawn_refused_to_non_root);
 	tcase_add_test(td, t_ring_full_waits);
 	tcase_add_test(td, t_default_state);
+	tcase_add_test(td, t_passwd_home);
 	tcase_add_test(td, t_vckpt_state_dir);
 	tcase_add_test(td, t_open_paths);
 	tcase_add_test(td, t_state_dir_too_long);
