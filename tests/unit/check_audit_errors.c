@@ -1298,9 +1298,13 @@ START_TEST(t_passwd_home)
 	ck_assert(!fg_audit_passwd_home(ns, pw, 0, out, sizeof(out)));
 	snprintf(out, sizeof(out), "%s/none", dir);
 	ck_assert(!fg_audit_passwd_home(out, pw, 0, out, sizeof(out)));
+	ck_assert(!fg_audit_passwd_home(dir, pw, 0, out, sizeof(out)));   /* unreadable */
 	put_file("ns", "  passwd:files [NOTFOUND=return]", ns, sizeof(ns));
 	ck_assert(fg_audit_passwd_home(ns, pw, 1000, out, sizeof(out)));
 	ck_assert_str_eq(out, "/home/a");
+	ck_assert(!fg_audit_passwd_home(ns, dir, 0, out, sizeof(out)));   /* unreadable */
+	snprintf(out, sizeof(out), "%s/none", dir);
+	ck_assert(!fg_audit_passwd_home(ns, out, 0, out, sizeof(out)));
 
 	/* a compat entry, a line longer than the buffer: not read here */
 	put_file("passwd", "+::::::\nroot:x:0:0::/root:/bin/sh\n", pw, sizeof(pw));
