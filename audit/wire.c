@@ -499,13 +499,16 @@ void fg_audit_default_state(char *out, size_t cap)
 	}
 	/* no HOME: the password database, read directly where getpwuid()
 	 * would take the answer from /etc/passwd first */
-	if ((!home || home[0] != '/') &&
-	    fg_audit_passwd_home("/etc/nsswitch.conf", "/etc/passwd", getuid(), pwhome,
-				 sizeof(pwhome)) && pwhome[0] == '/')
-		home = pwhome;
 	if (!home || home[0] != '/') {
-		pw = getpwuid(getuid());
-		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+		if (fg_audit_passwd_home("/etc/nsswitch.conf", "/etc/passwd", getuid(), pwhome,
+					 sizeof(pwhome))) {
+			home = pwhome;
+		} else {
+			pw = getpwuid(getuid());
+			home = pw && pw->pw_dir ? pw->pw_dir : NULL;
+		}
+		if (home && home[0] != '/')
+			home = NULL;
 	}
 	if (home)
 		snprintf(out, cap, "%s/.local/state/fleetguard", strcmp(home, "/") ? home : "");
