@@ -194,6 +194,21 @@ void fg_audit_close_sent(struct fg_audit *a);
 int fg_audit_append_owed(struct fg_audit *a, const struct fg_audit_rec *r);
 int fg_audit_owed_wait(struct fg_audit *a);
 
+/*
+ * fleetguard run's launcher, a client of the daemon: open its tree's pool
+ * at FG_AUDIT_POOL_FD, open across exec.  The daemon keeps spare
+ * connections queued on it; a process of the tree that needs a new
+ * connection (a vfork child about to exec, a fork child) takes one instead
+ * of connecting, a connect that the seccomp floor's supervisor would
+ * otherwise trap (docs/AUDIT.md, "Spare connections").  Any failure leaves
+ * the tree connecting as before.
+ */
+#define FG_AUDIT_POOL_FD 1020
+int fg_audit_pool_open(struct fg_audit *a);
+/* fd holds a socket connected to this log's daemon (the pool, in a tree
+ * that has one): bulk closes in the shim leave it open. */
+bool fg_audit_is_pool(struct fg_audit *a, int fd);
+
 /* A client of the daemon only: a new connection for the image this
  * process is about to exec (a launcher's child, before a seccomp filter
  * would trap its connect), its hello sent and owed, open across the exec;

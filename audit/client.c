@@ -176,41 +176,128 @@ static int check_peer(struct fg_auditc *c, int fd)
 	return 0;
 }
 
-/* A connection: SO_PASSCRED so the kernel attaches our credentials even
- * before the daemon accepts; the hello answered, or (wait false) sent and
- * its answer owed (c->owed set when the caller adopts the connection). */
-static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
+/* fd is a SEQPACKET socket connected to this log's socket name (a name
+ * bound through /proc is not comparable: no). */
+static bool named_peer(const struct fg_auditc *c, int fd)
+{
+	struct sockaddr_un sa, peer = { 0 };
+	socklen_t salen = 0, plen = sizeof(peer), len = sizeof(int);
+	int dfd, type = 0, r;
+
+	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
+	if (dfd >= 0)
+		close(dfd);
+	return r == 0 && dfd < 0 &&
+	       getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET &&
+	       getpeername(fd, (struct sockaddr *)&peer, &plen) == 0 && plen == salen &&
+	       memcmp(&peer, &sa, salen) == 0;
+}
+
+/* The pid at the other end of fd (SO_PEERCRED), or -1. */
+static pid_t peer_pid(int fd, uid_t *uid)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+		return -1;
+	*uid = cr.uid;
+	return cr.pid;
+}
+
+/*
+ * A spare connection from the tree's pool (fg_auditc_pool_open), or -1.
+ * The pool's number is checked before anything is read from it (a
+ * program's own socket there keeps its messages): a socket connected to
+ * this log's name.  A spare is one end of a socket pair the daemon made:
+ * its peer's pid is the daemon's (check_peer, by the caller).  Only with
+ * the daemon known: a process that has not met it yet connects.
+ */
+static int take_spare(struct fg_auditc *c)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char kind = 0;
+	struct iovec iov = { &kind, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (!c->known || !named_peer(c, FG_AUDIT_POOL_FD) ||
+	    recvmsg(FG_AUDIT_POOL_FD, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	if (fd >= 0 && (kind != 'C' || (mh.msg_flags & MSG_CTRUNC))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* A socket to the daemon, not greeted: a spare from the tree's pool
+ * (take_spare), else a connect to the log's socket.  SO_PASSCRED so the
+ * kernel attaches our credentials even before the daemon accepts; a
+ * daemon that stops answering (stopped, wedged) fails the append after
+ * CLIENT_TIMEOUT_S, where on_failure applies, instead of hanging the
+ * agent.  The fd, or a negative errno. */
+static int daemon_socket(struct fg_auditc *c)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
-	int fd, dfd, r, one = 1, pending = 0;
+	int fd, dfd, r, one = 1;
+	bool spare;
+
+	fd = take_spare(c);
+	spare = fd >= 0;
+	if (!spare) {
+		r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
+		if (r < 0)
+			return r;
+		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+	}
+	if ((!spare && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
+	    (!spare && connect(fd, (struct sockaddr *)&sa, salen) < 0)) {
+		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
+		close(fd);
+		fd = r;
+	}
+	if (spare)
+		return fd;
+	r = fd;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* A connection, its hello answered, or (wait false) sent and its answer
+ * owed (c->owed set when the caller adopts the connection). */
+static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
+{
+	int fd, r, pending = 0;
 	/* not c->buf: a vfork child's record waits there */
 	char hello[2 * PATH_MAX + 16];
 	struct fg_auditw_out b = { hello, 0, sizeof(hello), false };
 
-	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
-	if (r < 0)
-		return r;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	/* a daemon that stops answering (stopped, wedged) fails the append
-	 * after CLIENT_TIMEOUT_S, where on_failure applies, instead of
-	 * hanging the agent */
-	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
-	    connect(fd, (struct sockaddr *)&sa, salen) < 0) {
-		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
-		close(fd);
-		goto out;
-	}
+	fd = daemon_socket(c);
+	if (fd < 0)
+		return fd;
 	r = check_peer(c, fd);
 	if (r < 0) {
 		close(fd);
-		goto out;
+		return r;
 	}
 	fg_auditw_put_u8(&b, 'H');
 	fg_auditw_put_u8(&b, (root ? FG_AUDITW_ROOT : 0) | (c->follow ? FG_AUDITW_FOLLOW : 0));
@@ -226,14 +313,10 @@ static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 		r = read_answer(fd, &pending, true);
 	if (r < 0) {
 		close(fd);
-		goto out;
+		return r;
 	}
 	c->known = true;
-	r = fd;
-out:
-	if (dfd >= 0)
-		close(dfd);
-	return r;
+	return fd;
 }
 
 static int connect_hello(struct fg_auditc *c, bool root)
@@ -1130,6 +1213,39 @@ int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool g
 	return 0;
 }
 
+bool fg_auditc_is_pool(const struct fg_auditc *c, int fd)
+{
+	return named_peer(c, fd);
+}
+
+int fg_auditc_pool_open(struct fg_auditc *c)
+{
+	struct sockaddr_un sa;
+	socklen_t salen = 0;
+	int fd, dfd, r;
+
+	if (!c->known)
+		return -ENOTCONN;
+	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
+	if (dfd >= 0)
+		close(dfd);     /* a name through /proc: spares could not be told */
+	if (r < 0 || dfd >= 0)
+		return r < 0 ? r : -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, salen) < 0 || (r = check_peer(c, fd)) < 0 ||
+	    send(fd, "P", 1, MSG_NOSIGNAL) != 1 ||
+	    (fd != FG_AUDIT_POOL_FD && dup3(fd, FG_AUDIT_POOL_FD, 0) < 0)) {
+		r = r < 0 ? r : -errno;
+		close(fd);
+		return r;
+	}
+	if (fd != FG_AUDIT_POOL_FD)
+		close(fd);
+	return 0;
+}
+
 void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h)
 {
 	(void)c;
@@ -1142,6 +1258,30 @@ void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h)
 	h->fd = -1;
 }
 
+/* fd is a spare from this tree's pool: a SEQPACKET peer without a path whose
+ * process is the one at the other end of the pool (the daemon), and the
+ * pool a socket connected to this log's name.  A socket pair of the
+ * agent's own has the agent at its other end. */
+static bool spare_peer(const struct fg_auditc *c, int fd)
+{
+	struct sockaddr_un peer = { 0 };
+	socklen_t plen = sizeof(peer), len = sizeof(int);
+	uid_t u1 = 0, u2 = 0;
+	pid_t p1, p2;
+	int type = 0;
+
+	/* the daemon's end has no name, or the abstract one the kernel gives
+	 * a socket with SO_PASSCRED (autobind): never a path */
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 ||
+	    (plen > sizeof(sa_family_t) && peer.sun_path[0] != '\0') ||
+	    !named_peer(c, FG_AUDIT_POOL_FD))
+		return false;
+	p1 = peer_pid(fd, &u1);
+	p2 = peer_pid(FG_AUDIT_POOL_FD, &u2);
+	return p1 > 0 && p1 == p2 && u1 == u2;
+}
+
 /* fd: the connection the image before this one handed over (its number
  * came through the environment: checked, never trusted).  It must be a
  * SEQPACKET socket connected to this log's socket name, its peer run by
@@ -1149,21 +1289,11 @@ void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h)
  * the rename ('N') that tells the daemon the new name. */
 static int adopt_conn(struct fg_auditc *c, int fd, int owed)
 {
-	struct sockaddr_un sa, peer;
-	socklen_t salen = 0, plen = sizeof(peer), len;
-	int dfd, type = 0, r;
+	int r;
 
 	if (fd < 3 || owed < 0 || owed > 2)
 		return -EBADF;
-	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
-	if (dfd >= 0)
-		close(dfd);     /* a long name is bound through /proc: not comparable */
-	if (r < 0 || dfd >= 0)
-		return r < 0 ? r : -ENAMETOOLONG;
-	len = sizeof(type);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_SEQPACKET ||
-	    getpeername(fd, (struct sockaddr *)&peer, &plen) < 0 || plen != salen ||
-	    memcmp(&peer, &sa, salen) != 0)
+	if (!named_peer(c, fd) && !spare_peer(c, fd))
 		return -ENOTCONN;
 	r = check_peer(c, fd);
 	if (r < 0)

@@ -157,6 +157,8 @@ int fg_auditc_barrier(struct fg_auditc *c);
 int fg_auditc_append_owed(struct fg_auditc *c, const struct fg_audit_rec *r);
 int fg_auditc_owed_wait(struct fg_auditc *c);
 int fg_auditc_handover_new(struct fg_auditc *c, struct fg_audit_handover *h);
+int fg_auditc_pool_open(struct fg_auditc *c);
+bool fg_auditc_is_pool(const struct fg_auditc *c, int fd);
 void fg_auditc_free(struct fg_auditc *c);
 /* How long a client waits for the daemon (connect, answers, a full send
  * buffer) before the append fails with -ETIMEDOUT; 30 s unless a test

@@ -1763,6 +1763,30 @@ int fg_audit_owed_wait(struct fg_audit *a)
 	return ret;
 }
 
+int fg_audit_pool_open(struct fg_audit *a)
+{
+	int ret;
+
+	if (!a || !a->remote)
+		return -EINVAL;
+	pthread_mutex_lock(&audit_mu);
+	ret = fg_auditc_pool_open(a->remote);
+	pthread_mutex_unlock(&audit_mu);
+	return ret;
+}
+
+bool fg_audit_is_pool(struct fg_audit *a, int fd)
+{
+	bool r;
+
+	if (!a || !a->remote)
+		return false;
+	pthread_mutex_lock(&audit_mu);
+	r = fg_auditc_is_pool(a->remote, fd);
+	pthread_mutex_unlock(&audit_mu);
+	return r;
+}
+
 int fg_audit_handover_new(struct fg_audit *a, struct fg_audit_handover *h)
 {
 	int ret;

@@ -81,6 +81,10 @@ struct conn {
 	char *agent, *exe;
 	struct fg_auditw_ring *ring; /* its process's ring (wire.h), or NULL */
 	uint64_t rtail;        /* what we took from it: ours, never read back */
+	bool pool;             /* a tree's pool ('P'): spares go down it */
+	unsigned spares;       /* (a pool) spares queued on it, not greeted yet */
+	int spare_of;          /* a spare not greeted yet: its pool's fd, else -1 */
+	bool from_pool;        /* made here, not accepted: a spare */
 };
 
 struct server {
@@ -111,6 +115,7 @@ struct server {
 				* again with the next drain's answer */
 	bool draining;         /* a drain (or a making way) is under way: no
 				* other drain, and so no accept, inside it */
+	bool refill;           /* a pool may be short of spares (pool_refill) */
 };
 
 static void answer(int fd, char kind, int err)
@@ -126,8 +131,38 @@ static int ring_drain(struct server *s, struct conn *c, size_t most);
 static void ring_close(struct server *s, struct conn *c);
 static int on_message(struct server *s, struct conn *c);
 
+static int64_t mono_ms(void);
+
+static struct conn *pool_of(struct server *s, int fd)
+{
+	for (size_t i = 0; fd >= 0 && i < s->nconns; i++)
+		if (s->conns[i].pool && s->conns[i].fd == fd)
+			return &s->conns[i];
+	return NULL;
+}
+
+/* A spare was greeted, or went without: its pool gets another. */
+static void spare_gone(struct server *s, struct conn *c)
+{
+	struct conn *p = pool_of(s, c->spare_of);
+
+	if (p && p->spares > 0)
+		p->spares--;
+	c->spare_of = -1;
+	s->refill = true;
+}
+
 static void drop_conn(struct server *s, size_t i)
 {
+	if (s->conns[i].spare_of >= 0)
+		spare_gone(s, &s->conns[i]);
+	/* its spares still queued go when the tree's last process does (the
+	 * kernel closes what was never taken): they stop counting here */
+	for (size_t j = 0; s->conns[i].pool && j < s->nconns; j++)
+		if (s->conns[j].spare_of == s->conns[i].fd) {
+			s->conns[j].spare_of = -1;
+			s->conns[j].since = mono_ms();  /* a hello deadline from now */
+		}
 	/* its ring's last records first (a process that died right after
 	 * appending loses none) */
 	ring_close(s, &s->conns[i]);
@@ -221,6 +256,10 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 
 	if (b->bad || c->agent)
 		return -EBADMSG;
+	/* a spare was never accepted: the limit at accept is checked here,
+	 * by the pid that says hello */
+	if (c->from_pool && conns_of(s, cr->pid, true, c) >= PER_PID_CONNS)
+		return -EMFILE;
 	root = *flags & FG_AUDITW_ROOT;
 	c->follow = *flags & FG_AUDITW_FOLLOW;
 	if (b->off != b->len) {
@@ -759,6 +798,18 @@ static int on_record(struct server *s, struct conn *c, struct fg_auditw_in b,
 	return r == -EBADMSG ? -1 : 1;
 }
 
+/* 'P', a connection's first message: it becomes a tree's pool, and
+ * pool_refill queues its spares. */
+static int on_pool(struct server *s, struct conn *c, ssize_t n, const struct ucred *cr)
+{
+	if (c->agent || c->from_pool || n != 1)
+		return -1;
+	c->pool = true;
+	c->peer = cr->pid;
+	s->refill = true;
+	return 1;
+}
+
 static int on_message(struct server *s, struct conn *c)
 {
 	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
@@ -771,10 +822,14 @@ static int on_message(struct server *s, struct conn *c)
 	n = recv_msg(s, c, &cr, &fd);
 	if (n == RECV_NONE || n == RECV_AGAIN)
 		return n == RECV_NONE ? 0 : 1;
-	if (n < 0)
-		return -1;
+	if (n < 0 || c->pool)
+		return -1;      /* nothing comes up a pool: meddling ends it */
+	if (c->spare_of >= 0)
+		spare_gone(s, c);
 	b = (struct fg_auditw_in){ s->buf + 1, (size_t)n - 1, 0, false };
 	switch (s->buf[0]) {
+	case 'P':
+		return on_pool(s, c, n, &cr);
 	case 'M':
 		r = ring_attach(c, fd, &cr);
 		close(fd);
@@ -901,7 +956,7 @@ static void on_accept(struct server *s)
 		}
 		s->conns = n;
 		s->conns[s->nconns++] = (struct conn){ .fd = fd, .peer = peer, .maker = peer,
-						      .since = mono_ms() };
+						      .since = mono_ms(), .spare_of = -1 };
 	}
 }
 
@@ -926,6 +981,76 @@ static bool try_leave(struct server *s, const char *sockpath, int lockfd)
 
 #define SPIN_NS 15000
 
+/* A connection owes a hello within HELLO_MS; a pool and its spares
+ * waiting to be taken do not. */
+static bool waits_hello(const struct conn *c)
+{
+	return !c->agent && !c->pool && c->spare_of < 0;
+}
+
+/* One spare down pool p (index pi): a socket pair, one end served here
+ * as a connection not greeted yet, the other queued on the pool ('C' and
+ * the descriptor) for the process of the tree that takes it first
+ * (docs/AUDIT.md, "Spare connections"). */
+static int pool_push(struct server *s, size_t pi)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char kind = 'C';
+	struct iovec iov = { &kind, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	struct conn *n;
+	int sv[2], one = 1;
+
+	if (s->nconns >= MAX_CONNS)
+		return -EMFILE;
+	n = realloc(s->conns, (s->nconns + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	s->conns = n;
+	/* non-blocking is the file's, not the pair's: the client's end blocks */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[1], sizeof(int));
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0 ||
+	    sendmsg(s->conns[pi].fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) {
+		int e = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return e;
+	}
+	close(sv[1]);
+	/* its ring may come from the pool's maker: the supervisor performs
+	 * an agent's sendmsg under fleetguard run (ring_attach) */
+	s->conns[s->nconns++] = (struct conn){ .fd = sv[0], .maker = s->conns[pi].peer,
+					      .since = mono_ms(), .spare_of = s->conns[pi].fd,
+					      .from_pool = true };
+	s->conns[pi].spares++;
+	return 0;
+}
+
+/* Every pool back to FG_AUDITW_POOL_SPARES queued spares.  At the top of
+ * the loop only: pushing moves s->conns. */
+static void pool_refill(struct server *s)
+{
+	s->refill = false;
+	for (size_t i = 0; i < s->nconns; i++)
+		while (s->conns[i].pool && !s->conns[i].dead &&
+		       s->conns[i].spares < FG_AUDITW_POOL_SPARES)
+			if (pool_push(s, i) < 0)
+				break;  /* out of descriptors or its queue full: at
+					 * the next spare taken */
+}
+
 /* Connections that have said no hello within HELLO_MS, and those a
  * flush found closed, go. */
 static void drop_silent(struct server *s)
@@ -933,7 +1058,8 @@ static void drop_silent(struct server *s)
 	int64_t now = mono_ms();
 
 	for (size_t i = s->nconns; i-- > 0;)
-		if (s->conns[i].dead || (!s->conns[i].agent && now - s->conns[i].since >= HELLO_MS))
+		if (s->conns[i].dead || (waits_hello(&s->conns[i]) &&
+					 now - s->conns[i].since >= HELLO_MS))
 			drop_conn(s, i);
 }
 
@@ -955,7 +1081,7 @@ static int poll_timeout(struct server *s)
 		s->idle_since = 0;
 	}
 	for (size_t i = 0; i < s->nconns; i++)
-		if (!s->conns[i].agent) {
+		if (waits_hello(&s->conns[i])) {
 			int64_t left = s->conns[i].since + HELLO_MS - mono_ms();
 			int ms = left < 0 ? 0 : (int)left + 1;
 			if (timeout < 0 || ms < timeout)
@@ -1059,7 +1185,11 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 	for (;;) {
 		size_t np = 0, i;
 		int n;
-		struct pollfd *q = realloc(p, (1 + s->nconns + s->nroots) * sizeof(*p));
+		struct pollfd *q;
+
+		if (s->refill)
+			pool_refill(s);
+		q = realloc(p, (1 + s->nconns + s->nroots) * sizeof(*p));
 
 		if (!q) {
 			sleep(1);

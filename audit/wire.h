@@ -48,6 +48,13 @@
  *   doorbell 'D'                           (the daemon may be asleep: look
  *                                           at the ring)
  *   wait    'W'                            -> answer once the ring is empty
+ *   pool    'P'                            (a connection's first message,
+ *           from fleetguard run's launcher: the connection becomes its
+ *           tree's pool.  The daemon keeps FG_AUDITW_POOL_SPARES spares
+ *           queued on it: each a packet 'C' carrying (SCM_RIGHTS) one end
+ *           of a socket pair whose other end it serves as a connection
+ *           not greeted yet; a spare's first message, or its end, makes it
+ *           queue another.  Nothing may come up a pool: it ends it.)
  *
  * The ring: FG_AUDITW_RING_MAP bytes of a memfd sealed against shrinking,
  * mapped by the client and the daemon.  The client appends entries
@@ -85,6 +92,7 @@
 #define FG_AUDITW_MSG_MAX FG_AUDIT_LINE_MAX
 #define FG_AUDITW_ROOT 1
 #define FG_AUDITW_FOLLOW 2
+#define FG_AUDITW_POOL_SPARES 4
 #define FG_AUDITW_SYNC 1
 #define FG_AUDITW_DRAIN 2
 #define FG_AUDITW_MAX_FIELDS 32

@@ -84,8 +84,11 @@ FG_EXPORT int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_
 
 	if (fg_passthrough() || from > FG_SEAL_FD || from < 0)
 		return real_posix_spawn_file_actions_addclosefrom_np(fa, from);
+	bool pool = from <= FG_AUDIT_POOL_FD && fg_pool_fd_here();
+
 	for (int fd = from; rc == 0 && fd < FG_SEAL_FD; fd++)
-		rc = posix_spawn_file_actions_addclose(fa, fd);
+		if (fd != FG_AUDIT_POOL_FD || !pool)
+			rc = posix_spawn_file_actions_addclose(fa, fd);
 	return rc != 0 ? rc : real_posix_spawn_file_actions_addclosefrom_np(fa, FG_SEAL_FD + 1);
 }
 

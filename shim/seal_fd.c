@@ -51,9 +51,20 @@ bool fg_seal_fd_refuse(const char *op, int fd)
 	return true;
 }
 
+/* The tree's pool of spare audit connections (FG_AUDIT_POOL_FD, just
+ * below the seal) stays open through closes too, quietly, when the number
+ * holds it: a child that closed it (CPython's subprocess closes every
+ * descriptor) would connect itself, a call the supervisor traps.  A
+ * program's own descriptor at that number is closed as asked. */
+bool fg_pool_fd_here(void)
+{
+	return fg_g.audit != NULL && fg_audit_is_pool(fg_g.audit, FG_AUDIT_POOL_FD);
+}
+
 bool fg_seal_fd_keep(int fd)
 {
-	if (fd != FG_SEAL_FD || fg_passthrough())
+	if ((fd != FG_SEAL_FD && (fd != FG_AUDIT_POOL_FD || !fg_pool_fd_here())) ||
+	    fg_passthrough())
 		return false;
 	errno = EBADF;
 	return true;
@@ -62,14 +73,19 @@ bool fg_seal_fd_keep(int fd)
 int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
 			   int (*real)(unsigned, unsigned, int))
 {
-	const unsigned s = FG_SEAL_FD;
+	unsigned lo = FG_SEAL_FD;
+	const unsigned hi = FG_SEAL_FD;
 	int rc = 0;
 
-	if (fg_passthrough() || first > s || last < s)
+	if (fg_passthrough())
 		return real(first, last, flags);
-	if (first < s)
-		rc = real(first, s - 1, flags);
-	if (rc == 0 && last > s)
-		rc = real(s + 1, last, flags);
+	if (first <= FG_AUDIT_POOL_FD && last >= FG_AUDIT_POOL_FD && fg_pool_fd_here())
+		lo = FG_AUDIT_POOL_FD;
+	if (first > hi || last < lo)
+		return real(first, last, flags);
+	if (first < lo)
+		rc = real(first, lo - 1, flags);
+	if (rc == 0 && last > hi)
+		rc = real(hi + 1, last, flags);
 	return rc;
 }

@@ -352,6 +352,8 @@ bool fg_seal_fd_refuse(const char *op, int fd);
 /* close(2) of the sealed descriptor by the agent: true, errno EBADF, the
  * descriptor kept, and no line or record (bulk closers hit it by design). */
 bool fg_seal_fd_keep(int fd);
+/* FG_AUDIT_POOL_FD holds this tree's pool of spare audit connections. */
+bool fg_pool_fd_here(void);
 /* close_range(first, last, flags) through real, leaving FG_SEAL_FD open. */
 int fg_seal_fd_close_range(unsigned first, unsigned last, int flags,
 			   int (*real)(unsigned, unsigned, int));

@@ -413,6 +413,7 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 	sigset_t chld;
 	int sv[2];
 	pid_t pid;
+	bool pooled;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		die(126, "floor: cannot make a socket pair: %s", strerror(errno));
@@ -424,6 +425,9 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 	if (st.sigfd < 0 || prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		die(126, "floor: cannot set up the supervisor: %s", strerror(errno));
 	reserve_handover(f, sv[1]);
+	/* spare connections for the tree: a process's own connect would be
+	 * a trapped call, a round trip through this supervisor (120 us here) */
+	pooled = f->audit != NULL && fg_audit_pool_open(f->audit) == 0;
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
@@ -436,6 +440,8 @@ static void start_supervisor(const struct fg_policy *p, struct run_floor *f,
 		return;
 	}
 	close(sv[1]);
+	if (pooled)
+		close(FG_AUDIT_POOL_FD);        /* the tree's */
 	if (f->ruleset >= 0)
 		close(f->ruleset);      /* the agent's, not the supervisor's */
 	if (f->handed >= 0)

@@ -711,6 +711,128 @@ START_TEST(test_vfork_guest)
 }
 END_TEST
 
+/* One spare from fd (a pool): 'C' and one descriptor, or -1 when none
+ * came within ms. */
+static int pool_take(int fd, int ms)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	char kind = 0;
+	struct iovec iov = { &kind, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	struct pollfd p = { fd, POLLIN, 0 };
+	struct cmsghdr *cm;
+	int s = -1;
+
+	if (poll(&p, 1, ms) != 1 || recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	ck_assert_int_eq(kind, 'C');
+	cm = CMSG_FIRSTHDR(&mh);
+	ck_assert_ptr_nonnull(cm);
+	ck_assert_int_eq(cm->cmsg_type, SCM_RIGHTS);
+	memcpy(&s, CMSG_DATA(cm), sizeof(int));
+	return s;
+}
+
+/* The sockets at 512 and above whose peer has no path: spares in use. */
+static int spares_held(void)
+{
+	int n = 0;
+
+	for (int fd = 512; fd < FG_AUDIT_POOL_FD; fd++) {
+		struct sockaddr_un peer;
+		socklen_t len = sizeof(peer);
+
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) == 0 &&
+		    (len <= sizeof(sa_family_t) || peer.sun_path[0] == '\0'))
+			n++;
+	}
+	return n;
+}
+
+/* fleetguard run's pool: the daemon keeps FG_AUDITW_POOL_SPARES spare
+ * connections queued on it and one more after each is greeted; a spare
+ * carries a hello and records like any connection (the sender's pid from
+ * the kernel); a fork child of a client takes one instead of connecting;
+ * a socket at the pool's number that is not connected to the log's
+ * socket is never read (its message stays) and the child connects. */
+START_TEST(test_pool_spares)
+{
+	struct fg_audit *a = open_local(), *r;
+	static struct msg h, rec;
+	int sp, sv[2], n = 0, st;
+	char k;
+	int32_t e;
+	pid_t child;
+
+	start_daemon(a);
+	r = open_remote(FG_AUDIT_FSYNC_BATCH);
+	ck_assert_int_eq(add(r, "/ws/before"), 0);
+	ck_assert_int_eq(fg_audit_pool_open(r), 0);
+	/* a taker by hand: hello, a waited record */
+	sp = pool_take(FG_AUDIT_POOL_FD, 3000);
+	ck_assert_int_ge(sp, 0);
+	m_hello(&h, 0);
+	m_send(sp, &h);
+	ck_assert_int_eq(m_answer(sp, &k, &e, 3000), 1);
+	ck_assert_int_eq(e, 0);
+	m_path_rec(&rec, FG_AUDITW_SYNC, "/ws/spare");
+	m_send(sp, &rec);
+	ck_assert_int_eq(m_answer(sp, &k, &e, 3000), 1);
+	ck_assert(k == 'A' && e == 0);
+	close(sp);
+	/* refilled: the full count queued again (taken and closed here, each
+	 * close makes the daemon queue another) */
+	while (n < FG_AUDITW_POOL_SPARES && (sp = pool_take(FG_AUDIT_POOL_FD, 3000)) >= 0) {
+		close(sp);
+		n++;
+	}
+	ck_assert_int_eq(n, FG_AUDITW_POOL_SPARES);
+	/* a fork child's own connection is a spare (one is queued: poll) */
+	ck_assert_int_eq(poll(&(struct pollfd){ FG_AUDIT_POOL_FD, POLLIN, 0 }, 1, 3000), 1);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int bad = add(r, "/ws/child") != 0;
+		bad |= (spares_held() != 1) << 1;
+		bad |= fg_audit_flush(r) != 0;
+		child_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+	/* a socket pair of our own at the pool's number: not read from */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	ck_assert_int_eq(dup2(sv[0], FG_AUDIT_POOL_FD), FG_AUDIT_POOL_FD);
+	close(sv[0]);
+	ck_assert_int_eq(send(sv[1], "C", 1, 0), 1);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int bad = add(r, "/ws/child2") != 0;
+		bad |= (spares_held() != 0) << 1;
+		bad |= fg_audit_flush(r) != 0;
+		child_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child2 status %#x", st);
+	ck_assert_int_eq(recv(FG_AUDIT_POOL_FD, &k, 1, MSG_DONTWAIT), 1);
+	close(FG_AUDIT_POOL_FD);
+	close(sv[1]);
+	ck_assert_int_eq(fg_audit_flush(r), 0);
+	ck_assert_uint_eq(verify_log(), 4);
+	ck_assert_uint_eq(count_pid(getpid()), 2);
+	for (size_t i = 0; i < nseen; i++)
+		if (seen[i].pid != getpid())
+			ck_assert_msg(strcmp(seen[i].path, "/ws/child") == 0 ||
+				      strcmp(seen[i].path, "/ws/child2") == 0, "%s", seen[i].path);
+	fg_audit_close(r);
+	fg_audit_close(a);
+}
+END_TEST
+
 /* A socket left by a daemon that died (nobody listens) is replaced. */
 START_TEST(test_stale_socket_replaced)
 {
@@ -2551,6 +2673,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, test_daemon_not_wedged);
 	tcase_add_test(tc, test_client_timeout);
 	tcase_add_test(tc, test_vfork_guest);
+	tcase_add_test(tc, test_pool_spares);
 	tcase_add_test(tc, test_stale_socket_replaced);
 	tcase_add_test(tc, test_ensure_errors);
 	tcase_add_test(tc, test_daemon_cannot_start);
