@@ -240,46 +240,62 @@ static int take_spare(struct fg_auditc *c)
 	return fd;
 }
 
-/* A socket to the daemon, not greeted: a spare from the tree's pool
- * (take_spare), else a connect to the log's socket.  SO_PASSCRED so the
- * kernel attaches our credentials even before the daemon accepts; a
- * daemon that stops answering (stopped, wedged) fails the append after
+/* A daemon that stops answering (stopped, wedged) fails the append after
  * CLIENT_TIMEOUT_S, where on_failure applies, instead of hanging the
- * agent.  The fd, or a negative errno. */
-static int daemon_socket(struct fg_auditc *c)
+ * agent. */
+static int set_timeouts(int fd)
+{
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &client_timeout, sizeof(client_timeout)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new connection to the log's socket, not greeted.  creds: SO_PASSCRED,
+ * so that the kernel attaches our credentials even before the daemon
+ * accepts (a pool goes without: its readers want the descriptor alone in
+ * their control buffer).  The fd, or a negative errno. */
+static int connect_sock(struct fg_auditc *c, bool creds)
 {
 	struct sockaddr_un sa;
 	socklen_t salen = 0;
 	int fd, dfd, r, one = 1;
-	bool spare;
 
-	fd = take_spare(c);
-	spare = fd >= 0;
-	if (!spare) {
-		r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
-		if (r < 0)
-			return r;
-		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-		if (fd < 0) {
-			r = -errno;
-			goto out;
-		}
+	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
 	}
-	if ((!spare && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) ||
-	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &client_timeout, sizeof(client_timeout)) < 0 ||
-	    (!spare && connect(fd, (struct sockaddr *)&sa, salen) < 0)) {
+	if ((creds && setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) ||
+	    set_timeouts(fd) < 0 || connect(fd, (struct sockaddr *)&sa, salen) < 0) {
 		r = errno == EAGAIN || errno == EINPROGRESS ? -ETIMEDOUT : -errno;
 		close(fd);
-		fd = r;
+		goto out;
 	}
-	if (spare)
-		return fd;
 	r = fd;
 out:
 	if (dfd >= 0)
 		close(dfd);
 	return r;
+}
+
+/* A socket to the daemon, not greeted: a spare from the tree's pool
+ * (take_spare), else a new connection.  The fd, or a negative errno. */
+static int daemon_socket(struct fg_auditc *c)
+{
+	int fd = take_spare(c), r;
+
+	if (fd < 0)
+		return connect_sock(c, true);
+	r = set_timeouts(fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }
 
 /* A connection, its hello answered, or (wait false) sent and its answer
@@ -1220,30 +1236,24 @@ bool fg_auditc_is_pool(const struct fg_auditc *c, int fd)
 
 int fg_auditc_pool_open(struct fg_auditc *c)
 {
-	struct sockaddr_un sa;
-	socklen_t salen = 0;
-	int fd, dfd, r;
+	int fd, r;
 
 	if (!c->known)
 		return -ENOTCONN;
-	r = fg_auditw_sock_addr(c->sockpath, &sa, &salen, &dfd);
-	if (dfd >= 0)
-		close(dfd);     /* a name through /proc: spares could not be told */
-	if (r < 0 || dfd >= 0)
-		return r < 0 ? r : -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	fd = connect_sock(c, false);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, salen) < 0 || (r = check_peer(c, fd)) < 0 ||
-	    send(fd, "P", 1, MSG_NOSIGNAL) != 1 ||
-	    (fd != FG_AUDIT_POOL_FD && dup3(fd, FG_AUDIT_POOL_FD, 0) < 0)) {
-		r = r < 0 ? r : -errno;
+		return fd;
+	/* a name bound through /proc (named_peer: no) could not tell the
+	 * tree's processes that 1020 is the pool */
+	r = check_peer(c, fd);
+	if (r == 0 && !named_peer(c, fd))
+		r = -ENAMETOOLONG;
+	if (r == 0 && (send(fd, "P", 1, MSG_NOSIGNAL) != 1 ||
+		       (fd != FG_AUDIT_POOL_FD && dup3(fd, FG_AUDIT_POOL_FD, 0) < 0)))
+		r = -errno;
+	if (r < 0 || fd != FG_AUDIT_POOL_FD)
 		close(fd);
-		return r;
-	}
-	if (fd != FG_AUDIT_POOL_FD)
-		close(fd);
-	return 0;
+	return r;
 }
 
 void fg_auditc_handback(struct fg_auditc *c, struct fg_audit_handover *h)
