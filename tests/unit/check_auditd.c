@@ -753,6 +753,24 @@ static int spares_held(void)
 	return n;
 }
 
+/* A fork child of r's process appends a record of path and flushes; it
+ * holds `spares` spare connections (0 or 1) by then.  Asserted here. */
+static void child_appends(struct fg_audit *r, const char *path, int spares)
+{
+	pid_t child = fork();
+	int st;
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		int bad = add(r, path) != 0;
+		bad |= (spares_held() != spares) << 1;
+		bad |= fg_audit_flush(r) != 0;
+		child_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(child, &st, 0), child);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child status %#x", path, st);
+}
+
 /* fleetguard run's pool: the daemon keeps FG_AUDITW_POOL_SPARES spare
  * connections queued on it and one more after each is greeted; a spare
  * carries a hello and records like any connection (the sender's pid from
@@ -763,10 +781,9 @@ START_TEST(test_pool_spares)
 {
 	struct fg_audit *a = open_local(), *r;
 	static struct msg h, rec;
-	int sp, sv[2], n = 0, st;
+	int sp, sv[2], n = 0;
 	char k;
 	int32_t e;
-	pid_t child;
 
 	start_daemon(a);
 	r = open_remote(FG_AUDIT_FSYNC_BATCH);
@@ -793,31 +810,13 @@ START_TEST(test_pool_spares)
 	ck_assert_int_eq(n, FG_AUDITW_POOL_SPARES);
 	/* a fork child's own connection is a spare (one is queued: poll) */
 	ck_assert_int_eq(poll(&(struct pollfd){ FG_AUDIT_POOL_FD, POLLIN, 0 }, 1, 3000), 1);
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (child == 0) {
-		int bad = add(r, "/ws/child") != 0;
-		bad |= (spares_held() != 1) << 1;
-		bad |= fg_audit_flush(r) != 0;
-		child_exit(bad);
-	}
-	ck_assert_int_eq(waitpid(child, &st, 0), child);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %#x", st);
+	child_appends(r, "/ws/child", 1);
 	/* a socket pair of our own at the pool's number: not read from */
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
 	ck_assert_int_eq(dup2(sv[0], FG_AUDIT_POOL_FD), FG_AUDIT_POOL_FD);
 	close(sv[0]);
 	ck_assert_int_eq(send(sv[1], "C", 1, 0), 1);
-	child = fork();
-	ck_assert_int_ge(child, 0);
-	if (child == 0) {
-		int bad = add(r, "/ws/child2") != 0;
-		bad |= (spares_held() != 0) << 1;
-		bad |= fg_audit_flush(r) != 0;
-		child_exit(bad);
-	}
-	ck_assert_int_eq(waitpid(child, &st, 0), child);
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child2 status %#x", st);
+	child_appends(r, "/ws/child2", 0);
 	ck_assert_int_eq(recv(FG_AUDIT_POOL_FD, &k, 1, MSG_DONTWAIT), 1);
 	close(FG_AUDIT_POOL_FD);
 	close(sv[1]);
@@ -1697,6 +1696,59 @@ static void wait_fds(pid_t pid, int want)
 	ck_assert_int_ge(count_fds(pid), want);
 }
 
+/* The follower's five records of a round (with a ring, the first three
+ * through it) and its barrier: 'B', 'F', or a record with SYNC|DRAIN. */
+static void follower_sends(int fd, int round, char kind, struct fg_auditw_ring *rg,
+			   uint64_t *head)
+{
+	char path[64];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/ws/r%d-%d", round, i);
+		m_path_rec(&m, 0, path);
+		if (rg && i < 3)
+			ring_entry_put(rg, head, (uint32_t)m.n, m.b, m.n);
+		else
+			m_send(fd, &m);
+	}
+	snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
+	if (kind == 'R') {
+		m_path_rec(&m, FG_AUDITW_SYNC | FG_AUDITW_DRAIN, path);
+	} else {
+		m.n = 0;
+		m_u8(&m, (uint8_t)kind);
+	}
+	m_send(fd, &m);
+}
+
+/* A spawner's hello with settings other than the daemon's (max_size):
+ * it makes way when nobody else keeps it. */
+static void spawner_hello(int sp, uint64_t max_size)
+{
+	m_hello(&m, FG_AUDITW_ROOT);
+	m_u8(&m, FG_AUDIT_FSYNC_BATCH);
+	m_put(&m, &max_size, 8);
+	m_cstr(&m, "");
+	m_send(sp, &m);
+}
+
+/* The round's records are the log's last, once each and in the order
+ * sent; total counts every round's so far. */
+static void round_in_log(int round, char kind, size_t total)
+{
+	char path[64];
+
+	ck_assert_uint_eq(verify_log(), total);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(path, sizeof(path), "/ws/r%d-%zu", round, i);
+		ck_assert_str_eq(seen[total - 5 - (kind == 'R') + i].path, path);
+	}
+	if (kind == 'R') {
+		snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
+		ck_assert_str_eq(seen[total - 1].path, path);
+	}
+}
+
 /* A follower's barrier ('B', 'F', or a record with SYNC|DRAIN) in the
  * daemon's hands when a spawner with other settings makes it make way
  * (docs/AUDIT.md, "When records are in the log"; server.c
@@ -1716,7 +1768,7 @@ START_TEST(test_follower_barrier_while_making_way)
 	size_t total = 0;
 
 	for (int round = 0; round < 12; round++) {
-		char kind = kinds[round % 3], path[64], k = 0;
+		char kind = kinds[round % 3], k = 0;
 		bool spawner_first = round % 6 >= 3, ring = round >= 6;
 		struct fg_auditw_ring *rg = NULL;
 		uint64_t head = 0;
@@ -1742,32 +1794,12 @@ START_TEST(test_follower_barrier_while_making_way)
 			wait_fds(d, n0 + 1);
 		}
 		ck_assert_int_eq(kill(d, SIGSTOP), 0);
-		/* with a ring, the first three go through it */
-		for (int i = 0; i < 5; i++) {
-			snprintf(path, sizeof(path), "/ws/r%d-%d", round, i);
-			m_path_rec(&m, 0, path);
-			if (ring && i < 3)
-				ring_entry_put(rg, &head, (uint32_t)m.n, m.b, m.n);
-			else
-				m_send(fd, &m);
-		}
-		snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
-		if (kind == 'R') {
-			m_path_rec(&m, FG_AUDITW_SYNC | FG_AUDITW_DRAIN, path);
-		} else {
-			m.n = 0;
-			m_u8(&m, (uint8_t)kind);
-		}
-		m_send(fd, &m);
+		follower_sends(fd, round, kind, rg, &head);
 		if (!spawner_first) {
 			sp = raw_connect(sockpath);
 			ck_assert_int_ge(sp, 0);
 		}
-		m_hello(&m, FG_AUDITW_ROOT);
-		m_u8(&m, FG_AUDIT_FSYNC_BATCH);
-		m_put(&m, &max_size, 8);
-		m_cstr(&m, "");
-		m_send(sp, &m);
+		spawner_hello(sp, max_size);
 		/* one more in the accept queue, gone already (so no user that
 		 * keeps the daemon): an accept while making way would move the
 		 * connection table under its callers */
@@ -1802,15 +1834,7 @@ START_TEST(test_follower_barrier_while_making_way)
 			      kind, st);
 
 		total += 5 + (kind == 'R');
-		ck_assert_uint_eq(verify_log(), total);
-		for (size_t i = 0; i < 5; i++) {
-			snprintf(path, sizeof(path), "/ws/r%d-%zu", round, i);
-			ck_assert_str_eq(seen[total - 5 - (kind == 'R') + i].path, path);
-		}
-		if (kind == 'R') {
-			snprintf(path, sizeof(path), "/ws/r%d-barrier", round);
-			ck_assert_str_eq(seen[total - 1].path, path);
-		}
+		round_in_log(round, kind, total);
 	}
 }
 END_TEST
