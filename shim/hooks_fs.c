@@ -428,9 +428,18 @@ FG_EXPORT int faccessat(int d, const char *p, int mode, int f) { return fg_facce
 FG_EXPORT int euidaccess(const char *p, int mode) { return fg_faccessat(AT_FDCWD, p, mode, AT_EACCESS); }
 FG_EXPORT int eaccess(const char *p, int mode) { return fg_faccessat(AT_FDCWD, p, mode, AT_EACCESS); }
 
+/* readlinkat(fd, "") answers ENOENT where readlink(path) answers EINVAL:
+ * the object is not a symbolic link, and programs (realpath, readlink -f)
+ * tell the two apart. */
 static int run_readlink(const struct fg_name *a, const struct fg_name *b, void *ctx)
 {
-	return ret(fg_syscall(SYS_readlinkat, a->fd, "", ARGS(ctx)->buf, ARGS(ctx)->bufsiz));
+	struct stat st;
+	long r = fg_syscall(SYS_readlinkat, a->fd, "", ARGS(ctx)->buf, ARGS(ctx)->bufsiz);
+
+	if (r < 0 && errno == ENOENT && fg_syscall(SYS_newfstatat, a->fd, "", &st, AT_EMPTY_PATH) == 0 &&
+	    !S_ISLNK(st.st_mode))
+		errno = EINVAL;
+	return ret(r);
 }
 
 static int direct_readlink(const struct fg_pathop *op, void *ctx)

@@ -48,6 +48,10 @@ try:
     open("/nonexistent/file")
 except OSError as e:
     print(type(e).__name__, e.errno)
+try:
+    os.readlink("py.py")
+except OSError as e:
+    print("readlink of a file:", type(e).__name__, e.errno)
 PY
 export GIT_CONFIG_NOSYSTEM=1 GIT_AUTHOR_DATE=2026-01-01T00:00:00Z GIT_COMMITTER_DATE=2026-01-01T00:00:00Z
 CMDS=(
@@ -64,6 +68,7 @@ CMDS=(
 	"/usr/bin/python3 py.py"
 	"rm -rf g && git init -q g && cd g && echo x > f && git add f && git -c user.name=t -c user.email=t@t commit -qm m && git log --format=%H%n%s && cd .. && rm -rf g"
 	"cp src/list.txt copy && mv copy moved && ln -s moved sym && readlink sym && ln moved hard && stat -c %h moved && rm moved hard sym"
+	"readlink -f src/../src/list.txt; readlink src/list.txt; echo rc=\$?; realpath -e /usr/lib/../bin/sh src/.."
 	"touch -d 2020-01-01 src/list.txt && stat -c %Y src/list.txt"
 	"find src -type f | sort"
 )
