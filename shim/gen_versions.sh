@@ -1,7 +1,4 @@
 # gen_versions.sh - writes the version script and .symver lines that give each hook the versions its library exports.
-# exports.sh - the library exports exactly the interposed names listed in
-# docs/ARCHITECTURE.md (so the list cannot drift), and nothing of inih,
-# OpenSSL or our internals.
 #
 # SPDX-License-Identifier: Apache-2.0
 # Copyright 2026 The fleetguard Authors
@@ -10,6 +7,9 @@
 # use this file except in compliance with the License. You may obtain a copy
 # of the License at http://www.apache.org/licenses/LICENSE-2.0
 #
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
 #
 # usage: gen_versions.sh CC ARCHITECTURE.md MAP HEADER
 #
