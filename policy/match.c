@@ -369,6 +369,7 @@ static bool verdict(const struct fg_policy *p, struct fg_verdict *v, bool allow,
 	if (v) {
 		v->allow = allow;
 		v->line = r ? r->line : 0;
+		v->origin = r ? r->origin : FG_ORIGIN_POLICY;
 		v->file = p ? p->file : NULL;
 		v->why = why;
 	}
@@ -521,6 +522,7 @@ static bool net_verdict(const struct fg_policy *p, struct fg_verdict *v,
 	if (v) {
 		v->allow = r != NULL;
 		v->line = r ? r->line : 0;
+		v->origin = r ? r->origin : FG_ORIGIN_POLICY;
 		v->file = p ? p->file : NULL;
 		v->why = why;
 	}

@@ -285,6 +285,7 @@ struct fg_verdict {
 	enum fg_reason why;
 	const char *file;
 	unsigned line;
+	enum fg_rule_origin origin;  /* of the rule that decided; POLICY when none did */
 };
 
 /*

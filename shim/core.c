@@ -270,6 +270,21 @@ static const char *const fg_obj_key[] = {
 	[FG_OBJ_PATH] = "path", [FG_OBJ_ADDR] = "addr", [FG_OBJ_NAME] = "name",
 };
 
+/* Under on_failure = deny an allowed change (write, create, remove,
+ * rename, connect, name lookup) waits for its record: if the audit daemon
+ * cannot write it, this very call fails.  Reads are pipelined: a failure
+ * comes back with the next call.  So are writes the system set allowed
+ * (/dev/null, /dev/tty and the like, docs/AUDIT.md): they change nothing
+ * on disk, and shells open /dev/null for every redirection. */
+static bool fg_record_holds(const struct fg_act *act, const struct fg_verdict *v)
+{
+	if (fg_g.pol->audit.on_failure != FG_ONFAIL_DENY)
+		return false;
+	if (act->obj != FG_OBJ_PATH)
+		return true;
+	return (act->access & FG_ACC_WRITE) && !(v != NULL && v->origin == FG_ORIGIN_SYSTEM);
+}
+
 int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verdict *v,
 	      int result)
 {
@@ -296,14 +311,9 @@ int fg_record(const struct fg_act *act, enum fg_decision d, const struct fg_verd
 	if (act->mode >= 0)
 		f[n++] = (struct fg_audit_field){ .key = "mode", .type = FG_AF_OCT, .i = act->mode };
 	fg_rule_text(v, rule, sizeof(rule));
-	/* under on_failure = deny an allowed change (write, create, remove,
-	 * rename, connect, name lookup) waits for its record: if the audit daemon
-	 * cannot write it, this very call fails.  Reads are pipelined: a
-	 * failure comes back with the next call. */
 	return fg_record_as(act->op, f, n, fg_decision_text(d),
 			    v != NULL && v->line > 0 ? rule : NULL, result,
-			    act->barrier || (allowed && fg_g.pol->audit.on_failure == FG_ONFAIL_DENY &&
-					     (act->obj != FG_OBJ_PATH || (act->access & FG_ACC_WRITE))),
+			    act->barrier || (allowed && fg_record_holds(act, v)),
 			    d != FG_D_DENY ? act->handover : NULL);
 }
 

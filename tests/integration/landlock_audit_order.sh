@@ -19,11 +19,12 @@
 # connection); - an exec: the old image's records are all in the log before
 # any record of the new image (the exec record waits for the daemon); - under
 # on_failure = deny a change waits for its record (so that a record the daemon
-# cannot write fails that very call), a read does not.
+# cannot write fails that very call), a read does not, nor does a write to a
+# device of the system set (/dev/null: nothing on disk changes).
 . "$FG_TOP_SRCDIR/tests/integration/landlock_lib.sh"
 need_landlock 3
 command -v ss > /dev/null 2>&1 || skip_all "no ss(8) to find the daemon"
-plan 6
+plan 7
 ll_setup
 cd "$WS" || exit 1
 
@@ -107,7 +108,8 @@ for i, line in enumerate(open(sys.argv[1])):
 print(last_before, first_cat)
 sys.exit(0 if last_before is not None and first_cat is not None and last_before < first_cat else 1)
 ' "$LOG"
-# the daemon stopped: a read goes through, a create waits until it resumes
+# the daemon stopped: a read and a write to /dev/null (the system set) go
+# through, a create waits until it resumes
 SYNC='
 import os, sys, time
 print("up", flush=True)
@@ -115,6 +117,9 @@ while not os.path.exists("go2"):
     time.sleep(0.02)
 open("data.txt").read()
 print("read done", flush=True)
+with open("/dev/null", "w") as f:
+    f.write("x")
+print("device write done", flush=True)
 open("created.txt", "w").close()
 print("write done", flush=True)
 '
@@ -126,13 +131,15 @@ sleep 0.3          # the agent is attached and idle, polling for go2
 dpid=$(daemon_pid)
 [ -n "$dpid" ] && kill -STOP "$dpid"
 touch go2
-wait_until 30 grep -q "read done" "$TMP/out.sync"
+wait_until 30 grep -q "device write done" "$TMP/out.sync"
 sleep 0.5
-check "with the daemon stopped a read went through, a create waited" \
-	sh -c "grep -q 'read done' '$TMP/out.sync' && ! grep -q 'write done' '$TMP/out.sync'"
+check "with the daemon stopped a read and a write to /dev/null went through, a create waited" \
+	sh -c "grep -q 'read done' '$TMP/out.sync' && grep -q 'device write done' '$TMP/out.sync' &&
+		! grep -q '^write done' '$TMP/out.sync'"
 [ -n "$dpid" ] && kill -CONT "$dpid"
 wait "$apid"
-check "once it resumed, the create finished" grep -q "write done" "$TMP/out.sync"
+check "once it resumed, the create finished" grep -q "^write done" "$TMP/out.sync"
+check "the write to /dev/null is in the log" grep -q '"op":"open",.*"path":"/dev/null"' "$LOG"
 
 "$VERIFY" "$LOG" > "$TMP/v" 2>&1; rc=$?
 check "the log verifies ($(head -1 "$TMP/v"))" [ $rc -eq 0 ]
