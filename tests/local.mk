@@ -62,6 +62,13 @@ tests_bin_hookcalls_CFLAGS = $(WARN_CFLAGS) $(SAN_CFLAGS) -Wno-missing-prototype
 TESTS += tests/integration/hook_calls.sh
 EXTRA_DIST += tests/integration/hook_calls.sh
 
+# the hooked path calls on awkward names: results and errnos as without fleetguard
+check_PROGRAMS += tests/bin/errnos
+tests_bin_errnos_SOURCES = tests/bin/errnos.c
+tests_bin_errnos_CFLAGS = $(WARN_CFLAGS) $(SAN_CFLAGS)
+TESTS += tests/integration/errno_calls.sh
+EXTRA_DIST += tests/integration/errno_calls.sh
+
 # the supervisor against open/creat/truncate/mknod and odd datagrams, raw
 TESTS += tests/integration/floor_rawcalls.sh
 EXTRA_DIST += tests/integration/floor_rawcalls.sh
