@@ -283,15 +283,44 @@ static int direct_chown(const struct fg_pathop *op, void *ctx)
 			   ARGS(ctx)->flags));
 }
 
+/* A change that names a descriptor it holds ("" with AT_EMPTY_PATH).  A
+ * descriptor open for content was judged at its open and the call goes
+ * straight on, as fchown(2) would; an O_PATH one reaches any object the
+ * agent may merely look at, so the object it names is judged like a path
+ * (through /proc/self/fd/N, which the resolution follows to the object
+ * itself), and AT_FDCWD names the working directory.  Returns the call's
+ * result, or -2 when the caller is to judge *op as rewritten here. */
+static int fg_held(struct fg_pathop *op, void *ctx, char proc[32])
+{
+	long fl;
+
+	if (op->dirfd1 == AT_FDCWD) {
+		op->path1 = ".";
+		return -2;
+	}
+	fl = fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
+	if (fl < 0 || !(fl & O_PATH))
+		return op->direct(op, ctx);
+	op->path1 = fg_proc_fd(op->dirfd1, proc);
+	op->dirfd1 = AT_FDCWD;
+	op->t1 = FG_T_OBJECT_FOLLOW;
+	return -2;
+}
+
 static int fg_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	struct fg_args a = { .uid = uid, .gid = gid, .flags = flags };
 	struct fg_pathop op = { .op = "chown", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_chown, .direct = direct_chown };
+	char proc[32];
 
-	if (path != NULL && path[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return direct_chown(&op, &a);    /* acts on a descriptor already held */
+	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		int r = fg_held(&op, &a, proc);
+
+		if (r != -2)
+			return r;
+	}
 	return fg_op(&op, &a);
 }
 
@@ -317,9 +346,16 @@ FG_EXPORT int utimensat(int dirfd, const char *path, const struct timespec times
 	struct fg_pathop op = { .op = "utimens", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_utimens, .direct = direct_utimens };
+	char proc[32];
 
-	if (fg_is_null(path))   /* futimens(): acts on dirfd itself */
+	if (fg_is_null(path))   /* futimens(): a descriptor the kernel takes only open for content */
 		return direct_utimens(&op, &a);
+	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		int r = fg_held(&op, &a, proc);
+
+		if (r != -2)
+			return r;
+	}
 	return fg_op(&op, &a);
 }
 

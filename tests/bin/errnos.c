@@ -43,28 +43,43 @@ static const char *const names[] = {
 
 static char longname[NAME_MAX + 8];
 
-/* Empty DIR (the calls leave at most empty directories in it). */
-static void empty_dir(void)
+/* Remove what the folder open at dfd holds (closes dfd). */
+static void empty_at(int dfd, const char *where)
 {
-	DIR *d = opendir(dir);
+	DIR *d = fdopendir(dfd);
 	struct dirent *e;
-	int dfd;
 
-	if (!d) {
-		if (errno == ENOENT && mkdir(dir, 0755) == 0)
-			return;
+	if (!d)
 		exit(2);
-	}
-	dfd = dirfd(d);
 	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+		int sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
 			continue;
-		if (unlinkat(dfd, e->d_name, 0) < 0 && unlinkat(dfd, e->d_name, AT_REMOVEDIR) < 0) {
-			fprintf(stderr, "errnos: cannot remove %s/%s: %s\n", dir, e->d_name, strerror(errno));
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+		if (sub >= 0)
+			empty_at(sub, e->d_name);
+		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0) {
+			fprintf(stderr, "errnos: cannot remove %s/%s: %s\n", where, e->d_name,
+				strerror(errno));
 			exit(2);
 		}
 	}
 	closedir(d);
+}
+
+/* Empty DIR, or make it. */
+static void empty_dir(void)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	if (dfd < 0) {
+		if (errno == ENOENT && mkdir(dir, 0755) == 0)
+			return;
+		exit(2);
+	}
+	empty_at(dfd, dir);
 }
 
 static void fixture(void)
@@ -264,6 +279,42 @@ static void try(const char *call, const char *n)
 			r = -1;
 			errno = WIFEXITED(status) && WEXITSTATUS(status) > 100 ? WEXITSTATUS(status) - 100 : EIO;
 		}
+	} else if (strcmp(call, "openat_dirfd") == 0) {
+		int dfd = open(".", O_RDONLY | O_DIRECTORY);
+
+		r = fd = openat(dfd, p, O_RDONLY | O_NONBLOCK);
+		if (fd >= 0)
+			close(fd);
+		close(dfd);
+	} else if (strcmp(call, "open_tmpfile") == 0) {
+		r = fd = open(p, O_TMPFILE | O_RDWR, 0600);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "renameat2_exchange") == 0) {
+		r = renameat2(AT_FDCWD, "file", AT_FDCWD, p, RENAME_EXCHANGE);
+	} else if (strcmp(call, "linkat_follow") == 0) {
+		r = linkat(AT_FDCWD, p, AT_FDCWD, "new", AT_SYMLINK_FOLLOW);
+	} else if (strcmp(call, "mkdirat_dirfd") == 0) {
+		int dfd = open("dir", O_RDONLY | O_DIRECTORY);
+
+		r = mkdirat(dfd, p, 0755);
+		close(dfd);
+	} else if (strcmp(call, "fchownat_empty") == 0) {
+		/* the object an O_PATH descriptor names */
+		fd = open(p, O_PATH | O_NOFOLLOW);
+		r = fd < 0 ? -1 : fchownat(fd, "", getuid(), (gid_t)-1, AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "utimensat_fd") == 0) {
+		fd = open(p, O_PATH);
+		r = fd < 0 ? -1 : utimensat(fd, "", NULL, AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "unlinkat_dirfd") == 0) {
+		int dfd = open(".", O_RDONLY | O_DIRECTORY);
+
+		r = unlinkat(dfd, p, 0);
+		close(dfd);
 	} else {
 		fprintf(stderr, "errnos: unknown call %s\n", call);
 		exit(2);
@@ -280,7 +331,8 @@ static const char *const calls[] = {
 	"rename_file_onto", "renameat2_noreplace", "link_to", "link_as", "symlink_as", "chmod",
 	"fchmodat_nofollow", "chown", "lchown", "utimensat", "utimensat_nofollow", "mkfifo", "mknod",
 	"access_f", "access_w", "access_x", "faccessat_nofollow", "stat", "lstat", "fstatat_empty",
-	"readlink", "realpath", "execve",
+	"readlink", "realpath", "execve", "openat_dirfd", "open_tmpfile", "renameat2_exchange",
+	"linkat_follow", "mkdirat_dirfd", "fchownat_empty", "utimensat_fd", "unlinkat_dirfd",
 };
 
 int main(int argc, char **argv)

@@ -445,6 +445,32 @@ static void spawn_calls(void)
 	expect("closefrom", true, 0);
 }
 
+/* Changes through a descriptor the caller holds ("" with AT_EMPTY_PATH):
+ * an O_PATH descriptor of a file the policy only lets it read
+ * (/etc/passwd, the system set) must not reach it.  The calls change
+ * nothing even where they go through (owner and group -1, both times
+ * UTIME_OMIT). */
+static void held_descriptors(void)
+{
+	struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	int ro = open("/etc/passwd", O_PATH), rw;
+
+	expect("open O_PATH of a readable file (allowed)", ro >= 0, errno);
+	DENY("fchownat O_PATH AT_EMPTY_PATH", fchownat(ro, "", (uid_t)-1, (gid_t)-1, AT_EMPTY_PATH));
+	DENY("utimensat O_PATH AT_EMPTY_PATH", utimensat(ro, "", omit, AT_EMPTY_PATH));
+	DENY("syscall utimensat O_PATH AT_EMPTY_PATH",
+	     syscall(SYS_utimensat, ro, "", omit, AT_EMPTY_PATH));
+	close(ro);
+	close(open(a("held"), O_CREAT | O_WRONLY, 0600));
+	rw = open(a("held"), O_PATH);
+	ALLOW("fchownat O_PATH AT_EMPTY_PATH", fchownat(rw, "", getuid(), (gid_t)-1, AT_EMPTY_PATH));
+	ALLOW("utimensat O_PATH AT_EMPTY_PATH", utimensat(rw, "", NULL, AT_EMPTY_PATH));
+	close(rw);
+	rw = open(a("held"), O_RDONLY);
+	ALLOW("futimens", futimens(rw, omit));
+	close(rw);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -464,5 +490,6 @@ int main(int argc, char **argv)
 	names();
 	io_calls();
 	spawn_calls();
+	held_descriptors();
 	return bad > 100 ? 100 : bad;
 }
