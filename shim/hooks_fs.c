@@ -47,6 +47,7 @@ struct fg_args {
 	char *buf;
 	size_t bufsiz;
 	const char *target;   /* symlink contents */
+	const struct fg_pathop *held;  /* the caller's own call on a held descriptor (fg_held) */
 };
 
 static char *fg_proc_fd(int fd, char buf[32])
@@ -234,6 +235,16 @@ static int fg_linkat(int od, const char *o, int nd, const char *n, int flags)
 				.t1 = (flags & AT_SYMLINK_FOLLOW) ? FG_T_OBJECT_FOLLOW : FG_T_OBJECT_NOFOLLOW,
 				.dirfd2 = nd, .path2 = n, .t2 = FG_T_NAME, .flags = flags ? flags : -1,
 				.mode = -1, .run = run_link, .direct = direct_link };
+	char proc[32];
+
+	/* a held descriptor's object (an O_TMPFILE being given its name, or
+	 * anything opened for reading): judged as a source like a path is,
+	 * whatever kind of descriptor holds it */
+	if (!fg_is_null(o) && o[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		op.path1 = od == AT_FDCWD ? "." : fg_proc_fd(od, proc);
+		op.dirfd1 = AT_FDCWD;
+		op.t1 = FG_T_OBJECT_FOLLOW;
+	}
 	return fg_op(&op, &a);
 }
 
@@ -245,6 +256,39 @@ FG_EXPORT int linkat(int od, const char *o, int nd, const char *n, int flags) { 
 static enum fg_target fg_follow(int atflags)
 {
 	return (atflags & AT_SYMLINK_NOFOLLOW) ? FG_T_OBJECT_NOFOLLOW : FG_T_OBJECT_FOLLOW;
+}
+
+/* The object a held descriptor names was judged: the caller's own call. */
+static int run_held(const struct fg_name *a, const struct fg_name *b, void *ctx)
+{
+	const struct fg_pathop *op = ARGS(ctx)->held;
+
+	return op->direct(op, ctx);
+}
+
+/* A change that names a descriptor it holds ("" with AT_EMPTY_PATH).  A
+ * descriptor open for content was judged at its open and the call goes
+ * straight on, as fchown(2) would; an O_PATH one reaches any object the
+ * agent may merely look at, so the object it names is judged like a path
+ * (through /proc/self/fd/N, which the resolution follows to the object
+ * itself; AT_FDCWD names the working directory), and once allowed the
+ * caller's own call runs on its descriptor, which names that same object
+ * whatever happens to paths meanwhile.  *orig keeps the caller's call.
+ * Returns the call's result, or -2 when the caller is to judge *op as
+ * rewritten here. */
+static int fg_held(struct fg_pathop *op, struct fg_pathop *orig, struct fg_args *a, char proc[32])
+{
+	long fl = op->dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
+
+	if (fl < 0 || !(fl & O_PATH))
+		return op->direct(op, a);
+	*orig = *op;
+	a->held = orig;
+	op->path1 = op->dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op->dirfd1, proc);
+	op->dirfd1 = AT_FDCWD;
+	op->t1 = FG_T_OBJECT_FOLLOW;
+	op->run = run_held;
+	return -2;
 }
 
 static int run_chmod(const struct fg_name *a, const struct fg_name *b, void *ctx)
@@ -266,6 +310,17 @@ static int fg_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	struct fg_pathop op = { .op = "chmod", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = (int)mode,
 				.run = run_chmod, .direct = direct_chmod };
+	struct fg_pathop orig;
+	char proc[32];
+
+	/* (glibc before 2.39 refuses AT_EMPTY_PATH here with EINVAL, later
+	 * ones pass it to fchmodat2: either way, the caller's own call) */
+	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
+		int r = fg_held(&op, &orig, &a, proc);
+
+		if (r != -2)
+			return r;
+	}
 	return fg_op(&op, &a);
 }
 
@@ -283,40 +338,17 @@ static int direct_chown(const struct fg_pathop *op, void *ctx)
 			   ARGS(ctx)->flags));
 }
 
-/* A change that names a descriptor it holds ("" with AT_EMPTY_PATH).  A
- * descriptor open for content was judged at its open and the call goes
- * straight on, as fchown(2) would; an O_PATH one reaches any object the
- * agent may merely look at, so the object it names is judged like a path
- * (through /proc/self/fd/N, which the resolution follows to the object
- * itself), and AT_FDCWD names the working directory.  Returns the call's
- * result, or -2 when the caller is to judge *op as rewritten here. */
-static int fg_held(struct fg_pathop *op, void *ctx, char proc[32])
-{
-	long fl;
-
-	if (op->dirfd1 == AT_FDCWD) {
-		op->path1 = ".";
-		return -2;
-	}
-	fl = fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
-	if (fl < 0 || !(fl & O_PATH))
-		return op->direct(op, ctx);
-	op->path1 = fg_proc_fd(op->dirfd1, proc);
-	op->dirfd1 = AT_FDCWD;
-	op->t1 = FG_T_OBJECT_FOLLOW;
-	return -2;
-}
-
 static int fg_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int flags)
 {
 	struct fg_args a = { .uid = uid, .gid = gid, .flags = flags };
 	struct fg_pathop op = { .op = "chown", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_chown, .direct = direct_chown };
+	struct fg_pathop orig;
 	char proc[32];
 
 	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		int r = fg_held(&op, &a, proc);
+		int r = fg_held(&op, &orig, &a, proc);
 
 		if (r != -2)
 			return r;
@@ -346,12 +378,13 @@ FG_EXPORT int utimensat(int dirfd, const char *path, const struct timespec times
 	struct fg_pathop op = { .op = "utimens", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_utimens, .direct = direct_utimens };
+	struct fg_pathop orig;
 	char proc[32];
 
 	if (fg_is_null(path))   /* futimens(): a descriptor the kernel takes only open for content */
 		return direct_utimens(&op, &a);
 	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		int r = fg_held(&op, &a, proc);
+		int r = fg_held(&op, &orig, &a, proc);
 
 		if (r != -2)
 			return r;
@@ -456,6 +489,9 @@ static int fg_faccessat(int dirfd, const char *path, int mode, int flags)
 	struct fg_pathop op = { .op = "access", .access = FG_ACC_READ | FG_ACC_META, .dirfd1 = dirfd,
 				.path1 = path, .t1 = fg_follow(flags), .flags = -1, .mode = mode,
 				.run = run_access, .direct = direct_access };
+
+	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH))
+		return direct_access(&op, &a);   /* a descriptor already held: a read */
 	return fg_op(&op, &a);
 }
 
@@ -489,6 +525,10 @@ static ssize_t fg_readlinkat(int dirfd, const char *path, char *buf, size_t bufs
 	struct fg_pathop op = { .op = "readlink", .access = FG_ACC_READ | FG_ACC_META, .dirfd1 = dirfd,
 				.path1 = path, .t1 = FG_T_OBJECT_NOFOLLOW, .flags = -1, .mode = -1,
 				.run = run_readlink, .direct = direct_readlink };
+
+	/* "" reads the link an O_PATH descriptor already holds */
+	if (!fg_is_null(path) && path[0] == '\0')
+		return direct_readlink(&op, &a);
 	return fg_op(&op, &a);
 }
 

@@ -315,6 +315,37 @@ static void try(const char *call, const char *n)
 
 		r = unlinkat(dfd, p, 0);
 		close(dfd);
+	} else if (strcmp(call, "fchmodat_empty") == 0) {
+		fd = open(p, O_PATH | O_NOFOLLOW);
+		r = fd < 0 ? -1 : fchmodat(fd, "", 0600, AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "linkat_empty") == 0) {
+		fd = open(p, O_PATH | O_NOFOLLOW);
+		r = fd < 0 ? -1 : linkat(fd, "", AT_FDCWD, "new", AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "readlinkat_empty") == 0) {
+		ssize_t n;
+
+		fd = open(p, O_PATH | O_NOFOLLOW);
+		n = fd < 0 ? -1 : readlinkat(fd, "", buf, sizeof(buf) - 1);
+		r = n;
+		if (n >= 0)
+			snprintf(what, sizeof(what), "'%.*s'", (int)n, buf);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "faccessat_empty") == 0) {
+		fd = open(p, O_PATH | O_NOFOLLOW);
+		r = fd < 0 ? -1 : faccessat(fd, "", R_OK, AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
+	} else if (strcmp(call, "tmpfile_linked_as") == 0) {
+		/* an unnamed file made in "dir", then given the name */
+		fd = open("dir", O_TMPFILE | O_RDWR, 0600);
+		r = fd < 0 ? -1 : linkat(fd, "", AT_FDCWD, p, AT_EMPTY_PATH);
+		if (fd >= 0)
+			close(fd);
 	} else {
 		fprintf(stderr, "errnos: unknown call %s\n", call);
 		exit(2);
@@ -333,6 +364,7 @@ static const char *const calls[] = {
 	"access_f", "access_w", "access_x", "faccessat_nofollow", "stat", "lstat", "fstatat_empty",
 	"readlink", "realpath", "execve", "openat_dirfd", "open_tmpfile", "renameat2_exchange",
 	"linkat_follow", "mkdirat_dirfd", "fchownat_empty", "utimensat_fd", "unlinkat_dirfd",
+	"fchmodat_empty", "linkat_empty", "readlinkat_empty", "faccessat_empty", "tmpfile_linked_as",
 };
 
 int main(int argc, char **argv)

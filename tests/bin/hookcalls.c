@@ -460,11 +460,18 @@ static void held_descriptors(void)
 	DENY("utimensat O_PATH AT_EMPTY_PATH", utimensat(ro, "", omit, AT_EMPTY_PATH));
 	DENY("syscall utimensat O_PATH AT_EMPTY_PATH",
 	     syscall(SYS_utimensat, ro, "", omit, AT_EMPTY_PATH));
+	/* a hard link in the write tree would make it writable there */
+	DENY("linkat O_PATH AT_EMPTY_PATH", linkat(ro, "", AT_FDCWD, a("pw"), AT_EMPTY_PATH));
+	close(ro);
+	ro = open("/etc/passwd", O_RDONLY);
+	DENY("linkat AT_EMPTY_PATH of a descriptor open for reading",
+	     linkat(ro, "", AT_FDCWD, a("pw"), AT_EMPTY_PATH));
 	close(ro);
 	close(open(a("held"), O_CREAT | O_WRONLY, 0600));
 	rw = open(a("held"), O_PATH);
 	ALLOW("fchownat O_PATH AT_EMPTY_PATH", fchownat(rw, "", getuid(), (gid_t)-1, AT_EMPTY_PATH));
 	ALLOW("utimensat O_PATH AT_EMPTY_PATH", utimensat(rw, "", NULL, AT_EMPTY_PATH));
+	ALLOW("linkat O_PATH AT_EMPTY_PATH", linkat(rw, "", AT_FDCWD, a("held2"), AT_EMPTY_PATH));
 	close(rw);
 	rw = open(a("held"), O_RDONLY);
 	ALLOW("futimens", futimens(rw, omit));

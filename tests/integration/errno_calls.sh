@@ -53,7 +53,8 @@ same "$TMP/lib-all" "under the library, events = all: the same outcomes"
 FLEETGUARD_QUIET=1 fg "$WS/denied.ini" "$BIN" "$WS/d" > "$TMP/lib-denied" 2>> "$TMP/err"
 same "$TMP/lib-denied" "under the library, events = denied: the same outcomes"
 n=$(grep -c '"op":"readlink"' "$TMP/audit/audit.log")
-check "the calls were judged and recorded ($n readlink records)" [ "$n" -ge 16 ]
+# (readlink of "" reads a descriptor already held: not judged)
+check "the calls were judged and recorded ($n readlink records)" [ "$n" -ge 15 ]
 
 if ! env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes, sys; sys.exit(ctypes.CDLL(None).syscall(444, None, 0, 1) < 1)'; then
 	skip_check "under fleetguard run: the same outcomes" "this kernel has no Landlock"
