@@ -47,7 +47,7 @@ struct fg_args {
 	char *buf;
 	size_t bufsiz;
 	const char *target;   /* symlink contents */
-	const struct fg_pathop *held;  /* the caller's own call on a held descriptor (fg_held) */
+	const struct fg_pathop *held;  /* the caller's own call on a held descriptor (fg_change) */
 };
 
 static char *fg_proc_fd(int fd, char buf[32])
@@ -266,29 +266,32 @@ static int run_held(const struct fg_name *a, const struct fg_name *b, void *ctx)
 	return op->direct(op, ctx);
 }
 
-/* A change that names a descriptor it holds ("" with AT_EMPTY_PATH).  A
- * descriptor open for content was judged at its open and the call goes
- * straight on, as fchown(2) would; an O_PATH one reaches any object the
- * agent may merely look at, so the object it names is judged like a path
- * (through /proc/self/fd/N, which the resolution follows to the object
- * itself; AT_FDCWD names the working directory), and once allowed the
- * caller's own call runs on its descriptor, which names that same object
- * whatever happens to paths meanwhile.  *orig keeps the caller's call.
- * Returns the call's result, or -2 when the caller is to judge *op as
- * rewritten here. */
-static int fg_held(struct fg_pathop *op, struct fg_pathop *orig, struct fg_args *a, char proc[32])
+/* fg_op for a change that may name a descriptor it holds ("" with
+ * AT_EMPTY_PATH).  A descriptor open for content was judged at its open
+ * and the call goes straight on, as fchown(2) would; an O_PATH one reaches
+ * any object the agent may merely look at, so the object it names is
+ * judged like a path (through /proc/self/fd/N, which the resolution
+ * follows to the object itself; AT_FDCWD names the working directory), and
+ * once allowed the caller's own call runs on its descriptor, which names
+ * that same object whatever happens to paths meanwhile. */
+static int fg_change(struct fg_pathop *op, struct fg_args *a)
 {
-	long fl = op->dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
+	struct fg_pathop orig;
+	char proc[32];
+	long fl;
 
+	if (fg_is_null(op->path1) || op->path1[0] != '\0' || !(a->flags & AT_EMPTY_PATH))
+		return fg_op(op, a);
+	fl = op->dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
 	if (fl < 0 || !(fl & O_PATH))
 		return op->direct(op, a);
-	*orig = *op;
-	a->held = orig;
+	orig = *op;
+	a->held = &orig;
 	op->path1 = op->dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op->dirfd1, proc);
 	op->dirfd1 = AT_FDCWD;
 	op->t1 = FG_T_OBJECT_FOLLOW;
 	op->run = run_held;
-	return -2;
+	return fg_op(op, a);
 }
 
 static int run_chmod(const struct fg_name *a, const struct fg_name *b, void *ctx)
@@ -310,18 +313,10 @@ static int fg_fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	struct fg_pathop op = { .op = "chmod", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = (int)mode,
 				.run = run_chmod, .direct = direct_chmod };
-	struct fg_pathop orig;
-	char proc[32];
 
 	/* (glibc before 2.39 refuses AT_EMPTY_PATH here with EINVAL, later
 	 * ones pass it to fchmodat2: either way, the caller's own call) */
-	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		int r = fg_held(&op, &orig, &a, proc);
-
-		if (r != -2)
-			return r;
-	}
-	return fg_op(&op, &a);
+	return fg_change(&op, &a);
 }
 
 FG_EXPORT int chmod(const char *path, mode_t mode) { return fg_fchmodat(AT_FDCWD, path, mode, 0); }
@@ -344,16 +339,7 @@ static int fg_fchownat(int dirfd, const char *path, uid_t uid, gid_t gid, int fl
 	struct fg_pathop op = { .op = "chown", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_chown, .direct = direct_chown };
-	struct fg_pathop orig;
-	char proc[32];
-
-	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		int r = fg_held(&op, &orig, &a, proc);
-
-		if (r != -2)
-			return r;
-	}
-	return fg_op(&op, &a);
+	return fg_change(&op, &a);
 }
 
 FG_EXPORT int chown(const char *p, uid_t u, gid_t g) { return fg_fchownat(AT_FDCWD, p, u, g, 0); }
@@ -378,18 +364,10 @@ FG_EXPORT int utimensat(int dirfd, const char *path, const struct timespec times
 	struct fg_pathop op = { .op = "utimens", .access = FG_ACC_WRITE, .dirfd1 = dirfd, .path1 = path,
 				.t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_utimens, .direct = direct_utimens };
-	struct fg_pathop orig;
-	char proc[32];
 
 	if (fg_is_null(path))   /* futimens(): a descriptor the kernel takes only open for content */
 		return direct_utimens(&op, &a);
-	if (path[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		int r = fg_held(&op, &orig, &a, proc);
-
-		if (r != -2)
-			return r;
-	}
-	return fg_op(&op, &a);
+	return fg_change(&op, &a);
 }
 
 static int run_truncate(const struct fg_name *a, const struct fg_name *b, void *ctx)

@@ -116,6 +116,14 @@ static const char *type_of(mode_t m)
 	return S_ISREG(m) ? "reg" : S_ISDIR(m) ? "dir" : S_ISLNK(m) ? "lnk" : S_ISFIFO(m) ? "fifo" : "other";
 }
 
+/* a descriptor's number (closed), or -1 with errno as the open left it */
+static long opened(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
 /* one call on one name: a fresh fixture, the call, its outcome */
 static void try(const char *call, const char *n)
 {
@@ -134,41 +142,23 @@ static void try(const char *call, const char *n)
 	errno = 0;
 	what[0] = '\0';
 	if (strcmp(call, "open_r") == 0) {
-		r = fd = open(p, O_RDONLY | O_NONBLOCK);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_RDONLY | O_NONBLOCK));
 	} else if (strcmp(call, "open_w") == 0) {
-		r = fd = open(p, O_WRONLY | O_NONBLOCK);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_WRONLY | O_NONBLOCK));
 	} else if (strcmp(call, "open_creat") == 0) {
-		r = fd = open(p, O_WRONLY | O_CREAT | O_NONBLOCK, 0644);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_WRONLY | O_CREAT | O_NONBLOCK, 0644));
 	} else if (strcmp(call, "open_excl") == 0) {
-		r = fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_WRONLY | O_CREAT | O_EXCL, 0644));
 	} else if (strcmp(call, "open_dir") == 0) {
-		r = fd = open(p, O_RDONLY | O_DIRECTORY);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_RDONLY | O_DIRECTORY));
 	} else if (strcmp(call, "open_nofollow") == 0) {
-		r = fd = open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK));
 	} else if (strcmp(call, "open_path") == 0) {
-		r = fd = open(p, O_PATH | O_NOFOLLOW);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_PATH | O_NOFOLLOW));
 	} else if (strcmp(call, "open_trunc") == 0) {
-		r = fd = open(p, O_WRONLY | O_TRUNC | O_NONBLOCK);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_WRONLY | O_TRUNC | O_NONBLOCK));
 	} else if (strcmp(call, "creat") == 0) {
-		r = fd = creat(p, 0644);
-		if (fd >= 0)
-			close(fd);
+		r = opened(creat(p, 0644));
 	} else if (strcmp(call, "fopen_r") == 0) {
 		f = fopen(p, "re");
 		r = f ? 0 : -1;
@@ -282,14 +272,10 @@ static void try(const char *call, const char *n)
 	} else if (strcmp(call, "openat_dirfd") == 0) {
 		int dfd = open(".", O_RDONLY | O_DIRECTORY);
 
-		r = fd = openat(dfd, p, O_RDONLY | O_NONBLOCK);
-		if (fd >= 0)
-			close(fd);
+		r = opened(openat(dfd, p, O_RDONLY | O_NONBLOCK));
 		close(dfd);
 	} else if (strcmp(call, "open_tmpfile") == 0) {
-		r = fd = open(p, O_TMPFILE | O_RDWR, 0600);
-		if (fd >= 0)
-			close(fd);
+		r = opened(open(p, O_TMPFILE | O_RDWR, 0600));
 	} else if (strcmp(call, "renameat2_exchange") == 0) {
 		r = renameat2(AT_FDCWD, "file", AT_FDCWD, p, RENAME_EXCHANGE);
 	} else if (strcmp(call, "linkat_follow") == 0) {
