@@ -125,9 +125,9 @@ static long opened(int fd)
 }
 
 /* one call on one name: a fresh fixture, the call, its outcome */
-static void try(const char *call, const char *n)
+static void try(const char *call, const char *nm)
 {
-	const char *p = name_of(n);
+	const char *p = name_of(nm);
 	char buf[PATH_MAX], what[PATH_MAX + 8];
 	struct stat st;
 	long r = -1;
@@ -136,7 +136,7 @@ static void try(const char *call, const char *n)
 	FILE *f;
 
 	/* these would wait for the FIFO's other end */
-	if (strcmp(n, "fifo") == 0 && (strcmp(call, "creat") == 0 || strncmp(call, "fopen", 5) == 0))
+	if (strcmp(nm, "fifo") == 0 && (strcmp(call, "creat") == 0 || strncmp(call, "fopen", 5) == 0))
 		return;
 	fixture();
 	errno = 0;
@@ -336,7 +336,7 @@ static void try(const char *call, const char *n)
 		fprintf(stderr, "errnos: unknown call %s\n", call);
 		exit(2);
 	}
-	out(call, n, r, what[0] ? what : NULL);
+	out(call, nm, r, what[0] ? what : NULL);
 	if (chdir("/") < 0)
 		exit(2);
 }
