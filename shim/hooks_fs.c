@@ -274,24 +274,24 @@ static int run_held(const struct fg_name *a, const struct fg_name *b, void *ctx)
  * follows to the object itself; AT_FDCWD names the working directory), and
  * once allowed the caller's own call runs on its descriptor, which names
  * that same object whatever happens to paths meanwhile. */
-static int fg_change(struct fg_pathop *op, struct fg_args *a)
+static int fg_change(const struct fg_pathop *caller, struct fg_args *args)
 {
-	struct fg_pathop orig;
+	struct fg_pathop op = *caller;
+	struct fg_args a = *args;
 	char proc[32];
 	long fl;
 
-	if (fg_is_null(op->path1) || op->path1[0] != '\0' || !(a->flags & AT_EMPTY_PATH))
-		return fg_op(op, a);
-	fl = op->dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op->dirfd1, F_GETFL);
+	if (fg_is_null(op.path1) || op.path1[0] != '\0' || !(a.flags & AT_EMPTY_PATH))
+		return fg_op(caller, args);
+	fl = op.dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op.dirfd1, F_GETFL);
 	if (fl < 0 || !(fl & O_PATH))
-		return op->direct(op, a);
-	orig = *op;
-	a->held = &orig;
-	op->path1 = op->dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op->dirfd1, proc);
-	op->dirfd1 = AT_FDCWD;
-	op->t1 = FG_T_OBJECT_FOLLOW;
-	op->run = run_held;
-	return fg_op(op, a);
+		return caller->direct(caller, args);
+	a.held = caller;
+	op.path1 = op.dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op.dirfd1, proc);
+	op.dirfd1 = AT_FDCWD;
+	op.t1 = FG_T_OBJECT_FOLLOW;
+	op.run = run_held;
+	return fg_op(&op, &a);
 }
 
 static int run_chmod(const struct fg_name *a, const struct fg_name *b, void *ctx)

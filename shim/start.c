@@ -74,7 +74,7 @@ static void fg_keep_argv(char **argv)
 		fg_argv = argv != NULL ? (const char *const *)argv : none;
 		return;
 	}
-	for (n = 0, argc = 0; argv[argc] != NULL && argc < FG_ARGV_MAX && n < sizeof(buf) - 1;
+	for (n = 0, argc = 0; argc < FG_ARGV_MAX && argv[argc] != NULL && n < sizeof(buf) - 1;
 	     argc++) {
 		size_t len = strlen(argv[argc]);
 
