@@ -81,6 +81,31 @@ static int fg_op(const struct fg_pathop *op, struct fg_args *a)
 
 #define ARGS(ctx) ((struct fg_args *)(ctx))
 
+/* Does the call name its descriptor itself ("" with AT_EMPTY_PATH)? */
+static bool fg_names_held(const char *path, int flags)
+{
+	return !fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH);
+}
+
+/* Judge the object op's descriptor names (AT_FDCWD: the working directory)
+ * like a path: through /proc/self/fd/N, which the resolution follows to
+ * the object itself. */
+static void fg_at_object(struct fg_pathop *op, char proc[32])
+{
+	op->path1 = op->dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op->dirfd1, proc);
+	op->dirfd1 = AT_FDCWD;
+	op->t1 = FG_T_OBJECT_FOLLOW;
+}
+
+/* fg_op for a metadata read: of a descriptor already held, straight on
+ * (it was judged at its open), as fstat(2) would be. */
+static int fg_read_op(const struct fg_pathop *op, struct fg_args *a)
+{
+	if (fg_names_held(op->path1, a->flags))
+		return op->direct(op, a);
+	return fg_op(op, a);
+}
+
 /* --- unlink, rmdir ------------------------------------------------------- */
 
 static int run_unlink(const struct fg_name *a, const struct fg_name *b, void *ctx)
@@ -240,11 +265,8 @@ static int fg_linkat(int od, const char *o, int nd, const char *n, int flags)
 	/* a held descriptor's object (an O_TMPFILE being given its name, or
 	 * anything opened for reading): judged as a source like a path is,
 	 * whatever kind of descriptor holds it */
-	if (!fg_is_null(o) && o[0] == '\0' && (flags & AT_EMPTY_PATH)) {
-		op.path1 = od == AT_FDCWD ? "." : fg_proc_fd(od, proc);
-		op.dirfd1 = AT_FDCWD;
-		op.t1 = FG_T_OBJECT_FOLLOW;
-	}
+	if (fg_names_held(o, flags))
+		fg_at_object(&op, proc);
 	return fg_op(&op, &a);
 }
 
@@ -270,10 +292,9 @@ static int run_held(const struct fg_name *a, const struct fg_name *b, void *ctx)
  * AT_EMPTY_PATH).  A descriptor open for content was judged at its open
  * and the call goes straight on, as fchown(2) would; an O_PATH one reaches
  * any object the agent may merely look at, so the object it names is
- * judged like a path (through /proc/self/fd/N, which the resolution
- * follows to the object itself; AT_FDCWD names the working directory), and
- * once allowed the caller's own call runs on its descriptor, which names
- * that same object whatever happens to paths meanwhile. */
+ * judged like a path (fg_at_object), and once allowed the caller's own
+ * call runs on its descriptor, which names that same object whatever
+ * happens to paths meanwhile. */
 static int fg_change(const struct fg_pathop *caller, struct fg_args *args)
 {
 	struct fg_pathop op = *caller;
@@ -281,15 +302,13 @@ static int fg_change(const struct fg_pathop *caller, struct fg_args *args)
 	char proc[32];
 	long fl;
 
-	if (fg_is_null(op.path1) || op.path1[0] != '\0' || !(a.flags & AT_EMPTY_PATH))
+	if (!fg_names_held(op.path1, a.flags))
 		return fg_op(caller, args);
 	fl = op.dirfd1 == AT_FDCWD ? O_PATH : fg_syscall(SYS_fcntl, op.dirfd1, F_GETFL);
 	if (fl < 0 || !(fl & O_PATH))
 		return caller->direct(caller, args);
 	a.held = caller;
-	op.path1 = op.dirfd1 == AT_FDCWD ? "." : fg_proc_fd(op.dirfd1, proc);
-	op.dirfd1 = AT_FDCWD;
-	op.t1 = FG_T_OBJECT_FOLLOW;
+	fg_at_object(&op, proc);
 	op.run = run_held;
 	return fg_op(&op, &a);
 }
@@ -411,10 +430,7 @@ static int fg_fstatat(int dirfd, const char *path, struct stat *st, int flags)
 	struct fg_pathop op = { .op = "stat", .access = FG_ACC_READ | FG_ACC_META, .dirfd1 = dirfd,
 				.path1 = path, .t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_stat, .direct = direct_stat };
-
-	if (path != NULL && path[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return direct_stat(&op, &a);    /* fstat() of a descriptor already held */
-	return fg_op(&op, &a);
+	return fg_read_op(&op, &a);
 }
 
 FG_EXPORT int stat(const char *p, struct stat *st) { return fg_fstatat(AT_FDCWD, p, st, 0); }
@@ -442,10 +458,7 @@ FG_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struc
 	struct fg_pathop op = { .op = "stat", .access = FG_ACC_READ | FG_ACC_META, .dirfd1 = dirfd,
 				.path1 = path, .t1 = fg_follow(flags), .flags = -1, .mode = -1,
 				.run = run_statx, .direct = direct_statx };
-
-	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return direct_statx(&op, &a);
-	return fg_op(&op, &a);
+	return fg_read_op(&op, &a);
 }
 
 static int run_access(const struct fg_name *a, const struct fg_name *b, void *ctx)
@@ -467,10 +480,7 @@ static int fg_faccessat(int dirfd, const char *path, int mode, int flags)
 	struct fg_pathop op = { .op = "access", .access = FG_ACC_READ | FG_ACC_META, .dirfd1 = dirfd,
 				.path1 = path, .t1 = fg_follow(flags), .flags = -1, .mode = mode,
 				.run = run_access, .direct = direct_access };
-
-	if (!fg_is_null(path) && path[0] == '\0' && (flags & AT_EMPTY_PATH))
-		return direct_access(&op, &a);   /* a descriptor already held: a read */
-	return fg_op(&op, &a);
+	return fg_read_op(&op, &a);
 }
 
 FG_EXPORT int access(const char *p, int mode) { return fg_faccessat(AT_FDCWD, p, mode, 0); }
