@@ -94,6 +94,12 @@ fg() {
 	LD_PRELOAD="$FG_PRELOAD" FLEETGUARD_POLICY="$pol" "$@"
 }
 
+# landlock_abi: the kernel's Landlock ABI, asked without any fleetguard in
+# the way (negative when the kernel has none).
+landlock_abi() {
+	env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))'
+}
+
 # wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds or
 # SECONDS have passed; its last status.  For what a test must wait for (a
 # server up, a file written): a loaded machine only makes the wait longer,

@@ -21,12 +21,6 @@ VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
 # that it loads the library under test.
 fg_prove_run
 
-# The kernel's Landlock ABI, asked without any fleetguard in the way
-# (negative when the kernel has none).
-landlock_abi() {
-	env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))'
-}
-
 # need_landlock [ABI]: skip the whole script on a kernel without it.
 need_landlock() {
 	LL_ABI=$(landlock_abi)

@@ -76,7 +76,7 @@ LOG="$TMP/audit/audit.log"
 sed -e 's/^events = denied$/events = all/' -e "/^\[audit\]/a log = $LOG" \
 	-e '/^\[filesystem\]/a kernel = on' "$WS/fleetguard.ini" > "$WS/all.ini"
 fg_prove_run
-landlock=$(env -u LD_PRELOAD "$PYTHON3" -c 'import ctypes; print(ctypes.CDLL(None).syscall(444, None, 0, 1))')
+landlock=$(landlock_abi)
 plan $((2 * ${#CMDS[@]} + 2))
 for c in "${CMDS[@]}"; do
 	plain=$(bash -c "$c" 2>&1; echo "exit=$?")
