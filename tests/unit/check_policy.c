@@ -1754,12 +1754,10 @@ START_TEST(t_oom_load)
 END_TEST
 #endif
 
-static Suite *suite(void)
+static TCase *syntax_cases(void)
 {
-	Suite *s = suite_create("policy");
-	TCase *tc;
+	TCase *tc = tcase_create("syntax");
 
-	tc = tcase_create("syntax");
 	tcase_add_test(tc, t_empty_defaults);
 	tcase_add_test(tc, t_full_example);
 	tcase_add_test(tc, t_bom_accepted);
@@ -1785,9 +1783,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_endpoint_names);
 	tcase_add_test(tc, t_too_many_endpoints);
 	tcase_add_test(tc, t_all_errors_in_file_order);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("values");
+static TCase *values_cases(void)
+{
+	TCase *tc = tcase_create("values");
+
 	tcase_add_test(tc, t_root_used_before_defined);
 	tcase_add_test(tc, t_expand_home_tmpdir);
 	tcase_add_test(tc, t_home_unset);
@@ -1807,16 +1809,24 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_audit_daemon_keys);
 	tcase_add_test(tc, t_agent_id);
 	tcase_add_test(tc, t_state_dir);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("endpoints");
+static TCase *endpoints_cases(void)
+{
+	TCase *tc = tcase_create("endpoints");
+
 	tcase_add_test(tc, t_endpoint_basic);
 	tcase_add_test(tc, t_endpoint_overrides);
 	tcase_add_test(tc, t_endpoint_override_checked);
 	tcase_add_test(tc, t_endpoint_errors);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("network values");
+static TCase *network_values_cases(void)
+{
+	TCase *tc = tcase_create("network values");
+
 	tcase_add_test(tc, t_allow_forms);
 	tcase_add_test(tc, t_allow_errors);
 	tcase_add_test(tc, t_url_pasted);
@@ -1824,17 +1834,25 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_allow_more_errors);
 	tcase_add_test(tc, t_endpoint_addr_errors);
 	tcase_add_test(tc, t_env_name_errors);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("system and files");
+static TCase *system_and_files_cases(void)
+{
+	TCase *tc = tcase_create("system and files");
+
 	tcase_add_test(tc, t_system_set);
 	tcase_add_test(tc, t_load_missing);
 	tcase_add_test(tc, t_load_relative_file);
 	tcase_add_test(tc, t_load_odd_files);
 	tcase_add_exit_test(tc, t_fail_closed_exit, 126);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("path matching");
+static TCase *path_matching_cases(void)
+{
+	TCase *tc = tcase_create("path matching");
+
 	tcase_add_test(tc, t_normalize);
 	tcase_add_test(tc, t_within);
 	tcase_add_test(tc, t_component_match);
@@ -1848,9 +1866,13 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_not_absolute_denied);
 	tcase_add_test(tc, t_index_matches_reference);
 	tcase_add_test(tc, t_long_paths_match_reference);
-	suite_add_tcase(s, tc);
+	return tc;
+}
 
-	tc = tcase_create("address matching");
+static TCase *address_matching_cases(void)
+{
+	TCase *tc = tcase_create("address matching");
+
 	tcase_add_test(tc, t_addr_v4_exact);
 	tcase_add_test(tc, t_addr_cidr_edges);
 	tcase_add_test(tc, t_addr_prefix_zero);
@@ -1864,14 +1886,35 @@ static Suite *suite(void)
 	tcase_add_test(tc, t_policy_endpoint);
 	tcase_add_test(tc, t_endpoint_implicitly_allowed);
 	tcase_add_test(tc, t_addr_odd_inputs);
-	suite_add_tcase(s, tc);
+	return tc;
+}
+
 #if FG_FAILMALLOC
-	tc = tcase_create("out of memory");
+static TCase *out_of_memory_cases(void)
+{
+	TCase *tc = tcase_create("out of memory");
+
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, t_oom_good_policy);
 	tcase_add_test(tc, t_oom_bad_policy);
 	tcase_add_test(tc, t_oom_load);
-	suite_add_tcase(s, tc);
+	return tc;
+}
+#endif
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("policy");
+
+	suite_add_tcase(s, syntax_cases());
+	suite_add_tcase(s, values_cases());
+	suite_add_tcase(s, endpoints_cases());
+	suite_add_tcase(s, network_values_cases());
+	suite_add_tcase(s, system_and_files_cases());
+	suite_add_tcase(s, path_matching_cases());
+	suite_add_tcase(s, address_matching_cases());
+#if FG_FAILMALLOC
+	suite_add_tcase(s, out_of_memory_cases());
 #endif
 	return s;
 }
