@@ -56,7 +56,7 @@ tests_audit_writer_LDADD = libfgaudit.la $(CRYPTO_LIBS) $(LIBS)
 AUDIT_TESTS = tests/integration/audit_tamper.sh tests/integration/audit_concurrency.sh \
 	tests/integration/audit_checkpoints.sh tests/integration/audit_witness.sh \
 	tests/integration/audit_handover.sh tests/integration/audit_exit_barrier.sh \
-	tests/integration/audit_pool_run.sh \
+	tests/integration/audit_pool_run.sh tests/integration/audit_ring_nap.sh \
 	tests/integration/audit_reserve.sh tests/integration/audit_https.sh \
 	tests/integration/audit_rsyslog.sh tests/integration/audit_daemon_user.sh \
 	tests/integration/audit_crash.sh tests/integration/audit_diskfull.sh \

@@ -102,6 +102,7 @@ struct server {
 	bool retire;           /* make way for a daemon with other settings */
 	const char *sockpath;  /* the name it listens on */
 	int64_t idle_since;    /* no root, no client since (monotonic ms), or 0 */
+	int nap;               /* ms a sleep with a ring open lasts (rings_sleep) */
 	struct fg_auditd_settings set;
 	char *buf;
 	char *rbuf;            /* a ring entry, copied out before it is read */
@@ -603,14 +604,33 @@ static bool rings_ready(const struct server *s)
 	return false;
 }
 
-/* About to sleep: every client must ring its doorbell for its next
- * record; a record published before the flag was seen is found here. */
-static bool rings_sleep(const struct server *s)
+/* About to sleep: a client whose ring fills up must ring its doorbell; a
+ * record published before the flag was seen is found here.  *nap: the
+ * longest sleep with a ring open (its records wait for us, no doorbell):
+ * FG_AUDITW_RING_NAP_MS after a nap that found records, doubling up to
+ * FG_AUDITW_RING_NAP_MAX_MS while the rings stay empty (an idle agent
+ * holding a ring costs ten wake-ups a second, not a hundred). */
+static bool rings_sleep(struct server *s, int *nap)
 {
+	*nap = -1;
 	for (size_t i = 0; i < s->nconns; i++)
-		if (s->conns[i].ring && !s->conns[i].dead)
+		if (s->conns[i].ring && !s->conns[i].dead) {
 			__atomic_store_n(&s->conns[i].ring->sleeping, 1, __ATOMIC_SEQ_CST);
+			if (s->nap < FG_AUDITW_RING_NAP_MS)
+				s->nap = FG_AUDITW_RING_NAP_MS;
+			*nap = s->nap;
+		}
 	return !rings_ready(s);
+}
+
+/* After a wait: what the rings held sets the next nap. */
+static void rings_napped(struct server *s, int from_rings, bool timed_out)
+{
+	if (from_rings > 0)
+		s->nap = FG_AUDITW_RING_NAP_MS;
+	else if (timed_out && s->nap < FG_AUDITW_RING_NAP_MAX_MS)
+		s->nap = s->nap * 2 > FG_AUDITW_RING_NAP_MAX_MS ? FG_AUDITW_RING_NAP_MAX_MS :
+								s->nap * 2;
 }
 
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
@@ -1117,9 +1137,17 @@ static int wait_events(struct server *s, struct pollfd *p, size_t np, int timeou
 		} while (n == 0 && !ring && fg_audit_now_ns(CLOCK_MONOTONIC) < until);
 	}
 	*caught = n > 0 || ring;
-	/* a ring's client rings the doorbell once we said we may sleep */
-	if (n == 0 && !ring)
-		n = poll(p, (nfds_t)np, rings_sleep(s) ? timeout : 0);
+	/* a ring's client rings the doorbell only when its ring fills up:
+	 * records below that wait for our nap */
+	if (n == 0 && !ring) {
+		int nap;
+
+		if (!rings_sleep(s, &nap))
+			timeout = 0;
+		else if (nap >= 0 && (timeout < 0 || nap < timeout))
+			timeout = nap;
+		n = poll(p, (nfds_t)np, timeout);
+	}
 	return n;
 }
 
@@ -1206,6 +1234,7 @@ static void serve_loop(struct server *s, const char *sockpath, int lockfd)
 			break;
 		n = wait_events(s, p, np, poll_timeout(s), handled > 1 || caught, &caught);
 		handled = drain_rings(s);
+		rings_napped(s, handled, n == 0);
 		if (fg_ckpt_due(s->ck))
 			(void)fg_ckpt_emit(s->ck);
 		if (fg_audit_sync_due_ms(s->a) == 0)

@@ -67,7 +67,11 @@
  * connection).  Everything in the ring is the client's to scribble on:
  * the daemon keeps its own tail and bounds-checks every length, and a bad
  * entry ends that connection only.  Before any message on the socket the
- * daemon drains the ring, so a message never overtakes a record.
+ * daemon drains the ring, so a message never overtakes a record.  A
+ * daemon about to sleep sets `sleeping` and wakes within
+ * FG_AUDITW_RING_NAP_MS anyway (up to FG_AUDITW_RING_NAP_MAX_MS while its
+ * rings stay empty); a client rings the doorbell ('D') only when the
+ * records waiting reach FG_AUDITW_RING_BELL bytes.
  *   answer  'A' | 'E' (a failed record sent without SYNC)  i32 -errno
  *
  *   cstr  u32 length with the NUL (0: NULL), the bytes, NUL
@@ -102,6 +106,12 @@
 #define FG_AUDITW_RING_DATA (128 * 1024)
 #define FG_AUDITW_RING_MAP (FG_AUDITW_RING_OFF + FG_AUDITW_RING_DATA)
 #define FG_AUDITW_RING_CLOSED (1ULL << 63)
+/* A sleeping daemon looks at its rings at least this often, so a client
+ * rings the doorbell only once a quarter of its ring is full (docs/AUDIT.md,
+ * "The doorbell"). */
+#define FG_AUDITW_RING_NAP_MS 10
+#define FG_AUDITW_RING_NAP_MAX_MS 80
+#define FG_AUDITW_RING_BELL (FG_AUDITW_RING_DATA / 4)
 
 /* The ring's first page (the entries start at FG_AUDITW_RING_OFF). */
 struct fg_auditw_ring {
