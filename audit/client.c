@@ -594,8 +594,8 @@ static int ring_put(struct fg_auditc *c, const char *b, size_t n)
 	/* the daemon said it may sleep: it looks again within its nap, so
 	 * only a ring filling up wakes it (one sender per sleep).  A wake-up
 	 * costs the sender an interrupt to the other CPU, more than its
-	 * record; a doorbell per record doubled what the library added to
-	 * python's start-up (docs/PERFORMANCE.md, tenth pass). */
+	 * record: a doorbell per record cost python's start-up about 0.9 ms
+	 * of CPU (docs/PERFORMANCE.md, tenth pass). */
 	if (c->rhead - tail >= FG_AUDITW_RING_BELL &&
 	    __atomic_exchange_n(&h->sleeping, 0, __ATOMIC_SEQ_CST) != 0) {
 		if (!still_ours(c))

@@ -609,7 +609,7 @@ static bool rings_ready(const struct server *s)
  * longest sleep with a ring open (its records wait for us, no doorbell):
  * FG_AUDITW_RING_NAP_MS after a nap that found records, doubling up to
  * FG_AUDITW_RING_NAP_MAX_MS while the rings stay empty (an idle agent
- * holding a ring costs ten wake-ups a second, not a hundred). */
+ * holding a ring costs about twelve wake-ups a second, not a hundred). */
 static bool rings_sleep(struct server *s, int *nap)
 {
 	*nap = -1;
@@ -628,9 +628,8 @@ static void rings_napped(struct server *s, int from_rings, bool timed_out)
 {
 	if (from_rings > 0)
 		s->nap = FG_AUDITW_RING_NAP_MS;
-	else if (timed_out && s->nap < FG_AUDITW_RING_NAP_MAX_MS)
-		s->nap = s->nap * 2 > FG_AUDITW_RING_NAP_MAX_MS ? FG_AUDITW_RING_NAP_MAX_MS :
-								s->nap * 2;
+	else if (timed_out)
+		s->nap = s->nap * 2 < FG_AUDITW_RING_NAP_MAX_MS ? s->nap * 2 : FG_AUDITW_RING_NAP_MAX_MS;
 }
 
 /* One message: 1 handled, 0 none waiting, -1 the connection should go. */
