@@ -88,6 +88,18 @@ make_ws() {
 	trap 'rm -rf "$TMP"' EXIT
 }
 
+# audit_ws: make_ws, a work tree the policy lets the agent write
+# ($WS/work, policy $WS/fleetguard.ini), LOG (the policy's default log),
+# VERIFY (fleetguard-verify), and fleetguard's notes kept off stderr.
+audit_ws() {
+	make_ws
+	LOG="$WS/.fleetguard/audit.log"
+	VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
+	mkdir -p "$WS/work"
+	printf '[filesystem]\nwrite = ${root}/work\n' > "$WS/fleetguard.ini"
+	export FLEETGUARD_QUIET=1
+}
+
 # fg POLICY CMD...: run CMD under the library with POLICY.
 fg() {
 	local pol=$1; shift

@@ -22,16 +22,8 @@
 # show as a short count in one of them.
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 8
-make_ws
+audit_ws
 fg_prove_run
-LOG="$WS/.fleetguard/audit.log"
-VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
-mkdir -p "$WS/work"
-cat > "$WS/fleetguard.ini" <<INI
-[filesystem]
-write = \${root}/work
-INI
-export FLEETGUARD_QUIET=1
 
 # n_of OP AGENT: the records of op OP written by images named AGENT.
 n_of() { grep '"op":"'"$1"'"' "$LOG" | grep -c '"agent":"'"$2"'"'; }

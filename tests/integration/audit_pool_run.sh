@@ -14,16 +14,8 @@
 
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 7
-make_ws
+audit_ws
 fg_prove_run
-LOG="$WS/.fleetguard/audit.log"
-VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
-mkdir -p "$WS/work"
-cat > "$WS/fleetguard.ini" <<INI
-[filesystem]
-write = \${root}/work
-INI
-export FLEETGUARD_QUIET=1
 
 # What an image holds: is its audit connection a spare (a socket pair the
 # daemon made: no path, the daemon at the other end, the pool at 1020

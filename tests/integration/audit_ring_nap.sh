@@ -20,12 +20,7 @@
 # ring's doorbell".
 . "$FG_TOP_SRCDIR/tests/lib.sh"
 plan 7
-make_ws
-VERIFY="$FG_TOP_BUILDDIR/fleetguard-verify"
-mkdir -p "$WS/work"
-export FLEETGUARD_QUIET=1
-printf '[filesystem]\nwrite = ${root}/work\n' > "$WS/fleetguard.ini"
-LOG="$WS/.fleetguard/audit.log"
+audit_ws
 
 # stats.py N GO [PAUSE M]: N stats of names of its own; with PAUSE, that
 # many seconds of sleep, then M more; its pid on stdout; then it waits on
