@@ -670,8 +670,14 @@ static void drain_others(struct server *s, size_t ci)
 			queued = 0;
 		while (taken < (size_t)queued && (r = on_message(s, &s->conns[i])) == 1)
 			taken += s->last_len;
+		/* a ring set up ('M') by a message just read holds what its
+		 * process sent after it: it rings its doorbell only when the
+		 * ring fills up, so only this drain finds the rest */
+		o = &s->conns[i];
+		if (o->ring && ring_drain(s, o, SIZE_MAX) < 0)
+			r = -1;
 		if (r < 0)
-			s->conns[i].dead = true;
+			o->dead = true;
 	}
 	s->draining = false;
 }
