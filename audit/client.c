@@ -299,8 +299,12 @@ static int daemon_socket(struct fg_auditc *c)
 }
 
 /* A connection, its hello answered, or (wait false) sent and its answer
- * owed (c->owed set when the caller adopts the connection). */
-static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
+ * owed (c->owed set when the caller adopts the connection).  rec, when
+ * given (wait false only): a record sent right behind the hello, in the
+ * same message when both fit (wire.h: one send and one wake-up of the
+ * daemon fewer), else in its own. */
+static int connect_hello_rec(struct fg_auditc *c, bool root, bool wait,
+			     const struct fg_auditw_out *rec)
 {
 	int fd, r, pending = 0;
 	/* not c->buf: a vfork child's record waits there */
@@ -324,7 +328,14 @@ static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 		fg_auditw_put(&b, &c->max_size, 8);
 		fg_auditw_put_cstr(&b, c->keypath ? c->keypath : "");
 	}
+	if (rec && !b.over && b.len + rec->len <= b.cap) {
+		memcpy(hello + b.len, rec->p, rec->len);
+		b.len += rec->len;
+		rec = NULL;
+	}
 	r = b.over ? -E2BIG : send_all(fd, b.p, b.len);
+	if (r == 0 && rec)
+		r = send_all(fd, rec->p, rec->len);
 	if (r == 0 && wait)
 		r = read_answer(fd, &pending, true);
 	if (r < 0) {
@@ -333,6 +344,11 @@ static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
 	}
 	c->known = true;
 	return fd;
+}
+
+static int connect_hello_as(struct fg_auditc *c, bool root, bool wait)
+{
+	return connect_hello_rec(c, root, wait, NULL);
 }
 
 static int connect_hello(struct fg_auditc *c, bool root)
@@ -923,10 +939,10 @@ static int append_guest(struct fg_auditc *c, const struct fg_auditw_out *b)
 	bool owed = c->known;
 	int fd, ret, pending = 0;
 
-	fd = connect_hello_as(c, false, !owed);
+	fd = connect_hello_rec(c, false, !owed, owed ? b : NULL);
 	if (fd < 0)
 		return fd;
-	ret = send_all(fd, b->p, b->len);
+	ret = owed ? 0 : send_all(fd, b->p, b->len);
 	if (ret == 0 && owed)
 		ret = read_answer(fd, &pending, true);
 	if (ret == 0)
@@ -1213,19 +1229,17 @@ int fg_auditc_handover(struct fg_auditc *c, const struct fg_audit_rec *r, bool g
 		}
 		return ret;
 	}
-	/* a vfork child: its own connection, hello and record sent at once,
-	 * above the numbers programs use, open across the exec */
+	/* a vfork child: its own connection, hello and record in one
+	 * message, above the numbers programs use, open across the exec */
 	ret = fg_auditw_encode_rec(&b, r, false);
 	if (ret < 0)
 		return ret;
-	fd = connect_hello_as(c, false, false);
+	fd = connect_hello_rec(c, false, false, &b);
 	if (fd < 0)
 		return fd;
-	ret = send_all(fd, b.p, b.len);
 	fd = fg_audit_high_fd(fd);
-	if (ret == 0 && fcntl(fd, F_SETFD, 0) < 0)
+	if (fcntl(fd, F_SETFD, 0) < 0) {
 		ret = -errno;
-	if (ret < 0) {
 		close(fd);
 		return ret;
 	}

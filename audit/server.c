@@ -249,11 +249,43 @@ static void let_followers_go(struct server *s, const struct conn *c)
 	(void)fg_ckpt_emit(s->ck);
 }
 
+/* The client's [audit] settings in its hello: they must be ours.  A
+ * spawner (root) with others, when nobody else uses us (lingering), makes
+ * us make way for a daemon with its own. */
+static int hello_settings(struct server *s, struct conn *c, struct fg_auditw_in *b, bool root)
+{
+	const uint8_t *fs = fg_auditw_take(b, 1);
+	const void *ms = fg_auditw_take(b, 8);
+	bool null;
+	const char *key = fg_auditw_get_cstr(b, &null);
+	uint64_t max_size = 0;
+
+	if (b->bad || (b->off != b->len && b->p[b->off] != 'R') || !key ||
+	    *fs > FG_AUDIT_FSYNC_NEVER)
+		return -EBADMSG;
+	memcpy(&max_size, ms, 8);
+	if (max_size != s->set.max_size || strcmp(key, s->set.keypath ? s->set.keypath : "") != 0) {
+		if (root && idle_but(s, c)) {
+			/* the name goes before the answer: the spawner binds it
+			 * next, and a name removed after the answer could be
+			 * the new daemon's */
+			s->retire = true;
+			let_followers_go(s, c);
+			unlink_if_ours(s, s->sockpath);
+			return -ESTALE;
+		}
+		return -EINVAL;
+	}
+	c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
+	return 0;
+}
+
 static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, const struct ucred *cr)
 {
 	const uint8_t *flags = fg_auditw_take(b, 1);
 	bool null, root;
 	const char *agent = fg_auditw_get_cstr(b, &null), *exe = fg_auditw_get_cstr(b, &null);
+	int r;
 
 	if (b->bad || c->agent)
 		return -EBADMSG;
@@ -263,33 +295,10 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 		return -EMFILE;
 	root = *flags & FG_AUDITW_ROOT;
 	c->follow = *flags & FG_AUDITW_FOLLOW;
-	if (b->off != b->len) {
-		/* the client's [audit] settings: they must be ours */
-		const uint8_t *fs = fg_auditw_take(b, 1);
-		const void *ms = fg_auditw_take(b, 8);
-		const char *key = fg_auditw_get_cstr(b, &null);
-		uint64_t max_size = 0;
-
-		if (b->bad || b->off != b->len || !key || *fs > FG_AUDIT_FSYNC_NEVER)
-			return -EBADMSG;
-		memcpy(&max_size, ms, 8);
-		if (max_size != s->set.max_size ||
-		    strcmp(key, s->set.keypath ? s->set.keypath : "") != 0) {
-			/* a spawner with other settings: if nobody else uses
-			 * us (lingering), make way for a daemon with its own */
-			if (root && idle_but(s, c)) {
-				/* the name goes before the answer: the spawner
-				 * binds it next, and a name removed after the
-				 * answer could be the new daemon's */
-				s->retire = true;
-				let_followers_go(s, c);
-				unlink_if_ours(s, s->sockpath);
-				return -ESTALE;
-			}
-			return -EINVAL;
-		}
-		c->sync_each = *fs == FG_AUDIT_FSYNC_ALWAYS;
-	}
+	/* settings, then maybe a record in the same message ('R': never a
+	 * setting's first byte, an fsync mode) */
+	if (b->off != b->len && b->p[b->off] != 'R' && (r = hello_settings(s, c, b, root)) < 0)
+		return r;
 	c->peer = cr->pid;      /* counted as this process's from now on */
 	c->agent = strdup(agent ? agent : "");
 	c->exe = strdup(exe ? exe : "");
@@ -835,6 +844,20 @@ static int on_pool(struct server *s, struct conn *c, ssize_t n, const struct ucr
 	return 1;
 }
 
+/* What follows a hello or a rename in its message: nothing, or the
+ * process's first record ('R' and its body: one send and one wake-up
+ * fewer), anything else a broken message. */
+static int first_record(struct server *s, struct conn *c, const struct fg_auditw_in *b,
+			const struct ucred *cr)
+{
+	if (b->off == b->len)
+		return 1;
+	if (b->p[b->off] != 'R')
+		return -1;
+	return on_record(s, c, (struct fg_auditw_in){ b->p + b->off + 1, b->len - b->off - 1,
+						      0, false }, cr);
+}
+
 static int on_message(struct server *s, struct conn *c)
 {
 	struct ucred cr = { 0, (uid_t)-1, (gid_t)-1 };
@@ -872,16 +895,13 @@ static int on_message(struct server *s, struct conn *c)
 		drain_pid_rings(s, c, cr.pid);
 		r = on_hello(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
-		return r == 0 ? 1 : -1;
+		return r == 0 ? first_record(s, c, &b, &cr) : -1;
 	case 'N':
 		/* the old image's ring is drained; the new image has none */
 		ring_close(s, c);
 		r = on_rename(s, c, &b, &cr);
 		answer(c->fd, 'A', r);
-		if (r == 0 && b.off < b.len)    /* its first record, in the same message */
-			return on_record(s, c, (struct fg_auditw_in){ b.p + b.off + 1,
-					 b.len - b.off - 1, 0, false }, &cr);
-		return r == 0 ? 1 : -1;
+		return r == 0 ? first_record(s, c, &b, &cr) : -1;
 	case 'F':
 	case 'B': {
 		size_t ci = (size_t)(c - s->conns);

@@ -16,7 +16,10 @@
  * SOCK_SEQPACKET UNIX socket, <log>.sock):
  *
  *   hello   'H' u8 flags(ROOT|FOLLOW)  cstr agent  cstr exe
- *           [u8 fsync  u64 max_size  cstr key file]         -> answer
+ *           [u8 fsync  u64 max_size  cstr key file]  [record]  -> answer
+ *           (a record, 'R' and its body, may follow in the same message,
+ *           as after a rename: a vfork child's exec record rides with the
+ *           hello of the connection it hands to the new image)
  *           (when given, key file and max_size must be the daemon's own:
  *           one log, one chain; with fsync = always each of the client's
  *           records is synced before its answer; FOLLOW: a process

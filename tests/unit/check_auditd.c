@@ -1560,18 +1560,61 @@ static void refuse_oversized(void)
 
 /* Messages that are not what the library sends are refused: the sender is
  * dropped and the log keeps only the good records. */
+/* A hello may carry the process's first record in the same message (a
+ * vfork child's exec record, wire.h): the hello is answered, then the
+ * record is taken like any other; what follows a hello is a record or
+ * its settings, nothing else. */
+static void hello_carries_record(void)
+{
+	static struct msg r;
+	int fd = raw_connect(sockpath);
+	char k = 0;
+	int32_t e = 1;
+
+	ck_assert_int_ge(fd, 0);
+	m_hello(&m, 0);
+	m_path_rec(&r, FG_AUDITW_SYNC, "/ws/with-hello");
+	m_put(&m, r.b, r.n);
+	m_send(fd, &m);
+	for (int i = 0; i < 2; i++) {   /* the hello's answer, the record's */
+		ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 1);
+		ck_assert_int_eq(k, 'A');
+		ck_assert_int_eq(e, 0);
+	}
+	close(fd);
+	/* a hello followed by a cut record: the hello stands, the record is
+	 * refused and the connection ends */
+	fd = raw_connect(sockpath);
+	ck_assert_int_ge(fd, 0);
+	m_hello(&m, 0);
+	m_put(&m, r.b, 3);
+	m_send(fd, &m);
+	ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 1);
+	ck_assert_int_eq(e, 0);
+	ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 1);
+	ck_assert_int_eq(e, -EBADMSG);
+	ck_assert_int_eq(m_answer(fd, &k, &e, 3000), 0);
+	close(fd);
+	/* anything else after it is read as settings, and refused */
+	m_hello(&m, 0);
+	m_u8(&m, 'Z');
+	ck_assert_int_eq(refused(&m, false), -EBADMSG);
+}
+
 START_TEST(test_malformed_messages)
 {
 	struct fg_audit *a = open_local();
 
 	start_daemon(a);
 	good_record_every_operand();
+	hello_carries_record();
 	refuse_bad_framing();
 	refuse_bad_fields();
 	refuse_bad_operands();
 	refuse_oversized();
-	/* none of it reached the log, which is intact */
-	ck_assert_uint_eq(verify_log(), 1);
+	/* none of it reached the log but the two good records; it is intact */
+	ck_assert_uint_eq(verify_log(), 2);
+	ck_assert_str_eq(seen[1].path, "/ws/with-hello");
 	fg_audit_close(a);
 }
 END_TEST
