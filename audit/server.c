@@ -249,6 +249,13 @@ static void let_followers_go(struct server *s, const struct conn *c)
 	(void)fg_ckpt_emit(s->ck);
 }
 
+/* Is what is left of b nothing, or a record ('R': never the first byte
+ * of a hello's settings, an fsync mode)? */
+static bool record_or_end(const struct fg_auditw_in *b)
+{
+	return b->off == b->len || b->p[b->off] == 'R';
+}
+
 /* The client's [audit] settings in its hello: they must be ours.  A
  * spawner (root) with others, when nobody else uses us (lingering), makes
  * us make way for a daemon with its own. */
@@ -260,8 +267,7 @@ static int hello_settings(struct server *s, struct conn *c, struct fg_auditw_in 
 	const char *key = fg_auditw_get_cstr(b, &null);
 	uint64_t max_size = 0;
 
-	if (b->bad || (b->off != b->len && b->p[b->off] != 'R') || !key ||
-	    *fs > FG_AUDIT_FSYNC_NEVER)
+	if (b->bad || !record_or_end(b) || !key || *fs > FG_AUDIT_FSYNC_NEVER)
 		return -EBADMSG;
 	memcpy(&max_size, ms, 8);
 	if (max_size != s->set.max_size || strcmp(key, s->set.keypath ? s->set.keypath : "") != 0) {
@@ -295,9 +301,8 @@ static int on_hello(struct server *s, struct conn *c, struct fg_auditw_in *b, co
 		return -EMFILE;
 	root = *flags & FG_AUDITW_ROOT;
 	c->follow = *flags & FG_AUDITW_FOLLOW;
-	/* settings, then maybe a record in the same message ('R': never a
-	 * setting's first byte, an fsync mode) */
-	if (b->off != b->len && b->p[b->off] != 'R' && (r = hello_settings(s, c, b, root)) < 0)
+	/* settings, then maybe a record in the same message */
+	if (!record_or_end(b) && (r = hello_settings(s, c, b, root)) < 0)
 		return r;
 	c->peer = cr->pid;      /* counted as this process's from now on */
 	c->agent = strdup(agent ? agent : "");
@@ -671,17 +676,15 @@ static void drain_others(struct server *s, size_t ci)
 
 		if (i == ci || o->dead)
 			continue;
-		if (o->ring && ring_drain(s, o, SIZE_MAX) < 0) {
-			o->dead = true;
-			continue;
-		}
 		if (ioctl(o->fd, FIONREAD, &queued) < 0)
 			queued = 0;
+		/* each message read drains its ring first (recv_msg) */
 		while (taken < (size_t)queued && (r = on_message(s, &s->conns[i])) == 1)
 			taken += s->last_len;
-		/* a ring set up ('M') by a message just read holds what its
-		 * process sent after it: it rings its doorbell only when the
-		 * ring fills up, so only this drain finds the rest */
+		/* then the ring once more: what was put in it after the last
+		 * message, and a ring that message set up ('M'): its client
+		 * rings the doorbell only when it fills up, so only this drain
+		 * finds the rest */
 		o = &s->conns[i];
 		if (o->ring && ring_drain(s, o, SIZE_MAX) < 0)
 			r = -1;
@@ -850,10 +853,10 @@ static int on_pool(struct server *s, struct conn *c, ssize_t n, const struct ucr
 static int first_record(struct server *s, struct conn *c, const struct fg_auditw_in *b,
 			const struct ucred *cr)
 {
+	if (!record_or_end(b))
+		return -1;
 	if (b->off == b->len)
 		return 1;
-	if (b->p[b->off] != 'R')
-		return -1;
 	return on_record(s, c, (struct fg_auditw_in){ b->p + b->off + 1, b->len - b->off - 1,
 						      0, false }, cr);
 }

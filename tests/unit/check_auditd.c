@@ -1558,8 +1558,6 @@ static void refuse_oversized(void)
 	close(fd);
 }
 
-/* Messages that are not what the library sends are refused: the sender is
- * dropped and the log keeps only the good records. */
 /* A hello may carry the process's first record in the same message (a
  * vfork child's exec record, wire.h): the hello is answered, then the
  * record is taken like any other; what follows a hello is a record or
@@ -1601,6 +1599,8 @@ static void hello_carries_record(void)
 	ck_assert_int_eq(refused(&m, false), -EBADMSG);
 }
 
+/* Messages that are not what the library sends are refused: the sender is
+ * dropped and the log keeps only the good records. */
 START_TEST(test_malformed_messages)
 {
 	struct fg_audit *a = open_local();
