@@ -30,5 +30,12 @@ noinst_PROGRAMS += bench/startup_bench
 bench_startup_bench_SOURCES = bench/startup_bench.c
 bench_startup_bench_CFLAGS = $(AM_CFLAGS) -Wno-write-strings
 
+# startup_bench's floor: a preloaded library that applies the policy's
+# Landlock rules and nothing else (bench/floor_preload.c); a shared object
+# only for the build tree, never installed (-rpath makes libtool build it).
+noinst_LTLIBRARIES += bench/libfgbenchfloor.la
+bench_libfgbenchfloor_la_SOURCES = bench/floor_preload.c
+bench_libfgbenchfloor_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)/bench
+
 # this project's own `make -j2` plain and under `fleetguard run` (docs/PERFORMANCE.md)
 EXTRA_DIST += bench/make_bench.sh

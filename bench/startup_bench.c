@@ -24,6 +24,19 @@
  *   shell200    sh starting 200 /bin/true, plain vs under `fleetguard run`
  *   run-true    /bin/true plain vs `fleetguard run -- /bin/true`
  *
+ * Then, measured the same way, the floors the targets sit on and bubblewrap
+ * for reference (none of them fleetguard):
+ *
+ *   empty-true  /bin/true vs LD_PRELOAD of a library that does nothing
+ *   floor-true  /bin/true vs LD_PRELOAD of bench/floor_preload.c: the same
+ *               Landlock rules as the policy's, nothing else
+ *   floor-sh200 the shell loop vs that library (its children only load it)
+ *   bwrap-true  /bin/true vs `bwrap --ro-bind / / /bin/true`, the cheapest
+ *               bubblewrap launch: a mount namespace and nothing else
+ *   bwrap-sh200 the shell loop vs the same bubblewrap launch of it
+ *
+ * (the bwrap cases only where /usr/bin/bwrap is installed).
+ *
  * Run from the build tree: `bench/startup_bench [ROUNDS]`.  The policy is
  * written to a fresh workspace under $TMPDIR (events = all, the default;
  * the log outside the write tree, so Landlock applies without a note).
@@ -67,6 +80,34 @@ static double run(char *const argv[], char *const env[])
 	return now() - t0;
 }
 
+/* The read and write trees `fleetguard check` lists for the policy, and
+ * the floor library lib, as "r PATH" / "w PATH" lines in rules
+ * (floor_preload.c's input). */
+static void write_rules(const char *fg, const char *pol, const char *rules, const char *lib)
+{
+	char cmd[8500], line[4200], path[4200];
+	FILE *in, *out;
+
+	snprintf(cmd, sizeof(cmd), "'%s' check '%s'", fg, pol);
+	in = popen(cmd, "r");
+	out = fopen(rules, "w");
+	if (in == NULL || out == NULL) {
+		fprintf(stderr, "startup_bench: cannot list the policy's trees\n");
+		exit(2);
+	}
+	fprintf(out, "r %s\n", lib);    /* the children load it, as ours */
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (sscanf(line, "read %4199s", path) == 1)
+			fprintf(out, "r %s\n", path);
+		else if (sscanf(line, "write %4199s", path) == 1)
+			fprintf(out, "w %s\n", path);
+	}
+	if (pclose(in) != 0 || fclose(out) != 0) {
+		fprintf(stderr, "startup_bench: `%s` failed\n", cmd);
+		exit(2);
+	}
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -105,7 +146,7 @@ static void bench(const struct bcase *c, int rounds)
 	}
 	double ma = median(a, rounds) / c->reps, mb = median(b, rounds) / c->reps;
 
-	printf("%-11s plain %9.3f ms   fleetguard %9.3f ms   ratio %5.2fx\n", c->name, ma * 1e3,
+	printf("%-11s plain %9.3f ms   under %9.3f ms   ratio %5.2fx\n", c->name, ma * 1e3,
 	       mb * 1e3, mb / ma);
 }
 
@@ -113,6 +154,7 @@ int main(int argc, char **argv)
 {
 	const char *tmp = getenv("TMPDIR");
 	char ws[4096], pol[4200], lib[4200], preload[4300], polenv[4300], fg[4200], cwd[4096];
+	char floor_lib[4200], floor_pre[4300], rules[4200], rules_env[4300], work[4200];
 	int rounds = argc > 1 ? atoi(argv[1]) : 21;
 	FILE *f;
 
@@ -131,6 +173,14 @@ int main(int argc, char **argv)
 	snprintf(fg, sizeof(fg), "%s/fleetguard", cwd);
 	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", lib);
 	snprintf(polenv, sizeof(polenv), "FLEETGUARD_POLICY=%s", pol);
+	snprintf(floor_lib, sizeof(floor_lib), "%s/bench/.libs/libfgbenchfloor.so", cwd);
+	snprintf(floor_pre, sizeof(floor_pre), "LD_PRELOAD=%s", floor_lib);
+	snprintf(rules, sizeof(rules), "%s/floor.rules", ws);
+	snprintf(rules_env, sizeof(rules_env), "FG_FLOOR_RULES=%s", rules);
+	snprintf(work, sizeof(work), "%s/work", ws);
+	if (mkdir(work, 0700) != 0)
+		return 2;
+	write_rules(fg, pol, rules, floor_lib);
 
 	char *plain_env[] = { "PATH=/usr/bin:/bin", NULL };
 	char *lib_env[] = { "PATH=/usr/bin:/bin", "FLEETGUARD_QUIET=1", preload, polenv, NULL };
@@ -141,6 +191,11 @@ int main(int argc, char **argv)
 	char *r_sh[] = { fg, "run", "--", "/bin/sh", "-c",
 			 "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
 	char *r_true[] = { fg, "run", "--", "/bin/true", NULL };
+	char *empty_env[] = { "PATH=/usr/bin:/bin", floor_pre, NULL };
+	char *floor_env[] = { "PATH=/usr/bin:/bin", floor_pre, rules_env, NULL };
+	char *b_true[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/true", NULL };
+	char *b_sh[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/sh", "-c",
+			 "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
 	const struct bcase cases[] = {
 		{ "true", t_true, plain_env, t_true, lib_env, 20 },
 		{ "python", t_py, plain_env, t_py, lib_env, 3 },
@@ -148,9 +203,24 @@ int main(int argc, char **argv)
 		{ "shell200", t_sh, plain_env, r_sh, run_env, 1 },
 		{ "run-true", t_true, plain_env, r_true, run_env, 10 },
 	};
+	const struct bcase floors[] = {
+		{ "empty-true", t_true, plain_env, t_true, empty_env, 20 },
+		{ "floor-true", t_true, plain_env, t_true, floor_env, 20 },
+		{ "floor-sh200", t_sh, plain_env, t_sh, floor_env, 1 },
+		{ "bwrap-true", t_true, plain_env, b_true, plain_env, 10 },
+		{ "bwrap-sh200", t_sh, plain_env, b_sh, plain_env, 1 },
+	};
 
 	printf("startup_bench: %d rounds, medians per run (policy %s)\n", rounds, pol);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		bench(&cases[i], rounds);
+	printf("floors and references (not fleetguard; docs/PERFORMANCE.md):\n");
+	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
+		if (floors[i].under[0][0] == '/' && access(floors[i].under[0], X_OK) != 0) {
+			printf("%-11s skipped: %s is not installed\n", floors[i].name, floors[i].under[0]);
+			continue;
+		}
+		bench(&floors[i], rounds);
+	}
 	return 0;
 }
