@@ -126,6 +126,7 @@ struct bcase {
 	char *const *plain, *const *plain_env;
 	char *const *under, *const *under_env;
 	int reps;                     /* runs per round and side */
+	int ref;                      /* a floor or a reference, not fleetguard */
 };
 
 static void bench(const struct bcase *c, int rounds)
@@ -197,30 +198,29 @@ int main(int argc, char **argv)
 	char *b_sh[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/sh", "-c",
 			 "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
 	const struct bcase cases[] = {
-		{ "true", t_true, plain_env, t_true, lib_env, 20 },
-		{ "python", t_py, plain_env, t_py, lib_env, 3 },
-		{ "lib-sh200", t_sh, plain_env, t_sh, lib_env, 1 },
-		{ "shell200", t_sh, plain_env, r_sh, run_env, 1 },
-		{ "run-true", t_true, plain_env, r_true, run_env, 10 },
-	};
-	const struct bcase floors[] = {
-		{ "empty-true", t_true, plain_env, t_true, empty_env, 20 },
-		{ "floor-true", t_true, plain_env, t_true, floor_env, 20 },
-		{ "floor-sh200", t_sh, plain_env, t_sh, floor_env, 1 },
-		{ "bwrap-true", t_true, plain_env, b_true, plain_env, 10 },
-		{ "bwrap-sh200", t_sh, plain_env, b_sh, plain_env, 1 },
+		{ "true", t_true, plain_env, t_true, lib_env, 20, 0 },
+		{ "python", t_py, plain_env, t_py, lib_env, 3, 0 },
+		{ "lib-sh200", t_sh, plain_env, t_sh, lib_env, 1, 0 },
+		{ "shell200", t_sh, plain_env, r_sh, run_env, 1, 0 },
+		{ "run-true", t_true, plain_env, r_true, run_env, 10, 0 },
+		{ "empty-true", t_true, plain_env, t_true, empty_env, 20, 1 },
+		{ "floor-true", t_true, plain_env, t_true, floor_env, 20, 1 },
+		{ "floor-sh200", t_sh, plain_env, t_sh, floor_env, 1, 1 },
+		{ "bwrap-true", t_true, plain_env, b_true, plain_env, 10, 1 },
+		{ "bwrap-sh200", t_sh, plain_env, b_sh, plain_env, 1, 1 },
 	};
 
 	printf("startup_bench: %d rounds, medians per run (policy %s)\n", rounds, pol);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		bench(&cases[i], rounds);
-	printf("floors and references (not fleetguard; docs/PERFORMANCE.md):\n");
-	for (size_t i = 0; i < sizeof(floors) / sizeof(floors[0]); i++) {
-		if (floors[i].under[0][0] == '/' && access(floors[i].under[0], X_OK) != 0) {
-			printf("%-11s skipped: %s is not installed\n", floors[i].name, floors[i].under[0]);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct bcase *c = &cases[i];
+
+		if (c->ref && !cases[i - 1].ref)
+			printf("floors and references (not fleetguard; docs/PERFORMANCE.md):\n");
+		if (c->ref && access(c->under[0], X_OK) != 0) {
+			printf("%-11s skipped: %s is not installed\n", c->name, c->under[0]);
 			continue;
 		}
-		bench(&floors[i], rounds);
+		bench(c, rounds);
 	}
 	return 0;
 }
