@@ -188,15 +188,14 @@ int main(int argc, char **argv)
 	char *run_env[] = { "PATH=/usr/bin:/bin", "FLEETGUARD_QUIET=1", polenv, NULL };
 	char *t_true[] = { "/bin/true", NULL };
 	char *t_py[] = { "/usr/bin/python3", "-c", "pass", NULL };
-	char *t_sh[] = { "/bin/sh", "-c", "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
-	char *r_sh[] = { fg, "run", "--", "/bin/sh", "-c",
-			 "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
+	char *loop = "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done";
+	char *t_sh[] = { "/bin/sh", "-c", loop, NULL };
+	char *r_sh[] = { fg, "run", "--", "/bin/sh", "-c", loop, NULL };
 	char *r_true[] = { fg, "run", "--", "/bin/true", NULL };
 	char *empty_env[] = { "PATH=/usr/bin:/bin", floor_pre, NULL };
 	char *floor_env[] = { "PATH=/usr/bin:/bin", floor_pre, rules_env, NULL };
 	char *b_true[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/true", NULL };
-	char *b_sh[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/sh", "-c",
-			 "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done", NULL };
+	char *b_sh[] = { "/usr/bin/bwrap", "--ro-bind", "/", "/", "/bin/sh", "-c", loop, NULL };
 	const struct bcase cases[] = {
 		{ "true", t_true, plain_env, t_true, lib_env, 20, 0 },
 		{ "python", t_py, plain_env, t_py, lib_env, 3, 0 },
